@@ -1,0 +1,105 @@
+/* arena.c: chunked bump allocator. Large requests get a chunk of their own;
+ * reset keeps the first chunk so a connection's steady state allocates nothing. */
+#include "query/arena.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_DEFAULT_CHUNK (64 * 1024)
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t cap;
+    size_t used;
+    _Alignas(16) unsigned char data[];
+} chunk_t;
+
+struct ddb_arena {
+    chunk_t *head;
+    chunk_t *first; /* the original chunk, kept across resets */
+    size_t chunk_size;
+};
+
+static chunk_t *chunk_new(size_t cap) {
+    chunk_t *c = malloc(sizeof *c + cap);
+    if (!c) {
+        fprintf(stderr, "ddb: out of memory allocating %zu bytes\n", cap);
+        abort();
+    }
+    c->next = NULL;
+    c->cap = cap;
+    c->used = 0;
+    return c;
+}
+
+ddb_arena_t *ddb_arena_create(size_t chunk_size) {
+    ddb_arena_t *a = calloc(1, sizeof *a);
+    if (!a) abort();
+    a->chunk_size = chunk_size ? chunk_size : ARENA_DEFAULT_CHUNK;
+    a->head = chunk_new(a->chunk_size);
+    a->first = a->head;
+    return a;
+}
+
+void *ddb_arena_alloc(ddb_arena_t *a, size_t size) {
+    size_t need = (size + 15) & ~(size_t)15;
+    if (need == 0) need = 16;
+    chunk_t *c = a->head;
+    if (c->cap - c->used < need) {
+        size_t cap = need > a->chunk_size ? need : a->chunk_size;
+        chunk_t *n = chunk_new(cap);
+        if (need > a->chunk_size) {
+            /* oversized: keep the current chunk at the head for small allocations */
+            n->next = c->next;
+            c->next = n;
+            n->used = need;
+            memset(n->data, 0, need);
+            return n->data;
+        }
+        n->next = c;
+        a->head = n;
+        c = n;
+    }
+    void *p = c->data + c->used;
+    c->used += need;
+    memset(p, 0, need);
+    return p;
+}
+
+char *ddb_arena_strndup(ddb_arena_t *a, const char *p, size_t len) {
+    char *s = ddb_arena_alloc(a, len + 1);
+    if (len) memcpy(s, p, len);
+    s[len] = '\0';
+    return s;
+}
+
+void *ddb_arena_memdup(ddb_arena_t *a, const void *p, size_t len) {
+    void *s = ddb_arena_alloc(a, len);
+    if (len) memcpy(s, p, len);
+    return s;
+}
+
+void ddb_arena_reset(ddb_arena_t *a) {
+    chunk_t *c = a->head;
+    while (c) {
+        chunk_t *n = c->next;
+        if (c != a->first) free(c);
+        c = n;
+    }
+    a->first->next = NULL;
+    a->first->used = 0;
+    a->head = a->first;
+}
+
+void ddb_arena_destroy(ddb_arena_t *a) {
+    if (!a) return;
+    chunk_t *c = a->head;
+    while (c) {
+        chunk_t *n = c->next;
+        free(c);
+        c = n;
+    }
+    free(a);
+}

@@ -1,0 +1,46 @@
+/* error.h: the error value every ddb layer returns.
+ *
+ * Functions return 0 on success or a ddb_status_t; the human message and the
+ * DynamoDB exception it maps to travel in a caller-supplied ddb_error_t.
+ * Pure: no I/O. The server maps a status to `__type` and HTTP status. */
+#ifndef DDB_ERROR_H
+#define DDB_ERROR_H
+
+#include <stddef.h>
+
+typedef enum ddb_status {
+    DDB_OK = 0,
+    DDB_ERR_VALIDATION,            /* ValidationException, 400 */
+    DDB_ERR_SERIALIZATION,         /* SerializationException (bad JSON shape), 400 */
+    DDB_ERR_RESOURCE_NOT_FOUND,    /* ResourceNotFoundException, 400 */
+    DDB_ERR_RESOURCE_IN_USE,       /* ResourceInUseException, 400 */
+    DDB_ERR_CONDITIONAL_CHECK,     /* ConditionalCheckFailedException, 400 */
+    DDB_ERR_LIMIT_EXCEEDED,        /* LimitExceededException, 400 */
+    DDB_ERR_UNKNOWN_OPERATION,     /* UnknownOperationException, 400 */
+    DDB_ERR_MISSING_AUTH,          /* MissingAuthenticationTokenException, 400 */
+    DDB_ERR_INCOMPLETE_SIGNATURE,  /* IncompleteSignatureException, 400 */
+    DDB_ERR_ACCESS_DENIED,         /* AccessDeniedException, 400 */
+    DDB_ERR_REQUEST_TOO_LARGE,     /* request body over the limit, 413 */
+    DDB_ERR_TRANSACTION_CANCELED,  /* TransactionCanceledException, 400 */
+    DDB_ERR_TRANSACTION_CONFLICT,  /* TransactionConflictException, 400 */
+    DDB_ERR_IDEMPOTENT_MISMATCH,   /* IdempotentParameterMismatchException, 400 */
+    DDB_ERR_EXPIRED_ITERATOR,      /* ExpiredIteratorException, 400 */
+    DDB_ERR_TRIMMED_DATA,          /* TrimmedDataAccessException, 400 */
+    DDB_ERR_INTERNAL,              /* InternalServerError, 500 */
+    DDB_ERR__COUNT
+} ddb_status_t;
+
+typedef struct ddb_error {
+    ddb_status_t code;
+    char msg[1024];
+} ddb_error_t;
+
+/* Sets err (when not NULL) and returns code, so callers can write
+ * `return ddb_error_set(err, DDB_ERR_VALIDATION, "...%s", x);`. */
+int ddb_error_set(ddb_error_t *err, ddb_status_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clears err to DDB_OK with an empty message. */
+void ddb_error_clear(ddb_error_t *err);
+
+#endif

@@ -1,0 +1,58 @@
+/* http.h: the HTTP/1.1 front end of ddbd (libuv + llhttp).
+ *
+ * Accepts connections, parses requests with llhttp (keep-alive, pipelining:
+ * responses go out in request order), enforces the body limit, and hands each
+ * complete request to one handler callback that fills in a response. Adds the
+ * headers every DynamoDB response carries (x-amzn-RequestId, x-amz-crc32,
+ * Content-Type, Content-Length). Knows nothing about DynamoDB operations. */
+#ifndef DDB_HTTP_H
+#define DDB_HTTP_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "server/buf.h"
+
+/* Largest request body accepted; larger ones get 413 without being read. */
+#define HTTP_MAX_BODY (16u * 1024u * 1024u + 64u * 1024u)
+
+typedef struct http_request {
+    const char *method;        /* "POST", "GET", ... NUL-terminated */
+    const char *url;           /* request target, NUL-terminated */
+    size_t url_len;
+    const char *target;        /* X-Amz-Target value or NULL */
+    size_t target_len;
+    const char *content_type;  /* Content-Type value or NULL */
+    size_t content_type_len;
+    const char *authorization; /* Authorization value or NULL */
+    size_t authorization_len;
+    const char *body;          /* request body (not NUL-terminated), may be NULL when empty */
+    size_t body_len;
+    const char *request_id;    /* id generated for this request, NUL-terminated */
+} http_request_t;
+
+typedef struct http_response {
+    int status;               /* HTTP status, default 200 */
+    const char *content_type; /* default "application/x-amz-json-1.0" */
+    buf_t body;               /* response body, owned by the server */
+} http_response_t;
+
+/* Called once per complete request on the loop thread. Fill resp->status,
+ * optionally resp->content_type (a static string), and resp->body. */
+typedef void (*http_handler_fn)(void *ctx, const http_request_t *req, http_response_t *resp);
+
+typedef struct http_server http_server_t;
+
+/* Binds host:port on loop and starts accepting. Returns 0 or a negative
+ * libuv error code (message via uv_strerror). *out owns the listening socket. */
+int http_server_start(uv_loop_t *loop, const char *host, int port, http_handler_fn handler,
+                      void *ctx, http_server_t **out);
+
+/* Stops accepting, closes every connection; frees the server once the loop
+ * has run the close callbacks. */
+void http_server_stop(http_server_t *s);
+
+/* CRC32 (IEEE 802.3, as zlib's crc32) of buf: the value of x-amz-crc32. */
+uint32_t http_crc32(const void *buf, size_t len);
+
+#endif

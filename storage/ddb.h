@@ -1,0 +1,124 @@
+/* ddb.h: the engine's public interface (libddb).
+ *
+ * An engine is one RocksDB database (or an in-memory one) holding a catalog of
+ * tables and their items. Writes to items go through a single writer: the
+ * engine reads the current item, hands it to a caller-supplied mutate callback
+ * (which evaluates conditions and computes the new item), and commits the
+ * result, its counters and (later) its index/stream/TTL entries in one atomic
+ * RocksDB batch. Reads run concurrently on the caller's thread.
+ *
+ * No RocksDB type appears here; this header is all that server/, tests and
+ * benchmarks may use of storage/. Values returned by reads live in the
+ * caller's arena. */
+#ifndef DDB_DDB_H
+#define DDB_DDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query/arena.h"
+#include "query/error.h"
+#include "query/value.h"
+
+typedef struct ddb_engine ddb_engine_t;
+
+typedef struct ddb_engine_opts {
+    const char *data_dir; /* directory of the RocksDB database (created if missing) */
+    bool in_memory;       /* keep everything in memory; data_dir ignored */
+    bool sync;            /* fsync the WAL on every write (default: write to WAL only) */
+} ddb_engine_opts_t;
+
+/* Opens (creating if needed) the engine. On success *out owns it; release with ddb_close. */
+int ddb_open(const ddb_engine_opts_t *opts, ddb_engine_t **out, ddb_error_t *err);
+
+/* Flushes and closes the engine; safe with NULL. */
+void ddb_close(ddb_engine_t *e);
+
+/* ---- catalog ---------------------------------------------------------- */
+
+/* Primary key of a table. Hash key always present; range_type == DDB_T_NONE
+ * when the table has no sort key. Types are S, N or B. */
+typedef struct ddb_key_schema {
+    const char *hash_name;
+    size_t hash_len;
+    ddb_type_t hash_type;
+    const char *range_name;
+    size_t range_len;
+    ddb_type_t range_type;
+} ddb_key_schema_t;
+
+/* A table as the catalog knows it. All pointers live in the arena passed to
+ * ddb_table_get (or are borrowed from the caller for ddb_table_create). */
+typedef struct ddb_table_info {
+    const char *name; /* table name, NUL-terminated */
+    size_t name_len;
+    uint32_t id;              /* internal id, never reused; prefixes the table's keys */
+    ddb_key_schema_t key;     /* primary key */
+    const ddb_value_t *meta;  /* server-owned description (an M value), stored verbatim */
+    uint64_t item_count;      /* exact number of items */
+    uint64_t size_bytes;      /* sum of ddb_item_size over the items */
+} ddb_table_info_t;
+
+/* Creates a table. Fails with DDB_ERR_RESOURCE_IN_USE if the name exists.
+ * info->id, item_count and size_bytes are ignored (assigned by the engine);
+ * on success info->id holds the new id. */
+int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err);
+
+/* Looks up a table by name; DDB_ERR_RESOURCE_NOT_FOUND if absent. Copies
+ * everything into arena a. */
+int ddb_table_get(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
+                  ddb_table_info_t *out, ddb_error_t *err);
+
+/* Replaces a table's meta value (UpdateTable, tags, ...). */
+int ddb_table_set_meta(ddb_engine_t *e, const char *name, size_t len, const ddb_value_t *meta,
+                       ddb_error_t *err);
+
+/* Deletes a table and all its items. DDB_ERR_RESOURCE_NOT_FOUND if absent. */
+int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err);
+
+/* Lists table names in ascending byte order, starting after `after` (NULL or
+ * len 0: from the start), at most limit names. Names are copied into arena a;
+ * *more is set when further names exist past the last one returned. */
+int ddb_table_list(ddb_engine_t *e, const char *after, size_t after_len, size_t limit,
+                   ddb_arena_t *a, const char ***names, size_t **lens, size_t *count, bool *more,
+                   ddb_error_t *err);
+
+/* ---- items ------------------------------------------------------------ */
+
+/* Computes the new state of one item from its current state, under the
+ * writer: old is the stored item or NULL when absent. Set *new_item to the
+ * item to store (it must carry the same primary key), to NULL to delete it,
+ * or return DDB_ERR_* (e.g. DDB_ERR_CONDITIONAL_CHECK) to abort without
+ * writing anything. *new_item == old (pointer-equal) means "no change". */
+typedef int (*ddb_mutate_fn)(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
+                             ddb_error_t *err);
+
+/* Atomically reads, mutates and writes the item whose primary key is given by
+ * key (a map holding exactly the key attributes, already validated). old and
+ * new items handed to fn live in arena a. */
+int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
+                   ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err);
+
+/* Reads one item by primary key into arena a; *out = NULL when absent. */
+int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
+                 ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err);
+
+/* ---- iteration (scan order: by partition-key hash, then sort key) ------ */
+
+typedef struct ddb_iter ddb_iter_t;
+
+/* Iterates all items of a table in scan order, starting after the item whose
+ * primary key is start_after (NULL: from the beginning). segment/total
+ * restrict to one parallel-scan segment (total == 0 or 1: whole table). The
+ * iterator reads a consistent snapshot. Release with ddb_iter_destroy. */
+int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *start_after,
+                  uint32_t segment, uint32_t total, ddb_iter_t **out, ddb_error_t *err);
+
+/* Next item into arena a; returns 1 with *item set, 0 at the end, or a
+ * DDB_ERR_* status. */
+int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err);
+
+void ddb_iter_destroy(ddb_iter_t *it);
+
+#endif
