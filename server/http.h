@@ -48,6 +48,9 @@ typedef struct http_server http_server_t;
 int http_server_start(uv_loop_t *loop, const char *host, int port, http_handler_fn handler,
                       void *ctx, http_server_t **out);
 
+/* The port the server is bound to (useful after binding port 0). */
+int http_server_port(const http_server_t *s);
+
 /* Stops accepting, closes every connection; frees the server once the loop
  * has run the close callbacks. */
 void http_server_stop(http_server_t *s);

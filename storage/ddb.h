@@ -115,10 +115,16 @@ typedef struct ddb_iter ddb_iter_t;
 int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *start_after,
                   uint32_t segment, uint32_t total, ddb_iter_t **out, ddb_error_t *err);
 
-/* Next item into arena a; returns 1 with *item set, 0 at the end, or a
- * DDB_ERR_* status. */
+/* Next item into arena a: returns 0 with *item set, or with *item NULL at
+ * the end; or a DDB_ERR_* status. */
 int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err);
 
 void ddb_iter_destroy(ddb_iter_t *it);
+
+/* ---- consistency ----------------------------------------------------------- */
+
+/* Verifies every table's statistics against a full scan of its items; the
+ * first difference is reported in err as DDB_ERR_INTERNAL. */
+int ddb_check(ddb_engine_t *e, ddb_error_t *err);
 
 #endif

@@ -1,0 +1,21 @@
+-- common.lua: shared request set-up for the wrk scripts: DynamoDB JSON 1.0
+-- headers with a syntactically valid SigV4 Authorization (ddbd accepts any).
+local M = {}
+function M.setup(op)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/x-amz-json-1.0"
+  wrk.headers["X-Amz-Target"] = "DynamoDB_20120810." .. op
+  wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"
+  wrk.headers["X-Amz-Date"] = "20260101T000000Z"
+end
+local non2xx = 0
+function M.response(status, headers, body)
+  if status ~= 200 then non2xx = non2xx + 1 end
+end
+function M.done(summary, latency, requests)
+  io.write(string.format("RESULT req_s=%.0f p50_ms=%.3f p99_ms=%.3f non2xx=%d errors=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, non2xx + summary.errors.status, summary.errors.connect +
+    summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+return M

@@ -1,0 +1,93 @@
+/* ddbd.h: the DynamoDB operations layer of the server.
+ *
+ * Owns the server context (engine, account) and the per-request context that
+ * every operation handler receives; the router (router.c) turns an HTTP
+ * request into a call of one handler, and writes the handler's JSON output or
+ * its error as DynamoDB's response. Handlers write JSON straight into the
+ * output buffer and allocate only from the request arena. */
+#ifndef DDB_DDBD_H
+#define DDB_DDBD_H
+
+#include <cjson/cJSON.h>
+
+#include "query/arena.h"
+#include "query/error.h"
+#include "server/buf.h"
+#include "server/http.h"
+#include "storage/ddb.h"
+
+/* The account id in every ARN: one namespace for all credentials. */
+#define DDBD_ACCOUNT "000000000000"
+#define DDBD_DEFAULT_REGION "us-east-1"
+
+typedef struct ddbd {
+    ddb_engine_t *engine; /* shared engine */
+    ddb_arena_t *arena;   /* request arena of this loop thread, reset per request */
+} ddbd_t;
+
+typedef struct ddbd_req {
+    ddbd_t *srv;
+    ddb_arena_t *arena;   /* per-request memory */
+    const cJSON *in;      /* request body (a JSON object) */
+    buf_t *out;           /* JSON response body */
+    char region[64];      /* region from the SigV4 credential scope */
+    ddb_error_t *err;     /* error out-parameter */
+    buf_t *err_extra;     /* extra members for the error body (e.g. "Item":{...}) */
+} ddbd_req_t;
+
+typedef int (*ddbd_op_fn)(ddbd_req_t *r);
+
+/* HTTP handler: ctx is a ddbd_t*. */
+void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp);
+
+/* Operations (ops_table.c). */
+int op_create_table(ddbd_req_t *r);
+int op_describe_table(ddbd_req_t *r);
+int op_list_tables(ddbd_req_t *r);
+int op_delete_table(ddbd_req_t *r);
+int op_update_table(ddbd_req_t *r);
+int op_tag_resource(ddbd_req_t *r);
+int op_untag_resource(ddbd_req_t *r);
+int op_list_tags_of_resource(ddbd_req_t *r);
+int op_describe_limits(ddbd_req_t *r);
+int op_describe_endpoints(ddbd_req_t *r);
+int op_describe_time_to_live(ddbd_req_t *r);
+
+/* Operations (ops_item.c). */
+int op_put_item(ddbd_req_t *r);
+int op_get_item(ddbd_req_t *r);
+int op_delete_item(ddbd_req_t *r);
+
+/* Shared helpers (ops_common.c). */
+
+/* Loads a table by the request's TableName member (validated). control:
+ * control-plane wording of the not-found message ("Table: X not found"). */
+int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t);
+
+/* Writes the table ARN for name into b (no quotes). */
+void ddbd_put_table_arn(ddbd_req_t *r, buf_t *b, const char *name, size_t len);
+
+/* Resolves a table name or ARN (as TagResource's ResourceArn) to a name. */
+int ddbd_table_from_arn(ddbd_req_t *r, const char *arn, size_t len, const char **name,
+                        size_t *name_len);
+
+/* Checks an item's primary-key attributes against the schema (present, of
+ * the declared type, non-empty, within the key size limits) and builds the
+ * key map (in the arena) into *key. */
+int ddbd_item_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *item,
+                  ddb_value_t *key);
+
+/* Checks a Key parameter: exactly the key attributes, with the right types. */
+int ddbd_check_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *key);
+
+/* Capacity units of reading/writing `size` bytes (DynamoDB's rounding). */
+double ddbd_read_units(size_t size, bool consistent);
+double ddbd_write_units(size_t size);
+
+/* Parses ReturnConsumedCapacity (NONE/TOTAL/INDEXES); *mode 0, 1 or 2. */
+int ddbd_parse_rcc(ddbd_req_t *r, int *mode);
+
+/* Writes ,"ConsumedCapacity":{...} for mode 1 (TOTAL) or 2 (INDEXES). */
+void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode, double units);
+
+#endif

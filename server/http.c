@@ -1,0 +1,496 @@
+/* http.c: HTTP/1.1 over libuv with llhttp: keep-alive, pipelining (responses
+ * in request order), bounded headers and bodies, and the headers every
+ * DynamoDB response carries. Each connection owns its parser and reusable
+ * buffers; handlers run synchronously on the loop thread. */
+#include "server/http.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <llhttp.h>
+
+#define MAX_HEADER_BYTES (64 * 1024)
+#define MAX_PENDING_WRITE (8u << 20) /* pause reading above this much unsent output */
+
+typedef enum { H_NONE, H_TARGET, H_CTYPE, H_AUTH, H_CONN, H_EXPECT, H_OTHER } hdr_t;
+
+struct http_server {
+    uv_loop_t *loop;
+    uv_tcp_t listener;
+    http_handler_fn handler;
+    void *ctx;
+    struct conn *conns; /* all open connections, for shutdown */
+    uint64_t seq;       /* request counter for request ids */
+    uint64_t seed;      /* random start-up seed mixed into request ids */
+    bool stopping;
+    int port;
+    uint32_t crc_table[256];
+    time_t date_sec; /* cached Date header */
+    char date[64];
+};
+
+typedef struct conn {
+    uv_tcp_t tcp;
+    http_server_t *srv;
+    struct conn *next, *prev;
+    llhttp_t parser;
+    llhttp_settings_t settings;
+    hdr_t cur;            /* header whose value is being read */
+    buf_t field;          /* current header field name */
+    buf_t target, ctype, auth, url;
+    bool has_target, has_ctype, has_auth;
+    bool conn_close;      /* Connection: close seen */
+    bool expect_continue; /* Expect: 100-continue seen */
+    bool too_large;       /* body over the limit */
+    size_t header_bytes;
+    buf_t body;
+    size_t pending;       /* bytes queued for writing */
+    bool reading;         /* uv_read_start active */
+    bool closing;
+    bool close_after_write;
+} conn_t;
+
+typedef struct wreq {
+    uv_write_t req;
+    conn_t *c;
+    char *head;
+    char *body;
+    size_t size;
+} wreq_t;
+
+/* ---- CRC32 --------------------------------------------------------------- */
+
+static void crc_init(uint32_t *t) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        t[i] = c;
+    }
+}
+
+static uint32_t crc_with(const uint32_t *t, const void *buf, size_t len) {
+    const unsigned char *p = buf;
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) c = t[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+uint32_t http_crc32(const void *buf, size_t len) {
+    uint32_t t[256];
+    crc_init(t);
+    return crc_with(t, buf, len);
+}
+
+/* ---- responses ------------------------------------------------------------- */
+
+static const char *reason(int status) {
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 413: return "Request Entity Too Large";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    default: return "Unknown";
+    }
+}
+
+static const char *date_header(http_server_t *s) {
+    time_t now = time(NULL);
+    if (now != s->date_sec) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(s->date, sizeof s->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        s->date_sec = now;
+    }
+    return s->date;
+}
+
+static void make_request_id(http_server_t *s, char out[53]) {
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    uint64_t x = s->seed ^ (++s->seq * 0x9E3779B97F4A7C15ull);
+    for (int i = 0; i < 52; i++) {
+        /* xorshift64*: cheap, and unique per (seed, seq) for practical purposes */
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out[i] = alphabet[((x * 0x2545F4914F6CDD1Dull) >> 32) % 36];
+    }
+    out[52] = '\0';
+}
+
+static void conn_close(conn_t *c);
+static void http__resume(conn_t *c);
+
+static void on_write(uv_write_t *req, int status) {
+    wreq_t *w = (wreq_t *)req;
+    conn_t *c = w->c;
+    c->pending -= w->size;
+    free(w->head);
+    free(w->body);
+    free(w);
+    if (status < 0) {
+        conn_close(c);
+        return;
+    }
+    if (c->close_after_write && c->pending == 0) {
+        conn_close(c);
+        return;
+    }
+    if (!c->reading && !c->closing && c->pending < MAX_PENDING_WRITE / 2) {
+        http__resume(c); /* resume reading after back-pressure */
+    }
+}
+
+/* Queues one response; takes ownership of body (malloc'd, may be NULL). */
+static void send_response(conn_t *c, int status, const char *ctype, char *body, size_t len,
+                          const char *request_id, bool close) {
+    http_server_t *s = c->srv;
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\n"
+                     "x-amzn-RequestId: %s\r\n"
+                     "x-amz-crc32: %u\r\n"
+                     "Content-Type: %s\r\n"
+                     "Content-Length: %zu\r\n"
+                     "Date: %s\r\n"
+                     "%s\r\n",
+                     status, reason(status), request_id, crc_with(s->crc_table, body, len), ctype,
+                     len, date_header(s), close ? "Connection: close\r\n" : "");
+    wreq_t *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    w->c = c;
+    w->head = malloc((size_t)n);
+    if (!w->head) abort();
+    memcpy(w->head, head, (size_t)n);
+    w->body = body;
+    w->size = (size_t)n + len;
+    uv_buf_t bufs[2] = {uv_buf_init(w->head, (unsigned)n), uv_buf_init(body ? body : "", (unsigned)len)};
+    c->pending += w->size;
+    if (close) c->close_after_write = true;
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, len ? 2 : 1, on_write) < 0) {
+        c->pending -= w->size;
+        free(w->head);
+        free(w->body);
+        free(w);
+        conn_close(c);
+    }
+}
+
+static void send_error(conn_t *c, int status, const char *type, const char *msg) {
+    char id[53];
+    make_request_id(c->srv, id);
+    buf_t b;
+    buf_init(&b);
+    buf_printf(&b, "{\"__type\":\"%s\",\"message\":\"%s\"}", type, msg);
+    send_response(c, status, "application/x-amz-json-1.0", b.data, b.len, id, true);
+}
+
+/* ---- parsing --------------------------------------------------------------- */
+
+static bool ieq(const char *a, size_t alen, const char *lit) {
+    size_t n = strlen(lit);
+    if (alen != n) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (tolower((unsigned char)a[i]) != lit[i]) return false;
+    }
+    return true;
+}
+
+static conn_t *conn_of(llhttp_t *p) {
+    return (conn_t *)p->data;
+}
+
+static int on_message_begin(llhttp_t *p) {
+    conn_t *c = conn_of(p);
+    buf_reset(&c->target);
+    buf_reset(&c->ctype);
+    buf_reset(&c->auth);
+    buf_reset(&c->url);
+    buf_reset(&c->body);
+    buf_reset(&c->field);
+    c->has_target = c->has_ctype = c->has_auth = false;
+    c->conn_close = false;
+    c->expect_continue = false;
+    c->too_large = false;
+    c->header_bytes = 0;
+    c->cur = H_NONE;
+    return 0;
+}
+
+static int count_header(conn_t *c, size_t len) {
+    c->header_bytes += len;
+    return c->header_bytes > MAX_HEADER_BYTES ? -1 : 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len) {
+    conn_t *c = conn_of(p);
+    if (count_header(c, len)) return HPE_USER;
+    buf_put(&c->url, at, len);
+    return 0;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len) {
+    conn_t *c = conn_of(p);
+    if (count_header(c, len)) return HPE_USER;
+    buf_put(&c->field, at, len);
+    return 0;
+}
+
+static int on_header_field_complete(llhttp_t *p) {
+    conn_t *c = conn_of(p);
+    const char *f = c->field.data ? c->field.data : "";
+    size_t n = c->field.len;
+    c->cur = ieq(f, n, "x-amz-target")    ? H_TARGET
+             : ieq(f, n, "content-type")  ? H_CTYPE
+             : ieq(f, n, "authorization") ? H_AUTH
+             : ieq(f, n, "connection")    ? H_CONN
+             : ieq(f, n, "expect")        ? H_EXPECT
+                                          : H_OTHER;
+    buf_reset(&c->field);
+    if (c->cur == H_TARGET) c->has_target = true;
+    if (c->cur == H_CTYPE) c->has_ctype = true;
+    if (c->cur == H_AUTH) c->has_auth = true;
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len) {
+    conn_t *c = conn_of(p);
+    if (count_header(c, len)) return HPE_USER;
+    switch (c->cur) {
+    case H_TARGET: buf_put(&c->target, at, len); break;
+    case H_CTYPE: buf_put(&c->ctype, at, len); break;
+    case H_AUTH: buf_put(&c->auth, at, len); break;
+    case H_CONN:
+        if (len >= 5 && ieq(at, 5, "close")) c->conn_close = true;
+        break;
+    case H_EXPECT:
+        if (len >= 12 && ieq(at, 12, "100-continue")) c->expect_continue = true;
+        break;
+    default: break;
+    }
+    return 0;
+}
+
+static int on_headers_complete(llhttp_t *p) {
+    conn_t *c = conn_of(p);
+    if (p->content_length > HTTP_MAX_BODY && (p->flags & F_CONTENT_LENGTH)) {
+        c->too_large = true;
+        return HPE_USER;
+    }
+    if (c->expect_continue) {
+        static char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        uv_buf_t b = uv_buf_init(cont, sizeof cont - 1);
+        uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    }
+    return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len) {
+    conn_t *c = conn_of(p);
+    if (c->body.len + len > HTTP_MAX_BODY) {
+        c->too_large = true;
+        return HPE_USER;
+    }
+    buf_put(&c->body, at, len);
+    return 0;
+}
+
+static const char *terminated(buf_t *b) {
+    buf_reserve(b, 1);
+    b->data[b->len] = '\0';
+    return b->data;
+}
+
+static int on_message_complete(llhttp_t *p) {
+    conn_t *c = conn_of(p);
+    http_server_t *s = c->srv;
+    char id[53];
+    make_request_id(s, id);
+    http_request_t req = {
+        .method = llhttp_method_name((llhttp_method_t)p->method),
+        .url = terminated(&c->url),
+        .url_len = c->url.len,
+        .target = c->has_target ? terminated(&c->target) : NULL,
+        .target_len = c->target.len,
+        .content_type = c->has_ctype ? terminated(&c->ctype) : NULL,
+        .content_type_len = c->ctype.len,
+        .authorization = c->has_auth ? terminated(&c->auth) : NULL,
+        .authorization_len = c->auth.len,
+        .body = c->body.data,
+        .body_len = c->body.len,
+        .request_id = id,
+    };
+    http_response_t resp = {.status = 200, .content_type = NULL};
+    buf_init(&resp.body);
+    s->handler(s->ctx, &req, &resp);
+    bool close = c->conn_close || !llhttp_should_keep_alive(p);
+    send_response(c, resp.status,
+                  resp.content_type ? resp.content_type : "application/x-amz-json-1.0",
+                  resp.body.data, resp.body.len, id, close);
+    if (close) return HPE_PAUSED;
+    return 0;
+}
+
+/* ---- connections ----------------------------------------------------------- */
+
+static void on_close(uv_handle_t *h) {
+    conn_t *c = h->data;
+    buf_free(&c->field);
+    buf_free(&c->target);
+    buf_free(&c->ctype);
+    buf_free(&c->auth);
+    buf_free(&c->url);
+    buf_free(&c->body);
+    free(c);
+}
+
+static void conn_close(conn_t *c) {
+    if (c->closing) return;
+    c->closing = true;
+    http_server_t *s = c->srv;
+    if (c->prev) c->prev->next = c->next;
+    else s->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    uv_close((uv_handle_t *)&c->tcp, on_close);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
+    (void)h;
+    (void)suggested;
+    b->base = malloc(64 * 1024);
+    b->len = b->base ? 64 * 1024 : 0;
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b) {
+    conn_t *c = st->data;
+    if (nread < 0) {
+        free(b->base);
+        conn_close(c);
+        return;
+    }
+    if (nread == 0 || c->closing || c->close_after_write) {
+        free(b->base);
+        return;
+    }
+    llhttp_errno_t e = llhttp_execute(&c->parser, b->base, (size_t)nread);
+    free(b->base);
+    if (e == HPE_OK) {
+        if (c->pending > MAX_PENDING_WRITE) {
+            uv_read_stop(st);
+            c->reading = false;
+        }
+        return;
+    }
+    if (e == HPE_PAUSED) {
+        /* a response with Connection: close was queued; stop reading */
+        uv_read_stop(st);
+        c->reading = false;
+        return;
+    }
+    uv_read_stop(st);
+    c->reading = false;
+    if (c->too_large) {
+        send_error(c, 413, "com.amazon.coral.service#SerializationException",
+                   "Request entity too large: the request body exceeds the maximum size");
+    } else if (c->header_bytes > MAX_HEADER_BYTES) {
+        send_error(c, 431, "com.amazon.coral.service#SerializationException",
+                   "Request header fields too large");
+    } else {
+        send_error(c, 400, "com.amazon.coral.service#SerializationException",
+                   "Malformed HTTP request");
+    }
+}
+
+static void http__resume(conn_t *c) {
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = true;
+}
+
+static void on_connection(uv_stream_t *ls, int status) {
+    http_server_t *s = ls->data;
+    if (status < 0) return;
+    conn_t *c = calloc(1, sizeof *c);
+    if (!c) return;
+    c->srv = s;
+    uv_tcp_init(s->loop, &c->tcp);
+    c->tcp.data = c;
+    if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
+        uv_close((uv_handle_t *)&c->tcp, on_close);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    llhttp_settings_init(&c->settings);
+    c->settings.on_message_begin = on_message_begin;
+    c->settings.on_url = on_url;
+    c->settings.on_header_field = on_header_field;
+    c->settings.on_header_field_complete = on_header_field_complete;
+    c->settings.on_header_value = on_header_value;
+    c->settings.on_headers_complete = on_headers_complete;
+    c->settings.on_body = on_body;
+    c->settings.on_message_complete = on_message_complete;
+    llhttp_init(&c->parser, HTTP_REQUEST, &c->settings);
+    c->parser.data = c;
+    c->next = s->conns;
+    if (s->conns) s->conns->prev = c;
+    s->conns = c;
+    http__resume(c);
+}
+
+int http_server_start(uv_loop_t *loop, const char *host, int port, http_handler_fn handler,
+                      void *ctx, http_server_t **out) {
+    http_server_t *s = calloc(1, sizeof *s);
+    if (!s) return UV_ENOMEM;
+    s->loop = loop;
+    s->handler = handler;
+    s->ctx = ctx;
+    crc_init(s->crc_table);
+    if (getrandom(&s->seed, sizeof s->seed, 0) != (ssize_t)sizeof s->seed) {
+        s->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull;
+    }
+    if (strcmp(host, "localhost") == 0) host = "127.0.0.1";
+    struct sockaddr_storage addr;
+    int rc = strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr)
+                               : uv_ip4_addr(host, port, (struct sockaddr_in *)&addr);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    uv_tcp_init(loop, &s->listener);
+    s->listener.data = s;
+    rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
+    if (!rc) rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
+    if (rc) {
+        uv_close((uv_handle_t *)&s->listener, NULL);
+        uv_run(loop, UV_RUN_NOWAIT);
+        free(s);
+        return rc;
+    }
+    struct sockaddr_storage bound;
+    int blen = sizeof bound;
+    uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &blen);
+    s->port = bound.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
+                                          : ntohs(((struct sockaddr_in *)&bound)->sin_port);
+    *out = s;
+    return 0;
+}
+
+int http_server_port(const http_server_t *s) {
+    return s->port;
+}
+
+static void on_listener_closed(uv_handle_t *h) {
+    free(h->data);
+}
+
+void http_server_stop(http_server_t *s) {
+    if (s->stopping) return;
+    s->stopping = true;
+    while (s->conns) conn_close(s->conns);
+    uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}

@@ -1,0 +1,385 @@
+/* json.c: AttributeValue conversion between the wire's JSON and ddb values,
+ * and the JSON text writer used for every response. */
+#include "server/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/number.h"
+
+/* DynamoDB allows 32 levels of nesting in a document. */
+#define JSON_MAX_DEPTH 32
+
+/* ---- writing ----------------------------------------------------------- */
+
+void json_put_str(buf_t *b, const char *s, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    buf_reserve(b, len + 2);
+    buf_putc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        buf_put(b, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': buf_put(b, "\\\"", 2); break;
+        case '\\': buf_put(b, "\\\\", 2); break;
+        case '\n': buf_put(b, "\\n", 2); break;
+        case '\r': buf_put(b, "\\r", 2); break;
+        case '\t': buf_put(b, "\\t", 2); break;
+        case '\b': buf_put(b, "\\b", 2); break;
+        case '\f': buf_put(b, "\\f", 2); break;
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_put(b, esc, 6);
+        }
+        }
+    }
+    buf_put(b, s + run, len - run);
+    buf_putc(b, '"');
+}
+
+void json_put_key(buf_t *b, const char *name) {
+    json_put_str(b, name, strlen(name));
+    buf_putc(b, ':');
+}
+
+void json_put_base64(buf_t *b, const unsigned char *p, size_t len) {
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    buf_reserve(b, (len + 2) / 3 * 4 + 2);
+    buf_putc(b, '"');
+    size_t i = 0;
+    for (; i + 3 <= len; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+        char o[4] = {tbl[v >> 18], tbl[(v >> 12) & 63], tbl[(v >> 6) & 63], tbl[v & 63]};
+        buf_put(b, o, 4);
+    }
+    if (len - i == 1) {
+        unsigned v = (unsigned)p[i] << 16;
+        char o[4] = {tbl[v >> 18], tbl[(v >> 12) & 63], '=', '='};
+        buf_put(b, o, 4);
+    } else if (len - i == 2) {
+        unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
+        char o[4] = {tbl[v >> 18], tbl[(v >> 12) & 63], tbl[(v >> 6) & 63], '='};
+        buf_put(b, o, 4);
+    }
+    buf_putc(b, '"');
+}
+
+static void put_list(buf_t *b, const ddb_value_t *v) {
+    buf_putc(b, '[');
+    for (size_t i = 0; i < v->u.list.n; i++) {
+        const ddb_value_t *e = &v->u.list.v[i];
+        if (i) buf_putc(b, ',');
+        if (v->type == DDB_T_L) {
+            json_put_value(b, e);
+        } else if (e->type == DDB_T_B) {
+            json_put_base64(b, (const unsigned char *)e->u.str.ptr, e->u.str.len);
+        } else {
+            json_put_str(b, e->u.str.ptr, e->u.str.len);
+        }
+    }
+    buf_putc(b, ']');
+}
+
+void json_put_value(buf_t *b, const ddb_value_t *v) {
+    buf_putc(b, '{');
+    json_put_key(b, ddb_type_name(v->type));
+    switch (v->type) {
+    case DDB_T_S:
+    case DDB_T_N: json_put_str(b, v->u.str.ptr, v->u.str.len); break;
+    case DDB_T_B: json_put_base64(b, (const unsigned char *)v->u.str.ptr, v->u.str.len); break;
+    case DDB_T_BOOL: buf_puts(b, v->u.boolean ? "true" : "false"); break;
+    case DDB_T_NULL: buf_puts(b, "true"); break;
+    case DDB_T_SS:
+    case DDB_T_NS:
+    case DDB_T_BS:
+    case DDB_T_L: put_list(b, v); break;
+    case DDB_T_M: json_put_item(b, v); break;
+    case DDB_T_NONE: buf_puts(b, "null"); break;
+    }
+    buf_putc(b, '}');
+}
+
+void json_put_item(buf_t *b, const ddb_value_t *item) {
+    buf_putc(b, '{');
+    for (size_t i = 0; i < item->u.map.n; i++) {
+        const ddb_attr_t *a = &item->u.map.a[i];
+        if (i) buf_putc(b, ',');
+        json_put_str(b, a->name, a->name_len);
+        buf_putc(b, ':');
+        json_put_value(b, &a->value);
+    }
+    buf_putc(b, '}');
+}
+
+/* ---- base64 decoding --------------------------------------------------- */
+
+static int b64val(unsigned char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+int json_base64_decode(ddb_arena_t *a, const char *s, size_t len, unsigned char **out,
+                       size_t *out_len) {
+    if (len % 4) return -1;
+    unsigned char *o = ddb_arena_alloc(a, len / 4 * 3 + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            unsigned char c = (unsigned char)s[i + k];
+            if (c == '=' && i + 4 == len && k >= 2) {
+                v[k] = 0;
+                pad++;
+                continue;
+            }
+            if (pad) return -1; /* data after padding */
+            v[k] = b64val(c);
+            if (v[k] < 0) return -1;
+        }
+        unsigned x = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
+        o[n++] = (unsigned char)(x >> 16);
+        if (pad < 2) o[n++] = (unsigned char)(x >> 8);
+        if (pad < 1) o[n++] = (unsigned char)x;
+    }
+    *out = o;
+    *out_len = n;
+    return 0;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+static int value_from_json(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, int depth,
+                           ddb_error_t *err);
+
+static int scalar_from_json(ddb_arena_t *a, ddb_type_t t, const cJSON *j, ddb_value_t *out,
+                            ddb_error_t *err) {
+    out->type = t;
+    if (!cJSON_IsString(j)) {
+        return ddb_error_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
+    }
+    const char *s = j->valuestring;
+    size_t len = strlen(s);
+    if (t == DDB_T_S) {
+        out->u.str.ptr = s;
+        out->u.str.len = len;
+        return 0;
+    }
+    if (t == DDB_T_B) {
+        unsigned char *p;
+        size_t n;
+        if (json_base64_decode(a, s, len, &p, &n)) {
+            return ddb_error_set(err, DDB_ERR_SERIALIZATION,
+                                 "Base64 encoded length is expected a multiple of 4 bytes but found: %zu",
+                                 len);
+        }
+        out->u.str.ptr = (const char *)p;
+        out->u.str.len = n;
+        return 0;
+    }
+    ddb_num_t num;
+    ddb_error_t nerr;
+    if (ddb_num_parse(s, len, &num, &nerr)) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION, "%s", nerr.msg);
+    }
+    char text[DDB_NUM_MAX_TEXT];
+    size_t tl = ddb_num_format(&num, text, sizeof text);
+    out->u.str.ptr = ddb_arena_strndup(a, text, tl);
+    out->u.str.len = tl;
+    return 0;
+}
+
+static int cmp_elem(const void *x, const void *y) {
+    const ddb_value_t *a = x, *b = y;
+    size_t n = a->u.str.len < b->u.str.len ? a->u.str.len : b->u.str.len;
+    int c = memcmp(a->u.str.ptr, b->u.str.ptr, n);
+    if (c) return c;
+    return (a->u.str.len > b->u.str.len) - (a->u.str.len < b->u.str.len);
+}
+
+static const char *set_word(ddb_type_t t) {
+    return t == DDB_T_SS ? "string" : t == DDB_T_NS ? "number" : "binary";
+}
+
+/* Writes "[a, b, ...]" of a set's members for the duplicates message. */
+static void describe_set(const ddb_value_t *set, char *out, size_t cap) {
+    buf_t b;
+    buf_init(&b);
+    buf_putc(&b, '[');
+    for (size_t i = 0; i < set->u.list.n; i++) {
+        const ddb_value_t *e = &set->u.list.v[i];
+        if (i) buf_puts(&b, ", ");
+        if (e->type == DDB_T_B) {
+            json_put_base64(&b, (const unsigned char *)e->u.str.ptr, e->u.str.len);
+        } else {
+            buf_put(&b, e->u.str.ptr, e->u.str.len);
+        }
+    }
+    buf_putc(&b, ']');
+    size_t n = b.len < cap - 1 ? b.len : cap - 1;
+    memcpy(out, b.data, n);
+    out[n] = '\0';
+    buf_free(&b);
+}
+
+static int set_from_json(ddb_arena_t *a, ddb_type_t t, const cJSON *j, ddb_value_t *out,
+                         ddb_error_t *err) {
+    out->type = t;
+    if (!cJSON_IsArray(j)) {
+        return ddb_error_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
+    }
+    size_t n = (size_t)cJSON_GetArraySize(j);
+    if (n == 0) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: An %s set  may not be empty",
+                             set_word(t));
+    }
+    ddb_value_t *v = ddb_arena_alloc(a, sizeof *v * n);
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        int rc = scalar_from_json(a, ddb_set_elem_type(t), e, &v[i], err);
+        if (rc) return rc;
+        i++;
+    }
+    out->u.list.v = v;
+    out->u.list.n = n;
+    /* duplicates: canonical text/bytes are unique per value, so sort a copy */
+    ddb_value_t *sorted = ddb_arena_memdup(a, v, sizeof *v * n);
+    qsort(sorted, n, sizeof *sorted, cmp_elem);
+    for (i = 1; i < n; i++) {
+        if (cmp_elem(&sorted[i - 1], &sorted[i]) == 0) {
+            char desc[512];
+            describe_set(out, desc, sizeof desc);
+            return ddb_error_set(err, DDB_ERR_VALIDATION,
+                                 "One or more parameter values were invalid: Input collection %s "
+                                 "contains duplicates.",
+                                 desc);
+        }
+    }
+    return 0;
+}
+
+static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int depth,
+                         ddb_error_t *err) {
+    out->type = DDB_T_M;
+    if (!cJSON_IsObject(j)) {
+        return ddb_error_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
+    }
+    size_t n = (size_t)cJSON_GetArraySize(j);
+    ddb_attr_t *attrs = ddb_arena_alloc(a, sizeof *attrs * (n ? n : 1));
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        attrs[i].name = e->string;
+        attrs[i].name_len = strlen(e->string);
+        int rc = value_from_json(a, e, &attrs[i].value, depth + 1, err);
+        if (rc) return rc;
+        i++;
+    }
+    out->u.map.a = attrs;
+    out->u.map.n = n;
+    return 0;
+}
+
+static int list_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int depth,
+                          ddb_error_t *err) {
+    out->type = DDB_T_L;
+    if (!cJSON_IsArray(j)) {
+        return ddb_error_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
+    }
+    size_t n = (size_t)cJSON_GetArraySize(j);
+    ddb_value_t *v = ddb_arena_alloc(a, sizeof *v * (n ? n : 1));
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        int rc = value_from_json(a, e, &v[i], depth + 1, err);
+        if (rc) return rc;
+        i++;
+    }
+    out->u.list.v = v;
+    out->u.list.n = n;
+    return 0;
+}
+
+static int value_from_json(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, int depth,
+                           ddb_error_t *err) {
+    if (!cJSON_IsObject(av)) {
+        return ddb_error_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
+    }
+    if (depth > JSON_MAX_DEPTH) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "Nesting Levels have exceeded supported limits: Nesting levels of "
+                             "%d exceeded the max supported level of %d",
+                             depth, JSON_MAX_DEPTH);
+    }
+    const cJSON *field = NULL, *e;
+    ddb_type_t type = DDB_T_NONE;
+    int count = 0;
+    cJSON_ArrayForEach(e, av) {
+        ddb_type_t t = ddb_type_from_name(e->string, strlen(e->string));
+        if (t == DDB_T_NONE) {
+            /* unknown members are ignored by DynamoDB's deserializer */
+            continue;
+        }
+        if (cJSON_IsNull(e)) continue;
+        count++;
+        type = t;
+        field = e;
+    }
+    if (count == 0) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "Supplied AttributeValue is empty, must contain exactly one of the "
+                             "supported datatypes");
+    }
+    if (count > 1) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "Supplied AttributeValue has more than one datatypes set, must "
+                             "contain exactly one of the supported datatypes");
+    }
+    switch (type) {
+    case DDB_T_S:
+    case DDB_T_N:
+    case DDB_T_B: return scalar_from_json(a, type, field, out, err);
+    case DDB_T_SS:
+    case DDB_T_NS:
+    case DDB_T_BS: return set_from_json(a, type, field, out, err);
+    case DDB_T_M: return map_from_json(a, field, out, depth, err);
+    case DDB_T_L: return list_from_json(a, field, out, depth, err);
+    case DDB_T_BOOL:
+        if (!cJSON_IsBool(field)) {
+            return ddb_error_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
+        }
+        out->type = DDB_T_BOOL;
+        out->u.boolean = cJSON_IsTrue(field);
+        return 0;
+    case DDB_T_NULL:
+        if (!cJSON_IsBool(field)) {
+            return ddb_error_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
+        }
+        if (!cJSON_IsTrue(field)) {
+            return ddb_error_set(err, DDB_ERR_VALIDATION,
+                                 "One or more parameter values were invalid: Null attribute "
+                                 "value types must have the value of true");
+        }
+        out->type = DDB_T_NULL;
+        return 0;
+    case DDB_T_NONE: break;
+    }
+    return ddb_error_set(err, DDB_ERR_INTERNAL, "unreachable attribute type");
+}
+
+int json_to_value(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, ddb_error_t *err) {
+    return value_from_json(a, av, out, 1, err);
+}
+
+int json_to_item(ddb_arena_t *a, const cJSON *obj, ddb_value_t *out, ddb_error_t *err) {
+    return map_from_json(a, obj, out, 0, err);
+}

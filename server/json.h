@@ -1,0 +1,42 @@
+/* json.h: DynamoDB JSON <-> ddb values.
+ *
+ * Reading: request AttributeValues (parsed by cJSON) become ddb_value_t trees
+ * in the request arena, validated with DynamoDB's messages (exactly one type
+ * per value, numbers in range, sets non-empty without duplicates, valid
+ * base64, nesting depth). Writing: values and items are written straight into
+ * an output buffer as JSON text, with no intermediate JSON tree. */
+#ifndef DDB_JSON_H
+#define DDB_JSON_H
+
+#include <cjson/cJSON.h>
+
+#include "query/arena.h"
+#include "query/error.h"
+#include "query/value.h"
+#include "server/buf.h"
+
+/* Writes s[0..len) as a JSON string literal (quotes, escapes). */
+void json_put_str(buf_t *b, const char *s, size_t len);
+
+/* Writes "name": (string key and colon). */
+void json_put_key(buf_t *b, const char *name);
+
+/* Writes one AttributeValue, e.g. {"S":"x"} or {"M":{...}}. */
+void json_put_value(buf_t *b, const ddb_value_t *v);
+
+/* Writes an item (a map value) as {"attr":{"S":"x"},...}. */
+void json_put_item(buf_t *b, const ddb_value_t *item);
+
+/* Base64 (RFC 4648, with padding). Encode writes into b. Decode returns the
+ * decoded length into *out_len (buffer in arena), or -1 if s is not valid. */
+void json_put_base64(buf_t *b, const unsigned char *p, size_t len);
+int json_base64_decode(ddb_arena_t *a, const char *s, size_t len, unsigned char **out,
+                       size_t *out_len);
+
+/* Converts one AttributeValue JSON object into out (allocated in a). */
+int json_to_value(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, ddb_error_t *err);
+
+/* Converts a JSON object of name -> AttributeValue into a map value. */
+int json_to_item(ddb_arena_t *a, const cJSON *obj, ddb_value_t *out, ddb_error_t *err);
+
+#endif

@@ -1,0 +1,185 @@
+/* ops_common.c: helpers shared by the operation handlers: table lookup by
+ * the request's TableName, and table ARNs. */
+#include <string.h>
+
+#include "server/ddbd.h"
+#include "server/json.h"
+#include "server/params.h"
+
+int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t) {
+    const char *name;
+    size_t nl;
+    int rc = p_str(r->in, "TableName", &name, &nl, r->err);
+    if (rc) return rc;
+    vlist_t v;
+    vlist_init(&v);
+    vlist_table_name(&v, "tableName", name, nl);
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
+    rc = ddb_table_get(r->srv->engine, name, nl, r->arena, t, r->err);
+    if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
+        if (control) {
+            return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND,
+                                 "Requested resource not found: Table: %.*s not found", (int)nl,
+                                 name);
+        }
+        return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+    }
+    return rc;
+}
+
+void ddbd_put_table_arn(ddbd_req_t *r, buf_t *b, const char *name, size_t len) {
+    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/", r->region, DDBD_ACCOUNT);
+    buf_put(b, name, len);
+}
+
+int ddbd_table_from_arn(ddbd_req_t *r, const char *arn, size_t len, const char **name,
+                        size_t *name_len) {
+    /* arn:aws:dynamodb:REGION:ACCOUNT:table/NAME; any region and account map
+     * to the one namespace */
+    static const char prefix[] = "arn:aws:dynamodb:";
+    const char *end = arn + len;
+    if (len < sizeof prefix - 1 || memcmp(arn, prefix, sizeof prefix - 1) != 0) goto invalid;
+    const char *p = arn + sizeof prefix - 1;
+    for (int colons = 0; colons < 2; colons++) {
+        while (p < end && *p != ':') p++;
+        if (p == end) goto invalid;
+        p++;
+    }
+    if (end - p < 7 || memcmp(p, "table/", 6) != 0) goto invalid;
+    p += 6;
+    const char *slash = memchr(p, '/', (size_t)(end - p));
+    *name = p;
+    *name_len = (size_t)((slash ? slash : end) - p);
+    if (*name_len == 0) goto invalid;
+    return 0;
+invalid:
+    return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Invalid TableArn: Invalid ResourceArn "
+                                                     "provided as input %.*s",
+                         (int)(len > 300 ? 300 : len), arn);
+}
+
+/* ---- keys ---------------------------------------------------------------- */
+
+#define MAX_HASH_KEY_BYTES 2048
+#define MAX_RANGE_KEY_BYTES 1024
+
+static int check_key_value(ddbd_req_t *r, const char *name, size_t nl, ddb_type_t want,
+                           const ddb_value_t *v, size_t max_bytes, bool is_hash) {
+    if (v->type != want) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Type mismatch for key "
+                             "%.*s expected: %s actual: %s",
+                             (int)nl, name, ddb_type_name(want), ddb_type_name(v->type));
+    }
+    if ((want == DDB_T_S || want == DDB_T_B) && v->u.str.len == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values are not valid. The AttributeValue for "
+                             "a key attribute cannot contain an empty %s value. Key: %.*s",
+                             want == DDB_T_S ? "string" : "binary", (int)nl, name);
+    }
+    if (ddb_value_size(v) > max_bytes) {
+        if (is_hash) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "One or more parameter values were invalid: Size of hashkey has "
+                                 "exceeded the maximum size limit of2048 bytes");
+        }
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Aggregated size of all "
+                             "range keys has exceeded the size limit of 1024 bytes");
+    }
+    return 0;
+}
+
+int ddbd_item_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *item,
+                  ddb_value_t *key) {
+    const ddb_key_schema_t *k = &t->key;
+    bool has_range = k->range_type != DDB_T_NONE;
+    const ddb_value_t *hv = ddb_map_get(item, k->hash_name, k->hash_len);
+    const ddb_value_t *rv = has_range ? ddb_map_get(item, k->range_name, k->range_len) : NULL;
+    if (!hv || (has_range && !rv)) {
+        const char *missing = !hv ? k->hash_name : k->range_name;
+        size_t ml = !hv ? k->hash_len : k->range_len;
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Missing the key %.*s in "
+                             "the item",
+                             (int)ml, missing);
+    }
+    int rc = check_key_value(r, k->hash_name, k->hash_len, k->hash_type, hv, MAX_HASH_KEY_BYTES,
+                             true);
+    if (!rc && has_range) {
+        rc = check_key_value(r, k->range_name, k->range_len, k->range_type, rv,
+                             MAX_RANGE_KEY_BYTES, false);
+    }
+    if (rc) return rc;
+    ddb_attr_t *attrs = ddb_arena_alloc(r->arena, sizeof(ddb_attr_t) * 2);
+    attrs[0] = (ddb_attr_t){k->hash_name, k->hash_len, *hv};
+    if (has_range) attrs[1] = (ddb_attr_t){k->range_name, k->range_len, *rv};
+    key->type = DDB_T_M;
+    key->u.map.a = attrs;
+    key->u.map.n = has_range ? 2 : 1;
+    return 0;
+}
+
+int ddbd_check_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *key) {
+    const ddb_key_schema_t *k = &t->key;
+    size_t want = k->range_type != DDB_T_NONE ? 2 : 1;
+    const ddb_value_t *hv = ddb_map_get(key, k->hash_name, k->hash_len);
+    const ddb_value_t *rv = want == 2 ? ddb_map_get(key, k->range_name, k->range_len) : NULL;
+    if (key->u.map.n != want || !hv || (want == 2 && !rv) || hv->type != k->hash_type ||
+        (rv && rv->type != k->range_type)) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "The provided key element does not match the schema");
+    }
+    int rc = check_key_value(r, k->hash_name, k->hash_len, k->hash_type, hv, MAX_HASH_KEY_BYTES,
+                             true);
+    if (!rc && rv) {
+        rc = check_key_value(r, k->range_name, k->range_len, k->range_type, rv,
+                             MAX_RANGE_KEY_BYTES, false);
+    }
+    return rc;
+}
+
+/* ---- capacity ------------------------------------------------------------ */
+
+double ddbd_read_units(size_t size, bool consistent) {
+    size_t blocks = (size + 4095) / 4096;
+    if (blocks == 0) blocks = 1;
+    return consistent ? (double)blocks : (double)blocks / 2.0;
+}
+
+double ddbd_write_units(size_t size) {
+    size_t blocks = (size + 1023) / 1024;
+    return blocks ? (double)blocks : 1.0;
+}
+
+int ddbd_parse_rcc(ddbd_req_t *r, int *mode) {
+    const char *s;
+    size_t l;
+    int rc = p_str(r->in, "ReturnConsumedCapacity", &s, &l, r->err);
+    if (rc) return rc;
+    *mode = 0;
+    if (!s || (l == 4 && memcmp(s, "NONE", 4) == 0)) return 0;
+    if (l == 5 && memcmp(s, "TOTAL", 5) == 0) {
+        *mode = 1;
+        return 0;
+    }
+    if (l == 7 && memcmp(s, "INDEXES", 7) == 0) {
+        *mode = 2;
+        return 0;
+    }
+    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                         "1 validation error detected: Value '%.*s' at 'returnConsumedCapacity' "
+                         "failed to satisfy constraint: Member must satisfy enum value set: "
+                         "[INDEXES, TOTAL, NONE]",
+                         (int)(l > 100 ? 100 : l), s);
+}
+
+void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode, double units) {
+    if (!mode) return;
+    buf_puts(r->out, ",\"ConsumedCapacity\":{\"TableName\":");
+    json_put_str(r->out, t->name, t->name_len);
+    buf_printf(r->out, ",\"CapacityUnits\":%.1f", units);
+    if (mode == 2) buf_printf(r->out, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
+    buf_putc(r->out, '}');
+}

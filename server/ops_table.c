@@ -1,0 +1,934 @@
+/* ops_table.c: the control plane: CreateTable, DescribeTable, ListTables,
+ * DeleteTable, UpdateTable, tagging, DescribeLimits, DescribeEndpoints.
+ *
+ * Validates requests the way DynamoDB does (constraint lists first, then the
+ * semantic checks), keeps each table's description as a meta map in the
+ * engine's catalog, and renders TableDescription JSON from it. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "server/ddbd.h"
+#include "server/json.h"
+#include "server/meta.h"
+#include "server/params.h"
+
+#define MAX_TAGS 50
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void make_uuid(char out[37]) {
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+        /* fall back to the clock: uniqueness matters, not unpredictability */
+        int64_t t = now_ms();
+        for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)(t >> (i % 8 * 8)) ^ (unsigned char)i;
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+}
+
+static void put_num_member(buf_t *b, const char *name, const ddb_value_t *meta, const char *key,
+                           int64_t dflt) {
+    buf_putc(b, ',');
+    json_put_key(b, name);
+    buf_printf(b, "%lld", (long long)meta_int(meta, key, dflt));
+}
+
+static void put_time_member(ddbd_req_t *r, buf_t *b, const char *name, const ddb_value_t *meta,
+                            const char *key) {
+    const ddb_value_t *v = meta_get(meta, key);
+    if (!v || v->type != DDB_T_N) return;
+    (void)r;
+    buf_putc(b, ',');
+    json_put_key(b, name);
+    buf_put(b, v->u.str.ptr, v->u.str.len);
+}
+
+static void put_key_schema(buf_t *b, const ddb_key_schema_t *k) {
+    buf_puts(b, "[{\"AttributeName\":");
+    json_put_str(b, k->hash_name, k->hash_len);
+    buf_puts(b, ",\"KeyType\":\"HASH\"}");
+    if (k->range_type != DDB_T_NONE) {
+        buf_puts(b, ",{\"AttributeName\":");
+        json_put_str(b, k->range_name, k->range_len);
+        buf_puts(b, ",\"KeyType\":\"RANGE\"}");
+    }
+    buf_putc(b, ']');
+}
+
+static void put_attr_defs(buf_t *b, const ddb_value_t *meta) {
+    const ddb_value_t *defs = meta_get(meta, "AttributeDefinitions");
+    buf_putc(b, '[');
+    for (size_t i = 0; defs && defs->type == DDB_T_L && i < defs->u.list.n; i++) {
+        const ddb_value_t *d = &defs->u.list.v[i];
+        size_t nl, tl;
+        const char *n = meta_str(d, "AttributeName", &nl);
+        const char *t = meta_str(d, "AttributeType", &tl);
+        if (i) buf_putc(b, ',');
+        buf_puts(b, "{\"AttributeName\":");
+        json_put_str(b, n ? n : "", nl);
+        buf_puts(b, ",\"AttributeType\":");
+        json_put_str(b, t ? t : "", tl);
+        buf_putc(b, '}');
+    }
+    buf_putc(b, ']');
+}
+
+/* Writes a TableDescription object for t with the given status. */
+static void put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *status) {
+    buf_t *b = r->out;
+    const ddb_value_t *meta = t->meta;
+    buf_puts(b, "{\"AttributeDefinitions\":");
+    put_attr_defs(b, meta);
+    buf_puts(b, ",\"TableName\":");
+    json_put_str(b, t->name, t->name_len);
+    buf_puts(b, ",\"KeySchema\":");
+    put_key_schema(b, &t->key);
+    buf_puts(b, ",\"TableStatus\":");
+    json_put_str(b, status, strlen(status));
+    put_time_member(r, b, "CreationDateTime", meta, "CreationDateTime");
+    buf_puts(b, ",\"ProvisionedThroughput\":{");
+    bool has_inc = meta_get(meta, "LastIncrease") != NULL;
+    bool has_dec = meta_get(meta, "LastDecrease") != NULL;
+    buf_t pt;
+    buf_init(&pt);
+    if (has_inc) {
+        const ddb_value_t *v = meta_get(meta, "LastIncrease");
+        buf_puts(b, "\"LastIncreaseDateTime\":");
+        buf_put(b, v->u.str.ptr, v->u.str.len);
+        buf_putc(b, ',');
+    }
+    if (has_dec) {
+        const ddb_value_t *v = meta_get(meta, "LastDecrease");
+        buf_puts(b, "\"LastDecreaseDateTime\":");
+        buf_put(b, v->u.str.ptr, v->u.str.len);
+        buf_putc(b, ',');
+    }
+    buf_free(&pt);
+    buf_printf(b, "\"NumberOfDecreasesToday\":%lld", (long long)meta_int(meta, "Decreases", 0));
+    put_num_member(b, "ReadCapacityUnits", meta, "RCU", 0);
+    put_num_member(b, "WriteCapacityUnits", meta, "WCU", 0);
+    buf_putc(b, '}');
+    buf_printf(b, ",\"TableSizeBytes\":%llu,\"ItemCount\":%llu", (unsigned long long)t->size_bytes,
+               (unsigned long long)t->item_count);
+    buf_puts(b, ",\"TableArn\":\"");
+    ddbd_put_table_arn(r, b, t->name, t->name_len);
+    buf_puts(b, "\",\"TableId\":");
+    size_t idl;
+    const char *id = meta_str(meta, "TableId", &idl);
+    json_put_str(b, id ? id : "", idl);
+    size_t bml;
+    const char *bm = meta_str(meta, "BillingMode", &bml);
+    if (bm && bml == 15 && memcmp(bm, "PAY_PER_REQUEST", 15) == 0) {
+        buf_puts(b, ",\"BillingModeSummary\":{\"BillingMode\":\"PAY_PER_REQUEST\"");
+        put_time_member(r, b, "LastUpdateToPayPerRequestDateTime", meta, "PayPerRequestSince");
+        buf_putc(b, '}');
+    }
+    size_t tcl;
+    const char *tc = meta_str(meta, "TableClass", &tcl);
+    if (tc) {
+        buf_puts(b, ",\"TableClassSummary\":{\"TableClass\":");
+        json_put_str(b, tc, tcl);
+        buf_putc(b, '}');
+    }
+    buf_printf(b, ",\"DeletionProtectionEnabled\":%s",
+               meta_bool(meta, "DeletionProtection", false) ? "true" : "false");
+    buf_putc(b, '}');
+}
+
+/* ---- CreateTable --------------------------------------------------------- */
+
+typedef struct attr_def {
+    const char *name;
+    size_t len;
+    ddb_type_t type;
+} attr_def_t;
+
+typedef struct key_elem {
+    const char *name;
+    size_t len;
+    const char *key_type;
+    size_t key_type_len;
+} key_elem_t;
+
+static bool streq(const char *s, size_t len, const char *lit) {
+    return s && strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+/* Parses AttributeDefinitions, collecting constraint errors in v. */
+static int parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t *defs, size_t *ndefs,
+                           vlist_t *v) {
+    size_t n = 0;
+    const cJSON *e;
+    int idx = 0;
+    cJSON_ArrayForEach(e, arr) {
+        idx++;
+        if (!cJSON_IsObject(e)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'AttributeDefinitions'");
+        }
+        const char *name, *type;
+        size_t nl, tl;
+        int rc = p_str(e, "AttributeName", &name, &nl, r->err);
+        if (!rc) rc = p_str(e, "AttributeType", &type, &tl, r->err);
+        if (rc) return rc;
+        if (!name) {
+            vlist_add(v, "Value null at 'attributeDefinitions.%d.member.attributeName' failed to "
+                         "satisfy constraint: Member must not be null", idx);
+        } else if (nl == 0 || nl > 255) {
+            vlist_add(v, "Value '%.*s' at 'attributeDefinitions.%d.member.attributeName' failed "
+                         "to satisfy constraint: Member must have length %s",
+                      (int)(nl > 300 ? 300 : nl), name, idx,
+                      nl == 0 ? "greater than or equal to 1" : "less than or equal to 255");
+        }
+        ddb_type_t t = DDB_T_NONE;
+        if (!type) {
+            vlist_add(v, "Value null at 'attributeDefinitions.%d.member.attributeType' failed to "
+                         "satisfy constraint: Member must not be null", idx);
+        } else {
+            t = ddb_type_from_name(type, tl);
+            if (t != DDB_T_S && t != DDB_T_N && t != DDB_T_B) {
+                vlist_add(v, "Value '%.*s' at 'attributeDefinitions.%d.member.attributeType' "
+                             "failed to satisfy constraint: Member must satisfy enum value set: "
+                             "[B, N, S]",
+                          (int)(tl > 100 ? 100 : tl), type, idx);
+                t = DDB_T_NONE;
+            }
+        }
+        if (n < 64) defs[n++] = (attr_def_t){name, nl, t};
+    }
+    *ndefs = n;
+    return 0;
+}
+
+static int parse_key_schema(ddbd_req_t *r, const cJSON *arr, key_elem_t *keys, size_t *nkeys,
+                            vlist_t *v) {
+    size_t n = 0;
+    const cJSON *e;
+    int idx = 0;
+    cJSON_ArrayForEach(e, arr) {
+        idx++;
+        if (!cJSON_IsObject(e)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'KeySchema'");
+        }
+        key_elem_t k = {0};
+        int rc = p_str(e, "AttributeName", &k.name, &k.len, r->err);
+        if (!rc) rc = p_str(e, "KeyType", &k.key_type, &k.key_type_len, r->err);
+        if (rc) return rc;
+        if (!k.name) {
+            vlist_add(v, "Value null at 'keySchema.%d.member.attributeName' failed to satisfy "
+                         "constraint: Member must not be null", idx);
+        } else if (k.len == 0 || k.len > 255) {
+            vlist_add(v, "Value '%.*s' at 'keySchema.%d.member.attributeName' failed to satisfy "
+                         "constraint: Member must have length %s",
+                      (int)(k.len > 300 ? 300 : k.len), k.name, idx,
+                      k.len == 0 ? "greater than or equal to 1" : "less than or equal to 255");
+        }
+        if (!k.key_type) {
+            vlist_add(v, "Value null at 'keySchema.%d.member.keyType' failed to satisfy "
+                         "constraint: Member must not be null", idx);
+        } else if (!streq(k.key_type, k.key_type_len, "HASH") &&
+                   !streq(k.key_type, k.key_type_len, "RANGE")) {
+            vlist_add(v, "Value '%.*s' at 'keySchema.%d.member.keyType' failed to satisfy "
+                         "constraint: Member must satisfy enum value set: [HASH, RANGE]",
+                      (int)(k.key_type_len > 100 ? 100 : k.key_type_len), k.key_type, idx);
+        }
+        if (n < 8) keys[n] = k;
+        n++;
+    }
+    *nkeys = n;
+    return 0;
+}
+
+static void check_throughput(const cJSON *pt, vlist_t *v, const char *where, int64_t *rcu,
+                             int64_t *wcu, bool *rp, bool *wp, ddb_error_t *err, int *rc) {
+    *rc = p_int(pt, "ReadCapacityUnits", rcu, rp, err);
+    if (!*rc) *rc = p_int(pt, "WriteCapacityUnits", wcu, wp, err);
+    if (*rc) return;
+    if (!*rp) {
+        vlist_add(v, "Value null at '%s.readCapacityUnits' failed to satisfy constraint: Member "
+                     "must not be null", where);
+    } else if (*rcu < 1) {
+        vlist_add(v, "Value '%lld' at '%s.readCapacityUnits' failed to satisfy constraint: "
+                     "Member must have value greater than or equal to 1",
+                  (long long)*rcu, where);
+    }
+    if (!*wp) {
+        vlist_add(v, "Value null at '%s.writeCapacityUnits' failed to satisfy constraint: Member "
+                     "must not be null", where);
+    } else if (*wcu < 1) {
+        vlist_add(v, "Value '%lld' at '%s.writeCapacityUnits' failed to satisfy constraint: "
+                     "Member must have value greater than or equal to 1",
+                  (long long)*wcu, where);
+    }
+}
+
+static bool billing_mode_valid(const char *bm, size_t len) {
+    return streq(bm, len, "PROVISIONED") || streq(bm, len, "PAY_PER_REQUEST");
+}
+
+/* Parses a Tags list into a list value of {Key, Value} maps. */
+static int parse_tags(ddbd_req_t *r, const cJSON *arr, ddb_value_t *out, vlist_t *v,
+                      const char *where) {
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    out->type = DDB_T_L;
+    out->u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (n ? n : 1));
+    out->u.list.n = 0;
+    const cJSON *e;
+    int idx = 0;
+    cJSON_ArrayForEach(e, arr) {
+        idx++;
+        if (!cJSON_IsObject(e)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'Tags'");
+        }
+        const char *k, *val;
+        size_t kl, vl;
+        int rc = p_str(e, "Key", &k, &kl, r->err);
+        if (!rc) rc = p_str(e, "Value", &val, &vl, r->err);
+        if (rc) return rc;
+        if (!k) {
+            vlist_add(v, "Value null at '%s.%d.member.key' failed to satisfy constraint: Member "
+                         "must not be null", where, idx);
+            continue;
+        }
+        if (!val) {
+            vlist_add(v, "Value null at '%s.%d.member.value' failed to satisfy constraint: Member "
+                         "must not be null", where, idx);
+            continue;
+        }
+        if (kl < 1 || kl > 128) {
+            vlist_add(v, "Value '%.*s' at '%s.%d.member.key' failed to satisfy constraint: Member "
+                         "must have length %s",
+                      (int)(kl > 200 ? 200 : kl), k, where, idx,
+                      kl < 1 ? "greater than or equal to 1" : "less than or equal to 128");
+        }
+        if (vl > 256) {
+            vlist_add(v, "Value '%.*s' at '%s.%d.member.value' failed to satisfy constraint: "
+                         "Member must have length less than or equal to 256",
+                      200, val, where, idx);
+        }
+        mb_t m;
+        mb_init(&m, r->arena, 2);
+        mb_str(&m, "Key", k, kl);
+        mb_str(&m, "Value", val, vl);
+        out->u.list.v[out->u.list.n++] = mb_done(&m);
+    }
+    return 0;
+}
+
+int op_create_table(ddbd_req_t *r) {
+    const char *name, *bm;
+    size_t nl, bml;
+    const cJSON *ad, *ks, *pt, *tags, *gsi, *lsi, *ss;
+    int rc = p_str(r->in, "TableName", &name, &nl, r->err);
+    if (!rc) rc = p_arr(r->in, "AttributeDefinitions", &ad, r->err);
+    if (!rc) rc = p_arr(r->in, "KeySchema", &ks, r->err);
+    if (!rc) rc = p_str(r->in, "BillingMode", &bm, &bml, r->err);
+    if (!rc) rc = p_obj(r->in, "ProvisionedThroughput", &pt, r->err);
+    if (!rc) rc = p_arr(r->in, "Tags", &tags, r->err);
+    if (!rc) rc = p_arr(r->in, "GlobalSecondaryIndexes", &gsi, r->err);
+    if (!rc) rc = p_arr(r->in, "LocalSecondaryIndexes", &lsi, r->err);
+    if (!rc) rc = p_obj(r->in, "StreamSpecification", &ss, r->err);
+    if (rc) return rc;
+    const char *tclass;
+    size_t tcl;
+    bool dp = false, dpp;
+    rc = p_str(r->in, "TableClass", &tclass, &tcl, r->err);
+    if (!rc) rc = p_bool(r->in, "DeletionProtectionEnabled", &dp, &dpp, r->err);
+    if (rc) return rc;
+
+    vlist_t v;
+    vlist_init(&v);
+    attr_def_t defs[64];
+    key_elem_t keys[8];
+    size_t ndefs = 0, nkeys = 0;
+    if (ad) {
+        rc = parse_attr_defs(r, ad, defs, &ndefs, &v);
+        if (rc) return rc;
+    }
+    vlist_table_name(&v, "tableName", name, nl);
+    if (ks) {
+        rc = parse_key_schema(r, ks, keys, &nkeys, &v);
+        if (rc) return rc;
+        if (nkeys < 1 || nkeys > 2) {
+            vlist_add(&v, "Value '[...]' at 'keySchema' failed to satisfy constraint: Member must "
+                          "have length %s",
+                      nkeys < 1 ? "greater than or equal to 1" : "less than or equal to 2");
+        }
+    } else {
+        vlist_add(&v, "Value null at 'keySchema' failed to satisfy constraint: Member must not "
+                      "be null");
+    }
+    if (!ad) {
+        vlist_add(&v, "Value null at 'attributeDefinitions' failed to satisfy constraint: Member "
+                      "must not be null");
+    }
+    if (bm && !billing_mode_valid(bm, bml)) {
+        vlist_add(&v, "Value '%.*s' at 'billingMode' failed to satisfy constraint: Member must "
+                      "satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]",
+                  (int)(bml > 100 ? 100 : bml), bm);
+    }
+    if (tclass && !streq(tclass, tcl, "STANDARD") && !streq(tclass, tcl, "STANDARD_INFREQUENT_ACCESS")) {
+        vlist_add(&v, "Value '%.*s' at 'tableClass' failed to satisfy constraint: Member must "
+                      "satisfy enum value set: [STANDARD, STANDARD_INFREQUENT_ACCESS]",
+                  (int)(tcl > 100 ? 100 : tcl), tclass);
+    }
+    int64_t rcu = 0, wcu = 0;
+    bool rp = false, wp = false;
+    if (pt) {
+        check_throughput(pt, &v, "provisionedThroughput", &rcu, &wcu, &rp, &wp, r->err, &rc);
+        if (rc) return rc;
+    }
+    ddb_value_t tagv = {.type = DDB_T_L};
+    if (tags) {
+        rc = parse_tags(r, tags, &tagv, &v, "tags");
+        if (rc) return rc;
+    }
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
+
+    /* semantic checks, in DynamoDB's order */
+    if (gsi || lsi) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: %s are not supported "
+                             "by this version of ddbd yet",
+                             gsi ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+    }
+    bool on_demand = bm && streq(bm, bml, "PAY_PER_REQUEST");
+    if (on_demand && pt) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Neither "
+                             "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                             "BillingMode is PAY_PER_REQUEST");
+    }
+    if (!on_demand && !pt) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: ReadCapacityUnits and "
+                             "WriteCapacityUnits must both be specified when BillingMode is "
+                             "PROVISIONED");
+    }
+    if (!streq(keys[0].key_type, keys[0].key_type_len, "HASH")) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+    }
+    if (nkeys == 2 && !streq(keys[1].key_type, keys[1].key_type_len, "RANGE")) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+    }
+    if (nkeys == 2 && keys[0].len == keys[1].len && memcmp(keys[0].name, keys[1].name, keys[0].len) == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Both the Hash Key and the Range Key element in the KeySchema have "
+                             "the same name");
+    }
+    for (size_t i = 0; i < ndefs; i++) {
+        for (size_t j = i + 1; j < ndefs; j++) {
+            if (defs[i].len == defs[j].len && memcmp(defs[i].name, defs[j].name, defs[i].len) == 0) {
+                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                     "Cannot have two attributes with the same name");
+            }
+        }
+    }
+    ddb_type_t ktype[2] = {DDB_T_NONE, DDB_T_NONE};
+    for (size_t k = 0; k < nkeys; k++) {
+        for (size_t i = 0; i < ndefs; i++) {
+            if (defs[i].len == keys[k].len && memcmp(defs[i].name, keys[k].name, keys[k].len) == 0) {
+                ktype[k] = defs[i].type;
+            }
+        }
+        if (ktype[k] == DDB_T_NONE) {
+            buf_t kb, db;
+            buf_init(&kb);
+            buf_init(&db);
+            for (size_t i = 0; i < nkeys; i++) {
+                if (i) buf_puts(&kb, ", ");
+                buf_put(&kb, keys[i].name, keys[i].len);
+            }
+            for (size_t i = 0; i < ndefs; i++) {
+                if (i) buf_puts(&db, ", ");
+                buf_put(&db, defs[i].name, defs[i].len);
+            }
+            rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                               "One or more parameter values were invalid: Some index key "
+                               "attributes are not defined in AttributeDefinitions. Keys: [%.*s], "
+                               "AttributeDefinitions: [%.*s]",
+                               (int)kb.len, kb.data ? kb.data : "", (int)db.len,
+                               db.data ? db.data : "");
+            buf_free(&kb);
+            buf_free(&db);
+            return rc;
+        }
+    }
+    if (ndefs != nkeys) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Number of attributes in "
+                             "KeySchema does not exactly match number of attributes defined in "
+                             "AttributeDefinitions");
+    }
+    if (tagv.u.list.n > MAX_TAGS) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: The number of tags "
+                             "exceeds the limit of %d", MAX_TAGS);
+    }
+    if (ss) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: StreamSpecification is "
+                             "not supported by this version of ddbd yet");
+    }
+
+    /* build the description */
+    int64_t now = now_ms();
+    const char *nowtext = meta_time_text(r->arena, now);
+    ddb_value_t nowv = {.type = DDB_T_N, .u.str = {nowtext, strlen(nowtext)}};
+    mb_t m;
+    mb_init(&m, r->arena, 16);
+    ddb_value_t defl = {.type = DDB_T_L};
+    defl.u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * ndefs);
+    for (size_t i = 0; i < ndefs; i++) {
+        mb_t d;
+        mb_init(&d, r->arena, 2);
+        mb_str(&d, "AttributeName", defs[i].name, defs[i].len);
+        const char *tn = ddb_type_name(defs[i].type);
+        mb_str(&d, "AttributeType", tn, strlen(tn));
+        defl.u.list.v[defl.u.list.n++] = mb_done(&d);
+    }
+    mb_val(&m, "AttributeDefinitions", &defl);
+    mb_val(&m, "CreationDateTime", &nowv);
+    char uuid[37];
+    make_uuid(uuid);
+    mb_str(&m, "TableId", uuid, 36);
+    mb_str(&m, "BillingMode", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED",
+           on_demand ? 15 : 11);
+    if (on_demand) mb_val(&m, "PayPerRequestSince", &nowv);
+    mb_int(&m, "RCU", on_demand ? 0 : rcu);
+    mb_int(&m, "WCU", on_demand ? 0 : wcu);
+    mb_val(&m, "Tags", &tagv);
+    if (tclass) mb_str(&m, "TableClass", tclass, tcl);
+    mb_bool(&m, "DeletionProtection", dp);
+    ddb_value_t meta = mb_done(&m);
+
+    ddb_table_info_t info = {.name = name, .name_len = nl, .meta = &meta};
+    info.key.hash_name = keys[0].name;
+    info.key.hash_len = keys[0].len;
+    info.key.hash_type = ktype[0];
+    if (nkeys == 2) {
+        info.key.range_name = keys[1].name;
+        info.key.range_len = keys[1].len;
+        info.key.range_type = ktype[1];
+    }
+    rc = ddb_table_create(r->srv->engine, &info, r->err);
+    if (rc == DDB_ERR_RESOURCE_IN_USE) {
+        return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s",
+                             (int)nl, name);
+    }
+    if (rc) return rc;
+    buf_puts(r->out, "{\"TableDescription\":");
+    put_table_desc(r, &info, "ACTIVE");
+    buf_putc(r->out, '}');
+    return 0;
+}
+
+/* ---- DescribeTable / DeleteTable ---------------------------------------- */
+
+int op_describe_table(ddbd_req_t *r) {
+    ddb_table_info_t t;
+    int rc = ddbd_load_table(r, true, &t);
+    if (rc) return rc;
+    buf_puts(r->out, "{\"Table\":");
+    put_table_desc(r, &t, "ACTIVE");
+    buf_putc(r->out, '}');
+    return 0;
+}
+
+int op_delete_table(ddbd_req_t *r) {
+    ddb_table_info_t t;
+    int rc = ddbd_load_table(r, true, &t);
+    if (rc) return rc;
+    if (meta_bool(t.meta, "DeletionProtection", false)) {
+        buf_t arn;
+        buf_init(&arn);
+        ddbd_put_table_arn(r, &arn, t.name, t.name_len);
+        rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                           "Resource cannot be deleted as it is currently protected against "
+                           "deletion. Disable deletion protection first.");
+        buf_free(&arn);
+        return rc;
+    }
+    rc = ddb_table_delete(r->srv->engine, t.name, t.name_len, r->err);
+    if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
+        return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND,
+                             "Requested resource not found: Table: %.*s not found",
+                             (int)t.name_len, t.name);
+    }
+    if (rc) return rc;
+    buf_puts(r->out, "{\"TableDescription\":");
+    put_table_desc(r, &t, "DELETING");
+    buf_putc(r->out, '}');
+    return 0;
+}
+
+/* ---- ListTables ------------------------------------------------------------ */
+
+int op_list_tables(ddbd_req_t *r) {
+    const char *start;
+    size_t sl;
+    int64_t limit = 100;
+    bool lp;
+    int rc = p_str(r->in, "ExclusiveStartTableName", &start, &sl, r->err);
+    if (!rc) rc = p_int(r->in, "Limit", &limit, &lp, r->err);
+    if (rc) return rc;
+    vlist_t v;
+    vlist_init(&v);
+    if (start) vlist_table_name(&v, "exclusiveStartTableName", start, sl);
+    if (lp && limit < 1) {
+        vlist_add(&v, "Value '%lld' at 'limit' failed to satisfy constraint: Member must have "
+                      "value greater than or equal to 1", (long long)limit);
+    } else if (lp && limit > 100) {
+        vlist_add(&v, "Value '%lld' at 'limit' failed to satisfy constraint: Member must have "
+                      "value less than or equal to 100", (long long)limit);
+    }
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
+    if (!lp) limit = 100;
+    const char **names;
+    size_t *lens, count;
+    bool more;
+    rc = ddb_table_list(r->srv->engine, start, sl, (size_t)limit, r->arena, &names, &lens, &count,
+                        &more, r->err);
+    if (rc) return rc;
+    buf_puts(r->out, "{\"TableNames\":[");
+    for (size_t i = 0; i < count; i++) {
+        if (i) buf_putc(r->out, ',');
+        json_put_str(r->out, names[i], lens[i]);
+    }
+    buf_putc(r->out, ']');
+    if (more && count) {
+        buf_puts(r->out, ",\"LastEvaluatedTableName\":");
+        json_put_str(r->out, names[count - 1], lens[count - 1]);
+    }
+    buf_putc(r->out, '}');
+    return 0;
+}
+
+/* ---- UpdateTable ----------------------------------------------------------- */
+
+int op_update_table(ddbd_req_t *r) {
+    const char *bm;
+    size_t bml;
+    const cJSON *pt, *gsiu, *ss, *sse, *rep;
+    bool dp = false, dpp = false;
+    const char *tclass;
+    size_t tcl;
+    int rc = p_str(r->in, "BillingMode", &bm, &bml, r->err);
+    if (!rc) rc = p_obj(r->in, "ProvisionedThroughput", &pt, r->err);
+    if (!rc) rc = p_arr(r->in, "GlobalSecondaryIndexUpdates", &gsiu, r->err);
+    if (!rc) rc = p_obj(r->in, "StreamSpecification", &ss, r->err);
+    if (!rc) rc = p_obj(r->in, "SSESpecification", &sse, r->err);
+    if (!rc) rc = p_arr(r->in, "ReplicaUpdates", &rep, r->err);
+    if (!rc) rc = p_bool(r->in, "DeletionProtectionEnabled", &dp, &dpp, r->err);
+    if (!rc) rc = p_str(r->in, "TableClass", &tclass, &tcl, r->err);
+    if (rc) return rc;
+    vlist_t v;
+    vlist_init(&v);
+    const char *name;
+    size_t nl;
+    rc = p_str(r->in, "TableName", &name, &nl, r->err);
+    if (rc) return rc;
+    vlist_table_name(&v, "tableName", name, nl);
+    if (bm && !billing_mode_valid(bm, bml)) {
+        vlist_add(&v, "Value '%.*s' at 'billingMode' failed to satisfy constraint: Member must "
+                      "satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]",
+                  (int)(bml > 100 ? 100 : bml), bm);
+    }
+    int64_t rcu = 0, wcu = 0;
+    bool rp = false, wp = false;
+    if (pt) {
+        check_throughput(pt, &v, "provisionedThroughput", &rcu, &wcu, &rp, &wp, r->err, &rc);
+        if (rc) return rc;
+    }
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
+    if (gsiu || ss || rep) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: %s is not supported by "
+                             "this version of ddbd yet",
+                             gsiu ? "GlobalSecondaryIndexUpdates"
+                                  : ss ? "StreamSpecification" : "ReplicaUpdates");
+    }
+    if (!bm && !pt && !sse && !dpp && !tclass) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "At least one of ProvisionedThroughput, BillingMode, "
+                             "UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
+                             "SSESpecification or ReplicaUpdates is required");
+    }
+    ddb_table_info_t t;
+    rc = ddbd_load_table(r, true, &t);
+    if (rc) return rc;
+    size_t cur_l;
+    const char *cur = meta_str(t.meta, "BillingMode", &cur_l);
+    bool was_on_demand = streq(cur, cur_l, "PAY_PER_REQUEST");
+    bool on_demand = bm ? streq(bm, bml, "PAY_PER_REQUEST") : was_on_demand;
+    if (on_demand && pt) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Neither "
+                             "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                             "BillingMode is PAY_PER_REQUEST");
+    }
+    if (!on_demand && was_on_demand && !pt) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: ProvisionedThroughput "
+                             "must be specified when BillingMode is PROVISIONED");
+    }
+    int64_t old_rcu = meta_int(t.meta, "RCU", 0), old_wcu = meta_int(t.meta, "WCU", 0);
+    if (pt && !was_on_demand && !bm && rcu == old_rcu && wcu == old_wcu) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "The provisioned throughput for the table will not change. The "
+                             "requested value equals the current value. Current "
+                             "ReadCapacityUnits provisioned for the table: %lld. Requested "
+                             "ReadCapacityUnits: %lld. Current WriteCapacityUnits provisioned "
+                             "for the table: %lld. Requested WriteCapacityUnits: %lld. Refer to "
+                             "the Amazon DynamoDB Developer Guide for current limits and how to "
+                             "request higher limits.",
+                             (long long)old_rcu, (long long)rcu, (long long)old_wcu,
+                             (long long)wcu);
+    }
+    static const char *const replaced[] = {"BillingMode", "RCU", "WCU", "PayPerRequestSince",
+                                           "LastIncrease", "LastDecrease", "Decreases",
+                                           "DeletionProtection", "TableClass", NULL};
+    mb_t m;
+    mb_init(&m, r->arena, t.meta->u.map.n + 8);
+    mb_copy_except(&m, t.meta, replaced);
+    int64_t now = now_ms();
+    const char *nowtext = meta_time_text(r->arena, now);
+    ddb_value_t nowv = {.type = DDB_T_N, .u.str = {nowtext, strlen(nowtext)}};
+    mb_str(&m, "BillingMode", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED", on_demand ? 15 : 11);
+    if (on_demand) {
+        const ddb_value_t *since = meta_get(t.meta, "PayPerRequestSince");
+        mb_val(&m, "PayPerRequestSince", was_on_demand && since ? since : &nowv);
+        mb_int(&m, "RCU", 0);
+        mb_int(&m, "WCU", 0);
+    } else {
+        int64_t nr = pt ? rcu : old_rcu, nw = pt ? wcu : old_wcu;
+        mb_int(&m, "RCU", nr);
+        mb_int(&m, "WCU", nw);
+        const ddb_value_t *li = meta_get(t.meta, "LastIncrease");
+        const ddb_value_t *ld = meta_get(t.meta, "LastDecrease");
+        int64_t decreases = meta_int(t.meta, "Decreases", 0);
+        if (!was_on_demand && (nr > old_rcu || nw > old_wcu)) li = &nowv;
+        if (!was_on_demand && (nr < old_rcu || nw < old_wcu)) {
+            ld = &nowv;
+            decreases++;
+        }
+        if (li) mb_val(&m, "LastIncrease", li);
+        if (ld) mb_val(&m, "LastDecrease", ld);
+        mb_int(&m, "Decreases", decreases);
+    }
+    mb_bool(&m, "DeletionProtection", dpp ? dp : meta_bool(t.meta, "DeletionProtection", false));
+    size_t otl;
+    const char *otc = meta_str(t.meta, "TableClass", &otl);
+    if (tclass) mb_str(&m, "TableClass", tclass, tcl);
+    else if (otc) mb_str(&m, "TableClass", otc, otl);
+    ddb_value_t meta = mb_done(&m);
+    rc = ddb_table_set_meta(r->srv->engine, t.name, t.name_len, &meta, r->err);
+    if (rc) return rc;
+    t.meta = &meta;
+    buf_puts(r->out, "{\"TableDescription\":");
+    put_table_desc(r, &t, "ACTIVE");
+    buf_putc(r->out, '}');
+    return 0;
+}
+
+/* ---- tags ---------------------------------------------------------------- */
+
+static int load_table_by_arn(ddbd_req_t *r, ddb_table_info_t *t) {
+    const char *arn;
+    size_t al;
+    int rc = p_str(r->in, "ResourceArn", &arn, &al, r->err);
+    if (rc) return rc;
+    vlist_t v;
+    vlist_init(&v);
+    if (!arn) {
+        vlist_add(&v, "Value null at 'resourceArn' failed to satisfy constraint: Member must not "
+                      "be null");
+    } else if (al < 1 || al > 1283) {
+        vlist_add(&v, "Value '%.*s' at 'resourceArn' failed to satisfy constraint: Member must "
+                      "have length %s", (int)(al > 200 ? 200 : al), arn,
+                  al < 1 ? "greater than or equal to 1" : "less than or equal to 1283");
+    }
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
+    const char *name;
+    size_t nl;
+    rc = ddbd_table_from_arn(r, arn, al, &name, &nl);
+    if (rc) return rc;
+    rc = ddb_table_get(r->srv->engine, name, nl, r->arena, t, r->err);
+    if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
+        return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND,
+                             "Requested resource not found: ResourcArn: %.*s not found", (int)al,
+                             arn);
+    }
+    return rc;
+}
+
+static bool tag_key_eq(const ddb_value_t *tag, const char *k, size_t kl) {
+    size_t l;
+    const char *s = meta_str(tag, "Key", &l);
+    return s && l == kl && memcmp(s, k, kl) == 0;
+}
+
+static int store_tags(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *tags) {
+    static const char *const replaced[] = {"Tags", NULL};
+    mb_t m;
+    mb_init(&m, r->arena, t->meta->u.map.n + 1);
+    mb_copy_except(&m, t->meta, replaced);
+    mb_val(&m, "Tags", tags);
+    ddb_value_t meta = mb_done(&m);
+    return ddb_table_set_meta(r->srv->engine, t->name, t->name_len, &meta, r->err);
+}
+
+int op_tag_resource(ddbd_req_t *r) {
+    const cJSON *tags;
+    int rc = p_arr(r->in, "Tags", &tags, r->err);
+    if (rc) return rc;
+    ddb_table_info_t t;
+    vlist_t v;
+    vlist_init(&v);
+    ddb_value_t newtags = {.type = DDB_T_L};
+    if (!tags) {
+        vlist_add(&v, "Value null at 'tags' failed to satisfy constraint: Member must not be null");
+    } else {
+        rc = parse_tags(r, tags, &newtags, &v, "tags");
+        if (rc) return rc;
+    }
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
+    rc = load_table_by_arn(r, &t);
+    if (rc) return rc;
+    const ddb_value_t *old = meta_get(t.meta, "Tags");
+    size_t oldn = old && old->type == DDB_T_L ? old->u.list.n : 0;
+    ddb_value_t merged = {.type = DDB_T_L};
+    merged.u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (oldn + newtags.u.list.n + 1));
+    for (size_t i = 0; i < oldn; i++) {
+        const ddb_value_t *ot = &old->u.list.v[i];
+        size_t kl;
+        const char *k = meta_str(ot, "Key", &kl);
+        bool replaced = false;
+        for (size_t j = 0; j < newtags.u.list.n; j++) {
+            if (tag_key_eq(&newtags.u.list.v[j], k, kl)) replaced = true;
+        }
+        if (!replaced) merged.u.list.v[merged.u.list.n++] = *ot;
+    }
+    for (size_t j = 0; j < newtags.u.list.n; j++) {
+        /* a later duplicate key in one request wins */
+        size_t kl;
+        const char *k = meta_str(&newtags.u.list.v[j], "Key", &kl);
+        bool dup = false;
+        for (size_t q = j + 1; q < newtags.u.list.n; q++) {
+            if (tag_key_eq(&newtags.u.list.v[q], k, kl)) dup = true;
+        }
+        if (!dup) merged.u.list.v[merged.u.list.n++] = newtags.u.list.v[j];
+    }
+    if (merged.u.list.n > MAX_TAGS) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: The number of tags "
+                             "exceeds the limit of %d", MAX_TAGS);
+    }
+    rc = store_tags(r, &t, &merged);
+    if (rc) return rc;
+    buf_puts(r->out, "{}");
+    return 0;
+}
+
+int op_untag_resource(ddbd_req_t *r) {
+    const cJSON *keys;
+    int rc = p_arr(r->in, "TagKeys", &keys, r->err);
+    if (rc) return rc;
+    if (!keys) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value null at 'tagKeys' failed to "
+                             "satisfy constraint: Member must not be null");
+    }
+    const cJSON *e;
+    cJSON_ArrayForEach(e, keys) {
+        if (!cJSON_IsString(e)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'TagKeys'");
+        }
+    }
+    ddb_table_info_t t;
+    rc = load_table_by_arn(r, &t);
+    if (rc) return rc;
+    const ddb_value_t *old = meta_get(t.meta, "Tags");
+    size_t oldn = old && old->type == DDB_T_L ? old->u.list.n : 0;
+    ddb_value_t kept = {.type = DDB_T_L};
+    kept.u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (oldn + 1));
+    for (size_t i = 0; i < oldn; i++) {
+        bool removed = false;
+        cJSON_ArrayForEach(e, keys) {
+            if (tag_key_eq(&old->u.list.v[i], e->valuestring, strlen(e->valuestring))) {
+                removed = true;
+            }
+        }
+        if (!removed) kept.u.list.v[kept.u.list.n++] = old->u.list.v[i];
+    }
+    rc = store_tags(r, &t, &kept);
+    if (rc) return rc;
+    buf_puts(r->out, "{}");
+    return 0;
+}
+
+int op_list_tags_of_resource(ddbd_req_t *r) {
+    ddb_table_info_t t;
+    int rc = load_table_by_arn(r, &t);
+    if (rc) return rc;
+    const ddb_value_t *tags = meta_get(t.meta, "Tags");
+    buf_puts(r->out, "{\"Tags\":[");
+    for (size_t i = 0; tags && tags->type == DDB_T_L && i < tags->u.list.n; i++) {
+        size_t kl, vl;
+        const char *k = meta_str(&tags->u.list.v[i], "Key", &kl);
+        const char *val = meta_str(&tags->u.list.v[i], "Value", &vl);
+        if (i) buf_putc(r->out, ',');
+        buf_puts(r->out, "{\"Key\":");
+        json_put_str(r->out, k ? k : "", kl);
+        buf_puts(r->out, ",\"Value\":");
+        json_put_str(r->out, val ? val : "", vl);
+        buf_putc(r->out, '}');
+    }
+    buf_puts(r->out, "]}");
+    return 0;
+}
+
+/* ---- account-level ------------------------------------------------------- */
+
+int op_describe_limits(ddbd_req_t *r) {
+    buf_puts(r->out, "{\"AccountMaxReadCapacityUnits\":80000,\"AccountMaxWriteCapacityUnits\":"
+                     "80000,\"TableMaxReadCapacityUnits\":40000,\"TableMaxWriteCapacityUnits\":"
+                     "40000}");
+    return 0;
+}
+
+int op_describe_endpoints(ddbd_req_t *r) {
+    buf_printf(r->out,
+               "{\"Endpoints\":[{\"Address\":\"dynamodb.%s.amazonaws.com\","
+               "\"CachePeriodInMinutes\":1440}]}",
+               r->region);
+    return 0;
+}
+
+int op_describe_time_to_live(ddbd_req_t *r) {
+    ddb_table_info_t t;
+    int rc = ddbd_load_table(r, true, &t);
+    if (rc) return rc;
+    buf_puts(r->out, "{\"TimeToLiveDescription\":{\"TimeToLiveStatus\":\"DISABLED\"}}");
+    return 0;
+}

@@ -1,0 +1,195 @@
+/* router.c: from an HTTP request to a DynamoDB operation and back.
+ *
+ * Checks the method, X-Amz-Target, Content-Type and SigV4 Authorization,
+ * parses the JSON body once, dispatches to the operation, and renders
+ * errors in DynamoDB's shape ({"__type": ..., "message": ...}). Never lets
+ * bad input reach an operation. */
+#include <stdio.h>
+#include <string.h>
+
+#include "server/ddbd.h"
+#include "server/json.h"
+
+#define TARGET_PREFIX "DynamoDB_20120810."
+
+typedef struct op_entry {
+    const char *name;
+    ddbd_op_fn fn;
+} op_entry_t;
+
+static const op_entry_t ops[] = {
+    {"CreateTable", op_create_table},
+    {"DeleteItem", op_delete_item},
+    {"DeleteTable", op_delete_table},
+    {"DescribeEndpoints", op_describe_endpoints},
+    {"DescribeLimits", op_describe_limits},
+    {"DescribeTable", op_describe_table},
+    {"DescribeTimeToLive", op_describe_time_to_live},
+    {"GetItem", op_get_item},
+    {"ListTables", op_list_tables},
+    {"ListTagsOfResource", op_list_tags_of_resource},
+    {"PutItem", op_put_item},
+    {"TagResource", op_tag_resource},
+    {"UntagResource", op_untag_resource},
+    {"UpdateTable", op_update_table},
+};
+
+static ddbd_op_fn find_op(const char *name, size_t len) {
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (strlen(ops[i].name) == len && memcmp(ops[i].name, name, len) == 0) return ops[i].fn;
+    }
+    return NULL;
+}
+
+static const struct {
+    const char *type;
+    int status;
+} error_types[DDB_ERR__COUNT] = {
+    [DDB_ERR_VALIDATION] = {"com.amazonaws.dynamodb.v20120810#ValidationException", 400},
+    [DDB_ERR_SERIALIZATION] = {"com.amazon.coral.service#SerializationException", 400},
+    [DDB_ERR_RESOURCE_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", 400},
+    [DDB_ERR_RESOURCE_IN_USE] = {"com.amazonaws.dynamodb.v20120810#ResourceInUseException", 400},
+    [DDB_ERR_CONDITIONAL_CHECK] = {"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", 400},
+    [DDB_ERR_LIMIT_EXCEEDED] = {"com.amazonaws.dynamodb.v20120810#LimitExceededException", 400},
+    [DDB_ERR_UNKNOWN_OPERATION] = {"com.amazon.coral.service#UnknownOperationException", 400},
+    [DDB_ERR_MISSING_AUTH] = {"com.amazon.coral.service#MissingAuthenticationTokenException", 400},
+    [DDB_ERR_INCOMPLETE_SIGNATURE] = {"com.amazon.coral.service#IncompleteSignatureException", 400},
+    [DDB_ERR_ACCESS_DENIED] = {"com.amazon.coral.service#AccessDeniedException", 400},
+    [DDB_ERR_REQUEST_TOO_LARGE] = {"com.amazon.coral.service#RequestEntityTooLargeException", 413},
+    [DDB_ERR_TRANSACTION_CANCELED] = {"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", 400},
+    [DDB_ERR_TRANSACTION_CONFLICT] = {"com.amazonaws.dynamodb.v20120810#TransactionConflictException", 400},
+    [DDB_ERR_IDEMPOTENT_MISMATCH] = {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400},
+    [DDB_ERR_EXPIRED_ITERATOR] = {"com.amazonaws.dynamodb.v20120810#ExpiredIteratorException", 400},
+    [DDB_ERR_TRIMMED_DATA] = {"com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException", 400},
+    [DDB_ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500},
+};
+
+static void write_error(http_response_t *resp, const ddb_error_t *err, const buf_t *extra) {
+    ddb_status_t code = err->code;
+    if (code <= DDB_OK || code >= DDB_ERR__COUNT || !error_types[code].type) code = DDB_ERR_INTERNAL;
+    resp->status = error_types[code].status;
+    buf_reset(&resp->body);
+    buf_puts(&resp->body, "{\"__type\":");
+    json_put_str(&resp->body, error_types[code].type, strlen(error_types[code].type));
+    buf_puts(&resp->body, ",\"message\":");
+    json_put_str(&resp->body, err->msg, strlen(err->msg));
+    if (extra && extra->len) {
+        buf_putc(&resp->body, ',');
+        buf_put(&resp->body, extra->data, extra->len);
+    }
+    buf_putc(&resp->body, '}');
+}
+
+static bool has_prefix(const char *s, size_t len, const char *prefix) {
+    size_t n = strlen(prefix);
+    return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+/* Accepts any syntactically valid SigV4 header and takes the region from its
+ * credential scope: Credential=AKID/DATE/REGION/SERVICE/aws4_request. */
+static int check_auth(const http_request_t *req, char *region, size_t cap, ddb_error_t *err) {
+    const char *a = req->authorization;
+    size_t len = req->authorization_len;
+    if (!a || len == 0) {
+        return ddb_error_set(err, DDB_ERR_MISSING_AUTH, "Request is missing Authentication Token");
+    }
+    if (!has_prefix(a, len, "AWS4-HMAC-SHA256 ")) {
+        return ddb_error_set(err, DDB_ERR_INCOMPLETE_SIGNATURE,
+                             "Authorization header requires existence of either a "
+                             "'X-Amz-Date' or a 'Date' header.");
+    }
+    const char *end = a + len;
+    const char *cred = NULL;
+    for (const char *p = a; p + 11 <= end; p++) {
+        if (memcmp(p, "Credential=", 11) == 0) {
+            cred = p + 11;
+            break;
+        }
+    }
+    const char *parts[5] = {0};
+    size_t plen[5] = {0};
+    int n = 0;
+    if (cred) {
+        const char *p = cred;
+        while (n < 5 && p < end) {
+            const char *q = p;
+            while (q < end && *q != '/' && *q != ',' && *q != ' ') q++;
+            parts[n] = p;
+            plen[n] = (size_t)(q - p);
+            n++;
+            if (q >= end || *q != '/') break;
+            p = q + 1;
+        }
+    }
+    if (n < 5 || plen[2] == 0 || plen[2] >= cap || !has_prefix(parts[4], plen[4], "aws4_request")) {
+        return ddb_error_set(err, DDB_ERR_INCOMPLETE_SIGNATURE,
+                             "Authorization header requires 'Credential' parameter. Authorization "
+                             "header requires 'Signature' parameter. Authorization header "
+                             "requires 'SignedHeaders' parameter. Authorization=%.*s",
+                             (int)(len > 200 ? 200 : len), a);
+    }
+    memcpy(region, parts[2], plen[2]);
+    region[plen[2]] = '\0';
+    return 0;
+}
+
+static bool content_type_ok(const http_request_t *req) {
+    const char *ct = req->content_type;
+    size_t len = req->content_type_len;
+    if (!ct) return true;
+    return has_prefix(ct, len, "application/x-amz-json-1.0") ||
+           has_prefix(ct, len, "application/x-amz-json-1.1") ||
+           has_prefix(ct, len, "application/json");
+}
+
+static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, ddb_error_t *err,
+                 buf_t *extra) {
+    if (!req->target || !has_prefix(req->target, req->target_len, TARGET_PREFIX)) {
+        return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "Unknown operation");
+    }
+    const char *opname = req->target + strlen(TARGET_PREFIX);
+    size_t oplen = req->target_len - strlen(TARGET_PREFIX);
+    ddbd_op_fn fn = find_op(opname, oplen);
+    if (!fn) {
+        return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "Unknown operation %.*s",
+                             (int)(oplen > 100 ? 100 : oplen), opname);
+    }
+    if (!content_type_ok(req)) {
+        return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "Unknown operation");
+    }
+    ddbd_req_t r = {.srv = srv, .arena = srv->arena, .out = &resp->body, .err = err,
+                    .err_extra = extra};
+    int rc = check_auth(req, r.region, sizeof r.region, err);
+    if (rc) return rc;
+    cJSON *in = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
+    if (!in || !cJSON_IsObject(in)) {
+        cJSON_Delete(in);
+        return ddb_error_set(err, DDB_ERR_SERIALIZATION,
+                             req->body_len ? "Start of structure or map found where not expected"
+                                           : "Unexpected end of input: expected a JSON object");
+    }
+    r.in = in;
+    rc = fn(&r);
+    cJSON_Delete(in);
+    return rc;
+}
+
+void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp) {
+    ddbd_t *srv = ctx;
+    ddb_error_t err;
+    ddb_error_clear(&err);
+    ddb_arena_reset(srv->arena);
+    if (strcmp(req->method, "GET") == 0 && req->url_len == 1) {
+        /* DynamoDB answers health checks on GET / with a plain text line */
+        resp->content_type = "text/plain";
+        buf_puts(&resp->body, "healthy: dynamodb." DDBD_DEFAULT_REGION ".amazonaws.com ");
+        return;
+    }
+    buf_t extra;
+    buf_init(&extra);
+    int rc = strcmp(req->method, "POST") != 0
+                 ? ddb_error_set(&err, DDB_ERR_UNKNOWN_OPERATION, "Unknown operation")
+                 : route(srv, req, resp, &err, &extra);
+    if (rc) write_error(resp, &err, &extra);
+    buf_free(&extra);
+}

@@ -1,0 +1,60 @@
+/* codec.h: storage's byte formats: order-preserving key encoding (kc_) and
+ * the compact item serialization (ic_). Internal to storage/. Pure. */
+#ifndef DDB_STORAGE_CODEC_H
+#define DDB_STORAGE_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query/arena.h"
+#include "query/error.h"
+#include "query/value.h"
+#include "storage/ddb.h"
+
+/* A growable byte string (malloc-owned). */
+typedef struct bytes {
+    uint8_t *p;
+    size_t len, cap;
+} bytes_t;
+
+void bytes_put(bytes_t *b, const void *p, size_t n);
+void bytes_putc(bytes_t *b, uint8_t c);
+void bytes_free(bytes_t *b);
+
+/* ---- key codec ---------------------------------------------------------- */
+
+/* Appends the order-preserving encoding of a key value (S, N or B): memcmp
+ * order of encodings equals DynamoDB's order of values, and no encoding is a
+ * prefix of another. Returns DDB_ERR_VALIDATION for other types. */
+int kc_encode_value(bytes_t *out, const ddb_value_t *v);
+
+/* Decodes one key value of type t from p[0..len); returns bytes consumed or 0. */
+size_t kc_decode_value(const uint8_t *p, size_t len, ddb_type_t t, ddb_arena_t *a,
+                       ddb_value_t *out);
+
+/* Appends the item key: [table id BE32][hash BE64][enc(hash key)][enc(range key)].
+ * key is a map holding the key attributes named by ks. */
+int kc_item_key(bytes_t *out, uint32_t table_id, const ddb_key_schema_t *ks,
+                const ddb_value_t *key);
+
+/* The 8-byte partition hash of an encoded partition key. */
+uint64_t kc_partition_hash(const uint8_t *enc, size_t len);
+
+/* First hash of parallel-scan segment seg of total (seg == total: 2^64, as
+ * *end_is_max = true). */
+uint64_t kc_segment_start(uint32_t seg, uint32_t total, int *is_end);
+
+void kc_put_be32(uint8_t *p, uint32_t v);
+void kc_put_be64(uint8_t *p, uint64_t v);
+uint32_t kc_get_be32(const uint8_t *p);
+uint64_t kc_get_be64(const uint8_t *p);
+
+/* ---- item codec --------------------------------------------------------- */
+
+/* Appends the serialization of v (any type). */
+void ic_encode(bytes_t *out, const ddb_value_t *v);
+
+/* Decodes a serialization into arena a; DDB_ERR_INTERNAL if malformed. */
+int ic_decode(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_value_t *out, ddb_error_t *err);
+
+#endif

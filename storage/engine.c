@@ -1,0 +1,628 @@
+/* engine.c: libddb on RocksDB: the catalog, per-table statistics, the single
+ * writer that applies every item mutation as one atomic write batch, reads
+ * and snapshot iterators.
+ *
+ * Column families by role: catalog (table name -> table record, and the next
+ * table id), items (item key -> item record), stats (table id -> count and
+ * size, updated in the same batch as each item write). Table ids are never
+ * reused, so a deleted table's range can be dropped lazily. */
+#include <pthread.h>
+#include <rocksdb/c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/codec.h"
+#include "storage/ddb.h"
+
+enum { CF_DEFAULT, CF_CATALOG, CF_ITEMS, CF_STATS, CF_COUNT };
+static const char *const cf_names[CF_COUNT] = {"default", "catalog", "items", "stats"};
+
+#define NEXT_ID_KEY "\x01next_table_id"
+#define TABLE_KEY_PREFIX 't'
+
+typedef struct table_stats {
+    uint32_t id;
+    uint64_t count, size;
+} table_stats_t;
+
+struct ddb_engine {
+    rocksdb_t *db;
+    rocksdb_options_t *opts;
+    rocksdb_env_t *env; /* in-memory env, or NULL */
+    rocksdb_cache_t *cache;
+    rocksdb_block_based_table_options_t *topts;
+    rocksdb_column_family_handle_t *cf[CF_COUNT];
+    rocksdb_writeoptions_t *wo;
+    rocksdb_readoptions_t *ro;
+    pthread_mutex_t writer; /* the single writer: every mutation holds it */
+    table_stats_t *stats;   /* cache of the stats CF, guarded by writer */
+    size_t nstats, capstats;
+};
+
+static int rocks_error(ddb_error_t *err, char *msg) {
+    int rc = ddb_error_set(err, DDB_ERR_INTERNAL, "storage error: %s", msg ? msg : "unknown");
+    free(msg);
+    return rc;
+}
+
+int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
+    ddb_engine_t *e = calloc(1, sizeof *e);
+    if (!e) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
+    pthread_mutex_init(&e->writer, NULL);
+    e->opts = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(e->opts, 1);
+    rocksdb_options_set_create_missing_column_families(e->opts, 1);
+    rocksdb_options_set_write_buffer_size(e->opts, 16 << 20);
+    rocksdb_options_set_max_background_jobs(e->opts, 2);
+    rocksdb_options_set_keep_log_file_num(e->opts, 2);
+    rocksdb_options_set_info_log_level(e->opts, 3); /* errors only */
+    e->cache = rocksdb_cache_create_lru(64 << 20);
+    e->topts = rocksdb_block_based_options_create();
+    rocksdb_block_based_options_set_block_cache(e->topts, e->cache);
+    rocksdb_block_based_options_set_filter_policy(e->topts, rocksdb_filterpolicy_create_bloom(10));
+    rocksdb_options_set_block_based_table_factory(e->opts, e->topts);
+    const char *path = o->data_dir ? o->data_dir : "./data";
+    if (o->in_memory) {
+        e->env = rocksdb_create_mem_env();
+        rocksdb_options_set_env(e->opts, e->env);
+        path = "/ddb-in-memory";
+    }
+    const rocksdb_options_t *cfopts[CF_COUNT];
+    for (int i = 0; i < CF_COUNT; i++) cfopts[i] = e->opts;
+    char *msg = NULL;
+    e->db = rocksdb_open_column_families(e->opts, path, CF_COUNT, cf_names, cfopts, e->cf, &msg);
+    if (msg) {
+        int rc = rocks_error(err, msg);
+        e->db = NULL;
+        ddb_close(e);
+        return rc;
+    }
+    e->wo = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_set_sync(e->wo, o->sync ? 1 : 0);
+    e->ro = rocksdb_readoptions_create();
+    *out = e;
+    return 0;
+}
+
+void ddb_close(ddb_engine_t *e) {
+    if (!e) return;
+    if (e->db) {
+        for (int i = 0; i < CF_COUNT; i++) {
+            if (e->cf[i]) rocksdb_column_family_handle_destroy(e->cf[i]);
+        }
+        rocksdb_close(e->db);
+    }
+    if (e->wo) rocksdb_writeoptions_destroy(e->wo);
+    if (e->ro) rocksdb_readoptions_destroy(e->ro);
+    rocksdb_options_destroy(e->opts);
+    rocksdb_block_based_options_destroy(e->topts);
+    rocksdb_cache_destroy(e->cache);
+    if (e->env) rocksdb_env_destroy(e->env);
+    pthread_mutex_destroy(&e->writer);
+    free(e->stats);
+    free(e);
+}
+
+/* ---- catalog records ---------------------------------------------------- */
+
+static void table_key(bytes_t *k, const char *name, size_t len) {
+    bytes_putc(k, TABLE_KEY_PREFIX);
+    bytes_put(k, name, len);
+}
+
+/* Table record: the key schema and meta as one map value via the item codec. */
+static void encode_table(bytes_t *out, const ddb_table_info_t *t) {
+    uint8_t id[4];
+    kc_put_be32(id, t->id);
+    bytes_put(out, id, 4);
+    ddb_attr_t attrs[5];
+    size_t n = 0;
+    char ht = (char)t->key.hash_type, rt = (char)t->key.range_type;
+    attrs[n++] = (ddb_attr_t){"hn", 2, {.type = DDB_T_S, .u.str = {t->key.hash_name, t->key.hash_len}}};
+    attrs[n++] = (ddb_attr_t){"ht", 2, {.type = DDB_T_B, .u.str = {&ht, 1}}};
+    if (t->key.range_type != DDB_T_NONE) {
+        attrs[n++] = (ddb_attr_t){"rn", 2, {.type = DDB_T_S, .u.str = {t->key.range_name, t->key.range_len}}};
+        attrs[n++] = (ddb_attr_t){"rt", 2, {.type = DDB_T_B, .u.str = {&rt, 1}}};
+    }
+    ddb_value_t empty = {.type = DDB_T_M};
+    attrs[n++] = (ddb_attr_t){"meta", 4, t->meta ? *t->meta : empty};
+    ddb_value_t rec = {.type = DDB_T_M, .u.map = {attrs, n}};
+    ic_encode(out, &rec);
+}
+
+static int decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_info_t *t,
+                        ddb_error_t *err) {
+    if (len < 4) return ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt table record");
+    t->id = kc_get_be32(p);
+    ddb_value_t *rec = ddb_arena_alloc(a, sizeof *rec);
+    int rc = ic_decode(p + 4, len - 4, a, rec, err);
+    if (rc) return rc;
+    const ddb_value_t *hn = ddb_map_get(rec, "hn", 2), *ht = ddb_map_get(rec, "ht", 2);
+    const ddb_value_t *rn = ddb_map_get(rec, "rn", 2), *rt = ddb_map_get(rec, "rt", 2);
+    const ddb_value_t *meta = ddb_map_get(rec, "meta", 4);
+    if (!hn || !ht || ht->u.str.len != 1 || !meta) {
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt table record");
+    }
+    t->key.hash_name = hn->u.str.ptr;
+    t->key.hash_len = hn->u.str.len;
+    t->key.hash_type = (ddb_type_t)ht->u.str.ptr[0];
+    t->key.range_type = DDB_T_NONE;
+    t->key.range_name = NULL;
+    t->key.range_len = 0;
+    if (rn && rt && rt->u.str.len == 1) {
+        t->key.range_name = rn->u.str.ptr;
+        t->key.range_len = rn->u.str.len;
+        t->key.range_type = (ddb_type_t)rt->u.str.ptr[0];
+    }
+    t->meta = meta;
+    return 0;
+}
+
+/* ---- statistics (caller holds the writer) ------------------------------- */
+
+static table_stats_t *stats_find(ddb_engine_t *e, uint32_t id, bool load) {
+    for (size_t i = 0; i < e->nstats; i++) {
+        if (e->stats[i].id == id) return &e->stats[i];
+    }
+    if (!load) return NULL;
+    if (e->nstats == e->capstats) {
+        size_t cap = e->capstats ? e->capstats * 2 : 16;
+        table_stats_t *ns = realloc(e->stats, cap * sizeof *ns);
+        if (!ns) abort();
+        e->stats = ns;
+        e->capstats = cap;
+    }
+    table_stats_t *s = &e->stats[e->nstats++];
+    s->id = id;
+    s->count = s->size = 0;
+    uint8_t k[4];
+    kc_put_be32(k, id);
+    size_t vl = 0;
+    char *msg = NULL;
+    char *v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_STATS], (const char *)k, 4, &vl, &msg);
+    free(msg);
+    if (v && vl == 16) {
+        s->count = kc_get_be64((const uint8_t *)v);
+        s->size = kc_get_be64((const uint8_t *)v + 8);
+    }
+    free(v);
+    return s;
+}
+
+static void stats_forget(ddb_engine_t *e, uint32_t id) {
+    for (size_t i = 0; i < e->nstats; i++) {
+        if (e->stats[i].id == id) {
+            e->stats[i] = e->stats[--e->nstats];
+            return;
+        }
+    }
+}
+
+static void stats_put(rocksdb_writebatch_t *wb, ddb_engine_t *e, const table_stats_t *s) {
+    uint8_t k[4], v[16];
+    kc_put_be32(k, s->id);
+    kc_put_be64(v, s->count);
+    kc_put_be64(v + 8, s->size);
+    rocksdb_writebatch_put_cf(wb, e->cf[CF_STATS], (const char *)k, 4, (const char *)v, 16);
+}
+
+static void read_stats(ddb_engine_t *e, ddb_table_info_t *t) {
+    pthread_mutex_lock(&e->writer);
+    table_stats_t *s = stats_find(e, t->id, true);
+    t->item_count = s->count;
+    t->size_bytes = s->size;
+    pthread_mutex_unlock(&e->writer);
+}
+
+/* ---- catalog ------------------------------------------------------------- */
+
+static int write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err) {
+    char *msg = NULL;
+    rocksdb_write(e->db, e->wo, wb, &msg);
+    rocksdb_writebatch_destroy(wb);
+    if (msg) return rocks_error(err, msg);
+    return 0;
+}
+
+static bool table_exists(ddb_engine_t *e, const bytes_t *k) {
+    size_t vl;
+    char *msg = NULL;
+    char *v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], (const char *)k->p, k->len, &vl, &msg);
+    free(msg);
+    bool found = v != NULL;
+    free(v);
+    return found;
+}
+
+int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
+    bytes_t k = {0}, rec = {0};
+    table_key(&k, info->name, info->name_len);
+    pthread_mutex_lock(&e->writer);
+    int rc = 0;
+    if (table_exists(e, &k)) {
+        rc = ddb_error_set(err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s",
+                           (int)info->name_len, info->name);
+        goto out;
+    }
+    size_t vl;
+    char *msg = NULL;
+    char *v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], NEXT_ID_KEY,
+                             sizeof NEXT_ID_KEY - 1, &vl, &msg);
+    if (msg) {
+        free(v);
+        rc = rocks_error(err, msg);
+        goto out;
+    }
+    uint32_t id = v && vl == 4 ? kc_get_be32((const uint8_t *)v) : 1;
+    free(v);
+    info->id = id;
+    info->item_count = info->size_bytes = 0;
+    encode_table(&rec, info);
+    uint8_t next[4];
+    kc_put_be32(next, id + 1);
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1,
+                              (const char *)next, 4);
+    rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len,
+                              (const char *)rec.p, rec.len);
+    table_stats_t zero = {.id = id};
+    stats_put(wb, e, &zero);
+    rc = write_batch(e, wb, err);
+out:
+    pthread_mutex_unlock(&e->writer);
+    bytes_free(&k);
+    bytes_free(&rec);
+    return rc;
+}
+
+static int get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
+                            ddb_table_info_t *out, ddb_error_t *err) {
+    bytes_t k = {0};
+    table_key(&k, name, len);
+    size_t vl;
+    char *msg = NULL;
+    char *v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], (const char *)k.p, k.len, &vl, &msg);
+    bytes_free(&k);
+    if (msg) {
+        free(v);
+        return rocks_error(err, msg);
+    }
+    if (!v) {
+        return ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND,
+                             "Requested resource not found: Table: %.*s not found", (int)len, name);
+    }
+    out->name = ddb_arena_strndup(a, name, len);
+    out->name_len = len;
+    int rc = decode_table((const uint8_t *)v, vl, a, out, err);
+    free(v);
+    return rc;
+}
+
+int ddb_table_get(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
+                  ddb_table_info_t *out, ddb_error_t *err) {
+    int rc = get_table_record(e, name, len, a, out, err);
+    if (rc) return rc;
+    read_stats(e, out);
+    return 0;
+}
+
+int ddb_table_set_meta(ddb_engine_t *e, const char *name, size_t len, const ddb_value_t *meta,
+                       ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    pthread_mutex_lock(&e->writer);
+    int rc = get_table_record(e, name, len, a, &t, err);
+    if (!rc) {
+        t.meta = meta;
+        bytes_t k = {0}, rec = {0};
+        table_key(&k, name, len);
+        encode_table(&rec, &t);
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len,
+                                  (const char *)rec.p, rec.len);
+        rc = write_batch(e, wb, err);
+        bytes_free(&k);
+        bytes_free(&rec);
+    }
+    pthread_mutex_unlock(&e->writer);
+    ddb_arena_destroy(a);
+    return rc;
+}
+
+int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    pthread_mutex_lock(&e->writer);
+    int rc = get_table_record(e, name, len, a, &t, err);
+    if (!rc) {
+        bytes_t k = {0};
+        table_key(&k, name, len);
+        uint8_t lo[4], hi[4], sk[4];
+        kc_put_be32(lo, t.id);
+        kc_put_be32(hi, t.id + 1);
+        kc_put_be32(sk, t.id);
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len);
+        rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)sk, 4);
+        rocksdb_writebatch_delete_range_cf(wb, e->cf[CF_ITEMS], (const char *)lo, 4,
+                                           (const char *)hi, 4);
+        rc = write_batch(e, wb, err);
+        if (!rc) stats_forget(e, t.id);
+        bytes_free(&k);
+    }
+    pthread_mutex_unlock(&e->writer);
+    ddb_arena_destroy(a);
+    return rc;
+}
+
+int ddb_table_list(ddb_engine_t *e, const char *after, size_t after_len, size_t limit,
+                   ddb_arena_t *a, const char ***names, size_t **lens, size_t *count, bool *more,
+                   ddb_error_t *err) {
+    *names = ddb_arena_alloc(a, sizeof(char *) * (limit + 1));
+    *lens = ddb_arena_alloc(a, sizeof(size_t) * (limit + 1));
+    *count = 0;
+    *more = false;
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_CATALOG]);
+    bytes_t start = {0};
+    bytes_putc(&start, TABLE_KEY_PREFIX);
+    if (after && after_len) bytes_put(&start, after, after_len);
+    rocksdb_iter_seek(it, (const char *)start.p, start.len);
+    for (; rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t kl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        if (kl < 1 || k[0] != TABLE_KEY_PREFIX) break;
+        if (after && after_len && kl - 1 == after_len && memcmp(k + 1, after, after_len) == 0) {
+            continue;
+        }
+        if (*count == limit) {
+            *more = true;
+            break;
+        }
+        (*names)[*count] = ddb_arena_strndup(a, k + 1, kl - 1);
+        (*lens)[*count] = kl - 1;
+        (*count)++;
+    }
+    char *msg = NULL;
+    rocksdb_iter_get_error(it, &msg);
+    rocksdb_iter_destroy(it);
+    bytes_free(&start);
+    if (msg) return rocks_error(err, msg);
+    return 0;
+}
+
+/* ---- items --------------------------------------------------------------- */
+
+static int read_item(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_t *k,
+                     ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err) {
+    size_t vl;
+    char *msg = NULL;
+    char *v = rocksdb_get_cf(e->db, ro, e->cf[CF_ITEMS], (const char *)k->p, k->len, &vl, &msg);
+    *out = NULL;
+    if (msg) {
+        free(v);
+        return rocks_error(err, msg);
+    }
+    if (!v) return 0;
+    ddb_value_t *item = ddb_arena_alloc(a, sizeof *item);
+    int rc = ic_decode((const uint8_t *)v, vl, a, item, err);
+    free(v);
+    if (!rc) *out = item;
+    return rc;
+}
+
+int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
+                 ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err) {
+    bytes_t k = {0};
+    int rc = kc_item_key(&k, t->id, &t->key, key);
+    if (rc) {
+        bytes_free(&k);
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "The provided key element does not match the schema");
+    }
+    rc = read_item(e, e->ro, &k, a, out, err);
+    bytes_free(&k);
+    return rc;
+}
+
+/* A table deleted (and perhaps re-created) since the caller looked it up must
+ * not receive writes into its old id range. Caller holds the writer. */
+static bool table_exists_by_id(ddb_engine_t *e, const ddb_table_info_t *t) {
+    bytes_t k = {0};
+    table_key(&k, t->name, t->name_len);
+    size_t vl;
+    char *msg = NULL;
+    char *v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], (const char *)k.p, k.len, &vl, &msg);
+    free(msg);
+    bytes_free(&k);
+    bool ok = v && vl >= 4 && kc_get_be32((const uint8_t *)v) == t->id;
+    free(v);
+    return ok;
+}
+
+static bool same_key(const ddb_table_info_t *t, const ddb_value_t *item, const bytes_t *k) {
+    bytes_t k2 = {0};
+    int rc = kc_item_key(&k2, t->id, &t->key, item);
+    bool same = !rc && k2.len == k->len && memcmp(k2.p, k->p, k->len) == 0;
+    bytes_free(&k2);
+    return same;
+}
+
+int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
+                   ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err) {
+    bytes_t k = {0}, rec = {0};
+    int rc = kc_item_key(&k, t->id, &t->key, key);
+    if (rc) {
+        bytes_free(&k);
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "The provided key element does not match the schema");
+    }
+    pthread_mutex_lock(&e->writer);
+    const ddb_value_t *old = NULL, *next = NULL;
+    rc = read_item(e, e->ro, &k, a, &old, err);
+    if (!rc) rc = fn(ctx, old, &next, err);
+    if (rc || next == old) goto out;
+    if (next && !same_key(t, next, &k)) {
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "mutation changed the primary key");
+        goto out;
+    }
+    if (!table_exists_by_id(e, t)) {
+        rc = ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+        goto out;
+    }
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    table_stats_t *s = stats_find(e, t->id, true);
+    table_stats_t ns = *s;
+    if (old) {
+        ns.count--;
+        ns.size -= ddb_item_size(old);
+    }
+    if (next) {
+        ic_encode(&rec, next);
+        rocksdb_writebatch_put_cf(wb, e->cf[CF_ITEMS], (const char *)k.p, k.len,
+                                  (const char *)rec.p, rec.len);
+        ns.count++;
+        ns.size += ddb_item_size(next);
+    } else {
+        rocksdb_writebatch_delete_cf(wb, e->cf[CF_ITEMS], (const char *)k.p, k.len);
+    }
+    stats_put(wb, e, &ns);
+    rc = write_batch(e, wb, err);
+    if (!rc) *s = ns;
+out:
+    pthread_mutex_unlock(&e->writer);
+    bytes_free(&k);
+    bytes_free(&rec);
+    return rc;
+}
+
+/* ---- iteration ------------------------------------------------------------ */
+
+struct ddb_iter {
+    ddb_engine_t *e;
+    const rocksdb_snapshot_t *snap;
+    rocksdb_readoptions_t *ro;
+    rocksdb_iterator_t *it;
+    bytes_t upper;
+};
+
+int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *start_after,
+                  uint32_t segment, uint32_t total, ddb_iter_t **out, ddb_error_t *err) {
+    ddb_iter_t *it = calloc(1, sizeof *it);
+    if (!it) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
+    it->e = e;
+    /* segment bounds: [table id][segment start hash] .. [table id][next start hash] */
+    int lo_end, hi_end;
+    uint64_t lo = kc_segment_start(segment, total, &lo_end);
+    uint64_t hi = kc_segment_start(segment + 1, total, &hi_end);
+    uint8_t lower[12];
+    kc_put_be32(lower, t->id);
+    kc_put_be64(lower + 4, lo);
+    if (hi_end) {
+        uint8_t up[4];
+        kc_put_be32(up, t->id + 1);
+        bytes_put(&it->upper, up, 4);
+    } else {
+        uint8_t up[12];
+        kc_put_be32(up, t->id);
+        kc_put_be64(up + 4, hi);
+        bytes_put(&it->upper, up, 12);
+    }
+    it->snap = rocksdb_create_snapshot(e->db);
+    it->ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_snapshot(it->ro, it->snap);
+    rocksdb_readoptions_set_iterate_upper_bound(it->ro, (const char *)it->upper.p, it->upper.len);
+    it->it = rocksdb_create_iterator_cf(e->db, it->ro, e->cf[CF_ITEMS]);
+    if (start_after) {
+        bytes_t k = {0};
+        int rc = kc_item_key(&k, t->id, &t->key, start_after);
+        if (rc) {
+            bytes_free(&k);
+            ddb_iter_destroy(it);
+            return ddb_error_set(err, DDB_ERR_VALIDATION,
+                                 "The provided starting key is invalid: The provided key element "
+                                 "does not match the schema");
+        }
+        /* seek to the smallest key greater than k: k followed by 0x00 */
+        bytes_putc(&k, 0);
+        const uint8_t *seek = k.p;
+        size_t seek_len = k.len;
+        if (memcmp(seek, lower, 12) < 0) {
+            seek = lower;
+            seek_len = 12;
+        }
+        rocksdb_iter_seek(it->it, (const char *)seek, seek_len);
+        bytes_free(&k);
+    } else {
+        rocksdb_iter_seek(it->it, (const char *)lower, 12);
+    }
+    *out = it;
+    return 0;
+}
+
+int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err) {
+    *item = NULL;
+    if (!rocksdb_iter_valid(it->it)) {
+        char *msg = NULL;
+        rocksdb_iter_get_error(it->it, &msg);
+        if (msg) return rocks_error(err, msg);
+        return 0;
+    }
+    size_t vl;
+    const char *v = rocksdb_iter_value(it->it, &vl);
+    ddb_value_t *out = ddb_arena_alloc(a, sizeof *out);
+    int rc = ic_decode((const uint8_t *)v, vl, a, out, err);
+    if (rc) return rc;
+    *item = out;
+    rocksdb_iter_next(it->it);
+    return 0;
+}
+
+void ddb_iter_destroy(ddb_iter_t *it) {
+    if (!it) return;
+    if (it->it) rocksdb_iter_destroy(it->it);
+    if (it->ro) rocksdb_readoptions_destroy(it->ro);
+    if (it->snap) rocksdb_release_snapshot(it->e->db, it->snap);
+    bytes_free(&it->upper);
+    free(it);
+}
+
+int ddb_check(ddb_engine_t *e, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    const char **names;
+    size_t *lens, count;
+    bool more;
+    int rc = ddb_table_list(e, NULL, 0, 1u << 20, a, &names, &lens, &count, &more, err);
+    for (size_t i = 0; !rc && i < count; i++) {
+        ddb_table_info_t t;
+        rc = ddb_table_get(e, names[i], lens[i], a, &t, err);
+        if (rc) break;
+        ddb_iter_t *it;
+        rc = ddb_iter_scan(e, &t, NULL, 0, 1, &it, err);
+        if (rc) break;
+        uint64_t n = 0, size = 0;
+        ddb_arena_t *ia = ddb_arena_create(0);
+        const ddb_value_t *item;
+        int r;
+        while ((r = ddb_iter_next(it, ia, &item, err)) == 0 && item) {
+            n++;
+            size += ddb_item_size(item);
+            ddb_arena_reset(ia);
+        }
+        ddb_arena_destroy(ia);
+        ddb_iter_destroy(it);
+        if (r) {
+            rc = r;
+            break;
+        }
+        if (n != t.item_count || size != t.size_bytes) {
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL,
+                               "table %s: stats say %llu items / %llu bytes, scan finds %llu / %llu",
+                               t.name, (unsigned long long)t.item_count,
+                               (unsigned long long)t.size_bytes, (unsigned long long)n,
+                               (unsigned long long)size);
+        }
+    }
+    ddb_arena_destroy(a);
+    return rc;
+}

@@ -1,0 +1,145 @@
+/* test_json.c: AttributeValue JSON <-> value conversion, base64, escaping
+ * and the validation messages of server/json.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "server/json.h"
+
+static ddb_arena_t *arena;
+
+/* Parses one AttributeValue and writes it back; returns the status. */
+static int roundtrip(const char *in, char *out, size_t cap, ddb_error_t *err) {
+    cJSON *j = cJSON_Parse(in);
+    if (!j) return -1;
+    ddb_value_t v;
+    ddb_error_clear(err);
+    int rc = json_to_value(arena, j, &v, err);
+    if (!rc) {
+        buf_t b;
+        buf_init(&b);
+        json_put_value(&b, &v);
+        snprintf(out, cap, "%.*s", (int)b.len, b.data);
+        buf_free(&b);
+    }
+    cJSON_Delete(j);
+    return rc;
+}
+
+static void test_roundtrips(void) {
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"{\"S\":\"hello\"}", "{\"S\":\"hello\"}"},
+        {"{\"S\":\"\"}", "{\"S\":\"\"}"},
+        {"{\"S\":\"q\\\"b\\\\n\\n\\u0001\"}", "{\"S\":\"q\\\"b\\\\n\\n\\u0001\"}"},
+        {"{\"S\":\"\xc3\xa9\xe2\x82\xac\"}", "{\"S\":\"\xc3\xa9\xe2\x82\xac\"}"},
+        {"{\"N\":\"1.50\"}", "{\"N\":\"1.5\"}"},
+        {"{\"N\":\"-0\"}", "{\"N\":\"0\"}"},
+        {"{\"B\":\"AAEC\"}", "{\"B\":\"AAEC\"}"},
+        {"{\"B\":\"YQ==\"}", "{\"B\":\"YQ==\"}"},
+        {"{\"B\":\"YWI=\"}", "{\"B\":\"YWI=\"}"},
+        {"{\"B\":\"\"}", "{\"B\":\"\"}"},
+        {"{\"BOOL\":false}", "{\"BOOL\":false}"},
+        {"{\"NULL\":true}", "{\"NULL\":true}"},
+        {"{\"SS\":[\"a\",\"b\"]}", "{\"SS\":[\"a\",\"b\"]}"},
+        {"{\"NS\":[\"1\",\"2.0\"]}", "{\"NS\":[\"1\",\"2\"]}"},
+        {"{\"BS\":[\"YQ==\",\"Yg==\"]}", "{\"BS\":[\"YQ==\",\"Yg==\"]}"},
+        {"{\"L\":[]}", "{\"L\":[]}"},
+        {"{\"M\":{}}", "{\"M\":{}}"},
+        {"{\"L\":[{\"S\":\"a\"},{\"M\":{\"x\":{\"N\":\"1\"}}}]}",
+         "{\"L\":[{\"S\":\"a\"},{\"M\":{\"x\":{\"N\":\"1\"}}}]}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[512] = "";
+        ddb_error_t err;
+        int rc = roundtrip(cases[i].in, out, sizeof out, &err);
+        CHECK(rc == 0);
+        if (rc) fprintf(stderr, "  input %s: %s\n", cases[i].in, err.msg);
+        CHECK_STR(out, cases[i].out);
+    }
+}
+
+static void test_errors(void) {
+    static const struct {
+        const char *in;
+        ddb_status_t code;
+        const char *msg; /* prefix */
+    } cases[] = {
+        {"{}", DDB_ERR_VALIDATION, "Supplied AttributeValue is empty"},
+        {"{\"S\":\"a\",\"N\":\"1\"}", DDB_ERR_VALIDATION,
+         "Supplied AttributeValue has more than one datatypes set"},
+        {"{\"SS\":[]}", DDB_ERR_VALIDATION,
+         "One or more parameter values were invalid: An string set  may not be empty"},
+        {"{\"NS\":[]}", DDB_ERR_VALIDATION,
+         "One or more parameter values were invalid: An number set  may not be empty"},
+        {"{\"SS\":[\"a\",\"a\"]}", DDB_ERR_VALIDATION,
+         "One or more parameter values were invalid: Input collection [a, a] contains duplicates."},
+        {"{\"NS\":[\"1\",\"1.0\"]}", DDB_ERR_VALIDATION,
+         "One or more parameter values were invalid: Input collection [1, 1] contains duplicates."},
+        {"{\"NULL\":false}", DDB_ERR_VALIDATION,
+         "One or more parameter values were invalid: Null attribute value types must have the "
+         "value of true"},
+        {"{\"B\":\"abc\"}", DDB_ERR_SERIALIZATION, "Base64"},
+        {"{\"B\":\"ab!=\"}", DDB_ERR_SERIALIZATION, "Base64"},
+        {"{\"S\":5}", DDB_ERR_SERIALIZATION, ""},
+        {"{\"BOOL\":\"true\"}", DDB_ERR_SERIALIZATION, ""},
+        {"{\"L\":{}}", DDB_ERR_SERIALIZATION, ""},
+        {"{\"N\":\"abc\"}", DDB_ERR_VALIDATION, ""},
+        {"[]", DDB_ERR_SERIALIZATION, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[256];
+        ddb_error_t err;
+        int rc = roundtrip(cases[i].in, out, sizeof out, &err);
+        CHECK(rc == (int)cases[i].code);
+        if (rc != (int)cases[i].code) fprintf(stderr, "  input %s: rc %d\n", cases[i].in, rc);
+        CHECK(strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)) == 0);
+        if (strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)) != 0) {
+            fprintf(stderr, "  input %s: message \"%s\"\n", cases[i].in, err.msg);
+        }
+    }
+}
+
+static void test_depth(void) {
+    /* 32 levels are allowed, 33 are not */
+    for (int levels = 31; levels <= 33; levels++) {
+        buf_t b;
+        buf_init(&b);
+        for (int i = 0; i < levels; i++) buf_puts(&b, "{\"L\":[");
+        buf_puts(&b, "{\"S\":\"x\"}");
+        for (int i = 0; i < levels; i++) buf_puts(&b, "]}");
+        buf_putc(&b, '\0');
+        char out[4096];
+        ddb_error_t err;
+        int rc = roundtrip(b.data, out, sizeof out, &err);
+        CHECK(levels <= 32 ? rc == 0 : rc == DDB_ERR_VALIDATION);
+        buf_free(&b);
+    }
+}
+
+static void test_base64_all_lengths(void) {
+    unsigned char raw[64];
+    for (int i = 0; i < 64; i++) raw[i] = (unsigned char)(i * 37 + 5);
+    for (size_t len = 0; len <= sizeof raw; len++) {
+        buf_t b;
+        buf_init(&b);
+        json_put_base64(&b, raw, len);
+        unsigned char *dec;
+        size_t dl;
+        /* strip the quotes */
+        int rc = json_base64_decode(arena, b.data + 1, b.len - 2, &dec, &dl);
+        CHECK(rc == 0 && dl == len && memcmp(dec, raw, len) == 0);
+        buf_free(&b);
+    }
+}
+
+int main(void) {
+    arena = ddb_arena_create(0);
+    test_roundtrips();
+    test_errors();
+    test_depth();
+    test_base64_all_lengths();
+    ddb_arena_destroy(arena);
+    return check_summary();
+}
