@@ -260,7 +260,7 @@ static int set_from_json(ddb_arena_t *a, ddb_type_t t, const cJSON *j, ddb_value
             describe_set(out, desc, sizeof desc);
             return ddb_error_set(err, DDB_ERR_VALIDATION,
                                  "One or more parameter values were invalid: Input collection %s "
-                                 "contains duplicates.",
+                                 "contains duplicates",
                                  desc);
         }
     }
@@ -316,9 +316,8 @@ static int value_from_json(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, in
     }
     if (depth > JSON_MAX_DEPTH) {
         return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "Nesting Levels have exceeded supported limits: Nesting levels of "
-                             "%d exceeded the max supported level of %d",
-                             depth, JSON_MAX_DEPTH);
+                             "Nesting Levels have exceeded supported limits: Attributes in the "
+                             "item have nested levels beyond supported limit");
     }
     const cJSON *field = NULL, *e;
     ddb_type_t type = DDB_T_NONE;

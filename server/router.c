@@ -91,7 +91,9 @@ static int check_auth(const http_request_t *req, char *region, size_t cap, ddb_e
     const char *a = req->authorization;
     size_t len = req->authorization_len;
     if (!a || len == 0) {
-        return ddb_error_set(err, DDB_ERR_MISSING_AUTH, "Request is missing Authentication Token");
+        return ddb_error_set(err, DDB_ERR_MISSING_AUTH,
+                             "Request must contain either a valid (registered) AWS access key ID "
+                             "or X.509 certificate.");
     }
     if (!has_prefix(a, len, "AWS4-HMAC-SHA256 ")) {
         return ddb_error_set(err, DDB_ERR_INCOMPLETE_SIGNATURE,
@@ -145,17 +147,16 @@ static bool content_type_ok(const http_request_t *req) {
 static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, ddb_error_t *err,
                  buf_t *extra) {
     if (!req->target || !has_prefix(req->target, req->target_len, TARGET_PREFIX)) {
-        return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "Unknown operation");
+        return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "An unknown operation was requested.");
     }
     const char *opname = req->target + strlen(TARGET_PREFIX);
     size_t oplen = req->target_len - strlen(TARGET_PREFIX);
     ddbd_op_fn fn = find_op(opname, oplen);
     if (!fn) {
-        return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "Unknown operation %.*s",
-                             (int)(oplen > 100 ? 100 : oplen), opname);
+        return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "An unknown operation was requested.");
     }
     if (!content_type_ok(req)) {
-        return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "Unknown operation");
+        return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "An unknown operation was requested.");
     }
     ddbd_req_t r = {.srv = srv, .arena = srv->arena, .out = &resp->body, .err = err,
                     .err_extra = extra};
@@ -188,7 +189,7 @@ void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp) {
     buf_t extra;
     buf_init(&extra);
     int rc = strcmp(req->method, "POST") != 0
-                 ? ddb_error_set(&err, DDB_ERR_UNKNOWN_OPERATION, "Unknown operation")
+                 ? ddb_error_set(&err, DDB_ERR_UNKNOWN_OPERATION, "An unknown operation was requested.")
                  : route(srv, req, resp, &err, &extra);
     if (rc) write_error(resp, &err, &extra);
     buf_free(&extra);

@@ -74,9 +74,9 @@ static void test_errors(void) {
         {"{\"NS\":[]}", DDB_ERR_VALIDATION,
          "One or more parameter values were invalid: An number set  may not be empty"},
         {"{\"SS\":[\"a\",\"a\"]}", DDB_ERR_VALIDATION,
-         "One or more parameter values were invalid: Input collection [a, a] contains duplicates."},
+         "One or more parameter values were invalid: Input collection [a, a] contains duplicates"},
         {"{\"NS\":[\"1\",\"1.0\"]}", DDB_ERR_VALIDATION,
-         "One or more parameter values were invalid: Input collection [1, 1] contains duplicates."},
+         "One or more parameter values were invalid: Input collection [1, 1] contains duplicates"},
         {"{\"NULL\":false}", DDB_ERR_VALIDATION,
          "One or more parameter values were invalid: Null attribute value types must have the "
          "value of true"},
@@ -102,8 +102,9 @@ static void test_errors(void) {
 }
 
 static void test_depth(void) {
-    /* 32 levels are allowed, 33 are not */
-    for (int levels = 31; levels <= 33; levels++) {
+    /* values nest at most 32 deep: 31 lists around a string pass, 32 fail
+     * (DynamoDB Local: "Nesting Levels have exceeded supported limits") */
+    for (int levels = 30; levels <= 33; levels++) {
         buf_t b;
         buf_init(&b);
         for (int i = 0; i < levels; i++) buf_puts(&b, "{\"L\":[");
@@ -113,7 +114,7 @@ static void test_depth(void) {
         char out[4096];
         ddb_error_t err;
         int rc = roundtrip(b.data, out, sizeof out, &err);
-        CHECK(levels <= 32 ? rc == 0 : rc == DDB_ERR_VALIDATION);
+        CHECK(levels <= 31 ? rc == 0 : rc == DDB_ERR_VALIDATION);
         buf_free(&b);
     }
 }

@@ -1,0 +1,164 @@
+"""Fixtures of the protocol tests: a real ddbd (or any endpoint) and clients.
+
+With DDB_ENDPOINT set (e.g. DynamoDB Local at http://127.0.0.1:8199) every test
+runs against that endpoint, which is how we check the tests themselves against
+the oracle; tests marked ddbd_only are then skipped. Otherwise one ddbd is
+started for the session from $DDBD (default build/ddbd) on a free port with a
+temporary data directory.
+"""
+import itertools
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import boto3
+import botocore.config
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DDBD = os.environ.get("DDBD", os.path.join(REPO, "build", "ddbd"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "ddbd_only: needs its own ddbd process (skipped against other endpoints)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("DDB_ENDPOINT"):
+        skip = pytest.mark.skip(reason="ddbd_only test: DDB_ENDPOINT points elsewhere")
+        for item in items:
+            if "ddbd_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"ddbd did not start listening on port {port}")
+
+
+class Ddbd:
+    """One ddbd process on its own port and data directory."""
+
+    def __init__(self, data_dir=None, extra=()):
+        self.port = free_port()
+        self.own_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="ddbd-test-")
+        self.extra = list(extra)
+        self.proc = None
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        args = [DDBD, "--port", str(self.port), "--data-dir", self.data_dir, *self.extra]
+        self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        wait_for_port(self.port)
+        return self
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Stops the server; returns its exit code."""
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        finally:
+            self.proc.stderr.close()
+        return rc
+
+    def cleanup(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def endpoint():
+    if os.environ.get("DDB_ENDPOINT"):
+        yield os.environ["DDB_ENDPOINT"]
+        return
+    server = Ddbd().start()
+    yield server.endpoint
+    rc = server.stop()
+    server.cleanup()
+    assert rc == 0, "ddbd did not shut down cleanly on SIGTERM"
+
+
+def make_client(endpoint, service="dynamodb"):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDLOCAL",
+        aws_secret_access_key="secret",
+        config=botocore.config.Config(retries={"max_attempts": 0}, parameter_validation=False),
+    )
+
+
+@pytest.fixture(scope="session")
+def ddb(endpoint):
+    return make_client(endpoint)
+
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def table_name(request):
+    """A unique table name for this test."""
+    base = "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[:40]
+    return f"{base}_{os.getpid()}_{next(_names)}"
+
+
+@pytest.fixture
+def make_table(ddb, request):
+    """Creates tables (pk S hash key by default) and deletes them after the test."""
+    created = []
+
+    def make(name=None, hash_key=("pk", "S"), range_key=None, **kw):
+        name = name or f"t_{os.getpid()}_{next(_names)}"
+        schema = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
+        defs = [{"AttributeName": hash_key[0], "AttributeType": hash_key[1]}]
+        if range_key:
+            schema.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
+            defs.append({"AttributeName": range_key[0], "AttributeType": range_key[1]})
+        kw.setdefault("BillingMode", "PAY_PER_REQUEST")
+        ddb.create_table(TableName=name, KeySchema=schema, AttributeDefinitions=defs, **kw)
+        created.append(name)
+        return name
+
+    yield make
+    for name in created:
+        try:
+            ddb.delete_table(TableName=name)
+        except ddb.exceptions.ResourceNotFoundException:
+            pass
+
+
+@pytest.fixture
+def table(make_table):
+    """A table with a string hash key `pk`."""
+    return make_table()
+
+
+def error_of(excinfo):
+    """(code, message) of a botocore ClientError."""
+    err = excinfo.value.response["Error"]
+    return err["Code"], err.get("Message", "")
