@@ -1,0 +1,283 @@
+/* test_engine.c: libddb on RocksDB: catalog, item writes through the mutate
+ * callback, exact statistics, persistence across reopen, table deletion,
+ * scan order and parallel-scan segments, and the single writer under
+ * concurrent read-modify-write. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "query/number.h"
+#include "storage/ddb.h"
+
+static ddb_value_t sval(const char *s) {
+    ddb_value_t v = {.type = DDB_T_S};
+    v.u.str.ptr = s;
+    v.u.str.len = strlen(s);
+    return v;
+}
+
+static ddb_value_t nval(const char *s) {
+    ddb_value_t v = sval(s);
+    v.type = DDB_T_N;
+    return v;
+}
+
+typedef struct kv {
+    ddb_attr_t attrs[3];
+    ddb_value_t item;
+} kv_t;
+
+/* item {pk: S, sk: N, v: S} */
+static const ddb_value_t *make_item(kv_t *kv, const char *pk, const char *sk, const char *v) {
+    kv->attrs[0] = (ddb_attr_t){"pk", 2, sval(pk)};
+    kv->attrs[1] = (ddb_attr_t){"sk", 2, nval(sk)};
+    kv->attrs[2] = (ddb_attr_t){"v", 1, sval(v ? v : "")};
+    kv->item = (ddb_value_t){.type = DDB_T_M, .u.map = {kv->attrs, v ? 3 : 2}};
+    return &kv->item;
+}
+
+static int put_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
+    (void)old;
+    (void)err;
+    *new_item = ctx;
+    return 0;
+}
+
+static int delete_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
+    (void)ctx;
+    (void)err;
+    *new_item = old ? NULL : old;
+    return 0;
+}
+
+static int refuse_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
+    (void)ctx;
+    (void)old;
+    (void)new_item;
+    return ddb_error_set(err, DDB_ERR_CONDITIONAL_CHECK, "The conditional request failed");
+}
+
+static ddb_table_info_t create_table(ddb_engine_t *e, const char *name) {
+    static ddb_value_t meta = {.type = DDB_T_M};
+    ddb_table_info_t t = {.name = name, .name_len = strlen(name), .meta = &meta};
+    t.key = (ddb_key_schema_t){"pk", 2, DDB_T_S, "sk", 2, DDB_T_N};
+    ddb_error_t err;
+    CHECK(ddb_table_create(e, &t, &err) == 0);
+    return t;
+}
+
+static void put(ddb_engine_t *e, ddb_table_info_t *t, ddb_arena_t *a, const char *pk, const char *sk, const char *v) {
+    kv_t kv;
+    const ddb_value_t *item = make_item(&kv, pk, sk, v);
+    ddb_error_t err;
+    CHECK(ddb_item_write(e, t, item, put_fn, (void *)item, a, &err) == 0);
+}
+
+static void test_catalog_and_items(const ddb_engine_opts_t *o) {
+    ddb_engine_t *e;
+    ddb_error_t err;
+    CHECK(ddb_open(o, &e, &err) == 0);
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t = create_table(e, "users");
+    ddb_table_info_t dup = t;
+    CHECK(ddb_table_create(e, &dup, &err) == DDB_ERR_RESOURCE_IN_USE);
+    create_table(e, "alpha");
+    const char **names;
+    size_t *lens, count;
+    bool more;
+    CHECK(ddb_table_list(e, NULL, 0, 1, a, &names, &lens, &count, &more, &err) == 0);
+    CHECK(count == 1 && more && strcmp(names[0], "alpha") == 0);
+    CHECK(ddb_table_list(e, "alpha", 5, 10, a, &names, &lens, &count, &more, &err) == 0);
+    CHECK(count == 1 && !more && strcmp(names[0], "users") == 0);
+
+    put(e, &t, a, "u1", "1", "hello");
+    put(e, &t, a, "u1", "2", "x");
+    put(e, &t, a, "u1", "1", "hi"); /* overwrite */
+    kv_t kv;
+    const ddb_value_t *key = make_item(&kv, "u1", "2", NULL), *got;
+    CHECK(ddb_item_write(e, &t, key, delete_fn, NULL, a, &err) == 0);
+    CHECK(ddb_item_write(e, &t, make_item(&kv, "zz", "9", NULL), delete_fn, NULL, a, &err) == 0);
+    CHECK(ddb_item_write(e, &t, make_item(&kv, "u1", "1", NULL), refuse_fn, NULL, a, &err) ==
+          DDB_ERR_CONDITIONAL_CHECK);
+    /* the key 1.0 is the same item as 1 */
+    CHECK(ddb_item_get(e, &t, make_item(&kv, "u1", "1.0", NULL), a, &got, &err) == 0);
+    CHECK(got && ddb_map_get(got, "v", 1)->u.str.len == 2);
+    CHECK(ddb_item_get(e, &t, make_item(&kv, "u1", "2", NULL), a, &got, &err) == 0 && got == NULL);
+    ddb_table_info_t t2;
+    CHECK(ddb_table_get(e, "users", 5, a, &t2, &err) == 0);
+    CHECK(t2.item_count == 1);
+    CHECK(t2.size_bytes == 2 + 2 + 2 + 2 + 1 + 2); /* pk:u1, sk:1 (2 bytes), v:hi */
+    CHECK(t2.key.range_type == DDB_T_N && t2.key.hash_len == 2);
+    CHECK(ddb_check(e, &err) == 0);
+    ddb_close(e);
+
+    /* reopen: everything is still there (unless in memory) */
+    CHECK(ddb_open(o, &e, &err) == 0);
+    int rc = ddb_table_get(e, "users", 5, a, &t2, &err);
+    if (o->in_memory) {
+        CHECK(rc == DDB_ERR_RESOURCE_NOT_FOUND);
+    } else {
+        CHECK(rc == 0 && t2.item_count == 1 && t2.id == t.id);
+        CHECK(ddb_item_get(e, &t2, make_item(&kv, "u1", "1", NULL), a, &got, &err) == 0 && got);
+        /* ids are never reused: a re-created table starts empty */
+        CHECK(ddb_table_delete(e, "users", 5, &err) == 0);
+        CHECK(ddb_table_delete(e, "users", 5, &err) == DDB_ERR_RESOURCE_NOT_FOUND);
+        ddb_table_info_t t3 = create_table(e, "users");
+        CHECK(t3.id > t2.id);
+        CHECK(ddb_item_get(e, &t3, make_item(&kv, "u1", "1", NULL), a, &got, &err) == 0 && !got);
+        /* a stale handle of the deleted table cannot write */
+        CHECK(ddb_item_write(e, &t2, make_item(&kv, "u9", "1", "x"), put_fn, &kv.item, a, &err) ==
+              DDB_ERR_RESOURCE_NOT_FOUND);
+    }
+    ddb_close(e);
+    ddb_arena_destroy(a);
+}
+
+static void test_scan_and_segments(void) {
+    ddb_engine_opts_t o = {.in_memory = true};
+    ddb_engine_t *e;
+    ddb_error_t err;
+    CHECK(ddb_open(&o, &e, &err) == 0);
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t = create_table(e, "scan");
+    ddb_table_info_t other = create_table(e, "other");
+    char pk[16], sk[16];
+    for (int p = 0; p < 50; p++) {
+        for (int s = 0; s < 4; s++) {
+            snprintf(pk, sizeof pk, "p%d", p);
+            snprintf(sk, sizeof sk, "%d", 10 - s * 7); /* 10, 3, -4, -11 */
+            put(e, &t, a, pk, sk, "v");
+        }
+    }
+    put(e, &other, a, "p1", "1", "other table");
+    /* full scan: 200 items, each partition contiguous with ascending sort keys */
+    ddb_iter_t *it;
+    CHECK(ddb_iter_scan(e, &t, NULL, 0, 1, &it, &err) == 0);
+    const ddb_value_t *item, *prev = NULL;
+    int n = 0, partitions = 0;
+    while (ddb_iter_next(it, a, &item, &err) == 0 && item) {
+        const ddb_value_t *p = ddb_map_get(item, "pk", 2);
+        if (prev && ddb_value_equal(p, ddb_map_get(prev, "pk", 2))) {
+            ddb_num_t x, y;
+            const ddb_value_t *a1 = ddb_map_get(prev, "sk", 2), *b1 = ddb_map_get(item, "sk", 2);
+            ddb_num_parse(a1->u.str.ptr, a1->u.str.len, &x, NULL);
+            ddb_num_parse(b1->u.str.ptr, b1->u.str.len, &y, NULL);
+            CHECK(ddb_num_cmp(&x, &y) < 0);
+        } else {
+            partitions++;
+        }
+        prev = item;
+        n++;
+    }
+    ddb_iter_destroy(it);
+    CHECK(n == 200 && partitions == 50);
+    /* segments partition the table exactly */
+    for (uint32_t total = 1; total <= 7; total += 3) {
+        int sum = 0;
+        for (uint32_t s = 0; s < total; s++) {
+            CHECK(ddb_iter_scan(e, &t, NULL, s, total, &it, &err) == 0);
+            while (ddb_iter_next(it, a, &item, &err) == 0 && item) sum++;
+            ddb_iter_destroy(it);
+        }
+        CHECK(sum == 200);
+    }
+    /* start_after resumes after a key */
+    kv_t kv;
+    CHECK(ddb_iter_scan(e, &t, NULL, 0, 1, &it, &err) == 0);
+    for (int i = 0; i < 5; i++) ddb_iter_next(it, a, &item, &err);
+    const ddb_value_t *fifth = item;
+    ddb_iter_destroy(it);
+    const ddb_value_t *k = make_item(&kv, "", "0", NULL);
+    kv.attrs[0].value = *ddb_map_get(fifth, "pk", 2);
+    kv.attrs[1].value = *ddb_map_get(fifth, "sk", 2);
+    CHECK(ddb_iter_scan(e, &t, k, 0, 1, &it, &err) == 0);
+    int rest = 0;
+    while (ddb_iter_next(it, a, &item, &err) == 0 && item) {
+        CHECK(!ddb_value_equal(item, fifth));
+        rest++;
+    }
+    ddb_iter_destroy(it);
+    CHECK(rest == 195);
+    CHECK(ddb_check(e, &err) == 0);
+    ddb_arena_destroy(a);
+    ddb_close(e);
+}
+
+/* ---- concurrency: read-modify-write increments through the single writer */
+
+typedef struct worker {
+    ddb_engine_t *e;
+    ddb_table_info_t *t;
+} worker_t;
+
+static int incr_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
+    ddb_arena_t *a = ctx;
+    ddb_num_t cur = {0}, one, sum;
+    if (old) {
+        const ddb_value_t *c = ddb_map_get(old, "v", 1);
+        ddb_num_parse(c->u.str.ptr, c->u.str.len, &cur, NULL);
+    }
+    ddb_num_parse("1", 1, &one, NULL);
+    if (ddb_num_add(&cur, &one, &sum, err)) return DDB_ERR_VALIDATION;
+    char *text = ddb_arena_alloc(a, DDB_NUM_MAX_TEXT);
+    ddb_num_format(&sum, text, DDB_NUM_MAX_TEXT);
+    ddb_attr_t *attrs = ddb_arena_alloc(a, sizeof(ddb_attr_t) * 3);
+    attrs[0] = (ddb_attr_t){"pk", 2, sval("counter")};
+    attrs[1] = (ddb_attr_t){"sk", 2, nval("0")};
+    attrs[2] = (ddb_attr_t){"v", 1, nval(text)};
+    ddb_value_t *item = ddb_arena_alloc(a, sizeof *item);
+    *item = (ddb_value_t){.type = DDB_T_M, .u.map = {attrs, 3}};
+    *new_item = item;
+    return 0;
+}
+
+static void *worker_main(void *arg) {
+    worker_t *w = arg;
+    ddb_arena_t *a = ddb_arena_create(0);
+    kv_t kv;
+    const ddb_value_t *key = make_item(&kv, "counter", "0", NULL);
+    for (int i = 0; i < 200; i++) {
+        ddb_error_t err;
+        if (ddb_item_write(w->e, w->t, key, incr_fn, a, a, &err)) abort();
+        ddb_arena_reset(a);
+    }
+    ddb_arena_destroy(a);
+    return NULL;
+}
+
+static void test_concurrent_increments(void) {
+    ddb_engine_opts_t o = {.in_memory = true};
+    ddb_engine_t *e;
+    ddb_error_t err;
+    CHECK(ddb_open(&o, &e, &err) == 0);
+    ddb_table_info_t t = create_table(e, "counters");
+    pthread_t th[8];
+    worker_t w = {e, &t};
+    for (int i = 0; i < 8; i++) pthread_create(&th[i], NULL, worker_main, &w);
+    for (int i = 0; i < 8; i++) pthread_join(th[i], NULL);
+    ddb_arena_t *a = ddb_arena_create(0);
+    kv_t kv;
+    const ddb_value_t *got;
+    CHECK(ddb_item_get(e, &t, make_item(&kv, "counter", "0", NULL), a, &got, &err) == 0 && got);
+    const ddb_value_t *v = ddb_map_get(got, "v", 1);
+    CHECK(v && v->u.str.len == 4 && memcmp(v->u.str.ptr, "1600", 4) == 0);
+    ddb_arena_destroy(a);
+    ddb_close(e);
+}
+
+int main(void) {
+    char dir[] = "/tmp/ddb-test-engine-XXXXXX";
+    if (!mkdtemp(dir)) return 2;
+    ddb_engine_opts_t disk = {.data_dir = dir};
+    ddb_engine_opts_t mem = {.in_memory = true};
+    test_catalog_and_items(&disk);
+    test_catalog_and_items(&mem);
+    test_scan_and_segments();
+    test_concurrent_increments();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return check_summary();
+}
