@@ -114,6 +114,8 @@ int main(int argc, char **argv) {
     int rc = http_server_start(&loop, o.host, o.port, ddbd_handle, &srv, &app.server);
     if (rc) {
         fprintf(stderr, "ddbd: cannot listen on %s:%d: %s\n", o.host, o.port, uv_strerror(rc));
+        uv_run(&loop, UV_RUN_DEFAULT); /* run the listener's close callback */
+        uv_loop_close(&loop);
         ddb_arena_destroy(srv.arena);
         ddb_close(engine);
         return 1;

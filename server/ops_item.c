@@ -92,17 +92,38 @@ static size_t size_or_zero(const ddb_value_t *item) {
     return item ? ddb_item_size(item) : 0;
 }
 
+/* The request members PutItem and DeleteItem share: the item or key map,
+ * ReturnValues (NONE or ALL_OLD only) and ReturnConsumedCapacity. */
+static int parse_write_request(ddbd_req_t *r, const char *member, const char *where,
+                               ddb_value_t *value, int *rv, int *rcc) {
+    int rc = read_item_member(r, member, where, value);
+    if (!rc) rc = parse_return_values(r, rv);
+    if (!rc) rc = ddbd_parse_rcc(r, rcc);
+    if (!rc) rc = refuse_conditions(r);
+    if (rc) return rc;
+    if (*rv != RV_NONE && *rv != RV_ALL_OLD) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
+    }
+    return 0;
+}
+
+/* Writes the response object: Attributes (when asked and present) and
+ * ConsumedCapacity (when asked). */
+static void put_write_response(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *attrs,
+                               int rcc, double units) {
+    buf_putc(r->out, '{');
+    size_t mark = r->out->len;
+    put_attributes(r, attrs);
+    ddbd_put_consumed(r, t, rcc, units);
+    if (r->out->len > mark) r->out->data[mark] = ' '; /* the first member's comma */
+    buf_putc(r->out, '}');
+}
+
 int op_put_item(ddbd_req_t *r) {
     ddb_value_t item;
     int rv, rcc;
-    int rc = read_item_member(r, "Item", "item", &item);
-    if (!rc) rc = parse_return_values(r, &rv);
-    if (!rc) rc = ddbd_parse_rcc(r, &rcc);
-    if (!rc) rc = refuse_conditions(r);
+    int rc = parse_write_request(r, "Item", "item", &item, &rv, &rcc);
     if (rc) return rc;
-    if (rv != RV_NONE && rv != RV_ALL_OLD) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
-    }
     ddb_table_info_t t;
     rc = ddbd_load_table(r, false, &t);
     if (rc) return rc;
@@ -118,26 +139,16 @@ int op_put_item(ddbd_req_t *r) {
     rc = ddb_item_write(r->srv->engine, &t, &key, replace_item, &w, r->arena, r->err);
     if (rc) return rc;
     size_t old_size = size_or_zero(w.old);
-    buf_putc(r->out, '{');
-    size_t mark = r->out->len;
-    if (rv == RV_ALL_OLD) put_attributes(r, w.old);
-    ddbd_put_consumed(r, &t, rcc, ddbd_write_units(size > old_size ? size : old_size));
-    if (r->out->len > mark) r->out->data[mark] = ' '; /* drop the leading comma */
-    buf_putc(r->out, '}');
+    put_write_response(r, &t, rv == RV_ALL_OLD ? w.old : NULL, rcc,
+                       ddbd_write_units(size > old_size ? size : old_size));
     return 0;
 }
 
 int op_delete_item(ddbd_req_t *r) {
     ddb_value_t key;
     int rv, rcc;
-    int rc = read_item_member(r, "Key", "key", &key);
-    if (!rc) rc = parse_return_values(r, &rv);
-    if (!rc) rc = ddbd_parse_rcc(r, &rcc);
-    if (!rc) rc = refuse_conditions(r);
+    int rc = parse_write_request(r, "Key", "key", &key, &rv, &rcc);
     if (rc) return rc;
-    if (rv != RV_NONE && rv != RV_ALL_OLD) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
-    }
     ddb_table_info_t t;
     rc = ddbd_load_table(r, false, &t);
     if (!rc) rc = ddbd_check_key(r, &t, &key);
@@ -145,12 +156,8 @@ int op_delete_item(ddbd_req_t *r) {
     write_ctx_t w = {.new_item = NULL};
     rc = ddb_item_write(r->srv->engine, &t, &key, replace_item, &w, r->arena, r->err);
     if (rc) return rc;
-    buf_putc(r->out, '{');
-    size_t mark = r->out->len;
-    if (rv == RV_ALL_OLD) put_attributes(r, w.old);
-    ddbd_put_consumed(r, &t, rcc, ddbd_write_units(size_or_zero(w.old)));
-    if (r->out->len > mark) r->out->data[mark] = ' ';
-    buf_putc(r->out, '}');
+    put_write_response(r, &t, rv == RV_ALL_OLD ? w.old : NULL, rcc,
+                       ddbd_write_units(size_or_zero(w.old)));
     return 0;
 }
 

@@ -31,36 +31,30 @@ def verify(client, n):
     assert "Item" not in client.get_item(TableName="durable", Key={"pk": {"S": "p0"}, "sk": {"N": "0"}})
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])
-def test_restart_keeps_everything(sig):
-    server = Ddbd().start()
+def write_crash_and_verify(n, sig, extra=()):
+    """Writes n items, stops ddbd with sig, restarts it on the same data and checks."""
+    server = Ddbd(extra=extra).start()
     try:
-        fill(make_client(server.endpoint), 200)
+        fill(make_client(server.endpoint), n)
         rc = server.stop(sig)
         assert rc == (0 if sig == signal.SIGTERM else -signal.SIGKILL)
         again = Ddbd(data_dir=server.data_dir).start()
         try:
-            verify(make_client(again.endpoint), 200)
+            verify(make_client(again.endpoint), n)
         finally:
             again.stop()
             again.cleanup()
     finally:
         server.cleanup()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])
+def test_restart_keeps_everything(sig):
+    write_crash_and_verify(200, sig)
 
 
 def test_sync_mode_restart():
-    server = Ddbd(extra=["--sync"]).start()
-    try:
-        fill(make_client(server.endpoint), 20)
-        server.stop(signal.SIGKILL)
-        again = Ddbd(data_dir=server.data_dir).start()
-        try:
-            verify(make_client(again.endpoint), 20)
-        finally:
-            again.stop()
-            again.cleanup()
-    finally:
-        server.cleanup()
+    write_crash_and_verify(20, signal.SIGKILL, extra=["--sync"])
 
 
 def test_in_memory_keeps_nothing():
