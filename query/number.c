@@ -156,18 +156,16 @@ static int normalize(uint8_t *w, int len, int top, bool neg, ddb_num_t *out, ddb
     int last = len - 1;
     while (w[last] == 0) last--;
     int nd = last - first + 1;
-    out->neg = neg;
-    out->exp = (int16_t)(top - first);
-    out->ndigits = 1; /* provisional, so the range check sees a nonzero number */
-    int rc = range_check(out, err);
-    if (rc) return rc;
+    /* precision is checked before range, as DynamoDB Local does for sums */
     if (nd > DDB_NUM_MAX_DIGITS) {
         return ddb_error_set(err, DDB_ERR_VALIDATION,
                              "Attempting to store more than 38 significant digits in a Number");
     }
+    out->neg = neg;
     out->ndigits = (uint8_t)nd;
     memcpy(out->d, w + first, (size_t)nd);
-    return 0;
+    out->exp = (int16_t)(top - first);
+    return range_check(out, err);
 }
 
 static int add_signed(const ddb_num_t *a, const ddb_num_t *b, bool bneg, ddb_num_t *out,

@@ -57,6 +57,7 @@ int op_describe_time_to_live(ddbd_req_t *r);
 int op_put_item(ddbd_req_t *r);
 int op_get_item(ddbd_req_t *r);
 int op_delete_item(ddbd_req_t *r);
+int op_update_item(ddbd_req_t *r);
 
 /* Shared helpers (ops_common.c). */
 

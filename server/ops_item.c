@@ -1,11 +1,15 @@
-/* ops_item.c: single-item operations: PutItem, GetItem, DeleteItem.
+/* ops_item.c: single-item operations: PutItem, GetItem, DeleteItem and
+ * UpdateItem, with conditions, projections, updates and ReturnValues.
  *
  * Each validates its request completely before touching the engine, then
- * performs one atomic read-modify-write (ddb_item_write) or one read, and
- * writes the response JSON. */
+ * performs one atomic read-check-write (ddb_item_write: the condition is
+ * evaluated and the update applied under the engine's writer, so concurrent
+ * writers of the same item cannot interleave) or one read, and writes the
+ * response JSON. */
 #include <string.h>
 
 #include "server/ddbd.h"
+#include "server/exprs.h"
 #include "server/json.h"
 #include "server/params.h"
 
@@ -36,23 +40,6 @@ static int parse_return_values(ddbd_req_t *r, int *rv) {
                          (int)(l > 100 ? 100 : l), s);
 }
 
-/* Expression and legacy condition parameters arrive with the expression
- * language; until then they are refused rather than ignored, so that no
- * conditional write is ever applied unconditionally. */
-static int refuse_conditions(ddbd_req_t *r) {
-    static const char *const members[] = {"ConditionExpression", "Expected",
-                                          "ExpressionAttributeNames", "ExpressionAttributeValues",
-                                          "ConditionalOperator", "ProjectionExpression", NULL};
-    for (const char *const *m = members; *m; m++) {
-        const cJSON *j = cJSON_GetObjectItemCaseSensitive(r->in, *m);
-        if (j && !cJSON_IsNull(j)) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "%s is not supported by this version of ddbd yet", *m);
-        }
-    }
-    return 0;
-}
-
 /* Reads the Item/Key member as a map value. */
 static int read_item_member(ddbd_req_t *r, const char *member, const char *where,
                             ddb_value_t *out) {
@@ -68,38 +55,91 @@ static int read_item_member(ddbd_req_t *r, const char *member, const char *where
     return json_to_item(r->arena, j, out, r->err);
 }
 
-typedef struct write_ctx {
-    const ddb_value_t *new_item; /* NULL: delete */
-    const ddb_value_t *old;      /* captured old item */
-} write_ctx_t;
-
-static int replace_item(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
-                        ddb_error_t *err) {
-    write_ctx_t *w = ctx;
-    (void)err;
-    w->old = old;
-    *new_item = w->new_item ? w->new_item : old ? NULL : old;
-    return 0;
-}
-
-static void put_attributes(ddbd_req_t *r, const ddb_value_t *item) {
-    if (!item) return;
-    buf_puts(r->out, ",\"Attributes\":");
-    json_put_item(r->out, item);
-}
-
 static size_t size_or_zero(const ddb_value_t *item) {
     return item ? ddb_item_size(item) : 0;
 }
 
-/* The request members PutItem and DeleteItem share: the item or key map,
- * ReturnValues (NONE or ALL_OLD only) and ReturnConsumedCapacity. */
-static int parse_write_request(ddbd_req_t *r, const char *member, const char *where,
-                               ddb_value_t *value, int *rv, int *rcc) {
+/* ---- the read-check-write callback -------------------------------------------- */
+
+typedef enum { W_PUT, W_DELETE, W_UPDATE } write_kind_t;
+
+typedef struct write_ctx {
+    write_kind_t kind;
+    ddbd_req_t *r;
+    const ddb_value_t *key;      /* primary key map */
+    const ddb_value_t *item;     /* W_PUT: the new item */
+    const req_exprs_t *x;        /* condition / update */
+    const ddb_value_t *old;      /* out: the item before */
+    const ddb_value_t *result;   /* out: the item after (NULL when deleted) */
+} write_ctx_t;
+
+/* Builds the item an update starts from when none exists: just its key. */
+static const ddb_value_t *key_only_item(ddb_arena_t *a, const ddb_value_t *key) {
+    ddb_value_t *v = ddb_arena_alloc(a, sizeof *v);
+    ddb_value_clone(a, key, v);
+    return v;
+}
+
+static int mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
+    write_ctx_t *w = ctx;
+    w->old = old;
+    if (w->x->cond && !expr_eval(w->x->cond, old)) {
+        return ddb_error_set(err, DDB_ERR_CONDITIONAL_CHECK, "The conditional request failed");
+    }
+    if (w->kind == W_PUT) {
+        *new_item = w->result = w->item;
+        return 0;
+    }
+    if (w->kind == W_DELETE) {
+        *new_item = w->result = old ? NULL : old;
+        return 0;
+    }
+    const ddb_value_t *base = old ? old : key_only_item(w->r->arena, w->key);
+    ddb_value_t *next = ddb_arena_alloc(w->r->arena, sizeof *next);
+    if (w->x->update) {
+        int rc = expr_apply_update(w->r->arena, w->x->update, base, next, err);
+        if (rc) return rc;
+    } else {
+        *next = *base;
+    }
+    if (ddb_item_size(next) > MAX_ITEM_BYTES) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION, "Item size to update has exceeded the maximum allowed size");
+    }
+    *new_item = w->result = next;
+    return 0;
+}
+
+/* Runs the write; on a failed condition adds "Item" to the error when asked. */
+static int run_write(ddbd_req_t *r, const ddb_table_info_t *t, write_ctx_t *w) {
+    int rc = ddb_item_write(r->srv->engine, t, w->key, mutate, w, r->arena, r->err);
+    if (rc == DDB_ERR_CONDITIONAL_CHECK && w->x->old_on_failure && w->old) {
+        buf_puts(r->err_extra, "\"Item\":");
+        json_put_item(r->err_extra, w->old);
+    }
+    return rc;
+}
+
+/* Writes {"Attributes":...,"ConsumedCapacity":...} with the members that apply. */
+static void put_write_response(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *attrs,
+                               int rcc, double units) {
+    buf_putc(r->out, '{');
+    size_t mark = r->out->len;
+    if (attrs && attrs->u.map.n) {
+        buf_puts(r->out, ",\"Attributes\":");
+        json_put_item(r->out, attrs);
+    }
+    ddbd_put_consumed(r, t, rcc, units);
+    if (r->out->len > mark) r->out->data[mark] = ' '; /* the first member's comma */
+    buf_putc(r->out, '}');
+}
+
+/* The members PutItem and DeleteItem share; ReturnValues NONE or ALL_OLD. */
+static int parse_put_delete(ddbd_req_t *r, const char *member, const char *where,
+                            ddb_value_t *value, int *rv, int *rcc, req_exprs_t *x) {
     int rc = read_item_member(r, member, where, value);
     if (!rc) rc = parse_return_values(r, rv);
     if (!rc) rc = ddbd_parse_rcc(r, rcc);
-    if (!rc) rc = refuse_conditions(r);
+    if (!rc) rc = exprs_parse(r, EXPRS_CONDITION, x);
     if (rc) return rc;
     if (*rv != RV_NONE && *rv != RV_ALL_OLD) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
@@ -107,22 +147,11 @@ static int parse_write_request(ddbd_req_t *r, const char *member, const char *wh
     return 0;
 }
 
-/* Writes the response object: Attributes (when asked and present) and
- * ConsumedCapacity (when asked). */
-static void put_write_response(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *attrs,
-                               int rcc, double units) {
-    buf_putc(r->out, '{');
-    size_t mark = r->out->len;
-    put_attributes(r, attrs);
-    ddbd_put_consumed(r, t, rcc, units);
-    if (r->out->len > mark) r->out->data[mark] = ' '; /* the first member's comma */
-    buf_putc(r->out, '}');
-}
-
 int op_put_item(ddbd_req_t *r) {
     ddb_value_t item;
     int rv, rcc;
-    int rc = parse_write_request(r, "Item", "item", &item, &rv, &rcc);
+    req_exprs_t x;
+    int rc = parse_put_delete(r, "Item", "item", &item, &rv, &rcc, &x);
     if (rc) return rc;
     ddb_table_info_t t;
     rc = ddbd_load_table(r, false, &t);
@@ -135,8 +164,8 @@ int op_put_item(ddbd_req_t *r) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "Item size has exceeded the maximum allowed size");
     }
-    write_ctx_t w = {.new_item = &item};
-    rc = ddb_item_write(r->srv->engine, &t, &key, replace_item, &w, r->arena, r->err);
+    write_ctx_t w = {.kind = W_PUT, .r = r, .key = &key, .item = &item, .x = &x};
+    rc = run_write(r, &t, &w);
     if (rc) return rc;
     size_t old_size = size_or_zero(w.old);
     put_write_response(r, &t, rv == RV_ALL_OLD ? w.old : NULL, rcc,
@@ -147,67 +176,58 @@ int op_put_item(ddbd_req_t *r) {
 int op_delete_item(ddbd_req_t *r) {
     ddb_value_t key;
     int rv, rcc;
-    int rc = parse_write_request(r, "Key", "key", &key, &rv, &rcc);
+    req_exprs_t x;
+    int rc = parse_put_delete(r, "Key", "key", &key, &rv, &rcc, &x);
     if (rc) return rc;
     ddb_table_info_t t;
     rc = ddbd_load_table(r, false, &t);
     if (!rc) rc = ddbd_check_key(r, &t, &key);
     if (rc) return rc;
-    write_ctx_t w = {.new_item = NULL};
-    rc = ddb_item_write(r->srv->engine, &t, &key, replace_item, &w, r->arena, r->err);
+    write_ctx_t w = {.kind = W_DELETE, .r = r, .key = &key, .x = &x};
+    rc = run_write(r, &t, &w);
     if (rc) return rc;
     put_write_response(r, &t, rv == RV_ALL_OLD ? w.old : NULL, rcc,
                        ddbd_write_units(size_or_zero(w.old)));
     return 0;
 }
 
-/* AttributesToGet: keep only the named top-level attributes. */
-static int project_names(ddbd_req_t *r, const cJSON *names, const ddb_value_t *item,
-                         ddb_value_t *out) {
-    size_t n = (size_t)cJSON_GetArraySize(names);
-    out->type = DDB_T_M;
-    out->u.map.a = ddb_arena_alloc(r->arena, sizeof(ddb_attr_t) * (n ? n : 1));
-    out->u.map.n = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, names) {
-        if (!cJSON_IsString(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'AttributesToGet'");
-        }
-        for (size_t i = 0; i < item->u.map.n; i++) {
-            const ddb_attr_t *a = &item->u.map.a[i];
-            if (a->name_len == strlen(e->valuestring) &&
-                memcmp(a->name, e->valuestring, a->name_len) == 0) {
-                out->u.map.a[out->u.map.n++] = *a;
-            }
-        }
-    }
-    return 0;
+/* The attributes UpdateItem returns for ReturnValues. */
+static const ddb_value_t *update_return(ddbd_req_t *r, int rv, const req_exprs_t *x,
+                                        const write_ctx_t *w) {
+    const ddb_value_t *src = rv == RV_ALL_OLD || rv == RV_UPDATED_OLD ? w->old : w->result;
+    if (!src || rv == RV_NONE) return NULL;
+    if (rv == RV_ALL_OLD || rv == RV_ALL_NEW) return src;
+    if (!x->update) return NULL;
+    expr_projection_t paths;
+    expr_update_paths(r->arena, x->update, src, &paths);
+    ddb_value_t *out = ddb_arena_alloc(r->arena, sizeof *out);
+    expr_project(r->arena, &paths, src, out);
+    return out;
 }
 
-static int check_attributes_to_get(ddbd_req_t *r, const cJSON *names) {
-    int n = cJSON_GetArraySize(names);
-    if (n < 1) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '[]' at 'attributesToGet' failed "
-                             "to satisfy constraint: Member must have length greater than or "
-                             "equal to 1");
+int op_update_item(ddbd_req_t *r) {
+    ddb_value_t key;
+    int rv, rcc;
+    req_exprs_t x;
+    int rc = read_item_member(r, "Key", "key", &key);
+    if (!rc) rc = parse_return_values(r, &rv);
+    if (!rc) rc = ddbd_parse_rcc(r, &rcc);
+    if (!rc) rc = exprs_parse(r, EXPRS_CONDITION | EXPRS_UPDATE, &x);
+    if (rc) return rc;
+    ddb_table_info_t t;
+    rc = ddbd_load_table(r, false, &t);
+    if (!rc) rc = ddbd_check_key(r, &t, &key);
+    if (!rc && x.update) {
+        rc = expr_update_check_keys(x.update, t.key.hash_name, t.key.hash_len, t.key.range_name,
+                                    t.key.range_len, r->err);
     }
-    const cJSON *a, *b;
-    cJSON_ArrayForEach(a, names) {
-        if (!cJSON_IsString(a)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'AttributesToGet'");
-        }
-        for (b = a->next; b; b = b->next) {
-            if (cJSON_IsString(b) && strcmp(a->valuestring, b->valuestring) == 0) {
-                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                     "One or more parameter values were invalid: Duplicate value "
-                                     "in attribute name: %s",
-                                     a->valuestring);
-            }
-        }
-    }
+    if (rc) return rc;
+    write_ctx_t w = {.kind = W_UPDATE, .r = r, .key = &key, .x = &x};
+    rc = run_write(r, &t, &w);
+    if (rc) return rc;
+    size_t old_size = size_or_zero(w.old), new_size = size_or_zero(w.result);
+    put_write_response(r, &t, update_return(r, rv, &x, &w), rcc,
+                       ddbd_write_units(new_size > old_size ? new_size : old_size));
     return 0;
 }
 
@@ -215,13 +235,11 @@ int op_get_item(ddbd_req_t *r) {
     ddb_value_t key;
     int rcc;
     bool consistent = false, cp;
-    const cJSON *atg;
+    req_exprs_t x;
     int rc = read_item_member(r, "Key", "key", &key);
     if (!rc) rc = ddbd_parse_rcc(r, &rcc);
     if (!rc) rc = p_bool(r->in, "ConsistentRead", &consistent, &cp, r->err);
-    if (!rc) rc = p_arr(r->in, "AttributesToGet", &atg, r->err);
-    if (!rc && atg) rc = check_attributes_to_get(r, atg);
-    if (!rc) rc = refuse_conditions(r);
+    if (!rc) rc = exprs_parse(r, EXPRS_PROJECTION, &x);
     if (rc) return rc;
     ddb_table_info_t t;
     rc = ddbd_load_table(r, false, &t);
@@ -234,11 +252,10 @@ int op_get_item(ddbd_req_t *r) {
     buf_putc(r->out, '{');
     size_t mark = r->out->len;
     if (item) {
-        ddb_value_t projected;
-        if (atg) {
-            rc = project_names(r, atg, item, &projected);
-            if (rc) return rc;
-            item = &projected;
+        if (x.proj) {
+            ddb_value_t *projected = ddb_arena_alloc(r->arena, sizeof *projected);
+            expr_project(r->arena, x.proj, item, projected);
+            item = projected;
         }
         buf_puts(r->out, ",\"Item\":");
         json_put_item(r->out, item);

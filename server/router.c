@@ -31,6 +31,7 @@ static const op_entry_t ops[] = {
     {"PutItem", op_put_item},
     {"TagResource", op_tag_resource},
     {"UntagResource", op_untag_resource},
+    {"UpdateItem", op_update_item},
     {"UpdateTable", op_update_table},
 };
 

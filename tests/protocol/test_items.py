@@ -237,12 +237,3 @@ def test_put_return_values_other_than_all_old(ddb, table):
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName=table, Item={"pk": {"S": "a"}}, ReturnValues="ALL_NEW")
     assert error_of(e) == ("ValidationException", "ReturnValues can only be ALL_OLD or NONE")
-
-
-@pytest.mark.ddbd_only
-def test_conditions_refused_until_supported(ddb, table):
-    # Never apply a conditional write unconditionally.
-    with pytest.raises(ClientError) as e:
-        ddb.put_item(TableName=table, Item={"pk": {"S": "a"}}, ConditionExpression="attribute_not_exists(pk)")
-    assert error_of(e)[0] == "ValidationException"
-    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "a"}})

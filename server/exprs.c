@@ -1,0 +1,337 @@
+/* exprs.c: expression and legacy condition/update/projection members of item
+ * requests, validated the way DynamoDB validates them. */
+#include "server/exprs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "server/json.h"
+#include "server/params.h"
+
+static const cJSON *member(const ddbd_req_t *r, const char *name) {
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(r->in, name);
+    return j && !cJSON_IsNull(j) ? j : NULL;
+}
+
+/* Lists the members present among names[] as "{A, B}" into out. */
+static int present_list(const ddbd_req_t *r, const char *const *names, char *out, size_t cap) {
+    int count = 0;
+    size_t k = (size_t)snprintf(out, cap, "{");
+    for (const char *const *n = names; *n; n++) {
+        if (!member(r, *n)) continue;
+        k += (size_t)snprintf(out + k, cap - k, "%s%s", count ? ", " : "", *n);
+        count++;
+    }
+    snprintf(out + k, cap - k, "}");
+    return count;
+}
+
+static int check_no_mixing(ddbd_req_t *r) {
+    static const char *const legacy[] = {"AttributesToGet", "AttributeUpdates", "Expected",
+                                         "ConditionalOperator", NULL};
+    static const char *const modern[] = {"ProjectionExpression", "UpdateExpression",
+                                         "ConditionExpression", NULL};
+    char l[200], m[200];
+    if (present_list(r, legacy, l, sizeof l) && present_list(r, modern, m, sizeof m)) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Can not use both expression and non-expression parameters in the "
+                             "same request: Non-expression parameters: %s Expression parameters: %s",
+                             l, m);
+    }
+    return 0;
+}
+
+/* ExpressionAttributeNames: {"#n": "name"}, keys must start with '#'. */
+static int read_names(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
+    if (!cJSON_IsObject(j)) {
+        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                             "Unexpected value type for member 'ExpressionAttributeNames'");
+    }
+    size_t n = (size_t)cJSON_GetArraySize(j);
+    if (n == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "ExpressionAttributeNames must not be empty");
+    }
+    out->type = DDB_T_M;
+    out->u.map.a = ddb_arena_alloc(r->arena, sizeof(ddb_attr_t) * n);
+    out->u.map.n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        if (!cJSON_IsString(e)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'ExpressionAttributeNames'");
+        }
+        size_t kl = strlen(e->string);
+        if (kl < 2 || e->string[0] != '#') {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "ExpressionAttributeNames contains invalid key: Syntax error; key: \"%s\"",
+                                 e->string);
+        }
+        if (e->valuestring[0] == '\0') {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "ExpressionAttributeNames contains invalid value: Empty attribute "
+                                 "name for key %s",
+                                 e->string);
+        }
+        ddb_attr_t *a = &out->u.map.a[out->u.map.n++];
+        a->name = e->string;
+        a->name_len = kl;
+        a->value.type = DDB_T_S;
+        a->value.u.str.ptr = e->valuestring;
+        a->value.u.str.len = strlen(e->valuestring);
+    }
+    return 0;
+}
+
+static int read_values(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
+    if (!cJSON_IsObject(j)) {
+        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                             "Unexpected value type for member 'ExpressionAttributeValues'");
+    }
+    if (cJSON_GetArraySize(j) == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "ExpressionAttributeValues must not be empty");
+    }
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        if (strlen(e->string) < 2 || e->string[0] != ':') {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "ExpressionAttributeValues contains invalid key: Syntax error; key: \"%s\"",
+                                 e->string);
+        }
+    }
+    int rc = json_to_item(r->arena, j, out, r->err);
+    if (rc != DDB_ERR_VALIDATION) return rc;
+    /* find which value failed, to name its key as DynamoDB does */
+    cJSON_ArrayForEach(e, j) {
+        ddb_value_t v;
+        ddb_error_t one;
+        if (json_to_value(r->arena, e, &v, &one) == DDB_ERR_VALIDATION) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "ExpressionAttributeValues contains invalid value: %s for key %s",
+                                 one.msg, e->string);
+        }
+    }
+    return rc;
+}
+
+static int expression_text(ddbd_req_t *r, const char *name, const char **s, size_t *len) {
+    return p_str(r->in, name, s, len, r->err);
+}
+
+/* Expected: {"attr": {"Value": AV, "Exists": bool, "ComparisonOperator": op,
+ * "AttributeValueList": [AV...]}} */
+static int read_expected(ddbd_req_t *r, const cJSON *j, req_exprs_t *x) {
+    if (!cJSON_IsObject(j)) {
+        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'Expected'");
+    }
+    size_t n = (size_t)cJSON_GetArraySize(j);
+    expr_legacy_cond_t *conds = ddb_arena_alloc(r->arena, sizeof *conds * (n ? n : 1));
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        expr_legacy_cond_t *c = &conds[i++];
+        if (!cJSON_IsObject(e)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'Expected'");
+        }
+        c->name = e->string;
+        c->len = strlen(e->string);
+        c->exists = -1;
+        bool ex, exp;
+        const cJSON *val, *list;
+        int rc = p_str(e, "ComparisonOperator", &c->op, &c->op_len, r->err);
+        if (!rc) rc = p_bool(e, "Exists", &ex, &exp, r->err);
+        if (!rc) rc = p_obj(e, "Value", &val, r->err);
+        if (!rc) rc = p_arr(e, "AttributeValueList", &list, r->err);
+        if (rc) return rc;
+        if (exp) c->exists = ex ? 1 : 0;
+        if (val && list) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "One or more parameter values were invalid: Value and "
+                                 "AttributeValueList cannot be used together for Attribute: %s",
+                                 e->string);
+        }
+        if (c->op && (val || exp)) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "One or more parameter values were invalid: %s cannot be used "
+                                 "with ComparisonOperator for Attribute: %s",
+                                 val ? "Value" : "Exists", e->string);
+        }
+        if (val) {
+            ddb_value_t *v = ddb_arena_alloc(r->arena, sizeof *v);
+            rc = json_to_value(r->arena, val, v, r->err);
+            if (rc) return rc;
+            c->values = v;
+            c->nvalues = 1;
+        } else if (list) {
+            size_t m = (size_t)cJSON_GetArraySize(list);
+            ddb_value_t *v = ddb_arena_alloc(r->arena, sizeof *v * (m ? m : 1));
+            size_t k = 0;
+            const cJSON *le;
+            cJSON_ArrayForEach(le, list) {
+                rc = json_to_value(r->arena, le, &v[k++], r->err);
+                if (rc) return rc;
+            }
+            c->values = v;
+            c->nvalues = m;
+        }
+    }
+    const char *cop;
+    size_t col;
+    int rc = p_str(r->in, "ConditionalOperator", &cop, &col, r->err);
+    if (rc) return rc;
+    bool is_or = cop && col == 2 && memcmp(cop, "OR", 2) == 0;
+    if (cop && !is_or && !(col == 3 && memcmp(cop, "AND", 3) == 0)) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '%s' at 'conditionalOperator' "
+                             "failed to satisfy constraint: Member must satisfy enum value set: "
+                             "[AND, OR]",
+                             cop);
+    }
+    return expr_from_legacy(r->arena, "Expected", conds, n, is_or, &x->cond, r->err);
+}
+
+static int read_attribute_updates(ddbd_req_t *r, const cJSON *j, req_exprs_t *x) {
+    if (!cJSON_IsObject(j)) {
+        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                             "Unexpected value type for member 'AttributeUpdates'");
+    }
+    size_t n = (size_t)cJSON_GetArraySize(j);
+    expr_legacy_update_t *ups = ddb_arena_alloc(r->arena, sizeof *ups * (n ? n : 1));
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        expr_legacy_update_t *u = &ups[i++];
+        if (!cJSON_IsObject(e)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'AttributeUpdates'");
+        }
+        u->name = e->string;
+        u->len = strlen(e->string);
+        const cJSON *val;
+        int rc = p_str(e, "Action", &u->action, &u->action_len, r->err);
+        if (!rc) rc = p_obj(e, "Value", &val, r->err);
+        if (rc) return rc;
+        if (val) {
+            ddb_value_t *v = ddb_arena_alloc(r->arena, sizeof *v);
+            rc = json_to_value(r->arena, val, v, r->err);
+            if (rc) return rc;
+            u->value = v;
+        }
+    }
+    return expr_update_from_legacy(r->arena, ups, n, &x->update, r->err);
+}
+
+static int read_attributes_to_get(ddbd_req_t *r, const cJSON *j, req_exprs_t *x) {
+    if (!cJSON_IsArray(j)) {
+        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                             "Unexpected value type for member 'AttributesToGet'");
+    }
+    size_t n = (size_t)cJSON_GetArraySize(j);
+    if (n == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '[]' at 'attributesToGet' failed "
+                             "to satisfy constraint: Member must have length greater than or "
+                             "equal to 1");
+    }
+    const char **names = ddb_arena_alloc(r->arena, sizeof(char *) * n);
+    size_t *lens = ddb_arena_alloc(r->arena, sizeof(size_t) * n);
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+        if (!cJSON_IsString(e)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'AttributesToGet'");
+        }
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(names[k], e->valuestring) == 0) {
+                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                     "One or more parameter values were invalid: Duplicate value "
+                                     "in attribute name: %s",
+                                     e->valuestring);
+            }
+        }
+        names[i] = e->valuestring;
+        lens[i] = strlen(e->valuestring);
+        i++;
+    }
+    x->proj = ddb_arena_alloc(r->arena, sizeof *x->proj);
+    expr_projection_from_names(r->arena, names, lens, n, x->proj);
+    return 0;
+}
+
+static int read_on_failure(ddbd_req_t *r, req_exprs_t *x) {
+    const char *s;
+    size_t l;
+    int rc = p_str(r->in, "ReturnValuesOnConditionCheckFailure", &s, &l, r->err);
+    if (rc || !s) return rc;
+    if (l == 7 && memcmp(s, "ALL_OLD", 7) == 0) {
+        x->old_on_failure = true;
+        return 0;
+    }
+    if (l == 4 && memcmp(s, "NONE", 4) == 0) return 0;
+    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                         "1 validation error detected: Value '%s' at "
+                         "'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
+                         "Member must satisfy enum value set: [ALL_OLD, NONE]",
+                         s);
+}
+
+int exprs_parse(ddbd_req_t *r, unsigned accepted, req_exprs_t *x) {
+    memset(x, 0, sizeof *x);
+    int rc = check_no_mixing(r);
+    if (!rc) rc = read_on_failure(r, x);
+    if (rc) return rc;
+    const char *cond = NULL, *upd = NULL, *proj = NULL;
+    size_t cl = 0, ul = 0, pl = 0;
+    if (accepted & EXPRS_CONDITION) rc = expression_text(r, "ConditionExpression", &cond, &cl);
+    if (!rc && (accepted & EXPRS_UPDATE)) rc = expression_text(r, "UpdateExpression", &upd, &ul);
+    if (!rc && (accepted & EXPRS_PROJECTION)) rc = expression_text(r, "ProjectionExpression", &proj, &pl);
+    if (rc) return rc;
+    const cJSON *jn = member(r, "ExpressionAttributeNames");
+    const cJSON *jv = member(r, "ExpressionAttributeValues");
+    bool any = cond || upd || proj;
+    if (jn && !any) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "ExpressionAttributeNames can only be specified when using expressions");
+    }
+    if (jv && !cond && !upd) {
+        const char *which = (accepted & EXPRS_UPDATE) ? "UpdateExpression and ConditionExpression are null"
+                            : (accepted & EXPRS_CONDITION) ? "ConditionExpression is null"
+                                                           : "ProjectionExpression does not use values";
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "ExpressionAttributeValues can only be specified when using "
+                             "expressions: %s",
+                             which);
+    }
+    ddb_value_t *names = NULL, *values = NULL;
+    if (jn) {
+        names = ddb_arena_alloc(r->arena, sizeof *names);
+        rc = read_names(r, jn, names);
+        if (rc) return rc;
+    }
+    if (jv) {
+        values = ddb_arena_alloc(r->arena, sizeof *values);
+        rc = read_values(r, jv, values);
+        if (rc) return rc;
+    }
+    expr_ctx_init(&x->ctx, r->arena, names, values);
+    if (upd) rc = expr_parse_update(&x->ctx, upd, ul, &x->update, r->err);
+    if (!rc && cond) rc = expr_parse_condition(&x->ctx, "ConditionExpression", cond, cl, &x->cond, r->err);
+    if (!rc && proj) rc = expr_parse_projection(&x->ctx, proj, pl, &x->proj, r->err);
+    if (!rc && any) rc = expr_check_unused(&x->ctx, r->err);
+    if (rc) return rc;
+    /* legacy members */
+    const cJSON *j;
+    if ((accepted & EXPRS_CONDITION) && (j = member(r, "Expected"))) rc = read_expected(r, j, x);
+    else if (member(r, "ConditionalOperator") && (accepted & EXPRS_CONDITION)) {
+        rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                           "ConditionalOperator can only be used when Expected or QueryFilter or "
+                           "ScanFilter is present");
+    }
+    if (!rc && (accepted & EXPRS_UPDATE) && (j = member(r, "AttributeUpdates"))) {
+        rc = read_attribute_updates(r, j, x);
+    }
+    if (!rc && (accepted & EXPRS_PROJECTION) && (j = member(r, "AttributesToGet"))) {
+        rc = read_attributes_to_get(r, j, x);
+    }
+    return rc;
+}
