@@ -95,6 +95,25 @@ int expr_parse_condition(expr_ctx_t *ctx, const char *what, const char *text, si
 /* Evaluates a condition against item (a map value, or NULL for "no item"). */
 bool expr_eval(const expr_node_t *cond, const ddb_value_t *item);
 
+/* ---- key conditions (Query) ------------------------------------------------- */
+
+/* What a KeyConditionExpression selects: the partition key value and an
+ * optional sort-key range. */
+typedef struct expr_key_cond {
+    const ddb_value_t *hash;   /* partition key value */
+    const ddb_value_t *lo;     /* sort-key lower bound or NULL */
+    bool lo_incl;
+    const ddb_value_t *hi;     /* sort-key upper bound or NULL */
+    bool hi_incl;
+    const ddb_value_t *prefix; /* begins_with operand or NULL */
+} expr_key_cond_t;
+
+/* Checks a parsed key condition against the key schema (range_type
+ * DDB_T_NONE: no sort key) with DynamoDB's messages, and extracts it. */
+int expr_key_condition(const expr_node_t *cond, const char *hash, size_t hash_len,
+                       ddb_type_t hash_type, const char *range, size_t range_len,
+                       ddb_type_t range_type, expr_key_cond_t *out, ddb_error_t *err);
+
 /* ---- projections ------------------------------------------------------------ */
 
 typedef struct expr_projection {

@@ -59,6 +59,10 @@ int op_get_item(ddbd_req_t *r);
 int op_delete_item(ddbd_req_t *r);
 int op_update_item(ddbd_req_t *r);
 
+/* Operations (ops_query.c). */
+int op_query(ddbd_req_t *r);
+int op_scan(ddbd_req_t *r);
+
 /* Shared helpers (ops_common.c). */
 
 /* Loads a table by the request's TableName member (validated). control:

@@ -28,9 +28,11 @@ static int present_list(const ddbd_req_t *r, const char *const *names, char *out
 
 static int check_no_mixing(ddbd_req_t *r) {
     static const char *const legacy[] = {"AttributesToGet", "AttributeUpdates", "Expected",
+                                         "KeyConditions", "QueryFilter", "ScanFilter",
                                          "ConditionalOperator", NULL};
     static const char *const modern[] = {"ProjectionExpression", "UpdateExpression",
-                                         "ConditionExpression", NULL};
+                                         "ConditionExpression", "KeyConditionExpression",
+                                         "FilterExpression", NULL};
     char l[200], m[200];
     if (present_list(r, legacy, l, sizeof l) && present_list(r, modern, m, sizeof m)) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -117,11 +119,13 @@ static int expression_text(ddbd_req_t *r, const char *name, const char **s, size
     return p_str(r->in, name, s, len, r->err);
 }
 
-/* Expected: {"attr": {"Value": AV, "Exists": bool, "ComparisonOperator": op,
- * "AttributeValueList": [AV...]}} */
-static int read_expected(ddbd_req_t *r, const cJSON *j, req_exprs_t *x) {
+/* Expected / KeyConditions / QueryFilter / ScanFilter: {"attr": {"Value": AV,
+ * "Exists": bool, "ComparisonOperator": op, "AttributeValueList": [AV...]}}
+ * (Value and Exists only in Expected). */
+static int read_legacy_conditions(ddbd_req_t *r, const cJSON *j, const char *what,
+                                  bool use_conditional_operator, expr_node_t **out) {
     if (!cJSON_IsObject(j)) {
-        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'Expected'");
+        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'", what);
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
     expr_legacy_cond_t *conds = ddb_arena_alloc(r->arena, sizeof *conds * (n ? n : 1));
@@ -130,7 +134,7 @@ static int read_expected(ddbd_req_t *r, const cJSON *j, req_exprs_t *x) {
     cJSON_ArrayForEach(e, j) {
         expr_legacy_cond_t *c = &conds[i++];
         if (!cJSON_IsObject(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'Expected'");
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'", what);
         }
         c->name = e->string;
         c->len = strlen(e->string);
@@ -174,9 +178,9 @@ static int read_expected(ddbd_req_t *r, const cJSON *j, req_exprs_t *x) {
             c->nvalues = m;
         }
     }
-    const char *cop;
-    size_t col;
-    int rc = p_str(r->in, "ConditionalOperator", &cop, &col, r->err);
+    const char *cop = NULL;
+    size_t col = 0;
+    int rc = use_conditional_operator ? p_str(r->in, "ConditionalOperator", &cop, &col, r->err) : 0;
     if (rc) return rc;
     bool is_or = cop && col == 2 && memcmp(cop, "OR", 2) == 0;
     if (cop && !is_or && !(col == 3 && memcmp(cop, "AND", 3) == 0)) {
@@ -186,7 +190,7 @@ static int read_expected(ddbd_req_t *r, const cJSON *j, req_exprs_t *x) {
                              "[AND, OR]",
                              cop);
     }
-    return expr_from_legacy(r->arena, "Expected", conds, n, is_or, &x->cond, r->err);
+    return expr_from_legacy(r->arena, what, conds, n, is_or, out, r->err);
 }
 
 static int read_attribute_updates(ddbd_req_t *r, const cJSON *j, req_exprs_t *x) {
@@ -280,23 +284,27 @@ int exprs_parse(ddbd_req_t *r, unsigned accepted, req_exprs_t *x) {
     int rc = check_no_mixing(r);
     if (!rc) rc = read_on_failure(r, x);
     if (rc) return rc;
-    const char *cond = NULL, *upd = NULL, *proj = NULL;
-    size_t cl = 0, ul = 0, pl = 0;
+    const char *cond = NULL, *upd = NULL, *proj = NULL, *key = NULL, *filt = NULL;
+    size_t cl = 0, ul = 0, pl = 0, kl = 0, fl = 0;
     if (accepted & EXPRS_CONDITION) rc = expression_text(r, "ConditionExpression", &cond, &cl);
     if (!rc && (accepted & EXPRS_UPDATE)) rc = expression_text(r, "UpdateExpression", &upd, &ul);
     if (!rc && (accepted & EXPRS_PROJECTION)) rc = expression_text(r, "ProjectionExpression", &proj, &pl);
+    if (!rc && (accepted & EXPRS_KEY)) rc = expression_text(r, "KeyConditionExpression", &key, &kl);
+    if (!rc && (accepted & EXPRS_FILTER)) rc = expression_text(r, "FilterExpression", &filt, &fl);
     if (rc) return rc;
     const cJSON *jn = member(r, "ExpressionAttributeNames");
     const cJSON *jv = member(r, "ExpressionAttributeValues");
-    bool any = cond || upd || proj;
+    bool any = cond || upd || proj || key || filt;
     if (jn && !any) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "ExpressionAttributeNames can only be specified when using expressions");
     }
-    if (jv && !cond && !upd) {
+    if (jv && !cond && !upd && !key && !filt) {
         const char *which = (accepted & EXPRS_UPDATE) ? "UpdateExpression and ConditionExpression are null"
                             : (accepted & EXPRS_CONDITION) ? "ConditionExpression is null"
-                                                           : "ProjectionExpression does not use values";
+                            : (accepted & EXPRS_KEY) ? "FilterExpression and KeyConditionExpression are null"
+                            : (accepted & EXPRS_FILTER) ? "FilterExpression is null"
+                                                        : "ProjectionExpression does not use values";
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "ExpressionAttributeValues can only be specified when using "
                              "expressions: %s",
@@ -316,16 +324,26 @@ int exprs_parse(ddbd_req_t *r, unsigned accepted, req_exprs_t *x) {
     expr_ctx_init(&x->ctx, r->arena, names, values);
     if (upd) rc = expr_parse_update(&x->ctx, upd, ul, &x->update, r->err);
     if (!rc && cond) rc = expr_parse_condition(&x->ctx, "ConditionExpression", cond, cl, &x->cond, r->err);
+    if (!rc && key) rc = expr_parse_condition(&x->ctx, "KeyConditionExpression", key, kl, &x->key, r->err);
+    if (!rc && filt) rc = expr_parse_condition(&x->ctx, "FilterExpression", filt, fl, &x->filter, r->err);
     if (!rc && proj) rc = expr_parse_projection(&x->ctx, proj, pl, &x->proj, r->err);
     if (!rc && any) rc = expr_check_unused(&x->ctx, r->err);
     if (rc) return rc;
     /* legacy members */
     const cJSON *j;
-    if ((accepted & EXPRS_CONDITION) && (j = member(r, "Expected"))) rc = read_expected(r, j, x);
-    else if (member(r, "ConditionalOperator") && (accepted & EXPRS_CONDITION)) {
+    if ((accepted & EXPRS_CONDITION) && (j = member(r, "Expected"))) {
+        rc = read_legacy_conditions(r, j, "Expected", true, &x->cond);
+    } else if ((accepted & EXPRS_FILTER) && (j = member(r, "QueryFilter"))) {
+        rc = read_legacy_conditions(r, j, "QueryFilter", true, &x->filter);
+    } else if ((accepted & EXPRS_FILTER) && (j = member(r, "ScanFilter"))) {
+        rc = read_legacy_conditions(r, j, "ScanFilter", true, &x->filter);
+    } else if (member(r, "ConditionalOperator") && (accepted & (EXPRS_CONDITION | EXPRS_FILTER))) {
         rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
                            "ConditionalOperator can only be used when Expected or QueryFilter or "
                            "ScanFilter is present");
+    }
+    if (!rc && (accepted & EXPRS_KEY) && (j = member(r, "KeyConditions"))) {
+        rc = read_legacy_conditions(r, j, "KeyConditions", false, &x->key);
     }
     if (!rc && (accepted & EXPRS_UPDATE) && (j = member(r, "AttributeUpdates"))) {
         rc = read_attribute_updates(r, j, x);

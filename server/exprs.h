@@ -17,6 +17,8 @@ enum {
     EXPRS_CONDITION = 1,  /* ConditionExpression / Expected */
     EXPRS_UPDATE = 2,     /* UpdateExpression / AttributeUpdates */
     EXPRS_PROJECTION = 4, /* ProjectionExpression / AttributesToGet */
+    EXPRS_KEY = 8,        /* KeyConditionExpression / KeyConditions */
+    EXPRS_FILTER = 16,    /* FilterExpression / QueryFilter or ScanFilter */
 };
 
 typedef struct req_exprs {
@@ -24,6 +26,8 @@ typedef struct req_exprs {
     expr_node_t *cond;       /* NULL when no condition */
     expr_update_t *update;   /* NULL when no update */
     expr_projection_t *proj; /* NULL when no projection */
+    expr_node_t *key;        /* NULL when no key condition */
+    expr_node_t *filter;     /* NULL when no filter */
     bool old_on_failure;     /* ReturnValuesOnConditionCheckFailure = ALL_OLD */
 } req_exprs_t;
 

@@ -29,6 +29,8 @@ static const op_entry_t ops[] = {
     {"ListTables", op_list_tables},
     {"ListTagsOfResource", op_list_tags_of_resource},
     {"PutItem", op_put_item},
+    {"Query", op_query},
+    {"Scan", op_scan},
     {"TagResource", op_tag_resource},
     {"UntagResource", op_untag_resource},
     {"UpdateItem", op_update_item},

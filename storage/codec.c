@@ -58,7 +58,16 @@ uint64_t kc_get_be64(const uint8_t *p) {
 
 /* Bytes: 0x00 becomes 0x00 0xFF and the string ends with 0x00 0x01, so a
  * proper prefix sorts first and embedded zeros keep their order. */
+static void escape_bytes(bytes_t *out, const char *p, size_t len);
+
 static void encode_bytes(bytes_t *out, const char *p, size_t len) {
+    escape_bytes(out, p, len);
+    bytes_putc(out, 0x00);
+    bytes_putc(out, 0x01);
+}
+
+/* The escaped content of encode_bytes, without the terminator. */
+static void escape_bytes(bytes_t *out, const char *p, size_t len) {
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         if (p[i] != 0) continue;
@@ -67,8 +76,19 @@ static void encode_bytes(bytes_t *out, const char *p, size_t len) {
         run = i + 1;
     }
     bytes_put(out, p + run, len - run);
-    bytes_putc(out, 0x00);
-    bytes_putc(out, 0x01);
+}
+
+int kc_encode_prefix(bytes_t *out, const ddb_value_t *v) {
+    if (v->type != DDB_T_S && v->type != DDB_T_B) return DDB_ERR_VALIDATION;
+    escape_bytes(out, v->u.str.ptr, v->u.str.len);
+    return 0;
+}
+
+bool kc_successor(bytes_t *b) {
+    while (b->len > 0 && b->p[b->len - 1] == 0xff) b->len--;
+    if (b->len == 0) return false;
+    b->p[b->len - 1]++;
+    return true;
 }
 
 int kc_encode_value(bytes_t *out, const ddb_value_t *v) {
@@ -139,12 +159,9 @@ uint64_t kc_segment_start(uint32_t seg, uint32_t total, int *is_end) {
     return (uint64_t)x;
 }
 
-int kc_item_key(bytes_t *out, uint32_t table_id, const ddb_key_schema_t *ks,
-                const ddb_value_t *key) {
-    const ddb_value_t *hv = ddb_map_get(key, ks->hash_name, ks->hash_len);
-    if (!hv || hv->type != ks->hash_type) return DDB_ERR_VALIDATION;
+int kc_partition_prefix(bytes_t *out, uint32_t table_id, const ddb_value_t *hash) {
     bytes_t pk = {0};
-    int rc = kc_encode_value(&pk, hv);
+    int rc = kc_encode_value(&pk, hash);
     if (rc) {
         bytes_free(&pk);
         return rc;
@@ -155,6 +172,15 @@ int kc_item_key(bytes_t *out, uint32_t table_id, const ddb_key_schema_t *ks,
     bytes_put(out, head, sizeof head);
     bytes_put(out, pk.p, pk.len);
     bytes_free(&pk);
+    return 0;
+}
+
+int kc_item_key(bytes_t *out, uint32_t table_id, const ddb_key_schema_t *ks,
+                const ddb_value_t *key) {
+    const ddb_value_t *hv = ddb_map_get(key, ks->hash_name, ks->hash_len);
+    if (!hv || hv->type != ks->hash_type) return DDB_ERR_VALIDATION;
+    int rc = kc_partition_prefix(out, table_id, hv);
+    if (rc) return rc;
     if (ks->range_type != DDB_T_NONE) {
         const ddb_value_t *rv = ddb_map_get(key, ks->range_name, ks->range_len);
         if (!rv || rv->type != ks->range_type) return DDB_ERR_VALIDATION;

@@ -3,6 +3,7 @@
 #ifndef DDB_STORAGE_CODEC_H
 #define DDB_STORAGE_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,9 +29,21 @@ void bytes_free(bytes_t *b);
  * prefix of another. Returns DDB_ERR_VALIDATION for other types. */
 int kc_encode_value(bytes_t *out, const ddb_value_t *v);
 
+/* Appends the escaped bytes of an S or B value without the terminator: every
+ * encoding of a value that begins with v begins with these bytes. */
+int kc_encode_prefix(bytes_t *out, const ddb_value_t *v);
+
+/* Turns b into the smallest byte string greater than every string that has b
+ * as a prefix (drops trailing 0xFF bytes, increments the last); false if
+ * there is none (b empty or all 0xFF). */
+bool kc_successor(bytes_t *b);
+
 /* Decodes one key value of type t from p[0..len); returns bytes consumed or 0. */
 size_t kc_decode_value(const uint8_t *p, size_t len, ddb_type_t t, ddb_arena_t *a,
                        ddb_value_t *out);
+
+/* Appends [table id][hash][enc(hash key)]: the prefix of a partition's keys. */
+int kc_partition_prefix(bytes_t *out, uint32_t table_id, const ddb_value_t *hash);
 
 /* Appends the item key: [table id BE32][hash BE64][enc(hash key)][enc(range key)].
  * key is a map holding the key attributes named by ks. */

@@ -115,6 +115,26 @@ typedef struct ddb_iter ddb_iter_t;
 int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *start_after,
                   uint32_t segment, uint32_t total, ddb_iter_t **out, ddb_error_t *err);
 
+/* The items of one partition whose sort key lies in a range. lo/hi are
+ * sort-key bounds (NULL: open), prefix a begins_with operand (S or B) or
+ * NULL. For a table without a sort key only hash is used. */
+typedef struct ddb_key_range {
+    const ddb_value_t *hash; /* partition key value */
+    const ddb_value_t *lo;
+    bool lo_incl;
+    const ddb_value_t *hi;
+    bool hi_incl;
+    const ddb_value_t *prefix;
+} ddb_key_range_t;
+
+/* Iterates one partition's items in sort-key order (descending when
+ * reverse), within range, starting after the item whose primary key is
+ * start_after (NULL: from the first). Reads a consistent snapshot and never
+ * reads outside the range. */
+int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_key_range_t *range,
+                   const ddb_value_t *start_after, bool reverse, ddb_iter_t **out,
+                   ddb_error_t *err);
+
 /* Next item into arena a: returns 0 with *item set, or with *item NULL at
  * the end; or a DDB_ERR_* status. */
 int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err);

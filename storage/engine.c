@@ -503,59 +503,152 @@ struct ddb_iter {
     const rocksdb_snapshot_t *snap;
     rocksdb_readoptions_t *ro;
     rocksdb_iterator_t *it;
-    bytes_t upper;
+    bytes_t lower, upper; /* [lower, upper): the only keys the iterator may read */
+    bool reverse;
 };
+
+/* Opens the snapshot iterator over [lower, upper) of the items family. */
+static ddb_iter_t *iter_open(ddb_engine_t *e, bytes_t lower, bytes_t upper, bool reverse) {
+    ddb_iter_t *it = calloc(1, sizeof *it);
+    if (!it) abort();
+    it->e = e;
+    it->lower = lower;
+    it->upper = upper;
+    it->reverse = reverse;
+    it->snap = rocksdb_create_snapshot(e->db);
+    it->ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_snapshot(it->ro, it->snap);
+    rocksdb_readoptions_set_iterate_lower_bound(it->ro, (const char *)it->lower.p, it->lower.len);
+    rocksdb_readoptions_set_iterate_upper_bound(it->ro, (const char *)it->upper.p, it->upper.len);
+    it->it = rocksdb_create_iterator_cf(e->db, it->ro, e->cf[CF_ITEMS]);
+    return it;
+}
+
+static int cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
+    size_t m = al < bl ? al : bl;
+    int c = memcmp(a, b, m);
+    if (c) return c;
+    return (al > bl) - (al < bl);
+}
+
+/* Positions a reverse iterator on the last key < bound (and >= lower). */
+static void seek_before(ddb_iter_t *it, const uint8_t *bound, size_t len) {
+    rocksdb_iter_seek_for_prev(it->it, (const char *)bound, len);
+    while (rocksdb_iter_valid(it->it)) {
+        size_t kl;
+        const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it->it, &kl);
+        if (cmp_bytes(k, kl, bound, len) < 0) break;
+        rocksdb_iter_prev(it->it);
+    }
+}
+
+/* Positions the iterator at the first key of its range in its direction, or
+ * strictly after (forward) / before (reverse) the key `after`. */
+static void iter_position(ddb_iter_t *it, const bytes_t *after) {
+    if (!it->reverse) {
+        if (after && cmp_bytes(after->p, after->len, it->lower.p, it->lower.len) >= 0) {
+            bytes_t k = {0};
+            bytes_put(&k, after->p, after->len);
+            bytes_putc(&k, 0); /* smallest key greater than `after` */
+            rocksdb_iter_seek(it->it, (const char *)k.p, k.len);
+            bytes_free(&k);
+        } else {
+            rocksdb_iter_seek(it->it, (const char *)it->lower.p, it->lower.len);
+        }
+        return;
+    }
+    if (after && cmp_bytes(after->p, after->len, it->upper.p, it->upper.len) < 0) {
+        seek_before(it, after->p, after->len);
+    } else {
+        seek_before(it, it->upper.p, it->upper.len);
+    }
+}
 
 int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *start_after,
                   uint32_t segment, uint32_t total, ddb_iter_t **out, ddb_error_t *err) {
-    ddb_iter_t *it = calloc(1, sizeof *it);
-    if (!it) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
-    it->e = e;
     /* segment bounds: [table id][segment start hash] .. [table id][next start hash] */
     int lo_end, hi_end;
     uint64_t lo = kc_segment_start(segment, total, &lo_end);
     uint64_t hi = kc_segment_start(segment + 1, total, &hi_end);
-    uint8_t lower[12];
-    kc_put_be32(lower, t->id);
-    kc_put_be64(lower + 4, lo);
+    bytes_t lower = {0}, upper = {0}, after = {0};
+    uint8_t b[12];
+    kc_put_be32(b, t->id);
+    kc_put_be64(b + 4, lo);
+    bytes_put(&lower, b, 12);
     if (hi_end) {
-        uint8_t up[4];
-        kc_put_be32(up, t->id + 1);
-        bytes_put(&it->upper, up, 4);
+        kc_put_be32(b, t->id + 1);
+        bytes_put(&upper, b, 4);
     } else {
-        uint8_t up[12];
-        kc_put_be32(up, t->id);
-        kc_put_be64(up + 4, hi);
-        bytes_put(&it->upper, up, 12);
+        kc_put_be64(b + 4, hi);
+        bytes_put(&upper, b, 12);
     }
-    it->snap = rocksdb_create_snapshot(e->db);
-    it->ro = rocksdb_readoptions_create();
-    rocksdb_readoptions_set_snapshot(it->ro, it->snap);
-    rocksdb_readoptions_set_iterate_upper_bound(it->ro, (const char *)it->upper.p, it->upper.len);
-    it->it = rocksdb_create_iterator_cf(e->db, it->ro, e->cf[CF_ITEMS]);
-    if (start_after) {
-        bytes_t k = {0};
-        int rc = kc_item_key(&k, t->id, &t->key, start_after);
-        if (rc) {
-            bytes_free(&k);
-            ddb_iter_destroy(it);
-            return ddb_error_set(err, DDB_ERR_VALIDATION,
-                                 "The provided starting key is invalid: The provided key element "
-                                 "does not match the schema");
-        }
-        /* seek to the smallest key greater than k: k followed by 0x00 */
-        bytes_putc(&k, 0);
-        const uint8_t *seek = k.p;
-        size_t seek_len = k.len;
-        if (memcmp(seek, lower, 12) < 0) {
-            seek = lower;
-            seek_len = 12;
-        }
-        rocksdb_iter_seek(it->it, (const char *)seek, seek_len);
-        bytes_free(&k);
+    if (start_after && kc_item_key(&after, t->id, &t->key, start_after)) {
+        bytes_free(&lower);
+        bytes_free(&upper);
+        bytes_free(&after);
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "The provided starting key is invalid: The provided key element "
+                             "does not match the schema");
+    }
+    ddb_iter_t *it = iter_open(e, lower, upper, false);
+    iter_position(it, start_after ? &after : NULL);
+    bytes_free(&after);
+    *out = it;
+    return 0;
+}
+
+int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_key_range_t *range,
+                   const ddb_value_t *start_after, bool reverse, ddb_iter_t **out,
+                   ddb_error_t *err) {
+    bytes_t part = {0}, lower = {0}, upper = {0}, after = {0};
+    int rc = kc_partition_prefix(&part, t->id, range->hash);
+    if (rc) {
+        bytes_free(&part);
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Condition parameter type "
+                             "does not match schema type");
+    }
+    bytes_put(&lower, part.p, part.len);
+    bytes_put(&upper, part.p, part.len);
+    bool bounded_above = false;
+    if (range->prefix) {
+        kc_encode_prefix(&lower, range->prefix);
+        kc_encode_prefix(&upper, range->prefix);
+        bounded_above = kc_successor(&upper);
     } else {
-        rocksdb_iter_seek(it->it, (const char *)lower, 12);
+        if (range->lo) {
+            kc_encode_value(&lower, range->lo);
+            if (!range->lo_incl) bytes_putc(&lower, 0);
+        }
+        if (range->hi) {
+            kc_encode_value(&upper, range->hi);
+            if (range->hi_incl) bytes_putc(&upper, 0);
+            bounded_above = true;
+        }
     }
+    if (!bounded_above) {
+        upper.len = 0;
+        bytes_put(&upper, part.p, part.len);
+        if (!kc_successor(&upper)) {
+            /* the partition prefix starts with the table id, which never is all 0xFF */
+            bytes_free(&part);
+            bytes_free(&lower);
+            bytes_free(&upper);
+            return ddb_error_set(err, DDB_ERR_INTERNAL, "no upper bound for partition");
+        }
+    }
+    bytes_free(&part);
+    if (start_after && kc_item_key(&after, t->id, &t->key, start_after)) {
+        bytes_free(&lower);
+        bytes_free(&upper);
+        bytes_free(&after);
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "The provided starting key is invalid: The provided key element "
+                             "does not match the schema");
+    }
+    ddb_iter_t *it = iter_open(e, lower, upper, reverse);
+    iter_position(it, start_after ? &after : NULL);
+    bytes_free(&after);
     *out = it;
     return 0;
 }
@@ -574,7 +667,8 @@ int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_
     int rc = ic_decode((const uint8_t *)v, vl, a, out, err);
     if (rc) return rc;
     *item = out;
-    rocksdb_iter_next(it->it);
+    if (it->reverse) rocksdb_iter_prev(it->it);
+    else rocksdb_iter_next(it->it);
     return 0;
 }
 
@@ -583,6 +677,7 @@ void ddb_iter_destroy(ddb_iter_t *it) {
     if (it->it) rocksdb_iter_destroy(it->it);
     if (it->ro) rocksdb_readoptions_destroy(it->ro);
     if (it->snap) rocksdb_release_snapshot(it->e->db, it->snap);
+    bytes_free(&it->lower);
     bytes_free(&it->upper);
     free(it);
 }

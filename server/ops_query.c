@@ -1,0 +1,281 @@
+/* ops_query.c: Query and Scan.
+ *
+ * Both read a snapshot iterator page by page: Limit counts items read before
+ * the filter, a page stops once it has read 1 MB of items (DynamoDB's size of
+ * each item), and LastEvaluatedKey is the primary key of the last item read,
+ * so resuming never skips or repeats an unchanged item. Items are written
+ * straight into the response as they are read. */
+#include <string.h>
+
+#include "server/ddbd.h"
+#include "server/exprs.h"
+#include "server/json.h"
+#include "server/params.h"
+
+#define PAGE_BYTES (1024 * 1024)
+#define MAX_SEGMENTS 1000000
+
+typedef enum { SEL_ALL, SEL_PROJECTED, SEL_SPECIFIC, SEL_COUNT } select_t;
+
+typedef struct page {
+    int64_t limit; /* 0: none */
+    const expr_node_t *filter;
+    const expr_projection_t *proj;
+    select_t select;
+    bool consistent;
+    int rcc;
+} page_t;
+
+static int parse_select(ddbd_req_t *r, const req_exprs_t *x, select_t *out) {
+    static const char *const names[] = {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES",
+                                        "SPECIFIC_ATTRIBUTES", "COUNT"};
+    const char *s;
+    size_t l;
+    int rc = p_str(r->in, "Select", &s, &l, r->err);
+    if (rc) return rc;
+    bool has_proj = x->proj != NULL;
+    const char *what = cJSON_GetObjectItemCaseSensitive(r->in, "AttributesToGet") ? "AttributesToGet"
+                                                                                   : "ProjectionExpression";
+    *out = has_proj ? SEL_SPECIFIC : SEL_ALL;
+    if (!s) return 0;
+    int found = -1;
+    for (int i = 0; i < 4; i++) {
+        if (strlen(names[i]) == l && memcmp(names[i], s, l) == 0) found = i;
+    }
+    if (found < 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '%.*s' at 'select' failed to "
+                             "satisfy constraint: Member must satisfy enum value set: "
+                             "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
+                             (int)(l > 100 ? 100 : l), s);
+    }
+    *out = (select_t)found;
+    if (*out == SEL_SPECIFIC && !has_proj) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Must specify the AttributesToGet or ProjectionExpression when "
+                             "choosing to get SPECIFIC_ATTRIBUTES");
+    }
+    if ((*out == SEL_ALL || *out == SEL_COUNT) && has_proj) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Cannot specify the %s when choosing to get %s", what, names[found]);
+    }
+    if (*out == SEL_PROJECTED) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+    }
+    return 0;
+}
+
+/* Members common to Query and Scan. */
+static int parse_common(ddbd_req_t *r, unsigned accepted, req_exprs_t *x, page_t *pg,
+                        ddb_table_info_t *t, ddb_value_t **start) {
+    int64_t limit = 0;
+    bool lp, cp;
+    const cJSON *esk;
+    const char *index;
+    size_t il;
+    memset(pg, 0, sizeof *pg);
+    int rc = p_int(r->in, "Limit", &limit, &lp, r->err);
+    if (!rc) rc = p_bool(r->in, "ConsistentRead", &pg->consistent, &cp, r->err);
+    if (!rc) rc = p_obj(r->in, "ExclusiveStartKey", &esk, r->err);
+    if (!rc) rc = p_str(r->in, "IndexName", &index, &il, r->err);
+    if (!rc) rc = ddbd_parse_rcc(r, &pg->rcc);
+    if (rc) return rc;
+    if (lp && limit < 1) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '%lld' at 'limit' failed to "
+                             "satisfy constraint: Member must have value greater than or equal to 1",
+                             (long long)limit);
+    }
+    pg->limit = lp ? limit : 0;
+    rc = exprs_parse(r, accepted, x);
+    if (!rc) rc = parse_select(r, x, &pg->select);
+    if (rc) return rc;
+    pg->filter = x->filter;
+    pg->proj = x->proj;
+    rc = ddbd_load_table(r, false, t);
+    if (rc) return rc;
+    if (index) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "The table does not have the specified index: %.*s", (int)il, index);
+    }
+    *start = NULL;
+    if (esk) {
+        ddb_value_t *k = ddb_arena_alloc(r->arena, sizeof *k);
+        rc = json_to_item(r->arena, esk, k, r->err);
+        if (rc) return rc;
+        size_t want = t->key.range_type != DDB_T_NONE ? 2 : 1;
+        if (k->u.map.n != want) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "The provided starting key is invalid: The provided key element "
+                                 "does not match the schema");
+        }
+        rc = ddbd_check_key(r, t, k);
+        if (rc) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "The provided starting key is invalid: %s", r->err->msg);
+        }
+        *start = k;
+    }
+    return 0;
+}
+
+/* Writes the primary key of item as a map. */
+static void put_key_of(buf_t *b, const ddb_table_info_t *t, const ddb_value_t *item) {
+    const ddb_key_schema_t *k = &t->key;
+    buf_putc(b, '{');
+    json_put_str(b, k->hash_name, k->hash_len);
+    buf_putc(b, ':');
+    json_put_value(b, ddb_map_get(item, k->hash_name, k->hash_len));
+    if (k->range_type != DDB_T_NONE) {
+        buf_putc(b, ',');
+        json_put_str(b, k->range_name, k->range_len);
+        buf_putc(b, ':');
+        json_put_value(b, ddb_map_get(item, k->range_name, k->range_len));
+    }
+    buf_putc(b, '}');
+}
+
+/* Reads one page from it and writes the whole response. */
+static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, const page_t *pg) {
+    buf_t *b = r->out;
+    bool items = pg->select != SEL_COUNT;
+    buf_puts(b, items ? "{\"Items\":[" : "{");
+    int64_t scanned = 0, count = 0;
+    size_t bytes = 0;
+    bool more = false;
+    ddb_arena_t *scratch = ddb_arena_create(0);
+    buf_t last;
+    buf_init(&last);
+    for (;;) {
+        const ddb_value_t *item;
+        int rc = ddb_iter_next(it, scratch, &item, r->err);
+        if (rc) {
+            buf_free(&last);
+            ddb_arena_destroy(scratch);
+            return rc;
+        }
+        if (!item) break;
+        scanned++;
+        bytes += ddb_item_size(item);
+        if (!pg->filter || expr_eval(pg->filter, item)) {
+            if (items) {
+                if (count) buf_putc(b, ',');
+                if (pg->proj) {
+                    ddb_value_t projected;
+                    expr_project(scratch, pg->proj, item, &projected);
+                    json_put_item(b, &projected);
+                } else {
+                    json_put_item(b, item);
+                }
+            }
+            count++;
+        }
+        if ((pg->limit && scanned == pg->limit) || bytes >= PAGE_BYTES) {
+            buf_reset(&last);
+            put_key_of(&last, t, item);
+            more = true;
+            break;
+        }
+        ddb_arena_reset(scratch);
+    }
+    ddb_arena_destroy(scratch);
+    if (items) buf_puts(b, "],");
+    buf_printf(b, "\"Count\":%lld,\"ScannedCount\":%lld", (long long)count, (long long)scanned);
+    if (more) {
+        buf_puts(b, ",\"LastEvaluatedKey\":");
+        buf_put(b, last.data, last.len);
+    }
+    buf_free(&last);
+    ddbd_put_consumed(r, t, pg->rcc, ddbd_read_units(bytes, pg->consistent));
+    buf_putc(b, '}');
+    return 0;
+}
+
+/* The key condition's range must contain the start key (same partition). */
+static bool start_in_range(const ddb_table_info_t *t, const expr_key_cond_t *kc,
+                           const ddb_value_t *start) {
+    const ddb_value_t *h = ddb_map_get(start, t->key.hash_name, t->key.hash_len);
+    if (!h || !ddb_value_equal(h, kc->hash)) return false;
+    return true;
+}
+
+int op_query(ddbd_req_t *r) {
+    req_exprs_t x;
+    page_t pg;
+    ddb_table_info_t t;
+    ddb_value_t *start;
+    bool forward = true, fp;
+    int rc = p_bool(r->in, "ScanIndexForward", &forward, &fp, r->err);
+    if (!rc) {
+        rc = parse_common(r, EXPRS_KEY | EXPRS_FILTER | EXPRS_PROJECTION, &x, &pg, &t, &start);
+    }
+    if (rc) return rc;
+    if (!x.key) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Either the KeyConditions or KeyConditionExpression parameter must "
+                             "be specified in the request.");
+    }
+    expr_key_cond_t kc;
+    rc = expr_key_condition(x.key, t.key.hash_name, t.key.hash_len, t.key.hash_type,
+                            t.key.range_name, t.key.range_len, t.key.range_type, &kc, r->err);
+    if (rc) return rc;
+    if (start && !start_in_range(&t, &kc, start)) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "The provided starting key does not match the range key predicate");
+    }
+    ddb_key_range_t range = {.hash = kc.hash, .lo = kc.lo, .lo_incl = kc.lo_incl, .hi = kc.hi,
+                             .hi_incl = kc.hi_incl, .prefix = kc.prefix};
+    ddb_iter_t *it;
+    rc = ddb_iter_query(r->srv->engine, &t, &range, start, !forward, &it, r->err);
+    if (rc) return rc;
+    rc = run_page(r, &t, it, &pg);
+    ddb_iter_destroy(it);
+    return rc;
+}
+
+int op_scan(ddbd_req_t *r) {
+    req_exprs_t x;
+    page_t pg;
+    ddb_table_info_t t;
+    ddb_value_t *start;
+    int64_t seg = 0, total = 0;
+    bool sp, tp;
+    int rc = p_int(r->in, "Segment", &seg, &sp, r->err);
+    if (!rc) rc = p_int(r->in, "TotalSegments", &total, &tp, r->err);
+    if (rc) return rc;
+    vlist_t v;
+    vlist_init(&v);
+    if (sp && seg < 0) {
+        vlist_add(&v, "Value '%lld' at 'segment' failed to satisfy constraint: Member must have "
+                      "value greater than or equal to 0", (long long)seg);
+    }
+    if (tp && (total < 1 || total > MAX_SEGMENTS)) {
+        vlist_add(&v, "Value '%lld' at 'totalSegments' failed to satisfy constraint: Member must "
+                      "have value %s", (long long)total,
+                  total < 1 ? "greater than or equal to 1" : "less than or equal to 1000000");
+    } else if (sp && tp && seg >= total) {
+        vlist_add(&v, "Value '%lld' at 'segment' failed to satisfy constraint: Member must have "
+                      "value less than or equal to %lld", (long long)seg, (long long)(total - 1));
+    }
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
+    if (tp && !sp) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "If total segments is specified, a particular segment must also be "
+                             "specified for this request");
+    }
+    if (sp && !tp) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "If segment is specified, total segment must also be specified");
+    }
+    rc = parse_common(r, EXPRS_FILTER | EXPRS_PROJECTION, &x, &pg, &t, &start);
+    if (rc) return rc;
+    ddb_iter_t *it;
+    rc = ddb_iter_scan(r->srv->engine, &t, start, (uint32_t)seg, (uint32_t)(tp ? total : 1), &it,
+                       r->err);
+    if (rc) return rc;
+    rc = run_page(r, &t, it, &pg);
+    ddb_iter_destroy(it);
+    return rc;
+}
