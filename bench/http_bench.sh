@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# http_bench.sh: PutItem/GetItem throughput over HTTP with wrk (one wrk
-# thread, 16 and 64 connections, 10 s each) on a seeded 10,000-item table,
+# http_bench.sh: GetItem, PutItem and Query throughput over HTTP with wrk
+# (one wrk thread, 16 and 64 connections, 10 s each) on a seeded table of
+# 100,000 items (10,000 users x 10 orders of ~200 bytes; Query returns one
+# user's 10 orders with begins_with),
 # for ddbd and, when DDB_LOCAL_DIR points at DynamoDB Local's folder (the
 # `emulator/` folder of the npm package amplify-dynamodb-simulator), for AWS
 # DynamoDB Local in the same sitting. Prints one line per run.
@@ -19,23 +21,14 @@ wait_port() {
   echo "server on port $1 did not start" >&2; return 1
 }
 
+export BENCH_USERS=${BENCH_USERS:-10000}
 seed() {
-  /usr/bin/python3 - "$1" <<'PY'
-import sys, boto3
-c = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1",
-                 aws_access_key_id="bench", aws_secret_access_key="bench")
-c.create_table(TableName="bench", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-               BillingMode="PAY_PER_REQUEST")
-for k in range(10000):
-    c.put_item(TableName="bench", Item={"pk": {"S": f"user#{k}"}, "n": {"N": str(k)},
-                                        "pad": {"S": "x" * 150}})
-PY
+  /usr/bin/python3 bench/seed.py "$1" "$BENCH_USERS" 10
 }
 
 run() { # name port
   seed "$2"
-  for op in getitem putitem; do
+  for op in getitem query putitem; do
     for conns in 16 64; do
       line=$(wrk -t1 -c"$conns" -d10s -s "bench/wrk/$op.lua" "http://127.0.0.1:$2/" | grep RESULT)
       echo "$1 $op c=$conns $line"

@@ -1,6 +1,8 @@
 -- common.lua: shared request set-up for the wrk scripts: DynamoDB JSON 1.0
 -- headers with a syntactically valid SigV4 Authorization (ddbd accepts any).
 local M = {}
+-- number of seeded users (partitions), from the environment of the run
+M.users = tonumber(os.getenv("BENCH_USERS") or "10000")
 function M.setup(op)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-amz-json-1.0"

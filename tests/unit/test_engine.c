@@ -205,6 +205,82 @@ static void test_scan_and_segments(void) {
     ddb_close(e);
 }
 
+/* ---- query ranges ------------------------------------------------------------ */
+
+static int collect(ddb_engine_t *e, ddb_table_info_t *t, ddb_arena_t *a, const ddb_key_range_t *r,
+                   bool reverse, char *out, size_t cap) {
+    ddb_iter_t *it;
+    ddb_error_t err;
+    if (ddb_iter_query(e, t, r, NULL, reverse, &it, &err)) return -1;
+    const ddb_value_t *item;
+    size_t k = 0;
+    out[0] = '\0';
+    int n = 0;
+    while (ddb_iter_next(it, a, &item, &err) == 0 && item) {
+        const ddb_value_t *sk = ddb_map_get(item, "sk", 2);
+        k += (size_t)snprintf(out + k, cap - k, "%s%.*s", n ? "," : "", (int)sk->u.str.len, sk->u.str.ptr);
+        n++;
+    }
+    ddb_iter_destroy(it);
+    return n;
+}
+
+static void test_query_ranges(void) {
+    ddb_engine_opts_t o = {.in_memory = true};
+    ddb_engine_t *e;
+    ddb_error_t err;
+    CHECK(ddb_open(&o, &e, &err) == 0);
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t = create_table(e, "ranges");
+    static const char *const sks[] = {"-5", "-1.5", "0", "1", "2", "10", "100"};
+    for (size_t i = 0; i < 7; i++) put(e, &t, a, "p", sks[i], "v");
+    put(e, &t, a, "o", "1", "other partition");
+    put(e, &t, a, "p1", "1", "a partition whose key extends p");
+    ddb_value_t p = sval("p"), one = nval("1"), ten = nval("10"), neg = nval("-1.5");
+    char got[256];
+    ddb_key_range_t all = {.hash = &p};
+    CHECK(collect(e, &t, a, &all, false, got, sizeof got) == 7);
+    CHECK_STR(got, "-5,-1.5,0,1,2,10,100");
+    CHECK(collect(e, &t, a, &all, true, got, sizeof got) == 7);
+    CHECK_STR(got, "100,10,2,1,0,-1.5,-5");
+    ddb_key_range_t between = {.hash = &p, .lo = &neg, .lo_incl = true, .hi = &ten, .hi_incl = true};
+    collect(e, &t, a, &between, false, got, sizeof got);
+    CHECK_STR(got, "-1.5,0,1,2,10");
+    ddb_key_range_t open = {.hash = &p, .lo = &neg, .lo_incl = false, .hi = &ten, .hi_incl = false};
+    collect(e, &t, a, &open, true, got, sizeof got);
+    CHECK_STR(got, "2,1,0");
+    ddb_key_range_t eq = {.hash = &p, .lo = &one, .lo_incl = true, .hi = &one, .hi_incl = true};
+    collect(e, &t, a, &eq, false, got, sizeof got);
+    CHECK_STR(got, "1");
+    ddb_key_range_t gt = {.hash = &p, .lo = &ten, .lo_incl = false};
+    collect(e, &t, a, &gt, true, got, sizeof got);
+    CHECK_STR(got, "100");
+    ddb_value_t none = sval("nobody");
+    ddb_key_range_t empty = {.hash = &none};
+    CHECK(collect(e, &t, a, &empty, false, got, sizeof got) == 0);
+    /* begins_with on a string sort key, including 0xFF bytes */
+    static ddb_value_t meta = {.type = DDB_T_M};
+    ddb_table_info_t st = {.name = "strs", .name_len = 4, .meta = &meta};
+    st.key = (ddb_key_schema_t){"pk", 2, DDB_T_S, "sk", 2, DDB_T_S};
+    CHECK(ddb_table_create(e, &st, &err) == 0);
+    static const char *const strs[] = {"a", "ab", "abc", "abd", "b", "\xff", "\xff\xff", "\xff" "a"};
+    for (size_t i = 0; i < 8; i++) {
+        ddb_attr_t attrs[2] = {{"pk", 2, sval("p")}, {"sk", 2, sval(strs[i])}};
+        ddb_value_t item = {.type = DDB_T_M, .u.map = {attrs, 2}};
+        CHECK(ddb_item_write(e, &st, &item, put_fn, &item, a, &err) == 0);
+    }
+    ddb_value_t ab = sval("ab"), ff = sval("\xff"), nothing = sval("");
+    ddb_key_range_t pre = {.hash = &p, .prefix = &ab};
+    CHECK(collect(e, &st, a, &pre, false, got, sizeof got) == 3);
+    CHECK_STR(got, "ab,abc,abd");
+    ddb_key_range_t preff = {.hash = &p, .prefix = &ff};
+    CHECK(collect(e, &st, a, &preff, true, got, sizeof got) == 3);
+    ddb_key_range_t preall = {.hash = &p, .prefix = &nothing};
+    CHECK(collect(e, &st, a, &preall, false, got, sizeof got) == 8);
+    ddb_arena_destroy(a);
+    ddb_close(e);
+}
+
 /* ---- concurrency: read-modify-write increments through the single writer */
 
 typedef struct worker {
@@ -275,6 +351,7 @@ int main(void) {
     test_catalog_and_items(&disk);
     test_catalog_and_items(&mem);
     test_scan_and_segments();
+    test_query_ranges();
     test_concurrent_increments();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
