@@ -275,17 +275,38 @@ static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int d
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
     ddb_attr_t *attrs = ddb_arena_alloc(a, sizeof *attrs * (n ? n : 1));
+    /* a JSON object may repeat a member; as in DynamoDB's parser the last
+     * one wins, so names stay unique. Open addressing over the names. */
+    size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    size_t *slots = ddb_arena_alloc(a, sizeof *slots * cap); /* index + 1, 0 = empty */
     size_t i = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, j) {
-        attrs[i].name = e->string;
-        attrs[i].name_len = strlen(e->string);
-        int rc = value_from_json(a, e, &attrs[i].value, depth + 1, err);
+        size_t len = strlen(e->string);
+        size_t h = 1469598103934665603u;
+        for (size_t k = 0; k < len; k++) h = (h ^ (unsigned char)e->string[k]) * 1099511628211u;
+        size_t slot = h & (cap - 1);
+        ddb_attr_t *at = NULL;
+        while (slots[slot]) {
+            ddb_attr_t *c = &attrs[slots[slot] - 1];
+            if (c->name_len == len && memcmp(c->name, e->string, len) == 0) {
+                at = c;
+                break;
+            }
+            slot = (slot + 1) & (cap - 1);
+        }
+        if (!at) {
+            at = &attrs[i++];
+            slots[slot] = i;
+            at->name = e->string;
+            at->name_len = len;
+        }
+        int rc = value_from_json(a, e, &at->value, depth + 1, err);
         if (rc) return rc;
-        i++;
     }
     out->u.map.a = attrs;
-    out->u.map.n = n;
+    out->u.map.n = i;
     return 0;
 }
 

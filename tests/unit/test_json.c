@@ -135,12 +135,24 @@ static void test_base64_all_lengths(void) {
     }
 }
 
+static void test_duplicate_members(void) {
+    cJSON *j = cJSON_Parse("{\"a\":{\"S\":\"1\"},\"b\":{\"N\":\"2\"},\"a\":{\"S\":\"3\"}}");
+    ddb_value_t item;
+    ddb_error_t err;
+    CHECK(json_to_item(arena, j, &item, &err) == 0);
+    CHECK(item.u.map.n == 2);
+    const ddb_value_t *a = ddb_map_get(&item, "a", 1);
+    CHECK(a && a->u.str.len == 1 && a->u.str.ptr[0] == '3');
+    cJSON_Delete(j);
+}
+
 int main(void) {
     arena = ddb_arena_create(0);
     test_roundtrips();
     test_errors();
     test_depth();
     test_base64_all_lengths();
+    test_duplicate_members();
     ddb_arena_destroy(arena);
     return check_summary();
 }
