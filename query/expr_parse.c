@@ -372,6 +372,17 @@ static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, in
                            t->value->u.str.ptr, t->value->u.str.len);
         }
     }
+    if (f->kind == EXPR_LIST_APPEND) {
+        for (int i = 0; i < 2; i++) {
+            if (args[i]->kind == EXPR_VALUE && args[i]->value->type != DDB_T_L) {
+                char tmp[200];
+                snprintf(tmp, sizeof tmp, "Incorrect operand type for operator or function; "
+                                          "operator or function: list_append, operand type: %s",
+                         type_of(args[i]));
+                return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, tmp);
+            }
+        }
+    }
     if (f->kind == EXPR_BEGINS_WITH) {
         for (int i = 0; i < 2; i++) {
             if (args[i]->kind == EXPR_VALUE && args[i]->value->type != DDB_T_S &&
@@ -456,6 +467,16 @@ static int parse_operand(parser_t *p, fn_ctx_t where, expr_node_t **out) {
     n->a = *out;
     rc = parse_primary_operand(p, where, &n->b);
     if (rc) return rc;
+    for (int i = 0; i < 2; i++) {
+        const expr_node_t *o = i ? n->b : n->a;
+        if (o->kind == EXPR_VALUE && o->value->type != DDB_T_N) {
+            char tmp[200];
+            snprintf(tmp, sizeof tmp, "Incorrect operand type for operator or function; operator or "
+                                      "function: %c, operand type: %s",
+                     k == T_PLUS ? '+' : '-', ddb_type_name(o->value->type));
+            return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, tmp);
+        }
+    }
     *out = n;
     return 0;
 }

@@ -20,8 +20,15 @@
 #define DDBD_ACCOUNT "000000000000"
 #define DDBD_DEFAULT_REGION "us-east-1"
 
+typedef struct ddbd_tokens ddbd_tokens_t;
+
+/* The idempotency tokens of TransactWriteItems (ops_batch.c). */
+ddbd_tokens_t *ddbd_tokens_create(void);
+void ddbd_tokens_destroy(ddbd_tokens_t *k);
+
 typedef struct ddbd {
     ddb_engine_t *engine; /* shared engine */
+    ddbd_tokens_t *tokens; /* TransactWriteItems client request tokens */
     ddb_arena_t *arena;   /* request arena of this loop thread, reset per request */
 } ddbd_t;
 
@@ -62,6 +69,12 @@ int op_update_item(ddbd_req_t *r);
 /* Operations (ops_query.c). */
 int op_query(ddbd_req_t *r);
 int op_scan(ddbd_req_t *r);
+
+/* Operations (ops_batch.c). */
+int op_batch_write_item(ddbd_req_t *r);
+int op_batch_get_item(ddbd_req_t *r);
+int op_transact_write_items(ddbd_req_t *r);
+int op_transact_get_items(ddbd_req_t *r);
 
 /* Shared helpers (ops_common.c). */
 

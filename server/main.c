@@ -107,7 +107,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ddbd: cannot open data store: %s\n", err.msg);
         return 1;
     }
-    ddbd_t srv = {.engine = engine, .arena = ddb_arena_create(0)};
+    ddbd_t srv = {.engine = engine, .tokens = ddbd_tokens_create(), .arena = ddb_arena_create(0)};
     uv_loop_t loop;
     uv_loop_init(&loop);
     app_t app = {0};
@@ -116,6 +116,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ddbd: cannot listen on %s:%d: %s\n", o.host, o.port, uv_strerror(rc));
         uv_run(&loop, UV_RUN_DEFAULT); /* run the listener's close callback */
         uv_loop_close(&loop);
+        ddbd_tokens_destroy(srv.tokens);
         ddb_arena_destroy(srv.arena);
         ddb_close(engine);
         return 1;
@@ -129,6 +130,7 @@ int main(int argc, char **argv) {
             o.in_memory ? "in memory" : o.data_dir);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
+    ddbd_tokens_destroy(srv.tokens);
     ddb_arena_destroy(srv.arena);
     ddb_close(engine);
     fprintf(stderr, "ddbd: stopped\n");

@@ -10,6 +10,7 @@
 
 #include "server/ddbd.h"
 #include "server/exprs.h"
+#include "server/items.h"
 #include "server/json.h"
 #include "server/params.h"
 
@@ -40,9 +41,7 @@ static int parse_return_values(ddbd_req_t *r, int *rv) {
                          (int)(l > 100 ? 100 : l), s);
 }
 
-/* Reads the Item/Key member as a map value. */
-static int read_item_member(ddbd_req_t *r, const char *member, const char *where,
-                            ddb_value_t *out) {
+int item_read_map(ddbd_req_t *r, const char *member, const char *where, ddb_value_t *out) {
     const cJSON *j;
     int rc = p_obj(r->in, member, &j, r->err);
     if (rc) return rc;
@@ -59,19 +58,44 @@ static size_t size_or_zero(const ddb_value_t *item) {
     return item ? ddb_item_size(item) : 0;
 }
 
-/* ---- the read-check-write callback -------------------------------------------- */
+/* ---- prepared writes ------------------------------------------------------------ */
 
-typedef enum { W_PUT, W_DELETE, W_UPDATE } write_kind_t;
-
-typedef struct write_ctx {
-    write_kind_t kind;
-    ddbd_req_t *r;
-    const ddb_value_t *key;      /* primary key map */
-    const ddb_value_t *item;     /* W_PUT: the new item */
-    const req_exprs_t *x;        /* condition / update */
-    const ddb_value_t *old;      /* out: the item before */
-    const ddb_value_t *result;   /* out: the item after (NULL when deleted) */
-} write_ctx_t;
+int item_prepare(ddbd_req_t *r, write_kind_t kind, item_write_t *w) {
+    memset(w, 0, sizeof *w);
+    w->kind = kind;
+    w->r = r;
+    static const unsigned accepted[] = {
+        [W_PUT] = EXPRS_CONDITION, [W_DELETE] = EXPRS_CONDITION,
+        [W_UPDATE] = EXPRS_CONDITION | EXPRS_UPDATE, [W_CHECK] = EXPRS_CONDITION,
+    };
+    int rc = kind == W_PUT ? item_read_map(r, "Item", "item", &w->item)
+                           : item_read_map(r, "Key", "key", &w->key);
+    if (!rc) rc = exprs_parse(r, accepted[kind], &w->x);
+    if (rc) return rc;
+    if (kind == W_CHECK && !w->x.cond) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value null at 'conditionExpression' "
+                             "failed to satisfy constraint: Member must not be null");
+    }
+    rc = ddbd_load_table(r, false, &w->table);
+    if (rc) return rc;
+    if (kind == W_PUT) {
+        rc = ddbd_item_key(r, &w->table, &w->item, &w->key);
+        if (rc) return rc;
+        if (ddb_item_size(&w->item) > MAX_ITEM_BYTES) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Item size has exceeded the maximum allowed size");
+        }
+        return 0;
+    }
+    rc = ddbd_check_key(r, &w->table, &w->key);
+    if (!rc && kind == W_UPDATE && w->x.update) {
+        const ddb_key_schema_t *k = &w->table.key;
+        rc = expr_update_check_keys(w->x.update, k->hash_name, k->hash_len, k->range_name,
+                                    k->range_len, r->err);
+    }
+    return rc;
+}
 
 /* Builds the item an update starts from when none exists: just its key. */
 static const ddb_value_t *key_only_item(ddb_arena_t *a, const ddb_value_t *key) {
@@ -80,24 +104,22 @@ static const ddb_value_t *key_only_item(ddb_arena_t *a, const ddb_value_t *key) 
     return v;
 }
 
-static int mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
-    write_ctx_t *w = ctx;
+int item_mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
+    item_write_t *w = ctx;
     w->old = old;
-    if (w->x->cond && !expr_eval(w->x->cond, old)) {
+    if (w->x.cond && !expr_eval(w->x.cond, old)) {
         return ddb_error_set(err, DDB_ERR_CONDITIONAL_CHECK, "The conditional request failed");
     }
-    if (w->kind == W_PUT) {
-        *new_item = w->result = w->item;
-        return 0;
+    switch (w->kind) {
+    case W_CHECK: *new_item = w->result = old; return 0;
+    case W_PUT: *new_item = w->result = &w->item; return 0;
+    case W_DELETE: *new_item = w->result = old ? NULL : old; return 0;
+    case W_UPDATE: break;
     }
-    if (w->kind == W_DELETE) {
-        *new_item = w->result = old ? NULL : old;
-        return 0;
-    }
-    const ddb_value_t *base = old ? old : key_only_item(w->r->arena, w->key);
+    const ddb_value_t *base = old ? old : key_only_item(w->r->arena, &w->key);
     ddb_value_t *next = ddb_arena_alloc(w->r->arena, sizeof *next);
-    if (w->x->update) {
-        int rc = expr_apply_update(w->r->arena, w->x->update, base, next, err);
+    if (w->x.update) {
+        int rc = expr_apply_update(w->r->arena, w->x.update, base, next, err);
         if (rc) return rc;
     } else {
         *next = *base;
@@ -109,10 +131,10 @@ static int mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_ite
     return 0;
 }
 
-/* Runs the write; on a failed condition adds "Item" to the error when asked. */
-static int run_write(ddbd_req_t *r, const ddb_table_info_t *t, write_ctx_t *w) {
-    int rc = ddb_item_write(r->srv->engine, t, w->key, mutate, w, r->arena, r->err);
-    if (rc == DDB_ERR_CONDITIONAL_CHECK && w->x->old_on_failure && w->old) {
+/* Runs one write; on a failed condition adds "Item" to the error when asked. */
+static int run_write(ddbd_req_t *r, item_write_t *w) {
+    int rc = ddb_item_write(r->srv->engine, &w->table, &w->key, item_mutate, w, r->arena, r->err);
+    if (rc == DDB_ERR_CONDITIONAL_CHECK && w->x.old_on_failure && w->old) {
         buf_puts(r->err_extra, "\"Item\":");
         json_put_item(r->err_extra, w->old);
     }
@@ -133,100 +155,64 @@ static void put_write_response(ddbd_req_t *r, const ddb_table_info_t *t, const d
     buf_putc(r->out, '}');
 }
 
-/* The members PutItem and DeleteItem share; ReturnValues NONE or ALL_OLD. */
-static int parse_put_delete(ddbd_req_t *r, const char *member, const char *where,
-                            ddb_value_t *value, int *rv, int *rcc, req_exprs_t *x) {
-    int rc = read_item_member(r, member, where, value);
-    if (!rc) rc = parse_return_values(r, rv);
+/* ReturnValues and ReturnConsumedCapacity of the single-item writes. */
+static int parse_returns(ddbd_req_t *r, bool all_values, int *rv, int *rcc) {
+    int rc = parse_return_values(r, rv);
     if (!rc) rc = ddbd_parse_rcc(r, rcc);
-    if (!rc) rc = exprs_parse(r, EXPRS_CONDITION, x);
     if (rc) return rc;
-    if (*rv != RV_NONE && *rv != RV_ALL_OLD) {
+    if (!all_values && *rv != RV_NONE && *rv != RV_ALL_OLD) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
     }
     return 0;
 }
 
 int op_put_item(ddbd_req_t *r) {
-    ddb_value_t item;
     int rv, rcc;
-    req_exprs_t x;
-    int rc = parse_put_delete(r, "Item", "item", &item, &rv, &rcc, &x);
+    item_write_t w;
+    int rc = parse_returns(r, false, &rv, &rcc);
+    if (!rc) rc = item_prepare(r, W_PUT, &w);
+    if (!rc) rc = run_write(r, &w);
     if (rc) return rc;
-    ddb_table_info_t t;
-    rc = ddbd_load_table(r, false, &t);
-    if (rc) return rc;
-    ddb_value_t key;
-    rc = ddbd_item_key(r, &t, &item, &key);
-    if (rc) return rc;
-    size_t size = ddb_item_size(&item);
-    if (size > MAX_ITEM_BYTES) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "Item size has exceeded the maximum allowed size");
-    }
-    write_ctx_t w = {.kind = W_PUT, .r = r, .key = &key, .item = &item, .x = &x};
-    rc = run_write(r, &t, &w);
-    if (rc) return rc;
-    size_t old_size = size_or_zero(w.old);
-    put_write_response(r, &t, rv == RV_ALL_OLD ? w.old : NULL, rcc,
+    size_t size = ddb_item_size(&w.item), old_size = size_or_zero(w.old);
+    put_write_response(r, &w.table, rv == RV_ALL_OLD ? w.old : NULL, rcc,
                        ddbd_write_units(size > old_size ? size : old_size));
     return 0;
 }
 
 int op_delete_item(ddbd_req_t *r) {
-    ddb_value_t key;
     int rv, rcc;
-    req_exprs_t x;
-    int rc = parse_put_delete(r, "Key", "key", &key, &rv, &rcc, &x);
+    item_write_t w;
+    int rc = parse_returns(r, false, &rv, &rcc);
+    if (!rc) rc = item_prepare(r, W_DELETE, &w);
+    if (!rc) rc = run_write(r, &w);
     if (rc) return rc;
-    ddb_table_info_t t;
-    rc = ddbd_load_table(r, false, &t);
-    if (!rc) rc = ddbd_check_key(r, &t, &key);
-    if (rc) return rc;
-    write_ctx_t w = {.kind = W_DELETE, .r = r, .key = &key, .x = &x};
-    rc = run_write(r, &t, &w);
-    if (rc) return rc;
-    put_write_response(r, &t, rv == RV_ALL_OLD ? w.old : NULL, rcc,
+    put_write_response(r, &w.table, rv == RV_ALL_OLD ? w.old : NULL, rcc,
                        ddbd_write_units(size_or_zero(w.old)));
     return 0;
 }
 
 /* The attributes UpdateItem returns for ReturnValues. */
-static const ddb_value_t *update_return(ddbd_req_t *r, int rv, const req_exprs_t *x,
-                                        const write_ctx_t *w) {
+static const ddb_value_t *update_return(ddbd_req_t *r, int rv, const item_write_t *w) {
     const ddb_value_t *src = rv == RV_ALL_OLD || rv == RV_UPDATED_OLD ? w->old : w->result;
     if (!src || rv == RV_NONE) return NULL;
     if (rv == RV_ALL_OLD || rv == RV_ALL_NEW) return src;
-    if (!x->update) return NULL;
+    if (!w->x.update) return NULL;
     expr_projection_t paths;
-    expr_update_paths(r->arena, x->update, src, &paths);
+    expr_update_paths(r->arena, w->x.update, src, &paths);
     ddb_value_t *out = ddb_arena_alloc(r->arena, sizeof *out);
     expr_project(r->arena, &paths, src, out);
     return out;
 }
 
 int op_update_item(ddbd_req_t *r) {
-    ddb_value_t key;
     int rv, rcc;
-    req_exprs_t x;
-    int rc = read_item_member(r, "Key", "key", &key);
-    if (!rc) rc = parse_return_values(r, &rv);
-    if (!rc) rc = ddbd_parse_rcc(r, &rcc);
-    if (!rc) rc = exprs_parse(r, EXPRS_CONDITION | EXPRS_UPDATE, &x);
-    if (rc) return rc;
-    ddb_table_info_t t;
-    rc = ddbd_load_table(r, false, &t);
-    if (!rc) rc = ddbd_check_key(r, &t, &key);
-    if (!rc && x.update) {
-        rc = expr_update_check_keys(x.update, t.key.hash_name, t.key.hash_len, t.key.range_name,
-                                    t.key.range_len, r->err);
-    }
-    if (rc) return rc;
-    write_ctx_t w = {.kind = W_UPDATE, .r = r, .key = &key, .x = &x};
-    rc = run_write(r, &t, &w);
+    item_write_t w;
+    int rc = parse_returns(r, true, &rv, &rcc);
+    if (!rc) rc = item_prepare(r, W_UPDATE, &w);
+    if (!rc) rc = run_write(r, &w);
     if (rc) return rc;
     size_t old_size = size_or_zero(w.old), new_size = size_or_zero(w.result);
-    put_write_response(r, &t, update_return(r, rv, &x, &w), rcc,
+    put_write_response(r, &w.table, update_return(r, rv, &w), rcc,
                        ddbd_write_units(new_size > old_size ? new_size : old_size));
     return 0;
 }
@@ -236,7 +222,7 @@ int op_get_item(ddbd_req_t *r) {
     int rcc;
     bool consistent = false, cp;
     req_exprs_t x;
-    int rc = read_item_member(r, "Key", "key", &key);
+    int rc = item_read_map(r, "Key", "key", &key);
     if (!rc) rc = ddbd_parse_rcc(r, &rcc);
     if (!rc) rc = p_bool(r->in, "ConsistentRead", &consistent, &cp, r->err);
     if (!rc) rc = exprs_parse(r, EXPRS_PROJECTION, &x);

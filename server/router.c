@@ -18,6 +18,8 @@ typedef struct op_entry {
 } op_entry_t;
 
 static const op_entry_t ops[] = {
+    {"BatchGetItem", op_batch_get_item},
+    {"BatchWriteItem", op_batch_write_item},
     {"CreateTable", op_create_table},
     {"DeleteItem", op_delete_item},
     {"DeleteTable", op_delete_table},
@@ -32,6 +34,8 @@ static const op_entry_t ops[] = {
     {"Query", op_query},
     {"Scan", op_scan},
     {"TagResource", op_tag_resource},
+    {"TransactGetItems", op_transact_get_items},
+    {"TransactWriteItems", op_transact_write_items},
     {"UntagResource", op_untag_resource},
     {"UpdateItem", op_update_item},
     {"UpdateTable", op_update_table},

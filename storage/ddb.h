@@ -100,6 +100,29 @@ typedef int (*ddb_mutate_fn)(void *ctx, const ddb_value_t *old, const ddb_value_
 int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
                    ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err);
 
+/* One item write of a multi-item write. */
+typedef struct ddb_write {
+    const ddb_table_info_t *table;
+    const ddb_value_t *key; /* primary key map */
+    ddb_mutate_fn fn;
+    void *ctx;
+    int status;             /* out: fn's status (0 or DDB_ERR_*) */
+    ddb_error_t error;      /* out: fn's error when status != 0 */
+} ddb_write_t;
+
+/* Applies n item writes all-or-nothing, under the writer, as one atomic
+ * batch: every fn is called (so every failure is reported in its op's
+ * status), and nothing is written unless all succeed. Returns 0, or
+ * DDB_ERR_TRANSACTION_CANCELED when some fn failed, or a storage error. The
+ * keys must be distinct items. */
+int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err);
+
+/* Reads n items (tables[i], keys[i]) from one consistent snapshot into out[i]
+ * (NULL when absent). */
+int ddb_read_all(ddb_engine_t *e, const ddb_table_info_t *const *tables,
+                 const ddb_value_t *const *keys, size_t n, ddb_arena_t *a,
+                 const ddb_value_t **out, ddb_error_t *err);
+
 /* Reads one item by primary key into arena a; *out = NULL when absent. */
 int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
                  ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err);

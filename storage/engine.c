@@ -272,7 +272,6 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
 out:
     pthread_mutex_unlock(&e->writer);
     bytes_free(&k);
-    bytes_free(&rec);
     return rc;
 }
 
@@ -448,9 +447,30 @@ static bool same_key(const ddb_table_info_t *t, const ddb_value_t *item, const b
     return same;
 }
 
+/* Adds one item change (and its statistics) to a batch; stats are updated in
+ * the cache only by the caller after the batch is written. */
+static void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const bytes_t *k,
+                       const ddb_value_t *old, const ddb_value_t *next, table_stats_t *ns) {
+    if (old) {
+        ns->count--;
+        ns->size -= ddb_item_size(old);
+    }
+    if (next) {
+        bytes_t rec = {0};
+        ic_encode(&rec, next);
+        rocksdb_writebatch_put_cf(wb, e->cf[CF_ITEMS], (const char *)k->p, k->len,
+                                  (const char *)rec.p, rec.len);
+        bytes_free(&rec);
+        ns->count++;
+        ns->size += ddb_item_size(next);
+    } else {
+        rocksdb_writebatch_delete_cf(wb, e->cf[CF_ITEMS], (const char *)k->p, k->len);
+    }
+}
+
 int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
                    ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err) {
-    bytes_t k = {0}, rec = {0};
+    bytes_t k = {0};
     int rc = kc_item_key(&k, t->id, &t->key, key);
     if (rc) {
         bytes_free(&k);
@@ -473,26 +493,92 @@ int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     table_stats_t *s = stats_find(e, t->id, true);
     table_stats_t ns = *s;
-    if (old) {
-        ns.count--;
-        ns.size -= ddb_item_size(old);
-    }
-    if (next) {
-        ic_encode(&rec, next);
-        rocksdb_writebatch_put_cf(wb, e->cf[CF_ITEMS], (const char *)k.p, k.len,
-                                  (const char *)rec.p, rec.len);
-        ns.count++;
-        ns.size += ddb_item_size(next);
-    } else {
-        rocksdb_writebatch_delete_cf(wb, e->cf[CF_ITEMS], (const char *)k.p, k.len);
-    }
+    batch_item(e, wb, &k, old, next, &ns);
     stats_put(wb, e, &ns);
     rc = write_batch(e, wb, err);
     if (!rc) *s = ns;
 out:
     pthread_mutex_unlock(&e->writer);
     bytes_free(&k);
-    bytes_free(&rec);
+    return rc;
+}
+
+/* ---- multi-item writes and reads --------------------------------------------- */
+
+int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err) {
+    bytes_t *keys = calloc(n ? n : 1, sizeof *keys);
+    const ddb_value_t **olds = calloc(n ? n : 1, sizeof *olds), **nexts = calloc(n ? n : 1, sizeof *nexts);
+    if (!keys || !olds || !nexts) abort();
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (kc_item_key(&keys[i], ops[i].table->id, &ops[i].table->key, ops[i].key)) {
+            rc = ddb_error_set(err, DDB_ERR_VALIDATION,
+                               "The provided key element does not match the schema");
+        }
+    }
+    pthread_mutex_lock(&e->writer);
+    bool failed = false;
+    for (size_t i = 0; i < n && !rc; i++) {
+        ddb_write_t *op = &ops[i];
+        ddb_error_clear(&op->error);
+        if (!table_exists_by_id(e, op->table)) {
+            op->status = ddb_error_set(&op->error, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+            failed = true;
+            continue;
+        }
+        rc = read_item(e, e->ro, &keys[i], a, &olds[i], err);
+        if (rc) break;
+        op->status = op->fn(op->ctx, olds[i], &nexts[i], &op->error);
+        if (op->status) {
+            failed = true;
+        } else if (nexts[i] && nexts[i] != olds[i] && !same_key(op->table, nexts[i], &keys[i])) {
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL, "mutation changed the primary key");
+        }
+    }
+    if (!rc && failed) rc = ddb_error_set(err, DDB_ERR_TRANSACTION_CANCELED, "Transaction cancelled");
+    if (!rc) {
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        /* statistics per table touched, applied to the cache after the write */
+        table_stats_t *touched = calloc(n ? n : 1, sizeof *touched);
+        size_t nt = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (nexts[i] == olds[i]) continue; /* no change */
+            size_t t = 0;
+            while (t < nt && touched[t].id != ops[i].table->id) t++;
+            if (t == nt) touched[nt++] = *stats_find(e, ops[i].table->id, true);
+            batch_item(e, wb, &keys[i], olds[i], nexts[i], &touched[t]);
+        }
+        for (size_t t = 0; t < nt; t++) stats_put(wb, e, &touched[t]);
+        rc = write_batch(e, wb, err);
+        for (size_t t = 0; !rc && t < nt; t++) *stats_find(e, touched[t].id, true) = touched[t];
+        free(touched);
+    }
+    pthread_mutex_unlock(&e->writer);
+    for (size_t i = 0; i < n; i++) bytes_free(&keys[i]);
+    free(keys);
+    free(olds);
+    free(nexts);
+    return rc;
+}
+
+int ddb_read_all(ddb_engine_t *e, const ddb_table_info_t *const *tables,
+                 const ddb_value_t *const *keys, size_t n, ddb_arena_t *a,
+                 const ddb_value_t **out, ddb_error_t *err) {
+    const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(e->db);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_snapshot(ro, snap);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        bytes_t k = {0};
+        if (kc_item_key(&k, tables[i]->id, &tables[i]->key, keys[i])) {
+            rc = ddb_error_set(err, DDB_ERR_VALIDATION, "The provided key element does not match the schema");
+        } else {
+            rc = read_item(e, ro, &k, a, &out[i], err);
+        }
+        bytes_free(&k);
+    }
+    rocksdb_readoptions_destroy(ro);
+    rocksdb_release_snapshot(e->db, snap);
     return rc;
 }
 
@@ -564,13 +650,34 @@ static void iter_position(ddb_iter_t *it, const bytes_t *after) {
     }
 }
 
+/* Opens an iterator over [lower, upper) (taking both) positioned after
+ * start_after's key when given. */
+static int iter_start(ddb_engine_t *e, const ddb_table_info_t *t, bytes_t lower, bytes_t upper,
+                      bool reverse, const ddb_value_t *start_after, ddb_iter_t **out,
+                      ddb_error_t *err) {
+    bytes_t after = {0};
+    if (start_after && kc_item_key(&after, t->id, &t->key, start_after)) {
+        bytes_free(&lower);
+        bytes_free(&upper);
+        bytes_free(&after);
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "The provided starting key is invalid: The provided key element "
+                             "does not match the schema");
+    }
+    ddb_iter_t *it = iter_open(e, lower, upper, reverse);
+    iter_position(it, start_after ? &after : NULL);
+    bytes_free(&after);
+    *out = it;
+    return 0;
+}
+
 int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *start_after,
                   uint32_t segment, uint32_t total, ddb_iter_t **out, ddb_error_t *err) {
     /* segment bounds: [table id][segment start hash] .. [table id][next start hash] */
     int lo_end, hi_end;
     uint64_t lo = kc_segment_start(segment, total, &lo_end);
     uint64_t hi = kc_segment_start(segment + 1, total, &hi_end);
-    bytes_t lower = {0}, upper = {0}, after = {0};
+    bytes_t lower = {0}, upper = {0};
     uint8_t b[12];
     kc_put_be32(b, t->id);
     kc_put_be64(b + 4, lo);
@@ -582,25 +689,13 @@ int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t 
         kc_put_be64(b + 4, hi);
         bytes_put(&upper, b, 12);
     }
-    if (start_after && kc_item_key(&after, t->id, &t->key, start_after)) {
-        bytes_free(&lower);
-        bytes_free(&upper);
-        bytes_free(&after);
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "The provided starting key is invalid: The provided key element "
-                             "does not match the schema");
-    }
-    ddb_iter_t *it = iter_open(e, lower, upper, false);
-    iter_position(it, start_after ? &after : NULL);
-    bytes_free(&after);
-    *out = it;
-    return 0;
+    return iter_start(e, t, lower, upper, false, start_after, out, err);
 }
 
 int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_key_range_t *range,
                    const ddb_value_t *start_after, bool reverse, ddb_iter_t **out,
                    ddb_error_t *err) {
-    bytes_t part = {0}, lower = {0}, upper = {0}, after = {0};
+    bytes_t part = {0}, lower = {0}, upper = {0};
     int rc = kc_partition_prefix(&part, t->id, range->hash);
     if (rc) {
         bytes_free(&part);
@@ -638,19 +733,7 @@ int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_key_ran
         }
     }
     bytes_free(&part);
-    if (start_after && kc_item_key(&after, t->id, &t->key, start_after)) {
-        bytes_free(&lower);
-        bytes_free(&upper);
-        bytes_free(&after);
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "The provided starting key is invalid: The provided key element "
-                             "does not match the schema");
-    }
-    ddb_iter_t *it = iter_open(e, lower, upper, reverse);
-    iter_position(it, start_after ? &after : NULL);
-    bytes_free(&after);
-    *out = it;
-    return 0;
+    return iter_start(e, t, lower, upper, reverse, start_after, out, err);
 }
 
 int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err) {

@@ -2,28 +2,20 @@
 // DocumentClient, the way single-table code uses them.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { CreateTableCommand, DeleteTableCommand, ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand, GetCommand, DeleteCommand } from "@aws-sdk/lib-dynamodb";
-import { startServer, client, uniqueName } from "./helpers.mjs";
+import { setupKeyTable } from "./helpers.mjs";
 
-let server, ddb, doc, table;
+let env, ddb, doc, table;
 
 before(async () => {
-  server = await startServer();
-  ddb = client(server.endpoint);
+  env = await setupKeyTable("expr");
+  ({ ddb, table } = env);
   doc = DynamoDBDocumentClient.from(ddb);
-  table = uniqueName("expr");
-  await ddb.send(new CreateTableCommand({
-    TableName: table, BillingMode: "PAY_PER_REQUEST",
-    KeySchema: [{ AttributeName: "PK", KeyType: "HASH" }, { AttributeName: "SK", KeyType: "RANGE" }],
-    AttributeDefinitions: [{ AttributeName: "PK", AttributeType: "S" }, { AttributeName: "SK", AttributeType: "S" }],
-  }));
 });
 
 after(async () => {
-  await ddb.send(new DeleteTableCommand({ TableName: table }));
-  ddb.destroy();
-  await server.stop();
+  await env.done();
 });
 
 const key = { PK: "USER#1", SK: "PROFILE" };

@@ -71,3 +71,26 @@ let counter = 0;
 export function uniqueName(prefix = "js") {
   return `${prefix}_${process.pid}_${Date.now() % 100000}_${counter++}`;
 }
+
+/** Starts the server and creates a PK/SK (both S) on-demand table named
+ * after prefix; returns { server, ddb, table, done } where done() deletes the
+ * table, closes the client and stops the server. */
+export async function setupKeyTable(prefix) {
+  const { CreateTableCommand, DeleteTableCommand } = await import("@aws-sdk/client-dynamodb");
+  const server = await startServer();
+  const ddb = client(server.endpoint);
+  const table = uniqueName(prefix);
+  await ddb.send(new CreateTableCommand({
+    TableName: table, BillingMode: "PAY_PER_REQUEST",
+    KeySchema: [{ AttributeName: "PK", KeyType: "HASH" }, { AttributeName: "SK", KeyType: "RANGE" }],
+    AttributeDefinitions: [{ AttributeName: "PK", AttributeType: "S" }, { AttributeName: "SK", AttributeType: "S" }],
+  }));
+  return {
+    server, ddb, table,
+    done: async () => {
+      await ddb.send(new DeleteTableCommand({ TableName: table }));
+      ddb.destroy();
+      await server.stop();
+    },
+  };
+}

@@ -2,22 +2,16 @@
 // DocumentClient, as a single-table app runs them.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { CreateTableCommand, DeleteTableCommand, paginateQuery, paginateScan } from "@aws-sdk/client-dynamodb";
+import { paginateQuery, paginateScan } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, paginateQuery as docPaginateQuery } from "@aws-sdk/lib-dynamodb";
-import { startServer, client, uniqueName } from "./helpers.mjs";
+import { setupKeyTable } from "./helpers.mjs";
 
-let server, ddb, doc, table;
+let env, ddb, doc, table;
 
 before(async () => {
-  server = await startServer();
-  ddb = client(server.endpoint);
+  env = await setupKeyTable("query");
+  ({ ddb, table } = env);
   doc = DynamoDBDocumentClient.from(ddb);
-  table = uniqueName("query");
-  await ddb.send(new CreateTableCommand({
-    TableName: table, BillingMode: "PAY_PER_REQUEST",
-    KeySchema: [{ AttributeName: "PK", KeyType: "HASH" }, { AttributeName: "SK", KeyType: "RANGE" }],
-    AttributeDefinitions: [{ AttributeName: "PK", AttributeType: "S" }, { AttributeName: "SK", AttributeType: "S" }],
-  }));
   for (let u = 0; u < 3; u++) {
     await doc.send(new PutCommand({ TableName: table, Item: { PK: `USER#${u}`, SK: "PROFILE", name: `user ${u}` } }));
     for (let d = 1; d <= 12; d++) {
@@ -28,9 +22,7 @@ before(async () => {
 });
 
 after(async () => {
-  await ddb.send(new DeleteTableCommand({ TableName: table }));
-  ddb.destroy();
-  await server.stop();
+  await env.done();
 });
 
 test("begins_with query with the DocumentClient, newest first", async () => {

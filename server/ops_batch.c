@@ -1,0 +1,553 @@
+/* ops_batch.c: BatchWriteItem, BatchGetItem, TransactWriteItems and
+ * TransactGetItems.
+ *
+ * Every action is prepared and validated with the single-item code
+ * (items.h) before anything is written; the writes of one request then go
+ * to the engine as one all-or-nothing batch (ddb_write_all), and reads come
+ * from one snapshot (ddb_read_all). Transactions are serializable by
+ * construction: the engine's single writer applies them whole. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "server/ddbd.h"
+#include "server/items.h"
+#include "server/json.h"
+#include "server/params.h"
+
+#define MAX_BATCH_WRITES 25
+#define MAX_BATCH_GETS 100
+#define MAX_TRANSACT_ITEMS 100
+#define BATCH_GET_BYTES (16 * 1024 * 1024)
+#define TOKEN_TTL_SECONDS 600
+
+/* A sub-request: the same request context with another JSON object as input,
+ * in the request arena (prepared writes keep a pointer to it). */
+static ddbd_req_t *sub_request(const ddbd_req_t *r, const cJSON *in) {
+    ddbd_req_t *s = ddb_arena_alloc(r->arena, sizeof *s);
+    *s = *r;
+    s->in = in;
+    return s;
+}
+
+/* The storage key of an item key, for duplicate detection within a request. */
+static bool same_item(const ddb_table_info_t *ta, const ddb_value_t *ka, const ddb_table_info_t *tb,
+                      const ddb_value_t *kb) {
+    return ta->id == tb->id && ddb_value_equal(ka, kb);
+}
+
+/* Builds a JSON object {"TableName": name, ...members of obj} for a batch entry. */
+static cJSON *with_table(const char *name, const cJSON *obj) {
+    cJSON *o = cJSON_Duplicate(obj, true);
+    if (!o) return NULL;
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "TableName");
+    cJSON_AddStringToObject(o, "TableName", name);
+    return o;
+}
+
+/* Writes ,"ConsumedCapacity":[...] for prepared writes, one entry per table,
+ * each write costing `factor` times its write units (2 in transactions). */
+static void put_writes_capacity(ddbd_req_t *r, const item_write_t *ws, size_t n, int rcc,
+                                double factor, bool leading_comma) {
+    if (!rcc) return;
+    buf_puts(r->out, leading_comma ? ",\"ConsumedCapacity\":[" : "\"ConsumedCapacity\":[");
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i; k++) seen |= ws[k].table.id == ws[i].table.id;
+        if (seen) continue;
+        double units = 0;
+        for (size_t k = i; k < n; k++) {
+            if (ws[k].table.id != ws[i].table.id) continue;
+            size_t a = ws[k].old ? ddb_item_size(ws[k].old) : 0;
+            size_t b = ws[k].result ? ddb_item_size(ws[k].result) : 0;
+            units += factor * ddbd_write_units(a > b ? a : b);
+        }
+        if (!first) buf_putc(r->out, ',');
+        first = false;
+        buf_puts(r->out, "{\"TableName\":");
+        json_put_str(r->out, ws[i].table.name, ws[i].table.name_len);
+        buf_printf(r->out, ",\"CapacityUnits\":%.1f", units);
+        if (rcc == 2) buf_printf(r->out, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
+        buf_putc(r->out, '}');
+    }
+    buf_putc(r->out, ']');
+}
+
+/* ---- BatchWriteItem --------------------------------------------------------------- */
+
+int op_batch_write_item(ddbd_req_t *r) {
+    const cJSON *items;
+    int rcc;
+    int rc = p_obj(r->in, "RequestItems", &items, r->err);
+    if (!rc) rc = ddbd_parse_rcc(r, &rcc);
+    if (rc) return rc;
+    if (!items || cJSON_GetArraySize(items) == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "BatchWriteItem cannot have a null or no requests set");
+    }
+    size_t total = 0;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, items) {
+        if (!cJSON_IsArray(t)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'RequestItems'");
+        }
+        total += (size_t)cJSON_GetArraySize(t);
+    }
+    if (total > MAX_BATCH_WRITES) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Too many items requested for the BatchWriteItem call");
+    }
+    item_write_t *ws = ddb_arena_alloc(r->arena, sizeof *ws * (total + 1));
+    ddb_write_t *ops = ddb_arena_alloc(r->arena, sizeof *ops * (total + 1));
+    cJSON **owned = ddb_arena_alloc(r->arena, sizeof *owned * (total + 1));
+    size_t n = 0;
+    cJSON_ArrayForEach(t, items) {
+        const cJSON *req;
+        cJSON_ArrayForEach(req, t) {
+            const cJSON *put = cJSON_GetObjectItemCaseSensitive(req, "PutRequest");
+            const cJSON *del = cJSON_GetObjectItemCaseSensitive(req, "DeleteRequest");
+            if ((put != NULL) == (del != NULL) || !cJSON_IsObject(put ? put : del)) {
+                rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                   "Supplied AttributeValue has more than one datatypes set, must "
+                                   "contain exactly one of the supported datatypes");
+                goto out;
+            }
+            owned[n] = with_table(t->string, put ? put : del);
+            rc = item_prepare(sub_request(r, owned[n]), put ? W_PUT : W_DELETE, &ws[n]);
+            n++;
+            if (rc) goto out;
+            for (size_t i = 0; i + 1 < n; i++) {
+                if (same_item(&ws[i].table, &ws[i].key, &ws[n - 1].table, &ws[n - 1].key)) {
+                    rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                       "Provided list of item keys contains duplicates");
+                    goto out;
+                }
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        ops[i] = (ddb_write_t){.table = &ws[i].table, .key = &ws[i].key, .fn = item_mutate, .ctx = &ws[i]};
+    }
+    rc = ddb_write_all(r->srv->engine, ops, n, r->arena, r->err);
+    if (rc == DDB_ERR_TRANSACTION_CANCELED) {
+        /* a table dropped meanwhile: report it as the single-item call would */
+        for (size_t i = 0; i < n; i++) {
+            if (ops[i].status) {
+                rc = ddb_error_set(r->err, (ddb_status_t)ops[i].status, "%s", ops[i].error.msg);
+                break;
+            }
+        }
+    }
+    if (rc) goto out;
+    buf_puts(r->out, "{\"UnprocessedItems\":{}");
+    put_writes_capacity(r, ws, n, rcc, 1, true);
+    buf_putc(r->out, '}');
+out:
+    for (size_t i = 0; i < n; i++) cJSON_Delete(owned[i]);
+    return rc;
+}
+
+/* ---- BatchGetItem ------------------------------------------------------------------- */
+
+int op_batch_get_item(ddbd_req_t *r) {
+    const cJSON *items;
+    int rcc;
+    int rc = p_obj(r->in, "RequestItems", &items, r->err);
+    if (!rc) rc = ddbd_parse_rcc(r, &rcc);
+    if (rc) return rc;
+    if (!items || cJSON_GetArraySize(items) == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '{}' at 'requestItems' failed to "
+                             "satisfy constraint: Member must have length greater than or equal to 1");
+    }
+    size_t total = 0;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, items) {
+        const cJSON *keys = cJSON_IsObject(t) ? cJSON_GetObjectItemCaseSensitive(t, "Keys") : NULL;
+        if (!cJSON_IsArray(keys)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'Keys'");
+        }
+        if (cJSON_GetArraySize(keys) == 0) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "The list of keys in RequestItems for BatchGetItem is required: %s "
+                                 "has empty list", t->string);
+        }
+        total += (size_t)cJSON_GetArraySize(keys);
+    }
+    if (total > MAX_BATCH_GETS) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Too many items requested for the BatchGetItem call");
+    }
+    size_t ntables = (size_t)cJSON_GetArraySize(items);
+    ddb_table_info_t *tables = ddb_arena_alloc(r->arena, sizeof *tables * ntables);
+    req_exprs_t *xs = ddb_arena_alloc(r->arena, sizeof *xs * ntables);
+    bool *consistent = ddb_arena_alloc(r->arena, sizeof *consistent * ntables);
+    const ddb_table_info_t **tptr = ddb_arena_alloc(r->arena, sizeof *tptr * (total + 1));
+    const ddb_value_t **kptr = ddb_arena_alloc(r->arena, sizeof *kptr * (total + 1));
+    size_t *owner = ddb_arena_alloc(r->arena, sizeof *owner * (total + 1));
+    size_t n = 0, ti = 0;
+    /* the per-table objects own strings the parsed projections point into:
+     * they live until the response is written */
+    cJSON **objs = ddb_arena_alloc(r->arena, sizeof *objs * ntables);
+    cJSON_ArrayForEach(t, items) {
+        cJSON *obj = objs[ti] = with_table(t->string, t);
+        ddbd_req_t *s = sub_request(r, obj);
+        bool cp;
+        rc = exprs_parse(s, EXPRS_PROJECTION, &xs[ti]);
+        if (!rc) rc = p_bool(obj, "ConsistentRead", &consistent[ti], &cp, r->err);
+        if (!rc) rc = ddbd_load_table(s, false, &tables[ti]);
+        const cJSON *k;
+        cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(t, "Keys")) {
+            if (rc) break;
+            ddb_value_t *key = ddb_arena_alloc(r->arena, sizeof *key);
+            if (!cJSON_IsObject(k)) {
+                rc = ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'Keys'");
+                break;
+            }
+            rc = json_to_item(r->arena, k, key, r->err);
+            if (!rc) rc = ddbd_check_key(s, &tables[ti], key);
+            for (size_t i = 0; !rc && i < n; i++) {
+                if (owner[i] == ti && ddb_value_equal(kptr[i], key)) {
+                    rc = ddb_error_set(r->err, DDB_ERR_VALIDATION, "Provided list of item keys contains duplicates");
+                }
+            }
+            tptr[n] = &tables[ti];
+            kptr[n] = key;
+            owner[n++] = ti;
+        }
+        ti++;
+        if (rc) goto out;
+    }
+    const ddb_value_t **got = ddb_arena_alloc(r->arena, sizeof *got * (n + 1));
+    rc = ddb_read_all(r->srv->engine, tptr, kptr, n, r->arena, got, r->err);
+    if (rc) goto out;
+    /* responses per table, up to 16 MB; the rest is UnprocessedKeys */
+    size_t bytes = 0, cut = n;
+    for (size_t i = 0; i < n; i++) {
+        if (got[i]) bytes += ddb_item_size(got[i]);
+        if (bytes > BATCH_GET_BYTES) {
+            cut = i;
+            break;
+        }
+    }
+    buf_puts(r->out, "{\"Responses\":{");
+    for (size_t k = 0; k < ntables; k++) {
+        if (k) buf_putc(r->out, ',');
+        json_put_str(r->out, tables[k].name, tables[k].name_len);
+        buf_puts(r->out, ":[");
+        bool first = true;
+        for (size_t i = 0; i < cut; i++) {
+            if (owner[i] != k || !got[i]) continue;
+            if (!first) buf_putc(r->out, ',');
+            first = false;
+            if (xs[k].proj) {
+                ddb_value_t projected;
+                expr_project(r->arena, xs[k].proj, got[i], &projected);
+                json_put_item(r->out, &projected);
+            } else {
+                json_put_item(r->out, got[i]);
+            }
+        }
+        buf_putc(r->out, ']');
+    }
+    buf_puts(r->out, "},\"UnprocessedKeys\":{");
+    bool first_table = true;
+    for (size_t k = 0; k < ntables && cut < n; k++) {
+        bool any = false;
+        for (size_t i = cut; i < n; i++) any |= owner[i] == k;
+        if (!any) continue;
+        if (!first_table) buf_putc(r->out, ',');
+        first_table = false;
+        json_put_str(r->out, tables[k].name, tables[k].name_len);
+        buf_puts(r->out, ":{\"Keys\":[");
+        bool first = true;
+        for (size_t i = cut; i < n; i++) {
+            if (owner[i] != k) continue;
+            if (!first) buf_putc(r->out, ',');
+            first = false;
+            json_put_item(r->out, kptr[i]);
+        }
+        buf_puts(r->out, "]}");
+    }
+    buf_putc(r->out, '}');
+    if (rcc) {
+        buf_puts(r->out, ",\"ConsumedCapacity\":[");
+        for (size_t k = 0; k < ntables; k++) {
+            double units = 0;
+            for (size_t i = 0; i < cut; i++) {
+                if (owner[i] == k) units += ddbd_read_units(got[i] ? ddb_item_size(got[i]) : 0, consistent[k]);
+            }
+            if (k) buf_putc(r->out, ',');
+            buf_puts(r->out, "{\"TableName\":");
+            json_put_str(r->out, tables[k].name, tables[k].name_len);
+            buf_printf(r->out, ",\"CapacityUnits\":%.1f", units);
+            if (rcc == 2) buf_printf(r->out, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
+            buf_putc(r->out, '}');
+        }
+        buf_putc(r->out, ']');
+    }
+    buf_putc(r->out, '}');
+out:
+    for (size_t k = 0; k < ti; k++) cJSON_Delete(objs[k]);
+    return rc;
+}
+
+/* ---- TransactWriteItems ------------------------------------------------------------- */
+
+/* Idempotency tokens: same token + same request within 10 minutes succeeds
+ * again without applying; same token + another request is refused. Kept in
+ * memory by the process (a restart forgets them). */
+typedef struct token {
+    char text[40];
+    uint64_t request_hash;
+    time_t at;
+} token_t;
+
+#define MAX_TOKENS 4096
+
+struct ddbd_tokens {
+    pthread_mutex_t lock;
+    token_t t[MAX_TOKENS];
+    size_t next;
+};
+
+ddbd_tokens_t *ddbd_tokens_create(void) {
+    ddbd_tokens_t *k = calloc(1, sizeof *k);
+    if (!k) abort();
+    pthread_mutex_init(&k->lock, NULL);
+    return k;
+}
+
+void ddbd_tokens_destroy(ddbd_tokens_t *k) {
+    if (!k) return;
+    pthread_mutex_destroy(&k->lock);
+    free(k);
+}
+
+/* 0: new token (recorded by token_commit later); 1: replay of the same
+ * request; DDB_ERR_IDEMPOTENT_MISMATCH: same token, other request. */
+static int token_check(ddbd_tokens_t *k, const char *tok, uint64_t h, ddb_error_t *err) {
+    time_t now = time(NULL);
+    int rc = 0;
+    pthread_mutex_lock(&k->lock);
+    for (size_t i = 0; i < MAX_TOKENS; i++) {
+        token_t *t = &k->t[i];
+        if (!t->text[0] || now - t->at > TOKEN_TTL_SECONDS || strcmp(t->text, tok) != 0) continue;
+        rc = t->request_hash == h ? 1
+                                  : ddb_error_set(err, DDB_ERR_IDEMPOTENT_MISMATCH,
+                                                  "Request with the same client token was previously "
+                                                  "submitted with different request parameters");
+        break;
+    }
+    pthread_mutex_unlock(&k->lock);
+    return rc;
+}
+
+static void token_commit(ddbd_tokens_t *k, const char *tok, uint64_t h) {
+    pthread_mutex_lock(&k->lock);
+    token_t *t = &k->t[k->next++ % MAX_TOKENS];
+    snprintf(t->text, sizeof t->text, "%s", tok);
+    t->request_hash = h;
+    t->at = time(NULL);
+    pthread_mutex_unlock(&k->lock);
+}
+
+static const char *const action_names[] = {"Put", "Delete", "Update", "ConditionCheck"};
+static const write_kind_t action_kinds[] = {W_PUT, W_DELETE, W_UPDATE, W_CHECK};
+
+static const char *reason_code(int status) {
+    switch (status) {
+    case 0: return "None";
+    case DDB_ERR_CONDITIONAL_CHECK: return "ConditionalCheckFailed";
+    case DDB_ERR_VALIDATION: return "ValidationError";
+    case DDB_ERR_RESOURCE_NOT_FOUND: return "ResourceNotFound";
+    default: return "InternalError";
+    }
+}
+
+static int transaction_canceled(ddbd_req_t *r, const ddb_write_t *ops, const item_write_t *ws,
+                                size_t n) {
+    char list[1024];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < sizeof list; i++) {
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", reason_code(ops[i].status));
+    }
+    buf_puts(r->err_extra, "\"CancellationReasons\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_putc(r->err_extra, ',');
+        buf_puts(r->err_extra, "{\"Code\":");
+        json_put_str(r->err_extra, reason_code(ops[i].status), strlen(reason_code(ops[i].status)));
+        if (ops[i].status) {
+            buf_puts(r->err_extra, ",\"Message\":");
+            json_put_str(r->err_extra, ops[i].error.msg, strlen(ops[i].error.msg));
+            if (ops[i].status == DDB_ERR_CONDITIONAL_CHECK && ws[i].x.old_on_failure && ws[i].old) {
+                buf_puts(r->err_extra, ",\"Item\":");
+                json_put_item(r->err_extra, ws[i].old);
+            }
+        }
+        buf_putc(r->err_extra, '}');
+    }
+    buf_putc(r->err_extra, ']');
+    return ddb_error_set(r->err, DDB_ERR_TRANSACTION_CANCELED,
+                         "Transaction cancelled, please refer cancellation reasons for specific "
+                         "reasons [%s]",
+                         list);
+}
+
+int op_transact_write_items(ddbd_req_t *r) {
+    const cJSON *items;
+    const char *token;
+    size_t tl;
+    int rcc;
+    int rc = p_arr(r->in, "TransactItems", &items, r->err);
+    if (!rc) rc = p_str(r->in, "ClientRequestToken", &token, &tl, r->err);
+    if (!rc) rc = ddbd_parse_rcc(r, &rcc);
+    if (rc) return rc;
+    size_t n = items ? (size_t)cJSON_GetArraySize(items) : 0;
+    if (!items) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value null at 'transactItems' failed to "
+                             "satisfy constraint: Member must not be null");
+    }
+    if (n < 1 || n > MAX_TRANSACT_ITEMS) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '[...]' at 'transactItems' failed "
+                             "to satisfy constraint: Member must have length %s",
+                             n < 1 ? "greater than or equal to 1" : "less than or equal to 100");
+    }
+    if (token && (tl < 1 || tl > 36)) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '%s' at 'clientRequestToken' failed "
+                             "to satisfy constraint: Member must have length less than or equal to 36",
+                             token);
+    }
+    item_write_t *ws = ddb_arena_alloc(r->arena, sizeof *ws * n);
+    ddb_write_t *ops = ddb_arena_alloc(r->arena, sizeof *ops * n);
+    size_t i = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, items) {
+        int found = -1, count = 0;
+        for (int k = 0; k < 4; k++) {
+            if (cJSON_GetObjectItemCaseSensitive(a, action_names[k])) found = k, count++;
+        }
+        if (count != 1) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "TransactItems can only contain one of Check, Put, Update or Delete");
+        }
+        const cJSON *body = cJSON_GetObjectItemCaseSensitive(a, action_names[found]);
+        if (!cJSON_IsObject(body)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'",
+                                 action_names[found]);
+        }
+        rc = item_prepare(sub_request(r, body), action_kinds[found], &ws[i]);
+        if (rc) return rc;
+        for (size_t k = 0; k < i; k++) {
+            if (same_item(&ws[k].table, &ws[k].key, &ws[i].table, &ws[i].key)) {
+                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                     "Transaction request cannot include multiple operations on one item");
+            }
+        }
+        ops[i] = (ddb_write_t){.table = &ws[i].table, .key = &ws[i].key, .fn = item_mutate, .ctx = &ws[i]};
+        i++;
+    }
+    uint64_t h = 0;
+    char tok[40] = "";
+    if (token) {
+        snprintf(tok, sizeof tok, "%.*s", (int)tl, token);
+        char *text = cJSON_PrintUnformatted(items);
+        h = XXH3_64bits(text, strlen(text));
+        cJSON_free(text);
+        rc = token_check(r->srv->tokens, tok, h, r->err);
+        if (rc == 1) {
+            buf_puts(r->out, "{}");
+            return 0;
+        }
+        if (rc) return rc;
+    }
+    rc = ddb_write_all(r->srv->engine, ops, n, r->arena, r->err);
+    if (rc == DDB_ERR_TRANSACTION_CANCELED) return transaction_canceled(r, ops, ws, n);
+    if (rc) return rc;
+    if (token) token_commit(r->srv->tokens, tok, h);
+    buf_putc(r->out, '{');
+    put_writes_capacity(r, ws, n, rcc, 2, false); /* transactional writes cost double */
+    buf_putc(r->out, '}');
+    return 0;
+}
+
+/* ---- TransactGetItems --------------------------------------------------------------- */
+
+int op_transact_get_items(ddbd_req_t *r) {
+    const cJSON *items;
+    int rcc;
+    int rc = p_arr(r->in, "TransactItems", &items, r->err);
+    if (!rc) rc = ddbd_parse_rcc(r, &rcc);
+    if (rc) return rc;
+    size_t n = items ? (size_t)cJSON_GetArraySize(items) : 0;
+    if (n < 1 || n > MAX_TRANSACT_ITEMS) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '[...]' at 'transactItems' failed "
+                             "to satisfy constraint: Member must have length %s",
+                             n < 1 ? "greater than or equal to 1" : "less than or equal to 100");
+    }
+    ddb_table_info_t *tables = ddb_arena_alloc(r->arena, sizeof *tables * n);
+    const ddb_table_info_t **tptr = ddb_arena_alloc(r->arena, sizeof *tptr * n);
+    const ddb_value_t **kptr = ddb_arena_alloc(r->arena, sizeof *kptr * n);
+    req_exprs_t *xs = ddb_arena_alloc(r->arena, sizeof *xs * n);
+    size_t i = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, items) {
+        const cJSON *get = cJSON_GetObjectItemCaseSensitive(a, "Get");
+        if (!cJSON_IsObject(get)) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "1 validation error detected: Value null at 'transactItems.%zu.member.get' "
+                                 "failed to satisfy constraint: Member must not be null", i + 1);
+        }
+        ddbd_req_t *s = sub_request(r, get);
+        ddb_value_t *key = ddb_arena_alloc(r->arena, sizeof *key);
+        rc = item_read_map(s, "Key", "key", key);
+        if (!rc) rc = exprs_parse(s, EXPRS_PROJECTION, &xs[i]);
+        if (!rc) rc = ddbd_load_table(s, false, &tables[i]);
+        if (!rc) rc = ddbd_check_key(s, &tables[i], key);
+        if (rc) return rc;
+        for (size_t k = 0; k < i; k++) {
+            if (same_item(&tables[k], kptr[k], &tables[i], key)) {
+                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                     "Transaction request cannot include multiple operations on one item");
+            }
+        }
+        tptr[i] = &tables[i];
+        kptr[i] = key;
+        i++;
+    }
+    const ddb_value_t **got = ddb_arena_alloc(r->arena, sizeof *got * n);
+    rc = ddb_read_all(r->srv->engine, tptr, kptr, n, r->arena, got, r->err);
+    if (rc) return rc;
+    buf_puts(r->out, "{\"Responses\":[");
+    for (size_t k = 0; k < n; k++) {
+        if (k) buf_putc(r->out, ',');
+        if (!got[k]) {
+            buf_puts(r->out, "{}");
+            continue;
+        }
+        buf_puts(r->out, "{\"Item\":");
+        if (xs[k].proj) {
+            ddb_value_t projected;
+            expr_project(r->arena, xs[k].proj, got[k], &projected);
+            json_put_item(r->out, &projected);
+        } else {
+            json_put_item(r->out, got[k]);
+        }
+        buf_putc(r->out, '}');
+    }
+    buf_putc(r->out, ']');
+    if (rcc) {
+        double units = 0;
+        for (size_t k = 0; k < n; k++) units += 2 * ddbd_read_units(got[k] ? ddb_item_size(got[k]) : 0, true);
+        buf_puts(r->out, ",\"ConsumedCapacity\":[{\"TableName\":");
+        json_put_str(r->out, tables[0].name, tables[0].name_len);
+        buf_printf(r->out, ",\"CapacityUnits\":%.1f}]", units);
+    }
+    buf_putc(r->out, '}');
+    return 0;
+}
