@@ -114,6 +114,17 @@ void json_put_item(buf_t *b, const ddb_value_t *item) {
     buf_putc(b, '}');
 }
 
+void json_put_projected(buf_t *b, ddb_arena_t *a, const expr_projection_t *proj,
+                        const ddb_value_t *item) {
+    if (!proj) {
+        json_put_item(b, item);
+        return;
+    }
+    ddb_value_t projected;
+    expr_project(a, proj, item, &projected);
+    json_put_item(b, &projected);
+}
+
 /* ---- base64 decoding --------------------------------------------------- */
 
 static int b64val(unsigned char c) {

@@ -12,6 +12,7 @@
 
 #include "query/arena.h"
 #include "query/error.h"
+#include "query/expr.h"
 #include "query/value.h"
 #include "server/buf.h"
 
@@ -26,6 +27,11 @@ void json_put_value(buf_t *b, const ddb_value_t *v);
 
 /* Writes an item (a map value) as {"attr":{"S":"x"},...}. */
 void json_put_item(buf_t *b, const ddb_value_t *item);
+
+/* Writes item, reduced to the projection when proj is not NULL (scratch
+ * values in arena a). */
+void json_put_projected(buf_t *b, ddb_arena_t *a, const expr_projection_t *proj,
+                        const ddb_value_t *item);
 
 /* Base64 (RFC 4648, with padding). Encode writes into b. Decode returns the
  * decoded length into *out_len (buffer in arena), or -1 if s is not valid. */

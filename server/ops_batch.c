@@ -241,13 +241,7 @@ int op_batch_get_item(ddbd_req_t *r) {
             if (owner[i] != k || !got[i]) continue;
             if (!first) buf_putc(r->out, ',');
             first = false;
-            if (xs[k].proj) {
-                ddb_value_t projected;
-                expr_project(r->arena, xs[k].proj, got[i], &projected);
-                json_put_item(r->out, &projected);
-            } else {
-                json_put_item(r->out, got[i]);
-            }
+            json_put_projected(r->out, r->arena, xs[k].proj, got[i]);
         }
         buf_putc(r->out, ']');
     }
@@ -531,13 +525,7 @@ int op_transact_get_items(ddbd_req_t *r) {
             continue;
         }
         buf_puts(r->out, "{\"Item\":");
-        if (xs[k].proj) {
-            ddb_value_t projected;
-            expr_project(r->arena, xs[k].proj, got[k], &projected);
-            json_put_item(r->out, &projected);
-        } else {
-            json_put_item(r->out, got[k]);
-        }
+        json_put_projected(r->out, r->arena, xs[k].proj, got[k]);
         buf_putc(r->out, '}');
     }
     buf_putc(r->out, ']');

@@ -238,13 +238,8 @@ int op_get_item(ddbd_req_t *r) {
     buf_putc(r->out, '{');
     size_t mark = r->out->len;
     if (item) {
-        if (x.proj) {
-            ddb_value_t *projected = ddb_arena_alloc(r->arena, sizeof *projected);
-            expr_project(r->arena, x.proj, item, projected);
-            item = projected;
-        }
         buf_puts(r->out, ",\"Item\":");
-        json_put_item(r->out, item);
+        json_put_projected(r->out, r->arena, x.proj, item);
     }
     ddbd_put_consumed(r, &t, rcc, units);
     if (r->out->len > mark) r->out->data[mark] = ' ';

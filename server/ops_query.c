@@ -161,13 +161,7 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
         if (!pg->filter || expr_eval(pg->filter, item)) {
             if (items) {
                 if (count) buf_putc(b, ',');
-                if (pg->proj) {
-                    ddb_value_t projected;
-                    expr_project(scratch, pg->proj, item, &projected);
-                    json_put_item(b, &projected);
-                } else {
-                    json_put_item(b, item);
-                }
+                json_put_projected(b, scratch, pg->proj, item);
             }
             count++;
         }

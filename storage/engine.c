@@ -410,15 +410,18 @@ static int read_item(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const byt
     return rc;
 }
 
+/* Encodes a table's item key; the schema mismatch message when it does not fit. */
+static int item_key(bytes_t *k, const ddb_table_info_t *t, const ddb_value_t *key, ddb_error_t *err) {
+    if (!kc_item_key(k, t->id, &t->key, key)) return 0;
+    bytes_free(k);
+    return ddb_error_set(err, DDB_ERR_VALIDATION, "The provided key element does not match the schema");
+}
+
 int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
                  ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err) {
     bytes_t k = {0};
-    int rc = kc_item_key(&k, t->id, &t->key, key);
-    if (rc) {
-        bytes_free(&k);
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "The provided key element does not match the schema");
-    }
+    int rc = item_key(&k, t, key, err);
+    if (rc) return rc;
     rc = read_item(e, e->ro, &k, a, out, err);
     bytes_free(&k);
     return rc;
@@ -471,12 +474,8 @@ static void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const bytes_t 
 int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
                    ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err) {
     bytes_t k = {0};
-    int rc = kc_item_key(&k, t->id, &t->key, key);
-    if (rc) {
-        bytes_free(&k);
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "The provided key element does not match the schema");
-    }
+    int rc = item_key(&k, t, key, err);
+    if (rc) return rc;
     pthread_mutex_lock(&e->writer);
     const ddb_value_t *old = NULL, *next = NULL;
     rc = read_item(e, e->ro, &k, a, &old, err);
