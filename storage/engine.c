@@ -272,6 +272,7 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
 out:
     pthread_mutex_unlock(&e->writer);
     bytes_free(&k);
+    bytes_free(&rec);
     return rc;
 }
 
