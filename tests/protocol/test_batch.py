@@ -199,3 +199,20 @@ def test_concurrent_transfers_keep_the_total(endpoint, make_table):
     final = [int(setup.get_item(TableName=table, Key={"pk": {"S": a}}, ConsistentRead=True)["Item"]["bal"]["N"])
              for a in accounts]
     assert sum(final) == 600 and min(final) >= 0
+
+
+def test_batch_get_16mb_limit_returns_unprocessed_keys(ddb, table):
+    blob = "x" * (400 * 1024 - 20)
+    keys = [{"pk": {"S": f"big{i:02d}"}} for i in range(50)]
+    for i in range(0, 50, 10):
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {**k, "d": {"S": blob}}}}
+                                                   for k in keys[i:i + 10]]})
+    out = ddb.batch_get_item(RequestItems={table: {"Keys": keys}})
+    got = out["Responses"][table]
+    left = out["UnprocessedKeys"].get(table, {}).get("Keys", [])
+    # 50 items of ~400 KB are ~20 MB: DynamoDB returns at most 16 MB and hands back the rest
+    assert 0 < len(got) < 50 and len(got) + len(left) == 50
+    assert sum(len(i["d"]["S"]) for i in got) <= 16 * 1024 * 1024
+    again = ddb.batch_get_item(RequestItems={table: {"Keys": left}})
+    assert {i["pk"]["S"] for i in got} | {i["pk"]["S"] for i in again["Responses"][table]} == \
+        {k["pk"]["S"] for k in keys}
