@@ -110,6 +110,7 @@ def test_kill_during_transaction_load_keeps_transactions_whole():
         for i in range(4):
             c.put_item(TableName="bank", Item={"pk": {"S": f"a{i}"}, "bal": {"N": "1000"}})
         done = threading.Event()
+        committed = []
 
         def load(seed):
             w = make_client(server.endpoint)
@@ -125,6 +126,7 @@ def test_kill_during_transaction_load_keeps_transactions_whole():
                         {"Update": {"TableName": "bank", "Key": {"pk": {"S": dst}},
                                     "UpdateExpression": "SET bal = bal + :a",
                                     "ExpressionAttributeValues": {":a": {"N": "7"}}}}])
+                    committed.append(n)
                 except (ClientError, EndpointConnectionError, Exception):  # noqa: B014 - the server dies mid-flight
                     if done.is_set():
                         return
@@ -133,7 +135,10 @@ def test_kill_during_transaction_load_keeps_transactions_whole():
         for t in threads:
             t.start()
         import time
-        time.sleep(1.0)
+        deadline = time.time() + 30
+        while len(committed) < 50 and time.time() < deadline:
+            time.sleep(0.01)
+        assert len(committed) >= 50, "the transfer load did not get going"
         server.stop(signal.SIGKILL)
         done.set()
         for t in threads:
