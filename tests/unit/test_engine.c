@@ -154,7 +154,7 @@ static void test_scan_and_segments(void) {
     put(e, &other, a, "p1", "1", "other table");
     /* full scan: 200 items, each partition contiguous with ascending sort keys */
     ddb_iter_t *it;
-    CHECK(ddb_iter_scan(e, &t, NULL, 0, 1, &it, &err) == 0);
+    CHECK(ddb_iter_scan(e, &t, NULL, NULL, 0, 1, &it, &err) == 0);
     const ddb_value_t *item, *prev = NULL;
     int n = 0, partitions = 0;
     while (ddb_iter_next(it, a, &item, &err) == 0 && item) {
@@ -177,7 +177,7 @@ static void test_scan_and_segments(void) {
     for (uint32_t total = 1; total <= 7; total += 3) {
         int sum = 0;
         for (uint32_t s = 0; s < total; s++) {
-            CHECK(ddb_iter_scan(e, &t, NULL, s, total, &it, &err) == 0);
+            CHECK(ddb_iter_scan(e, &t, NULL, NULL, s, total, &it, &err) == 0);
             while (ddb_iter_next(it, a, &item, &err) == 0 && item) sum++;
             ddb_iter_destroy(it);
         }
@@ -185,14 +185,14 @@ static void test_scan_and_segments(void) {
     }
     /* start_after resumes after a key */
     kv_t kv;
-    CHECK(ddb_iter_scan(e, &t, NULL, 0, 1, &it, &err) == 0);
+    CHECK(ddb_iter_scan(e, &t, NULL, NULL, 0, 1, &it, &err) == 0);
     for (int i = 0; i < 5; i++) ddb_iter_next(it, a, &item, &err);
     const ddb_value_t *fifth = item;
     ddb_iter_destroy(it);
     const ddb_value_t *k = make_item(&kv, "", "0", NULL);
     kv.attrs[0].value = *ddb_map_get(fifth, "pk", 2);
     kv.attrs[1].value = *ddb_map_get(fifth, "sk", 2);
-    CHECK(ddb_iter_scan(e, &t, k, 0, 1, &it, &err) == 0);
+    CHECK(ddb_iter_scan(e, &t, NULL, k, 0, 1, &it, &err) == 0);
     int rest = 0;
     while (ddb_iter_next(it, a, &item, &err) == 0 && item) {
         CHECK(!ddb_value_equal(item, fifth));
@@ -211,7 +211,7 @@ static int collect(ddb_engine_t *e, ddb_table_info_t *t, ddb_arena_t *a, const d
                    bool reverse, char *out, size_t cap) {
     ddb_iter_t *it;
     ddb_error_t err;
-    if (ddb_iter_query(e, t, r, NULL, reverse, &it, &err)) return -1;
+    if (ddb_iter_query(e, t, NULL, r, NULL, reverse, &it, &err)) return -1;
     const ddb_value_t *item;
     size_t k = 0;
     out[0] = '\0';
@@ -263,7 +263,7 @@ static void test_query_ranges(void) {
     ddb_table_info_t st = {.name = "strs", .name_len = 4, .meta = &meta};
     st.key = (ddb_key_schema_t){"pk", 2, DDB_T_S, "sk", 2, DDB_T_S};
     CHECK(ddb_table_create(e, &st, &err) == 0);
-    static const char *const strs[] = {"a", "ab", "abc", "abd", "b", "\xff", "\xff\xff", "\xff" "a"};
+    static const char *const strs[] = {"a", "ab", "abc", "abd", "b", "\xff", "\xff\xff", "\377a"};
     for (size_t i = 0; i < 8; i++) {
         ddb_attr_t attrs[2] = {{"pk", 2, sval("p")}, {"sk", 2, sval(strs[i])}};
         ddb_value_t item = {.type = DDB_T_M, .u.map = {attrs, 2}};
