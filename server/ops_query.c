@@ -221,7 +221,7 @@ int op_query(ddbd_req_t *r) {
     ddb_key_range_t range = {.hash = kc.hash, .lo = kc.lo, .lo_incl = kc.lo_incl, .hi = kc.hi,
                              .hi_incl = kc.hi_incl, .prefix = kc.prefix};
     ddb_iter_t *it;
-    rc = ddb_iter_query(r->srv->engine, &t, &range, start, !forward, &it, r->err);
+    rc = ddb_iter_query(r->srv->engine, &t, NULL, &range, start, !forward, &it, r->err);
     if (rc) return rc;
     rc = run_page(r, &t, it, &pg);
     ddb_iter_destroy(it);
@@ -266,7 +266,7 @@ int op_scan(ddbd_req_t *r) {
     rc = parse_common(r, EXPRS_FILTER | EXPRS_PROJECTION, &x, &pg, &t, &start);
     if (rc) return rc;
     ddb_iter_t *it;
-    rc = ddb_iter_scan(r->srv->engine, &t, start, (uint32_t)seg, (uint32_t)(tp ? total : 1), &it,
+    rc = ddb_iter_scan(r->srv->engine, &t, NULL, start, (uint32_t)seg, (uint32_t)(tp ? total : 1), &it,
                        r->err);
     if (rc) return rc;
     rc = run_page(r, &t, it, &pg);

@@ -48,6 +48,30 @@ typedef struct ddb_key_schema {
     ddb_type_t range_type;
 } ddb_key_schema_t;
 
+/* What a secondary index stores of each item besides the keys. */
+typedef enum ddb_projection {
+    DDB_PROJ_ALL = 0,   /* the whole item */
+    DDB_PROJ_KEYS_ONLY, /* table and index keys only */
+    DDB_PROJ_INCLUDE    /* keys plus the listed non-key attributes */
+} ddb_projection_t;
+
+/* A global or local secondary index. Items lacking the index key attributes
+ * are not in the index (sparse indexes). */
+typedef struct ddb_index_info {
+    const char *name; /* index name */
+    size_t name_len;
+    uint32_t id;      /* assigned by the engine, never reused; prefixes the index's keys */
+    bool local;       /* LSI: same partition key as the table */
+    ddb_key_schema_t key;
+    ddb_projection_t projection;
+    const char *const *include; /* DDB_PROJ_INCLUDE: non-key attribute names */
+    const size_t *include_len;
+    size_t ninclude;
+    bool backfilling;    /* still being built from the table's existing items */
+    uint64_t item_count; /* out of ddb_table_get: entries in the index */
+    uint64_t size_bytes; /* out of ddb_table_get: sum of the projected items' sizes */
+} ddb_index_info_t;
+
 /* A table as the catalog knows it. All pointers live in the arena passed to
  * ddb_table_get (or are borrowed from the caller for ddb_table_create). */
 typedef struct ddb_table_info {
@@ -58,7 +82,12 @@ typedef struct ddb_table_info {
     const ddb_value_t *meta;  /* server-owned description (an M value), stored verbatim */
     uint64_t item_count;      /* exact number of items */
     uint64_t size_bytes;      /* sum of ddb_item_size over the items */
+    ddb_index_info_t *indexes; /* secondary indexes */
+    size_t nindexes;
 } ddb_table_info_t;
+
+/* The index of t named name, or NULL. */
+const ddb_index_info_t *ddb_table_index(const ddb_table_info_t *t, const char *name, size_t len);
 
 /* Creates a table. Fails with DDB_ERR_RESOURCE_IN_USE if the name exists.
  * info->id, item_count and size_bytes are ignored (assigned by the engine);
@@ -131,12 +160,15 @@ int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
 
 typedef struct ddb_iter ddb_iter_t;
 
-/* Iterates all items of a table in scan order, starting after the item whose
- * primary key is start_after (NULL: from the beginning). segment/total
+/* Iterates all items of a table (or, with index, the index's projected
+ * items, ordered by index key then table key) in scan order, starting after
+ * the item whose key is start_after (the primary key, plus the index key
+ * attributes for an index; NULL: from the beginning). segment/total
  * restrict to one parallel-scan segment (total == 0 or 1: whole table). The
  * iterator reads a consistent snapshot. Release with ddb_iter_destroy. */
-int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *start_after,
-                  uint32_t segment, uint32_t total, ddb_iter_t **out, ddb_error_t *err);
+int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
+                  const ddb_value_t *start_after, uint32_t segment, uint32_t total,
+                  ddb_iter_t **out, ddb_error_t *err);
 
 /* The items of one partition whose sort key lies in a range. lo/hi are
  * sort-key bounds (NULL: open), prefix a begins_with operand (S or B) or
@@ -150,13 +182,13 @@ typedef struct ddb_key_range {
     const ddb_value_t *prefix;
 } ddb_key_range_t;
 
-/* Iterates one partition's items in sort-key order (descending when
- * reverse), within range, starting after the item whose primary key is
+/* Iterates one partition's items (of the table, or of index: then the range
+ * is over the index key) in sort-key order (descending when reverse), within range, starting after the item whose primary key is
  * start_after (NULL: from the first). Reads a consistent snapshot and never
  * reads outside the range. */
-int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_key_range_t *range,
-                   const ddb_value_t *start_after, bool reverse, ddb_iter_t **out,
-                   ddb_error_t *err);
+int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
+                   const ddb_key_range_t *range, const ddb_value_t *start_after, bool reverse,
+                   ddb_iter_t **out, ddb_error_t *err);
 
 /* Next item into arena a: returns 0 with *item set, or with *item NULL at
  * the end; or a DDB_ERR_* status. */
@@ -166,8 +198,10 @@ void ddb_iter_destroy(ddb_iter_t *it);
 
 /* ---- consistency ----------------------------------------------------------- */
 
-/* Verifies every table's statistics against a full scan of its items; the
- * first difference is reported in err as DDB_ERR_INTERNAL. */
+/* Verifies every table's statistics against a full scan of its items, and
+ * that every secondary index holds exactly the entries the table implies
+ * (same keys, same projected items, same statistics); the first difference
+ * is reported in err as DDB_ERR_INTERNAL. */
 int ddb_check(ddb_engine_t *e, ddb_error_t *err);
 
 #endif

@@ -3,9 +3,11 @@
  * and snapshot iterators.
  *
  * Column families by role: catalog (table name -> table record, and the next
- * table id), items (item key -> item record), stats (table id -> count and
- * size, updated in the same batch as each item write). Table ids are never
- * reused, so a deleted table's range can be dropped lazily. */
+ * id), items (item key -> item record), index (secondary-index entry key ->
+ * projected item), stats (table or index id -> count and size). An item, its
+ * index entries and the statistics change in one write batch. Table and
+ * index ids come from one counter and are never reused, so a deleted table's
+ * ranges can be dropped lazily. */
 #include <pthread.h>
 #include <rocksdb/c.h>
 #include <stdio.h>
@@ -14,9 +16,10 @@
 
 #include "storage/codec.h"
 #include "storage/ddb.h"
+#include "storage/index.h"
 
-enum { CF_DEFAULT, CF_CATALOG, CF_ITEMS, CF_STATS, CF_COUNT };
-static const char *const cf_names[CF_COUNT] = {"default", "catalog", "items", "stats"};
+enum { CF_DEFAULT, CF_CATALOG, CF_ITEMS, CF_STATS, CF_INDEX, CF_COUNT };
+static const char *const cf_names[CF_COUNT] = {"default", "catalog", "items", "stats", "index"};
 
 #define NEXT_ID_KEY "\x01next_table_id"
 #define TABLE_KEY_PREFIX 't'
@@ -116,7 +119,7 @@ static void encode_table(bytes_t *out, const ddb_table_info_t *t) {
     uint8_t id[4];
     kc_put_be32(id, t->id);
     bytes_put(out, id, 4);
-    ddb_attr_t attrs[5];
+    ddb_attr_t attrs[6];
     size_t n = 0;
     char ht = (char)t->key.hash_type, rt = (char)t->key.range_type;
     attrs[n++] = (ddb_attr_t){"hn", 2, {.type = DDB_T_S, .u.str = {t->key.hash_name, t->key.hash_len}}};
@@ -127,8 +130,13 @@ static void encode_table(bytes_t *out, const ddb_table_info_t *t) {
     }
     ddb_value_t empty = {.type = DDB_T_M};
     attrs[n++] = (ddb_attr_t){"meta", 4, t->meta ? *t->meta : empty};
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_value_t ix;
+    ix_defs_to_value(a, t->indexes, t->nindexes, &ix);
+    attrs[n++] = (ddb_attr_t){"ix", 2, ix};
     ddb_value_t rec = {.type = DDB_T_M, .u.map = {attrs, n}};
     ic_encode(out, &rec);
+    ddb_arena_destroy(a);
 }
 
 static int decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_info_t *t,
@@ -156,6 +164,9 @@ static int decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_
         t->key.range_type = (ddb_type_t)rt->u.str.ptr[0];
     }
     t->meta = meta;
+    if (ix_defs_from_value(a, ddb_map_get(rec, "ix", 2), &t->indexes, &t->nindexes)) {
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt table record (indexes)");
+    }
     return 0;
 }
 
@@ -212,8 +223,32 @@ static void read_stats(ddb_engine_t *e, ddb_table_info_t *t) {
     table_stats_t *s = stats_find(e, t->id, true);
     t->item_count = s->count;
     t->size_bytes = s->size;
+    for (size_t i = 0; i < t->nindexes; i++) {
+        s = stats_find(e, t->indexes[i].id, true);
+        t->indexes[i].item_count = s->count;
+        t->indexes[i].size_bytes = s->size;
+    }
     pthread_mutex_unlock(&e->writer);
 }
+
+/* Statistics changed by one batch: copies applied to the cache once the
+ * batch is written (caller holds the writer). */
+typedef struct stats_delta {
+    table_stats_t v[64];
+    size_t n;
+} stats_delta_t;
+
+static table_stats_t *delta_get(ddb_engine_t *e, stats_delta_t *d, uint32_t id) {
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->v[i].id == id) return &d->v[i];
+    }
+    if (d->n == sizeof d->v / sizeof d->v[0]) abort(); /* 25 tables x 21 ids can't reach this */
+    d->v[d->n] = *stats_find(e, id, true);
+    return &d->v[d->n++];
+}
+
+static void delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d);
+static void delta_apply(ddb_engine_t *e, const stats_delta_t *d);
 
 /* ---- catalog ------------------------------------------------------------- */
 
@@ -258,9 +293,10 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
     free(v);
     info->id = id;
     info->item_count = info->size_bytes = 0;
+    for (size_t i = 0; i < info->nindexes; i++) info->indexes[i].id = id + 1 + (uint32_t)i;
     encode_table(&rec, info);
     uint8_t next[4];
-    kc_put_be32(next, id + 1);
+    kc_put_be32(next, id + 1 + (uint32_t)info->nindexes);
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1,
                               (const char *)next, 4);
@@ -268,6 +304,10 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
                               (const char *)rec.p, rec.len);
     table_stats_t zero = {.id = id};
     stats_put(wb, e, &zero);
+    for (size_t i = 0; i < info->nindexes; i++) {
+        zero.id = info->indexes[i].id;
+        stats_put(wb, e, &zero);
+    }
     rc = write_batch(e, wb, err);
 out:
     pthread_mutex_unlock(&e->writer);
@@ -347,8 +387,19 @@ int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)sk, 4);
         rocksdb_writebatch_delete_range_cf(wb, e->cf[CF_ITEMS], (const char *)lo, 4,
                                            (const char *)hi, 4);
+        for (size_t i = 0; i < t.nindexes; i++) {
+            kc_put_be32(lo, t.indexes[i].id);
+            kc_put_be32(hi, t.indexes[i].id + 1);
+            kc_put_be32(sk, t.indexes[i].id);
+            rocksdb_writebatch_delete_range_cf(wb, e->cf[CF_INDEX], (const char *)lo, 4,
+                                               (const char *)hi, 4);
+            rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)sk, 4);
+        }
         rc = write_batch(e, wb, err);
-        if (!rc) stats_forget(e, t.id);
+        if (!rc) {
+            stats_forget(e, t.id);
+            for (size_t i = 0; i < t.nindexes; i++) stats_forget(e, t.indexes[i].id);
+        }
         bytes_free(&k);
     }
     pthread_mutex_unlock(&e->writer);
@@ -451,13 +502,15 @@ static bool same_key(const ddb_table_info_t *t, const ddb_value_t *item, const b
     return same;
 }
 
-/* Adds one item change (and its statistics) to a batch; stats are updated in
- * the cache only by the caller after the batch is written. */
-static void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const bytes_t *k,
-                       const ddb_value_t *old, const ddb_value_t *next, table_stats_t *ns) {
+/* Adds one item change to a batch: the item, each secondary index's entry
+ * (removed, replaced or added), and their statistics in d. */
+static void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+                       const bytes_t *k, const ddb_value_t *old, const ddb_value_t *next,
+                       stats_delta_t *d) {
+    table_stats_t *ts = delta_get(e, d, t->id);
     if (old) {
-        ns->count--;
-        ns->size -= ddb_item_size(old);
+        ts->count--;
+        ts->size -= ddb_item_size(old);
     }
     if (next) {
         bytes_t rec = {0};
@@ -465,11 +518,49 @@ static void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const bytes_t 
         rocksdb_writebatch_put_cf(wb, e->cf[CF_ITEMS], (const char *)k->p, k->len,
                                   (const char *)rec.p, rec.len);
         bytes_free(&rec);
-        ns->count++;
-        ns->size += ddb_item_size(next);
+        ts->count++;
+        ts->size += ddb_item_size(next);
     } else {
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_ITEMS], (const char *)k->p, k->len);
     }
+    if (!t->nindexes) return;
+    ddb_arena_t *a = ddb_arena_create(0);
+    for (size_t i = 0; i < t->nindexes; i++) {
+        const ddb_index_info_t *ix = &t->indexes[i];
+        table_stats_t *is = delta_get(e, d, ix->id);
+        bytes_t ok = {0}, nk = {0};
+        bool had = old && ix_entry_key(&ok, t, ix, old);
+        bool has = next && ix_entry_key(&nk, t, ix, next);
+        ddb_value_t p;
+        if (had) {
+            ix_project(a, t, ix, old, &p);
+            is->count--;
+            is->size -= ddb_item_size(&p);
+            bool same = has && ok.len == nk.len && memcmp(ok.p, nk.p, ok.len) == 0;
+            if (!same) rocksdb_writebatch_delete_cf(wb, e->cf[CF_INDEX], (const char *)ok.p, ok.len);
+        }
+        if (has) {
+            ix_project(a, t, ix, next, &p);
+            bytes_t rec = {0};
+            ic_encode(&rec, &p);
+            rocksdb_writebatch_put_cf(wb, e->cf[CF_INDEX], (const char *)nk.p, nk.len,
+                                      (const char *)rec.p, rec.len);
+            bytes_free(&rec);
+            is->count++;
+            is->size += ddb_item_size(&p);
+        }
+        bytes_free(&ok);
+        bytes_free(&nk);
+    }
+    ddb_arena_destroy(a);
+}
+
+static void delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d) {
+    for (size_t i = 0; i < d->n; i++) stats_put(wb, e, &d->v[i]);
+}
+
+static void delta_apply(ddb_engine_t *e, const stats_delta_t *d) {
+    for (size_t i = 0; i < d->n; i++) *stats_find(e, d->v[i].id, true) = d->v[i];
 }
 
 int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
@@ -491,12 +582,11 @@ int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t
         goto out;
     }
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-    table_stats_t *s = stats_find(e, t->id, true);
-    table_stats_t ns = *s;
-    batch_item(e, wb, &k, old, next, &ns);
-    stats_put(wb, e, &ns);
+    stats_delta_t d = {.n = 0};
+    batch_item(e, wb, t, &k, old, next, &d);
+    delta_put(e, wb, &d);
     rc = write_batch(e, wb, err);
-    if (!rc) *s = ns;
+    if (!rc) delta_apply(e, &d);
 out:
     pthread_mutex_unlock(&e->writer);
     bytes_free(&k);
@@ -538,20 +628,16 @@ int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, d
     if (!rc && failed) rc = ddb_error_set(err, DDB_ERR_TRANSACTION_CANCELED, "Transaction cancelled");
     if (!rc) {
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-        /* statistics per table touched, applied to the cache after the write */
-        table_stats_t *touched = calloc(n ? n : 1, sizeof *touched);
-        size_t nt = 0;
+        stats_delta_t *d = calloc(1, sizeof *d);
+        if (!d) abort();
         for (size_t i = 0; i < n; i++) {
             if (nexts[i] == olds[i]) continue; /* no change */
-            size_t t = 0;
-            while (t < nt && touched[t].id != ops[i].table->id) t++;
-            if (t == nt) touched[nt++] = *stats_find(e, ops[i].table->id, true);
-            batch_item(e, wb, &keys[i], olds[i], nexts[i], &touched[t]);
+            batch_item(e, wb, ops[i].table, &keys[i], olds[i], nexts[i], d);
         }
-        for (size_t t = 0; t < nt; t++) stats_put(wb, e, &touched[t]);
+        delta_put(e, wb, d);
         rc = write_batch(e, wb, err);
-        for (size_t t = 0; !rc && t < nt; t++) *stats_find(e, touched[t].id, true) = touched[t];
-        free(touched);
+        if (!rc) delta_apply(e, d);
+        free(d);
     }
     pthread_mutex_unlock(&e->writer);
     for (size_t i = 0; i < n; i++) bytes_free(&keys[i]);
@@ -594,7 +680,7 @@ struct ddb_iter {
 };
 
 /* Opens the snapshot iterator over [lower, upper) of the items family. */
-static ddb_iter_t *iter_open(ddb_engine_t *e, bytes_t lower, bytes_t upper, bool reverse) {
+static ddb_iter_t *iter_open(ddb_engine_t *e, int cf, bytes_t lower, bytes_t upper, bool reverse) {
     ddb_iter_t *it = calloc(1, sizeof *it);
     if (!it) abort();
     it->e = e;
@@ -606,7 +692,7 @@ static ddb_iter_t *iter_open(ddb_engine_t *e, bytes_t lower, bytes_t upper, bool
     rocksdb_readoptions_set_snapshot(it->ro, it->snap);
     rocksdb_readoptions_set_iterate_lower_bound(it->ro, (const char *)it->lower.p, it->lower.len);
     rocksdb_readoptions_set_iterate_upper_bound(it->ro, (const char *)it->upper.p, it->upper.len);
-    it->it = rocksdb_create_iterator_cf(e->db, it->ro, e->cf[CF_ITEMS]);
+    it->it = rocksdb_create_iterator_cf(e->db, it->ro, e->cf[cf]);
     return it;
 }
 
@@ -652,11 +738,16 @@ static void iter_position(ddb_iter_t *it, const bytes_t *after) {
 
 /* Opens an iterator over [lower, upper) (taking both) positioned after
  * start_after's key when given. */
-static int iter_start(ddb_engine_t *e, const ddb_table_info_t *t, bytes_t lower, bytes_t upper,
-                      bool reverse, const ddb_value_t *start_after, ddb_iter_t **out,
-                      ddb_error_t *err) {
+static int iter_start(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                      bytes_t lower, bytes_t upper, bool reverse, const ddb_value_t *start_after,
+                      ddb_iter_t **out, ddb_error_t *err) {
     bytes_t after = {0};
-    if (start_after && kc_item_key(&after, t->id, &t->key, start_after)) {
+    int bad = 0;
+    if (start_after) {
+        bad = ix ? ix_start_key(&after, t, ix, start_after)
+                 : kc_item_key(&after, t->id, &t->key, start_after);
+    }
+    if (bad) {
         bytes_free(&lower);
         bytes_free(&upper);
         bytes_free(&after);
@@ -664,60 +755,68 @@ static int iter_start(ddb_engine_t *e, const ddb_table_info_t *t, bytes_t lower,
                              "The provided starting key is invalid: The provided key element "
                              "does not match the schema");
     }
-    ddb_iter_t *it = iter_open(e, lower, upper, reverse);
+    ddb_iter_t *it = iter_open(e, ix ? CF_INDEX : CF_ITEMS, lower, upper, reverse);
     iter_position(it, start_after ? &after : NULL);
     bytes_free(&after);
     *out = it;
     return 0;
 }
 
-int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *start_after,
-                  uint32_t segment, uint32_t total, ddb_iter_t **out, ddb_error_t *err) {
-    /* segment bounds: [table id][segment start hash] .. [table id][next start hash] */
+int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
+                  const ddb_value_t *start_after, uint32_t segment, uint32_t total,
+                  ddb_iter_t **out, ddb_error_t *err) {
+    /* segment bounds: [id][segment start hash] .. [id][next start hash] */
+    uint32_t id = index ? index->id : t->id;
     int lo_end, hi_end;
     uint64_t lo = kc_segment_start(segment, total, &lo_end);
     uint64_t hi = kc_segment_start(segment + 1, total, &hi_end);
     bytes_t lower = {0}, upper = {0};
     uint8_t b[12];
-    kc_put_be32(b, t->id);
+    kc_put_be32(b, id);
     kc_put_be64(b + 4, lo);
     bytes_put(&lower, b, 12);
     if (hi_end) {
-        kc_put_be32(b, t->id + 1);
+        kc_put_be32(b, id + 1);
         bytes_put(&upper, b, 4);
     } else {
         kc_put_be64(b + 4, hi);
         bytes_put(&upper, b, 12);
     }
-    return iter_start(e, t, lower, upper, false, start_after, out, err);
+    return iter_start(e, t, index, lower, upper, false, start_after, out, err);
 }
 
-int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_key_range_t *range,
-                   const ddb_value_t *start_after, bool reverse, ddb_iter_t **out,
-                   ddb_error_t *err) {
+/* Appends enc(v) to a copy of part, then, when `past` is set, turns it into
+ * the smallest key after every key that starts with it. */
+static void bound(bytes_t *out, const bytes_t *part, const ddb_value_t *v, bool past) {
+    bytes_put(out, part->p, part->len);
+    kc_encode_value(out, v);
+    if (past) kc_successor(out);
+}
+
+int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
+                   const ddb_key_range_t *range, const ddb_value_t *start_after, bool reverse,
+                   ddb_iter_t **out, ddb_error_t *err) {
     bytes_t part = {0}, lower = {0}, upper = {0};
-    int rc = kc_partition_prefix(&part, t->id, range->hash);
+    int rc = kc_partition_prefix(&part, index ? index->id : t->id, range->hash);
     if (rc) {
         bytes_free(&part);
         return ddb_error_set(err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: Condition parameter type "
                              "does not match schema type");
     }
-    bytes_put(&lower, part.p, part.len);
-    bytes_put(&upper, part.p, part.len);
+    /* keys of equal sort keys may continue (index entries end with the table
+     * key), so bounds past a value are successors, not value + 0x00 */
     bool bounded_above = false;
     if (range->prefix) {
+        bytes_put(&lower, part.p, part.len);
         kc_encode_prefix(&lower, range->prefix);
-        kc_encode_prefix(&upper, range->prefix);
+        bytes_put(&upper, lower.p, lower.len);
         bounded_above = kc_successor(&upper);
     } else {
-        if (range->lo) {
-            kc_encode_value(&lower, range->lo);
-            if (!range->lo_incl) bytes_putc(&lower, 0);
-        }
+        if (range->lo) bound(&lower, &part, range->lo, !range->lo_incl);
+        else bytes_put(&lower, part.p, part.len);
         if (range->hi) {
-            kc_encode_value(&upper, range->hi);
-            if (range->hi_incl) bytes_putc(&upper, 0);
+            bound(&upper, &part, range->hi, range->hi_incl);
             bounded_above = true;
         }
     }
@@ -725,7 +824,7 @@ int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_key_ran
         upper.len = 0;
         bytes_put(&upper, part.p, part.len);
         if (!kc_successor(&upper)) {
-            /* the partition prefix starts with the table id, which never is all 0xFF */
+            /* the partition prefix starts with the id, which never is all 0xFF */
             bytes_free(&part);
             bytes_free(&lower);
             bytes_free(&upper);
@@ -733,7 +832,7 @@ int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_key_ran
         }
     }
     bytes_free(&part);
-    return iter_start(e, t, lower, upper, reverse, start_after, out, err);
+    return iter_start(e, t, index, lower, upper, reverse, start_after, out, err);
 }
 
 int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err) {
@@ -765,42 +864,106 @@ void ddb_iter_destroy(ddb_iter_t *it) {
     free(it);
 }
 
+/* Counts the entries stored under an index id. */
+static uint64_t count_index_entries(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id) {
+    uint8_t lo[4], hi[4];
+    kc_put_be32(lo, id);
+    kc_put_be32(hi, id + 1);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_INDEX]);
+    uint64_t n = 0;
+    for (rocksdb_iter_seek(it, (const char *)lo, 4); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t kl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        if (memcmp(k, hi, 4) >= 0) break;
+        n++;
+    }
+    rocksdb_iter_destroy(it);
+    return n;
+}
+
+/* Checks one table (and its indexes) against its items, read from snap. */
+static int check_table(ddb_engine_t *e, const ddb_table_info_t *t, rocksdb_readoptions_t *ro,
+                       ddb_error_t *err) {
+    ddb_iter_t *it;
+    int rc = ddb_iter_scan(e, t, NULL, NULL, 0, 1, &it, err);
+    if (rc) return rc;
+    uint64_t n = 0, size = 0;
+    uint64_t *icount = calloc(t->nindexes + 1, sizeof *icount), *isize = calloc(t->nindexes + 1, sizeof *isize);
+    if (!icount || !isize) abort();
+    ddb_arena_t *ia = ddb_arena_create(0);
+    const ddb_value_t *item;
+    while (!rc && (rc = ddb_iter_next(it, ia, &item, err)) == 0 && item) {
+        n++;
+        size += ddb_item_size(item);
+        for (size_t i = 0; !rc && i < t->nindexes; i++) {
+            const ddb_index_info_t *ix = &t->indexes[i];
+            bytes_t k = {0}, want = {0};
+            if (!ix_entry_key(&k, t, ix, item)) continue;
+            ddb_value_t p;
+            ix_project(ia, t, ix, item, &p);
+            ic_encode(&want, &p);
+            icount[i]++;
+            isize[i] += ddb_item_size(&p);
+            size_t vl;
+            char *msg = NULL;
+            char *v = rocksdb_get_cf(e->db, ro, e->cf[CF_INDEX], (const char *)k.p, k.len, &vl, &msg);
+            free(msg);
+            if (!v || vl != want.len || memcmp(v, want.p, vl) != 0) {
+                rc = ddb_error_set(err, DDB_ERR_INTERNAL, "table %s: index %.*s %s an item's entry",
+                                   t->name, (int)ix->name_len, ix->name, v ? "has a stale copy of" : "lacks");
+            }
+            free(v);
+            bytes_free(&k);
+            bytes_free(&want);
+        }
+        ddb_arena_reset(ia);
+    }
+    ddb_arena_destroy(ia);
+    ddb_iter_destroy(it);
+    if (!rc && (n != t->item_count || size != t->size_bytes)) {
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL,
+                           "table %s: stats say %llu items / %llu bytes, scan finds %llu / %llu",
+                           t->name, (unsigned long long)t->item_count,
+                           (unsigned long long)t->size_bytes, (unsigned long long)n,
+                           (unsigned long long)size);
+    }
+    for (size_t i = 0; !rc && i < t->nindexes; i++) {
+        const ddb_index_info_t *ix = &t->indexes[i];
+        uint64_t stored = count_index_entries(e, ro, ix->id);
+        if (ix->backfilling) continue; /* partial by design until the backfill ends */
+        if (stored != icount[i] || ix->item_count != icount[i] || ix->size_bytes != isize[i]) {
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL,
+                               "table %s: index %.*s holds %llu entries (stats %llu / %llu bytes), "
+                               "the table implies %llu / %llu bytes",
+                               t->name, (int)ix->name_len, ix->name, (unsigned long long)stored,
+                               (unsigned long long)ix->item_count, (unsigned long long)ix->size_bytes,
+                               (unsigned long long)icount[i], (unsigned long long)isize[i]);
+        }
+    }
+    free(icount);
+    free(isize);
+    return rc;
+}
+
 int ddb_check(ddb_engine_t *e, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     const char **names;
     size_t *lens, count;
     bool more;
+    /* one snapshot, taken under the writer, so statistics and data agree */
+    pthread_mutex_lock(&e->writer);
+    const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(e->db);
+    pthread_mutex_unlock(&e->writer);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_snapshot(ro, snap);
     int rc = ddb_table_list(e, NULL, 0, 1u << 20, a, &names, &lens, &count, &more, err);
     for (size_t i = 0; !rc && i < count; i++) {
         ddb_table_info_t t;
         rc = ddb_table_get(e, names[i], lens[i], a, &t, err);
-        if (rc) break;
-        ddb_iter_t *it;
-        rc = ddb_iter_scan(e, &t, NULL, 0, 1, &it, err);
-        if (rc) break;
-        uint64_t n = 0, size = 0;
-        ddb_arena_t *ia = ddb_arena_create(0);
-        const ddb_value_t *item;
-        int r;
-        while ((r = ddb_iter_next(it, ia, &item, err)) == 0 && item) {
-            n++;
-            size += ddb_item_size(item);
-            ddb_arena_reset(ia);
-        }
-        ddb_arena_destroy(ia);
-        ddb_iter_destroy(it);
-        if (r) {
-            rc = r;
-            break;
-        }
-        if (n != t.item_count || size != t.size_bytes) {
-            rc = ddb_error_set(err, DDB_ERR_INTERNAL,
-                               "table %s: stats say %llu items / %llu bytes, scan finds %llu / %llu",
-                               t.name, (unsigned long long)t.item_count,
-                               (unsigned long long)t.size_bytes, (unsigned long long)n,
-                               (unsigned long long)size);
-        }
+        if (!rc) rc = check_table(e, &t, ro, err);
     }
+    rocksdb_readoptions_destroy(ro);
+    rocksdb_release_snapshot(e->db, snap);
     ddb_arena_destroy(a);
     return rc;
 }

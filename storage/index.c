@@ -1,0 +1,173 @@
+/* index.c: secondary-index entries and definitions. An entry's key orders
+ * an index by its own key and then by the table key, so items with equal
+ * index keys come back in a deterministic order. Pure. */
+#include "storage/index.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const ddb_index_info_t *ddb_table_index(const ddb_table_info_t *t, const char *name, size_t len) {
+    for (size_t i = 0; i < t->nindexes; i++) {
+        const ddb_index_info_t *ix = &t->indexes[i];
+        if (ix->name_len == len && memcmp(ix->name, name, len) == 0) return ix;
+    }
+    return NULL;
+}
+
+static const ddb_value_t *attr_of(const ddb_value_t *item, const char *name, size_t len,
+                                  ddb_type_t type) {
+    const ddb_value_t *v = ddb_map_get(item, name, len);
+    return v && v->type == type ? v : NULL;
+}
+
+static int entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                     const ddb_value_t *item, bool strict) {
+    const ddb_key_schema_t *k = &ix->key;
+    const ddb_value_t *ih = attr_of(item, k->hash_name, k->hash_len, k->hash_type);
+    const ddb_value_t *ir = k->range_type != DDB_T_NONE
+                                ? attr_of(item, k->range_name, k->range_len, k->range_type)
+                                : NULL;
+    const ddb_value_t *th = attr_of(item, t->key.hash_name, t->key.hash_len, t->key.hash_type);
+    const ddb_value_t *tr = t->key.range_type != DDB_T_NONE
+                                ? attr_of(item, t->key.range_name, t->key.range_len, t->key.range_type)
+                                : NULL;
+    if (!ih || (k->range_type != DDB_T_NONE && !ir) || !th ||
+        (t->key.range_type != DDB_T_NONE && !tr)) {
+        return strict ? DDB_ERR_VALIDATION : 1;
+    }
+    kc_partition_prefix(out, ix->id, ih);
+    if (ir) kc_encode_value(out, ir);
+    kc_encode_value(out, th);
+    if (tr) kc_encode_value(out, tr);
+    return 0;
+}
+
+bool ix_entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                  const ddb_value_t *item) {
+    return entry_key(out, t, ix, item, false) == 0;
+}
+
+int ix_start_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                 const ddb_value_t *key) {
+    return entry_key(out, t, ix, key, true);
+}
+
+static bool is_key_attr(const ddb_key_schema_t *k, const char *name, size_t len) {
+    return (k->hash_len == len && memcmp(k->hash_name, name, len) == 0) ||
+           (k->range_type != DDB_T_NONE && k->range_len == len && memcmp(k->range_name, name, len) == 0);
+}
+
+void ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                const ddb_value_t *item, ddb_value_t *out) {
+    if (ix->projection == DDB_PROJ_ALL) {
+        *out = *item;
+        return;
+    }
+    out->type = DDB_T_M;
+    out->u.map.a = ddb_arena_alloc(a, sizeof(ddb_attr_t) * (item->u.map.n ? item->u.map.n : 1));
+    out->u.map.n = 0;
+    for (size_t i = 0; i < item->u.map.n; i++) {
+        const ddb_attr_t *at = &item->u.map.a[i];
+        bool keep = is_key_attr(&t->key, at->name, at->name_len) ||
+                    is_key_attr(&ix->key, at->name, at->name_len);
+        for (size_t k = 0; !keep && ix->projection == DDB_PROJ_INCLUDE && k < ix->ninclude; k++) {
+            keep = ix->include_len[k] == at->name_len && memcmp(ix->include[k], at->name, at->name_len) == 0;
+        }
+        if (keep) out->u.map.a[out->u.map.n++] = *at;
+    }
+}
+
+/* ---- definitions in the table record ------------------------------------------ */
+
+static ddb_value_t str_value(const char *s, size_t len) {
+    return (ddb_value_t){.type = DDB_T_S, .u.str = {s, len}};
+}
+
+static ddb_value_t num_value(ddb_arena_t *a, uint64_t v) {
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%" PRIu64, v);
+    return (ddb_value_t){.type = DDB_T_N, .u.str = {ddb_arena_strndup(a, tmp, (size_t)n), (size_t)n}};
+}
+
+void ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_value_t *out) {
+    out->type = DDB_T_L;
+    out->u.list.n = n;
+    out->u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++) {
+        const ddb_index_info_t *x = &ix[i];
+        ddb_attr_t *at = ddb_arena_alloc(a, sizeof *at * 10);
+        size_t k = 0;
+        at[k++] = (ddb_attr_t){"n", 1, str_value(x->name, x->name_len)};
+        at[k++] = (ddb_attr_t){"i", 1, num_value(a, x->id)};
+        at[k++] = (ddb_attr_t){"l", 1, {.type = DDB_T_BOOL, .u.boolean = x->local}};
+        at[k++] = (ddb_attr_t){"b", 1, {.type = DDB_T_BOOL, .u.boolean = x->backfilling}};
+        at[k++] = (ddb_attr_t){"p", 1, num_value(a, (uint64_t)x->projection)};
+        at[k++] = (ddb_attr_t){"hn", 2, str_value(x->key.hash_name, x->key.hash_len)};
+        at[k++] = (ddb_attr_t){"ht", 2, num_value(a, (uint64_t)x->key.hash_type)};
+        if (x->key.range_type != DDB_T_NONE) {
+            at[k++] = (ddb_attr_t){"rn", 2, str_value(x->key.range_name, x->key.range_len)};
+            at[k++] = (ddb_attr_t){"rt", 2, num_value(a, (uint64_t)x->key.range_type)};
+        }
+        ddb_value_t inc = {.type = DDB_T_L};
+        inc.u.list.n = x->ninclude;
+        inc.u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (x->ninclude ? x->ninclude : 1));
+        for (size_t j = 0; j < x->ninclude; j++) inc.u.list.v[j] = str_value(x->include[j], x->include_len[j]);
+        at[k++] = (ddb_attr_t){"inc", 3, inc};
+        out->u.list.v[i] = (ddb_value_t){.type = DDB_T_M, .u.map = {at, k}};
+    }
+}
+
+static uint64_t num_of(const ddb_value_t *v) {
+    if (!v || v->type != DDB_T_N || v->u.str.len >= 24) return 0;
+    char tmp[24];
+    memcpy(tmp, v->u.str.ptr, v->u.str.len);
+    tmp[v->u.str.len] = '\0';
+    return strtoull(tmp, NULL, 10);
+}
+
+int ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    if (!v) return 0;
+    if (v->type != DDB_T_L) return DDB_ERR_INTERNAL;
+    ddb_index_info_t *ix = ddb_arena_alloc(a, sizeof *ix * (v->u.list.n ? v->u.list.n : 1));
+    for (size_t i = 0; i < v->u.list.n; i++) {
+        const ddb_value_t *d = &v->u.list.v[i];
+        const ddb_value_t *nm = ddb_map_get(d, "n", 1), *hn = ddb_map_get(d, "hn", 2);
+        const ddb_value_t *rn = ddb_map_get(d, "rn", 2), *inc = ddb_map_get(d, "inc", 3);
+        const ddb_value_t *l = ddb_map_get(d, "l", 1), *b = ddb_map_get(d, "b", 1);
+        if (!nm || nm->type != DDB_T_S || !hn || hn->type != DDB_T_S || !inc || inc->type != DDB_T_L) {
+            return DDB_ERR_INTERNAL;
+        }
+        ddb_index_info_t *x = &ix[i];
+        x->name = nm->u.str.ptr;
+        x->name_len = nm->u.str.len;
+        x->id = (uint32_t)num_of(ddb_map_get(d, "i", 1));
+        x->local = l && l->type == DDB_T_BOOL && l->u.boolean;
+        x->backfilling = b && b->type == DDB_T_BOOL && b->u.boolean;
+        x->projection = (ddb_projection_t)num_of(ddb_map_get(d, "p", 1));
+        x->key.hash_name = hn->u.str.ptr;
+        x->key.hash_len = hn->u.str.len;
+        x->key.hash_type = (ddb_type_t)num_of(ddb_map_get(d, "ht", 2));
+        x->key.range_type = DDB_T_NONE;
+        if (rn && rn->type == DDB_T_S) {
+            x->key.range_name = rn->u.str.ptr;
+            x->key.range_len = rn->u.str.len;
+            x->key.range_type = (ddb_type_t)num_of(ddb_map_get(d, "rt", 2));
+        }
+        x->ninclude = inc->u.list.n;
+        const char **names = ddb_arena_alloc(a, sizeof(char *) * (x->ninclude ? x->ninclude : 1));
+        size_t *lens = ddb_arena_alloc(a, sizeof(size_t) * (x->ninclude ? x->ninclude : 1));
+        for (size_t j = 0; j < x->ninclude; j++) {
+            names[j] = inc->u.list.v[j].u.str.ptr;
+            lens[j] = inc->u.list.v[j].u.str.len;
+        }
+        x->include = names;
+        x->include_len = lens;
+    }
+    *out = ix;
+    *n = v->u.list.n;
+    return 0;
+}
