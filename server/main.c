@@ -20,6 +20,7 @@ typedef struct options {
     const char *data_dir;
     bool in_memory;
     bool sync;
+    bool check;
 } options_t;
 
 static void usage(FILE *f) {
@@ -30,6 +31,8 @@ static void usage(FILE *f) {
             "  --data-dir DIR   RocksDB data directory (default ./data)\n"
             "  --in-memory      keep all data in memory; nothing is written to disk\n"
             "  --sync           fsync the write-ahead log on every write\n"
+            "  --check          verify the data directory (statistics and every secondary\n"
+            "                   index against its table), print the result and exit\n"
             "                   (default: an acknowledged write is in the WAL, which survives\n"
             "                   a process crash; --sync also survives power loss)\n"
             "  --help           show this help\n");
@@ -69,6 +72,8 @@ static int parse_args(int argc, char **argv, options_t *o) {
             o->in_memory = true;
         } else if (!strcmp(a, "--sync")) {
             o->sync = true;
+        } else if (!strcmp(a, "--check")) {
+            o->check = true;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
@@ -106,6 +111,12 @@ int main(int argc, char **argv) {
     if (ddb_open(&eo, &engine, &err)) {
         fprintf(stderr, "ddbd: cannot open data store: %s\n", err.msg);
         return 1;
+    }
+    if (o.check) {
+        int bad = ddb_check(engine, &err);
+        printf("%s\n", bad ? err.msg : "ddbd: check passed: statistics and indexes match the tables");
+        ddb_close(engine);
+        return bad ? 1 : 0;
     }
     ddbd_t srv = {.engine = engine, .tokens = ddbd_tokens_create(), .arena = ddb_arena_create(0)};
     uv_loop_t loop;

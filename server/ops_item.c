@@ -10,6 +10,7 @@
 
 #include "server/ddbd.h"
 #include "server/exprs.h"
+#include "server/indexes.h"
 #include "server/items.h"
 #include "server/json.h"
 #include "server/params.h"
@@ -81,6 +82,7 @@ int item_prepare(ddbd_req_t *r, write_kind_t kind, item_write_t *w) {
     if (rc) return rc;
     if (kind == W_PUT) {
         rc = ddbd_item_key(r, &w->table, &w->item, &w->key);
+        if (!rc) rc = ddbd_check_index_keys(&w->table, &w->item, r->err);
         if (rc) return rc;
         if (ddb_item_size(&w->item) > MAX_ITEM_BYTES) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -127,6 +129,8 @@ int item_mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
     if (ddb_item_size(next) > MAX_ITEM_BYTES) {
         return ddb_error_set(err, DDB_ERR_VALIDATION, "Item size to update has exceeded the maximum allowed size");
     }
+    int rc = ddbd_check_index_keys(&w->table, next, err);
+    if (rc) return rc;
     *new_item = w->result = next;
     return 0;
 }

@@ -18,6 +18,8 @@
 typedef enum { SEL_ALL, SEL_PROJECTED, SEL_SPECIFIC, SEL_COUNT } select_t;
 
 typedef struct page {
+    const ddb_index_info_t *index; /* NULL: the table */
+    bool fetch;    /* LSI: read each item whole from the table */
     int64_t limit; /* 0: none */
     const expr_node_t *filter;
     const expr_projection_t *proj;
@@ -59,9 +61,95 @@ static int parse_select(ddbd_req_t *r, const req_exprs_t *x, select_t *out) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "Cannot specify the %s when choosing to get %s", what, names[found]);
     }
-    if (*out == SEL_PROJECTED) {
+    if (*out == SEL_PROJECTED && !cJSON_GetObjectItemCaseSensitive(r->in, "IndexName")) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+    }
+    return 0;
+}
+
+static bool projects(const ddb_table_info_t *t, const ddb_index_info_t *ix, const char *name,
+                     size_t len) {
+    const ddb_key_schema_t *ks[2] = {&t->key, &ix->key};
+    if (ix->projection == DDB_PROJ_ALL) return true;
+    for (int i = 0; i < 2; i++) {
+        if (ks[i]->hash_len == len && !memcmp(ks[i]->hash_name, name, len)) return true;
+        if (ks[i]->range_type && ks[i]->range_len == len && !memcmp(ks[i]->range_name, name, len)) return true;
+    }
+    for (size_t i = 0; ix->projection == DDB_PROJ_INCLUDE && i < ix->ninclude; i++) {
+        if (ix->include_len[i] == len && !memcmp(ix->include[i], name, len)) return true;
+    }
+    return false;
+}
+
+/* What an index read may return: a GSI only what it projects, an LSI
+ * anything (fetched from the table when not projected). */
+static int index_reads(ddbd_req_t *r, const ddb_table_info_t *t, page_t *pg) {
+    const ddb_index_info_t *ix = pg->index;
+    if (!ix) return 0;
+    /* without Select, an index read returns what the index projects */
+    bool all = pg->select == SEL_ALL && !pg->proj && cJSON_GetObjectItemCaseSensitive(r->in, "Select");
+    if (all && ix->projection != DDB_PROJ_ALL) {
+        if (!ix->local) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "One or more parameter values were invalid: Select type "
+                                 "ALL_ATTRIBUTES is not supported for global secondary index %.*s "
+                                 "because its projection type is not ALL",
+                                 (int)ix->name_len, ix->name);
+        }
+        pg->fetch = true;
+    }
+    for (size_t i = 0; pg->proj && i < pg->proj->n; i++) {
+        const expr_step_t *st = &pg->proj->paths[i].steps[0];
+        if (projects(t, ix, st->name, st->len)) continue;
+        if (ix->local) {
+            pg->fetch = true;
+            continue;
+        }
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Global secondary index "
+                             "%.*s does not project [%.*s]",
+                             (int)ix->name_len, ix->name, (int)st->len, st->name);
+    }
+    return 0;
+}
+
+/* Number of distinct attributes in the table key and the index key. */
+static size_t key_attr_count(const ddb_table_info_t *t, const ddb_index_info_t *ix) {
+    size_t n = t->key.range_type != DDB_T_NONE ? 2 : 1;
+    if (!ix) return n;
+    const ddb_key_schema_t *k = &ix->key;
+    bool h = (k->hash_len == t->key.hash_len && !memcmp(k->hash_name, t->key.hash_name, k->hash_len)) ||
+             (t->key.range_type && k->hash_len == t->key.range_len && !memcmp(k->hash_name, t->key.range_name, k->hash_len));
+    n += !h;
+    if (k->range_type != DDB_T_NONE) {
+        bool rr = (k->range_len == t->key.hash_len && !memcmp(k->range_name, t->key.hash_name, k->range_len)) ||
+                  (t->key.range_type && k->range_len == t->key.range_len && !memcmp(k->range_name, t->key.range_name, k->range_len));
+        n += !rr;
+    }
+    return n;
+}
+
+/* An ExclusiveStartKey holds the table key (and, on an index, its key). */
+static int check_start_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                           const ddb_value_t *k) {
+    if (k->u.map.n != key_attr_count(t, ix)) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "The provided starting key is invalid: The provided key element "
+                             "does not match the schema");
+    }
+    ddb_value_t tk;
+    int rc = ddbd_item_key(r, t, k, &tk);
+    if (!rc && ix) {
+        const ddb_value_t *h = ddb_map_get(k, ix->key.hash_name, ix->key.hash_len);
+        const ddb_value_t *g = ix->key.range_type ? ddb_map_get(k, ix->key.range_name, ix->key.range_len) : NULL;
+        if (!h || h->type != ix->key.hash_type || (ix->key.range_type && (!g || g->type != ix->key.range_type))) {
+            rc = ddb_error_set(r->err, DDB_ERR_VALIDATION, "The provided key element does not match the schema");
+        }
+    }
+    if (rc) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "The provided starting key is invalid: %s",
+                             r->err->msg);
     }
     return 0;
 }
@@ -96,43 +184,57 @@ static int parse_common(ddbd_req_t *r, unsigned accepted, req_exprs_t *x, page_t
     rc = ddbd_load_table(r, false, t);
     if (rc) return rc;
     if (index) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "The table does not have the specified index: %.*s", (int)il, index);
+        pg->index = ddb_table_index(t, index, il);
+        if (!pg->index) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "The table does not have the specified index: %.*s", (int)il, index);
+        }
+        if (!pg->index->local && pg->consistent) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Consistent read cannot be true when querying a GSI");
+        }
     }
+    rc = index_reads(r, t, pg);
+    if (rc) return rc;
     *start = NULL;
     if (esk) {
         ddb_value_t *k = ddb_arena_alloc(r->arena, sizeof *k);
         rc = json_to_item(r->arena, esk, k, r->err);
         if (rc) return rc;
-        size_t want = t->key.range_type != DDB_T_NONE ? 2 : 1;
-        if (k->u.map.n != want) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "The provided starting key is invalid: The provided key element "
-                                 "does not match the schema");
-        }
-        rc = ddbd_check_key(r, t, k);
-        if (rc) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "The provided starting key is invalid: %s", r->err->msg);
-        }
+        rc = check_start_key(r, t, pg->index, k);
+        if (rc) return rc;
         *start = k;
     }
     return 0;
 }
 
-/* Writes the primary key of item as a map. */
-static void put_key_of(buf_t *b, const ddb_table_info_t *t, const ddb_value_t *item) {
-    const ddb_key_schema_t *k = &t->key;
-    buf_putc(b, '{');
-    json_put_str(b, k->hash_name, k->hash_len);
+static void put_member(buf_t *b, const ddb_value_t *item, const char *name, size_t len, bool *first) {
+    if (!*first) buf_putc(b, ',');
+    *first = false;
+    json_put_str(b, name, len);
     buf_putc(b, ':');
-    json_put_value(b, ddb_map_get(item, k->hash_name, k->hash_len));
-    if (k->range_type != DDB_T_NONE) {
-        buf_putc(b, ',');
-        json_put_str(b, k->range_name, k->range_len);
-        buf_putc(b, ':');
-        json_put_value(b, ddb_map_get(item, k->range_name, k->range_len));
+    json_put_value(b, ddb_map_get(item, name, len));
+}
+
+/* Writes the key of item as a map: the primary key, plus the index key
+ * attributes when reading an index (each attribute once). */
+static void put_key_of(buf_t *b, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                       const ddb_value_t *item) {
+    const char *names[4];
+    size_t lens[4], n = 0;
+    const ddb_key_schema_t *ks[2] = {&t->key, ix ? &ix->key : NULL};
+    for (int s = 0; s < 2 && ks[s]; s++) {
+        const char *cand[2] = {ks[s]->hash_name, ks[s]->range_name};
+        size_t cl[2] = {ks[s]->hash_len, ks[s]->range_len};
+        for (int c = 0; c < (ks[s]->range_type ? 2 : 1); c++) {
+            bool dup = false;
+            for (size_t i = 0; i < n; i++) dup |= lens[i] == cl[c] && !memcmp(names[i], cand[c], cl[c]);
+            if (!dup) names[n] = cand[c], lens[n++] = cl[c];
+        }
     }
+    bool first = true;
+    buf_putc(b, '{');
+    for (size_t i = 0; i < n; i++) put_member(b, item, names[i], lens[i], &first);
     buf_putc(b, '}');
 }
 
@@ -156,6 +258,16 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
             return rc;
         }
         if (!item) break;
+        if (pg->fetch) {
+            const ddb_value_t *full;
+            rc = ddb_item_get(r->srv->engine, t, item, scratch, &full, r->err);
+            if (rc) {
+                buf_free(&last);
+                ddb_arena_destroy(scratch);
+                return rc;
+            }
+            if (full) item = full;
+        }
         scanned++;
         bytes += ddb_item_size(item);
         if (!pg->filter || expr_eval(pg->filter, item)) {
@@ -167,7 +279,7 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
         }
         if ((pg->limit && scanned == pg->limit) || bytes >= PAGE_BYTES) {
             buf_reset(&last);
-            put_key_of(&last, t, item);
+            put_key_of(&last, t, pg->index, item);
             more = true;
             break;
         }
@@ -187,9 +299,9 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
 }
 
 /* The key condition's range must contain the start key (same partition). */
-static bool start_in_range(const ddb_table_info_t *t, const expr_key_cond_t *kc,
+static bool start_in_range(const ddb_key_schema_t *ks, const expr_key_cond_t *kc,
                            const ddb_value_t *start) {
-    const ddb_value_t *h = ddb_map_get(start, t->key.hash_name, t->key.hash_len);
+    const ddb_value_t *h = ddb_map_get(start, ks->hash_name, ks->hash_len);
     if (!h || !ddb_value_equal(h, kc->hash)) return false;
     return true;
 }
@@ -211,17 +323,18 @@ int op_query(ddbd_req_t *r) {
                              "be specified in the request.");
     }
     expr_key_cond_t kc;
-    rc = expr_key_condition(x.key, t.key.hash_name, t.key.hash_len, t.key.hash_type,
-                            t.key.range_name, t.key.range_len, t.key.range_type, &kc, r->err);
+    const ddb_key_schema_t *ks = pg.index ? &pg.index->key : &t.key;
+    rc = expr_key_condition(x.key, ks->hash_name, ks->hash_len, ks->hash_type, ks->range_name,
+                            ks->range_len, ks->range_type, &kc, r->err);
     if (rc) return rc;
-    if (start && !start_in_range(&t, &kc, start)) {
+    if (start && !start_in_range(ks, &kc, start)) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "The provided starting key does not match the range key predicate");
     }
     ddb_key_range_t range = {.hash = kc.hash, .lo = kc.lo, .lo_incl = kc.lo_incl, .hi = kc.hi,
                              .hi_incl = kc.hi_incl, .prefix = kc.prefix};
     ddb_iter_t *it;
-    rc = ddb_iter_query(r->srv->engine, &t, NULL, &range, start, !forward, &it, r->err);
+    rc = ddb_iter_query(r->srv->engine, &t, pg.index, &range, start, !forward, &it, r->err);
     if (rc) return rc;
     rc = run_page(r, &t, it, &pg);
     ddb_iter_destroy(it);
@@ -266,7 +379,7 @@ int op_scan(ddbd_req_t *r) {
     rc = parse_common(r, EXPRS_FILTER | EXPRS_PROJECTION, &x, &pg, &t, &start);
     if (rc) return rc;
     ddb_iter_t *it;
-    rc = ddb_iter_scan(r->srv->engine, &t, NULL, start, (uint32_t)seg, (uint32_t)(tp ? total : 1), &it,
+    rc = ddb_iter_scan(r->srv->engine, &t, pg.index, start, (uint32_t)seg, (uint32_t)(tp ? total : 1), &it,
                        r->err);
     if (rc) return rc;
     rc = run_page(r, &t, it, &pg);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "server/ddbd.h"
+#include "server/indexes.h"
 #include "server/json.h"
 #include "server/meta.h"
 #include "server/params.h"
@@ -142,16 +143,11 @@ static void put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char 
     }
     buf_printf(b, ",\"DeletionProtectionEnabled\":%s",
                meta_bool(meta, "DeletionProtection", false) ? "true" : "false");
+    ddbd_put_indexes_desc(r, t);
     buf_putc(b, '}');
 }
 
 /* ---- CreateTable --------------------------------------------------------- */
-
-typedef struct attr_def {
-    const char *name;
-    size_t len;
-    ddb_type_t type;
-} attr_def_t;
 
 typedef struct key_elem {
     const char *name;
@@ -399,12 +395,6 @@ int op_create_table(ddbd_req_t *r) {
     if (rc) return rc;
 
     /* semantic checks, in DynamoDB's order */
-    if (gsi || lsi) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "One or more parameter values were invalid: %s are not supported "
-                             "by this version of ddbd yet",
-                             gsi ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
-    }
     bool on_demand = bm && streq(bm, bml, "PAY_PER_REQUEST");
     if (on_demand && pt) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -439,14 +429,13 @@ int op_create_table(ddbd_req_t *r) {
             }
         }
     }
-    ddb_type_t ktype[2] = {DDB_T_NONE, DDB_T_NONE};
+    ddb_key_schema_t tkey = {0};
     for (size_t k = 0; k < nkeys; k++) {
+        ddb_type_t kt = DDB_T_NONE;
         for (size_t i = 0; i < ndefs; i++) {
-            if (defs[i].len == keys[k].len && memcmp(defs[i].name, keys[k].name, keys[k].len) == 0) {
-                ktype[k] = defs[i].type;
-            }
+            if (defs[i].len == keys[k].len && memcmp(defs[i].name, keys[k].name, keys[k].len) == 0) kt = defs[i].type;
         }
-        if (ktype[k] == DDB_T_NONE) {
+        if (kt == DDB_T_NONE) {
             buf_t kb, db;
             buf_init(&kb);
             buf_init(&db);
@@ -468,8 +457,29 @@ int op_create_table(ddbd_req_t *r) {
             buf_free(&db);
             return rc;
         }
+        if (k == 0) tkey.hash_name = keys[0].name, tkey.hash_len = keys[0].len, tkey.hash_type = kt;
+        else tkey.range_name = keys[1].name, tkey.range_len = keys[1].len, tkey.range_type = kt;
     }
-    if (ndefs != nkeys) {
+    ddb_index_info_t *indexes = NULL;
+    size_t nindexes = 0;
+    ddb_value_t index_tp = {.type = DDB_T_M};
+    if (gsi || lsi) {
+        rc = ddbd_parse_indexes(r, gsi, lsi, on_demand, &tkey, defs, ndefs, &indexes, &nindexes, &index_tp);
+        if (rc) return rc;
+    }
+    /* the attribute definitions are exactly the key attributes of the table and its indexes */
+    size_t used = 0;
+    for (size_t i = 0; i < ndefs; i++) {
+        bool is_key = (defs[i].len == tkey.hash_len && !memcmp(defs[i].name, tkey.hash_name, tkey.hash_len)) ||
+                      (tkey.range_type && defs[i].len == tkey.range_len && !memcmp(defs[i].name, tkey.range_name, tkey.range_len));
+        for (size_t x = 0; !is_key && x < nindexes; x++) {
+            const ddb_key_schema_t *ik = &indexes[x].key;
+            is_key = (defs[i].len == ik->hash_len && !memcmp(defs[i].name, ik->hash_name, ik->hash_len)) ||
+                     (ik->range_type && defs[i].len == ik->range_len && !memcmp(defs[i].name, ik->range_name, ik->range_len));
+        }
+        used += is_key;
+    }
+    if (used != ndefs) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: Number of attributes in "
                              "KeySchema does not exactly match number of attributes defined in "
@@ -515,17 +525,11 @@ int op_create_table(ddbd_req_t *r) {
     mb_val(&m, "Tags", &tagv);
     if (tclass) mb_str(&m, "TableClass", tclass, tcl);
     mb_bool(&m, "DeletionProtection", dp);
+    if (index_tp.u.map.n) mb_val(&m, "IndexThroughput", &index_tp);
     ddb_value_t meta = mb_done(&m);
 
-    ddb_table_info_t info = {.name = name, .name_len = nl, .meta = &meta};
-    info.key.hash_name = keys[0].name;
-    info.key.hash_len = keys[0].len;
-    info.key.hash_type = ktype[0];
-    if (nkeys == 2) {
-        info.key.range_name = keys[1].name;
-        info.key.range_len = keys[1].len;
-        info.key.range_type = ktype[1];
-    }
+    ddb_table_info_t info = {.name = name, .name_len = nl, .meta = &meta, .key = tkey,
+                             .indexes = indexes, .nindexes = nindexes};
     rc = ddb_table_create(r->srv->engine, &info, r->err);
     if (rc == DDB_ERR_RESOURCE_IN_USE) {
         return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s",

@@ -184,21 +184,6 @@ def test_create_table_validation_type(ddb, params, message):
     assert error_of(e)[0] == "ValidationException"
 
 
-@pytest.mark.ddbd_only
-def test_indexes_refused_until_supported(ddb, table_name):
-    # Secondary indexes arrive with the index work; until then a table is never
-    # created without the indexes it asked for.
-    with pytest.raises(ClientError) as e:
-        ddb.create_table(TableName=table_name, KeySchema=KS,
-                         AttributeDefinitions=AD + [{"AttributeName": "email", "AttributeType": "S"}],
-                         BillingMode="PAY_PER_REQUEST",
-                         GlobalSecondaryIndexes=[{"IndexName": "email-index",
-                                                  "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
-                                                  "Projection": {"ProjectionType": "ALL"}}])
-    assert error_of(e)[0] == "ValidationException"
-    assert table_name not in ddb.list_tables()["TableNames"]
-
-
 def test_list_tables_paging(ddb, make_table):
     prefix = f"lt_{id(ddb) % 100000}_"
     names = sorted(make_table(name=f"{prefix}{i:02d}") for i in range(5))

@@ -1,0 +1,34 @@
+/* indexes.h: secondary indexes at the protocol level: CreateTable's
+ * GlobalSecondaryIndexes/LocalSecondaryIndexes (validation and the engine's
+ * index definitions), their DescribeTable shape, and the checks every item
+ * write makes on index key attributes (ops_index.c). */
+#ifndef DDB_INDEXES_H
+#define DDB_INDEXES_H
+
+#include "server/ddbd.h"
+
+/* An attribute definition of CreateTable. */
+typedef struct attr_def {
+    const char *name;
+    size_t len;
+    ddb_type_t type;
+} attr_def_t;
+
+#define MAX_GSI 20
+#define MAX_LSI 5
+
+/* Parses and validates the index members of CreateTable against the table
+ * key and attribute definitions; fills *out (arena) and adds the GSIs'
+ * provisioned throughput to *throughput (a map value, name -> {RCU, WCU}). */
+int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool on_demand,
+                       const ddb_key_schema_t *table_key, const attr_def_t *defs, size_t ndefs,
+                       ddb_index_info_t **out, size_t *n, ddb_value_t *throughput);
+
+/* Writes ,"GlobalSecondaryIndexes":[...],"LocalSecondaryIndexes":[...] for t. */
+void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t);
+
+/* An item's index key attributes must have the index's types and not be
+ * empty (DynamoDB rejects the write otherwise). */
+int ddbd_check_index_keys(const ddb_table_info_t *t, const ddb_value_t *item, ddb_error_t *err);
+
+#endif

@@ -1,0 +1,334 @@
+/* ops_index.c: secondary indexes at the protocol level: parsing and
+ * validating index definitions, describing them, and checking the index key
+ * attributes of every written item. Messages follow DynamoDB Local where it
+ * was asked. */
+#include <string.h>
+
+#include "server/indexes.h"
+#include "server/json.h"
+#include "server/meta.h"
+#include "server/params.h"
+
+static bool streq(const char *s, size_t len, const char *lit) {
+    return s && strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+static ddb_type_t def_type(const attr_def_t *defs, size_t n, const char *name, size_t len) {
+    for (size_t i = 0; i < n; i++) {
+        if (defs[i].len == len && memcmp(defs[i].name, name, len) == 0) return defs[i].type;
+    }
+    return DDB_T_NONE;
+}
+
+/* KeySchema of an index: HASH [, RANGE], with defined attributes. */
+static int index_key(ddbd_req_t *r, const cJSON *ks, bool global, const attr_def_t *defs,
+                     size_t ndefs, ddb_key_schema_t *key) {
+    int n = cJSON_GetArraySize(ks);
+    if (!cJSON_IsArray(ks) || n < 1 || n > 2) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '[...]' at 'keySchema' failed to "
+                             "satisfy constraint: Member must have length less than or equal to 2");
+    }
+    memset(key, 0, sizeof *key);
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, ks) {
+        const char *name, *kt;
+        size_t nl, kl;
+        int rc = p_str(e, "AttributeName", &name, &nl, r->err);
+        if (!rc) rc = p_str(e, "KeyType", &kt, &kl, r->err);
+        if (rc) return rc;
+        bool hash = streq(kt, kl, "HASH");
+        if (!name || (!hash && !streq(kt, kl, "RANGE")) || (i == 0) != hash) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Invalid KeySchema: The %s KeySchemaElement is not a %s key type",
+                                 i == 0 ? "first" : "second", i == 0 ? "HASH" : "RANGE");
+        }
+        ddb_type_t t = def_type(defs, ndefs, name, nl);
+        if (t == DDB_T_NONE) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "%s %s key not specified in Attribute Definitions.Type unknown.",
+                                 global ? "Global Secondary Index" : "Local Secondary Index",
+                                 hash ? "hash" : "range");
+        }
+        if (hash) {
+            key->hash_name = name, key->hash_len = nl, key->hash_type = t;
+        } else {
+            key->range_name = name, key->range_len = nl, key->range_type = t;
+        }
+        i++;
+    }
+    return 0;
+}
+
+static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
+    const char *pt;
+    size_t pl;
+    const cJSON *nka;
+    if (!cJSON_IsObject(p)) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value null at 'projection' failed to "
+                             "satisfy constraint: Member must not be null");
+    }
+    int rc = p_str(p, "ProjectionType", &pt, &pl, r->err);
+    if (!rc) rc = p_arr(p, "NonKeyAttributes", &nka, r->err);
+    if (rc) return rc;
+    if (!pt || streq(pt, pl, "ALL")) ix->projection = DDB_PROJ_ALL;
+    else if (streq(pt, pl, "KEYS_ONLY")) ix->projection = DDB_PROJ_KEYS_ONLY;
+    else if (streq(pt, pl, "INCLUDE")) ix->projection = DDB_PROJ_INCLUDE;
+    else {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '%.*s' at 'projection.projectionType' "
+                             "failed to satisfy constraint: Member must satisfy enum value set: "
+                             "[ALL, INCLUDE, KEYS_ONLY]", (int)(pl > 100 ? 100 : pl), pt);
+    }
+    if (ix->projection == DDB_PROJ_INCLUDE && (!nka || cJSON_GetArraySize(nka) == 0)) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "If Projection type INCLUDE is specified, some non-key attributes to "
+                             "include in the projection must be specified as well");
+    }
+    if (ix->projection != DDB_PROJ_INCLUDE && nka) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "No attributes should be specified to be projected unless projection "
+                             "type is INCLUDE");
+    }
+    if (!nka) return 0;
+    size_t n = (size_t)cJSON_GetArraySize(nka);
+    if (n > 100) {
+        return ddb_error_set(r->err, DDB_ERR_LIMIT_EXCEEDED,
+                             "One or more parameter values were invalid: Number of projected "
+                             "attributes in all indexes exceeds limit of 100");
+    }
+    const char **names = ddb_arena_alloc(r->arena, sizeof(char *) * n);
+    size_t *lens = ddb_arena_alloc(r->arena, sizeof(size_t) * n);
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, nka) {
+        if (!cJSON_IsString(e)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'NonKeyAttributes'");
+        }
+        names[i] = e->valuestring;
+        lens[i++] = strlen(e->valuestring);
+    }
+    ix->include = names;
+    ix->include_len = lens;
+    ix->ninclude = n;
+    return 0;
+}
+
+static int one_index(ddbd_req_t *r, const cJSON *d, bool global, bool on_demand,
+                     const ddb_key_schema_t *tk, const attr_def_t *defs, size_t ndefs,
+                     ddb_index_info_t *ix, mb_t *tp) {
+    if (!cJSON_IsObject(d)) {
+        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'",
+                             global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+    }
+    const char *name;
+    size_t nl;
+    const cJSON *ks, *proj, *pt;
+    int rc = p_str(d, "IndexName", &name, &nl, r->err);
+    if (!rc) rc = p_arr(d, "KeySchema", &ks, r->err);
+    if (!rc) rc = p_obj(d, "Projection", &proj, r->err);
+    if (!rc) rc = p_obj(d, "ProvisionedThroughput", &pt, r->err);
+    if (rc) return rc;
+    vlist_t v;
+    vlist_init(&v);
+    vlist_table_name(&v, "indexName", name, nl);
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
+    memset(ix, 0, sizeof *ix);
+    ix->name = name;
+    ix->name_len = nl;
+    ix->local = !global;
+    rc = index_key(r, ks, global, defs, ndefs, &ix->key);
+    if (!rc) rc = projection(r, proj, ix);
+    if (rc) return rc;
+    if (!global) {
+        if (tk->range_type == DDB_T_NONE) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Local Secondary indices are not allowed on hash tables, only hash and range tables");
+        }
+        if (ix->key.hash_len != tk->hash_len || memcmp(ix->key.hash_name, tk->hash_name, tk->hash_len) != 0) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Local Secondary indices must have the same hash key as the main table");
+        }
+        if (ix->key.range_type == DDB_T_NONE) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "One or more parameter values were invalid: Index KeySchema does "
+                                 "not have a range key for index: %.*s", (int)nl, name);
+        }
+        return 0;
+    }
+    if (on_demand && pt) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: ProvisionedThroughput should "
+                             "not be specified for index: %.*s when BillingMode is PAY_PER_REQUEST",
+                             (int)nl, name);
+    }
+    if (!on_demand && !pt) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "No provisioned throughput specified for the global secondary index");
+    }
+    int64_t rcu = 0, wcu = 0;
+    bool rp = false, wp = false;
+    if (pt) {
+        rc = p_int(pt, "ReadCapacityUnits", &rcu, &rp, r->err);
+        if (!rc) rc = p_int(pt, "WriteCapacityUnits", &wcu, &wp, r->err);
+        if (rc) return rc;
+        if (!rp || !wp || rcu < 1 || wcu < 1) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Table read and write throughput must be at least 1, and cannot be null");
+        }
+    }
+    mb_t m;
+    mb_init(&m, r->arena, 2);
+    mb_int(&m, "RCU", rcu);
+    mb_int(&m, "WCU", wcu);
+    ddb_value_t mv = mb_done(&m);
+    char *key = ddb_arena_strndup(r->arena, name, nl);
+    mb_val(tp, key, &mv);
+    return 0;
+}
+
+int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool on_demand,
+                       const ddb_key_schema_t *table_key, const attr_def_t *defs, size_t ndefs,
+                       ddb_index_info_t **out, size_t *n, ddb_value_t *throughput) {
+    size_t ng = gsi ? (size_t)cJSON_GetArraySize(gsi) : 0, nlsi = lsi ? (size_t)cJSON_GetArraySize(lsi) : 0;
+    if (gsi && ng == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "GSI list is empty/invalid");
+    }
+    if (lsi && nlsi == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "LSI list is empty/invalid");
+    }
+    if (ng > MAX_GSI) {
+        return ddb_error_set(r->err, DDB_ERR_LIMIT_EXCEEDED,
+                             "One or more parameter values were invalid: GlobalSecondaryIndex count "
+                             "exceeds the per-table limit of %d", MAX_GSI);
+    }
+    if (nlsi > MAX_LSI) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: LocalSecondaryIndex count "
+                             "exceeds the per-table limit of %d", MAX_LSI);
+    }
+    ddb_index_info_t *ix = ddb_arena_alloc(r->arena, sizeof *ix * (ng + nlsi + 1));
+    mb_t tp;
+    mb_init(&tp, r->arena, ng + 1);
+    size_t k = 0;
+    const cJSON *d;
+    for (int pass = 0; pass < 2; pass++) {
+        const cJSON *list = pass == 0 ? gsi : lsi;
+        if (!list) continue;
+        cJSON_ArrayForEach(d, list) {
+            int rc = one_index(r, d, pass == 0, on_demand, table_key, defs, ndefs, &ix[k], &tp);
+            if (rc) return rc;
+            for (size_t j = 0; j < k; j++) {
+                if (ix[j].name_len == ix[k].name_len && memcmp(ix[j].name, ix[k].name, ix[k].name_len) == 0) {
+                    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                         ix[j].local == ix[k].local
+                                             ? (ix[k].local ? "Two local secondary indices have the same name"
+                                                            : "Two global secondary indices have the same name")
+                                             : "One or more parameter values were invalid: Duplicate index name: %.*s",
+                                         (int)ix[k].name_len, ix[k].name);
+                }
+            }
+            k++;
+        }
+    }
+    *out = ix;
+    *n = k;
+    *throughput = mb_done(&tp);
+    return 0;
+}
+
+static void put_key_schema(buf_t *b, const ddb_key_schema_t *k) {
+    buf_puts(b, "[{\"AttributeName\":");
+    json_put_str(b, k->hash_name, k->hash_len);
+    buf_puts(b, ",\"KeyType\":\"HASH\"}");
+    if (k->range_type != DDB_T_NONE) {
+        buf_puts(b, ",{\"AttributeName\":");
+        json_put_str(b, k->range_name, k->range_len);
+        buf_puts(b, ",\"KeyType\":\"RANGE\"}");
+    }
+    buf_putc(b, ']');
+}
+
+static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_info_t *ix) {
+    static const char *const types[] = {"ALL", "KEYS_ONLY", "INCLUDE"};
+    buf_t *b = r->out;
+    buf_puts(b, "{\"IndexName\":");
+    json_put_str(b, ix->name, ix->name_len);
+    buf_puts(b, ",\"KeySchema\":");
+    put_key_schema(b, &ix->key);
+    buf_printf(b, ",\"Projection\":{\"ProjectionType\":\"%s\"", types[ix->projection]);
+    if (ix->ninclude) {
+        buf_puts(b, ",\"NonKeyAttributes\":[");
+        for (size_t i = 0; i < ix->ninclude; i++) {
+            if (i) buf_putc(b, ',');
+            json_put_str(b, ix->include[i], ix->include_len[i]);
+        }
+        buf_putc(b, ']');
+    }
+    buf_putc(b, '}');
+    if (!ix->local) {
+        buf_printf(b, ",\"IndexStatus\":\"%s\"", ix->backfilling ? "CREATING" : "ACTIVE");
+        if (ix->backfilling) buf_puts(b, ",\"Backfilling\":true");
+        const ddb_value_t *all = meta_get(t->meta, "IndexThroughput");
+        const ddb_value_t *mine = all ? ddb_map_get(all, ix->name, ix->name_len) : NULL;
+        buf_printf(b, ",\"ProvisionedThroughput\":{\"NumberOfDecreasesToday\":0,"
+                      "\"ReadCapacityUnits\":%lld,\"WriteCapacityUnits\":%lld}",
+                   (long long)meta_int(mine, "RCU", 0), (long long)meta_int(mine, "WCU", 0));
+    }
+    buf_printf(b, ",\"IndexSizeBytes\":%llu,\"ItemCount\":%llu,\"IndexArn\":\"",
+               (unsigned long long)ix->size_bytes, (unsigned long long)ix->item_count);
+    ddbd_put_table_arn(r, b, t->name, t->name_len);
+    buf_puts(b, "/index/");
+    buf_put(b, ix->name, ix->name_len);
+    buf_puts(b, "\"}");
+}
+
+void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t) {
+    for (int local = 0; local < 2; local++) {
+        bool any = false;
+        for (size_t i = 0; i < t->nindexes; i++) {
+            if (t->indexes[i].local != (local == 1)) continue;
+            buf_puts(r->out, any ? "," : local ? ",\"LocalSecondaryIndexes\":[" : ",\"GlobalSecondaryIndexes\":[");
+            any = true;
+            put_one(r, t, &t->indexes[i]);
+        }
+        if (any) buf_putc(r->out, ']');
+    }
+}
+
+static int check_attr(const ddb_index_info_t *ix, const ddb_value_t *item, const char *name,
+                      size_t len, ddb_type_t want, ddb_error_t *err) {
+    const ddb_value_t *v = ddb_map_get(item, name, len);
+    if (!v) return 0; /* sparse: not in the index */
+    if (v->type != want) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Type mismatch for Index "
+                             "Key %.*s Expected: %s Actual: %s IndexName: %.*s",
+                             (int)len, name, ddb_type_name(want), ddb_type_name(v->type),
+                             (int)ix->name_len, ix->name);
+    }
+    if ((want == DDB_T_S || want == DDB_T_B) && v->u.str.len == 0) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "One or more parameter values are not valid. A value specified for a "
+                             "secondary index key is not supported. The AttributeValue for a key "
+                             "attribute cannot contain an empty %s value. IndexName: %.*s, IndexKey: %.*s",
+                             want == DDB_T_S ? "string" : "binary", (int)ix->name_len, ix->name,
+                             (int)len, name);
+    }
+    return 0;
+}
+
+int ddbd_check_index_keys(const ddb_table_info_t *t, const ddb_value_t *item, ddb_error_t *err) {
+    for (size_t i = 0; i < t->nindexes; i++) {
+        const ddb_index_info_t *ix = &t->indexes[i];
+        int rc = check_attr(ix, item, ix->key.hash_name, ix->key.hash_len, ix->key.hash_type, err);
+        if (!rc && ix->key.range_type != DDB_T_NONE) {
+            rc = check_attr(ix, item, ix->key.range_name, ix->key.range_len, ix->key.range_type, err);
+        }
+        if (rc) return rc;
+    }
+    return 0;
+}

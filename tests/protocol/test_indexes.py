@@ -1,0 +1,251 @@
+"""Global and local secondary indexes: definitions and DescribeTable,
+maintenance by every kind of write (sparse, all projection types, key types
+S/N/B), Query and Scan on indexes with paging, LSI reads that fetch from the
+table, type errors, and the consistency checker after load and kill -9.
+Checked against DynamoDB Local where it implements the behaviour."""
+import signal
+import subprocess
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import DDBD, Ddbd, error_of, make_client
+
+AD = [{"AttributeName": "PK", "AttributeType": "S"}, {"AttributeName": "SK", "AttributeType": "S"},
+      {"AttributeName": "email", "AttributeType": "S"}, {"AttributeName": "GSI1PK", "AttributeType": "S"},
+      {"AttributeName": "GSI1SK", "AttributeType": "N"}, {"AttributeName": "created", "AttributeType": "N"}]
+KS = [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}]
+
+
+def gsi(name, hash_, range_=None, proj="ALL", include=None):
+    ks = [{"AttributeName": hash_, "KeyType": "HASH"}]
+    if range_:
+        ks.append({"AttributeName": range_, "KeyType": "RANGE"})
+    p = {"ProjectionType": proj}
+    if include:
+        p["NonKeyAttributes"] = include
+    return {"IndexName": name, "KeySchema": ks, "Projection": p}
+
+
+@pytest.fixture
+def app(ddb, table_name):
+    ddb.create_table(TableName=table_name, KeySchema=KS, AttributeDefinitions=AD, BillingMode="PAY_PER_REQUEST",
+                     GlobalSecondaryIndexes=[gsi("email-index", "email"),
+                                             gsi("GSI1", "GSI1PK", "GSI1SK", "INCLUDE", ["name"]),
+                                             gsi("keys-index", "GSI1PK", None, "KEYS_ONLY")],
+                     LocalSecondaryIndexes=[gsi("by-created", "PK", "created", "KEYS_ONLY")])
+    yield table_name
+    ddb.delete_table(TableName=table_name)
+
+
+def user(i, **extra):
+    item = {"PK": {"S": f"USER#{i}"}, "SK": {"S": "PROFILE"}, "email": {"S": f"u{i}@example.com"},
+            "name": {"S": f"User {i}"}, "bio": {"S": "x" * 10}, "created": {"N": str(1000 + i)}}
+    item.update(extra)
+    return item
+
+
+def test_describe_indexes(ddb, app):
+    t = ddb.describe_table(TableName=app)["Table"]
+    g = {i["IndexName"]: i for i in t["GlobalSecondaryIndexes"]}
+    assert set(g) == {"email-index", "GSI1", "keys-index"}
+    assert g["GSI1"]["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["name"]}
+    assert g["email-index"]["IndexStatus"] == "ACTIVE"
+    assert g["email-index"]["IndexArn"].endswith(f":table/{app}/index/email-index")
+    l = t["LocalSecondaryIndexes"]
+    assert [i["IndexName"] for i in l] == ["by-created"]
+    assert l[0]["KeySchema"][1] == {"AttributeName": "created", "KeyType": "RANGE"}
+
+
+def test_email_index_pattern(ddb, app):
+    for i in range(5):
+        ddb.put_item(TableName=app, Item=user(i))
+    out = ddb.query(TableName=app, IndexName="email-index", KeyConditionExpression="email = :e",
+                    ExpressionAttributeValues={":e": {"S": "u3@example.com"}})
+    assert out["Count"] == 1 and out["Items"][0]["PK"] == {"S": "USER#3"}
+    assert out["Items"][0]["bio"] == {"S": "x" * 10}  # ALL projection
+    # an update moves the entry; a delete removes it
+    ddb.update_item(TableName=app, Key={"PK": {"S": "USER#3"}, "SK": {"S": "PROFILE"}},
+                    UpdateExpression="SET email = :e", ExpressionAttributeValues={":e": {"S": "new@example.com"}})
+    old = ddb.query(TableName=app, IndexName="email-index", KeyConditionExpression="email = :e",
+                    ExpressionAttributeValues={":e": {"S": "u3@example.com"}})
+    assert old["Count"] == 0
+    ddb.delete_item(TableName=app, Key={"PK": {"S": "USER#1"}, "SK": {"S": "PROFILE"}})
+    scan = ddb.scan(TableName=app, IndexName="email-index")
+    assert sorted(i["email"]["S"] for i in scan["Items"]) == \
+        ["new@example.com", "u0@example.com", "u2@example.com", "u4@example.com"]
+    assert {i["IndexName"]: i["ItemCount"] for i in ddb.describe_table(TableName=app)["Table"]["GlobalSecondaryIndexes"]}["email-index"] == 4
+
+
+def test_sparse_overloaded_gsi_with_projection_and_paging(ddb, app):
+    # GSI overloading: only items that carry GSI1PK/GSI1SK are in GSI1
+    for i in range(12):
+        ddb.put_item(TableName=app, Item={"PK": {"S": f"ORDER#{i}"}, "SK": {"S": "META"}, "GSI1PK": {"S": "STATUS#open"},
+                                          "GSI1SK": {"N": str(100 - i)}, "name": {"S": f"order {i}"},
+                                          "secret": {"S": "not projected"}})
+    ddb.put_item(TableName=app, Item=user(99))  # no GSI1 keys: sparse
+    items, start = [], None
+    while True:
+        kw = {"ExclusiveStartKey": start} if start else {}
+        out = ddb.query(TableName=app, IndexName="GSI1", KeyConditionExpression="GSI1PK = :s AND GSI1SK > :m",
+                        ExpressionAttributeValues={":s": {"S": "STATUS#open"}, ":m": {"N": "90"}}, Limit=4, **kw)
+        items += out["Items"]
+        start = out.get("LastEvaluatedKey")
+        if start:
+            assert set(start) == {"PK", "SK", "GSI1PK", "GSI1SK"}
+        else:
+            break
+    assert [int(i["GSI1SK"]["N"]) for i in items] == list(range(91, 101))
+    assert all(set(i) == {"PK", "SK", "GSI1PK", "GSI1SK", "name"} for i in items)
+    keys = ddb.query(TableName=app, IndexName="keys-index", KeyConditionExpression="GSI1PK = :s",
+                     ExpressionAttributeValues={":s": {"S": "STATUS#open"}})
+    assert keys["Count"] == 12 and set(keys["Items"][0]) == {"PK", "SK", "GSI1PK"}
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=app, IndexName="GSI1", KeyConditionExpression="GSI1PK = :s",
+                  ExpressionAttributeValues={":s": {"S": "STATUS#open"}}, ProjectionExpression="secret")
+    assert error_of(e) == ("ValidationException", "One or more parameter values were invalid: Global secondary "
+                           "index GSI1 does not project [secret]")
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=app, IndexName="GSI1", KeyConditionExpression="GSI1PK = :s",
+                  ExpressionAttributeValues={":s": {"S": "STATUS#open"}}, ConsistentRead=True)
+    assert error_of(e) == ("ValidationException", "Consistent read cannot be true when querying a GSI")
+
+
+def test_lsi_reads_fetch_from_the_table(ddb, app):
+    for i in range(3):
+        ddb.put_item(TableName=app, Item={"PK": {"S": "USER#1"}, "SK": {"S": f"ORDER#{i}"}, "created": {"N": str(30 - i)},
+                                          "total": {"N": str(i)}})
+    out = ddb.query(TableName=app, IndexName="by-created", KeyConditionExpression="PK = :p",
+                    ExpressionAttributeValues={":p": {"S": "USER#1"}}, ConsistentRead=True)
+    assert [i["created"]["N"] for i in out["Items"]] == ["28", "29", "30"]
+    assert "total" not in out["Items"][0]  # KEYS_ONLY
+    full = ddb.query(TableName=app, IndexName="by-created", KeyConditionExpression="PK = :p",
+                     ExpressionAttributeValues={":p": {"S": "USER#1"}}, Select="ALL_ATTRIBUTES")
+    assert [i["total"]["N"] for i in full["Items"]] == ["2", "1", "0"]
+    proj = ddb.query(TableName=app, IndexName="by-created", KeyConditionExpression="PK = :p",
+                     ExpressionAttributeValues={":p": {"S": "USER#1"}}, ProjectionExpression="#t",
+                     ExpressionAttributeNames={"#t": "total"}, ScanIndexForward=False)
+    assert proj["Items"] == [{"total": {"N": "0"}}, {"total": {"N": "1"}}, {"total": {"N": "2"}}]
+
+
+def test_index_key_type_errors_change_nothing(ddb, app):
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=app, Item=user(1, email={"N": "5"}))
+    assert error_of(e)[0] == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=app, Item=user(1, email={"S": ""}))
+    assert error_of(e) == ("ValidationException", "One or more parameter values are not valid. A value specified for "
+                           "a secondary index key is not supported. The AttributeValue for a key attribute cannot "
+                           "contain an empty string value. IndexName: email-index, IndexKey: email")
+
+
+@pytest.mark.ddbd_only  # DynamoDB Local lets an update give an index key the wrong type; DynamoDB refuses it
+def test_update_cannot_break_an_index_key_type(ddb, app):
+    ddb.put_item(TableName=app, Item=user(1))
+    with pytest.raises(ClientError) as e:
+        ddb.update_item(TableName=app, Key={"PK": {"S": "USER#1"}, "SK": {"S": "PROFILE"}},
+                        UpdateExpression="SET GSI1SK = :s", ExpressionAttributeValues={":s": {"S": "text"}})
+    assert error_of(e) == ("ValidationException", "One or more parameter values were invalid: Type mismatch for "
+                           "Index Key GSI1SK Expected: N Actual: S IndexName: GSI1")
+    assert "GSI1SK" not in ddb.get_item(TableName=app, Key={"PK": {"S": "USER#1"}, "SK": {"S": "PROFILE"}})["Item"]
+
+
+@pytest.mark.ddbd_only
+def test_index_type_error_message(ddb, app):
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=app, Item=user(1, email={"N": "5"}))
+    assert error_of(e) == ("ValidationException", "One or more parameter values were invalid: Type mismatch for "
+                           "Index Key email Expected: S Actual: N IndexName: email-index")
+
+
+@pytest.mark.parametrize("kind", ["S", "N", "B"])
+def test_index_key_types(ddb, table_name, kind):
+    sample = {"S": ["b", "a", "c"], "N": ["10", "-2", "3.5"], "B": [b"\x02", b"\x00", b"\xff"]}[kind]
+    ddb_name = table_name
+    ddb.create_table(TableName=ddb_name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "g", "AttributeType": "S"},
+                                           {"AttributeName": "v", "AttributeType": kind}],
+                     BillingMode="PAY_PER_REQUEST", GlobalSecondaryIndexes=[gsi("gv-index", "g", "v")])
+    try:
+        for i, v in enumerate(sample):
+            ddb.put_item(TableName=ddb_name, Item={"pk": {"S": str(i)}, "g": {"S": "G"}, "v": {kind: v}})
+        out = ddb.query(TableName=ddb_name, IndexName="gv-index", KeyConditionExpression="g = :g",
+                        ExpressionAttributeValues={":g": {"S": "G"}})
+        got = [i["v"][kind] for i in out["Items"]]
+        if kind == "N":
+            assert got == ["-2", "3.5", "10"]
+        else:
+            assert got == sorted(sample)
+    finally:
+        ddb.delete_table(TableName=ddb_name)
+
+
+@pytest.mark.ddbd_only  # DynamoDB leaves this order unspecified (Local differs); ddb makes it the table key order
+def test_equal_index_keys_come_back_in_table_key_order(ddb, app):
+    for i in (3, 1, 2):
+        ddb.put_item(TableName=app, Item={"PK": {"S": f"K{i}"}, "SK": {"S": "x"}, "GSI1PK": {"S": "same"},
+                                          "GSI1SK": {"N": "1"}})
+    out = ddb.query(TableName=app, IndexName="GSI1", KeyConditionExpression="GSI1PK = :s",
+                    ExpressionAttributeValues={":s": {"S": "same"}})
+    assert [i["PK"]["S"] for i in out["Items"]] == ["K1", "K2", "K3"]
+
+
+def test_batches_and_transactions_maintain_indexes(ddb, app):
+    ddb.batch_write_item(RequestItems={app: [{"PutRequest": {"Item": user(i)}} for i in range(10)]})
+    ddb.transact_write_items(TransactItems=[
+        {"Update": {"TableName": app, "Key": {"PK": {"S": "USER#0"}, "SK": {"S": "PROFILE"}},
+                    "UpdateExpression": "SET email = :e", "ExpressionAttributeValues": {":e": {"S": "zero@example.com"}}}},
+        {"Delete": {"TableName": app, "Key": {"PK": {"S": "USER#9"}, "SK": {"S": "PROFILE"}}}}])
+    emails = sorted(i["email"]["S"] for i in ddb.scan(TableName=app, IndexName="email-index")["Items"])
+    assert len(emails) == 9 and "zero@example.com" in emails and "u9@example.com" not in emails
+
+
+def test_parallel_scan_on_index(ddb, app):
+    for i in range(30):
+        ddb.put_item(TableName=app, Item=user(i))
+    seen = []
+    for seg in range(3):
+        seen += [i["email"]["S"] for i in ddb.scan(TableName=app, IndexName="email-index", Segment=seg,
+                                                   TotalSegments=3)["Items"]]
+    assert len(seen) == 30 and len(set(seen)) == 30
+
+
+@pytest.mark.parametrize("indexes,message", [
+    ([gsi("dup", "email"), gsi("dup", "email")], "Two global secondary indices have the same name"),
+    ([gsi("bad", "zz")], "Global Secondary Index hash key not specified in Attribute Definitions.Type unknown."),
+    ([gsi("inc", "email", None, "INCLUDE")], "If Projection type INCLUDE is specified, some non-key attributes to "
+                                               "include in the projection must be specified as well"),
+    ([gsi("all", "email", None, "ALL", ["x"])], "No attributes should be specified to be projected unless "
+                                                 "projection type is INCLUDE"),
+])
+def test_index_definition_errors(ddb, table_name, indexes, message):
+    with pytest.raises(ClientError) as e:
+        ddb.create_table(TableName=table_name, KeySchema=KS[:1],
+                         AttributeDefinitions=[AD[0], AD[2]], BillingMode="PAY_PER_REQUEST",
+                         GlobalSecondaryIndexes=indexes)
+    assert error_of(e) == ("ValidationException", message)
+
+
+@pytest.mark.ddbd_only
+def test_checker_after_load_and_kill_9():
+    server = Ddbd().start()
+    try:
+        c = make_client(server.endpoint)
+        c.create_table(TableName="ixtable", KeySchema=KS, AttributeDefinitions=AD, BillingMode="PAY_PER_REQUEST",
+                       GlobalSecondaryIndexes=[gsi("email-index", "email"), gsi("GSI1", "GSI1PK", "GSI1SK", "INCLUDE", ["name"])],
+                       LocalSecondaryIndexes=[gsi("by-created", "PK", "created", "KEYS_ONLY")])
+        for i in range(200):
+            item = user(i % 40, SK={"S": f"V{i % 7}"}, GSI1PK={"S": f"G{i % 3}"}, GSI1SK={"N": str(i)})
+            if i % 5 == 0:
+                del item["email"]
+            c.put_item(TableName="ixtable", Item=item)
+            if i % 11 == 0:
+                c.delete_item(TableName="ixtable", Key={"PK": item["PK"], "SK": item["SK"]})
+        server.stop(signal.SIGKILL)
+        check = subprocess.run([DDBD, "--data-dir", server.data_dir, "--check"], capture_output=True, text=True,
+                               timeout=60)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "check passed" in check.stdout
+    finally:
+        server.cleanup()
