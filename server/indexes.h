@@ -6,6 +6,7 @@
 #define DDB_INDEXES_H
 
 #include "server/ddbd.h"
+#include "server/params.h"
 
 /* An attribute definition of CreateTable. */
 typedef struct attr_def {
@@ -24,8 +25,29 @@ int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool o
                        const ddb_key_schema_t *table_key, const attr_def_t *defs, size_t ndefs,
                        ddb_index_info_t **out, size_t *n, ddb_value_t *throughput);
 
-/* Writes ,"GlobalSecondaryIndexes":[...],"LocalSecondaryIndexes":[...] for t. */
-void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t);
+/* Writes ,"GlobalSecondaryIndexes":[...],"LocalSecondaryIndexes":[...] for t;
+ * the index named deleting (if any) is reported as DELETING. */
+void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *deleting,
+                           size_t deleting_len);
+
+/* Parses AttributeDefinitions (CreateTable, UpdateTable), collecting
+ * constraint errors in v; at most 64 are kept. */
+int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t *defs, size_t *ndefs,
+                         vlist_t *v);
+
+/* UpdateTable's GlobalSecondaryIndexUpdates, validated against table t. */
+typedef enum { GSI_NONE, GSI_CREATE, GSI_DELETE, GSI_UPDATE } gsi_action_t;
+typedef struct gsi_update {
+    gsi_action_t action;
+    ddb_index_info_t ix;    /* GSI_CREATE: the new index */
+    const char *name;       /* GSI_DELETE / GSI_UPDATE: the index */
+    size_t name_len;
+    ddb_value_t defs;       /* the table's AttributeDefinitions afterwards */
+    ddb_value_t throughput; /* the table's IndexThroughput afterwards */
+} gsi_update_t;
+
+int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *attr_defs,
+                           const ddb_table_info_t *t, bool on_demand, gsi_update_t *out);
 
 /* An item's index key attributes must have the index's types and not be
  * empty (DynamoDB rejects the write otherwise). */

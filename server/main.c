@@ -16,11 +16,13 @@
 
 typedef struct options {
     const char *host;
-    int port;
+    long port;
     const char *data_dir;
     bool in_memory;
     bool sync;
     bool check;
+    long backfill_batch;
+    long backfill_pause_ms;
 } options_t;
 
 static void usage(FILE *f) {
@@ -30,44 +32,58 @@ static void usage(FILE *f) {
             "  --host ADDR      address to bind (default 127.0.0.1)\n"
             "  --data-dir DIR   RocksDB data directory (default ./data)\n"
             "  --in-memory      keep all data in memory; nothing is written to disk\n"
-            "  --sync           fsync the write-ahead log on every write\n"
+            "  --sync           fsync the write-ahead log on every write (default: an\n"
+            "                   acknowledged write is in the WAL, which survives a process\n"
+            "                   crash; --sync also survives power loss)\n"
             "  --check          verify the data directory (statistics and every secondary\n"
             "                   index against its table), print the result and exit\n"
-            "                   (default: an acknowledged write is in the WAL, which survives\n"
-            "                   a process crash; --sync also survives power loss)\n"
+            "  --backfill-batch N     items indexed per step when a new GSI is built\n"
+            "                         (default 1000; writes run between steps)\n"
+            "  --backfill-pause-ms N  pause between backfill steps (default 0)\n"
             "  --help           show this help\n");
 }
 
+/* An option with a value: --name V or --name=V. */
+typedef struct opt_value {
+    const char *name;
+    const char **str; /* string option, or */
+    long *num;        /* number option in [min, max] */
+    long min, max;
+} opt_value_t;
+
 static int parse_args(int argc, char **argv, options_t *o) {
+    const opt_value_t vals[] = {
+        {"--port", NULL, &o->port, 0, 65535},
+        {"--host", &o->host, NULL, 0, 0},
+        {"--data-dir", &o->data_dir, NULL, 0, 0},
+        {"--backfill-batch", NULL, &o->backfill_batch, 1, 1000000},
+        {"--backfill-pause-ms", NULL, &o->backfill_pause_ms, 0, 60000},
+    };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *val = NULL;
         const char *eq = strchr(a, '=');
         size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-        bool takes = (nl == 6 && !strncmp(a, "--port", 6)) || (nl == 6 && !strncmp(a, "--host", 6)) ||
-                     (nl == 10 && !strncmp(a, "--data-dir", 10));
-        if (takes) {
-            if (eq) {
-                val = eq + 1;
-            } else if (i + 1 < argc) {
-                val = argv[++i];
-            } else {
-                fprintf(stderr, "ddbd: %s needs a value\n", a);
-                return -1;
-            }
+        const opt_value_t *ov = NULL;
+        for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++) {
+            if (strlen(vals[k].name) == nl && !strncmp(a, vals[k].name, nl)) ov = &vals[k];
         }
-        if (nl == 6 && !strncmp(a, "--port", 6)) {
-            char *end;
-            long p = strtol(val, &end, 10);
-            if (*end || p < 0 || p > 65535) {
-                fprintf(stderr, "ddbd: invalid port '%s'\n", val);
+        if (ov) {
+            const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            if (!val) {
+                fprintf(stderr, "ddbd: %s needs a value\n", ov->name);
                 return -1;
             }
-            o->port = (int)p;
-        } else if (nl == 6 && !strncmp(a, "--host", 6)) {
-            o->host = val;
-        } else if (nl == 10 && !strncmp(a, "--data-dir", 10)) {
-            o->data_dir = val;
+            if (ov->str) {
+                *ov->str = val;
+                continue;
+            }
+            char *end;
+            long n = strtol(val, &end, 10);
+            if (!*val || *end || n < ov->min || n > ov->max) {
+                fprintf(stderr, "ddbd: invalid value '%s' for %s (%ld..%ld)\n", val, ov->name, ov->min, ov->max);
+                return -1;
+            }
+            *ov->num = n;
         } else if (!strcmp(a, "--in-memory")) {
             o->in_memory = true;
         } else if (!strcmp(a, "--sync")) {
@@ -104,7 +120,9 @@ int main(int argc, char **argv) {
     if (parse_args(argc, argv, &o)) return 2;
     signal(SIGPIPE, SIG_IGN);
 
-    ddb_engine_opts_t eo = {.data_dir = o.data_dir, .in_memory = o.in_memory, .sync = o.sync};
+    ddb_engine_opts_t eo = {.data_dir = o.data_dir, .in_memory = o.in_memory, .sync = o.sync,
+                            .backfill_batch = (uint32_t)o.backfill_batch,
+                            .backfill_pause_ms = (uint32_t)o.backfill_pause_ms};
     ddb_engine_t *engine;
     ddb_error_t err;
     ddb_error_clear(&err);
@@ -122,9 +140,9 @@ int main(int argc, char **argv) {
     uv_loop_t loop;
     uv_loop_init(&loop);
     app_t app = {0};
-    int rc = http_server_start(&loop, o.host, o.port, ddbd_handle, &srv, &app.server);
+    int rc = http_server_start(&loop, o.host, (int)o.port, ddbd_handle, &srv, &app.server);
     if (rc) {
-        fprintf(stderr, "ddbd: cannot listen on %s:%d: %s\n", o.host, o.port, uv_strerror(rc));
+        fprintf(stderr, "ddbd: cannot listen on %s:%ld: %s\n", o.host, o.port, uv_strerror(rc));
         uv_run(&loop, UV_RUN_DEFAULT); /* run the listener's close callback */
         uv_loop_close(&loop);
         ddbd_tokens_destroy(srv.tokens);

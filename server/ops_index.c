@@ -21,6 +21,51 @@ static ddb_type_t def_type(const attr_def_t *defs, size_t n, const char *name, s
 }
 
 /* KeySchema of an index: HASH [, RANGE], with defined attributes. */
+int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t *defs, size_t *ndefs,
+                         vlist_t *v) {
+    size_t n = 0;
+    const cJSON *e;
+    int idx = 0;
+    cJSON_ArrayForEach(e, arr) {
+        idx++;
+        if (!cJSON_IsObject(e)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'AttributeDefinitions'");
+        }
+        const char *name, *type;
+        size_t nl, tl;
+        int rc = p_str(e, "AttributeName", &name, &nl, r->err);
+        if (!rc) rc = p_str(e, "AttributeType", &type, &tl, r->err);
+        if (rc) return rc;
+        if (!name) {
+            vlist_add(v, "Value null at 'attributeDefinitions.%d.member.attributeName' failed to "
+                         "satisfy constraint: Member must not be null", idx);
+        } else if (nl == 0 || nl > 255) {
+            vlist_add(v, "Value '%.*s' at 'attributeDefinitions.%d.member.attributeName' failed "
+                         "to satisfy constraint: Member must have length %s",
+                      (int)(nl > 300 ? 300 : nl), name, idx,
+                      nl == 0 ? "greater than or equal to 1" : "less than or equal to 255");
+        }
+        ddb_type_t t = DDB_T_NONE;
+        if (!type) {
+            vlist_add(v, "Value null at 'attributeDefinitions.%d.member.attributeType' failed to "
+                         "satisfy constraint: Member must not be null", idx);
+        } else {
+            t = ddb_type_from_name(type, tl);
+            if (t != DDB_T_S && t != DDB_T_N && t != DDB_T_B) {
+                vlist_add(v, "Value '%.*s' at 'attributeDefinitions.%d.member.attributeType' "
+                             "failed to satisfy constraint: Member must satisfy enum value set: "
+                             "[B, N, S]",
+                          (int)(tl > 100 ? 100 : tl), type, idx);
+                t = DDB_T_NONE;
+            }
+        }
+        if (n < 64) defs[n++] = (attr_def_t){name, nl, t};
+    }
+    *ndefs = n;
+    return 0;
+}
+
 static int index_key(ddbd_req_t *r, const cJSON *ks, bool global, const attr_def_t *defs,
                      size_t ndefs, ddb_key_schema_t *key) {
     int n = cJSON_GetArraySize(ks);
@@ -252,7 +297,8 @@ static void put_key_schema(buf_t *b, const ddb_key_schema_t *k) {
     buf_putc(b, ']');
 }
 
-static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_info_t *ix) {
+static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                    bool deleting) {
     static const char *const types[] = {"ALL", "KEYS_ONLY", "INCLUDE"};
     buf_t *b = r->out;
     buf_puts(b, "{\"IndexName\":");
@@ -270,7 +316,8 @@ static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_in
     }
     buf_putc(b, '}');
     if (!ix->local) {
-        buf_printf(b, ",\"IndexStatus\":\"%s\"", ix->backfilling ? "CREATING" : "ACTIVE");
+        buf_printf(b, ",\"IndexStatus\":\"%s\"",
+                   deleting ? "DELETING" : ix->backfilling ? "CREATING" : "ACTIVE");
         if (ix->backfilling) buf_puts(b, ",\"Backfilling\":true");
         const ddb_value_t *all = meta_get(t->meta, "IndexThroughput");
         const ddb_value_t *mine = all ? ddb_map_get(all, ix->name, ix->name_len) : NULL;
@@ -278,22 +325,29 @@ static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_in
                       "\"ReadCapacityUnits\":%lld,\"WriteCapacityUnits\":%lld}",
                    (long long)meta_int(mine, "RCU", 0), (long long)meta_int(mine, "WCU", 0));
     }
-    buf_printf(b, ",\"IndexSizeBytes\":%llu,\"ItemCount\":%llu,\"IndexArn\":\"",
-               (unsigned long long)ix->size_bytes, (unsigned long long)ix->item_count);
+    /* statistics of an index only once it is built (as DynamoDB Local reports them) */
+    if (!deleting && !ix->backfilling) {
+        buf_printf(b, ",\"IndexSizeBytes\":%llu,\"ItemCount\":%llu",
+                   (unsigned long long)ix->size_bytes, (unsigned long long)ix->item_count);
+    }
+    buf_puts(b, ",\"IndexArn\":\"");
     ddbd_put_table_arn(r, b, t->name, t->name_len);
     buf_puts(b, "/index/");
     buf_put(b, ix->name, ix->name_len);
     buf_puts(b, "\"}");
 }
 
-void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t) {
+void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *deleting,
+                           size_t deleting_len) {
     for (int local = 0; local < 2; local++) {
         bool any = false;
         for (size_t i = 0; i < t->nindexes; i++) {
             if (t->indexes[i].local != (local == 1)) continue;
             buf_puts(r->out, any ? "," : local ? ",\"LocalSecondaryIndexes\":[" : ",\"GlobalSecondaryIndexes\":[");
             any = true;
-            put_one(r, t, &t->indexes[i]);
+            const ddb_index_info_t *ix = &t->indexes[i];
+            put_one(r, t, ix, deleting && ix->name_len == deleting_len &&
+                                  memcmp(ix->name, deleting, deleting_len) == 0);
         }
         if (any) buf_putc(r->out, ']');
     }
@@ -330,5 +384,202 @@ int ddbd_check_index_keys(const ddb_table_info_t *t, const ddb_value_t *item, dd
         }
         if (rc) return rc;
     }
+    return 0;
+}
+
+/* ---- UpdateTable GlobalSecondaryIndexUpdates ------------------------------ */
+
+static bool key_uses(const ddb_key_schema_t *k, const char *name, size_t len) {
+    return (k->hash_len == len && memcmp(k->hash_name, name, len) == 0) ||
+           (k->range_type != DDB_T_NONE && k->range_len == len && memcmp(k->range_name, name, len) == 0);
+}
+
+/* The table's attribute definitions afterwards: those of the table key and
+ * of every index that remains (plus the new one). */
+static ddb_value_t defs_after(ddbd_req_t *r, const ddb_table_info_t *t, const attr_def_t *defs,
+                              size_t ndefs, const ddb_index_info_t *added, const char *dropped,
+                              size_t dropped_len) {
+    ddb_value_t out = {.type = DDB_T_L};
+    out.u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (ndefs ? ndefs : 1));
+    for (size_t i = 0; i < ndefs; i++) {
+        bool used = key_uses(&t->key, defs[i].name, defs[i].len) ||
+                    (added && key_uses(&added->key, defs[i].name, defs[i].len));
+        for (size_t x = 0; !used && x < t->nindexes; x++) {
+            const ddb_index_info_t *ix = &t->indexes[x];
+            if (dropped && ix->name_len == dropped_len && memcmp(ix->name, dropped, dropped_len) == 0) continue;
+            used = key_uses(&ix->key, defs[i].name, defs[i].len);
+        }
+        if (!used) continue;
+        mb_t d;
+        mb_init(&d, r->arena, 2);
+        mb_str(&d, "AttributeName", defs[i].name, defs[i].len);
+        const char *tn = ddb_type_name(defs[i].type);
+        mb_str(&d, "AttributeType", tn, strlen(tn));
+        out.u.list.v[out.u.list.n++] = mb_done(&d);
+    }
+    return out;
+}
+
+/* IndexThroughput afterwards: the current entries except `skip`, plus `add`. */
+static ddb_value_t throughput_after(ddbd_req_t *r, const ddb_value_t *cur, const char *skip,
+                                    size_t skip_len, const ddb_value_t *add) {
+    size_t n = cur && cur->type == DDB_T_M ? cur->u.map.n : 0;
+    size_t na = add ? add->u.map.n : 0;
+    ddb_value_t out = {.type = DDB_T_M};
+    out.u.map.a = ddb_arena_alloc(r->arena, sizeof(ddb_attr_t) * (n + na + 1));
+    for (size_t i = 0; i < n; i++) {
+        const ddb_attr_t *at = &cur->u.map.a[i];
+        if (skip && at->name_len == skip_len && memcmp(at->name, skip, skip_len) == 0) continue;
+        out.u.map.a[out.u.map.n++] = *at;
+    }
+    for (size_t i = 0; i < na; i++) out.u.map.a[out.u.map.n++] = add->u.map.a[i];
+    return out;
+}
+
+int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *attr_defs,
+                           const ddb_table_info_t *t, bool on_demand, gsi_update_t *out) {
+    memset(out, 0, sizeof *out);
+    const cJSON *u, *create = NULL, *del = NULL, *upd = NULL;
+    int actions = 0;
+    if (cJSON_GetArraySize(updates) == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Nothing to update");
+    }
+    cJSON_ArrayForEach(u, updates) {
+        const cJSON *c = NULL, *d = NULL, *p = NULL;
+        int rc = cJSON_IsObject(u) ? 0 : DDB_ERR_SERIALIZATION;
+        if (!rc) rc = p_obj(u, "Create", &c, r->err);
+        if (!rc) rc = p_obj(u, "Delete", &d, r->err);
+        if (!rc) rc = p_obj(u, "Update", &p, r->err);
+        if (rc == DDB_ERR_SERIALIZATION && !cJSON_IsObject(u)) {
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'GlobalSecondaryIndexUpdates'");
+        }
+        if (rc) return rc;
+        if (!c && !d && !p) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Update global secondary index action is null");
+        }
+        actions += (c != NULL) + (d != NULL);
+        if (c) create = c;
+        if (d) del = d;
+        if (p) upd = p;
+    }
+    if (actions > 1 || (actions == 1 && upd)) {
+        return ddb_error_set(r->err, DDB_ERR_LIMIT_EXCEEDED,
+                             "Subscriber limit exceeded: Only 1 online index can be created or "
+                             "deleted simultaneously per table");
+    }
+    for (size_t i = 0; actions && i < t->nindexes; i++) {
+        if (t->indexes[i].backfilling) {
+            return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE,
+                                 "Attempt to change a resource which is still in use: Index is being created.");
+        }
+    }
+    const ddb_value_t *cur_tp = meta_get(t->meta, "IndexThroughput");
+    /* the current definitions, then the request's, which must agree with them */
+    attr_def_t defs[64];
+    size_t ndefs = 0;
+    const ddb_value_t *cd = meta_get(t->meta, "AttributeDefinitions");
+    for (size_t i = 0; cd && cd->type == DDB_T_L && i < cd->u.list.n && ndefs < 64; i++) {
+        size_t nl, tl;
+        const char *n = meta_str(&cd->u.list.v[i], "AttributeName", &nl);
+        const char *ty = meta_str(&cd->u.list.v[i], "AttributeType", &tl);
+        if (n && ty) defs[ndefs++] = (attr_def_t){n, nl, ddb_type_from_name(ty, tl)};
+    }
+    size_t ncur = ndefs;
+    if (attr_defs) {
+        vlist_t v;
+        vlist_init(&v);
+        attr_def_t req[64];
+        size_t nreq = 0;
+        int rc = ddbd_parse_attr_defs(r, attr_defs, req, &nreq, &v);
+        if (!rc) rc = vlist_finish(&v, r->err);
+        if (rc) return rc;
+        for (size_t i = 0; i < nreq; i++) {
+            ddb_type_t have = def_type(defs, ncur, req[i].name, req[i].len);
+            if (have != DDB_T_NONE && have != req[i].type) {
+                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                     "invalid attribute, SchemaElement redefined should be of same "
+                                     "type as previously defined");
+            }
+            if (have == DDB_T_NONE && def_type(defs, ndefs, req[i].name, req[i].len) == DDB_T_NONE && ndefs < 64) {
+                defs[ndefs++] = req[i];
+            }
+        }
+    }
+    if (create) {
+        if (!attr_defs) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION, "No Attribute Schema Defined");
+        }
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(create, "IndexName");
+        if (cJSON_IsString(name) && ddb_table_index(t, name->valuestring, strlen(name->valuestring))) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Attempting to create an index which already exists");
+        }
+        mb_t tp;
+        mb_init(&tp, r->arena, 2);
+        int rc = one_index(r, create, true, on_demand, &t->key, defs, ndefs, &out->ix, &tp);
+        if (rc) return rc;
+        size_t ngsi = 0;
+        for (size_t i = 0; i < t->nindexes; i++) ngsi += !t->indexes[i].local;
+        if (ngsi + 1 > MAX_GSI) {
+            return ddb_error_set(r->err, DDB_ERR_LIMIT_EXCEEDED,
+                                 "One or more parameter values were invalid: GlobalSecondaryIndex "
+                                 "count exceeds the per-table limit of %d", MAX_GSI);
+        }
+        ddb_value_t added = mb_done(&tp);
+        out->action = GSI_CREATE;
+        out->defs = defs_after(r, t, defs, ndefs, &out->ix, NULL, 0);
+        out->throughput = throughput_after(r, cur_tp, NULL, 0, &added);
+        return 0;
+    }
+    const cJSON *target = del ? del : upd;
+    const char *name;
+    size_t nl;
+    int rc = p_str(target, "IndexName", &name, &nl, r->err);
+    if (rc) return rc;
+    const ddb_index_info_t *ix = name ? ddb_table_index(t, name, nl) : NULL;
+    if (!ix || ix->local) {
+        if (del) return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Invalid global secondary index name");
+    }
+    out->name = name;
+    out->name_len = nl;
+    if (del) {
+        out->action = GSI_DELETE;
+        out->defs = defs_after(r, t, defs, ndefs, NULL, name, nl);
+        out->throughput = throughput_after(r, cur_tp, name, nl, NULL);
+        return 0;
+    }
+    /* Update: new provisioned throughput of the index */
+    const cJSON *pt;
+    rc = p_obj(upd, "ProvisionedThroughput", &pt, r->err);
+    if (rc) return rc;
+    int64_t rcu = 0, wcu = 0;
+    bool rp = false, wp = false;
+    if (pt) {
+        rc = p_int(pt, "ReadCapacityUnits", &rcu, &rp, r->err);
+        if (!rc) rc = p_int(pt, "WriteCapacityUnits", &wcu, &wp, r->err);
+        if (rc) return rc;
+    }
+    if (on_demand) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: ProvisionedThroughput should "
+                             "not be specified for index: %.*s when BillingMode is PAY_PER_REQUEST",
+                             (int)nl, name);
+    }
+    if (!rp || !wp || rcu < 1 || wcu < 1) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Table read and write throughput must be at least 1, and cannot be null");
+    }
+    mb_t m, one;
+    mb_init(&one, r->arena, 2);
+    mb_int(&one, "RCU", rcu);
+    mb_int(&one, "WCU", wcu);
+    ddb_value_t onev = mb_done(&one);
+    mb_init(&m, r->arena, 1);
+    mb_val(&m, ddb_arena_strndup(r->arena, name, nl), &onev);
+    ddb_value_t added = mb_done(&m);
+    out->action = GSI_UPDATE;
+    out->defs = defs_after(r, t, defs, ndefs, NULL, NULL, 0);
+    out->throughput = throughput_after(r, cur_tp, name, nl, &added);
     return 0;
 }

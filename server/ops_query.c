@@ -189,6 +189,11 @@ static int parse_common(ddbd_req_t *r, unsigned accepted, req_exprs_t *x, page_t
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                                  "The table does not have the specified index: %.*s", (int)il, index);
         }
+        if (pg->index->backfilling) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Cannot read from backfilling global secondary index: %.*s",
+                                 (int)il, index);
+        }
         if (!pg->index->local && pg->consistent) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                                  "Consistent read cannot be true when querying a GSI");

@@ -85,7 +85,8 @@ static void put_attr_defs(buf_t *b, const ddb_value_t *meta) {
 }
 
 /* Writes a TableDescription object for t with the given status. */
-static void put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *status) {
+static void put_table_desc_ex(ddbd_req_t *r, const ddb_table_info_t *t, const char *status,
+                              const char *deleting, size_t deleting_len) {
     buf_t *b = r->out;
     const ddb_value_t *meta = t->meta;
     buf_puts(b, "{\"AttributeDefinitions\":");
@@ -143,8 +144,12 @@ static void put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char 
     }
     buf_printf(b, ",\"DeletionProtectionEnabled\":%s",
                meta_bool(meta, "DeletionProtection", false) ? "true" : "false");
-    ddbd_put_indexes_desc(r, t);
+    ddbd_put_indexes_desc(r, t, deleting, deleting_len);
     buf_putc(b, '}');
+}
+
+static void put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *status) {
+    put_table_desc_ex(r, t, status, NULL, 0);
 }
 
 /* ---- CreateTable --------------------------------------------------------- */
@@ -158,52 +163,6 @@ typedef struct key_elem {
 
 static bool streq(const char *s, size_t len, const char *lit) {
     return s && strlen(lit) == len && memcmp(s, lit, len) == 0;
-}
-
-/* Parses AttributeDefinitions, collecting constraint errors in v. */
-static int parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t *defs, size_t *ndefs,
-                           vlist_t *v) {
-    size_t n = 0;
-    const cJSON *e;
-    int idx = 0;
-    cJSON_ArrayForEach(e, arr) {
-        idx++;
-        if (!cJSON_IsObject(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'AttributeDefinitions'");
-        }
-        const char *name, *type;
-        size_t nl, tl;
-        int rc = p_str(e, "AttributeName", &name, &nl, r->err);
-        if (!rc) rc = p_str(e, "AttributeType", &type, &tl, r->err);
-        if (rc) return rc;
-        if (!name) {
-            vlist_add(v, "Value null at 'attributeDefinitions.%d.member.attributeName' failed to "
-                         "satisfy constraint: Member must not be null", idx);
-        } else if (nl == 0 || nl > 255) {
-            vlist_add(v, "Value '%.*s' at 'attributeDefinitions.%d.member.attributeName' failed "
-                         "to satisfy constraint: Member must have length %s",
-                      (int)(nl > 300 ? 300 : nl), name, idx,
-                      nl == 0 ? "greater than or equal to 1" : "less than or equal to 255");
-        }
-        ddb_type_t t = DDB_T_NONE;
-        if (!type) {
-            vlist_add(v, "Value null at 'attributeDefinitions.%d.member.attributeType' failed to "
-                         "satisfy constraint: Member must not be null", idx);
-        } else {
-            t = ddb_type_from_name(type, tl);
-            if (t != DDB_T_S && t != DDB_T_N && t != DDB_T_B) {
-                vlist_add(v, "Value '%.*s' at 'attributeDefinitions.%d.member.attributeType' "
-                             "failed to satisfy constraint: Member must satisfy enum value set: "
-                             "[B, N, S]",
-                          (int)(tl > 100 ? 100 : tl), type, idx);
-                t = DDB_T_NONE;
-            }
-        }
-        if (n < 64) defs[n++] = (attr_def_t){name, nl, t};
-    }
-    *ndefs = n;
-    return 0;
 }
 
 static int parse_key_schema(ddbd_req_t *r, const cJSON *arr, key_elem_t *keys, size_t *nkeys,
@@ -350,7 +309,7 @@ int op_create_table(ddbd_req_t *r) {
     key_elem_t keys[8];
     size_t ndefs = 0, nkeys = 0;
     if (ad) {
-        rc = parse_attr_defs(r, ad, defs, &ndefs, &v);
+        rc = ddbd_parse_attr_defs(r, ad, defs, &ndefs, &v);
         if (rc) return rc;
     }
     vlist_table_name(&v, "tableName", name, nl);
@@ -662,14 +621,13 @@ int op_update_table(ddbd_req_t *r) {
     }
     rc = vlist_finish(&v, r->err);
     if (rc) return rc;
-    if (gsiu || ss || rep) {
+    if (ss || rep) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: %s is not supported by "
                              "this version of ddbd yet",
-                             gsiu ? "GlobalSecondaryIndexUpdates"
-                                  : ss ? "StreamSpecification" : "ReplicaUpdates");
+                             ss ? "StreamSpecification" : "ReplicaUpdates");
     }
-    if (!bm && !pt && !sse && !dpp && !tclass) {
+    if (!bm && !pt && !sse && !dpp && !tclass && !gsiu) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "At least one of ProvisionedThroughput, BillingMode, "
                              "UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
@@ -693,6 +651,12 @@ int op_update_table(ddbd_req_t *r) {
                              "One or more parameter values were invalid: ProvisionedThroughput "
                              "must be specified when BillingMode is PROVISIONED");
     }
+    gsi_update_t gu = {.action = GSI_NONE};
+    if (gsiu) {
+        rc = ddbd_parse_gsi_updates(r, gsiu, cJSON_GetObjectItemCaseSensitive(r->in, "AttributeDefinitions"),
+                                    &t, on_demand, &gu);
+        if (rc) return rc;
+    }
     int64_t old_rcu = meta_int(t.meta, "RCU", 0), old_wcu = meta_int(t.meta, "WCU", 0);
     if (pt && !was_on_demand && !bm && rcu == old_rcu && wcu == old_wcu) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -708,10 +672,15 @@ int op_update_table(ddbd_req_t *r) {
     }
     static const char *const replaced[] = {"BillingMode", "RCU", "WCU", "PayPerRequestSince",
                                            "LastIncrease", "LastDecrease", "Decreases",
-                                           "DeletionProtection", "TableClass", NULL};
+                                           "DeletionProtection", "TableClass",
+                                           "AttributeDefinitions", "IndexThroughput", NULL};
     mb_t m;
     mb_init(&m, r->arena, t.meta->u.map.n + 8);
     mb_copy_except(&m, t.meta, replaced);
+    const ddb_value_t *defs = gu.action ? &gu.defs : meta_get(t.meta, "AttributeDefinitions");
+    const ddb_value_t *itp = gu.action ? &gu.throughput : meta_get(t.meta, "IndexThroughput");
+    if (defs) mb_val(&m, "AttributeDefinitions", defs);
+    if (itp) mb_val(&m, "IndexThroughput", itp);
     int64_t now = now_ms();
     const char *nowtext = meta_time_text(r->arena, now);
     ddb_value_t nowv = {.type = DDB_T_N, .u.str = {nowtext, strlen(nowtext)}};
@@ -743,11 +712,22 @@ int op_update_table(ddbd_req_t *r) {
     if (tclass) mb_str(&m, "TableClass", tclass, tcl);
     else if (otc) mb_str(&m, "TableClass", otc, otl);
     ddb_value_t meta = mb_done(&m);
-    rc = ddb_table_set_meta(r->srv->engine, t.name, t.name_len, &meta, r->err);
+    ddb_engine_t *eng = r->srv->engine;
+    if (gu.action == GSI_CREATE) rc = ddb_index_add(eng, t.name, t.name_len, &gu.ix, &meta, r->err);
+    else if (gu.action == GSI_DELETE) rc = ddb_index_drop(eng, t.name, t.name_len, gu.name, gu.name_len, &meta, r->err);
+    else rc = ddb_table_set_meta(eng, t.name, t.name_len, &meta, r->err);
     if (rc) return rc;
-    t.meta = &meta;
+    ddb_table_info_t after;
+    rc = ddbd_load_table(r, true, &after);
+    if (rc) return rc;
+    if (gu.action == GSI_DELETE) {
+        /* the answer still shows the dropped index, as DELETING */
+        after.meta = &meta;
+        after.indexes = t.indexes;
+        after.nindexes = t.nindexes;
+    }
     buf_puts(r->out, "{\"TableDescription\":");
-    put_table_desc(r, &t, "ACTIVE");
+    put_table_desc_ex(r, &after, "ACTIVE", gu.name, gu.action == GSI_DELETE ? gu.name_len : 0);
     buf_putc(r->out, '}');
     return 0;
 }

@@ -27,6 +27,8 @@ typedef struct ddb_engine_opts {
     const char *data_dir; /* directory of the RocksDB database (created if missing) */
     bool in_memory;       /* keep everything in memory; data_dir ignored */
     bool sync;            /* fsync the WAL on every write (default: write to WAL only) */
+    uint32_t backfill_batch;    /* items indexed per backfill step (0: 1000) */
+    uint32_t backfill_pause_ms; /* pause between backfill steps (writers run meanwhile) */
 } ddb_engine_opts_t;
 
 /* Opens (creating if needed) the engine. On success *out owns it; release with ddb_close. */
@@ -102,6 +104,21 @@ int ddb_table_get(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
 /* Replaces a table's meta value (UpdateTable, tags, ...). */
 int ddb_table_set_meta(ddb_engine_t *e, const char *name, size_t len, const ddb_value_t *meta,
                        ddb_error_t *err);
+
+/* Adds a global secondary index to a table, and replaces the table's meta in
+ * the same catalog write. From then on every write maintains the index for
+ * the items the backfill has reached; a background backfill indexes the
+ * existing items in key order, a bounded step at a time, and clears
+ * ix->backfilling when it has reached the end. The result equals the index
+ * that would exist had it been there from the start, however writes race
+ * the backfill. On success ix->id holds the new id. */
+int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
+                  const ddb_value_t *meta, ddb_error_t *err);
+
+/* Removes an index and all its entries (and a backfill in progress), and
+ * replaces the table's meta in the same write. */
+int ddb_index_drop(ddb_engine_t *e, const char *table, size_t len, const char *index,
+                   size_t index_len, const ddb_value_t *meta, ddb_error_t *err);
 
 /* Deletes a table and all its items. DDB_ERR_RESOURCE_NOT_FOUND if absent. */
 int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err);

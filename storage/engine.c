@@ -9,6 +9,8 @@
  * index ids come from one counter and are never reused, so a deleted table's
  * ranges can be dropped lazily. */
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #include <rocksdb/c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@ static const char *const cf_names[CF_COUNT] = {"default", "catalog", "items", "s
 
 #define NEXT_ID_KEY "\x01next_table_id"
 #define TABLE_KEY_PREFIX 't'
+#define BACKFILL_KEY_PREFIX 'b' /* + index id: key of the last item a backfill has indexed */
 
 typedef struct table_stats {
     uint32_t id;
@@ -41,12 +44,28 @@ struct ddb_engine {
     pthread_mutex_t writer; /* the single writer: every mutation holds it */
     table_stats_t *stats;   /* cache of the stats CF, guarded by writer */
     size_t nstats, capstats;
+    /* the backfill thread: builds added indexes a bounded step at a time */
+    pthread_t bf_thread;
+    bool bf_started;
+    pthread_mutex_t bf_mu;
+    pthread_cond_t bf_cond;
+    bool bf_wake, bf_stop;
+    uint32_t bf_batch, bf_pause_ms;
 };
+
+static void *backfill_main(void *arg);
 
 static int rocks_error(ddb_error_t *err, char *msg) {
     int rc = ddb_error_set(err, DDB_ERR_INTERNAL, "storage error: %s", msg ? msg : "unknown");
     free(msg);
     return rc;
+}
+
+static int cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
+    size_t m = al < bl ? al : bl;
+    int c = memcmp(a, b, m);
+    if (c) return c;
+    return (al > bl) - (al < bl);
 }
 
 int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
@@ -84,12 +103,27 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     e->wo = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(e->wo, o->sync ? 1 : 0);
     e->ro = rocksdb_readoptions_create();
+    e->bf_batch = o->backfill_batch ? o->backfill_batch : 1000;
+    e->bf_pause_ms = o->backfill_pause_ms;
+    pthread_mutex_init(&e->bf_mu, NULL);
+    pthread_cond_init(&e->bf_cond, NULL);
+    e->bf_wake = true; /* resume backfills a previous run left unfinished */
+    if (pthread_create(&e->bf_thread, NULL, backfill_main, e) == 0) e->bf_started = true;
     *out = e;
     return 0;
 }
 
 void ddb_close(ddb_engine_t *e) {
     if (!e) return;
+    if (e->bf_started) {
+        pthread_mutex_lock(&e->bf_mu);
+        e->bf_stop = true;
+        pthread_cond_signal(&e->bf_cond);
+        pthread_mutex_unlock(&e->bf_mu);
+        pthread_join(e->bf_thread, NULL);
+        pthread_mutex_destroy(&e->bf_mu);
+        pthread_cond_destroy(&e->bf_cond);
+    }
     if (e->db) {
         for (int i = 0; i < CF_COUNT; i++) {
             if (e->cf[i]) rocksdb_column_family_handle_destroy(e->cf[i]);
@@ -105,6 +139,11 @@ void ddb_close(ddb_engine_t *e) {
     pthread_mutex_destroy(&e->writer);
     free(e->stats);
     free(e);
+}
+
+static void backfill_key(uint8_t k[5], uint32_t index_id) {
+    k[0] = BACKFILL_KEY_PREFIX;
+    kc_put_be32(k + 1, index_id);
 }
 
 /* ---- catalog records ---------------------------------------------------- */
@@ -218,8 +257,7 @@ static void stats_put(rocksdb_writebatch_t *wb, ddb_engine_t *e, const table_sta
     rocksdb_writebatch_put_cf(wb, e->cf[CF_STATS], (const char *)k, 4, (const char *)v, 16);
 }
 
-static void read_stats(ddb_engine_t *e, ddb_table_info_t *t) {
-    pthread_mutex_lock(&e->writer);
+static void fill_stats(ddb_engine_t *e, ddb_table_info_t *t) {
     table_stats_t *s = stats_find(e, t->id, true);
     t->item_count = s->count;
     t->size_bytes = s->size;
@@ -228,6 +266,11 @@ static void read_stats(ddb_engine_t *e, ddb_table_info_t *t) {
         t->indexes[i].item_count = s->count;
         t->indexes[i].size_bytes = s->size;
     }
+}
+
+static void read_stats(ddb_engine_t *e, ddb_table_info_t *t) {
+    pthread_mutex_lock(&e->writer);
+    fill_stats(e, t);
     pthread_mutex_unlock(&e->writer);
 }
 
@@ -394,6 +437,9 @@ int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
             rocksdb_writebatch_delete_range_cf(wb, e->cf[CF_INDEX], (const char *)lo, 4,
                                                (const char *)hi, 4);
             rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)sk, 4);
+            uint8_t bk[5];
+            backfill_key(bk, t.indexes[i].id);
+            rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)bk, 5);
         }
         rc = write_batch(e, wb, err);
         if (!rc) {
@@ -479,19 +525,44 @@ int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
     return rc;
 }
 
-/* A table deleted (and perhaps re-created) since the caller looked it up must
- * not receive writes into its old id range. Caller holds the writer. */
-static bool table_exists_by_id(ddb_engine_t *e, const ddb_table_info_t *t) {
-    bytes_t k = {0};
-    table_key(&k, t->name, t->name_len);
+/* The table as the catalog holds it now (decoded into a), under the
+ * writer: writes use its index list, not the caller's possibly older copy,
+ * so an index added meanwhile is maintained. False when the table was
+ * deleted (and perhaps re-created) since the caller looked it up: its old id
+ * range must not receive writes. */
+static bool current_table(ddb_engine_t *e, const ddb_table_info_t *t, ddb_arena_t *a,
+                          ddb_table_info_t *cur) {
+    ddb_error_t err;
+    ddb_error_clear(&err);
+    if (get_table_record(e, t->name, t->name_len, a, cur, &err)) return false;
+    return cur->id == t->id;
+}
+
+/* Where the backfill of an index stands: the key of the last item it has
+ * indexed (empty: none yet), read with ro. */
+static void backfill_cursor(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t index_id,
+                            bytes_t *out) {
+    uint8_t k[5];
+    backfill_key(k, index_id);
     size_t vl;
     char *msg = NULL;
-    char *v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], (const char *)k.p, k.len, &vl, &msg);
+    char *v = rocksdb_get_cf(e->db, ro, e->cf[CF_CATALOG], (const char *)k, 5, &vl, &msg);
     free(msg);
-    bytes_free(&k);
-    bool ok = v && vl >= 4 && kc_get_be32((const uint8_t *)v) == t->id;
+    if (v) bytes_put(out, v, vl);
     free(v);
-    return ok;
+}
+
+/* Whether item key k is already covered by index ix: always, unless the
+ * index is backfilling and its backfill has not reached k yet (the backfill
+ * will index the item's state when it gets there). */
+static bool index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
+                         const ddb_index_info_t *ix, const uint8_t *k, size_t kl) {
+    if (!ix->backfilling) return true;
+    bytes_t cur = {0};
+    backfill_cursor(e, ro, ix->id, &cur);
+    bool covered = cur.len && cmp_bytes(k, kl, cur.p, cur.len) <= 0;
+    bytes_free(&cur);
+    return covered;
 }
 
 static bool same_key(const ddb_table_info_t *t, const ddb_value_t *item, const bytes_t *k) {
@@ -527,6 +598,7 @@ static void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_tabl
     ddb_arena_t *a = ddb_arena_create(0);
     for (size_t i = 0; i < t->nindexes; i++) {
         const ddb_index_info_t *ix = &t->indexes[i];
+        if (!index_covers(e, e->ro, ix, k->p, k->len)) continue;
         table_stats_t *is = delta_get(e, d, ix->id);
         bytes_t ok = {0}, nk = {0};
         bool had = old && ix_entry_key(&ok, t, ix, old);
@@ -577,13 +649,14 @@ int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t
         rc = ddb_error_set(err, DDB_ERR_INTERNAL, "mutation changed the primary key");
         goto out;
     }
-    if (!table_exists_by_id(e, t)) {
+    ddb_table_info_t cur;
+    if (!current_table(e, t, a, &cur)) {
         rc = ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
         goto out;
     }
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     stats_delta_t d = {.n = 0};
-    batch_item(e, wb, t, &k, old, next, &d);
+    batch_item(e, wb, &cur, &k, old, next, &d);
     delta_put(e, wb, &d);
     rc = write_batch(e, wb, err);
     if (!rc) delta_apply(e, &d);
@@ -591,6 +664,233 @@ out:
     pthread_mutex_unlock(&e->writer);
     bytes_free(&k);
     return rc;
+}
+
+/* ---- adding and dropping indexes ------------------------------------------ */
+
+/* Writes table record t (with meta) into batch wb. */
+static void put_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t) {
+    bytes_t k = {0}, rec = {0};
+    table_key(&k, t->name, t->name_len);
+    encode_table(&rec, t);
+    rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len, (const char *)rec.p, rec.len);
+    bytes_free(&k);
+    bytes_free(&rec);
+}
+
+int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
+                  const ddb_value_t *meta, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    pthread_mutex_lock(&e->writer);
+    int rc = get_table_record(e, table, len, a, &t, err);
+    if (!rc && ddb_table_index(&t, ix->name, ix->name_len)) {
+        rc = ddb_error_set(err, DDB_ERR_VALIDATION, "Attempting to create an index which already exists");
+    }
+    size_t vl;
+    char *msg = NULL, *v = NULL;
+    if (!rc) {
+        v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1, &vl, &msg);
+        if (msg) rc = rocks_error(err, msg);
+    }
+    if (!rc) {
+        uint32_t id = v && vl == 4 ? kc_get_be32((const uint8_t *)v) : 1;
+        ix->id = id;
+        ix->backfilling = true;
+        ddb_index_info_t *all = ddb_arena_alloc(a, sizeof *all * (t.nindexes + 1));
+        memcpy(all, t.indexes, sizeof *all * t.nindexes);
+        all[t.nindexes] = *ix;
+        t.indexes = all;
+        t.nindexes++;
+        t.meta = meta;
+        uint8_t next[4];
+        kc_put_be32(next, id + 1);
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1, (const char *)next, 4);
+        put_table_record(e, wb, &t);
+        table_stats_t zero = {.id = id};
+        stats_put(wb, e, &zero);
+        rc = write_batch(e, wb, err);
+        if (!rc) *stats_find(e, id, true) = zero;
+    }
+    free(v);
+    pthread_mutex_unlock(&e->writer);
+    ddb_arena_destroy(a);
+    if (!rc) {
+        pthread_mutex_lock(&e->bf_mu);
+        e->bf_wake = true;
+        pthread_cond_signal(&e->bf_cond);
+        pthread_mutex_unlock(&e->bf_mu);
+    }
+    return rc;
+}
+
+int ddb_index_drop(ddb_engine_t *e, const char *table, size_t len, const char *index,
+                   size_t index_len, const ddb_value_t *meta, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    pthread_mutex_lock(&e->writer);
+    int rc = get_table_record(e, table, len, a, &t, err);
+    const ddb_index_info_t *ix = rc ? NULL : ddb_table_index(&t, index, index_len);
+    if (!rc && !ix) rc = ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+    if (!rc) {
+        uint32_t id = ix->id;
+        size_t at = (size_t)(ix - t.indexes);
+        ddb_index_info_t *rest = ddb_arena_alloc(a, sizeof *rest * (t.nindexes ? t.nindexes : 1));
+        memcpy(rest, t.indexes, sizeof *rest * at);
+        memcpy(rest + at, t.indexes + at + 1, sizeof *rest * (t.nindexes - at - 1));
+        t.indexes = rest;
+        t.nindexes--;
+        t.meta = meta;
+        uint8_t lo[4], hi[4], bk[5];
+        kc_put_be32(lo, id);
+        kc_put_be32(hi, id + 1);
+        backfill_key(bk, id);
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        put_table_record(e, wb, &t);
+        rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)bk, 5);
+        rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)lo, 4);
+        rocksdb_writebatch_delete_range_cf(wb, e->cf[CF_INDEX], (const char *)lo, 4, (const char *)hi, 4);
+        rc = write_batch(e, wb, err);
+        if (!rc) stats_forget(e, id);
+    }
+    pthread_mutex_unlock(&e->writer);
+    ddb_arena_destroy(a);
+    return rc;
+}
+
+/* One bounded step of the backfill of index index_id of the table called
+ * name, under the writer: indexes the next items after the cursor and moves
+ * the cursor in the same batch; at the end of the table, marks the index
+ * built. Returns true while more remains. */
+static bool backfill_step(ddb_engine_t *e, const char *name, size_t len, uint32_t index_id) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    ddb_error_t err;
+    ddb_error_clear(&err);
+    bool more = false;
+    pthread_mutex_lock(&e->writer);
+    ddb_index_info_t *ix = NULL;
+    if (!get_table_record(e, name, len, a, &t, &err)) {
+        for (size_t i = 0; i < t.nindexes; i++) {
+            if (t.indexes[i].id == index_id && t.indexes[i].backfilling) ix = &t.indexes[i];
+        }
+    }
+    if (!ix) goto out;
+    bytes_t lower = {0}, upper = {0}, last = {0};
+    backfill_cursor(e, e->ro, index_id, &lower);
+    if (lower.len) {
+        bytes_putc(&lower, 0); /* the smallest key after the cursor */
+    } else {
+        uint8_t b[4];
+        kc_put_be32(b, t.id);
+        bytes_put(&lower, b, 4);
+    }
+    uint8_t hi[4];
+    kc_put_be32(hi, t.id + 1);
+    bytes_put(&upper, hi, 4);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)upper.p, upper.len);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_ITEMS]);
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    stats_delta_t d = {.n = 0};
+    table_stats_t *is = delta_get(e, &d, index_id);
+    uint32_t n = 0;
+    for (rocksdb_iter_seek(it, (const char *)lower.p, lower.len); rocksdb_iter_valid(it) && n < e->bf_batch;
+         rocksdb_iter_next(it), n++) {
+        size_t kl, vl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        const char *v = rocksdb_iter_value(it, &vl);
+        ddb_value_t item;
+        if (ic_decode((const uint8_t *)v, vl, a, &item, &err)) continue;
+        last.len = 0;
+        bytes_put(&last, k, kl);
+        bytes_t ek = {0};
+        if (ix_entry_key(&ek, &t, ix, &item)) {
+            ddb_value_t p;
+            ix_project(a, &t, ix, &item, &p);
+            bytes_t rec = {0};
+            ic_encode(&rec, &p);
+            rocksdb_writebatch_put_cf(wb, e->cf[CF_INDEX], (const char *)ek.p, ek.len, (const char *)rec.p, rec.len);
+            bytes_free(&rec);
+            is->count++;
+            is->size += ddb_item_size(&p);
+        }
+        bytes_free(&ek);
+    }
+    more = rocksdb_iter_valid(it);
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    uint8_t bk[5];
+    backfill_key(bk, index_id);
+    if (more) {
+        rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)bk, 5, (const char *)last.p, last.len);
+    } else {
+        ix->backfilling = false;
+        put_table_record(e, wb, &t);
+        rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)bk, 5);
+    }
+    delta_put(e, wb, &d);
+    if (write_batch(e, wb, &err) == 0) {
+        delta_apply(e, &d);
+    } else {
+        fprintf(stderr, "ddb: backfill of index %u: %s\n", index_id, err.msg);
+        more = false;
+    }
+    bytes_free(&lower);
+    bytes_free(&upper);
+    bytes_free(&last);
+out:
+    pthread_mutex_unlock(&e->writer);
+    ddb_arena_destroy(a);
+    return more;
+}
+
+/* One round over the catalog: a step of every unfinished backfill. Returns
+ * true while some backfill has more to do. */
+static bool backfill_round(ddb_engine_t *e) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_error_t err;
+    ddb_error_clear(&err);
+    const char **names;
+    size_t *lens, count;
+    bool more = false, any = false;
+    if (ddb_table_list(e, NULL, 0, 1u << 20, a, &names, &lens, &count, &more, &err) == 0) {
+        for (size_t i = 0; i < count; i++) {
+            ddb_table_info_t t;
+            if (get_table_record(e, names[i], lens[i], a, &t, &err)) continue;
+            for (size_t j = 0; j < t.nindexes; j++) {
+                if (t.indexes[j].backfilling) any |= backfill_step(e, names[i], lens[i], t.indexes[j].id);
+            }
+        }
+    }
+    ddb_arena_destroy(a);
+    return any;
+}
+
+static void *backfill_main(void *arg) {
+    ddb_engine_t *e = arg;
+    for (;;) {
+        pthread_mutex_lock(&e->bf_mu);
+        while (!e->bf_wake && !e->bf_stop) pthread_cond_wait(&e->bf_cond, &e->bf_mu);
+        e->bf_wake = false;
+        bool stop = e->bf_stop;
+        pthread_mutex_unlock(&e->bf_mu);
+        if (stop) break;
+        while (backfill_round(e)) {
+            pthread_mutex_lock(&e->bf_mu);
+            stop = e->bf_stop;
+            pthread_mutex_unlock(&e->bf_mu);
+            if (stop) return NULL;
+            if (e->bf_pause_ms) {
+                struct timespec ts = {.tv_sec = e->bf_pause_ms / 1000, .tv_nsec = (long)(e->bf_pause_ms % 1000) * 1000000L};
+                nanosleep(&ts, NULL);
+            } else {
+                sched_yield();
+            }
+        }
+    }
+    return NULL;
 }
 
 /* ---- multi-item writes and reads --------------------------------------------- */
@@ -608,10 +908,11 @@ int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, d
     }
     pthread_mutex_lock(&e->writer);
     bool failed = false;
+    ddb_table_info_t *cur = ddb_arena_alloc(a, sizeof *cur * (n ? n : 1));
     for (size_t i = 0; i < n && !rc; i++) {
         ddb_write_t *op = &ops[i];
         ddb_error_clear(&op->error);
-        if (!table_exists_by_id(e, op->table)) {
+        if (!current_table(e, op->table, a, &cur[i])) {
             op->status = ddb_error_set(&op->error, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
             failed = true;
             continue;
@@ -632,7 +933,7 @@ int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, d
         if (!d) abort();
         for (size_t i = 0; i < n; i++) {
             if (nexts[i] == olds[i]) continue; /* no change */
-            batch_item(e, wb, ops[i].table, &keys[i], olds[i], nexts[i], d);
+            batch_item(e, wb, &cur[i], &keys[i], olds[i], nexts[i], d);
         }
         delta_put(e, wb, d);
         rc = write_batch(e, wb, err);
@@ -694,13 +995,6 @@ static ddb_iter_t *iter_open(ddb_engine_t *e, int cf, bytes_t lower, bytes_t upp
     rocksdb_readoptions_set_iterate_upper_bound(it->ro, (const char *)it->upper.p, it->upper.len);
     it->it = rocksdb_create_iterator_cf(e->db, it->ro, e->cf[cf]);
     return it;
-}
-
-static int cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
-    size_t m = al < bl ? al : bl;
-    int c = memcmp(a, b, m);
-    if (c) return c;
-    return (al > bl) - (al < bl);
 }
 
 /* Positions a reverse iterator on the last key < bound (and >= lower). */
@@ -895,9 +1189,12 @@ static int check_table(ddb_engine_t *e, const ddb_table_info_t *t, rocksdb_reado
     while (!rc && (rc = ddb_iter_next(it, ia, &item, err)) == 0 && item) {
         n++;
         size += ddb_item_size(item);
+        bytes_t ik = {0};
+        kc_item_key(&ik, t->id, &t->key, item);
         for (size_t i = 0; !rc && i < t->nindexes; i++) {
             const ddb_index_info_t *ix = &t->indexes[i];
             bytes_t k = {0}, want = {0};
+            if (!index_covers(e, ro, ix, ik.p, ik.len)) continue;
             if (!ix_entry_key(&k, t, ix, item)) continue;
             ddb_value_t p;
             ix_project(ia, t, ix, item, &p);
@@ -916,6 +1213,7 @@ static int check_table(ddb_engine_t *e, const ddb_table_info_t *t, rocksdb_reado
             bytes_free(&k);
             bytes_free(&want);
         }
+        bytes_free(&ik);
         ddb_arena_reset(ia);
     }
     ddb_arena_destroy(ia);
@@ -930,7 +1228,6 @@ static int check_table(ddb_engine_t *e, const ddb_table_info_t *t, rocksdb_reado
     for (size_t i = 0; !rc && i < t->nindexes; i++) {
         const ddb_index_info_t *ix = &t->indexes[i];
         uint64_t stored = count_index_entries(e, ro, ix->id);
-        if (ix->backfilling) continue; /* partial by design until the backfill ends */
         if (stored != icount[i] || ix->item_count != icount[i] || ix->size_bytes != isize[i]) {
             rc = ddb_error_set(err, DDB_ERR_INTERNAL,
                                "table %s: index %.*s holds %llu entries (stats %llu / %llu bytes), "
@@ -950,20 +1247,24 @@ int ddb_check(ddb_engine_t *e, ddb_error_t *err) {
     const char **names;
     size_t *lens, count;
     bool more;
-    /* one snapshot, taken under the writer, so statistics and data agree */
+    /* the whole check holds the writer, so catalog, statistics, backfill
+     * cursors and data all agree (writes wait meanwhile) */
     pthread_mutex_lock(&e->writer);
     const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(e->db);
-    pthread_mutex_unlock(&e->writer);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(ro, snap);
     int rc = ddb_table_list(e, NULL, 0, 1u << 20, a, &names, &lens, &count, &more, err);
     for (size_t i = 0; !rc && i < count; i++) {
         ddb_table_info_t t;
-        rc = ddb_table_get(e, names[i], lens[i], a, &t, err);
-        if (!rc) rc = check_table(e, &t, ro, err);
+        rc = get_table_record(e, names[i], lens[i], a, &t, err);
+        if (!rc) {
+            fill_stats(e, &t);
+            rc = check_table(e, &t, ro, err);
+        }
     }
     rocksdb_readoptions_destroy(ro);
     rocksdb_release_snapshot(e->db, snap);
+    pthread_mutex_unlock(&e->writer);
     ddb_arena_destroy(a);
     return rc;
 }

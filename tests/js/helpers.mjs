@@ -73,9 +73,10 @@ export function uniqueName(prefix = "js") {
 }
 
 /** Starts the server and creates a PK/SK (both S) on-demand table named
- * after prefix; returns { server, ddb, table, done } where done() deletes the
- * table, closes the client and stops the server. */
-export async function setupKeyTable(prefix) {
+ * after prefix (with extra attribute definitions and CreateTable members,
+ * e.g. GlobalSecondaryIndexes); returns { server, ddb, table, done } where
+ * done() deletes the table, closes the client and stops the server. */
+export async function setupKeyTable(prefix, { extraDefs = [], ...extra } = {}) {
   const { CreateTableCommand, DeleteTableCommand } = await import("@aws-sdk/client-dynamodb");
   const server = await startServer();
   const ddb = client(server.endpoint);
@@ -83,7 +84,9 @@ export async function setupKeyTable(prefix) {
   await ddb.send(new CreateTableCommand({
     TableName: table, BillingMode: "PAY_PER_REQUEST",
     KeySchema: [{ AttributeName: "PK", KeyType: "HASH" }, { AttributeName: "SK", KeyType: "RANGE" }],
-    AttributeDefinitions: [{ AttributeName: "PK", AttributeType: "S" }, { AttributeName: "SK", AttributeType: "S" }],
+    AttributeDefinitions: [{ AttributeName: "PK", AttributeType: "S" }, { AttributeName: "SK", AttributeType: "S" },
+      ...extraDefs],
+    ...extra,
   }));
   return {
     server, ddb, table,
