@@ -58,7 +58,16 @@ int op_untag_resource(ddbd_req_t *r);
 int op_list_tags_of_resource(ddbd_req_t *r);
 int op_describe_limits(ddbd_req_t *r);
 int op_describe_endpoints(ddbd_req_t *r);
+
+/* Operations (ops_ttl.c). */
 int op_describe_time_to_live(ddbd_req_t *r);
+int op_update_time_to_live(ddbd_req_t *r);
+
+/* DynamoDB Streams operations (ops_streams.c). */
+int op_list_streams(ddbd_req_t *r);
+int op_describe_stream(ddbd_req_t *r);
+int op_get_shard_iterator(ddbd_req_t *r);
+int op_get_records(ddbd_req_t *r);
 
 /* Operations (ops_item.c). */
 int op_put_item(ddbd_req_t *r);

@@ -23,6 +23,9 @@ typedef struct options {
     bool check;
     long backfill_batch;
     long backfill_pause_ms;
+    long ttl_interval_ms;
+    long shard_rollover_s;
+    long stream_retention_s;
 } options_t;
 
 static void usage(FILE *f) {
@@ -40,6 +43,11 @@ static void usage(FILE *f) {
             "  --backfill-batch N     items indexed per step when a new GSI is built\n"
             "                         (default 1000; writes run between steps)\n"
             "  --backfill-pause-ms N  pause between backfill steps (default 0)\n"
+            "  --ttl-interval S       seconds between TTL sweeps (expired items are deleted\n"
+            "                         within about this delay; default 2, fractions allowed)\n"
+            "  --shard-rollover S     seconds after which a stream shard closes and a child\n"
+            "                         shard takes over (default 14400)\n"
+            "  --stream-retention S   seconds stream records are kept (default 86400)\n"
             "  --help           show this help\n");
 }
 
@@ -49,15 +57,19 @@ typedef struct opt_value {
     const char **str; /* string option, or */
     long *num;        /* number option in [min, max] */
     long min, max;
+    long scale;       /* >1: a decimal number of units, stored times scale */
 } opt_value_t;
 
 static int parse_args(int argc, char **argv, options_t *o) {
     const opt_value_t vals[] = {
-        {"--port", NULL, &o->port, 0, 65535},
-        {"--host", &o->host, NULL, 0, 0},
-        {"--data-dir", &o->data_dir, NULL, 0, 0},
-        {"--backfill-batch", NULL, &o->backfill_batch, 1, 1000000},
-        {"--backfill-pause-ms", NULL, &o->backfill_pause_ms, 0, 60000},
+        {"--port", NULL, &o->port, 0, 65535, 0},
+        {"--host", &o->host, NULL, 0, 0, 0},
+        {"--data-dir", &o->data_dir, NULL, 0, 0, 0},
+        {"--backfill-batch", NULL, &o->backfill_batch, 1, 1000000, 0},
+        {"--backfill-pause-ms", NULL, &o->backfill_pause_ms, 0, 60000, 0},
+        {"--ttl-interval", NULL, &o->ttl_interval_ms, 10, 86400000, 1000},
+        {"--shard-rollover", NULL, &o->shard_rollover_s, 1, 86400 * 7, 0},
+        {"--stream-retention", NULL, &o->stream_retention_s, 1, 86400 * 7, 0},
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -78,9 +90,9 @@ static int parse_args(int argc, char **argv, options_t *o) {
                 continue;
             }
             char *end;
-            long n = strtol(val, &end, 10);
+            long n = ov->scale > 1 ? (long)(strtod(val, &end) * (double)ov->scale) : strtol(val, &end, 10);
             if (!*val || *end || n < ov->min || n > ov->max) {
-                fprintf(stderr, "ddbd: invalid value '%s' for %s (%ld..%ld)\n", val, ov->name, ov->min, ov->max);
+                fprintf(stderr, "ddbd: invalid value '%s' for %s\n", val, ov->name);
                 return -1;
             }
             *ov->num = n;
@@ -122,7 +134,10 @@ int main(int argc, char **argv) {
 
     ddb_engine_opts_t eo = {.data_dir = o.data_dir, .in_memory = o.in_memory, .sync = o.sync,
                             .backfill_batch = (uint32_t)o.backfill_batch,
-                            .backfill_pause_ms = (uint32_t)o.backfill_pause_ms};
+                            .backfill_pause_ms = (uint32_t)o.backfill_pause_ms,
+                            .ttl_interval_ms = (uint32_t)o.ttl_interval_ms,
+                            .shard_rollover_s = (uint32_t)o.shard_rollover_s,
+                            .stream_retention_s = (uint32_t)o.stream_retention_s};
     ddb_engine_t *engine;
     ddb_error_t err;
     ddb_error_clear(&err);

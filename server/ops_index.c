@@ -342,7 +342,7 @@ void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char 
     for (int local = 0; local < 2; local++) {
         bool any = false;
         for (size_t i = 0; i < t->nindexes; i++) {
-            if (t->indexes[i].local != (local == 1)) continue;
+            if (t->indexes[i].ttl || t->indexes[i].local != (local == 1)) continue;
             buf_puts(r->out, any ? "," : local ? ",\"LocalSecondaryIndexes\":[" : ",\"GlobalSecondaryIndexes\":[");
             any = true;
             const ddb_index_info_t *ix = &t->indexes[i];
@@ -378,6 +378,7 @@ static int check_attr(const ddb_index_info_t *ix, const ddb_value_t *item, const
 int ddbd_check_index_keys(const ddb_table_info_t *t, const ddb_value_t *item, ddb_error_t *err) {
     for (size_t i = 0; i < t->nindexes; i++) {
         const ddb_index_info_t *ix = &t->indexes[i];
+        if (ix->ttl) continue; /* any TTL value is allowed; only numbers expire */
         int rc = check_attr(ix, item, ix->key.hash_name, ix->key.hash_len, ix->key.hash_type, err);
         if (!rc && ix->key.range_type != DDB_T_NONE) {
             rc = check_attr(ix, item, ix->key.range_name, ix->key.range_len, ix->key.range_type, err);
@@ -406,6 +407,7 @@ static ddb_value_t defs_after(ddbd_req_t *r, const ddb_table_info_t *t, const at
                     (added && key_uses(&added->key, defs[i].name, defs[i].len));
         for (size_t x = 0; !used && x < t->nindexes; x++) {
             const ddb_index_info_t *ix = &t->indexes[x];
+            if (ix->ttl) continue;
             if (dropped && ix->name_len == dropped_len && memcmp(ix->name, dropped, dropped_len) == 0) continue;
             used = key_uses(&ix->key, defs[i].name, defs[i].len);
         }
@@ -469,7 +471,7 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
                              "deleted simultaneously per table");
     }
     for (size_t i = 0; actions && i < t->nindexes; i++) {
-        if (t->indexes[i].backfilling) {
+        if (t->indexes[i].backfilling && !t->indexes[i].ttl) {
             return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE,
                                  "Attempt to change a resource which is still in use: Index is being created.");
         }
@@ -519,7 +521,7 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
         int rc = one_index(r, create, true, on_demand, &t->key, defs, ndefs, &out->ix, &tp);
         if (rc) return rc;
         size_t ngsi = 0;
-        for (size_t i = 0; i < t->nindexes; i++) ngsi += !t->indexes[i].local;
+        for (size_t i = 0; i < t->nindexes; i++) ngsi += !t->indexes[i].local && !t->indexes[i].ttl;
         if (ngsi + 1 > MAX_GSI) {
             return ddb_error_set(r->err, DDB_ERR_LIMIT_EXCEEDED,
                                  "One or more parameter values were invalid: GlobalSecondaryIndex "

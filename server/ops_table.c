@@ -14,20 +14,15 @@
 #include "server/json.h"
 #include "server/meta.h"
 #include "server/params.h"
+#include "server/streams.h"
 
 #define MAX_TAGS 50
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void make_uuid(char out[37]) {
     unsigned char b[16];
     if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
         /* fall back to the clock: uniqueness matters, not unpredictability */
-        int64_t t = now_ms();
+        int64_t t = meta_now_ms();
         for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)(t >> (i % 8 * 8)) ^ (unsigned char)i;
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
@@ -144,6 +139,7 @@ static void put_table_desc_ex(ddbd_req_t *r, const ddb_table_info_t *t, const ch
     }
     buf_printf(b, ",\"DeletionProtectionEnabled\":%s",
                meta_bool(meta, "DeletionProtection", false) ? "true" : "false");
+    ddbd_put_stream_desc(r, t);
     ddbd_put_indexes_desc(r, t, deleting, deleting_len);
     buf_putc(b, '}');
 }
@@ -449,14 +445,15 @@ int op_create_table(ddbd_req_t *r) {
                              "One or more parameter values were invalid: The number of tags "
                              "exceeds the limit of %d", MAX_TAGS);
     }
+    bool stream_on = false;
+    ddb_stream_view_t view = 0;
     if (ss) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "One or more parameter values were invalid: StreamSpecification is "
-                             "not supported by this version of ddbd yet");
+        rc = ddbd_parse_stream_spec(r, ss, &stream_on, &view);
+        if (rc) return rc;
     }
 
     /* build the description */
-    int64_t now = now_ms();
+    int64_t now = meta_now_ms();
     const char *nowtext = meta_time_text(r->arena, now);
     ddb_value_t nowv = {.type = DDB_T_N, .u.str = {nowtext, strlen(nowtext)}};
     mb_t m;
@@ -488,7 +485,8 @@ int op_create_table(ddbd_req_t *r) {
     ddb_value_t meta = mb_done(&m);
 
     ddb_table_info_t info = {.name = name, .name_len = nl, .meta = &meta, .key = tkey,
-                             .indexes = indexes, .nindexes = nindexes};
+                             .indexes = indexes, .nindexes = nindexes,
+                             .stream = {.enabled = stream_on, .view = view}};
     rc = ddb_table_create(r->srv->engine, &info, r->err);
     if (rc == DDB_ERR_RESOURCE_IN_USE) {
         return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s",
@@ -621,13 +619,18 @@ int op_update_table(ddbd_req_t *r) {
     }
     rc = vlist_finish(&v, r->err);
     if (rc) return rc;
-    if (ss || rep) {
+    if (rep) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "One or more parameter values were invalid: %s is not supported by "
-                             "this version of ddbd yet",
-                             ss ? "StreamSpecification" : "ReplicaUpdates");
+                             "One or more parameter values were invalid: ReplicaUpdates is not "
+                             "supported by ddbd (it has no global tables)");
     }
-    if (!bm && !pt && !sse && !dpp && !tclass && !gsiu) {
+    bool stream_on = false;
+    ddb_stream_view_t view = 0;
+    if (ss) {
+        rc = ddbd_parse_stream_spec(r, ss, &stream_on, &view);
+        if (rc) return rc;
+    }
+    if (!bm && !pt && !sse && !dpp && !tclass && !gsiu && !ss) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "At least one of ProvisionedThroughput, BillingMode, "
                              "UpdateStreamEnabled, GlobalSecondaryIndexUpdates or "
@@ -650,6 +653,12 @@ int op_update_table(ddbd_req_t *r) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: ProvisionedThroughput "
                              "must be specified when BillingMode is PROVISIONED");
+    }
+    if (ss && stream_on && t.stream.enabled) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Table already has an enabled stream");
+    }
+    if (ss && !stream_on && !t.stream.enabled) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Table has no stream to disable");
     }
     gsi_update_t gu = {.action = GSI_NONE};
     if (gsiu) {
@@ -681,7 +690,7 @@ int op_update_table(ddbd_req_t *r) {
     const ddb_value_t *itp = gu.action ? &gu.throughput : meta_get(t.meta, "IndexThroughput");
     if (defs) mb_val(&m, "AttributeDefinitions", defs);
     if (itp) mb_val(&m, "IndexThroughput", itp);
-    int64_t now = now_ms();
+    int64_t now = meta_now_ms();
     const char *nowtext = meta_time_text(r->arena, now);
     ddb_value_t nowv = {.type = DDB_T_N, .u.str = {nowtext, strlen(nowtext)}};
     mb_str(&m, "BillingMode", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED", on_demand ? 15 : 11);
@@ -715,7 +724,8 @@ int op_update_table(ddbd_req_t *r) {
     ddb_engine_t *eng = r->srv->engine;
     if (gu.action == GSI_CREATE) rc = ddb_index_add(eng, t.name, t.name_len, &gu.ix, &meta, r->err);
     else if (gu.action == GSI_DELETE) rc = ddb_index_drop(eng, t.name, t.name_len, gu.name, gu.name_len, &meta, r->err);
-    else rc = ddb_table_set_meta(eng, t.name, t.name_len, &meta, r->err);
+    else if (!ss) rc = ddb_table_set_meta(eng, t.name, t.name_len, &meta, r->err);
+    if (!rc && ss) rc = ddb_stream_set(eng, t.name, t.name_len, stream_on ? view : 0, &meta, r->err);
     if (rc) return rc;
     ddb_table_info_t after;
     rc = ddbd_load_table(r, true, &after);
@@ -906,13 +916,5 @@ int op_describe_endpoints(ddbd_req_t *r) {
                "{\"Endpoints\":[{\"Address\":\"dynamodb.%s.amazonaws.com\","
                "\"CachePeriodInMinutes\":1440}]}",
                r->region);
-    return 0;
-}
-
-int op_describe_time_to_live(ddbd_req_t *r) {
-    ddb_table_info_t t;
-    int rc = ddbd_load_table(r, true, &t);
-    if (rc) return rc;
-    buf_puts(r->out, "{\"TimeToLiveDescription\":{\"TimeToLiveStatus\":\"DISABLED\"}}");
     return 0;
 }

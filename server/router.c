@@ -39,11 +39,33 @@ static const op_entry_t ops[] = {
     {"UntagResource", op_untag_resource},
     {"UpdateItem", op_update_item},
     {"UpdateTable", op_update_table},
+    {"UpdateTimeToLive", op_update_time_to_live},
 };
 
-static ddbd_op_fn find_op(const char *name, size_t len) {
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        if (strlen(ops[i].name) == len && memcmp(ops[i].name, name, len) == 0) return ops[i].fn;
+#define STREAMS_PREFIX "DynamoDBStreams_20120810."
+
+static const op_entry_t stream_ops[] = {
+    {"DescribeStream", op_describe_stream},
+    {"GetRecords", op_get_records},
+    {"GetShardIterator", op_get_shard_iterator},
+    {"ListStreams", op_list_streams},
+};
+
+/* The operation an X-Amz-Target names (DynamoDB or DynamoDB Streams). */
+static ddbd_op_fn find_op(const char *target, size_t len) {
+    const op_entry_t *table = ops;
+    size_t n = sizeof ops / sizeof ops[0], pl = strlen(TARGET_PREFIX);
+    if (len >= strlen(STREAMS_PREFIX) && memcmp(target, STREAMS_PREFIX, strlen(STREAMS_PREFIX)) == 0) {
+        table = stream_ops;
+        n = sizeof stream_ops / sizeof stream_ops[0];
+        pl = strlen(STREAMS_PREFIX);
+    } else if (len < pl || memcmp(target, TARGET_PREFIX, pl) != 0) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strlen(table[i].name) == len - pl && memcmp(table[i].name, target + pl, len - pl) == 0) {
+            return table[i].fn;
+        }
     }
     return NULL;
 }
@@ -153,12 +175,7 @@ static bool content_type_ok(const http_request_t *req) {
 
 static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, ddb_error_t *err,
                  buf_t *extra) {
-    if (!req->target || !has_prefix(req->target, req->target_len, TARGET_PREFIX)) {
-        return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "An unknown operation was requested.");
-    }
-    const char *opname = req->target + strlen(TARGET_PREFIX);
-    size_t oplen = req->target_len - strlen(TARGET_PREFIX);
-    ddbd_op_fn fn = find_op(opname, oplen);
+    ddbd_op_fn fn = req->target ? find_op(req->target, req->target_len) : NULL;
     if (!fn) {
         return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "An unknown operation was requested.");
     }

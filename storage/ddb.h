@@ -29,6 +29,9 @@ typedef struct ddb_engine_opts {
     bool sync;            /* fsync the WAL on every write (default: write to WAL only) */
     uint32_t backfill_batch;    /* items indexed per backfill step (0: 1000) */
     uint32_t backfill_pause_ms; /* pause between backfill steps (writers run meanwhile) */
+    uint32_t ttl_interval_ms;   /* period of the TTL sweeper and stream trimming (0: 2000) */
+    uint32_t shard_rollover_s;  /* a stream shard closes after this long (0: 4 hours) */
+    uint32_t stream_retention_s; /* stream records are trimmed after this long (0: 24 hours) */
 } ddb_engine_opts_t;
 
 /* Opens (creating if needed) the engine. On success *out owns it; release with ddb_close. */
@@ -70,9 +73,27 @@ typedef struct ddb_index_info {
     const size_t *include_len;
     size_t ninclude;
     bool backfilling;    /* still being built from the table's existing items */
+    bool ttl;            /* the table's hidden expiry index (key.hash_name is the TTL
+                          * attribute; entries ordered by expiry time), not a user index */
     uint64_t item_count; /* out of ddb_table_get: entries in the index */
     uint64_t size_bytes; /* out of ddb_table_get: sum of the projected items' sizes */
 } ddb_index_info_t;
+
+/* What a table's stream records carry of the item. */
+typedef enum ddb_stream_view {
+    DDB_VIEW_KEYS_ONLY = 1,
+    DDB_VIEW_NEW_IMAGE,
+    DDB_VIEW_OLD_IMAGE,
+    DDB_VIEW_NEW_AND_OLD_IMAGES
+} ddb_stream_view_t;
+
+/* A table's latest stream. */
+typedef struct ddb_stream_ref {
+    uint32_t id;      /* 0: the table never had a stream */
+    bool enabled;     /* every change appends a record */
+    ddb_stream_view_t view;
+    int64_t created_ms; /* creation time: the stream's label */
+} ddb_stream_ref_t;
 
 /* A table as the catalog knows it. All pointers live in the arena passed to
  * ddb_table_get (or are borrowed from the caller for ddb_table_create). */
@@ -84,9 +105,13 @@ typedef struct ddb_table_info {
     const ddb_value_t *meta;  /* server-owned description (an M value), stored verbatim */
     uint64_t item_count;      /* exact number of items */
     uint64_t size_bytes;      /* sum of ddb_item_size over the items */
-    ddb_index_info_t *indexes; /* secondary indexes */
+    ddb_index_info_t *indexes; /* secondary indexes (and the hidden TTL index) */
     size_t nindexes;
+    ddb_stream_ref_t stream;   /* ddb_table_create: stream.enabled/view ask for one */
 } ddb_table_info_t;
+
+/* The table's TTL index (its key names the TTL attribute), or NULL. */
+const ddb_index_info_t *ddb_table_ttl(const ddb_table_info_t *t);
 
 /* The index of t named name, or NULL. */
 const ddb_index_info_t *ddb_table_index(const ddb_table_info_t *t, const char *name, size_t len);
@@ -116,9 +141,21 @@ int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info
                   const ddb_value_t *meta, ddb_error_t *err);
 
 /* Removes an index and all its entries (and a backfill in progress), and
- * replaces the table's meta in the same write. */
+ * replaces the table's meta in the same write (meta NULL: keep it). */
 int ddb_index_drop(ddb_engine_t *e, const char *table, size_t len, const char *index,
                    size_t index_len, const ddb_value_t *meta, ddb_error_t *err);
+
+/* Turns TTL on (attr: the expiry attribute) or off (attr NULL) for a table:
+ * maintains an expiry index (built in the background like a GSI) that the
+ * sweeper reads to delete expired items. */
+int ddb_ttl_set(ddb_engine_t *e, const char *table, size_t len, const char *attr, size_t attr_len,
+                ddb_error_t *err);
+
+/* Enables a new stream on a table (view: what records carry) or disables
+ * the current one (view 0), replacing the table's meta in the same write.
+ * A disabled stream stays readable until its records age out. */
+int ddb_stream_set(ddb_engine_t *e, const char *table, size_t len, ddb_stream_view_t view,
+                   const ddb_value_t *meta, ddb_error_t *err);
 
 /* Deletes a table and all its items. DDB_ERR_RESOURCE_NOT_FOUND if absent. */
 int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err);
@@ -212,6 +249,66 @@ int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_i
 int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err);
 
 void ddb_iter_destroy(ddb_iter_t *it);
+
+/* ---- streams -------------------------------------------------------------------- */
+
+/* A stream as DescribeStream/ListStreams know it (strings in the arena). */
+typedef struct ddb_stream_desc {
+    uint32_t id;
+    const char *table; /* NUL-terminated */
+    size_t table_len;
+    ddb_key_schema_t key;
+    ddb_stream_view_t view;
+    int64_t created_ms;
+    bool enabled;
+} ddb_stream_desc_t;
+
+/* Every stream still readable, newest first. */
+int ddb_stream_list(ddb_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, size_t *n,
+                    ddb_error_t *err);
+
+/* A shard: the records of its stream with sequence numbers in [start, end]
+ * (end open while !closed). Shards follow one another: each child starts
+ * after its parent closed. */
+typedef struct ddb_shard {
+    uint32_t index;
+    int64_t created_ms;
+    uint64_t start, end;
+    bool closed;
+    bool has_parent;
+    uint32_t parent;
+} ddb_shard_t;
+
+/* The stream's shards not yet trimmed, oldest first, and *trim: the lowest
+ * sequence number still retained (records below it are gone). */
+int ddb_stream_shards(ddb_engine_t *e, uint32_t stream, ddb_arena_t *a, ddb_shard_t **out,
+                      size_t *n, uint64_t *trim, ddb_error_t *err);
+
+typedef enum ddb_event { DDB_EV_INSERT = 1, DDB_EV_MODIFY, DDB_EV_REMOVE } ddb_event_t;
+
+/* One change record. Images are NULL when the view or event has none. */
+typedef struct ddb_stream_record {
+    uint64_t seq;
+    ddb_event_t event;
+    int64_t time_ms;
+    bool by_ttl; /* a deletion by the TTL sweeper */
+    const ddb_value_t *keys, *new_image, *old_image;
+    size_t size; /* SizeBytes: keys plus images */
+} ddb_stream_record_t;
+
+/* Reads records of one shard of a stream from sequence number `from` on,
+ * oldest first, at most limit records and about max_bytes (at least one
+ * record), from one snapshot of the shard and its records. *next is the
+ * sequence number to continue from; *done is set when the shard is closed
+ * and nothing of it is left after *next. DDB_ERR_TRIMMED_DATA when records
+ * at `from` have been trimmed; DDB_ERR_RESOURCE_NOT_FOUND when the shard is
+ * gone. */
+int ddb_stream_read(ddb_engine_t *e, uint32_t stream, uint32_t shard, uint64_t from, size_t limit,
+                    size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t **out, size_t *n,
+                    uint64_t *next, bool *done, ddb_error_t *err);
+
+/* The sequence number the next committed record will have. */
+uint64_t ddb_stream_latest(ddb_engine_t *e);
 
 /* ---- consistency ----------------------------------------------------------- */
 

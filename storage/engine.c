@@ -18,50 +18,24 @@
 
 #include "storage/codec.h"
 #include "storage/ddb.h"
+#include "storage/engine.h"
 #include "storage/index.h"
 
-enum { CF_DEFAULT, CF_CATALOG, CF_ITEMS, CF_STATS, CF_INDEX, CF_COUNT };
-static const char *const cf_names[CF_COUNT] = {"default", "catalog", "items", "stats", "index"};
+static const char *const cf_names[CF_COUNT] = {"default", "catalog", "items", "stats", "index", "streams"};
 
 #define NEXT_ID_KEY "\x01next_table_id"
 #define TABLE_KEY_PREFIX 't'
 #define BACKFILL_KEY_PREFIX 'b' /* + index id: key of the last item a backfill has indexed */
 
-typedef struct table_stats {
-    uint32_t id;
-    uint64_t count, size;
-} table_stats_t;
+static void *maint_main(void *arg);
 
-struct ddb_engine {
-    rocksdb_t *db;
-    rocksdb_options_t *opts;
-    rocksdb_env_t *env; /* in-memory env, or NULL */
-    rocksdb_cache_t *cache;
-    rocksdb_block_based_table_options_t *topts;
-    rocksdb_column_family_handle_t *cf[CF_COUNT];
-    rocksdb_writeoptions_t *wo;
-    rocksdb_readoptions_t *ro;
-    pthread_mutex_t writer; /* the single writer: every mutation holds it */
-    table_stats_t *stats;   /* cache of the stats CF, guarded by writer */
-    size_t nstats, capstats;
-    /* the backfill thread: builds added indexes a bounded step at a time */
-    pthread_t bf_thread;
-    bool bf_started;
-    pthread_mutex_t bf_mu;
-    pthread_cond_t bf_cond;
-    bool bf_wake, bf_stop;
-    uint32_t bf_batch, bf_pause_ms;
-};
-
-static void *backfill_main(void *arg);
-
-static int rocks_error(ddb_error_t *err, char *msg) {
+int rocks_error(ddb_error_t *err, char *msg) {
     int rc = ddb_error_set(err, DDB_ERR_INTERNAL, "storage error: %s", msg ? msg : "unknown");
     free(msg);
     return rc;
 }
 
-static int cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
+int cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
     size_t m = al < bl ? al : bl;
     int c = memcmp(a, b, m);
     if (c) return c;
@@ -105,10 +79,14 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     e->ro = rocksdb_readoptions_create();
     e->bf_batch = o->backfill_batch ? o->backfill_batch : 1000;
     e->bf_pause_ms = o->backfill_pause_ms;
+    e->ttl_interval_ms = o->ttl_interval_ms ? o->ttl_interval_ms : 2000;
+    e->rollover_ms = (int64_t)(o->shard_rollover_s ? o->shard_rollover_s : 4 * 3600) * 1000;
+    e->retention_ms = (int64_t)(o->stream_retention_s ? o->stream_retention_s : 24 * 3600) * 1000;
+    st_open(e);
     pthread_mutex_init(&e->bf_mu, NULL);
     pthread_cond_init(&e->bf_cond, NULL);
     e->bf_wake = true; /* resume backfills a previous run left unfinished */
-    if (pthread_create(&e->bf_thread, NULL, backfill_main, e) == 0) e->bf_started = true;
+    if (pthread_create(&e->bf_thread, NULL, maint_main, e) == 0) e->bf_started = true;
     *out = e;
     return 0;
 }
@@ -138,6 +116,7 @@ void ddb_close(ddb_engine_t *e) {
     if (e->env) rocksdb_env_destroy(e->env);
     pthread_mutex_destroy(&e->writer);
     free(e->stats);
+    free(e->streams);
     free(e);
 }
 
@@ -158,7 +137,7 @@ static void encode_table(bytes_t *out, const ddb_table_info_t *t) {
     uint8_t id[4];
     kc_put_be32(id, t->id);
     bytes_put(out, id, 4);
-    ddb_attr_t attrs[6];
+    ddb_attr_t attrs[7];
     size_t n = 0;
     char ht = (char)t->key.hash_type, rt = (char)t->key.range_type;
     attrs[n++] = (ddb_attr_t){"hn", 2, {.type = DDB_T_S, .u.str = {t->key.hash_name, t->key.hash_len}}};
@@ -173,6 +152,15 @@ static void encode_table(bytes_t *out, const ddb_table_info_t *t) {
     ddb_value_t ix;
     ix_defs_to_value(a, t->indexes, t->nindexes, &ix);
     attrs[n++] = (ddb_attr_t){"ix", 2, ix};
+    /* the latest stream: [id BE32][view][enabled][created ms BE64] */
+    uint8_t st[14];
+    if (t->stream.id) {
+        kc_put_be32(st, t->stream.id);
+        st[4] = (uint8_t)t->stream.view;
+        st[5] = t->stream.enabled;
+        kc_put_be64(st + 6, (uint64_t)t->stream.created_ms);
+        attrs[n++] = (ddb_attr_t){"st", 2, {.type = DDB_T_B, .u.str = {(const char *)st, sizeof st}}};
+    }
     ddb_value_t rec = {.type = DDB_T_M, .u.map = {attrs, n}};
     ic_encode(out, &rec);
     ddb_arena_destroy(a);
@@ -203,10 +191,29 @@ static int decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_
         t->key.range_type = (ddb_type_t)rt->u.str.ptr[0];
     }
     t->meta = meta;
+    memset(&t->stream, 0, sizeof t->stream);
+    const ddb_value_t *st = ddb_map_get(rec, "st", 2);
+    if (st && st->type == DDB_T_B && st->u.str.len == 14) {
+        const uint8_t *b = (const uint8_t *)st->u.str.ptr;
+        t->stream.id = kc_get_be32(b);
+        t->stream.view = (ddb_stream_view_t)b[4];
+        t->stream.enabled = b[5] != 0;
+        t->stream.created_ms = (int64_t)kc_get_be64(b + 6);
+    }
     if (ix_defs_from_value(a, ddb_map_get(rec, "ix", 2), &t->indexes, &t->nindexes)) {
         return ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt table record (indexes)");
     }
     return 0;
+}
+
+/* Writes table record t (with meta) into batch wb. */
+void put_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t) {
+    bytes_t k = {0}, rec = {0};
+    table_key(&k, t->name, t->name_len);
+    encode_table(&rec, t);
+    rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len, (const char *)rec.p, rec.len);
+    bytes_free(&k);
+    bytes_free(&rec);
 }
 
 /* ---- statistics (caller holds the writer) ------------------------------- */
@@ -274,12 +281,6 @@ static void read_stats(ddb_engine_t *e, ddb_table_info_t *t) {
     pthread_mutex_unlock(&e->writer);
 }
 
-/* Statistics changed by one batch: copies applied to the cache once the
- * batch is written (caller holds the writer). */
-typedef struct stats_delta {
-    table_stats_t v[64];
-    size_t n;
-} stats_delta_t;
 
 static table_stats_t *delta_get(ddb_engine_t *e, stats_delta_t *d, uint32_t id) {
     for (size_t i = 0; i < d->n; i++) {
@@ -290,12 +291,10 @@ static table_stats_t *delta_get(ddb_engine_t *e, stats_delta_t *d, uint32_t id) 
     return &d->v[d->n++];
 }
 
-static void delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d);
-static void delta_apply(ddb_engine_t *e, const stats_delta_t *d);
 
 /* ---- catalog ------------------------------------------------------------- */
 
-static int write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err) {
+int write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err) {
     char *msg = NULL;
     rocksdb_write(e->db, e->wo, wb, &msg);
     rocksdb_writebatch_destroy(wb);
@@ -337,10 +336,18 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
     info->id = id;
     info->item_count = info->size_bytes = 0;
     for (size_t i = 0; i < info->nindexes; i++) info->indexes[i].id = id + 1 + (uint32_t)i;
+    uint32_t next_id = id + 1 + (uint32_t)info->nindexes;
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    if (info->stream.enabled) {
+        info->stream.id = next_id++;
+        info->stream.created_ms = engine_now_ms();
+        st_create(e, wb, info->stream.id, info, info->stream.view, info->stream.created_ms);
+    } else {
+        memset(&info->stream, 0, sizeof info->stream);
+    }
     encode_table(&rec, info);
     uint8_t next[4];
-    kc_put_be32(next, id + 1 + (uint32_t)info->nindexes);
-    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    kc_put_be32(next, next_id);
     rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1,
                               (const char *)next, 4);
     rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len,
@@ -352,6 +359,7 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
         stats_put(wb, e, &zero);
     }
     rc = write_batch(e, wb, err);
+    if (rc) st_reset(e);
 out:
     pthread_mutex_unlock(&e->writer);
     bytes_free(&k);
@@ -359,7 +367,7 @@ out:
     return rc;
 }
 
-static int get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
+int get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
                             ddb_table_info_t *out, ddb_error_t *err) {
     bytes_t k = {0};
     table_key(&k, name, len);
@@ -426,6 +434,8 @@ int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
         kc_put_be32(hi, t.id + 1);
         kc_put_be32(sk, t.id);
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        /* the stream outlives the table until its records age out */
+        if (t.stream.enabled) st_disable(e, wb, t.stream.id, engine_now_ms());
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len);
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)sk, 4);
         rocksdb_writebatch_delete_range_cf(wb, e->cf[CF_ITEMS], (const char *)lo, 4,
@@ -442,6 +452,7 @@ int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
             rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)bk, 5);
         }
         rc = write_batch(e, wb, err);
+        if (rc) st_reset(e);
         if (!rc) {
             stats_forget(e, t.id);
             for (size_t i = 0; i < t.nindexes; i++) stats_forget(e, t.indexes[i].id);
@@ -490,8 +501,8 @@ int ddb_table_list(ddb_engine_t *e, const char *after, size_t after_len, size_t 
 
 /* ---- items --------------------------------------------------------------- */
 
-static int read_item(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_t *k,
-                     ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err) {
+int read_item(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_t *k,
+              ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err) {
     size_t vl;
     char *msg = NULL;
     char *v = rocksdb_get_cf(e->db, ro, e->cf[CF_ITEMS], (const char *)k->p, k->len, &vl, &msg);
@@ -565,6 +576,12 @@ static bool index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
     return covered;
 }
 
+/* A write that leaves the item as it was changes nothing: no batch, and so
+ * no stream record (DynamoDB writes none for it either). */
+static bool unchanged(const ddb_value_t *old, const ddb_value_t *next) {
+    return next == old || (old && next && ddb_value_equal(old, next));
+}
+
 static bool same_key(const ddb_table_info_t *t, const ddb_value_t *item, const bytes_t *k) {
     bytes_t k2 = {0};
     int rc = kc_item_key(&k2, t->id, &t->key, item);
@@ -575,9 +592,9 @@ static bool same_key(const ddb_table_info_t *t, const ddb_value_t *item, const b
 
 /* Adds one item change to a batch: the item, each secondary index's entry
  * (removed, replaced or added), and their statistics in d. */
-static void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
-                       const bytes_t *k, const ddb_value_t *old, const ddb_value_t *next,
-                       stats_delta_t *d) {
+void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+                const bytes_t *k, const ddb_value_t *old, const ddb_value_t *next,
+                stats_delta_t *d, bool by_ttl) {
     table_stats_t *ts = delta_get(e, d, t->id);
     if (old) {
         ts->count--;
@@ -594,6 +611,7 @@ static void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_tabl
     } else {
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_ITEMS], (const char *)k->p, k->len);
     }
+    if (t->stream.enabled && t->stream.id) st_append(e, wb, t, old, next, by_ttl, engine_now_ms());
     if (!t->nindexes) return;
     ddb_arena_t *a = ddb_arena_create(0);
     for (size_t i = 0; i < t->nindexes; i++) {
@@ -627,11 +645,11 @@ static void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_tabl
     ddb_arena_destroy(a);
 }
 
-static void delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d) {
+void delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d) {
     for (size_t i = 0; i < d->n; i++) stats_put(wb, e, &d->v[i]);
 }
 
-static void delta_apply(ddb_engine_t *e, const stats_delta_t *d) {
+void delta_apply(ddb_engine_t *e, const stats_delta_t *d) {
     for (size_t i = 0; i < d->n; i++) *stats_find(e, d->v[i].id, true) = d->v[i];
 }
 
@@ -644,7 +662,7 @@ int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t
     const ddb_value_t *old = NULL, *next = NULL;
     rc = read_item(e, e->ro, &k, a, &old, err);
     if (!rc) rc = fn(ctx, old, &next, err);
-    if (rc || next == old) goto out;
+    if (rc || unchanged(old, next)) goto out;
     if (next && !same_key(t, next, &k)) {
         rc = ddb_error_set(err, DDB_ERR_INTERNAL, "mutation changed the primary key");
         goto out;
@@ -656,10 +674,11 @@ int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t
     }
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     stats_delta_t d = {.n = 0};
-    batch_item(e, wb, &cur, &k, old, next, &d);
+    batch_item(e, wb, &cur, &k, old, next, &d, false);
     delta_put(e, wb, &d);
     rc = write_batch(e, wb, err);
     if (!rc) delta_apply(e, &d);
+    else st_reset(e);
 out:
     pthread_mutex_unlock(&e->writer);
     bytes_free(&k);
@@ -667,16 +686,6 @@ out:
 }
 
 /* ---- adding and dropping indexes ------------------------------------------ */
-
-/* Writes table record t (with meta) into batch wb. */
-static void put_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t) {
-    bytes_t k = {0}, rec = {0};
-    table_key(&k, t->name, t->name_len);
-    encode_table(&rec, t);
-    rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len, (const char *)rec.p, rec.len);
-    bytes_free(&k);
-    bytes_free(&rec);
-}
 
 int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
                   const ddb_value_t *meta, ddb_error_t *err) {
@@ -702,7 +711,7 @@ int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info
         all[t.nindexes] = *ix;
         t.indexes = all;
         t.nindexes++;
-        t.meta = meta;
+        if (meta) t.meta = meta;
         uint8_t next[4];
         kc_put_be32(next, id + 1);
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
@@ -741,7 +750,7 @@ int ddb_index_drop(ddb_engine_t *e, const char *table, size_t len, const char *i
         memcpy(rest + at, t.indexes + at + 1, sizeof *rest * (t.nindexes - at - 1));
         t.indexes = rest;
         t.nindexes--;
-        t.meta = meta;
+        if (meta) t.meta = meta;
         uint8_t lo[4], hi[4], bk[5];
         kc_put_be32(lo, id);
         kc_put_be32(hi, id + 1);
@@ -868,20 +877,37 @@ static bool backfill_round(ddb_engine_t *e) {
     return any;
 }
 
-static void *backfill_main(void *arg) {
+int64_t engine_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool maint_stopping(ddb_engine_t *e) {
+    pthread_mutex_lock(&e->bf_mu);
+    bool stop = e->bf_stop;
+    pthread_mutex_unlock(&e->bf_mu);
+    return stop;
+}
+
+/* The maintenance thread: runs backfills whenever woken (a bounded step at a
+ * time, so writers interleave), and every ttl_interval_ms the TTL sweeper
+ * and stream trimming. */
+static void *maint_main(void *arg) {
     ddb_engine_t *e = arg;
+    int64_t next_tick = engine_now_ms() + e->ttl_interval_ms;
     for (;;) {
         pthread_mutex_lock(&e->bf_mu);
-        while (!e->bf_wake && !e->bf_stop) pthread_cond_wait(&e->bf_cond, &e->bf_mu);
+        if (!e->bf_wake && !e->bf_stop) {
+            struct timespec until = {.tv_sec = next_tick / 1000, .tv_nsec = (long)(next_tick % 1000) * 1000000L};
+            pthread_cond_timedwait(&e->bf_cond, &e->bf_mu, &until);
+        }
+        bool wake = e->bf_wake, stop = e->bf_stop;
         e->bf_wake = false;
-        bool stop = e->bf_stop;
         pthread_mutex_unlock(&e->bf_mu);
         if (stop) break;
-        while (backfill_round(e)) {
-            pthread_mutex_lock(&e->bf_mu);
-            stop = e->bf_stop;
-            pthread_mutex_unlock(&e->bf_mu);
-            if (stop) return NULL;
+        while (wake && backfill_round(e)) {
+            if (maint_stopping(e)) return NULL;
             if (e->bf_pause_ms) {
                 struct timespec ts = {.tv_sec = e->bf_pause_ms / 1000, .tv_nsec = (long)(e->bf_pause_ms % 1000) * 1000000L};
                 nanosleep(&ts, NULL);
@@ -889,8 +915,60 @@ static void *backfill_main(void *arg) {
                 sched_yield();
             }
         }
+        int64_t now = engine_now_ms();
+        if (now >= next_tick) {
+            ttl_sweep(e, now);
+            st_maintain(e, now);
+            next_tick = engine_now_ms() + e->ttl_interval_ms;
+        }
     }
     return NULL;
+}
+
+/* ---- TTL and streams on a table ----------------------------------------------- */
+
+int ddb_ttl_set(ddb_engine_t *e, const char *table, size_t len, const char *attr, size_t attr_len,
+                ddb_error_t *err) {
+    if (!attr) return ddb_index_drop(e, table, len, "", 0, NULL, err);
+    ddb_index_info_t ix = {.name = "", .name_len = 0, .ttl = true, .projection = DDB_PROJ_KEYS_ONLY,
+                           .key = {.hash_name = attr, .hash_len = attr_len, .hash_type = DDB_T_N}};
+    return ddb_index_add(e, table, len, &ix, NULL, err);
+}
+
+int ddb_stream_set(ddb_engine_t *e, const char *table, size_t len, ddb_stream_view_t view,
+                   const ddb_value_t *meta, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    pthread_mutex_lock(&e->writer);
+    int rc = get_table_record(e, table, len, a, &t, err);
+    char *msg = NULL, *v = NULL;
+    size_t vl;
+    if (!rc && view) {
+        v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1, &vl, &msg);
+        if (msg) rc = rocks_error(err, msg);
+    }
+    if (!rc) {
+        int64_t now = engine_now_ms();
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        if (t.stream.enabled) st_disable(e, wb, t.stream.id, now);
+        t.stream.enabled = false;
+        if (view) {
+            uint32_t id = v && vl == 4 ? kc_get_be32((const uint8_t *)v) : 1;
+            uint8_t next[4];
+            kc_put_be32(next, id + 1);
+            rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1, (const char *)next, 4);
+            t.stream = (ddb_stream_ref_t){.id = id, .enabled = true, .view = view, .created_ms = now};
+            st_create(e, wb, id, &t, view, now);
+        }
+        if (meta) t.meta = meta;
+        put_table_record(e, wb, &t);
+        rc = write_batch(e, wb, err);
+        if (rc) st_reset(e);
+    }
+    free(v);
+    pthread_mutex_unlock(&e->writer);
+    ddb_arena_destroy(a);
+    return rc;
 }
 
 /* ---- multi-item writes and reads --------------------------------------------- */
@@ -932,12 +1010,13 @@ int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, d
         stats_delta_t *d = calloc(1, sizeof *d);
         if (!d) abort();
         for (size_t i = 0; i < n; i++) {
-            if (nexts[i] == olds[i]) continue; /* no change */
-            batch_item(e, wb, &cur[i], &keys[i], olds[i], nexts[i], d);
+            if (unchanged(olds[i], nexts[i])) continue;
+            batch_item(e, wb, &cur[i], &keys[i], olds[i], nexts[i], d, false);
         }
         delta_put(e, wb, d);
         rc = write_batch(e, wb, err);
         if (!rc) delta_apply(e, d);
+        else st_reset(e);
         free(d);
     }
     pthread_mutex_unlock(&e->writer);

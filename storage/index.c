@@ -16,14 +16,55 @@ const ddb_index_info_t *ddb_table_index(const ddb_table_info_t *t, const char *n
     return NULL;
 }
 
+const ddb_index_info_t *ddb_table_ttl(const ddb_table_info_t *t) {
+    for (size_t i = 0; i < t->nindexes; i++) {
+        if (t->indexes[i].ttl) return &t->indexes[i];
+    }
+    return NULL;
+}
+
+bool ix_expiry(const ddb_value_t *v, uint64_t *secs) {
+    if (!v || v->type != DDB_T_N || v->u.str.len == 0 || v->u.str.len > 60) return false;
+    char tmp[64];
+    memcpy(tmp, v->u.str.ptr, v->u.str.len);
+    tmp[v->u.str.len] = '\0';
+    long double x = strtold(tmp, NULL);
+    if (!(x >= 0)) return false;
+    *secs = x >= 1.8e19L ? UINT64_MAX : (uint64_t)x;
+    return true;
+}
+
 static const ddb_value_t *attr_of(const ddb_value_t *item, const char *name, size_t len,
                                   ddb_type_t type) {
     const ddb_value_t *v = ddb_map_get(item, name, len);
     return v && v->type == type ? v : NULL;
 }
 
+/* The TTL index's entry: [index id][expiry seconds BE64][table key]; items
+ * whose TTL attribute is not a non-negative number are not in it. */
+static int expiry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                      const ddb_value_t *item) {
+    uint64_t secs;
+    const ddb_value_t *th = attr_of(item, t->key.hash_name, t->key.hash_len, t->key.hash_type);
+    const ddb_value_t *tr = t->key.range_type != DDB_T_NONE
+                                ? attr_of(item, t->key.range_name, t->key.range_len, t->key.range_type)
+                                : NULL;
+    if (!ix_expiry(ddb_map_get(item, ix->key.hash_name, ix->key.hash_len), &secs) || !th ||
+        (t->key.range_type != DDB_T_NONE && !tr)) {
+        return 1;
+    }
+    uint8_t b[12];
+    kc_put_be32(b, ix->id);
+    kc_put_be64(b + 4, secs);
+    bytes_put(out, b, 12);
+    kc_encode_value(out, th);
+    if (tr) kc_encode_value(out, tr);
+    return 0;
+}
+
 static int entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                      const ddb_value_t *item, bool strict) {
+    if (ix->ttl) return strict ? DDB_ERR_VALIDATION : expiry_key(out, t, ix, item);
     const ddb_key_schema_t *k = &ix->key;
     const ddb_value_t *ih = attr_of(item, k->hash_name, k->hash_len, k->hash_type);
     const ddb_value_t *ir = k->range_type != DDB_T_NONE
@@ -97,12 +138,13 @@ void ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_
     out->u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (n ? n : 1));
     for (size_t i = 0; i < n; i++) {
         const ddb_index_info_t *x = &ix[i];
-        ddb_attr_t *at = ddb_arena_alloc(a, sizeof *at * 10);
+        ddb_attr_t *at = ddb_arena_alloc(a, sizeof *at * 11);
         size_t k = 0;
         at[k++] = (ddb_attr_t){"n", 1, str_value(x->name, x->name_len)};
         at[k++] = (ddb_attr_t){"i", 1, num_value(a, x->id)};
         at[k++] = (ddb_attr_t){"l", 1, {.type = DDB_T_BOOL, .u.boolean = x->local}};
         at[k++] = (ddb_attr_t){"b", 1, {.type = DDB_T_BOOL, .u.boolean = x->backfilling}};
+        at[k++] = (ddb_attr_t){"t", 1, {.type = DDB_T_BOOL, .u.boolean = x->ttl}};
         at[k++] = (ddb_attr_t){"p", 1, num_value(a, (uint64_t)x->projection)};
         at[k++] = (ddb_attr_t){"hn", 2, str_value(x->key.hash_name, x->key.hash_len)};
         at[k++] = (ddb_attr_t){"ht", 2, num_value(a, (uint64_t)x->key.hash_type)};
@@ -138,6 +180,7 @@ int ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **
         const ddb_value_t *nm = ddb_map_get(d, "n", 1), *hn = ddb_map_get(d, "hn", 2);
         const ddb_value_t *rn = ddb_map_get(d, "rn", 2), *inc = ddb_map_get(d, "inc", 3);
         const ddb_value_t *l = ddb_map_get(d, "l", 1), *b = ddb_map_get(d, "b", 1);
+        const ddb_value_t *tt = ddb_map_get(d, "t", 1);
         if (!nm || nm->type != DDB_T_S || !hn || hn->type != DDB_T_S || !inc || inc->type != DDB_T_L) {
             return DDB_ERR_INTERNAL;
         }
@@ -147,6 +190,7 @@ int ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **
         x->id = (uint32_t)num_of(ddb_map_get(d, "i", 1));
         x->local = l && l->type == DDB_T_BOOL && l->u.boolean;
         x->backfilling = b && b->type == DDB_T_BOOL && b->u.boolean;
+        x->ttl = tt && tt->type == DDB_T_BOOL && tt->u.boolean;
         x->projection = (ddb_projection_t)num_of(ddb_map_get(d, "p", 1));
         x->key.hash_name = hn->u.str.ptr;
         x->key.hash_len = hn->u.str.len;

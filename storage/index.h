@@ -16,6 +16,10 @@
 bool ix_entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                   const ddb_value_t *item);
 
+/* The expiry time (whole epoch seconds) a TTL attribute value stands for:
+ * false unless a non-negative number. */
+bool ix_expiry(const ddb_value_t *v, uint64_t *secs);
+
 /* The entry key of a start key map (table key + index key attributes). */
 int ix_start_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                  const ddb_value_t *key);
