@@ -91,6 +91,9 @@ int op_transact_get_items(ddbd_req_t *r);
  * control-plane wording of the not-found message ("Table: X not found"). */
 int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t);
 
+/* Writes a KeySchema list ([{"AttributeName":..,"KeyType":"HASH"},...]). */
+void ddbd_put_key_schema(buf_t *b, const ddb_key_schema_t *k);
+
 /* Writes the table ARN for name into b (no quotes). */
 void ddbd_put_table_arn(ddbd_req_t *r, buf_t *b, const char *name, size_t len);
 

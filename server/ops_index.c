@@ -161,6 +161,40 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
     return 0;
 }
 
+/* A GSI's ProvisionedThroughput (required unless on demand, refused when
+ * on demand): adds name -> {RCU, WCU} to tp. */
+static int index_throughput(ddbd_req_t *r, const cJSON *pt, bool on_demand, const char *name, size_t nl,
+                            mb_t *tp) {
+    if (on_demand && pt) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: ProvisionedThroughput should "
+                             "not be specified for index: %.*s when BillingMode is PAY_PER_REQUEST",
+                             (int)nl, name);
+    }
+    if (!on_demand && !pt) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "No provisioned throughput specified for the global secondary index");
+    }
+    int64_t rcu = 0, wcu = 0;
+    bool rp = false, wp = false;
+    if (pt) {
+        int rc = p_int(pt, "ReadCapacityUnits", &rcu, &rp, r->err);
+        if (!rc) rc = p_int(pt, "WriteCapacityUnits", &wcu, &wp, r->err);
+        if (rc) return rc;
+        if (!rp || !wp || rcu < 1 || wcu < 1) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Table read and write throughput must be at least 1, and cannot be null");
+        }
+    }
+    mb_t m;
+    mb_init(&m, r->arena, 2);
+    mb_int(&m, "RCU", rcu);
+    mb_int(&m, "WCU", wcu);
+    ddb_value_t mv = mb_done(&m);
+    mb_val(tp, ddb_arena_strndup(r->arena, name, nl), &mv);
+    return 0;
+}
+
 static int one_index(ddbd_req_t *r, const cJSON *d, bool global, bool on_demand,
                      const ddb_key_schema_t *tk, const attr_def_t *defs, size_t ndefs,
                      ddb_index_info_t *ix, mb_t *tp) {
@@ -204,35 +238,7 @@ static int one_index(ddbd_req_t *r, const cJSON *d, bool global, bool on_demand,
         }
         return 0;
     }
-    if (on_demand && pt) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "One or more parameter values were invalid: ProvisionedThroughput should "
-                             "not be specified for index: %.*s when BillingMode is PAY_PER_REQUEST",
-                             (int)nl, name);
-    }
-    if (!on_demand && !pt) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "No provisioned throughput specified for the global secondary index");
-    }
-    int64_t rcu = 0, wcu = 0;
-    bool rp = false, wp = false;
-    if (pt) {
-        rc = p_int(pt, "ReadCapacityUnits", &rcu, &rp, r->err);
-        if (!rc) rc = p_int(pt, "WriteCapacityUnits", &wcu, &wp, r->err);
-        if (rc) return rc;
-        if (!rp || !wp || rcu < 1 || wcu < 1) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "Table read and write throughput must be at least 1, and cannot be null");
-        }
-    }
-    mb_t m;
-    mb_init(&m, r->arena, 2);
-    mb_int(&m, "RCU", rcu);
-    mb_int(&m, "WCU", wcu);
-    ddb_value_t mv = mb_done(&m);
-    char *key = ddb_arena_strndup(r->arena, name, nl);
-    mb_val(tp, key, &mv);
-    return 0;
+    return index_throughput(r, pt, on_demand, name, nl, tp);
 }
 
 int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool on_demand,
@@ -285,17 +291,6 @@ int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool o
     return 0;
 }
 
-static void put_key_schema(buf_t *b, const ddb_key_schema_t *k) {
-    buf_puts(b, "[{\"AttributeName\":");
-    json_put_str(b, k->hash_name, k->hash_len);
-    buf_puts(b, ",\"KeyType\":\"HASH\"}");
-    if (k->range_type != DDB_T_NONE) {
-        buf_puts(b, ",{\"AttributeName\":");
-        json_put_str(b, k->range_name, k->range_len);
-        buf_puts(b, ",\"KeyType\":\"RANGE\"}");
-    }
-    buf_putc(b, ']');
-}
 
 static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                     bool deleting) {
@@ -304,7 +299,7 @@ static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_in
     buf_puts(b, "{\"IndexName\":");
     json_put_str(b, ix->name, ix->name_len);
     buf_puts(b, ",\"KeySchema\":");
-    put_key_schema(b, &ix->key);
+    ddbd_put_key_schema(b, &ix->key);
     buf_printf(b, ",\"Projection\":{\"ProjectionType\":\"%s\"", types[ix->projection]);
     if (ix->ninclude) {
         buf_puts(b, ",\"NonKeyAttributes\":[");
@@ -554,31 +549,10 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
     /* Update: new provisioned throughput of the index */
     const cJSON *pt;
     rc = p_obj(upd, "ProvisionedThroughput", &pt, r->err);
-    if (rc) return rc;
-    int64_t rcu = 0, wcu = 0;
-    bool rp = false, wp = false;
-    if (pt) {
-        rc = p_int(pt, "ReadCapacityUnits", &rcu, &rp, r->err);
-        if (!rc) rc = p_int(pt, "WriteCapacityUnits", &wcu, &wp, r->err);
-        if (rc) return rc;
-    }
-    if (on_demand) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "One or more parameter values were invalid: ProvisionedThroughput should "
-                             "not be specified for index: %.*s when BillingMode is PAY_PER_REQUEST",
-                             (int)nl, name);
-    }
-    if (!rp || !wp || rcu < 1 || wcu < 1) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "Table read and write throughput must be at least 1, and cannot be null");
-    }
-    mb_t m, one;
-    mb_init(&one, r->arena, 2);
-    mb_int(&one, "RCU", rcu);
-    mb_int(&one, "WCU", wcu);
-    ddb_value_t onev = mb_done(&one);
+    mb_t m;
     mb_init(&m, r->arena, 1);
-    mb_val(&m, ddb_arena_strndup(r->arena, name, nl), &onev);
+    if (!rc) rc = index_throughput(r, pt, on_demand, name, nl, &m);
+    if (rc) return rc;
     ddb_value_t added = mb_done(&m);
     out->action = GSI_UPDATE;
     out->defs = defs_after(r, t, defs, ndefs, NULL, NULL, 0);

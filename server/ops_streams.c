@@ -265,13 +265,7 @@ int op_list_streams(ddbd_req_t *r) {
     vlist_t v;
     vlist_init(&v);
     if (table) vlist_table_name(&v, "tableName", table, tl);
-    if (lp && limit < 1) {
-        vlist_add(&v, "Value '%lld' at 'limit' failed to satisfy constraint: Member must have value "
-                      "greater than or equal to 1", (long long)limit);
-    } else if (lp && limit > 100) {
-        vlist_add(&v, "Value '%lld' at 'limit' failed to satisfy constraint: Member must have value "
-                      "less than or equal to 100", (long long)limit);
-    }
+    vlist_range(&v, "limit", lp, limit, 1, 100);
     rc = vlist_finish(&v, r->err);
     if (rc) return rc;
     if (!lp) limit = 100;
@@ -317,17 +311,6 @@ int op_list_streams(ddbd_req_t *r) {
     return 0;
 }
 
-static void put_key_schema(buf_t *b, const ddb_key_schema_t *k) {
-    buf_puts(b, "[{\"AttributeName\":");
-    json_put_str(b, k->hash_name, k->hash_len);
-    buf_puts(b, ",\"KeyType\":\"HASH\"}");
-    if (k->range_type != DDB_T_NONE) {
-        buf_puts(b, ",{\"AttributeName\":");
-        json_put_str(b, k->range_name, k->range_len);
-        buf_puts(b, ",\"KeyType\":\"RANGE\"}");
-    }
-    buf_putc(b, ']');
-}
 
 int op_describe_stream(ddbd_req_t *r) {
     int64_t limit = 100;
@@ -337,12 +320,11 @@ int op_describe_stream(ddbd_req_t *r) {
     int rc = p_int(r->in, "Limit", &limit, &lp, r->err);
     if (!rc) rc = p_str(r->in, "ExclusiveStartShardId", &after, &afl, r->err);
     if (rc) return rc;
-    if (lp && (limit < 1 || limit > 100)) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%lld' at 'limit' failed to satisfy "
-                             "constraint: Member must have value %s",
-                             (long long)limit, limit < 1 ? "greater than or equal to 1" : "less than or equal to 100");
-    }
+    vlist_t v;
+    vlist_init(&v);
+    vlist_range(&v, "limit", lp, limit, 1, 100);
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
     if (!lp) limit = 100;
     ddb_stream_desc_t d;
     rc = stream_arg(r, &d);
@@ -362,7 +344,7 @@ int op_describe_stream(ddbd_req_t *r) {
     buf_printf(b, ",\"CreationRequestDateTime\":%s,\"TableName\":", meta_time_text(r->arena, d.created_ms));
     json_put_str(b, d.table, d.table_len);
     buf_puts(b, ",\"KeySchema\":");
-    put_key_schema(b, &d.key);
+    ddbd_put_key_schema(b, &d.key);
     buf_puts(b, ",\"Shards\":[");
     size_t i = 0;
     if (after) {
@@ -522,11 +504,11 @@ int op_get_records(ddbd_req_t *r) {
     int rc = p_str(r->in, "ShardIterator", &its, &itl, r->err);
     if (!rc) rc = p_int(r->in, "Limit", &limit, &lp, r->err);
     if (rc) return rc;
-    if (lp && limit < 1) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%lld' at 'limit' failed to satisfy "
-                             "constraint: Member must have value greater than or equal to 1", (long long)limit);
-    }
+    vlist_t v;
+    vlist_init(&v);
+    vlist_range(&v, "limit", lp, limit, 1, INT64_MAX);
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
     if (lp && limit > 1000) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: Limit should be less than or "

@@ -49,17 +49,6 @@ static void put_time_member(ddbd_req_t *r, buf_t *b, const char *name, const ddb
     buf_put(b, v->u.str.ptr, v->u.str.len);
 }
 
-static void put_key_schema(buf_t *b, const ddb_key_schema_t *k) {
-    buf_puts(b, "[{\"AttributeName\":");
-    json_put_str(b, k->hash_name, k->hash_len);
-    buf_puts(b, ",\"KeyType\":\"HASH\"}");
-    if (k->range_type != DDB_T_NONE) {
-        buf_puts(b, ",{\"AttributeName\":");
-        json_put_str(b, k->range_name, k->range_len);
-        buf_puts(b, ",\"KeyType\":\"RANGE\"}");
-    }
-    buf_putc(b, ']');
-}
 
 static void put_attr_defs(buf_t *b, const ddb_value_t *meta) {
     const ddb_value_t *defs = meta_get(meta, "AttributeDefinitions");
@@ -89,7 +78,7 @@ static void put_table_desc_ex(ddbd_req_t *r, const ddb_table_info_t *t, const ch
     buf_puts(b, ",\"TableName\":");
     json_put_str(b, t->name, t->name_len);
     buf_puts(b, ",\"KeySchema\":");
-    put_key_schema(b, &t->key);
+    ddbd_put_key_schema(b, &t->key);
     buf_puts(b, ",\"TableStatus\":");
     json_put_str(b, status, strlen(status));
     put_time_member(r, b, "CreationDateTime", meta, "CreationDateTime");
@@ -551,13 +540,7 @@ int op_list_tables(ddbd_req_t *r) {
     vlist_t v;
     vlist_init(&v);
     if (start) vlist_table_name(&v, "exclusiveStartTableName", start, sl);
-    if (lp && limit < 1) {
-        vlist_add(&v, "Value '%lld' at 'limit' failed to satisfy constraint: Member must have "
-                      "value greater than or equal to 1", (long long)limit);
-    } else if (lp && limit > 100) {
-        vlist_add(&v, "Value '%lld' at 'limit' failed to satisfy constraint: Member must have "
-                      "value less than or equal to 100", (long long)limit);
-    }
+    vlist_range(&v, "limit", lp, limit, 1, 100);
     rc = vlist_finish(&v, r->err);
     if (rc) return rc;
     if (!lp) limit = 100;

@@ -120,3 +120,10 @@ void vlist_table_name(vlist_t *v, const char *where, const char *name, size_t le
                   (int)(len > 300 ? 300 : len), name, where);
     }
 }
+
+void vlist_range(vlist_t *v, const char *where, bool present, int64_t value, int64_t min, int64_t max) {
+    if (!present || (value >= min && value <= max)) return;
+    vlist_add(v, "Value '%lld' at '%s' failed to satisfy constraint: Member must have value %s %lld",
+              (long long)value, where, value < min ? "greater than or equal to" : "less than or equal to",
+              (long long)(value < min ? min : max));
+}

@@ -41,6 +41,10 @@ void vlist_add(vlist_t *v, const char *fmt, ...) __attribute__((format(printf, 2
 int vlist_finish(vlist_t *v, ddb_error_t *err);
 
 /* Standard table-name constraints (length 3..255, [a-zA-Z0-9_.-]+) at `where`. */
+/* Adds the range error of an integer member (e.g. Limit) when present and
+ * outside [min, max]. */
+void vlist_range(vlist_t *v, const char *where, bool present, int64_t value, int64_t min, int64_t max);
+
 void vlist_table_name(vlist_t *v, const char *where, const char *name, size_t len);
 
 #endif

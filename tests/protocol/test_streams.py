@@ -444,3 +444,21 @@ def test_kill_9_under_load_keeps_exactly_the_committed_changes():
             again.stop()
     finally:
         server.cleanup()
+
+
+def test_stream_outlives_its_deleted_table(ddb, streams, make_table):
+    name = create(ddb, make_table, "NEW_IMAGE")
+    arn = stream_arn(ddb, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "kept"}})
+    ddb.delete_table(TableName=name)
+    deadline = time.time() + 30
+    while True:  # DynamoDB Local deletes tables asynchronously
+        try:
+            ddb.describe_table(TableName=name)
+        except ddb.exceptions.ResourceNotFoundException:
+            break
+        assert time.time() < deadline
+        time.sleep(0.1)
+    d = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert d["StreamStatus"] == "DISABLED"
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_all(streams, arn)] == ["kept"]
