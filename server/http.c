@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <llhttp.h>
 
@@ -22,8 +25,12 @@ typedef enum { H_NONE, H_TARGET, H_CTYPE, H_AUTH, H_CONN, H_EXPECT, H_OTHER } hd
 struct http_server {
     uv_loop_t *loop;
     uv_tcp_t listener;
+    uv_check_t check;   /* after each round of I/O: commit, then send the responses */
     http_handler_fn handler;
     void *ctx;
+    http_commit_fn commit;
+    struct conn *dirty; /* connections with responses queued this round */
+    int open_handles;   /* listener and check: the last one closed frees the server */
     struct conn *conns; /* all open connections, for shutdown */
     uint64_t seq;       /* request counter for request ids */
     uint64_t seed;      /* random start-up seed mixed into request ids */
@@ -53,13 +60,16 @@ typedef struct conn {
     bool reading;         /* uv_read_start active */
     bool closing;
     bool close_after_write;
+    buf_t out;            /* responses queued this round, sent after the commit */
+    bool out_close;       /* the last queued response closes the connection */
+    bool is_dirty;        /* on the server's dirty list */
+    struct conn *dirty_next;
 } conn_t;
 
 typedef struct wreq {
     uv_write_t req;
     conn_t *c;
-    char *head;
-    char *body;
+    char *body; /* the bytes written (owned) */
     size_t size;
 } wreq_t;
 
@@ -132,7 +142,6 @@ static void on_write(uv_write_t *req, int status) {
     wreq_t *w = (wreq_t *)req;
     conn_t *c = w->c;
     c->pending -= w->size;
-    free(w->head);
     free(w->body);
     free(w);
     if (status < 0) {
@@ -148,38 +157,66 @@ static void on_write(uv_write_t *req, int status) {
     }
 }
 
-/* Queues one response; takes ownership of body (malloc'd, may be NULL). */
-static void send_response(conn_t *c, int status, const char *ctype, char *body, size_t len,
-                          const char *request_id, bool close) {
-    http_server_t *s = c->srv;
-    char head[512];
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\n"
-                     "x-amzn-RequestId: %s\r\n"
-                     "x-amz-crc32: %u\r\n"
-                     "Content-Type: %s\r\n"
-                     "Content-Length: %zu\r\n"
-                     "Date: %s\r\n"
-                     "%s\r\n",
-                     status, reason(status), request_id, crc_with(s->crc_table, body, len), ctype,
-                     len, date_header(s), close ? "Connection: close\r\n" : "");
+/* Hands a connection's queued output to libuv as one write. */
+static void write_out(conn_t *c) {
+    if (c->closing || c->out.len == 0) return;
     wreq_t *w = calloc(1, sizeof *w);
     if (!w) abort();
     w->c = c;
-    w->head = malloc((size_t)n);
-    if (!w->head) abort();
-    memcpy(w->head, head, (size_t)n);
-    w->body = body;
-    w->size = (size_t)n + len;
-    uv_buf_t bufs[2] = {uv_buf_init(w->head, (unsigned)n), uv_buf_init(body ? body : "", (unsigned)len)};
-    c->pending += w->size;
-    if (close) c->close_after_write = true;
-    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, len ? 2 : 1, on_write) < 0) {
+    w->body = c->out.data; /* the write owns the buffer now */
+    w->size = c->out.len;
+    uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
+    buf_init(&c->out);
+    if (c->out_close) c->close_after_write = true;
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
         c->pending -= w->size;
-        free(w->head);
         free(w->body);
         free(w);
         conn_close(c);
+    }
+}
+
+/* After each round of I/O callbacks: the commit hook makes every write the
+ * round's requests did durable (one WAL write for all of them: group
+ * commit), and only then do their responses leave. */
+static void on_check(uv_check_t *h) {
+    http_server_t *s = h->data;
+    if (!s->dirty) return;
+    if (s->commit) s->commit(s->ctx);
+    conn_t *c = s->dirty;
+    s->dirty = NULL;
+    while (c) {
+        conn_t *next = c->dirty_next;
+        c->is_dirty = false;
+        c->dirty_next = NULL;
+        write_out(c);
+        c = next;
+    }
+}
+
+/* Queues one response (sent by on_check); takes ownership of body (malloc'd, may be NULL). */
+static void send_response(conn_t *c, int status, const char *ctype, char *body, size_t len,
+                          const char *request_id, bool close) {
+    http_server_t *s = c->srv;
+    size_t before = c->out.len;
+    buf_printf(&c->out,
+               "HTTP/1.1 %d %s\r\n"
+               "x-amzn-RequestId: %s\r\n"
+               "x-amz-crc32: %u\r\n"
+               "Content-Type: %s\r\n"
+               "Content-Length: %zu\r\n"
+               "Date: %s\r\n"
+               "%s\r\n",
+               status, reason(status), request_id, crc_with(s->crc_table, body, len), ctype, len,
+               date_header(s), close ? "Connection: close\r\n" : "");
+    if (len) buf_put(&c->out, body, len);
+    free(body);
+    c->pending += c->out.len - before;
+    if (close) c->out_close = true;
+    if (!c->is_dirty) {
+        c->is_dirty = true;
+        c->dirty_next = s->dirty;
+        s->dirty = c;
     }
 }
 
@@ -286,8 +323,12 @@ static int on_headers_complete(llhttp_t *p) {
     }
     if (c->expect_continue) {
         static char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        uv_buf_t b = uv_buf_init(cont, sizeof cont - 1);
-        uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+        if (c->out.len == 0 && c->pending == 0) {
+            uv_buf_t b = uv_buf_init(cont, sizeof cont - 1);
+            uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+        } else {
+            buf_put(&c->out, cont, sizeof cont - 1); /* after the responses queued before it */
+        }
     }
     return 0;
 }
@@ -342,6 +383,7 @@ static int on_message_complete(llhttp_t *p) {
 
 static void on_close(uv_handle_t *h) {
     conn_t *c = h->data;
+    buf_free(&c->out);
     buf_free(&c->field);
     buf_free(&c->target);
     buf_free(&c->ctype);
@@ -355,6 +397,12 @@ static void conn_close(conn_t *c) {
     if (c->closing) return;
     c->closing = true;
     http_server_t *s = c->srv;
+    if (c->is_dirty) { /* unlink: its memory goes with the handle */
+        conn_t **pp = &s->dirty;
+        while (*pp && *pp != c) pp = &(*pp)->dirty_next;
+        if (*pp) *pp = c->dirty_next;
+        c->is_dirty = false;
+    }
     if (c->prev) c->prev->next = c->next;
     else s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
@@ -442,8 +490,46 @@ static void on_connection(uv_stream_t *ls, int status) {
     http__resume(c);
 }
 
-int http_server_start(uv_loop_t *loop, const char *host, int port, http_handler_fn handler,
-                      void *ctx, http_server_t **out) {
+/* A listening-ready socket bound with SO_REUSEPORT (libuv 1.44 cannot ask
+ * for it), opened into the listener. */
+static int bind_reuseport(uv_tcp_t *listener, const struct sockaddr *addr) {
+    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return uv_translate_sys_error(errno);
+    int one = 1;
+    socklen_t len = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) || bind(fd, addr, len)) {
+        int rc = uv_translate_sys_error(errno);
+        close(fd);
+        return rc;
+    }
+    int rc = uv_tcp_open(listener, fd);
+    if (rc) close(fd);
+    return rc;
+}
+
+static int parse_addr(const char *host, int port, struct sockaddr_storage *addr) {
+    if (strcmp(host, "localhost") == 0) host = "127.0.0.1";
+    return strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)addr)
+                             : uv_ip4_addr(host, port, (struct sockaddr_in *)addr);
+}
+
+int http_port_free(const char *host, int port) {
+    struct sockaddr_storage addr;
+    int rc = parse_addr(host, port, &addr);
+    if (rc) return rc;
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return uv_translate_sys_error(errno);
+    int one = 1;
+    socklen_t len = addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    rc = bind(fd, (const struct sockaddr *)&addr, len) ? uv_translate_sys_error(errno) : 0;
+    close(fd);
+    return rc;
+}
+
+int http_server_start(uv_loop_t *loop, const char *host, int port, bool reuseport,
+                      http_handler_fn handler, void *ctx, http_server_t **out) {
     http_server_t *s = calloc(1, sizeof *s);
     if (!s) return UV_ENOMEM;
     s->loop = loop;
@@ -453,20 +539,24 @@ int http_server_start(uv_loop_t *loop, const char *host, int port, http_handler_
     if (getrandom(&s->seed, sizeof s->seed, 0) != (ssize_t)sizeof s->seed) {
         s->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull;
     }
-    if (strcmp(host, "localhost") == 0) host = "127.0.0.1";
     struct sockaddr_storage addr;
-    int rc = strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&addr)
-                               : uv_ip4_addr(host, port, (struct sockaddr_in *)&addr);
+    int rc = parse_addr(host, port, &addr);
     if (rc) {
         free(s);
         return rc;
     }
     uv_tcp_init(loop, &s->listener);
     s->listener.data = s;
-    rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
+    uv_check_init(loop, &s->check);
+    s->check.data = s;
+    uv_check_start(&s->check, on_check);
+    s->open_handles = 2;
+    rc = reuseport ? bind_reuseport(&s->listener, (const struct sockaddr *)&addr)
+                   : uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
     if (!rc) rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
     if (rc) {
         uv_close((uv_handle_t *)&s->listener, NULL);
+        uv_close((uv_handle_t *)&s->check, NULL);
         uv_run(loop, UV_RUN_NOWAIT);
         free(s);
         return rc;
@@ -484,13 +574,19 @@ int http_server_port(const http_server_t *s) {
     return s->port;
 }
 
-static void on_listener_closed(uv_handle_t *h) {
-    free(h->data);
+static void on_server_handle_closed(uv_handle_t *h) {
+    http_server_t *s = h->data;
+    if (--s->open_handles == 0) free(s);
+}
+
+void http_server_set_commit(http_server_t *s, http_commit_fn fn) {
+    s->commit = fn;
 }
 
 void http_server_stop(http_server_t *s) {
     if (s->stopping) return;
     s->stopping = true;
     while (s->conns) conn_close(s->conns);
-    uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+    uv_close((uv_handle_t *)&s->check, on_server_handle_closed);
+    uv_close((uv_handle_t *)&s->listener, on_server_handle_closed);
 }

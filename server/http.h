@@ -8,6 +8,7 @@
 #ifndef DDB_HTTP_H
 #define DDB_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -43,10 +44,26 @@ typedef void (*http_handler_fn)(void *ctx, const http_request_t *req, http_respo
 
 typedef struct http_server http_server_t;
 
-/* Binds host:port on loop and starts accepting. Returns 0 or a negative
- * libuv error code (message via uv_strerror). *out owns the listening socket. */
-int http_server_start(uv_loop_t *loop, const char *host, int port, http_handler_fn handler,
-                      void *ctx, http_server_t **out);
+/* Called on the loop thread after a round of requests and before their
+ * responses are sent (ctx is the handler's): makes their writes durable. */
+typedef void (*http_commit_fn)(void *ctx);
+
+/* Binds host:port on loop and starts accepting. With reuseport the socket
+ * is bound with SO_REUSEPORT, so several loops (threads) can each listen on
+ * the same port and the kernel spreads connections over them. Returns 0 or
+ * a negative libuv error code (message via uv_strerror). *out owns the
+ * listening socket. */
+int http_server_start(uv_loop_t *loop, const char *host, int port, bool reuseport,
+                      http_handler_fn handler, void *ctx, http_server_t **out);
+
+/* 0 when host:port can be bound by a socket that does not share it (no
+ * other process listens there, with or without SO_REUSEPORT), else a
+ * negative libuv error code. Threads sharing a port check it first, so that
+ * a second ddbd on a taken port fails instead of silently sharing it. */
+int http_port_free(const char *host, int port);
+
+/* Sets the commit hook. */
+void http_server_set_commit(http_server_t *s, http_commit_fn fn);
 
 /* The port the server is bound to (useful after binding port 0). */
 int http_server_port(const http_server_t *s);

@@ -1,13 +1,16 @@
 /* main.c: ddbd, the DynamoDB-compatible server.
  *
  * Parses flags, opens the engine (RocksDB in --data-dir, or in memory),
- * serves the DynamoDB JSON protocol on --host:--port with a libuv loop, and
- * shuts down cleanly on SIGINT/SIGTERM (stop accepting, close connections,
- * close the engine so every acknowledged write is on disk). */
+ * serves the DynamoDB JSON protocol on --host:--port with --threads event
+ * loops (one per thread, each listening on the port with SO_REUSEPORT, all
+ * sharing the engine), and shuts down cleanly on SIGINT/SIGTERM (stop
+ * accepting, close connections, close the engine so every acknowledged
+ * write is on disk). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "server/ddbd.h"
@@ -26,6 +29,7 @@ typedef struct options {
     long ttl_interval_ms;
     long shard_rollover_s;
     long stream_retention_s;
+    long threads;
 } options_t;
 
 static void usage(FILE *f) {
@@ -38,6 +42,8 @@ static void usage(FILE *f) {
             "  --sync           fsync the write-ahead log on every write (default: an\n"
             "                   acknowledged write is in the WAL, which survives a process\n"
             "                   crash; --sync also survives power loss)\n"
+            "  --threads N      event-loop threads serving requests (default: the number\n"
+            "                   of cores)\n"
             "  --check          verify the data directory (statistics and every secondary\n"
             "                   index against its table), print the result and exit\n"
             "  --backfill-batch N     items indexed per step when a new GSI is built\n"
@@ -63,6 +69,7 @@ typedef struct opt_value {
 static int parse_args(int argc, char **argv, options_t *o) {
     const opt_value_t vals[] = {
         {"--port", NULL, &o->port, 0, 65535, 0},
+        {"--threads", NULL, &o->threads, 1, 256, 0},
         {"--host", &o->host, NULL, 0, 0, 0},
         {"--data-dir", &o->data_dir, NULL, 0, 0, 0},
         {"--backfill-batch", NULL, &o->backfill_batch, 1, 1000000, 0},
@@ -114,17 +121,46 @@ static int parse_args(int argc, char **argv, options_t *o) {
     return 0;
 }
 
+/* One event loop serving requests: its own listener, connections and
+ * request arena; the engine and idempotency tokens are shared. */
+typedef struct worker {
+    uv_loop_t loop;
+    uv_async_t stop; /* asks this loop to stop (from the signal handler's loop) */
+    http_server_t *server;
+    ddbd_t srv;
+    uv_thread_t thread;
+} worker_t;
+
 typedef struct app {
     uv_signal_t sigint, sigterm;
-    http_server_t *server;
+    worker_t *workers;
+    int n;
 } app_t;
+
+static void on_stop(uv_async_t *a) {
+    worker_t *w = a->data;
+    http_server_stop(w->server);
+    uv_close((uv_handle_t *)&w->stop, NULL);
+}
 
 static void on_signal(uv_signal_t *h, int signum) {
     app_t *app = h->data;
     fprintf(stderr, "ddbd: received signal %d, shutting down\n", signum);
-    http_server_stop(app->server);
+    for (int i = 0; i < app->n; i++) uv_async_send(&app->workers[i].stop);
     uv_close((uv_handle_t *)&app->sigint, NULL);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
+}
+
+/* Before a round's responses leave: their writes reach the WAL together. */
+static void commit(void *ctx) {
+    ddbd_t *srv = ctx;
+    ddb_error_t err;
+    if (ddb_commit(srv->engine, &err)) fprintf(stderr, "ddbd: commit failed: %s\n", err.msg);
+}
+
+static void run_worker(void *arg) {
+    worker_t *w = arg;
+    uv_run(&w->loop, UV_RUN_DEFAULT);
 }
 
 int main(int argc, char **argv) {
@@ -133,6 +169,7 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     ddb_engine_opts_t eo = {.data_dir = o.data_dir, .in_memory = o.in_memory, .sync = o.sync,
+                            .group_commit = !o.check,
                             .backfill_batch = (uint32_t)o.backfill_batch,
                             .backfill_pause_ms = (uint32_t)o.backfill_pause_ms,
                             .ttl_interval_ms = (uint32_t)o.ttl_interval_ms,
@@ -151,31 +188,60 @@ int main(int argc, char **argv) {
         ddb_close(engine);
         return bad ? 1 : 0;
     }
-    ddbd_t srv = {.engine = engine, .tokens = ddbd_tokens_create(), .arena = ddb_arena_create(0)};
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    app_t app = {0};
-    int rc = http_server_start(&loop, o.host, (int)o.port, ddbd_handle, &srv, &app.server);
+    int n = (int)(o.threads ? o.threads : sysconf(_SC_NPROCESSORS_ONLN));
+    if (n < 1) n = 1;
+    ddbd_tokens_t *tokens = ddbd_tokens_create();
+    worker_t *workers = calloc((size_t)n, sizeof *workers);
+    if (!workers) abort();
+    int port = (int)o.port, started = 0;
+    int rc = n > 1 && port ? http_port_free(o.host, port) : 0;
+    for (; !rc && started < n; started++) {
+        worker_t *w = &workers[started];
+        w->srv = (ddbd_t){.engine = engine, .tokens = tokens, .arena = ddb_arena_create(0)};
+        uv_loop_init(&w->loop);
+        rc = http_server_start(&w->loop, o.host, port, n > 1, ddbd_handle, &w->srv, &w->server);
+        if (rc) {
+            ddb_arena_destroy(w->srv.arena);
+            uv_run(&w->loop, UV_RUN_DEFAULT);
+            uv_loop_close(&w->loop);
+            break;
+        }
+        port = http_server_port(w->server); /* port 0: the others join the one the first got */
+        http_server_set_commit(w->server, commit);
+        uv_async_init(&w->loop, &w->stop, on_stop);
+        w->stop.data = w;
+    }
     if (rc) {
         fprintf(stderr, "ddbd: cannot listen on %s:%ld: %s\n", o.host, o.port, uv_strerror(rc));
-        uv_run(&loop, UV_RUN_DEFAULT); /* run the listener's close callback */
-        uv_loop_close(&loop);
-        ddbd_tokens_destroy(srv.tokens);
-        ddb_arena_destroy(srv.arena);
+        for (int i = 0; i < started; i++) {
+            http_server_stop(workers[i].server);
+            uv_close((uv_handle_t *)&workers[i].stop, NULL);
+            uv_run(&workers[i].loop, UV_RUN_DEFAULT); /* run the close callbacks */
+            uv_loop_close(&workers[i].loop);
+            ddb_arena_destroy(workers[i].srv.arena);
+        }
+        free(workers);
+        ddbd_tokens_destroy(tokens);
         ddb_close(engine);
         return 1;
     }
-    uv_signal_init(&loop, &app.sigint);
-    uv_signal_init(&loop, &app.sigterm);
+    app_t app = {.workers = workers, .n = n};
+    uv_signal_init(&workers[0].loop, &app.sigint);
+    uv_signal_init(&workers[0].loop, &app.sigterm);
     app.sigint.data = app.sigterm.data = &app;
     uv_signal_start(&app.sigint, on_signal, SIGINT);
     uv_signal_start(&app.sigterm, on_signal, SIGTERM);
-    fprintf(stderr, "ddbd: listening on http://%s:%d (%s)\n", o.host, http_server_port(app.server),
-            o.in_memory ? "in memory" : o.data_dir);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
-    ddbd_tokens_destroy(srv.tokens);
-    ddb_arena_destroy(srv.arena);
+    fprintf(stderr, "ddbd: listening on http://%s:%d with %d thread%s (%s)\n", o.host, port, n,
+            n == 1 ? "" : "s", o.in_memory ? "in memory" : o.data_dir);
+    for (int i = 1; i < n; i++) uv_thread_create(&workers[i].thread, run_worker, &workers[i]);
+    run_worker(&workers[0]);
+    for (int i = 1; i < n; i++) uv_thread_join(&workers[i].thread);
+    for (int i = 0; i < n; i++) {
+        uv_loop_close(&workers[i].loop);
+        ddb_arena_destroy(workers[i].srv.arena);
+    }
+    free(workers);
+    ddbd_tokens_destroy(tokens);
     ddb_close(engine);
     fprintf(stderr, "ddbd: stopped\n");
     return 0;

@@ -27,6 +27,8 @@ typedef struct ddb_engine_opts {
     const char *data_dir; /* directory of the RocksDB database (created if missing) */
     bool in_memory;       /* keep everything in memory; data_dir ignored */
     bool sync;            /* fsync the WAL on every write (default: write to WAL only) */
+    bool group_commit;    /* writes stay in the WAL buffer until ddb_commit, which
+                           * writes (and with sync, fsyncs) them all at once */
     uint32_t backfill_batch;    /* items indexed per backfill step (0: 1000) */
     uint32_t backfill_pause_ms; /* pause between backfill steps (writers run meanwhile) */
     uint32_t ttl_interval_ms;   /* period of the TTL sweeper and stream trimming (0: 2000) */
@@ -36,6 +38,11 @@ typedef struct ddb_engine_opts {
 
 /* Opens (creating if needed) the engine. On success *out owns it; release with ddb_close. */
 int ddb_open(const ddb_engine_opts_t *opts, ddb_engine_t **out, ddb_error_t *err);
+
+/* With group_commit: writes every write made so far to the WAL (fsynced
+ * with sync) before the caller acknowledges any of them. Cheap when nothing
+ * was written since the last call. Thread-safe. */
+int ddb_commit(ddb_engine_t *e, ddb_error_t *err);
 
 /* Flushes and closes the engine; safe with NULL. */
 void ddb_close(ddb_engine_t *e);

@@ -28,6 +28,7 @@ static const char *const cf_names[CF_COUNT] = {"default", "catalog", "items", "s
 #define BACKFILL_KEY_PREFIX 'b' /* + index id: key of the last item a backfill has indexed */
 
 static void *maint_main(void *arg);
+static void cat_clear(ddb_engine_t *e);
 
 int rocks_error(ddb_error_t *err, char *msg) {
     int rc = ddb_error_set(err, DDB_ERR_INTERNAL, "storage error: %s", msg ? msg : "unknown");
@@ -46,6 +47,8 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     ddb_engine_t *e = calloc(1, sizeof *e);
     if (!e) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
     pthread_mutex_init(&e->writer, NULL);
+    pthread_mutex_init(&e->cat_mu, NULL);
+    pthread_mutex_init(&e->stats_mu, NULL);
     e->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(e->opts, 1);
     rocksdb_options_set_create_missing_column_families(e->opts, 1);
@@ -53,6 +56,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     rocksdb_options_set_max_background_jobs(e->opts, 2);
     rocksdb_options_set_keep_log_file_num(e->opts, 2);
     rocksdb_options_set_info_log_level(e->opts, 3); /* errors only */
+    if (o->group_commit) rocksdb_options_set_manual_wal_flush(e->opts, 1);
     e->cache = rocksdb_cache_create_lru(64 << 20);
     e->topts = rocksdb_block_based_options_create();
     rocksdb_block_based_options_set_block_cache(e->topts, e->cache);
@@ -75,7 +79,9 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
         return rc;
     }
     e->wo = rocksdb_writeoptions_create();
-    rocksdb_writeoptions_set_sync(e->wo, o->sync ? 1 : 0);
+    e->group_commit = o->group_commit;
+    e->sync = o->sync;
+    rocksdb_writeoptions_set_sync(e->wo, o->sync && !o->group_commit ? 1 : 0);
     e->ro = rocksdb_readoptions_create();
     e->bf_batch = o->backfill_batch ? o->backfill_batch : 1000;
     e->bf_pause_ms = o->backfill_pause_ms;
@@ -93,6 +99,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
 
 void ddb_close(ddb_engine_t *e) {
     if (!e) return;
+    ddb_error_t err;
     if (e->bf_started) {
         pthread_mutex_lock(&e->bf_mu);
         e->bf_stop = true;
@@ -103,6 +110,7 @@ void ddb_close(ddb_engine_t *e) {
         pthread_cond_destroy(&e->bf_cond);
     }
     if (e->db) {
+        ddb_commit(e, &err);
         for (int i = 0; i < CF_COUNT; i++) {
             if (e->cf[i]) rocksdb_column_family_handle_destroy(e->cf[i]);
         }
@@ -115,6 +123,10 @@ void ddb_close(ddb_engine_t *e) {
     rocksdb_cache_destroy(e->cache);
     if (e->env) rocksdb_env_destroy(e->env);
     pthread_mutex_destroy(&e->writer);
+    cat_clear(e);
+    free(e->cat);
+    pthread_mutex_destroy(&e->cat_mu);
+    pthread_mutex_destroy(&e->stats_mu);
     free(e->stats);
     free(e->streams);
     free(e);
@@ -208,6 +220,7 @@ static int decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_
 
 /* Writes table record t (with meta) into batch wb. */
 void put_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t) {
+    e->cat_changed = true;
     bytes_t k = {0}, rec = {0};
     table_key(&k, t->name, t->name_len);
     encode_table(&rec, t);
@@ -248,12 +261,21 @@ static table_stats_t *stats_find(ddb_engine_t *e, uint32_t id, bool load) {
 }
 
 static void stats_forget(ddb_engine_t *e, uint32_t id) {
+    pthread_mutex_lock(&e->stats_mu);
     for (size_t i = 0; i < e->nstats; i++) {
         if (e->stats[i].id == id) {
             e->stats[i] = e->stats[--e->nstats];
-            return;
+            break;
         }
     }
+    pthread_mutex_unlock(&e->stats_mu);
+}
+
+/* Sets an id's cached statistics (writer). */
+static void stats_set(ddb_engine_t *e, const table_stats_t *v) {
+    pthread_mutex_lock(&e->stats_mu);
+    *stats_find(e, v->id, true) = *v;
+    pthread_mutex_unlock(&e->stats_mu);
 }
 
 static void stats_put(rocksdb_writebatch_t *wb, ddb_engine_t *e, const table_stats_t *s) {
@@ -265,6 +287,7 @@ static void stats_put(rocksdb_writebatch_t *wb, ddb_engine_t *e, const table_sta
 }
 
 static void fill_stats(ddb_engine_t *e, ddb_table_info_t *t) {
+    pthread_mutex_lock(&e->stats_mu);
     table_stats_t *s = stats_find(e, t->id, true);
     t->item_count = s->count;
     t->size_bytes = s->size;
@@ -273,12 +296,12 @@ static void fill_stats(ddb_engine_t *e, ddb_table_info_t *t) {
         t->indexes[i].item_count = s->count;
         t->indexes[i].size_bytes = s->size;
     }
+    pthread_mutex_unlock(&e->stats_mu);
 }
 
+/* Readers do not wait for the writer: the cache has its own lock. */
 static void read_stats(ddb_engine_t *e, ddb_table_info_t *t) {
-    pthread_mutex_lock(&e->writer);
     fill_stats(e, t);
-    pthread_mutex_unlock(&e->writer);
 }
 
 
@@ -287,7 +310,9 @@ static table_stats_t *delta_get(ddb_engine_t *e, stats_delta_t *d, uint32_t id) 
         if (d->v[i].id == id) return &d->v[i];
     }
     if (d->n == sizeof d->v / sizeof d->v[0]) abort(); /* 25 tables x 21 ids can't reach this */
+    pthread_mutex_lock(&e->stats_mu);
     d->v[d->n] = *stats_find(e, id, true);
+    pthread_mutex_unlock(&e->stats_mu);
     return &d->v[d->n++];
 }
 
@@ -298,7 +323,23 @@ int write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err) {
     char *msg = NULL;
     rocksdb_write(e->db, e->wo, wb, &msg);
     rocksdb_writebatch_destroy(wb);
+    if (e->cat_changed) {
+        e->cat_changed = false;
+        cat_clear(e);
+    }
     if (msg) return rocks_error(err, msg);
+    if (e->group_commit) atomic_store(&e->wal_dirty, true);
+    return 0;
+}
+
+int ddb_commit(ddb_engine_t *e, ddb_error_t *err) {
+    if (!e->group_commit || !atomic_exchange(&e->wal_dirty, false)) return 0;
+    char *msg = NULL;
+    rocksdb_flush_wal(e->db, e->sync ? 1 : 0, &msg);
+    if (msg) {
+        atomic_store(&e->wal_dirty, true);
+        return rocks_error(err, msg);
+    }
     return 0;
 }
 
@@ -352,6 +393,7 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
                               (const char *)next, 4);
     rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len,
                               (const char *)rec.p, rec.len);
+    e->cat_changed = true;
     table_stats_t zero = {.id = id};
     stats_put(wb, e, &zero);
     for (size_t i = 0; i < info->nindexes; i++) {
@@ -367,8 +409,82 @@ out:
     return rc;
 }
 
+/* ---- the catalog cache ----------------------------------------------------------
+ * Every request looks its table up, and every write looks it up again under
+ * the writer: a copy of each table record read saves those RocksDB reads.
+ * Entries are record bytes, copied out under the lock and decoded by the
+ * caller. Catalog writes (all under the writer) set cat_changed; write_batch
+ * then drops every entry and advances the generation, so that a lookup that
+ * read the old record concurrently does not put it back. */
+typedef struct cat_entry {
+    char *name;
+    size_t name_len;
+    uint8_t *rec;
+    size_t rec_len;
+} cat_entry_t;
+
+static bool cat_lookup(ddb_engine_t *e, const char *name, size_t len, bytes_t *rec, uint64_t *gen) {
+    pthread_mutex_lock(&e->cat_mu);
+    *gen = e->cat_gen;
+    bool found = false;
+    for (size_t i = 0; i < e->ncat; i++) {
+        cat_entry_t *c = &e->cat[i];
+        if (c->name_len == len && memcmp(c->name, name, len) == 0) {
+            bytes_put(rec, c->rec, c->rec_len);
+            found = true;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&e->cat_mu);
+    return found;
+}
+
+static void cat_insert(ddb_engine_t *e, const char *name, size_t len, const char *rec, size_t rec_len,
+                       uint64_t gen) {
+    pthread_mutex_lock(&e->cat_mu);
+    if (gen == e->cat_gen && e->ncat < 4096) {
+        if (e->ncat == e->capcat) {
+            size_t cap = e->capcat ? e->capcat * 2 : 16;
+            cat_entry_t *nc = realloc(e->cat, cap * sizeof *nc);
+            if (!nc) abort();
+            e->cat = nc;
+            e->capcat = cap;
+        }
+        cat_entry_t *c = &e->cat[e->ncat++];
+        c->name = malloc(len ? len : 1);
+        c->rec = malloc(rec_len ? rec_len : 1);
+        if (!c->name || !c->rec) abort();
+        memcpy(c->name, name, len);
+        memcpy(c->rec, rec, rec_len);
+        c->name_len = len;
+        c->rec_len = rec_len;
+    }
+    pthread_mutex_unlock(&e->cat_mu);
+}
+
+static void cat_clear(ddb_engine_t *e) {
+    pthread_mutex_lock(&e->cat_mu);
+    for (size_t i = 0; i < e->ncat; i++) {
+        free(e->cat[i].name);
+        free(e->cat[i].rec);
+    }
+    e->ncat = 0;
+    e->cat_gen++;
+    pthread_mutex_unlock(&e->cat_mu);
+}
+
 int get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
-                            ddb_table_info_t *out, ddb_error_t *err) {
+                     ddb_table_info_t *out, ddb_error_t *err) {
+    bytes_t rec = {0};
+    uint64_t gen;
+    int rc;
+    if (cat_lookup(e, name, len, &rec, &gen)) {
+        out->name = ddb_arena_strndup(a, name, len);
+        out->name_len = len;
+        rc = decode_table(rec.p, rec.len, a, out, err);
+        bytes_free(&rec);
+        return rc;
+    }
     bytes_t k = {0};
     table_key(&k, name, len);
     size_t vl;
@@ -385,7 +501,8 @@ int get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t 
     }
     out->name = ddb_arena_strndup(a, name, len);
     out->name_len = len;
-    int rc = decode_table((const uint8_t *)v, vl, a, out, err);
+    rc = decode_table((const uint8_t *)v, vl, a, out, err);
+    if (!rc) cat_insert(e, name, len, v, vl, gen);
     free(v);
     return rc;
 }
@@ -412,6 +529,7 @@ int ddb_table_set_meta(ddb_engine_t *e, const char *name, size_t len, const ddb_
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
         rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len,
                                   (const char *)rec.p, rec.len);
+        e->cat_changed = true;
         rc = write_batch(e, wb, err);
         bytes_free(&k);
         bytes_free(&rec);
@@ -437,6 +555,7 @@ int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
         /* the stream outlives the table until its records age out */
         if (t.stream.enabled) st_disable(e, wb, t.stream.id, engine_now_ms());
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len);
+        e->cat_changed = true;
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)sk, 4);
         rocksdb_writebatch_delete_range_cf(wb, e->cf[CF_ITEMS], (const char *)lo, 4,
                                            (const char *)hi, 4);
@@ -650,7 +769,7 @@ void delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d
 }
 
 void delta_apply(ddb_engine_t *e, const stats_delta_t *d) {
-    for (size_t i = 0; i < d->n; i++) *stats_find(e, d->v[i].id, true) = d->v[i];
+    for (size_t i = 0; i < d->n; i++) stats_set(e, &d->v[i]);
 }
 
 int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
@@ -720,7 +839,7 @@ int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info
         table_stats_t zero = {.id = id};
         stats_put(wb, e, &zero);
         rc = write_batch(e, wb, err);
-        if (!rc) *stats_find(e, id, true) = zero;
+        if (!rc) stats_set(e, &zero);
     }
     free(v);
     pthread_mutex_unlock(&e->writer);
@@ -906,7 +1025,9 @@ static void *maint_main(void *arg) {
         e->bf_wake = false;
         pthread_mutex_unlock(&e->bf_mu);
         if (stop) break;
+        ddb_error_t err;
         while (wake && backfill_round(e)) {
+            ddb_commit(e, &err);
             if (maint_stopping(e)) return NULL;
             if (e->bf_pause_ms) {
                 struct timespec ts = {.tv_sec = e->bf_pause_ms / 1000, .tv_nsec = (long)(e->bf_pause_ms % 1000) * 1000000L};
@@ -921,6 +1042,7 @@ static void *maint_main(void *arg) {
             st_maintain(e, now);
             next_tick = engine_now_ms() + e->ttl_interval_ms;
         }
+        ddb_commit(e, &err);
     }
     return NULL;
 }

@@ -5,6 +5,7 @@
 #define DDB_STORAGE_ENGINE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <rocksdb/c.h>
 
 #include "storage/codec.h"
@@ -38,10 +39,19 @@ struct ddb_engine {
     rocksdb_column_family_handle_t *cf[CF_COUNT];
     rocksdb_writeoptions_t *wo;
     rocksdb_readoptions_t *ro;
+    bool group_commit, sync;
+    atomic_bool wal_dirty; /* group commit: writes not yet flushed to the WAL */
     pthread_mutex_t writer; /* the single writer: every mutation holds it */
     table_stats_t *stats;   /* cache of the stats CF, guarded by writer */
     size_t nstats, capstats;
+    pthread_mutex_t stats_mu; /* guards the stats cache for readers (writers hold both) */
     uint64_t next_seq;      /* the next stream sequence number, guarded by writer */
+    /* catalog cache (engine.c): record copies by table name */
+    pthread_mutex_t cat_mu;
+    struct cat_entry *cat;
+    size_t ncat, capcat;
+    uint64_t cat_gen;
+    bool cat_changed;       /* a catalog write is in the batch being written (writer) */
     stream_state_t *streams; /* open-shard cache, guarded by writer */
     size_t nstreams, capstreams;
     /* the maintenance thread: index backfills a bounded step at a time, the

@@ -463,7 +463,7 @@ int ddb_stream_read(ddb_engine_t *e, uint32_t stream, uint32_t shard, uint64_t f
     skey32(&k, 'H', stream, shard);
     size_t vl;
     char *v = get(e, ro, &k, &vl);
-    ddb_shard_t sh;
+    ddb_shard_t sh = {0};
     int rc = 0;
     if (!v || !decode_shard((const uint8_t *)v, vl, shard, &sh)) {
         rc = ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found: Shard does not exist");

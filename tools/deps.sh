@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config clang librocksdb-dev libcjson-dev libuv1-dev
             libxxhash-dev libbenchmark-dev node-llhttp)
 test_pkgs=(python3 python3-boto3 python3-pytest awscli nodejs npm)
-bench_pkgs=(wrk)
+bench_pkgs=(wrk nodejs npm default-jre-headless)
 
 want=()
 for group in "${@:-build}"; do
@@ -23,6 +23,7 @@ for p in "${want[@]}"; do
   # nodejs/npm may come from elsewhere (e.g. a preinstalled Node); accept the commands
   if [[ $p == nodejs ]] && command -v node >/dev/null; then continue; fi
   if [[ $p == npm ]] && command -v npm >/dev/null; then continue; fi
+  if [[ $p == default-jre-headless ]] && command -v java >/dev/null; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [[ ${#missing[@]} -eq 0 ]] && exit 0

@@ -74,17 +74,61 @@ def test_in_memory_keeps_nothing():
         server.cleanup()
 
 
-def test_port_in_use_fails_cleanly():
-    server = Ddbd().start()
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_port_in_use_fails_cleanly(threads):
+    """Also when both servers share ports among their threads (SO_REUSEPORT):
+    a second ddbd must not silently take half of the first one's connections."""
+    server = Ddbd(extra=["--threads", "3"]).start()
     try:
         import subprocess
         from conftest import DDBD
-        proc = subprocess.run([DDBD, "--port", str(server.port), "--in-memory"], capture_output=True,
-                              timeout=10)
+        proc = subprocess.run([DDBD, "--port", str(server.port), "--in-memory", "--threads", threads],
+                              capture_output=True, timeout=10)
         assert proc.returncode == 1
         assert b"cannot listen" in proc.stderr
     finally:
         server.stop()
+        server.cleanup()
+
+
+def test_many_threads_serve_one_engine_atomically():
+    """--threads 4: connections land on four loops; 32 clients each adding 1
+    ten times to one counter end at exactly 320, and conditional creates of
+    one key let exactly one through."""
+    import threading
+    server = Ddbd(extra=["--threads", "4"]).start()
+    try:
+        c = make_client(server.endpoint)
+        c.create_table(TableName="counters", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       BillingMode="PAY_PER_REQUEST")
+        wins, errors = [], []
+
+        def client(i):
+            cc = make_client(server.endpoint)
+            try:
+                for _ in range(10):
+                    cc.update_item(TableName="counters", Key={"pk": {"S": "n"}}, UpdateExpression="ADD v :one",
+                                   ExpressionAttributeValues={":one": {"N": "1"}})
+                try:
+                    cc.put_item(TableName="counters", Item={"pk": {"S": "once"}, "by": {"N": str(i)}},
+                                ConditionExpression="attribute_not_exists(pk)")
+                    wins.append(i)
+                except cc.exceptions.ConditionalCheckFailedException:
+                    pass
+            except Exception as ex:
+                errors.append(ex)
+
+        ts = [threading.Thread(target=client, args=(i,)) for i in range(32)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        assert not errors, errors
+        assert c.get_item(TableName="counters", Key={"pk": {"S": "n"}})["Item"]["v"] == {"N": "320"}
+        assert len(wins) == 1
+        assert server.stop() == 0
+    finally:
         server.cleanup()
 
 
