@@ -1,5 +1,7 @@
 /* arena.c: chunked bump allocator. Large requests get a chunk of their own;
- * reset keeps the first chunk so a connection's steady state allocates nothing. */
+ * reset keeps the first chunk, and up to ARENA_KEEP bytes of further
+ * regular chunks for reuse, so a server's steady state allocates nothing
+ * (freeing 64 KB chunks on every request made malloc consolidate its heap). */
 #include "query/arena.h"
 
 #include <stdint.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 
 #define ARENA_DEFAULT_CHUNK (64 * 1024)
+#define ARENA_KEEP (4u << 20)
 
 typedef struct chunk {
     struct chunk *next;
@@ -19,6 +22,8 @@ typedef struct chunk {
 struct ddb_arena {
     chunk_t *head;
     chunk_t *first; /* the original chunk, kept across resets */
+    chunk_t *spare; /* regular chunks kept by reset, reused before malloc */
+    size_t spare_bytes;
     size_t chunk_size;
 };
 
@@ -49,7 +54,15 @@ void *ddb_arena_alloc(ddb_arena_t *a, size_t size) {
     chunk_t *c = a->head;
     if (c->cap - c->used < need) {
         size_t cap = need > a->chunk_size ? need : a->chunk_size;
-        chunk_t *n = chunk_new(cap);
+        chunk_t *n;
+        if (need <= a->chunk_size && a->spare) {
+            n = a->spare;
+            a->spare = n->next;
+            a->spare_bytes -= n->cap;
+            n->used = 0;
+        } else {
+            n = chunk_new(cap);
+        }
         if (need > a->chunk_size) {
             /* oversized: keep the current chunk at the head for small allocations */
             n->next = c->next;
@@ -85,7 +98,15 @@ void ddb_arena_reset(ddb_arena_t *a) {
     chunk_t *c = a->head;
     while (c) {
         chunk_t *n = c->next;
-        if (c != a->first) free(c);
+        if (c != a->first) {
+            if (c->cap == a->chunk_size && a->spare_bytes + c->cap <= ARENA_KEEP) {
+                c->next = a->spare;
+                a->spare = c;
+                a->spare_bytes += c->cap;
+            } else {
+                free(c);
+            }
+        }
         c = n;
     }
     a->first->next = NULL;
@@ -95,11 +116,13 @@ void ddb_arena_reset(ddb_arena_t *a) {
 
 void ddb_arena_destroy(ddb_arena_t *a) {
     if (!a) return;
-    chunk_t *c = a->head;
-    while (c) {
-        chunk_t *n = c->next;
-        free(c);
-        c = n;
+    for (int list = 0; list < 2; list++) {
+        chunk_t *c = list ? a->spare : a->head;
+        while (c) {
+            chunk_t *n = c->next;
+            free(c);
+            c = n;
+        }
     }
     free(a);
 }

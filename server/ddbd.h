@@ -40,6 +40,8 @@ typedef struct ddbd_req {
     char region[64];      /* region from the SigV4 credential scope */
     ddb_error_t *err;     /* error out-parameter */
     buf_t *err_extra;     /* extra members for the error body (e.g. "Item":{...}) */
+    const ddb_table_info_t **last_table; /* slot: the table ddbd_load_table loaded
+                                          * last, shared with sub-requests */
 } ddbd_req_t;
 
 typedef int (*ddbd_op_fn)(ddbd_req_t *r);

@@ -5,6 +5,7 @@
 #include "server/http.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +32,13 @@ struct http_server {
     http_commit_fn commit;
     struct conn *dirty; /* connections with responses queued this round */
     int open_handles;   /* listener and check: the last one closed frees the server */
+    char rbuf[64 * 1024]; /* every read lands here: parsed at once, and what
+                           * a request needs is copied out by the parser callbacks */
     struct conn *conns; /* all open connections, for shutdown */
     uint64_t seq;       /* request counter for request ids */
     uint64_t seed;      /* random start-up seed mixed into request ids */
     bool stopping;
     int port;
-    uint32_t crc_table[256];
     time_t date_sec; /* cached Date header */
     char date[64];
 };
@@ -75,25 +77,44 @@ typedef struct wreq {
 
 /* ---- CRC32 --------------------------------------------------------------- */
 
-static void crc_init(uint32_t *t) {
+/* Slicing-by-8: eight bytes per step through eight tables (t[0] is the
+ * classic byte-at-a-time table of the reflected polynomial 0xEDB88320). */
+static void crc_init(uint32_t t[8][256]) {
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i;
         for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        t[i] = c;
+        t[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++) {
+        for (int k = 1; k < 8; k++) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
     }
 }
 
-static uint32_t crc_with(const uint32_t *t, const void *buf, size_t len) {
+static uint32_t crc_with(uint32_t t[8][256], const void *buf, size_t len) {
     const unsigned char *p = buf;
     uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < len; i++) c = t[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    while (len >= 8) {
+        uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+        uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+        c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
+            t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
+        p += 8;
+        len -= 8;
+    }
+    while (len--) c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
     return c ^ 0xFFFFFFFFu;
 }
 
+static uint32_t crc_tables[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_setup(void) {
+    crc_init(crc_tables);
+}
+
 uint32_t http_crc32(const void *buf, size_t len) {
-    uint32_t t[256];
-    crc_init(t);
-    return crc_with(t, buf, len);
+    pthread_once(&crc_once, crc_setup);
+    return crc_with(crc_tables, buf, len);
 }
 
 /* ---- responses ------------------------------------------------------------- */
@@ -207,7 +228,7 @@ static void send_response(conn_t *c, int status, const char *ctype, char *body, 
                "Content-Length: %zu\r\n"
                "Date: %s\r\n"
                "%s\r\n",
-               status, reason(status), request_id, crc_with(s->crc_table, body, len), ctype, len,
+               status, reason(status), request_id, http_crc32(body, len), ctype, len,
                date_header(s), close ? "Connection: close\r\n" : "");
     if (len) buf_put(&c->out, body, len);
     free(body);
@@ -410,25 +431,20 @@ static void conn_close(conn_t *c) {
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
-    (void)h;
     (void)suggested;
-    b->base = malloc(64 * 1024);
-    b->len = b->base ? 64 * 1024 : 0;
+    conn_t *c = h->data;
+    b->base = c->srv->rbuf;
+    b->len = sizeof c->srv->rbuf;
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b) {
     conn_t *c = st->data;
     if (nread < 0) {
-        free(b->base);
         conn_close(c);
         return;
     }
-    if (nread == 0 || c->closing || c->close_after_write) {
-        free(b->base);
-        return;
-    }
+    if (nread == 0 || c->closing || c->close_after_write) return;
     llhttp_errno_t e = llhttp_execute(&c->parser, b->base, (size_t)nread);
-    free(b->base);
     if (e == HPE_OK) {
         if (c->pending > MAX_PENDING_WRITE) {
             uv_read_stop(st);
@@ -535,7 +551,6 @@ int http_server_start(uv_loop_t *loop, const char *host, int port, bool reusepor
     s->loop = loop;
     s->handler = handler;
     s->ctx = ctx;
-    crc_init(s->crc_table);
     if (getrandom(&s->seed, sizeof s->seed, 0) != (ssize_t)sizeof s->seed) {
         s->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull;
     }

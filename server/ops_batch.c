@@ -39,12 +39,17 @@ static bool same_item(const ddb_table_info_t *ta, const ddb_value_t *ka, const d
     return ta->id == tb->id && ddb_value_equal(ka, kb);
 }
 
-/* Builds a JSON object {"TableName": name, ...members of obj} for a batch entry. */
+/* Builds a JSON object {"TableName": name, ...members of obj} for a batch
+ * entry. The members are references to obj's (no copy); deleting the result
+ * leaves obj whole. */
 static cJSON *with_table(const char *name, const cJSON *obj) {
-    cJSON *o = cJSON_Duplicate(obj, true);
-    if (!o) return NULL;
-    cJSON_DeleteItemFromObjectCaseSensitive(o, "TableName");
+    cJSON *o = cJSON_CreateObject();
+    if (!o) abort();
     cJSON_AddStringToObject(o, "TableName", name);
+    const cJSON *m;
+    cJSON_ArrayForEach(m, obj) {
+        if (m->string && strcmp(m->string, "TableName") != 0) cJSON_AddItemReferenceToObject(o, m->string, (cJSON *)m);
+    }
     return o;
 }
 

@@ -16,7 +16,20 @@ int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t) {
     vlist_table_name(&v, "tableName", name, nl);
     rc = vlist_finish(&v, r->err);
     if (rc) return rc;
+    /* a batch or transaction names the same table again and again: the
+     * request keeps the last table it loaded (the engine re-checks the
+     * catalog under the writer anyway) */
+    const ddb_table_info_t *last = r->last_table ? *r->last_table : NULL;
+    if (last && last->name_len == nl && memcmp(last->name, name, nl) == 0) {
+        *t = *last;
+        return 0;
+    }
     rc = ddb_table_get(r->srv->engine, name, nl, r->arena, t, r->err);
+    if (!rc && !control && r->last_table) {
+        ddb_table_info_t *keep = ddb_arena_alloc(r->arena, sizeof *keep);
+        *keep = *t;
+        *r->last_table = keep;
+    }
     if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
         if (control) {
             return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND,

@@ -4,7 +4,9 @@
  * parses the JSON body once, dispatches to the operation, and renders
  * errors in DynamoDB's shape ({"__type": ..., "message": ...}). Never lets
  * bad input reach an operation. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/ddbd.h"
@@ -173,6 +175,27 @@ static bool content_type_ok(const http_request_t *req) {
            has_prefix(ct, len, "application/json");
 }
 
+/* cJSON allocates a node (and a string) per value: during a request that
+ * memory comes from the request arena, released wholesale when the next
+ * request resets it, instead of a malloc/free pair per node. Outside
+ * requests cJSON uses malloc. No cJSON memory outlives its request. */
+static _Thread_local ddb_arena_t *json_arena;
+
+static void *json_malloc(size_t n) {
+    return json_arena ? ddb_arena_alloc(json_arena, n) : malloc(n);
+}
+
+static void json_free(void *p) {
+    if (!json_arena) free(p);
+}
+
+static pthread_once_t json_hooks_once = PTHREAD_ONCE_INIT;
+
+static void json_hooks(void) {
+    cJSON_Hooks h = {.malloc_fn = json_malloc, .free_fn = json_free};
+    cJSON_InitHooks(&h);
+}
+
 static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, ddb_error_t *err,
                  buf_t *extra) {
     ddbd_op_fn fn = req->target ? find_op(req->target, req->target_len) : NULL;
@@ -182,20 +205,23 @@ static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, 
     if (!content_type_ok(req)) {
         return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "An unknown operation was requested.");
     }
-    ddbd_req_t r = {.srv = srv, .arena = srv->arena, .out = &resp->body, .err = err,
+    const ddb_table_info_t *last_table = NULL;
+    ddbd_req_t r = {.srv = srv, .arena = srv->arena, .out = &resp->body, .err = err, .last_table = &last_table,
                     .err_extra = extra};
     int rc = check_auth(req, r.region, sizeof r.region, err);
     if (rc) return rc;
+    pthread_once(&json_hooks_once, json_hooks);
+    json_arena = srv->arena;
     cJSON *in = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
     if (!in || !cJSON_IsObject(in)) {
-        cJSON_Delete(in);
+        json_arena = NULL;
         return ddb_error_set(err, DDB_ERR_SERIALIZATION,
                              req->body_len ? "Start of structure or map found where not expected"
                                            : "Unexpected end of input: expected a JSON object");
     }
     r.in = in;
     rc = fn(&r);
-    cJSON_Delete(in);
+    json_arena = NULL; /* the tree goes with the arena */
     return rc;
 }
 

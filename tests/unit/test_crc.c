@@ -1,0 +1,37 @@
+/* test_crc.c: x-amz-crc32, which every SDK checks on every response: the
+ * slicing-by-8 CRC must equal the byte-at-a-time IEEE CRC-32 for every
+ * length and alignment. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "server/http.h"
+
+static uint32_t crc_bitwise(const unsigned char *p, size_t len) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+int main(void) {
+    CHECK(http_crc32("123456789", 9) == 0xCBF43926u); /* the standard check value */
+    CHECK(http_crc32("", 0) == 0);
+    CHECK(http_crc32("{}", 2) == crc_bitwise((const unsigned char *)"{}", 2));
+    unsigned char buf[300];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (unsigned char)(x >> 16);
+    }
+    int bad = 0;
+    for (size_t off = 0; off < 8; off++) {
+        for (size_t len = 0; off + len <= sizeof buf; len++) {
+            if (http_crc32(buf + off, len) != crc_bitwise(buf + off, len)) bad++;
+        }
+    }
+    CHECK(bad == 0);
+    return check_summary();
+}
