@@ -126,8 +126,11 @@ def wrk(port, script, conns, users=USERS, seconds=SECONDS):
     m = re.search(r"RESULT req_s=(\d+) p50_ms=([\d.]+) p99_ms=([\d.]+) non2xx=(\d+) errors=(\d+)", out)
     if not m:
         return {"req_s": 0, "p50": 0, "p99": 0, "bad": -1}
-    return {"req_s": int(m.group(1)), "p50": float(m.group(2)), "p99": float(m.group(3)),
-            "bad": int(m.group(4)) + int(m.group(5))}
+    r = {"req_s": int(m.group(1)), "p50": float(m.group(2)), "p99": float(m.group(3)),
+         "bad": int(m.group(4)) + int(m.group(5))}
+    if r["req_s"] == 0:
+        r["bad"] = -1  # not one answer within the run (marked, never hidden)
+    return r
 
 
 def servers():
@@ -173,7 +176,7 @@ def http_bench():
     print("| server | operation | conns | req/s | p50 ms | p99 ms | non-2xx / errors |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for (name, label, c), r in results.items():
-        flag = "" if r["bad"] == 0 else f" **{r['bad']}** ⚠"
+        flag = "" if r["bad"] == 0 else " **no answer** ⚠" if r["bad"] < 0 else f" **{r['bad']}** ⚠"
         print(f"| {name} | {label} | {c} | {r['req_s']:,} | {r['p50']:.3f} | {r['p99']:.3f} |{flag or ' 0'} |")
     print()
     print("Ratios at 64 connections (ddbd, one thread, and with two):")

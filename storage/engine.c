@@ -68,8 +68,15 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
         rocksdb_options_set_env(e->opts, e->env);
         path = "/ddb-in-memory";
     }
+    /* items and index entries start with [id BE32][partition hash BE64]: a
+     * 12-byte prefix, with blooms, lets a Query skip every file and memtable
+     * range that lacks its partition; other iterators ask for total order */
+    e->keyed_opts = rocksdb_options_create_copy(e->opts);
+    rocksdb_options_set_prefix_extractor(e->keyed_opts, rocksdb_slicetransform_create_fixed_prefix(12));
+    rocksdb_options_set_memtable_prefix_bloom_size_ratio(e->keyed_opts, 0.05);
+    rocksdb_options_set_memtable_whole_key_filtering(e->keyed_opts, 1);
     const rocksdb_options_t *cfopts[CF_COUNT];
-    for (int i = 0; i < CF_COUNT; i++) cfopts[i] = e->opts;
+    for (int i = 0; i < CF_COUNT; i++) cfopts[i] = i == CF_ITEMS || i == CF_INDEX ? e->keyed_opts : e->opts;
     char *msg = NULL;
     e->db = rocksdb_open_column_families(e->opts, path, CF_COUNT, cf_names, cfopts, e->cf, &msg);
     if (msg) {
@@ -119,6 +126,7 @@ void ddb_close(ddb_engine_t *e) {
     if (e->wo) rocksdb_writeoptions_destroy(e->wo);
     if (e->ro) rocksdb_readoptions_destroy(e->ro);
     rocksdb_options_destroy(e->opts);
+    if (e->keyed_opts) rocksdb_options_destroy(e->keyed_opts);
     rocksdb_block_based_options_destroy(e->topts);
     rocksdb_cache_destroy(e->cache);
     if (e->env) rocksdb_env_destroy(e->env);
@@ -919,6 +927,7 @@ static bool backfill_step(ddb_engine_t *e, const char *name, size_t len, uint32_
     bytes_put(&upper, hi, 4);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)upper.p, upper.len);
+    rocksdb_readoptions_set_total_order_seek(ro, 1);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_ITEMS]);
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     stats_delta_t d = {.n = 0};
@@ -1182,7 +1191,8 @@ struct ddb_iter {
 };
 
 /* Opens the snapshot iterator over [lower, upper) of the items family. */
-static ddb_iter_t *iter_open(ddb_engine_t *e, int cf, bytes_t lower, bytes_t upper, bool reverse) {
+static ddb_iter_t *iter_open(ddb_engine_t *e, int cf, bytes_t lower, bytes_t upper, bool reverse,
+                             bool one_partition) {
     ddb_iter_t *it = calloc(1, sizeof *it);
     if (!it) abort();
     it->e = e;
@@ -1194,6 +1204,9 @@ static ddb_iter_t *iter_open(ddb_engine_t *e, int cf, bytes_t lower, bytes_t upp
     rocksdb_readoptions_set_snapshot(it->ro, it->snap);
     rocksdb_readoptions_set_iterate_lower_bound(it->ro, (const char *)it->lower.p, it->lower.len);
     rocksdb_readoptions_set_iterate_upper_bound(it->ro, (const char *)it->upper.p, it->upper.len);
+    /* a Query stays in one partition: the prefix blooms skip files without it */
+    if (one_partition) rocksdb_readoptions_set_prefix_same_as_start(it->ro, 1);
+    else rocksdb_readoptions_set_total_order_seek(it->ro, 1);
     it->it = rocksdb_create_iterator_cf(e->db, it->ro, e->cf[cf]);
     return it;
 }
@@ -1234,8 +1247,8 @@ static void iter_position(ddb_iter_t *it, const bytes_t *after) {
 /* Opens an iterator over [lower, upper) (taking both) positioned after
  * start_after's key when given. */
 static int iter_start(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                      bytes_t lower, bytes_t upper, bool reverse, const ddb_value_t *start_after,
-                      ddb_iter_t **out, ddb_error_t *err) {
+                      bytes_t lower, bytes_t upper, bool reverse, bool one_partition,
+                      const ddb_value_t *start_after, ddb_iter_t **out, ddb_error_t *err) {
     bytes_t after = {0};
     int bad = 0;
     if (start_after) {
@@ -1250,7 +1263,7 @@ static int iter_start(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_inde
                              "The provided starting key is invalid: The provided key element "
                              "does not match the schema");
     }
-    ddb_iter_t *it = iter_open(e, ix ? CF_INDEX : CF_ITEMS, lower, upper, reverse);
+    ddb_iter_t *it = iter_open(e, ix ? CF_INDEX : CF_ITEMS, lower, upper, reverse, one_partition);
     iter_position(it, start_after ? &after : NULL);
     bytes_free(&after);
     *out = it;
@@ -1277,7 +1290,7 @@ int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_in
         kc_put_be64(b + 4, hi);
         bytes_put(&upper, b, 12);
     }
-    return iter_start(e, t, index, lower, upper, false, start_after, out, err);
+    return iter_start(e, t, index, lower, upper, false, false, start_after, out, err);
 }
 
 /* Appends enc(v) to a copy of part, then, when `past` is set, turns it into
@@ -1327,7 +1340,7 @@ int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_i
         }
     }
     bytes_free(&part);
-    return iter_start(e, t, index, lower, upper, reverse, start_after, out, err);
+    return iter_start(e, t, index, lower, upper, reverse, true, start_after, out, err);
 }
 
 int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err) {
@@ -1454,6 +1467,7 @@ int ddb_check(ddb_engine_t *e, ddb_error_t *err) {
     const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(e->db);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(ro, snap);
+    rocksdb_readoptions_set_total_order_seek(ro, 1);
     int rc = ddb_table_list(e, NULL, 0, 1u << 20, a, &names, &lens, &count, &more, err);
     for (size_t i = 0; !rc && i < count; i++) {
         ddb_table_info_t t;

@@ -33,6 +33,7 @@ typedef struct stream_state {
 struct ddb_engine {
     rocksdb_t *db;
     rocksdb_options_t *opts;
+    rocksdb_options_t *keyed_opts; /* items and index: with the partition prefix extractor */
     rocksdb_env_t *env; /* in-memory env, or NULL */
     rocksdb_cache_t *cache;
     rocksdb_block_based_table_options_t *topts;

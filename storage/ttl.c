@@ -68,6 +68,7 @@ static void sweep_table(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_in
     kc_put_be64(hi + 4, now + 1);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, sizeof hi);
+    rocksdb_readoptions_set_total_order_seek(ro, 1); /* expiry times span prefixes */
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_INDEX]);
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_value_t *keys = ddb_arena_alloc(a, sizeof *keys * SWEEP_MAX);
