@@ -22,7 +22,11 @@ void buf_reset(buf_t *b) {
 }
 
 void buf_reserve(buf_t *b, size_t extra) {
-    if (b->cap - b->len >= extra && b->data) return;
+    if (b->cap - b->len >= extra + 1 && b->data) return;
+    buf_grow(b, extra);
+}
+
+void buf_grow(buf_t *b, size_t extra) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap - b->len < extra + 1) cap *= 2;
     char *p = realloc(b->data, cap);
@@ -32,17 +36,6 @@ void buf_reserve(buf_t *b, size_t extra) {
     }
     b->data = p;
     b->cap = cap;
-}
-
-void buf_put(buf_t *b, const void *p, size_t n) {
-    buf_reserve(b, n);
-    if (n) memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-void buf_putc(buf_t *b, char c) {
-    buf_reserve(b, 1);
-    b->data[b->len++] = c;
 }
 
 void buf_puts(buf_t *b, const char *s) {

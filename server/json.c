@@ -12,12 +12,29 @@
 
 /* ---- writing ----------------------------------------------------------- */
 
+/* Whether any of the 8 bytes of w needs escaping in JSON (a control
+ * character, '"' or '\\'): word-at-a-time tests for a zero byte. */
+static inline bool needs_escape8(uint64_t w) {
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t lt20 = (w - ones * 0x20) & ~w & highs;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    uint64_t zq = (q - ones) & ~q & highs, zb = (bs - ones) & ~bs & highs;
+    return (lt20 | zq | zb) != 0;
+}
+
 void json_put_str(buf_t *b, const char *s, size_t len) {
     static const char hex[] = "0123456789abcdef";
     buf_reserve(b, len + 2);
     buf_putc(b, '"');
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
+        while (i + 8 <= len) { /* skip clean words */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (needs_escape8(w)) break;
+            i += 8;
+        }
+        if (i >= len) break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         buf_put(b, s + run, i - run);

@@ -146,8 +146,51 @@ static void test_duplicate_members(void) {
     cJSON_Delete(j);
 }
 
+/* The byte-at-a-time escaper json_put_str must agree with (it skips clean
+ * 8-byte words at once). */
+static void escape_ref(buf_t *b, const char *s, size_t len) {
+    buf_putc(b, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"') buf_puts(b, "\\\"");
+        else if (c == '\\') buf_puts(b, "\\\\");
+        else if (c == '\n') buf_puts(b, "\\n");
+        else if (c == '\r') buf_puts(b, "\\r");
+        else if (c == '\t') buf_puts(b, "\\t");
+        else if (c == '\b') buf_puts(b, "\\b");
+        else if (c == '\f') buf_puts(b, "\\f");
+        else if (c < 0x20) buf_printf(b, "\\u%04x", c);
+        else buf_putc(b, (char)c);
+    }
+    buf_putc(b, '"');
+}
+
+static void test_string_escapes_at_every_position(void) {
+    const char specials[] = {'"', '\\', '\n', 0x01, 0x1f, '\t', (char)0xc3, (char)0xa9, 'a', ' '};
+    int bad = 0;
+    for (size_t len = 0; len < 40; len++) {
+        for (size_t pos = 0; pos < len; pos++) {
+            for (size_t k = 0; k < sizeof specials; k++) {
+                char s[40];
+                for (size_t i = 0; i < len; i++) s[i] = (char)('a' + (i % 26));
+                s[pos] = specials[k];
+                buf_t got, want;
+                buf_init(&got);
+                buf_init(&want);
+                json_put_str(&got, s, len);
+                escape_ref(&want, s, len);
+                if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0) bad++;
+                buf_free(&got);
+                buf_free(&want);
+            }
+        }
+    }
+    CHECK(bad == 0);
+}
+
 int main(void) {
     arena = ddb_arena_create(0);
+    test_string_escapes_at_every_position();
     test_roundtrips();
     test_errors();
     test_depth();
