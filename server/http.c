@@ -203,14 +203,17 @@ static void write_out(conn_t *c) {
 static void on_check(uv_check_t *h) {
     http_server_t *s = h->data;
     if (!s->dirty) return;
-    if (s->commit) s->commit(s->ctx);
+    /* a failed commit must not be acknowledged: those connections close
+     * unanswered, as after a network failure, and the clients retry */
+    bool durable = !s->commit || s->commit(s->ctx) == 0;
     conn_t *c = s->dirty;
     s->dirty = NULL;
     while (c) {
         conn_t *next = c->dirty_next;
         c->is_dirty = false;
         c->dirty_next = NULL;
-        write_out(c);
+        if (durable) write_out(c);
+        else conn_close(c);
         c = next;
     }
 }

@@ -45,8 +45,9 @@ typedef void (*http_handler_fn)(void *ctx, const http_request_t *req, http_respo
 typedef struct http_server http_server_t;
 
 /* Called on the loop thread after a round of requests and before their
- * responses are sent (ctx is the handler's): makes their writes durable. */
-typedef void (*http_commit_fn)(void *ctx);
+ * responses are sent (ctx is the handler's): makes their writes durable.
+ * Nonzero: it failed, and the round's connections are closed unanswered. */
+typedef int (*http_commit_fn)(void *ctx);
 
 /* Binds host:port on loop and starts accepting. With reuseport the socket
  * is bound with SO_REUSEPORT, so several loops (threads) can each listen on

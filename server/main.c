@@ -152,10 +152,12 @@ static void on_signal(uv_signal_t *h, int signum) {
 }
 
 /* Before a round's responses leave: their writes reach the WAL together. */
-static void commit(void *ctx) {
+static int commit(void *ctx) {
     ddbd_t *srv = ctx;
     ddb_error_t err;
-    if (ddb_commit(srv->engine, &err)) fprintf(stderr, "ddbd: commit failed: %s\n", err.msg);
+    int rc = ddb_commit(srv->engine, &err);
+    if (rc) fprintf(stderr, "ddbd: commit failed, the round goes unanswered: %s\n", err.msg);
+    return rc;
 }
 
 static void run_worker(void *arg) {

@@ -150,6 +150,14 @@ static int stream_arg(ddbd_req_t *r, ddb_stream_desc_t *d) {
     return find_stream(r, arn, al, d);
 }
 
+/* The stream StreamArn names, with its shards and trim point. */
+static int stream_shards_arg(ddbd_req_t *r, ddb_stream_desc_t *d, ddb_shard_t **sh, size_t *n,
+                             uint64_t *trim) {
+    int rc = stream_arg(r, d);
+    if (!rc) rc = ddb_stream_shards(r->srv->engine, d->id, r->arena, sh, n, trim, r->err);
+    return rc;
+}
+
 static void put_shard_id(buf_t *b, const ddb_shard_t *s) {
     buf_printf(b, "shardId-%020" PRId64 "-%08x", s->created_ms, s->index);
 }
@@ -327,12 +335,10 @@ int op_describe_stream(ddbd_req_t *r) {
     if (rc) return rc;
     if (!lp) limit = 100;
     ddb_stream_desc_t d;
-    rc = stream_arg(r, &d);
-    if (rc) return rc;
     ddb_shard_t *sh;
     size_t n;
     uint64_t trim;
-    rc = ddb_stream_shards(r->srv->engine, d.id, r->arena, &sh, &n, &trim, r->err);
+    rc = stream_shards_arg(r, &d, &sh, &n, &trim);
     if (rc) return rc;
     char label[32];
     ddbd_stream_label(label, d.created_ms);
@@ -440,12 +446,10 @@ int op_get_shard_iterator(ddbd_req_t *r) {
                              "passed for this iterator type");
     }
     ddb_stream_desc_t d;
-    rc = stream_arg(r, &d);
-    if (rc) return rc;
     ddb_shard_t *sh;
     size_t n;
     uint64_t trim;
-    rc = ddb_stream_shards(r->srv->engine, d.id, r->arena, &sh, &n, &trim, r->err);
+    rc = stream_shards_arg(r, &d, &sh, &n, &trim);
     if (rc) return rc;
     uint32_t idx;
     int64_t created;

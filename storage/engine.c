@@ -63,11 +63,13 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     rocksdb_block_based_options_set_filter_policy(e->topts, rocksdb_filterpolicy_create_bloom(10));
     rocksdb_options_set_block_based_table_factory(e->opts, e->topts);
     const char *path = o->data_dir ? o->data_dir : "./data";
-    if (o->in_memory) {
-        e->env = rocksdb_create_mem_env();
-        rocksdb_options_set_env(e->opts, e->env);
-        path = "/ddb-in-memory";
-    }
+    /* background flushes and compactions run below the request threads'
+     * CPU priority, so they do not stall rounds of requests (p99) */
+    e->env = o->in_memory ? rocksdb_create_mem_env() : rocksdb_create_default_env();
+    rocksdb_env_lower_thread_pool_cpu_priority(e->env);
+    rocksdb_env_lower_high_priority_thread_pool_cpu_priority(e->env);
+    rocksdb_options_set_env(e->opts, e->env);
+    if (o->in_memory) path = "/ddb-in-memory";
     /* items and index entries start with [id BE32][partition hash BE64]: a
      * 12-byte prefix, with blooms, lets a Query skip every file and memtable
      * range that lacks its partition; other iterators ask for total order */
