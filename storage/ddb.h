@@ -115,6 +115,8 @@ typedef struct ddb_table_info {
     ddb_index_info_t *indexes; /* secondary indexes (and the hidden TTL index) */
     size_t nindexes;
     ddb_stream_ref_t stream;   /* ddb_table_create: stream.enabled/view ask for one */
+    uint64_t catalog_gen;      /* out of ddb_table_get: the catalog's version this copy
+                                * was read at (writes reuse a copy still current) */
 } ddb_table_info_t;
 
 /* The table's TTL index (its key names the TTL attribute), or NULL. */

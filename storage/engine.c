@@ -48,6 +48,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     if (!e) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
     pthread_mutex_init(&e->writer, NULL);
     pthread_mutex_init(&e->cat_mu, NULL);
+    e->cat_gen = 1; /* 0 marks a table copy of unknown age */
     pthread_mutex_init(&e->stats_mu, NULL);
     e->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(e->opts, 1);
@@ -492,6 +493,7 @@ int get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t 
         out->name = ddb_arena_strndup(a, name, len);
         out->name_len = len;
         rc = decode_table(rec.p, rec.len, a, out, err);
+        out->catalog_gen = gen;
         bytes_free(&rec);
         return rc;
     }
@@ -512,6 +514,7 @@ int get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t 
     out->name = ddb_arena_strndup(a, name, len);
     out->name_len = len;
     rc = decode_table((const uint8_t *)v, vl, a, out, err);
+    out->catalog_gen = gen;
     if (!rc) cat_insert(e, name, len, v, vl, gen);
     free(v);
     return rc;
@@ -672,6 +675,15 @@ int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
  * range must not receive writes. */
 static bool current_table(ddb_engine_t *e, const ddb_table_info_t *t, ddb_arena_t *a,
                           ddb_table_info_t *cur) {
+    /* no catalog change since the caller read its copy (changes happen
+     * under the writer, which the caller holds): the copy is current */
+    pthread_mutex_lock(&e->cat_mu);
+    bool same = t->catalog_gen && t->catalog_gen == e->cat_gen;
+    pthread_mutex_unlock(&e->cat_mu);
+    if (same) {
+        *cur = *t;
+        return true;
+    }
     ddb_error_t err;
     ddb_error_clear(&err);
     if (get_table_record(e, t->name, t->name_len, a, cur, &err)) return false;
