@@ -30,6 +30,7 @@ typedef struct ddbd {
     ddb_engine_t *engine; /* shared engine */
     ddbd_tokens_t *tokens; /* TransactWriteItems client request tokens */
     ddb_arena_t *arena;   /* request arena of this loop thread, reset per request */
+    int64_t iterator_ttl_ms; /* lifetime of a stream shard iterator (0: 15 minutes, as DynamoDB) */
 } ddbd_t;
 
 typedef struct ddbd_req {

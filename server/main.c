@@ -30,6 +30,7 @@ typedef struct options {
     long shard_rollover_s;
     long stream_retention_s;
     long threads;
+    long iterator_lifetime_s;
 } options_t;
 
 static void usage(FILE *f) {
@@ -54,6 +55,7 @@ static void usage(FILE *f) {
             "  --shard-rollover S     seconds after which a stream shard closes and a child\n"
             "                         shard takes over (default 14400)\n"
             "  --stream-retention S   seconds stream records are kept (default 86400)\n"
+            "  --iterator-lifetime S  seconds a shard iterator stays valid (default 900)\n"
             "  --help           show this help\n");
 }
 
@@ -77,6 +79,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--ttl-interval", NULL, &o->ttl_interval_ms, 10, 86400000, 1000},
         {"--shard-rollover", NULL, &o->shard_rollover_s, 1, 86400 * 7, 0},
         {"--stream-retention", NULL, &o->stream_retention_s, 1, 86400 * 7, 0},
+        {"--iterator-lifetime", NULL, &o->iterator_lifetime_s, 1, 86400, 0},
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -199,7 +202,8 @@ int main(int argc, char **argv) {
     int rc = n > 1 && port ? http_port_free(o.host, port) : 0;
     for (; !rc && started < n; started++) {
         worker_t *w = &workers[started];
-        w->srv = (ddbd_t){.engine = engine, .tokens = tokens, .arena = ddb_arena_create(0)};
+        w->srv = (ddbd_t){.engine = engine, .tokens = tokens, .arena = ddb_arena_create(0),
+                          .iterator_ttl_ms = o.iterator_lifetime_s * 1000};
         uv_loop_init(&w->loop);
         rc = http_server_start(&w->loop, o.host, port, n > 1, ddbd_handle, &w->srv, &w->server);
         if (rc) {

@@ -248,7 +248,8 @@ static int parse_iterator(ddbd_req_t *r, const char *s, size_t len, iterator_t *
     tmp[l < sizeof tmp ? l : sizeof tmp - 1] = '\0';
     it->issued_ms = strtoll(tmp, NULL, 10);
     int64_t now = meta_now_ms();
-    if (now - it->issued_ms > ITERATOR_TTL_MS) {
+    int64_t ttl = r->srv->iterator_ttl_ms ? r->srv->iterator_ttl_ms : ITERATOR_TTL_MS;
+    if (now - it->issued_ms > ttl) {
         char a[32], b[32];
         ddbd_stream_label(a, it->issued_ms);
         ddbd_stream_label(b, now);

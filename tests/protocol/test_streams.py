@@ -462,3 +462,26 @@ def test_stream_outlives_its_deleted_table(ddb, streams, make_table):
     d = streams.describe_stream(StreamArn=arn)["StreamDescription"]
     assert d["StreamStatus"] == "DISABLED"
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_all(streams, arn)] == ["kept"]
+
+
+@pytest.mark.ddbd_only
+def test_iterators_expire():
+    """DynamoDB's iterators live 15 minutes; --iterator-lifetime shortens it
+    so the expiry can be tested. A NextShardIterator is a fresh one."""
+    server, c, s = own_server("--iterator-lifetime", "1")
+    try:
+        arn = create_on(c, "expiring")
+        c.put_item(TableName="expiring", Item={"pk": {"S": "a"}})
+        shard = s.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        it = s.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        time.sleep(0.6)
+        nxt = s.get_records(ShardIterator=it)["NextShardIterator"]
+        time.sleep(0.6)
+        with pytest.raises(ClientError) as e:
+            s.get_records(ShardIterator=it)
+        code, message = error_of(e)
+        assert code == "ExpiredIteratorException"
+        assert message.startswith("Iterator expired. The iterator was created at time ")
+        assert s.get_records(ShardIterator=nxt)["Records"] == []  # still valid
+    finally:
+        server.cleanup()
