@@ -53,7 +53,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     e->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(e->opts, 1);
     rocksdb_options_set_create_missing_column_families(e->opts, 1);
-    rocksdb_options_set_write_buffer_size(e->opts, 16 << 20);
+    rocksdb_options_set_write_buffer_size(e->opts, 8 << 20);
     rocksdb_options_set_max_background_jobs(e->opts, 2);
     rocksdb_options_set_keep_log_file_num(e->opts, 2);
     rocksdb_options_set_info_log_level(e->opts, 3); /* errors only */
