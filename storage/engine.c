@@ -48,6 +48,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     if (!e) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
     pthread_mutex_init(&e->writer, NULL);
     pthread_mutex_init(&e->cat_mu, NULL);
+    pthread_mutex_init(&e->commit_mu, NULL);
     e->cat_gen = 1; /* 0 marks a table copy of unknown age */
     pthread_mutex_init(&e->stats_mu, NULL);
     e->opts = rocksdb_options_create();
@@ -137,6 +138,7 @@ void ddb_close(ddb_engine_t *e) {
     cat_clear(e);
     free(e->cat);
     pthread_mutex_destroy(&e->cat_mu);
+    pthread_mutex_destroy(&e->commit_mu);
     pthread_mutex_destroy(&e->stats_mu);
     free(e->stats);
     free(e->streams);
@@ -332,6 +334,10 @@ static table_stats_t *delta_get(ddb_engine_t *e, stats_delta_t *d, uint32_t id) 
 
 int write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err) {
     char *msg = NULL;
+    /* dirty before the write (a reader of it on another thread must find
+     * something to flush) and after it (a flush that ran meanwhile may have
+     * missed it, and the writer's own commit must flush it) */
+    if (e->group_commit) atomic_store(&e->wal_dirty, true);
     rocksdb_write(e->db, e->wo, wb, &msg);
     rocksdb_writebatch_destroy(wb);
     if (e->cat_changed) {
@@ -344,14 +350,22 @@ int write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err) {
 }
 
 int ddb_commit(ddb_engine_t *e, ddb_error_t *err) {
-    if (!e->group_commit || !atomic_exchange(&e->wal_dirty, false)) return 0;
-    char *msg = NULL;
-    rocksdb_flush_wal(e->db, e->sync ? 1 : 0, &msg);
-    if (msg) {
-        atomic_store(&e->wal_dirty, true);
-        return rocks_error(err, msg);
+    if (!e->group_commit) return 0;
+    /* under commit_mu, so that a thread finding nothing left to flush knows
+     * that another thread's flush of the same writes has completed: its
+     * readers may have seen those writes */
+    pthread_mutex_lock(&e->commit_mu);
+    int rc = 0;
+    if (atomic_exchange(&e->wal_dirty, false)) {
+        char *msg = NULL;
+        rocksdb_flush_wal(e->db, e->sync ? 1 : 0, &msg);
+        if (msg) {
+            atomic_store(&e->wal_dirty, true);
+            rc = rocks_error(err, msg);
+        }
     }
-    return 0;
+    pthread_mutex_unlock(&e->commit_mu);
+    return rc;
 }
 
 static bool table_exists(ddb_engine_t *e, const bytes_t *k) {

@@ -42,6 +42,7 @@ struct ddb_engine {
     rocksdb_readoptions_t *ro;
     bool group_commit, sync;
     atomic_bool wal_dirty; /* group commit: writes not yet flushed to the WAL */
+    pthread_mutex_t commit_mu; /* one WAL flush at a time (see ddb_commit) */
     pthread_mutex_t writer; /* the single writer: every mutation holds it */
     table_stats_t *stats;   /* cache of the stats CF, guarded by writer */
     size_t nstats, capstats;
