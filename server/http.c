@@ -34,6 +34,7 @@ struct http_server {
     int open_handles;   /* listener and check: the last one closed frees the server */
     char rbuf[64 * 1024]; /* every read lands here: parsed at once, and what
                            * a request needs is copied out by the parser callbacks */
+    buf_t resp_body;      /* the handler's response body, reused request after request */
     struct conn *conns; /* all open connections, for shutdown */
     uint64_t seq;       /* request counter for request ids */
     uint64_t seed;      /* random start-up seed mixed into request ids */
@@ -90,7 +91,16 @@ static void crc_init(uint32_t t[8][256]) {
     }
 }
 
-static uint32_t crc_with(uint32_t t[8][256], const void *buf, size_t len) {
+static uint32_t crc_tables[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_setup(void) {
+    crc_init(crc_tables);
+}
+
+uint32_t http_crc32(const void *buf, size_t len) {
+    pthread_once(&crc_once, crc_setup);
+    uint32_t(*t)[256] = crc_tables;
     const unsigned char *p = buf;
     uint32_t c = 0xFFFFFFFFu;
     while (len >= 8) {
@@ -103,18 +113,6 @@ static uint32_t crc_with(uint32_t t[8][256], const void *buf, size_t len) {
     }
     while (len--) c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
     return c ^ 0xFFFFFFFFu;
-}
-
-static uint32_t crc_tables[8][256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_setup(void) {
-    crc_init(crc_tables);
-}
-
-uint32_t http_crc32(const void *buf, size_t len) {
-    pthread_once(&crc_once, crc_setup);
-    return crc_with(crc_tables, buf, len);
 }
 
 /* ---- responses ------------------------------------------------------------- */
@@ -218,8 +216,16 @@ static void on_check(uv_check_t *h) {
     }
 }
 
-/* Queues one response (sent by on_check); takes ownership of body (malloc'd, may be NULL). */
-static void send_response(conn_t *c, int status, const char *ctype, char *body, size_t len,
+/* Puts c on the list of connections on_check sends to. */
+static void mark_dirty(conn_t *c) {
+    if (c->is_dirty) return;
+    c->is_dirty = true;
+    c->dirty_next = c->srv->dirty;
+    c->srv->dirty = c;
+}
+
+/* Queues one response (sent by on_check); body is copied. */
+static void send_response(conn_t *c, int status, const char *ctype, const char *body, size_t len,
                           const char *request_id, bool close) {
     http_server_t *s = c->srv;
     size_t before = c->out.len;
@@ -234,14 +240,9 @@ static void send_response(conn_t *c, int status, const char *ctype, char *body, 
                status, reason(status), request_id, http_crc32(body, len), ctype, len,
                date_header(s), close ? "Connection: close\r\n" : "");
     if (len) buf_put(&c->out, body, len);
-    free(body);
     c->pending += c->out.len - before;
     if (close) c->out_close = true;
-    if (!c->is_dirty) {
-        c->is_dirty = true;
-        c->dirty_next = s->dirty;
-        s->dirty = c;
-    }
+    mark_dirty(c);
 }
 
 static void send_error(conn_t *c, int status, const char *type, const char *msg) {
@@ -251,6 +252,7 @@ static void send_error(conn_t *c, int status, const char *type, const char *msg)
     buf_init(&b);
     buf_printf(&b, "{\"__type\":\"%s\",\"message\":\"%s\"}", type, msg);
     send_response(c, status, "application/x-amz-json-1.0", b.data, b.len, id, true);
+    buf_free(&b);
 }
 
 /* ---- parsing --------------------------------------------------------------- */
@@ -352,6 +354,7 @@ static int on_headers_complete(llhttp_t *p) {
             uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
         } else {
             buf_put(&c->out, cont, sizeof cont - 1); /* after the responses queued before it */
+            mark_dirty(c);
         }
     }
     return 0;
@@ -392,13 +395,15 @@ static int on_message_complete(llhttp_t *p) {
         .body_len = c->body.len,
         .request_id = id,
     };
-    http_response_t resp = {.status = 200, .content_type = NULL};
-    buf_init(&resp.body);
+    http_response_t resp = {.status = 200, .content_type = NULL, .body = s->resp_body};
+    buf_reset(&resp.body); /* one body buffer per loop, reused: send_response copies it */
     s->handler(s->ctx, &req, &resp);
     bool close = c->conn_close || !llhttp_should_keep_alive(p);
     send_response(c, resp.status,
                   resp.content_type ? resp.content_type : "application/x-amz-json-1.0",
                   resp.body.data, resp.body.len, id, close);
+    s->resp_body = resp.body;
+    if (s->resp_body.cap > (1u << 20)) buf_free(&s->resp_body); /* keep no huge one around */
     if (close) return HPE_PAUSED;
     return 0;
 }
@@ -594,7 +599,10 @@ int http_server_port(const http_server_t *s) {
 
 static void on_server_handle_closed(uv_handle_t *h) {
     http_server_t *s = h->data;
-    if (--s->open_handles == 0) free(s);
+    if (--s->open_handles == 0) {
+        buf_free(&s->resp_body);
+        free(s);
+    }
 }
 
 void http_server_set_commit(http_server_t *s, http_commit_fn fn) {
