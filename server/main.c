@@ -174,7 +174,7 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     ddb_engine_opts_t eo = {.data_dir = o.data_dir, .in_memory = o.in_memory, .sync = o.sync,
-                            .group_commit = !o.check,
+                            .group_commit = !o.check, .inspect_only = o.check,
                             .backfill_batch = (uint32_t)o.backfill_batch,
                             .backfill_pause_ms = (uint32_t)o.backfill_pause_ms,
                             .ttl_interval_ms = (uint32_t)o.ttl_interval_ms,

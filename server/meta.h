@@ -36,9 +36,6 @@ int64_t meta_int(const ddb_value_t *meta, const char *name, int64_t dflt);
 bool meta_bool(const ddb_value_t *meta, const char *name, bool dflt);
 const ddb_value_t *meta_get(const ddb_value_t *meta, const char *name);
 
-/* Milliseconds since the epoch, now. */
-int64_t meta_now_ms(void);
-
 /* Milliseconds since the epoch as a canonical N text (seconds with up to 3 decimals). */
 const char *meta_time_text(ddb_arena_t *a, int64_t ms);
 

@@ -40,8 +40,8 @@ static bool same_item(const ddb_table_info_t *ta, const ddb_value_t *ka, const d
 }
 
 /* Builds a JSON object {"TableName": name, ...members of obj} for a batch
- * entry. The members are references to obj's (no copy); deleting the result
- * leaves obj whole. */
+ * entry. The members are references to obj's (no copy). Like the request's
+ * own tree it lives in the request arena (see router.c): nothing frees it. */
 static cJSON *with_table(const char *name, const cJSON *obj) {
     cJSON *o = cJSON_CreateObject();
     if (!o) abort();
@@ -106,7 +106,6 @@ int op_batch_write_item(ddbd_req_t *r) {
     }
     item_write_t *ws = ddb_arena_alloc(r->arena, sizeof *ws * (total + 1));
     ddb_write_t *ops = ddb_arena_alloc(r->arena, sizeof *ops * (total + 1));
-    cJSON **owned = ddb_arena_alloc(r->arena, sizeof *owned * (total + 1));
     size_t n = 0;
     cJSON_ArrayForEach(t, items) {
         const cJSON *req;
@@ -114,20 +113,18 @@ int op_batch_write_item(ddbd_req_t *r) {
             const cJSON *put = cJSON_GetObjectItemCaseSensitive(req, "PutRequest");
             const cJSON *del = cJSON_GetObjectItemCaseSensitive(req, "DeleteRequest");
             if ((put != NULL) == (del != NULL) || !cJSON_IsObject(put ? put : del)) {
-                rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                   "Supplied AttributeValue has more than one datatypes set, must "
-                                   "contain exactly one of the supported datatypes");
-                goto out;
+                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                     "Supplied AttributeValue has more than one datatypes set, must "
+                                     "contain exactly one of the supported datatypes");
             }
-            owned[n] = with_table(t->string, put ? put : del);
-            rc = item_prepare(sub_request(r, owned[n]), put ? W_PUT : W_DELETE, &ws[n]);
+            rc = item_prepare(sub_request(r, with_table(t->string, put ? put : del)),
+                              put ? W_PUT : W_DELETE, &ws[n]);
             n++;
-            if (rc) goto out;
+            if (rc) return rc;
             for (size_t i = 0; i + 1 < n; i++) {
                 if (same_item(&ws[i].table, &ws[i].key, &ws[n - 1].table, &ws[n - 1].key)) {
-                    rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                       "Provided list of item keys contains duplicates");
-                    goto out;
+                    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                         "Provided list of item keys contains duplicates");
                 }
             }
         }
@@ -145,13 +142,11 @@ int op_batch_write_item(ddbd_req_t *r) {
             }
         }
     }
-    if (rc) goto out;
+    if (rc) return rc;
     buf_puts(r->out, "{\"UnprocessedItems\":{}");
     put_writes_capacity(r, ws, n, rcc, 1, true);
     buf_putc(r->out, '}');
-out:
-    for (size_t i = 0; i < n; i++) cJSON_Delete(owned[i]);
-    return rc;
+    return 0;
 }
 
 /* ---- BatchGetItem ------------------------------------------------------------------- */
@@ -192,11 +187,8 @@ int op_batch_get_item(ddbd_req_t *r) {
     const ddb_value_t **kptr = ddb_arena_alloc(r->arena, sizeof *kptr * (total + 1));
     size_t *owner = ddb_arena_alloc(r->arena, sizeof *owner * (total + 1));
     size_t n = 0, ti = 0;
-    /* the per-table objects own strings the parsed projections point into:
-     * they live until the response is written */
-    cJSON **objs = ddb_arena_alloc(r->arena, sizeof *objs * ntables);
     cJSON_ArrayForEach(t, items) {
-        cJSON *obj = objs[ti] = with_table(t->string, t);
+        cJSON *obj = with_table(t->string, t);
         ddbd_req_t *s = sub_request(r, obj);
         bool cp;
         rc = exprs_parse(s, EXPRS_PROJECTION, &xs[ti]);
@@ -222,11 +214,11 @@ int op_batch_get_item(ddbd_req_t *r) {
             owner[n++] = ti;
         }
         ti++;
-        if (rc) goto out;
+        if (rc) return rc;
     }
     const ddb_value_t **got = ddb_arena_alloc(r->arena, sizeof *got * (n + 1));
     rc = ddb_read_all(r->srv->engine, tptr, kptr, n, r->arena, got, r->err);
-    if (rc) goto out;
+    if (rc) return rc;
     /* responses per table, up to 16 MB; the rest is UnprocessedKeys */
     size_t bytes = 0, cut = n;
     for (size_t i = 0; i < n; i++) {
@@ -287,9 +279,7 @@ int op_batch_get_item(ddbd_req_t *r) {
         buf_putc(r->out, ']');
     }
     buf_putc(r->out, '}');
-out:
-    for (size_t k = 0; k < ti; k++) cJSON_Delete(objs[k]);
-    return rc;
+    return 0;
 }
 
 /* ---- TransactWriteItems ------------------------------------------------------------- */

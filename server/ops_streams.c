@@ -209,7 +209,7 @@ static void put_iterator(ddbd_req_t *r, buf_t *b, const ddb_stream_desc_t *d, ui
     buf_t s;
     buf_init(&s);
     put_stream_arn(r, &s, d->table, d->table_len, d->created_ms);
-    buf_printf(&s, "|%x|%" PRIu64 "|%" PRId64, shard, pos, meta_now_ms());
+    buf_printf(&s, "|%x|%" PRIu64 "|%" PRId64, shard, pos, ddb_now_ms());
     uint64_t h = XXH3_64bits_withSeed(s.data, s.len, ITERATOR_SEED);
     buf_printf(&s, "|%016" PRIx64, h);
     json_put_str(b, s.data, s.len);
@@ -233,21 +233,18 @@ static int parse_iterator(ddbd_req_t *r, const char *s, size_t len, iterator_t *
     if (strtoull(hx, NULL, 16) != XXH3_64bits_withSeed(s, signed_len, ITERATOR_SEED)) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Invalid ShardIterator");
     }
-    char tmp[64];
-    size_t l = (size_t)(bar[2] - bar[3] - 1);
+    /* the fields between the ARN and the checksum are ours (it matched) */
+    char tmp[80];
+    size_t l = (size_t)(bar[0] - bar[3] - 1);
     if (l >= sizeof tmp) return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Invalid ShardIterator");
     memcpy(tmp, bar[3] + 1, l);
     tmp[l] = '\0';
-    it->shard = (uint32_t)strtoul(tmp, NULL, 16);
-    l = (size_t)(bar[1] - bar[2] - 1);
-    memcpy(tmp, bar[2] + 1, l < sizeof tmp ? l : sizeof tmp - 1);
-    tmp[l < sizeof tmp ? l : sizeof tmp - 1] = '\0';
-    it->pos = strtoull(tmp, NULL, 10);
-    l = (size_t)(bar[0] - bar[1] - 1);
-    memcpy(tmp, bar[1] + 1, l < sizeof tmp ? l : sizeof tmp - 1);
-    tmp[l < sizeof tmp ? l : sizeof tmp - 1] = '\0';
-    it->issued_ms = strtoll(tmp, NULL, 10);
-    int64_t now = meta_now_ms();
+    unsigned shard;
+    if (sscanf(tmp, "%x|%" SCNu64 "|%" SCNd64, &shard, &it->pos, &it->issued_ms) != 3) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Invalid ShardIterator");
+    }
+    it->shard = shard;
+    int64_t now = ddb_now_ms();
     int64_t ttl = r->srv->iterator_ttl_ms ? r->srv->iterator_ttl_ms : ITERATOR_TTL_MS;
     if (now - it->issued_ms > ttl) {
         char a[32], b[32];

@@ -22,7 +22,7 @@ static void make_uuid(char out[37]) {
     unsigned char b[16];
     if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
         /* fall back to the clock: uniqueness matters, not unpredictability */
-        int64_t t = meta_now_ms();
+        int64_t t = ddb_now_ms();
         for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)(t >> (i % 8 * 8)) ^ (unsigned char)i;
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
@@ -442,7 +442,7 @@ int op_create_table(ddbd_req_t *r) {
     }
 
     /* build the description */
-    int64_t now = meta_now_ms();
+    int64_t now = ddb_now_ms();
     const char *nowtext = meta_time_text(r->arena, now);
     ddb_value_t nowv = {.type = DDB_T_N, .u.str = {nowtext, strlen(nowtext)}};
     mb_t m;
@@ -673,7 +673,7 @@ int op_update_table(ddbd_req_t *r) {
     const ddb_value_t *itp = gu.action ? &gu.throughput : meta_get(t.meta, "IndexThroughput");
     if (defs) mb_val(&m, "AttributeDefinitions", defs);
     if (itp) mb_val(&m, "IndexThroughput", itp);
-    int64_t now = meta_now_ms();
+    int64_t now = ddb_now_ms();
     const char *nowtext = meta_time_text(r->arena, now);
     ddb_value_t nowv = {.type = DDB_T_N, .u.str = {nowtext, strlen(nowtext)}};
     mb_str(&m, "BillingMode", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED", on_demand ? 15 : 11);

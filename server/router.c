@@ -53,21 +53,28 @@ static const op_entry_t stream_ops[] = {
     {"ListStreams", op_list_streams},
 };
 
+static bool has_prefix(const char *s, size_t len, const char *prefix) {
+    size_t n = strlen(prefix);
+    return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+/* The operation of one table of operations named after a target prefix. */
+static ddbd_op_fn find_in(const op_entry_t *table, size_t n, const char *name, size_t len) {
+    for (size_t i = 0; i < n; i++) {
+        if (strlen(table[i].name) == len && memcmp(table[i].name, name, len) == 0) return table[i].fn;
+    }
+    return NULL;
+}
+
 /* The operation an X-Amz-Target names (DynamoDB or DynamoDB Streams). */
 static ddbd_op_fn find_op(const char *target, size_t len) {
-    const op_entry_t *table = ops;
-    size_t n = sizeof ops / sizeof ops[0], pl = strlen(TARGET_PREFIX);
-    if (len >= strlen(STREAMS_PREFIX) && memcmp(target, STREAMS_PREFIX, strlen(STREAMS_PREFIX)) == 0) {
-        table = stream_ops;
-        n = sizeof stream_ops / sizeof stream_ops[0];
-        pl = strlen(STREAMS_PREFIX);
-    } else if (len < pl || memcmp(target, TARGET_PREFIX, pl) != 0) {
-        return NULL;
+    if (has_prefix(target, len, STREAMS_PREFIX)) {
+        size_t pl = strlen(STREAMS_PREFIX);
+        return find_in(stream_ops, sizeof stream_ops / sizeof stream_ops[0], target + pl, len - pl);
     }
-    for (size_t i = 0; i < n; i++) {
-        if (strlen(table[i].name) == len - pl && memcmp(table[i].name, target + pl, len - pl) == 0) {
-            return table[i].fn;
-        }
+    if (has_prefix(target, len, TARGET_PREFIX)) {
+        size_t pl = strlen(TARGET_PREFIX);
+        return find_in(ops, sizeof ops / sizeof ops[0], target + pl, len - pl);
     }
     return NULL;
 }
@@ -109,11 +116,6 @@ static void write_error(http_response_t *resp, const ddb_error_t *err, const buf
         buf_put(&resp->body, extra->data, extra->len);
     }
     buf_putc(&resp->body, '}');
-}
-
-static bool has_prefix(const char *s, size_t len, const char *prefix) {
-    size_t n = strlen(prefix);
-    return len >= n && memcmp(s, prefix, n) == 0;
 }
 
 /* Accepts any syntactically valid SigV4 header and takes the region from its

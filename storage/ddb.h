@@ -27,6 +27,8 @@ typedef struct ddb_engine_opts {
     const char *data_dir; /* directory of the RocksDB database (created if missing) */
     bool in_memory;       /* keep everything in memory; data_dir ignored */
     bool sync;            /* fsync the WAL on every write (default: write to WAL only) */
+    bool inspect_only;    /* no maintenance thread (backfills, TTL sweeps, trimming):
+                           * ddbd --check looks at the data without changing it */
     bool group_commit;    /* writes stay in the WAL buffer until ddb_commit, which
                            * writes (and with sync, fsyncs) them all at once */
     uint32_t backfill_batch;    /* items indexed per backfill step (0: 1000) */
@@ -43,6 +45,10 @@ int ddb_open(const ddb_engine_opts_t *opts, ddb_engine_t **out, ddb_error_t *err
  * with sync) before the caller acknowledges any of them. Cheap when nothing
  * was written since the last call. Thread-safe. */
 int ddb_commit(ddb_engine_t *e, ddb_error_t *err);
+
+/* Milliseconds since the epoch (the clock of stream records, TTL and the
+ * server's timestamps). */
+int64_t ddb_now_ms(void);
 
 /* Flushes and closes the engine; safe with NULL. */
 void ddb_close(ddb_engine_t *e);

@@ -103,7 +103,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     pthread_mutex_init(&e->bf_mu, NULL);
     pthread_cond_init(&e->bf_cond, NULL);
     e->bf_wake = true; /* resume backfills a previous run left unfinished */
-    if (pthread_create(&e->bf_thread, NULL, maint_main, e) == 0) e->bf_started = true;
+    if (!o->inspect_only && pthread_create(&e->bf_thread, NULL, maint_main, e) == 0) e->bf_started = true;
     *out = e;
     return 0;
 }
@@ -299,7 +299,8 @@ static void stats_put(rocksdb_writebatch_t *wb, ddb_engine_t *e, const table_sta
     rocksdb_writebatch_put_cf(wb, e->cf[CF_STATS], (const char *)k, 4, (const char *)v, 16);
 }
 
-static void fill_stats(ddb_engine_t *e, ddb_table_info_t *t) {
+/* Readers do not wait for the writer: the cache has its own lock. */
+static void read_stats(ddb_engine_t *e, ddb_table_info_t *t) {
     pthread_mutex_lock(&e->stats_mu);
     table_stats_t *s = stats_find(e, t->id, true);
     t->item_count = s->count;
@@ -310,11 +311,6 @@ static void fill_stats(ddb_engine_t *e, ddb_table_info_t *t) {
         t->indexes[i].size_bytes = s->size;
     }
     pthread_mutex_unlock(&e->stats_mu);
-}
-
-/* Readers do not wait for the writer: the cache has its own lock. */
-static void read_stats(ddb_engine_t *e, ddb_table_info_t *t) {
-    fill_stats(e, t);
 }
 
 
@@ -344,8 +340,40 @@ int write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err) {
         e->cat_changed = false;
         cat_clear(e);
     }
-    if (msg) return rocks_error(err, msg);
+    if (msg) {
+        st_reset(e); /* the batch's stream records and shard changes did not happen */
+        return rocks_error(err, msg);
+    }
     if (e->group_commit) atomic_store(&e->wal_dirty, true);
+    return 0;
+}
+
+int write_batch_stats(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d,
+                      ddb_error_t *err) {
+    for (size_t i = 0; i < d->n; i++) stats_put(wb, e, &d->v[i]);
+    int rc = write_batch(e, wb, err);
+    if (!rc) {
+        for (size_t i = 0; i < d->n; i++) stats_set(e, &d->v[i]);
+    }
+    return rc;
+}
+
+/* Takes n fresh ids from the catalog's counter (ids are never reused), the
+ * counter's new value going into wb. */
+static int alloc_ids(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t n, uint32_t *first,
+                     ddb_error_t *err) {
+    size_t vl;
+    char *msg = NULL;
+    char *v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1, &vl, &msg);
+    if (msg) {
+        free(v);
+        return rocks_error(err, msg);
+    }
+    *first = v && vl == 4 ? kc_get_be32((const uint8_t *)v) : 1;
+    free(v);
+    uint8_t next[4];
+    kc_put_be32(next, *first + n);
+    rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1, (const char *)next, 4);
     return 0;
 }
 
@@ -379,7 +407,7 @@ static bool table_exists(ddb_engine_t *e, const bytes_t *k) {
 }
 
 int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
-    bytes_t k = {0}, rec = {0};
+    bytes_t k = {0};
     table_key(&k, info->name, info->name_len);
     pthread_mutex_lock(&e->writer);
     int rc = 0;
@@ -388,37 +416,24 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
                            (int)info->name_len, info->name);
         goto out;
     }
-    size_t vl;
-    char *msg = NULL;
-    char *v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], NEXT_ID_KEY,
-                             sizeof NEXT_ID_KEY - 1, &vl, &msg);
-    if (msg) {
-        free(v);
-        rc = rocks_error(err, msg);
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    uint32_t id;
+    rc = alloc_ids(e, wb, 1 + (uint32_t)info->nindexes + (info->stream.enabled ? 1 : 0), &id, err);
+    if (rc) {
+        rocksdb_writebatch_destroy(wb);
         goto out;
     }
-    uint32_t id = v && vl == 4 ? kc_get_be32((const uint8_t *)v) : 1;
-    free(v);
     info->id = id;
     info->item_count = info->size_bytes = 0;
     for (size_t i = 0; i < info->nindexes; i++) info->indexes[i].id = id + 1 + (uint32_t)i;
-    uint32_t next_id = id + 1 + (uint32_t)info->nindexes;
-    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     if (info->stream.enabled) {
-        info->stream.id = next_id++;
-        info->stream.created_ms = engine_now_ms();
+        info->stream.id = id + 1 + (uint32_t)info->nindexes;
+        info->stream.created_ms = ddb_now_ms();
         st_create(e, wb, info->stream.id, info, info->stream.view, info->stream.created_ms);
     } else {
         memset(&info->stream, 0, sizeof info->stream);
     }
-    encode_table(&rec, info);
-    uint8_t next[4];
-    kc_put_be32(next, next_id);
-    rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1,
-                              (const char *)next, 4);
-    rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len,
-                              (const char *)rec.p, rec.len);
-    e->cat_changed = true;
+    put_table_record(e, wb, info);
     table_stats_t zero = {.id = id};
     stats_put(wb, e, &zero);
     for (size_t i = 0; i < info->nindexes; i++) {
@@ -426,11 +441,9 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
         stats_put(wb, e, &zero);
     }
     rc = write_batch(e, wb, err);
-    if (rc) st_reset(e);
 out:
     pthread_mutex_unlock(&e->writer);
     bytes_free(&k);
-    bytes_free(&rec);
     return rc;
 }
 
@@ -550,16 +563,9 @@ int ddb_table_set_meta(ddb_engine_t *e, const char *name, size_t len, const ddb_
     int rc = get_table_record(e, name, len, a, &t, err);
     if (!rc) {
         t.meta = meta;
-        bytes_t k = {0}, rec = {0};
-        table_key(&k, name, len);
-        encode_table(&rec, &t);
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-        rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len,
-                                  (const char *)rec.p, rec.len);
-        e->cat_changed = true;
+        put_table_record(e, wb, &t);
         rc = write_batch(e, wb, err);
-        bytes_free(&k);
-        bytes_free(&rec);
     }
     pthread_mutex_unlock(&e->writer);
     ddb_arena_destroy(a);
@@ -580,7 +586,7 @@ int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
         kc_put_be32(sk, t.id);
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
         /* the stream outlives the table until its records age out */
-        if (t.stream.enabled) st_disable(e, wb, t.stream.id, engine_now_ms());
+        if (t.stream.enabled) st_disable(e, wb, t.stream.id, ddb_now_ms());
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len);
         e->cat_changed = true;
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)sk, 4);
@@ -598,7 +604,6 @@ int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
             rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)bk, 5);
         }
         rc = write_batch(e, wb, err);
-        if (rc) st_reset(e);
         if (!rc) {
             stats_forget(e, t.id);
             for (size_t i = 0; i < t.nindexes; i++) stats_forget(e, t.indexes[i].id);
@@ -766,7 +771,7 @@ void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_
     } else {
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_ITEMS], (const char *)k->p, k->len);
     }
-    if (t->stream.enabled && t->stream.id) st_append(e, wb, t, old, next, by_ttl, engine_now_ms());
+    if (t->stream.enabled && t->stream.id) st_append(e, wb, t, old, next, by_ttl, ddb_now_ms());
     if (!t->nindexes) return;
     ddb_arena_t *a = ddb_arena_create(0);
     for (size_t i = 0; i < t->nindexes; i++) {
@@ -800,14 +805,6 @@ void batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_
     ddb_arena_destroy(a);
 }
 
-void delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d) {
-    for (size_t i = 0; i < d->n; i++) stats_put(wb, e, &d->v[i]);
-}
-
-void delta_apply(ddb_engine_t *e, const stats_delta_t *d) {
-    for (size_t i = 0; i < d->n; i++) stats_set(e, &d->v[i]);
-}
-
 int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
                    ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err) {
     bytes_t k = {0};
@@ -830,10 +827,7 @@ int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     stats_delta_t d = {.n = 0};
     batch_item(e, wb, &cur, &k, old, next, &d, false);
-    delta_put(e, wb, &d);
-    rc = write_batch(e, wb, err);
-    if (!rc) delta_apply(e, &d);
-    else st_reset(e);
+    rc = write_batch_stats(e, wb, &d, err);
 out:
     pthread_mutex_unlock(&e->writer);
     bytes_free(&k);
@@ -851,14 +845,12 @@ int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info
     if (!rc && ddb_table_index(&t, ix->name, ix->name_len)) {
         rc = ddb_error_set(err, DDB_ERR_VALIDATION, "Attempting to create an index which already exists");
     }
-    size_t vl;
-    char *msg = NULL, *v = NULL;
-    if (!rc) {
-        v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1, &vl, &msg);
-        if (msg) rc = rocks_error(err, msg);
-    }
-    if (!rc) {
-        uint32_t id = v && vl == 4 ? kc_get_be32((const uint8_t *)v) : 1;
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    uint32_t id;
+    if (!rc) rc = alloc_ids(e, wb, 1, &id, err);
+    if (rc) {
+        rocksdb_writebatch_destroy(wb);
+    } else {
         ix->id = id;
         ix->backfilling = true;
         ddb_index_info_t *all = ddb_arena_alloc(a, sizeof *all * (t.nindexes + 1));
@@ -867,17 +859,10 @@ int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info
         t.indexes = all;
         t.nindexes++;
         if (meta) t.meta = meta;
-        uint8_t next[4];
-        kc_put_be32(next, id + 1);
-        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-        rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1, (const char *)next, 4);
         put_table_record(e, wb, &t);
-        table_stats_t zero = {.id = id};
-        stats_put(wb, e, &zero);
-        rc = write_batch(e, wb, err);
-        if (!rc) stats_set(e, &zero);
+        stats_delta_t zero = {.v = {{.id = id}}, .n = 1};
+        rc = write_batch_stats(e, wb, &zero, err);
     }
-    free(v);
     pthread_mutex_unlock(&e->writer);
     ddb_arena_destroy(a);
     if (!rc) {
@@ -995,10 +980,7 @@ static bool backfill_step(ddb_engine_t *e, const char *name, size_t len, uint32_
         put_table_record(e, wb, &t);
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)bk, 5);
     }
-    delta_put(e, wb, &d);
-    if (write_batch(e, wb, &err) == 0) {
-        delta_apply(e, &d);
-    } else {
+    if (write_batch_stats(e, wb, &d, &err)) {
         fprintf(stderr, "ddb: backfill of index %u: %s\n", index_id, err.msg);
         more = false;
     }
@@ -1033,7 +1015,7 @@ static bool backfill_round(ddb_engine_t *e) {
     return any;
 }
 
-int64_t engine_now_ms(void) {
+int64_t ddb_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -1051,7 +1033,7 @@ static bool maint_stopping(ddb_engine_t *e) {
  * and stream trimming. */
 static void *maint_main(void *arg) {
     ddb_engine_t *e = arg;
-    int64_t next_tick = engine_now_ms() + e->ttl_interval_ms;
+    int64_t next_tick = ddb_now_ms() + e->ttl_interval_ms;
     for (;;) {
         pthread_mutex_lock(&e->bf_mu);
         if (!e->bf_wake && !e->bf_stop) {
@@ -1073,11 +1055,11 @@ static void *maint_main(void *arg) {
                 sched_yield();
             }
         }
-        int64_t now = engine_now_ms();
+        int64_t now = ddb_now_ms();
         if (now >= next_tick) {
             ttl_sweep(e, now);
             st_maintain(e, now);
-            next_tick = engine_now_ms() + e->ttl_interval_ms;
+            next_tick = ddb_now_ms() + e->ttl_interval_ms;
         }
         ddb_commit(e, &err);
     }
@@ -1100,31 +1082,23 @@ int ddb_stream_set(ddb_engine_t *e, const char *table, size_t len, ddb_stream_vi
     ddb_table_info_t t;
     pthread_mutex_lock(&e->writer);
     int rc = get_table_record(e, table, len, a, &t, err);
-    char *msg = NULL, *v = NULL;
-    size_t vl;
-    if (!rc && view) {
-        v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1, &vl, &msg);
-        if (msg) rc = rocks_error(err, msg);
-    }
-    if (!rc) {
-        int64_t now = engine_now_ms();
-        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    uint32_t id = 0;
+    if (!rc && view) rc = alloc_ids(e, wb, 1, &id, err);
+    if (rc) {
+        rocksdb_writebatch_destroy(wb);
+    } else {
+        int64_t now = ddb_now_ms();
         if (t.stream.enabled) st_disable(e, wb, t.stream.id, now);
         t.stream.enabled = false;
         if (view) {
-            uint32_t id = v && vl == 4 ? kc_get_be32((const uint8_t *)v) : 1;
-            uint8_t next[4];
-            kc_put_be32(next, id + 1);
-            rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], NEXT_ID_KEY, sizeof NEXT_ID_KEY - 1, (const char *)next, 4);
             t.stream = (ddb_stream_ref_t){.id = id, .enabled = true, .view = view, .created_ms = now};
             st_create(e, wb, id, &t, view, now);
         }
         if (meta) t.meta = meta;
         put_table_record(e, wb, &t);
         rc = write_batch(e, wb, err);
-        if (rc) st_reset(e);
     }
-    free(v);
     pthread_mutex_unlock(&e->writer);
     ddb_arena_destroy(a);
     return rc;
@@ -1172,10 +1146,7 @@ int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, d
             if (unchanged(olds[i], nexts[i])) continue;
             batch_item(e, wb, &cur[i], &keys[i], olds[i], nexts[i], d, false);
         }
-        delta_put(e, wb, d);
-        rc = write_batch(e, wb, err);
-        if (!rc) delta_apply(e, d);
-        else st_reset(e);
+        rc = write_batch_stats(e, wb, d, err);
         free(d);
     }
     pthread_mutex_unlock(&e->writer);
@@ -1501,7 +1472,7 @@ int ddb_check(ddb_engine_t *e, ddb_error_t *err) {
         ddb_table_info_t t;
         rc = get_table_record(e, names[i], lens[i], a, &t, err);
         if (!rc) {
-            fill_stats(e, &t);
+            read_stats(e, &t);
             rc = check_table(e, &t, ro, err);
         }
     }

@@ -71,9 +71,9 @@ struct ddb_engine {
 /* Turns a RocksDB error message (freed) into DDB_ERR_INTERNAL. */
 int rocks_error(ddb_error_t *err, char *msg);
 int cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
-int64_t engine_now_ms(void);
 
-/* Writes wb (and destroys it). */
+/* Writes wb (and destroys it). On failure the cached stream state is
+ * reloaded: the batch's stream records did not happen. */
 int write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err);
 
 /* Catalog access under the writer. */
@@ -91,8 +91,10 @@ typedef struct stats_delta {
     table_stats_t v[64];
     size_t n;
 } stats_delta_t;
-void delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d);
-void delta_apply(ddb_engine_t *e, const stats_delta_t *d);
+/* Adds d's statistics to wb, writes it, and on success updates the
+ * statistics cache. */
+int write_batch_stats(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d,
+                      ddb_error_t *err);
 
 /* Adds one item change (old -> next, either may be NULL) of table t (the
  * catalog's current record) to a batch: the item, its index entries, its

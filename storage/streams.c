@@ -592,7 +592,7 @@ static void trim_stream(ddb_engine_t *e, uint32_t id, bool enabled, int64_t disa
         bytes_free(&hi);
     }
     ddb_error_t err;
-    if (write_batch(e, wb, &err)) st_reset(e);
+    write_batch(e, wb, &err);
 }
 
 void st_maintain(ddb_engine_t *e, int64_t now_ms) {

@@ -50,9 +50,8 @@ static void delete_group(ddb_engine_t *e, const ddb_table_info_t *seen, uint32_t
             }
             bytes_free(&k);
         }
-        delta_put(e, wb, d);
-        if (write_batch(e, wb, &err) == 0) delta_apply(e, d);
-        else st_reset(e);
+        if (deleted) write_batch_stats(e, wb, d, &err); /* nothing had expired after all: no write */
+        else rocksdb_writebatch_destroy(wb);
         free(d);
     }
     pthread_mutex_unlock(&e->writer);
