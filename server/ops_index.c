@@ -443,14 +443,13 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
     }
     cJSON_ArrayForEach(u, updates) {
         const cJSON *c = NULL, *d = NULL, *p = NULL;
-        int rc = cJSON_IsObject(u) ? 0 : DDB_ERR_SERIALIZATION;
-        if (!rc) rc = p_obj(u, "Create", &c, r->err);
-        if (!rc) rc = p_obj(u, "Delete", &d, r->err);
-        if (!rc) rc = p_obj(u, "Update", &p, r->err);
-        if (rc == DDB_ERR_SERIALIZATION && !cJSON_IsObject(u)) {
+        if (!cJSON_IsObject(u)) {
             return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
                                  "Unexpected value type for member 'GlobalSecondaryIndexUpdates'");
         }
+        int rc = p_obj(u, "Create", &c, r->err);
+        if (!rc) rc = p_obj(u, "Delete", &d, r->err);
+        if (!rc) rc = p_obj(u, "Update", &p, r->err);
         if (rc) return rc;
         if (!c && !d && !p) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Update global secondary index action is null");

@@ -276,6 +276,7 @@ typedef struct ddb_stream_desc {
     ddb_stream_view_t view;
     int64_t created_ms;
     bool enabled;
+    int64_t disabled_ms; /* when it was disabled (0 while enabled) */
 } ddb_stream_desc_t;
 
 /* Every stream still readable, newest first. */

@@ -215,8 +215,7 @@ static void put_desc(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, con
     bytes_free(&v);
 }
 
-static bool decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *a, ddb_stream_desc_t *d,
-                        int64_t *disabled_ms) {
+static bool decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *a, ddb_stream_desc_t *d) {
     ddb_value_t m;
     ddb_error_t err;
     if (ic_decode(p, len, a, &m, &err)) return false;
@@ -232,7 +231,7 @@ static bool decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *
     d->view = (ddb_stream_view_t)b[0];
     d->enabled = b[1] != 0;
     d->created_ms = (int64_t)kc_get_be64(b + 2);
-    *disabled_ms = (int64_t)kc_get_be64(b + 10);
+    d->disabled_ms = (int64_t)kc_get_be64(b + 10);
     d->key.hash_name = hn->u.str.ptr;
     d->key.hash_len = hn->u.str.len;
     d->key.hash_type = (ddb_type_t)ht->u.str.ptr[0];
@@ -262,8 +261,7 @@ void st_disable(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, int64_t 
     bytes_free(&k);
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_stream_desc_t d;
-    int64_t dis;
-    if (v && decode_desc((const uint8_t *)v, vl, id, a, &d, &dis)) {
+    if (v && decode_desc((const uint8_t *)v, vl, id, a, &d)) {
         put_desc(e, wb, id, d.table, d.table_len, &d.key, d.view, d.created_ms, false, now_ms);
         stream_state_t *s = state_of(e, id);
         ddb_shard_t sh = {.index = s->shard, .created_ms = s->shard_created_ms, .start = s->shard_start,
@@ -378,6 +376,16 @@ static uint64_t trim_point(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uin
     return t;
 }
 
+/* Room for one more element in an arena array of cnt elements of size
+ * bytes (doubling *cap when full). */
+static void *arena_room(ddb_arena_t *a, void *v, size_t cnt, size_t *cap, size_t size) {
+    if (cnt < *cap) return v;
+    void *nv = ddb_arena_alloc(a, size * *cap * 2);
+    memcpy(nv, v, size * cnt);
+    *cap *= 2;
+    return nv;
+}
+
 int ddb_stream_list(ddb_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, size_t *n,
                     ddb_error_t *err) {
     (void)err;
@@ -389,14 +397,8 @@ int ddb_stream_list(ddb_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, si
         const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
         if (kl != 5 || k[0] != 'D') break;
         const uint8_t *val = (const uint8_t *)rocksdb_iter_value(it, &vl);
-        if (cnt == cap) {
-            ddb_stream_desc_t *nv = ddb_arena_alloc(a, sizeof *nv * cap * 2);
-            memcpy(nv, v, sizeof *nv * cnt);
-            v = nv;
-            cap *= 2;
-        }
-        int64_t dis;
-        if (decode_desc(val, vl, kc_get_be32(k + 1), a, &v[cnt], &dis)) cnt++;
+        v = arena_room(a, v, cnt, &cap, sizeof *v);
+        if (decode_desc(val, vl, kc_get_be32(k + 1), a, &v[cnt])) cnt++;
     }
     rocksdb_iter_destroy(it);
     for (size_t i = 0; i < cnt / 2; i++) { /* ids grow with time: newest first */
@@ -421,12 +423,7 @@ static int shards_from(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_
         const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
         if (kl != 9 || memcmp(k, lo.p, 5) != 0) break;
         const uint8_t *val = (const uint8_t *)rocksdb_iter_value(it, &vl);
-        if (cnt == cap) {
-            ddb_shard_t *nv = ddb_arena_alloc(a, sizeof *nv * cap * 2);
-            memcpy(nv, v, sizeof *nv * cnt);
-            v = nv;
-            cap *= 2;
-        }
+        v = arena_room(a, v, cnt, &cap, sizeof *v);
         if (decode_shard(val, vl, kc_get_be32(k + 5), &v[cnt])) cnt++;
     }
     rocksdb_iter_destroy(it);
@@ -598,39 +595,14 @@ static void trim_stream(ddb_engine_t *e, uint32_t id, bool enabled, int64_t disa
 void st_maintain(ddb_engine_t *e, int64_t now_ms) {
     int64_t cutoff = now_ms - e->retention_ms;
     ddb_arena_t *a = ddb_arena_create(0);
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_STREAMS]);
-    size_t cap = 16, n = 0;
-    uint32_t *ids = malloc(cap * sizeof *ids);
-    bool *on = malloc(cap * sizeof *on);
-    int64_t *dis = malloc(cap * sizeof *dis);
-    if (!ids || !on || !dis) abort();
-    for (rocksdb_iter_seek(it, "D", 1); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
-        size_t kl, vl;
-        const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
-        if (kl != 5 || k[0] != 'D') break;
-        const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vl);
-        ddb_stream_desc_t d;
-        int64_t dms;
-        if (!decode_desc(v, vl, kc_get_be32(k + 1), a, &d, &dms)) continue;
-        if (n == cap) {
-            cap *= 2;
-            ids = realloc(ids, cap * sizeof *ids);
-            on = realloc(on, cap * sizeof *on);
-            dis = realloc(dis, cap * sizeof *dis);
-            if (!ids || !on || !dis) abort();
-        }
-        ids[n] = d.id;
-        on[n] = d.enabled;
-        dis[n++] = dms;
-    }
-    rocksdb_iter_destroy(it);
-    ddb_arena_destroy(a);
+    ddb_stream_desc_t *all;
+    size_t n;
+    ddb_error_t err;
+    ddb_stream_list(e, a, &all, &n, &err);
     for (size_t i = 0; i < n; i++) {
         pthread_mutex_lock(&e->writer);
-        trim_stream(e, ids[i], on[i], dis[i], cutoff);
+        trim_stream(e, all[i].id, all[i].enabled, all[i].disabled_ms, cutoff);
         pthread_mutex_unlock(&e->writer);
     }
-    free(ids);
-    free(on);
-    free(dis);
+    ddb_arena_destroy(a);
 }
