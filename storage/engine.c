@@ -57,6 +57,10 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     rocksdb_options_set_write_buffer_size(e->opts, 8 << 20);
     rocksdb_options_set_max_background_jobs(e->opts, 2);
     rocksdb_options_set_keep_log_file_num(e->opts, 2);
+    /* column families written rarely (catalog, statistics) would otherwise
+     * pin every WAL file since their last flush: hundreds of MB of log on
+     * disk, replayed at start */
+    rocksdb_options_set_max_total_wal_size(e->opts, 32 << 20);
     rocksdb_options_set_info_log_level(e->opts, 3); /* errors only */
     if (o->group_commit) rocksdb_options_set_manual_wal_flush(e->opts, 1);
     e->cache = rocksdb_cache_create_lru(64 << 20);
@@ -79,6 +83,15 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     rocksdb_options_set_prefix_extractor(e->keyed_opts, rocksdb_slicetransform_create_fixed_prefix(12));
     rocksdb_options_set_memtable_prefix_bloom_size_ratio(e->keyed_opts, 0.05);
     rocksdb_options_set_memtable_whole_key_filtering(e->keyed_opts, 1);
+    /* few sorted runs per partition: a flush is merged into L1 at once
+     * (L0 never holds more than the file being compacted), and L1 is kept
+     * small (64 MB, in 8 MB files) so that merge stays cheap. A Query seeks
+     * every run that holds its partition; with overwrites spread over the
+     * table that is every run, and four L0 files cost a third of Query
+     * throughput (bench/RESULTS.md) for no gain in write throughput. */
+    rocksdb_options_set_level0_file_num_compaction_trigger(e->keyed_opts, 1);
+    rocksdb_options_set_max_bytes_for_level_base(e->keyed_opts, 64 << 20);
+    rocksdb_options_set_target_file_size_base(e->keyed_opts, 8 << 20);
     const rocksdb_options_t *cfopts[CF_COUNT];
     for (int i = 0; i < CF_COUNT; i++) cfopts[i] = i == CF_ITEMS || i == CF_INDEX ? e->keyed_opts : e->opts;
     char *msg = NULL;
