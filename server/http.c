@@ -157,16 +157,11 @@ static void make_request_id(http_server_t *s, char out[53]) {
 static void conn_close(conn_t *c);
 static void http__resume(conn_t *c);
 
-static void on_write(uv_write_t *req, int status) {
-    wreq_t *w = (wreq_t *)req;
-    conn_t *c = w->c;
-    c->pending -= w->size;
-    free(w->body);
-    free(w);
-    if (status < 0) {
-        conn_close(c);
-        return;
-    }
+/* Accounting after size bytes of c's output left: closes the connection
+ * once its last response is out if that response asked to, and resumes
+ * reading paused by back-pressure. */
+static void wrote(conn_t *c, size_t size) {
+    c->pending -= size;
     if (c->close_after_write && c->pending == 0) {
         conn_close(c);
         return;
@@ -176,17 +171,55 @@ static void on_write(uv_write_t *req, int status) {
     }
 }
 
-/* Hands a connection's queued output to libuv as one write. */
+static void on_write(uv_write_t *req, int status) {
+    wreq_t *w = (wreq_t *)req;
+    conn_t *c = w->c;
+    size_t size = w->size;
+    free(w->body);
+    free(w);
+    if (status < 0) {
+        c->pending -= size;
+        conn_close(c);
+        return;
+    }
+    wrote(c, size);
+}
+
+/* Sends a connection's queued output: straight into the socket when it
+ * takes it all (the usual case: no allocation, no callback, no change of
+ * the poll set), else what is left goes to libuv as one queued write,
+ * which keeps the order behind any write still queued. */
 static void write_out(conn_t *c) {
     if (c->closing || c->out.len == 0) return;
+    if (c->out_close) c->close_after_write = true;
+    uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
+    int n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (n == (int)c->out.len) {
+        c->out.len = 0; /* a small buffer stays for the next round */
+        if (c->out.cap > 64 * 1024) {
+            buf_free(&c->out);
+            buf_init(&c->out);
+        }
+        wrote(c, (size_t)n);
+        return;
+    }
+    if (n < 0 && n != UV_EAGAIN) {
+        conn_close(c);
+        return;
+    }
+    size_t done = n > 0 ? (size_t)n : 0;
+    if (done) {
+        memmove(c->out.data, c->out.data + done, c->out.len - done);
+        c->out.len -= done;
+        c->pending -= done;
+    }
     wreq_t *w = calloc(1, sizeof *w);
     if (!w) abort();
     w->c = c;
     w->body = c->out.data; /* the write owns the buffer now */
     w->size = c->out.len;
-    uv_buf_t b = uv_buf_init(c->out.data, (unsigned)c->out.len);
+    b = uv_buf_init(c->out.data, (unsigned)c->out.len);
     buf_init(&c->out);
-    if (c->out_close) c->close_after_write = true;
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
         c->pending -= w->size;
         free(w->body);

@@ -8,6 +8,7 @@ ddbd does, so those tests are ddbd_only.
 import http.client
 import json
 import socket
+import time
 import zlib
 
 import pytest
@@ -168,6 +169,37 @@ def test_pipelined_requests_answered_in_order(endpoint):
     assert b"TableNames" in responses[0][1]
     assert b"UnknownOperationException" in responses[1][1]
     assert b"AccountMaxReadCapacityUnits" in responses[2][1]
+
+
+@pytest.mark.ddbd_only
+def test_pipelined_large_responses_to_a_slow_reader(endpoint, table, ddb):
+    """Responses bigger than the socket takes at once: the server writes what
+    fits and queues the rest, pauses reading a client that does not read (8 MB
+    of unsent output), and resumes when it does. Every answer arrives whole,
+    in order, with its CRC."""
+    for i in range(3):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"k{i}"}, "v": {"S": chr(97 + i) * 380_000}})
+    host, port = endpoint.rsplit("/", 1)[1].split(":")
+    body = json.dumps({"TableName": table}).encode()
+    n = 30  # ~34 MB of answers
+    req = (f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.Scan\r\n"
+           f"Content-Type: application/x-amz-json-1.0\r\nAuthorization: {AUTH}\r\n"
+           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        s.settimeout(30)
+        s.connect((host, int(port)))
+        s.sendall(req * n)
+        time.sleep(0.5)  # not reading: the server's output backs up
+        responses = _read_responses(s, n)
+    first = responses[0][1]
+    assert len(first) > 1_100_000
+    assert sorted(it["v"]["S"][0] for it in json.loads(first)["Items"]) == ["a", "b", "c"]
+    for head, data in responses:
+        assert head.startswith(b"HTTP/1.1 200")
+        crc = [ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"x-amz-crc32:")][0]
+        assert int(crc.split(b":")[1]) == zlib.crc32(data)
+        assert data == first
 
 
 @pytest.mark.ddbd_only
