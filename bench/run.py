@@ -212,9 +212,11 @@ def http_bench():
 
 def micro():
     exe = os.path.join(BUILD, "bench", "micro")
-    out = subprocess.run([exe, "--benchmark_min_time=0.3"], capture_output=True, text=True).stdout
+    r = subprocess.run([exe, "--benchmark_min_time=0.3"], capture_output=True, text=True)
     print("```")
-    print(out.strip())
+    print(r.stdout.strip())
+    if r.returncode != 0 or not r.stdout.strip():  # a failed run is shown, never hidden
+        print(f"micro exited with {r.returncode}: {r.stderr.strip()[-2000:]}")
     print("```")
 
 
@@ -223,18 +225,30 @@ def scale():
     rows = []
     try:
         s.start()
+        # one connection: the latency of a request on its own; sixteen: under
+        # load, where latency also follows throughput
         seed(s.port, 1000)
-        for label, script, users in (("10k items", "getitem", 1000), ("10k items", "query", 1000)):
-            rows.append((label, script, wrk(s.port, script, 16, users)))
+        for script in ("getitem", "query"):
+            for c in (1, 16):
+                rows.append(("10k items", script, c, wrk(s.port, script, c, 1000)))
         seed(s.port, 99000, 10, 1000)
-        for label, script, users in (("1M items", "getitem", 100000), ("1M items", "query", 100000)):
-            rows.append((label, script, wrk(s.port, script, 16, users)))
+        for script in ("getitem", "query"):
+            for c in (1, 16):
+                rows.append(("1M items", script, c, wrk(s.port, script, c, 100000)))
     finally:
         s.stop()
-    print("| table | operation | req/s | p50 ms | p99 ms | errors |")
-    print("|---|---|---:|---:|---:|---:|")
-    for label, script, r in rows:
-        print(f"| {label} | {script} | {r['req_s']:,} | {r['p50']:.3f} | {r['p99']:.3f} | {r['bad']} |")
+    print("| table | operation | conns | req/s | p50 ms | p99 ms | errors |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for label, script, c, r in rows:
+        print(f"| {label} | {script} | {c} | {r['req_s']:,} | {r['p50']:.3f} | {r['p99']:.3f} | {r['bad']} |")
+    print()
+    small = {(script, c): r for label, script, c, r in rows if label == "10k items"}
+    print("| operation | conns | p50 1M / 10k | p99 1M / 10k |")
+    print("|---|---:|---:|---:|")
+    for label, script, c, r in rows:
+        base = small[(script, c)]
+        if label == "1M items" and base["p50"] and base["p99"]:
+            print(f"| {script} | {c} | {r['p50'] / base['p50']:.2f}× | {r['p99'] / base['p99']:.2f}× |")
     print()
     g = Server("ddbd", [os.path.join(BUILD, "ddbd"), "--port", "{port}", "--data-dir", "{dir}"])
     print("| items so far | BatchWriteItem load rate, items/s (4 connections) |")
