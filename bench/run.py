@@ -9,7 +9,8 @@ and PutItem throughput while a table grows to 5M items).
 
 Usage: run.py [all|http|micro|scale]   (environment: BENCH_SECONDS per wrk run,
 default 5; BENCH_USERS, default 10000; BENCH_GROW_ITEMS, default 5000000;
-BENCH_SERVERS, a comma list to restrict the servers)"""
+BENCH_SERVERS, a comma list to restrict the servers; BENCH_SETTLE, seconds the
+scale runs wait after a load, default 10)"""
 import http.client
 import os
 import re
@@ -25,6 +26,7 @@ BUILD = os.path.join(ROOT, "build-release")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 USERS = int(os.environ.get("BENCH_USERS", "10000"))
 GROW = int(os.environ.get("BENCH_GROW_ITEMS", "5000000"))
+SETTLE = float(os.environ.get("BENCH_SETTLE", "10"))
 PEERS = os.path.join(ROOT, "bench", "peers", "node_modules")
 EMULATOR = os.path.join(PEERS, "amplify-dynamodb-simulator", "emulator")
 OPS = [("GetItem", "getitem"), ("PutItem", "putitem"), ("UpdateItem ADD", "updateitem"),
@@ -221,17 +223,23 @@ def micro():
 
 
 def scale():
-    s = Server("ddbd", [os.path.join(BUILD, "ddbd"), "--port", "{port}", "--data-dir", "{dir}"])
+    # one loop thread, as in the "ddbd" rows above: with two, the loops and
+    # wrk oversubscribe the two cores and the tail measures the scheduler
+    s = Server("ddbd", [os.path.join(BUILD, "ddbd"), "--port", "{port}", "--data-dir", "{dir}", "--threads", "1"])
     rows = []
     try:
         s.start()
         # one connection: the latency of a request on its own; sixteen: under
         # load, where latency also follows throughput
+        # after each load, SETTLE seconds for the flushes and compactions it
+        # started: the rows measure a table of that size, not one being loaded
         seed(s.port, 1000)
+        time.sleep(SETTLE)
         for script in ("getitem", "query"):
             for c in (1, 16):
                 rows.append(("10k items", script, c, wrk(s.port, script, c, 1000)))
         seed(s.port, 99000, 10, 1000)
+        time.sleep(SETTLE)
         for script in ("getitem", "query"):
             for c in (1, 16):
                 rows.append(("1M items", script, c, wrk(s.port, script, c, 100000)))
