@@ -30,6 +30,9 @@ typedef struct ddbd {
     ddb_engine_t *engine; /* shared engine */
     ddbd_tokens_t *tokens; /* TransactWriteItems client request tokens */
     ddb_arena_t *arena;   /* request arena of this loop thread, reset per request */
+    ddb_arena_t *scratch; /* per-item memory of a Query or Scan page, reset item by item
+                           * (kept across requests: a fresh 64 KB arena per page made
+                           * malloc consolidate its heap every Query) */
     int64_t iterator_ttl_ms; /* lifetime of a stream shard iterator (0: 15 minutes, as DynamoDB) */
 } ddbd_t;
 

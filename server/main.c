@@ -163,6 +163,12 @@ static int commit(void *ctx) {
     return rc;
 }
 
+/* Frees what a loop thread's ddbd_t owns. */
+static void srv_free(ddbd_t *s) {
+    ddb_arena_destroy(s->arena);
+    ddb_arena_destroy(s->scratch);
+}
+
 static void run_worker(void *arg) {
     worker_t *w = arg;
     uv_run(&w->loop, UV_RUN_DEFAULT);
@@ -203,11 +209,11 @@ int main(int argc, char **argv) {
     for (; !rc && started < n; started++) {
         worker_t *w = &workers[started];
         w->srv = (ddbd_t){.engine = engine, .tokens = tokens, .arena = ddb_arena_create(0),
-                          .iterator_ttl_ms = o.iterator_lifetime_s * 1000};
+                          .scratch = ddb_arena_create(0), .iterator_ttl_ms = o.iterator_lifetime_s * 1000};
         uv_loop_init(&w->loop);
         rc = http_server_start(&w->loop, o.host, port, n > 1, ddbd_handle, &w->srv, &w->server);
         if (rc) {
-            ddb_arena_destroy(w->srv.arena);
+            srv_free(&w->srv);
             uv_run(&w->loop, UV_RUN_DEFAULT);
             uv_loop_close(&w->loop);
             break;
@@ -224,7 +230,7 @@ int main(int argc, char **argv) {
             uv_close((uv_handle_t *)&workers[i].stop, NULL);
             uv_run(&workers[i].loop, UV_RUN_DEFAULT); /* run the close callbacks */
             uv_loop_close(&workers[i].loop);
-            ddb_arena_destroy(workers[i].srv.arena);
+            srv_free(&workers[i].srv);
         }
         free(workers);
         ddbd_tokens_destroy(tokens);
@@ -244,7 +250,7 @@ int main(int argc, char **argv) {
     for (int i = 1; i < n; i++) uv_thread_join(&workers[i].thread);
     for (int i = 0; i < n; i++) {
         uv_loop_close(&workers[i].loop);
-        ddb_arena_destroy(workers[i].srv.arena);
+        srv_free(&workers[i].srv);
     }
     free(workers);
     ddbd_tokens_destroy(tokens);

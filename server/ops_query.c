@@ -251,7 +251,8 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
     int64_t scanned = 0, count = 0;
     size_t bytes = 0;
     bool more = false;
-    ddb_arena_t *scratch = ddb_arena_create(0);
+    ddb_arena_t *scratch = r->srv->scratch;
+    ddb_arena_reset(scratch);
     buf_t last;
     buf_init(&last);
     for (;;) {
@@ -259,7 +260,6 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
         int rc = ddb_iter_next(it, scratch, &item, r->err);
         if (rc) {
             buf_free(&last);
-            ddb_arena_destroy(scratch);
             return rc;
         }
         if (!item) break;
@@ -268,7 +268,6 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
             rc = ddb_item_get(r->srv->engine, t, item, scratch, &full, r->err);
             if (rc) {
                 buf_free(&last);
-                ddb_arena_destroy(scratch);
                 return rc;
             }
             if (full) item = full;
@@ -290,7 +289,7 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
         }
         ddb_arena_reset(scratch);
     }
-    ddb_arena_destroy(scratch);
+    ddb_arena_reset(scratch);
     if (items) buf_puts(b, "],");
     buf_printf(b, "\"Count\":%lld,\"ScannedCount\":%lld", (long long)count, (long long)scanned);
     if (more) {
