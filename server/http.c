@@ -288,18 +288,14 @@ static void write_out(conn_t *c) {
         conn_close(c);
         return;
     }
-    size_t done = n > 0 ? (size_t)n : 0;
-    if (done) {
-        memmove(c->out.data, c->out.data + done, c->out.len - done);
-        c->out.len -= done;
-        c->pending -= done;
-    }
+    size_t done = n > 0 ? (size_t)n : 0; /* what the socket took already */
+    c->pending -= done;
     wreq_t *w = calloc(1, sizeof *w);
     if (!w) abort();
     w->c = c;
     w->body = c->out.data; /* the write owns the buffer now */
-    w->size = c->out.len;
-    b = uv_buf_init(c->out.data, (unsigned)c->out.len);
+    w->size = c->out.len - done;
+    b = uv_buf_init(c->out.data + done, (unsigned)w->size);
     buf_init(&c->out);
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
         c->pending -= w->size;
