@@ -2,7 +2,8 @@
  *
  * Functions return 0 on success or a ddb_status_t; the human message and the
  * DynamoDB exception it maps to travel in a caller-supplied ddb_error_t.
- * Pure: no I/O. The server maps a status to `__type` and HTTP status. */
+ * Pure: no I/O. ddb_error_type/ddb_error_http_status map a status to the
+ * wire's `__type` and HTTP status (and ddb_error_from_type back, for clients). */
 #ifndef DDB_ERROR_H
 #define DDB_ERROR_H
 
@@ -42,5 +43,17 @@ int ddb_error_set(ddb_error_t *err, ddb_status_t code, const char *fmt, ...)
 
 /* Clears err to DDB_OK with an empty message. */
 void ddb_error_clear(ddb_error_t *err);
+
+/* The `__type` of a status on the wire, e.g.
+ * "com.amazonaws.dynamodb.v20120810#ValidationException" (unknown codes:
+ * InternalServerError's). */
+const char *ddb_error_type(ddb_status_t code);
+
+/* The HTTP status DynamoDB answers a status with (400, 413 or 500). */
+int ddb_error_http_status(ddb_status_t code);
+
+/* The status a `__type` names (with or without its namespace before '#');
+ * DDB_ERR_INTERNAL for a type ddb does not know. For clients. */
+ddb_status_t ddb_error_from_type(const char *type, size_t len);
 
 #endif

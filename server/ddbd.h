@@ -12,7 +12,7 @@
 
 #include "query/arena.h"
 #include "query/error.h"
-#include "server/buf.h"
+#include "query/buf.h"
 #include "server/http.h"
 #include "storage/ddb.h"
 

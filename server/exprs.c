@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "server/json.h"
+#include "query/json.h"
 #include "server/params.h"
 
 static const cJSON *member(const ddbd_req_t *r, const char *name) {

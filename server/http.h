@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "server/buf.h"
+#include "query/buf.h"
 
 /* Largest request body accepted; larger ones get 413 without being read. */
 #define HTTP_MAX_BODY (16u * 1024u * 1024u + 64u * 1024u)
@@ -72,11 +72,5 @@ int http_server_port(const http_server_t *s);
 /* Stops accepting, closes every connection; frees the server once the loop
  * has run the close callbacks. */
 void http_server_stop(http_server_t *s);
-
-/* CRC32 (IEEE 802.3, as zlib's crc32) of buf: the value of x-amz-crc32. */
-uint32_t http_crc32(const void *buf, size_t len);
-/* The same through the tables only (the fallback where the CPU lacks
- * carry-less multiplication; for tests). */
-uint32_t http_crc32_tables(const void *buf, size_t len);
 
 #endif

@@ -15,7 +15,7 @@
 
 #include "server/ddbd.h"
 #include "server/items.h"
-#include "server/json.h"
+#include "query/json.h"
 #include "server/params.h"
 
 #define MAX_BATCH_WRITES 25

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "server/ddbd.h"
-#include "server/json.h"
+#include "query/json.h"
 #include "server/params.h"
 
 int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t) {

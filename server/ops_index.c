@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "server/indexes.h"
-#include "server/json.h"
+#include "query/json.h"
 #include "server/meta.h"
 #include "server/params.h"
 

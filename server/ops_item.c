@@ -12,7 +12,7 @@
 #include "server/exprs.h"
 #include "server/indexes.h"
 #include "server/items.h"
-#include "server/json.h"
+#include "query/json.h"
 #include "server/params.h"
 
 /* DynamoDB's item size limit: 400 KB. */

@@ -9,7 +9,7 @@
 
 #include "server/ddbd.h"
 #include "server/exprs.h"
-#include "server/json.h"
+#include "query/json.h"
 #include "server/params.h"
 
 #define PAGE_BYTES (1024 * 1024)

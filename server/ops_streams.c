@@ -12,7 +12,7 @@
 #include <time.h>
 #include <xxhash.h>
 
-#include "server/json.h"
+#include "query/json.h"
 #include "server/meta.h"
 #include "server/params.h"
 #include "server/streams.h"

@@ -11,7 +11,7 @@
 
 #include "server/ddbd.h"
 #include "server/indexes.h"
-#include "server/json.h"
+#include "query/json.h"
 #include "server/meta.h"
 #include "server/params.h"
 #include "server/streams.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "server/ddbd.h"
-#include "server/json.h"
+#include "query/json.h"
 #include "server/params.h"
 
 int op_describe_time_to_live(ddbd_req_t *r) {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "server/ddbd.h"
-#include "server/json.h"
+#include "query/json.h"
 
 #define TARGET_PREFIX "DynamoDB_20120810."
 
@@ -79,43 +79,11 @@ static ddbd_op_fn find_op(const char *target, size_t len) {
     return NULL;
 }
 
-static const struct {
-    const char *type;
-    int status;
-} error_types[DDB_ERR__COUNT] = {
-    [DDB_ERR_VALIDATION] = {"com.amazonaws.dynamodb.v20120810#ValidationException", 400},
-    [DDB_ERR_SERIALIZATION] = {"com.amazon.coral.service#SerializationException", 400},
-    [DDB_ERR_RESOURCE_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", 400},
-    [DDB_ERR_RESOURCE_IN_USE] = {"com.amazonaws.dynamodb.v20120810#ResourceInUseException", 400},
-    [DDB_ERR_CONDITIONAL_CHECK] = {"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", 400},
-    [DDB_ERR_LIMIT_EXCEEDED] = {"com.amazonaws.dynamodb.v20120810#LimitExceededException", 400},
-    [DDB_ERR_UNKNOWN_OPERATION] = {"com.amazon.coral.service#UnknownOperationException", 400},
-    [DDB_ERR_MISSING_AUTH] = {"com.amazon.coral.service#MissingAuthenticationTokenException", 400},
-    [DDB_ERR_INCOMPLETE_SIGNATURE] = {"com.amazon.coral.service#IncompleteSignatureException", 400},
-    [DDB_ERR_ACCESS_DENIED] = {"com.amazon.coral.service#AccessDeniedException", 400},
-    [DDB_ERR_REQUEST_TOO_LARGE] = {"com.amazon.coral.service#RequestEntityTooLargeException", 413},
-    [DDB_ERR_TRANSACTION_CANCELED] = {"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", 400},
-    [DDB_ERR_TRANSACTION_CONFLICT] = {"com.amazonaws.dynamodb.v20120810#TransactionConflictException", 400},
-    [DDB_ERR_IDEMPOTENT_MISMATCH] = {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400},
-    [DDB_ERR_EXPIRED_ITERATOR] = {"com.amazonaws.dynamodb.v20120810#ExpiredIteratorException", 400},
-    [DDB_ERR_TRIMMED_DATA] = {"com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException", 400},
-    [DDB_ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500},
-};
 
 static void write_error(http_response_t *resp, const ddb_error_t *err, const buf_t *extra) {
-    ddb_status_t code = err->code;
-    if (code <= DDB_OK || code >= DDB_ERR__COUNT || !error_types[code].type) code = DDB_ERR_INTERNAL;
-    resp->status = error_types[code].status;
+    resp->status = ddb_error_http_status(err->code);
     buf_reset(&resp->body);
-    buf_puts(&resp->body, "{\"__type\":");
-    json_put_str(&resp->body, error_types[code].type, strlen(error_types[code].type));
-    buf_puts(&resp->body, ",\"message\":");
-    json_put_str(&resp->body, err->msg, strlen(err->msg));
-    if (extra && extra->len) {
-        buf_putc(&resp->body, ',');
-        buf_put(&resp->body, extra->data, extra->len);
-    }
-    buf_putc(&resp->body, '}');
+    json_put_error(&resp->body, err, extra);
 }
 
 /* Accepts any syntactically valid SigV4 header and takes the region from its

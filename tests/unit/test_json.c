@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "server/json.h"
+#include "query/json.h"
 
 static ddb_arena_t *arena;
 

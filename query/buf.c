@@ -1,5 +1,5 @@
 /* buf.c: growable byte buffer. */
-#include "server/buf.h"
+#include "query/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

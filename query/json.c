@@ -1,6 +1,6 @@
 /* json.c: AttributeValue conversion between the wire's JSON and ddb values,
  * and the JSON text writer used for every response. */
-#include "server/json.h"
+#include "query/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -430,4 +430,17 @@ int json_to_value(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, ddb_error_t
 
 int json_to_item(ddb_arena_t *a, const cJSON *obj, ddb_value_t *out, ddb_error_t *err) {
     return map_from_json(a, obj, out, 0, err);
+}
+
+void json_put_error(buf_t *b, const ddb_error_t *err, const buf_t *extra) {
+    const char *type = ddb_error_type(err->code);
+    buf_puts(b, "{\"__type\":");
+    json_put_str(b, type, strlen(type));
+    buf_puts(b, ",\"message\":");
+    json_put_str(b, err->msg, strlen(err->msg));
+    if (extra && extra->len) {
+        buf_putc(b, ',');
+        buf_put(b, extra->data, extra->len);
+    }
+    buf_putc(b, '}');
 }

@@ -14,7 +14,7 @@
 #include "query/error.h"
 #include "query/expr.h"
 #include "query/value.h"
-#include "server/buf.h"
+#include "query/buf.h"
 
 /* Writes s[0..len) as a JSON string literal (quotes, escapes). */
 void json_put_str(buf_t *b, const char *s, size_t len);
@@ -32,6 +32,10 @@ void json_put_item(buf_t *b, const ddb_value_t *item);
  * values in arena a). */
 void json_put_projected(buf_t *b, ddb_arena_t *a, const expr_projection_t *proj,
                         const ddb_value_t *item);
+
+/* Writes DynamoDB's error body {"__type":...,"message":...} for err, with
+ * extra's members (e.g. "Item":{...}, already JSON) after them when not empty. */
+void json_put_error(buf_t *b, const ddb_error_t *err, const buf_t *extra);
 
 /* Base64 (RFC 4648, with padding). Encode writes into b. Decode returns the
  * decoded length into *out_len (buffer in arena), or -1 if s is not valid. */
