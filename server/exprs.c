@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "query/json.h"
-#include "server/params.h"
+#include "query/params.h"
 
 static const cJSON *member(const ddbd_req_t *r, const char *name) {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(r->in, name);

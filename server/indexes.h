@@ -6,7 +6,7 @@
 #define DDB_INDEXES_H
 
 #include "server/ddbd.h"
-#include "server/params.h"
+#include "query/params.h"
 
 /* An attribute definition of CreateTable. */
 typedef struct attr_def {

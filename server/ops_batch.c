@@ -16,7 +16,7 @@
 #include "server/ddbd.h"
 #include "server/items.h"
 #include "query/json.h"
-#include "server/params.h"
+#include "query/params.h"
 
 #define MAX_BATCH_WRITES 25
 #define MAX_BATCH_GETS 100

@@ -4,7 +4,7 @@
 
 #include "server/ddbd.h"
 #include "query/json.h"
-#include "server/params.h"
+#include "query/params.h"
 
 int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t) {
     const char *name;

@@ -7,7 +7,7 @@
 #include "server/indexes.h"
 #include "query/json.h"
 #include "server/meta.h"
-#include "server/params.h"
+#include "query/params.h"
 
 static bool streq(const char *s, size_t len, const char *lit) {
     return s && strlen(lit) == len && memcmp(s, lit, len) == 0;

@@ -13,7 +13,7 @@
 #include "server/indexes.h"
 #include "server/items.h"
 #include "query/json.h"
-#include "server/params.h"
+#include "query/params.h"
 
 /* DynamoDB's item size limit: 400 KB. */
 #define MAX_ITEM_BYTES (400 * 1024)

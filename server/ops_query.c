@@ -10,7 +10,7 @@
 #include "server/ddbd.h"
 #include "server/exprs.h"
 #include "query/json.h"
-#include "server/params.h"
+#include "query/params.h"
 
 #define PAGE_BYTES (1024 * 1024)
 #define MAX_SEGMENTS 1000000

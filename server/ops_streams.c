@@ -14,7 +14,7 @@
 
 #include "query/json.h"
 #include "server/meta.h"
-#include "server/params.h"
+#include "query/params.h"
 #include "server/streams.h"
 
 #define ITERATOR_TTL_MS (15 * 60 * 1000)

@@ -13,7 +13,7 @@
 #include "server/indexes.h"
 #include "query/json.h"
 #include "server/meta.h"
-#include "server/params.h"
+#include "query/params.h"
 #include "server/streams.h"
 
 #define MAX_TAGS 50

@@ -6,7 +6,7 @@
 
 #include "server/ddbd.h"
 #include "query/json.h"
-#include "server/params.h"
+#include "query/params.h"
 
 int op_describe_time_to_live(ddbd_req_t *r) {
     ddb_table_info_t t;

@@ -1,5 +1,5 @@
 /* params.c: typed member access and validation-error lists. */
-#include "server/params.h"
+#include "query/params.h"
 
 #include <math.h>
 #include <stdarg.h>
