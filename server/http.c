@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,11 +30,18 @@ struct http_server {
     uv_loop_t *loop;
     uv_tcp_t listener;
     uv_check_t check;   /* after each round of I/O: commit, then send the responses */
+    uv_timer_t sweep;   /* closes connections past their deadline; re-listens after EMFILE */
+    http_limits_t lim;
+    struct sockaddr_storage addr; /* what the listener is bound to (to bind it again) */
+    bool reuseport;
+    bool listening;     /* the listener is open (false while paused after EMFILE) */
+    bool listener_closed; /* paused, and the listener's close has completed */
+    uint64_t relisten_at; /* loop time to try listening again while paused */
     http_handler_fn handler;
     void *ctx;
     http_commit_fn commit;
     struct conn *dirty; /* connections with responses queued this round */
-    int open_handles;   /* listener and check: the last one closed frees the server */
+    int open_handles;   /* listener, check and sweep: the last one closed frees the server */
     char rbuf[64 * 1024]; /* every read lands here: parsed at once, and what
                            * a request needs is copied out by the parser callbacks */
     buf_t resp_body;      /* the handler's response body, reused request after request */
@@ -69,6 +77,8 @@ typedef struct conn {
     bool out_close;       /* the last queued response closes the connection */
     bool is_dirty;        /* on the server's dirty list */
     struct conn *dirty_next;
+    bool in_request;      /* a request's bytes have begun to arrive */
+    uint64_t deadline;    /* loop time (ms) it is closed at if nothing happens; 0: none */
 } conn_t;
 
 typedef struct wreq {
@@ -120,11 +130,17 @@ static void make_request_id(http_server_t *s, char out[53]) {
 static void conn_close(conn_t *c);
 static void http__resume(conn_t *c);
 
+/* Gives c until ms from now (0: no deadline) before the sweep closes it. */
+static void set_deadline(conn_t *c, uint64_t ms) {
+    c->deadline = ms ? uv_now(c->srv->loop) + ms : 0;
+}
+
 /* Accounting after size bytes of c's output left: closes the connection
  * once its last response is out if that response asked to, and resumes
  * reading paused by back-pressure. */
 static void wrote(conn_t *c, size_t size) {
     c->pending -= size;
+    if (!c->in_request) set_deadline(c, c->srv->lim.idle_ms); /* the client reads: not idle */
     if (c->close_after_write && c->pending == 0) {
         conn_close(c);
         return;
@@ -276,6 +292,8 @@ static int on_message_begin(llhttp_t *p) {
     c->too_large = false;
     c->header_bytes = 0;
     c->cur = H_NONE;
+    c->in_request = true;
+    set_deadline(c, c->srv->lim.header_ms);
     return 0;
 }
 
@@ -335,6 +353,7 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
 
 static int on_headers_complete(llhttp_t *p) {
     conn_t *c = conn_of(p);
+    set_deadline(c, c->srv->lim.body_ms);
     if (p->content_length > HTTP_MAX_BODY && (p->flags & F_CONTENT_LENGTH)) {
         c->too_large = true;
         return HPE_USER;
@@ -387,6 +406,8 @@ static int on_message_complete(llhttp_t *p) {
         .body_len = c->body.len,
         .request_id = id,
     };
+    c->in_request = false;
+    set_deadline(c, s->lim.idle_ms);
     http_response_t resp = {.status = 200, .content_type = NULL, .body = s->resp_body};
     buf_reset(&resp.body); /* one body buffer per loop, reused: send_response copies it */
     s->handler(s->ctx, &req, &resp);
@@ -404,6 +425,7 @@ static int on_message_complete(llhttp_t *p) {
 
 static void on_close(uv_handle_t *h) {
     conn_t *c = h->data;
+    if (c->srv->lim.nconns) atomic_fetch_sub(c->srv->lim.nconns, 1);
     buf_free(&c->out);
     buf_free(&c->field);
     buf_free(&c->target);
@@ -476,18 +498,51 @@ static void http__resume(conn_t *c) {
     if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = true;
 }
 
+static void pause_listening(http_server_t *s);
+
+static void free_handle(uv_handle_t *h) {
+    free(h);
+}
+
+/* Over the connection cap: the connection is taken off the queue and closed
+ * at once, so the client learns at once and the backlog does not grow. */
+static void refuse(uv_stream_t *ls) {
+    uv_tcp_t *t = malloc(sizeof *t);
+    if (!t) return;
+    uv_tcp_init(ls->loop, t);
+    uv_accept(ls, (uv_stream_t *)t);
+    uv_close((uv_handle_t *)t, free_handle);
+}
+
 static void on_connection(uv_stream_t *ls, int status) {
     http_server_t *s = ls->data;
+    if (status == UV_EMFILE || status == UV_ENFILE) {
+        /* Out of descriptors: libuv would call us again and again for the
+         * same pending connection (spinning, deaf to signals); stop
+         * listening until connections close, and try again from the sweep. */
+        pause_listening(s);
+        return;
+    }
     if (status < 0) return;
+    if (s->lim.max_connections && s->lim.nconns &&
+        atomic_load(s->lim.nconns) >= s->lim.max_connections) {
+        refuse(ls);
+        return;
+    }
     conn_t *c = calloc(1, sizeof *c);
-    if (!c) return;
+    if (!c) {
+        refuse(ls);
+        return;
+    }
     c->srv = s;
     uv_tcp_init(s->loop, &c->tcp);
     c->tcp.data = c;
+    if (s->lim.nconns) atomic_fetch_add(s->lim.nconns, 1); /* on_close gives it back */
     if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
         uv_close((uv_handle_t *)&c->tcp, on_close);
         return;
     }
+    set_deadline(c, s->lim.header_ms);
     uv_tcp_nodelay(&c->tcp, 1);
     llhttp_settings_init(&c->settings);
     c->settings.on_message_begin = on_message_begin;
@@ -544,6 +599,59 @@ int http_port_free(const char *host, int port) {
     return rc;
 }
 
+/* Opens, binds and starts the listener on s->addr. */
+static int listen_on(http_server_t *s) {
+    uv_tcp_init(s->loop, &s->listener);
+    s->listener.data = s;
+    int rc = s->reuseport ? bind_reuseport(&s->listener, (const struct sockaddr *)&s->addr)
+                          : uv_tcp_bind(&s->listener, (const struct sockaddr *)&s->addr, 0);
+    if (!rc) rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
+    s->listening = rc == 0;
+    return rc;
+}
+
+static void on_server_handle_closed(uv_handle_t *h);
+
+static void on_listener_closed(uv_handle_t *h) {
+    http_server_t *s = h->data;
+    s->listener_closed = true;
+    on_server_handle_closed(h);
+}
+
+static void pause_listening(http_server_t *s) {
+    if (!s->listening) return;
+    s->listening = false;
+    s->listener_closed = false;
+    s->relisten_at = uv_now(s->loop) + 100;
+    uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}
+
+/* While paused after EMFILE: listening again once descriptors are free
+ * (the listener's handle is reused once its close has completed). */
+static void try_relisten(http_server_t *s) {
+    if (s->listening || s->stopping || !s->listener_closed || uv_now(s->loop) < s->relisten_at) {
+        return;
+    }
+    s->open_handles++;
+    s->listener_closed = false;
+    if (listen_on(s) == 0) return;
+    s->relisten_at = uv_now(s->loop) + 100;
+    uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}
+
+/* Every few hundred milliseconds: closes connections past their deadline
+ * (slow or stalled headers and bodies, idle keep-alives) and re-listens
+ * after a pause. */
+static void on_sweep(uv_timer_t *t) {
+    http_server_t *s = t->data;
+    uint64_t now = uv_now(s->loop);
+    for (conn_t *c = s->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->deadline && now >= c->deadline && !c->closing) conn_close(c);
+    }
+    try_relisten(s);
+}
+
 int http_server_start(uv_loop_t *loop, const char *host, int port, bool reuseport,
                       http_handler_fn handler, void *ctx, http_server_t **out) {
     http_server_t *s = calloc(1, sizeof *s);
@@ -551,27 +659,26 @@ int http_server_start(uv_loop_t *loop, const char *host, int port, bool reusepor
     s->loop = loop;
     s->handler = handler;
     s->ctx = ctx;
+    s->reuseport = reuseport;
     if (getrandom(&s->seed, sizeof s->seed, 0) != (ssize_t)sizeof s->seed) {
         s->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull;
     }
-    struct sockaddr_storage addr;
-    int rc = parse_addr(host, port, &addr);
+    int rc = parse_addr(host, port, &s->addr);
     if (rc) {
         free(s);
         return rc;
     }
-    uv_tcp_init(loop, &s->listener);
-    s->listener.data = s;
     uv_check_init(loop, &s->check);
     s->check.data = s;
     uv_check_start(&s->check, on_check);
-    s->open_handles = 2;
-    rc = reuseport ? bind_reuseport(&s->listener, (const struct sockaddr *)&addr)
-                   : uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
-    if (!rc) rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
+    uv_timer_init(loop, &s->sweep);
+    s->sweep.data = s;
+    s->open_handles = 3;
+    rc = listen_on(s);
     if (rc) {
         uv_close((uv_handle_t *)&s->listener, NULL);
         uv_close((uv_handle_t *)&s->check, NULL);
+        uv_close((uv_handle_t *)&s->sweep, NULL);
         uv_run(loop, UV_RUN_NOWAIT);
         free(s);
         return rc;
@@ -581,8 +688,24 @@ int http_server_start(uv_loop_t *loop, const char *host, int port, bool reusepor
     uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &blen);
     s->port = bound.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
                                           : ntohs(((struct sockaddr_in *)&bound)->sin_port);
+    /* port 0 asked for any port: listening again must take the same one */
+    if (s->addr.ss_family == AF_INET6) ((struct sockaddr_in6 *)&s->addr)->sin6_port = htons((uint16_t)s->port);
+    else ((struct sockaddr_in *)&s->addr)->sin_port = htons((uint16_t)s->port);
+    uv_timer_start(&s->sweep, on_sweep, 250, 250);
     *out = s;
     return 0;
+}
+
+void http_server_set_limits(http_server_t *s, const http_limits_t *l) {
+    s->lim = *l;
+    /* sweep often enough that a deadline is kept to about a quarter of it */
+    uint64_t least = 1000;
+    const uint64_t t[] = {l->header_ms, l->body_ms, l->idle_ms};
+    for (int i = 0; i < 3; i++) {
+        if (t[i] && t[i] / 4 < least) least = t[i] / 4;
+    }
+    if (least < 20) least = 20;
+    uv_timer_start(&s->sweep, on_sweep, least, least);
 }
 
 int http_server_port(const http_server_t *s) {
@@ -606,5 +729,7 @@ void http_server_stop(http_server_t *s) {
     s->stopping = true;
     while (s->conns) conn_close(s->conns);
     uv_close((uv_handle_t *)&s->check, on_server_handle_closed);
-    uv_close((uv_handle_t *)&s->listener, on_server_handle_closed);
+    uv_close((uv_handle_t *)&s->sweep, on_server_handle_closed);
+    if (s->listening) uv_close((uv_handle_t *)&s->listener, on_server_handle_closed);
+    s->listening = false;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "query/buf.h"
@@ -65,6 +66,25 @@ int http_port_free(const char *host, int port);
 
 /* Sets the commit hook. */
 void http_server_set_commit(http_server_t *s, http_commit_fn fn);
+
+/* What one client may hold of a server. The loops of one ddbd share one
+ * connection count, so the cap is on the process. Times are milliseconds;
+ * 0 turns a timeout off. */
+typedef struct http_limits {
+    int max_connections;  /* open connections at most (all loops together); over
+                           * it a new connection is accepted and closed at once */
+    _Atomic int *nconns;  /* the shared count of open connections */
+    uint64_t header_ms;   /* a request's line and headers must arrive within this,
+                           * counted from its first byte (or from the accept) */
+    uint64_t body_ms;     /* its body within this after the headers */
+    uint64_t idle_ms;     /* a keep-alive connection with nothing to do is closed
+                           * after this (also one whose client reads nothing of the
+                           * responses it has queued) */
+} http_limits_t;
+
+/* Sets the limits (copied); before the first connection. Without it: no
+ * cap and no timeouts. */
+void http_server_set_limits(http_server_t *s, const http_limits_t *l);
 
 /* The port the server is bound to (useful after binding port 0). */
 int http_server_port(const http_server_t *s);

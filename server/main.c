@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -31,6 +32,8 @@ typedef struct options {
     long stream_retention_s;
     long threads;
     long iterator_lifetime_s;
+    long max_connections; /* 0: from the descriptor limit */
+    long header_timeout_ms, body_timeout_ms, idle_timeout_ms;
 } options_t;
 
 static void usage(FILE *f) {
@@ -56,6 +59,14 @@ static void usage(FILE *f) {
             "                         shard takes over (default 14400)\n"
             "  --stream-retention S   seconds stream records are kept (default 86400)\n"
             "  --iterator-lifetime S  seconds a shard iterator stays valid (default 900)\n"
+            "  --max-connections N    open client connections at most (default: 3/4 of\n"
+            "                   the descriptors left after 128 for storage, at most 10000);\n"
+            "                   over it a new connection is closed at once\n"
+            "  --header-timeout S     seconds a request's headers may take to arrive\n"
+            "                   (default 20; 0: none)\n"
+            "  --body-timeout S       seconds its body may take after them (default 60)\n"
+            "  --idle-timeout S       seconds an idle keep-alive connection is kept\n"
+            "                   (default 60)\n"
             "  --help           show this help\n");
 }
 
@@ -80,6 +91,10 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--shard-rollover", NULL, &o->shard_rollover_s, 1, 86400 * 7, 0},
         {"--stream-retention", NULL, &o->stream_retention_s, 1, 86400 * 7, 0},
         {"--iterator-lifetime", NULL, &o->iterator_lifetime_s, 1, 86400, 0},
+        {"--max-connections", NULL, &o->max_connections, 1, 10000000, 0},
+        {"--header-timeout", NULL, &o->header_timeout_ms, 0, 86400000, 1000},
+        {"--body-timeout", NULL, &o->body_timeout_ms, 0, 86400000, 1000},
+        {"--idle-timeout", NULL, &o->idle_timeout_ms, 0, 86400000, 1000},
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -169,15 +184,38 @@ static void srv_free(ddbd_t *s) {
     ddb_arena_destroy(s->scratch);
 }
 
+/* Raises the soft descriptor limit to the hard one (a server wants every
+ * descriptor it may have) and returns the limit now in force. */
+static long raise_nofile(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl)) return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit want = {.rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl.rlim_cur = rl.rlim_max;
+    }
+    return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 10000000 ? 10000000 : (long)rl.rlim_cur;
+}
+
+/* The default connection cap: well under the descriptor limit, leaving
+ * RocksDB's files and the process's own a reserve. */
+static long default_max_connections(long nofile) {
+    long n = (nofile - 128) * 3 / 4;
+    if (n > 10000) n = 10000;
+    return n < 16 ? 16 : n;
+}
+
 static void run_worker(void *arg) {
     worker_t *w = arg;
     uv_run(&w->loop, UV_RUN_DEFAULT);
 }
 
 int main(int argc, char **argv) {
-    options_t o = {.host = "127.0.0.1", .port = 8000, .data_dir = "./data"};
+    options_t o = {.host = "127.0.0.1", .port = 8000, .data_dir = "./data",
+                   .header_timeout_ms = 20000, .body_timeout_ms = 60000, .idle_timeout_ms = 60000};
     if (parse_args(argc, argv, &o)) return 2;
     signal(SIGPIPE, SIG_IGN);
+    long nofile = raise_nofile();
+    if (!o.max_connections) o.max_connections = default_max_connections(nofile);
 
     ddb_engine_opts_t eo = {.data_dir = o.data_dir, .in_memory = o.in_memory, .sync = o.sync,
                             .group_commit = !o.check, .inspect_only = o.check,
@@ -204,6 +242,11 @@ int main(int argc, char **argv) {
     ddbd_tokens_t *tokens = ddbd_tokens_create();
     worker_t *workers = calloc((size_t)n, sizeof *workers);
     if (!workers) abort();
+    _Atomic int nconns = 0; /* open connections of all loops together */
+    http_limits_t limits = {.max_connections = (int)o.max_connections, .nconns = &nconns,
+                            .header_ms = (uint64_t)o.header_timeout_ms,
+                            .body_ms = (uint64_t)o.body_timeout_ms,
+                            .idle_ms = (uint64_t)o.idle_timeout_ms};
     int port = (int)o.port, started = 0;
     int rc = n > 1 && port ? http_port_free(o.host, port) : 0;
     for (; !rc && started < n; started++) {
@@ -220,6 +263,7 @@ int main(int argc, char **argv) {
         }
         port = http_server_port(w->server); /* port 0: the others join the one the first got */
         http_server_set_commit(w->server, commit);
+        http_server_set_limits(w->server, &limits);
         uv_async_init(&w->loop, &w->stop, on_stop);
         w->stop.data = w;
     }
