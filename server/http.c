@@ -22,7 +22,12 @@
 #include <llhttp.h>
 
 #define MAX_HEADER_BYTES (64 * 1024)
-#define MAX_PENDING_WRITE (8u << 20) /* pause reading above this much unsent output */
+#define MAX_PENDING_WRITE (8u << 20) /* pause parsing above this much unsent output */
+/* After an error answer that closes the connection (413, 431, 400), what the
+ * client is still sending is read and dropped, up to this much, so that it
+ * reads the answer instead of a reset. */
+#define MAX_DRAIN (HTTP_MAX_BODY + (1u << 20))
+#define DRAIN_MS 5000
 
 typedef enum { H_NONE, H_TARGET, H_CTYPE, H_AUTH, H_CONN, H_EXPECT, H_OTHER } hdr_t;
 
@@ -78,6 +83,12 @@ typedef struct conn {
     bool is_dirty;        /* on the server's dirty list */
     struct conn *dirty_next;
     bool in_request;      /* a request's bytes have begun to arrive */
+    bool held;            /* parsing paused by back-pressure; `rest` holds what
+                           * was read and not yet parsed */
+    buf_t rest;
+    bool draining;        /* answered an error: reading and dropping what comes */
+    size_t drained;
+    uv_shutdown_t shutdown;
     uint64_t deadline;    /* loop time (ms) it is closed at if nothing happens; 0: none */
 } conn_t;
 
@@ -138,11 +149,18 @@ static void set_deadline(conn_t *c, uint64_t ms) {
 /* Accounting after size bytes of c's output left: closes the connection
  * once its last response is out if that response asked to, and resumes
  * reading paused by back-pressure. */
+static void after_shutdown(uv_shutdown_t *req, int status) {
+    (void)status; /* the drain goes on until EOF, MAX_DRAIN or its deadline */
+    (void)req;
+}
+
 static void wrote(conn_t *c, size_t size) {
     c->pending -= size;
     if (!c->in_request) set_deadline(c, c->srv->lim.idle_ms); /* the client reads: not idle */
     if (c->close_after_write && c->pending == 0) {
-        conn_close(c);
+        if (!c->draining || uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, after_shutdown)) {
+            conn_close(c);
+        }
         return;
     }
     if (!c->reading && !c->closing && c->pending < MAX_PENDING_WRITE / 2) {
@@ -208,19 +226,22 @@ static void write_out(conn_t *c) {
  * commit), and only then do their responses leave. */
 static void on_check(uv_check_t *h) {
     http_server_t *s = h->data;
-    if (!s->dirty) return;
-    /* a failed commit must not be acknowledged: those connections close
-     * unanswered, as after a network failure, and the clients retry */
-    bool durable = !s->commit || s->commit(s->ctx) == 0;
-    conn_t *c = s->dirty;
-    s->dirty = NULL;
-    while (c) {
-        conn_t *next = c->dirty_next;
-        c->is_dirty = false;
-        c->dirty_next = NULL;
-        if (durable) write_out(c);
-        else conn_close(c);
-        c = next;
+    /* sending can resume a connection held by back-pressure, whose parsed
+     * requests queue further responses: those go out in this round too */
+    while (s->dirty) {
+        /* a failed commit must not be acknowledged: those connections close
+         * unanswered, as after a network failure, and the clients retry */
+        bool durable = !s->commit || s->commit(s->ctx) == 0;
+        conn_t *c = s->dirty;
+        s->dirty = NULL;
+        while (c) {
+            conn_t *next = c->dirty_next;
+            c->is_dirty = false;
+            c->dirty_next = NULL;
+            if (durable) write_out(c);
+            else conn_close(c);
+            c = next;
+        }
     }
 }
 
@@ -418,6 +439,13 @@ static int on_message_complete(llhttp_t *p) {
     s->resp_body = resp.body;
     if (s->resp_body.cap > (1u << 20)) buf_free(&s->resp_body); /* keep no huge one around */
     if (close) return HPE_PAUSED;
+    if (c->pending > MAX_PENDING_WRITE) {
+        /* back-pressure at the request, not after the whole read buffer:
+         * a buffer of pipelined requests cannot queue more than one
+         * response past the limit */
+        c->held = true;
+        return HPE_PAUSED;
+    }
     return 0;
 }
 
@@ -433,6 +461,7 @@ static void on_close(uv_handle_t *h) {
     buf_free(&c->auth);
     buf_free(&c->url);
     buf_free(&c->body);
+    buf_free(&c->rest);
     free(c);
 }
 
@@ -459,29 +488,28 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
     b->len = sizeof c->srv->rbuf;
 }
 
-static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b) {
-    conn_t *c = st->data;
-    if (nread < 0) {
-        conn_close(c);
-        return;
-    }
-    if (nread == 0 || c->closing || c->close_after_write) return;
-    llhttp_errno_t e = llhttp_execute(&c->parser, b->base, (size_t)nread);
-    if (e == HPE_OK) {
-        if (c->pending > MAX_PENDING_WRITE) {
-            uv_read_stop(st);
-            c->reading = false;
+static void stop_reading(conn_t *c) {
+    if (c->reading) uv_read_stop((uv_stream_t *)&c->tcp);
+    c->reading = false;
+}
+
+/* Parses len bytes of c's input; stops reading when the parser pauses (a
+ * closing response was queued, or back-pressure) or fails (answered with an
+ * error, then drained). */
+static void feed(conn_t *c, const char *data, size_t len) {
+    llhttp_errno_t e = llhttp_execute(&c->parser, data, len);
+    if (e == HPE_OK) return;
+    if (e == HPE_PAUSED) {
+        stop_reading(c);
+        if (c->held) {
+            const char *at = llhttp_get_error_pos(&c->parser);
+            size_t used = at && at >= data && at <= data + len ? (size_t)(at - data) : len;
+            buf_put(&c->rest, data + used, len - used);
         }
         return;
     }
-    if (e == HPE_PAUSED) {
-        /* a response with Connection: close was queued; stop reading */
-        uv_read_stop(st);
-        c->reading = false;
-        return;
-    }
-    uv_read_stop(st);
-    c->reading = false;
+    c->draining = true;
+    set_deadline(c, DRAIN_MS);
     if (c->too_large) {
         send_error(c, 413, "com.amazon.coral.service#SerializationException",
                    "Request entity too large: the request body exceeds the maximum size");
@@ -494,7 +522,32 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b) {
     }
 }
 
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b) {
+    conn_t *c = st->data;
+    if (nread < 0) {
+        conn_close(c);
+        return;
+    }
+    if (c->draining) {
+        c->drained += (size_t)nread;
+        if (c->drained > MAX_DRAIN) conn_close(c);
+        return;
+    }
+    if (nread == 0 || c->closing || c->close_after_write) return;
+    feed(c, b->base, (size_t)nread);
+}
+
+/* Reading again after back-pressure: first what was read and held. */
 static void http__resume(conn_t *c) {
+    if (c->held) {
+        c->held = false;
+        llhttp_resume(&c->parser);
+        buf_t rest = c->rest;
+        buf_init(&c->rest);
+        feed(c, rest.data ? rest.data : "", rest.len);
+        buf_free(&rest);
+        if (c->held || c->closing || c->close_after_write || c->draining) return;
+    }
     if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = true;
 }
 

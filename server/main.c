@@ -6,6 +6,7 @@
  * sharing the engine), and shuts down cleanly on SIGINT/SIGTERM (stop
  * accepting, close connections, close the engine so every acknowledged
  * write is on disk). */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +215,11 @@ int main(int argc, char **argv) {
                    .header_timeout_ms = 20000, .body_timeout_ms = 60000, .idle_timeout_ms = 60000};
     if (parse_args(argc, argv, &o)) return 2;
     signal(SIGPIPE, SIG_IGN);
+    /* Large buffers (request bodies, response pages, queued output) come
+     * from mmap and go back to the system when freed: glibc's default
+     * threshold rises with each large free, after which they stay in the
+     * heap and a burst of big requests leaves RSS high for good. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     long nofile = raise_nofile();
     if (!o.max_connections) o.max_connections = default_max_connections(nofile);
 

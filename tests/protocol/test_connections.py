@@ -203,3 +203,74 @@ def test_running_out_of_descriptors_neither_wedges_nor_spins(cap, rounds):
                     time.sleep(0.2)
     finally:
         finish(proc, data_dir)
+
+
+def test_an_oversized_body_still_being_sent_gets_its_413(server):
+    # the client sends all of its 17 MB body before it reads: closing at
+    # once would reset the connection under it and lose the answer
+    import threading
+    d = server()
+    s = connect(d.port)
+    size = 17 * 1024 * 1024
+    head = (b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.PutItem\r\n"
+            b"Content-Length: " + str(size).encode() + b"\r\n\r\n")
+    sent = []
+
+    def send():
+        try:
+            s.sendall(head + b"x" * size)
+            sent.append(True)
+        except OSError as e:
+            sent.append(e)
+
+    t = threading.Thread(target=send)
+    t.start()
+    t.join(30)
+    s.settimeout(10)
+    data = s.recv(65536)
+    s.close()
+    assert sent == [True]
+    assert data.startswith(b"HTTP/1.1 413")
+    make_client(d.endpoint).list_tables()
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
+
+
+def test_pipelined_requests_to_a_client_that_reads_nothing_cost_bounded_memory(server):
+    d = server()
+    ddb = make_client(d.endpoint)
+    name = f"bp_{os.getpid()}"
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    for i in range(90):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}, "v": {"S": "x" * 1000}})
+    for _ in range(5):
+        ddb.scan(TableName=name)  # warm: the idle size includes a served Scan
+    body = ('{"TableName":"%s"}' % name).encode()
+    scan = (b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.Scan\r\n"
+            b"Content-Type: application/x-amz-json-1.0\r\n"
+            b"Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, "
+            b"SignedHeaders=host, Signature=00\r\nContent-Length: " + str(len(body)).encode() +
+            b"\r\n\r\n" + body)
+    time.sleep(0.5)
+    before = rss_kb(d.proc.pid)
+    socks = [connect(d.port) for _ in range(3)]
+    for s in socks:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(scan * 300)  # ~27 MB of answers each, none of it read
+    time.sleep(3)
+    grown = rss_kb(d.proc.pid) - before
+    for s in socks:
+        s.close()
+    time.sleep(1)
+    left = rss_kb(d.proc.pid) - before
+    ddb.delete_table(TableName=name)
+    # each connection may hold ~8 MB of unsent answers plus one more answer
+    # (before parsing stopped at the request: ~25 MB each)
+    assert grown < 45 * 1024, f"RSS grew by {grown // 1024} MB"
+    # and what they held goes back to the system once they are gone
+    assert left < 10 * 1024, f"RSS stayed {left // 1024} MB above its idle size"
