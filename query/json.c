@@ -444,3 +444,88 @@ void json_put_error(buf_t *b, const ddb_error_t *err, const buf_t *extra) {
     }
     buf_putc(b, '}');
 }
+
+/* ---- request text -------------------------------------------------------------- */
+
+/* Length of the UTF-8 sequence at p[0..n) (1 to 4), or 0 when it is not
+ * well-formed: no overlong forms, no surrogates, nothing past U+10FFFF
+ * (RFC 3629). */
+static size_t utf8_seq(const unsigned char *p, size_t n) {
+    unsigned char c = p[0];
+    if (c < 0x80) return 1;
+    size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (!len || len > n) return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+    }
+    if (c == 0xE0 && p[1] < 0xA0) return 0; /* overlong */
+    if (c == 0xED && p[1] > 0x9F) return 0; /* U+D800..DFFF */
+    if (c == 0xF0 && p[1] < 0x90) return 0; /* overlong */
+    if (c == 0xF4 && p[1] > 0x8F) return 0; /* past U+10FFFF */
+    return len;
+}
+
+/* Checks what JSON's grammar leaves to the text: well-formed UTF-8 (RFC
+ * 8259 requires it; a stored invalid string would make every reader's
+ * decoder fail), and no raw control character inside a string (cJSON lets
+ * them through). */
+static int check_text(const char *text, size_t len, ddb_error_t *err) {
+    const unsigned char *p = (const unsigned char *)text;
+    const uint64_t highs = 0x8080808080808080ull;
+    bool in_str = false;
+    size_t i = 0;
+    while (i < len) {
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!needs_escape8(w) && !(w & highs)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = p[i];
+        if (c >= 0x80) {
+            size_t n = utf8_seq(p + i, len - i);
+            if (!n) {
+                return ddb_error_set(err, DDB_ERR_SERIALIZATION,
+                                     "Invalid UTF-8 byte 0x%02x at offset %zu of the request body",
+                                     c, i);
+            }
+            i += n;
+            continue;
+        }
+        if (in_str && c < 0x20) {
+            return ddb_error_set(err, DDB_ERR_SERIALIZATION,
+                                 "Illegal unquoted character (code %u) at offset %zu: control "
+                                 "characters must be escaped with a backslash in a JSON string",
+                                 c, i);
+        }
+        if (c == '"') in_str = !in_str;
+        else if (c == '\\' && in_str) i++; /* the escaped character cannot end the string */
+        i++;
+    }
+    return 0;
+}
+
+int json_parse_request(const char *body, size_t len, cJSON **out, ddb_error_t *err) {
+    *out = NULL;
+    int rc = check_text(body, len, err);
+    if (rc) return rc;
+    const char *end = NULL;
+    cJSON *in = cJSON_ParseWithLengthOpts(body, len, &end, false);
+    if (!in || !cJSON_IsObject(in)) {
+        return ddb_error_set(err, DDB_ERR_SERIALIZATION,
+                             len ? "Start of structure or map found where not expected"
+                                 : "Unexpected end of input: expected a JSON object");
+    }
+    for (const char *q = end; q && q < body + len; q++) {
+        if (*q != ' ' && *q != '\t' && *q != '\n' && *q != '\r') {
+            return ddb_error_set(err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected character at offset %zu after the end of the JSON "
+                                 "object",
+                                 (size_t)(q - body));
+        }
+    }
+    *out = in;
+    return 0;
+}

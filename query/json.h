@@ -43,6 +43,12 @@ void json_put_base64(buf_t *b, const unsigned char *p, size_t len);
 int json_base64_decode(ddb_arena_t *a, const char *s, size_t len, unsigned char **out,
                        size_t *out_len);
 
+/* Parses a request body: one JSON object in well-formed UTF-8, with no raw
+ * control characters in its strings and nothing but white space after it;
+ * otherwise DDB_ERR_SERIALIZATION. The tree is cJSON's (allocated through
+ * cJSON's hooks). */
+int json_parse_request(const char *body, size_t len, cJSON **out, ddb_error_t *err);
+
 /* Converts one AttributeValue JSON object into out (allocated in a). */
 int json_to_value(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, ddb_error_t *err);
 

@@ -182,12 +182,11 @@ static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, 
     if (rc) return rc;
     pthread_once(&json_hooks_once, json_hooks);
     json_arena = srv->arena;
-    cJSON *in = cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
-    if (!in || !cJSON_IsObject(in)) {
+    cJSON *in;
+    rc = json_parse_request(req->body ? req->body : "", req->body_len, &in, err);
+    if (rc) {
         json_arena = NULL;
-        return ddb_error_set(err, DDB_ERR_SERIALIZATION,
-                             req->body_len ? "Start of structure or map found where not expected"
-                                           : "Unexpected end of input: expected a JSON object");
+        return rc;
     }
     r.in = in;
     rc = fn(&r);

@@ -188,8 +188,49 @@ static void test_string_escapes_at_every_position(void) {
     CHECK(bad == 0);
 }
 
+/* json_parse_request: what a request body must be beyond JSON's grammar. */
+static void test_request_text(void) {
+    static const struct {
+        const char *body;
+        size_t len; /* 0: strlen */
+        bool ok;
+    } cases[] = {
+        {"{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}", 0, true}, /* 2, 3, 4 bytes */
+        {"{\"a\":\"\xed\x9f\xbf\xee\x80\x80\xf4\x8f\xbf\xbf\"}", 0, true}, /* U+D7FF U+E000 U+10FFFF */
+        {"{\"a\":\"x\xff\"}", 0, false},                 /* never valid */
+        {"{\"a\":\"x\xc0\xaf\"}", 0, false},             /* overlong '/' */
+        {"{\"a\":\"x\xe0\x80\xaf\"}", 0, false},         /* overlong, 3 bytes */
+        {"{\"a\":\"x\xed\xa0\x80\"}", 0, false},         /* a surrogate, UTF-8 encoded */
+        {"{\"a\":\"x\xf4\x90\x80\x80\"}", 0, false},     /* past U+10FFFF */
+        {"{\"a\":\"x\xe2\x82\"}", 0, false},             /* cut short */
+        {"{\"a\":\"x\xe2\x82", 9, false},                  /* cut short by the end */
+        {"{\"a\":\"x\x80\"}", 0, false},                  /* a lone continuation byte */
+        {"{\"xxxxxxxxxxxxxxxx\":\"\x01\"}", 0, false},    /* raw control character */
+        {"{\"a\":\"tab\there\"}", 0, false},
+        {"{\"a\":\"q\\\"\x01\"}", 0, false},            /* after an escaped quote: still inside */
+        {"{\"a\":\"b\\\\\"}\n", 0, true},               /* an escaped backslash ends nothing */
+        {"{\n\t\"a\" : 1 }\r\n ", 0, true},               /* white space between and after */
+        {"{\"a\":1} x", 0, false},                         /* trailing bytes */
+        {"{\"a\":1}{}", 0, false},
+        {"[1]", 0, false},                                  /* not an object */
+        {"", 0, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].body);
+        cJSON *j;
+        ddb_error_t err;
+        ddb_error_clear(&err);
+        int rc = json_parse_request(cases[i].body, len, &j, &err);
+        if ((rc == 0) != cases[i].ok) fprintf(stderr, "request text case %zu\n", i);
+        CHECK((rc == 0) == cases[i].ok);
+        if (rc) CHECK(err.code == DDB_ERR_SERIALIZATION && err.msg[0]);
+        if (!rc) cJSON_Delete(j);
+    }
+}
+
 int main(void) {
     arena = ddb_arena_create(0);
+    test_request_text();
     test_string_escapes_at_every_position();
     test_roundtrips();
     test_errors();
