@@ -99,7 +99,10 @@ int ddb_index_drop(ddb_engine_t *e, const char *table, size_t len, const char *i
 int ddb_ttl_set(ddb_engine_t *e, const char *table, size_t len, const char *attr, size_t attr_len,
                 ddb_error_t *err) {
     if (!attr) return ddb_index_drop(e, table, len, "", 0, NULL, err);
-    ddb_index_info_t ix = {.name = "", .name_len = 0, .ttl = true, .projection = DDB_PROJ_KEYS_ONLY,
+    ddb_index_info_t ix = {.name = "",
+                           .name_len = 0,
+                           .ttl = true,
+                           .projection = DDB_PROJ_KEYS_ONLY,
                            .key = {.hash_name = attr, .hash_len = attr_len, .hash_type = DDB_T_N}};
     return ddb_index_add(e, table, len, &ix, NULL, err);
 }
@@ -153,8 +156,8 @@ static int index_items(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_ind
  * record, writer held): indexes the next items after the cursor and moves
  * the cursor in the same batch; at the end of the table, marks the index
  * built. */
-static int backfill_step(ddb_engine_t *e, ddb_table_info_t *t, ddb_index_info_t *ix,
-                         ddb_arena_t *a, bool *more, ddb_error_t *err) {
+static int backfill_step(ddb_engine_t *e, ddb_table_info_t *t, ddb_index_info_t *ix, ddb_arena_t *a,
+                         bool *more, ddb_error_t *err) {
     bytes_t lower = {0}, last = {0};
     int rc = ddb__backfill_cursor(e, e->ro, ix->id, &lower, err);
     if (rc) return rc;
@@ -201,7 +204,8 @@ static int backfill_one(ddb_engine_t *e, const char *name, size_t len, uint32_t 
     *more = false;
     pthread_mutex_lock(&e->writer);
     int rc = ddb__get_table_record(e, name, len, a, &t, err);
-    if (rc == DDB_ERR_RESOURCE_NOT_FOUND) rc = 0; /* deleted meanwhile */
+    if (rc == DDB_ERR_RESOURCE_NOT_FOUND)
+        rc = 0; /* deleted meanwhile */
     else if (!rc) {
         for (size_t i = 0; !rc && i < t.nindexes; i++) {
             if (t.indexes[i].id == index_id && t.indexes[i].backfilling) {

@@ -31,10 +31,12 @@ static void encode_table(bytes_t *out, const ddb_table_info_t *t) {
     ddb_attr_t attrs[7];
     size_t n = 0;
     char ht = (char)t->key.hash_type, rt = (char)t->key.range_type;
-    attrs[n++] = (ddb_attr_t){"hn", 2, {.type = DDB_T_S, .u.str = {t->key.hash_name, t->key.hash_len}}};
+    attrs[n++] =
+        (ddb_attr_t){"hn", 2, {.type = DDB_T_S, .u.str = {t->key.hash_name, t->key.hash_len}}};
     attrs[n++] = (ddb_attr_t){"ht", 2, {.type = DDB_T_B, .u.str = {&ht, 1}}};
     if (t->key.range_type != DDB_T_NONE) {
-        attrs[n++] = (ddb_attr_t){"rn", 2, {.type = DDB_T_S, .u.str = {t->key.range_name, t->key.range_len}}};
+        attrs[n++] = (ddb_attr_t){
+            "rn", 2, {.type = DDB_T_S, .u.str = {t->key.range_name, t->key.range_len}}};
         attrs[n++] = (ddb_attr_t){"rt", 2, {.type = DDB_T_B, .u.str = {&rt, 1}}};
     }
     ddb_value_t empty = {.type = DDB_T_M};
@@ -50,7 +52,8 @@ static void encode_table(bytes_t *out, const ddb_table_info_t *t) {
         st[4] = (uint8_t)t->stream.view;
         st[5] = t->stream.enabled;
         kc_put_be64(st + 6, (uint64_t)t->stream.created_ms);
-        attrs[n++] = (ddb_attr_t){"st", 2, {.type = DDB_T_B, .u.str = {(const char *)st, sizeof st}}};
+        attrs[n++] =
+            (ddb_attr_t){"st", 2, {.type = DDB_T_B, .u.str = {(const char *)st, sizeof st}}};
     }
     ddb_value_t rec = {.type = DDB_T_M, .u.map = {attrs, n}};
     ic_encode(out, &rec);
@@ -96,7 +99,6 @@ static int decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_
     }
     return 0;
 }
-
 
 void ddb__put_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t) {
     e->cat_changed = true;
@@ -172,8 +174,8 @@ static bool cat_lookup(ddb_engine_t *e, const char *name, size_t len, bytes_t *r
     return found;
 }
 
-static void cat_insert(ddb_engine_t *e, const char *name, size_t len, const char *rec, size_t rec_len,
-                       uint64_t gen) {
+static void cat_insert(ddb_engine_t *e, const char *name, size_t len, const char *rec,
+                       size_t rec_len, uint64_t gen) {
     pthread_mutex_lock(&e->cat_mu);
     if (gen == e->cat_gen && e->ncat < 4096) {
         if (e->ncat == e->capcat) {
@@ -271,7 +273,6 @@ int ddb_table_get(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
     return ddb__stats_read(e, out, err);
 }
 
-
 int ddb_table_list(ddb_engine_t *e, const char *after, size_t after_len, size_t limit,
                    ddb_arena_t *a, const char ***names, size_t **lens, size_t *count, bool *more,
                    ddb_error_t *err) {
@@ -321,9 +322,8 @@ int ddb__backfill_cursor(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint3
     return rc;
 }
 
-int ddb__index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
-                      const ddb_index_info_t *ix, const uint8_t *k, size_t kl, bool *covered,
-                      ddb_error_t *err) {
+int ddb__index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_index_info_t *ix,
+                      const uint8_t *k, size_t kl, bool *covered, ddb_error_t *err) {
     *covered = true;
     if (!ix->backfilling) return 0;
     bytes_t cur = {0};

@@ -9,7 +9,7 @@
 /* Catalog keys: 't' + table name -> table record; 'b' + index id BE32 ->
  * key of the last item the index's backfill has indexed; NEXT_ID_KEY -> the
  * id counter. */
-#define DDB__TABLE_KEY_PREFIX 't'
+#define DDB__TABLE_KEY_PREFIX    't'
 #define DDB__BACKFILL_KEY_PREFIX 'b'
 
 void ddb__cat_init(ddb_engine_t *e);
@@ -58,8 +58,7 @@ int ddb__backfill_cursor(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint3
 /* Whether item key k is already covered by index ix: always, unless the
  * index is backfilling and its backfill has not reached k yet (the backfill
  * will index the item's state when it gets there). */
-int ddb__index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
-                      const ddb_index_info_t *ix, const uint8_t *k, size_t kl, bool *covered,
-                      ddb_error_t *err);
+int ddb__index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_index_info_t *ix,
+                      const uint8_t *k, size_t kl, bool *covered, ddb_error_t *err);
 
 #endif

@@ -34,9 +34,8 @@ static int count_index_entries(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
 /* Checks that index ix holds item's entry exactly (when it should hold
  * one), counting it in *count and *size. */
 static int check_entry(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                       const rocksdb_readoptions_t *ro, const ddb_value_t *item,
-                       const bytes_t *ik, ddb_arena_t *a, uint64_t *count, uint64_t *size,
-                       ddb_error_t *err) {
+                       const rocksdb_readoptions_t *ro, const ddb_value_t *item, const bytes_t *ik,
+                       ddb_arena_t *a, uint64_t *count, uint64_t *size, ddb_error_t *err) {
     bool covered;
     int rc = ddb__index_covers(e, ro, ix, ik->p, ik->len, &covered, err);
     bytes_t k = {0}, want = {0};
@@ -53,9 +52,9 @@ static int check_entry(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_ind
     size_t vl;
     rc = ddb__get(e, ro, CF_INDEX, k.p, k.len, &v, &vl, err);
     if (!rc && (!v || vl != want.len || memcmp(v, want.p, vl) != 0)) {
-        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "table %s: index %.*s %s an item's entry",
-                           t->name, (int)ix->name_len, ix->name,
-                           v ? "has a stale copy of" : "lacks");
+        rc =
+            ddb_error_set(err, DDB_ERR_INTERNAL, "table %s: index %.*s %s an item's entry", t->name,
+                          (int)ix->name_len, ix->name, v ? "has a stale copy of" : "lacks");
     }
     free(v);
     bytes_free(&k);
@@ -75,13 +74,13 @@ static int check_index_counts(ddb_engine_t *e, const ddb_table_info_t *t,
         rc = count_index_entries(e, ro, ix->id, &stored, err);
         if (rc) break;
         if (stored != icount[i] || ix->item_count != icount[i] || ix->size_bytes != isize[i]) {
-            rc = ddb_error_set(
-                err, DDB_ERR_INTERNAL,
-                "table %s: index %.*s holds %llu entries (stats %llu / %llu bytes), "
-                "the table implies %llu / %llu bytes",
-                t->name, (int)ix->name_len, ix->name, (unsigned long long)stored,
-                (unsigned long long)ix->item_count, (unsigned long long)ix->size_bytes,
-                (unsigned long long)icount[i], (unsigned long long)isize[i]);
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL,
+                               "table %s: index %.*s holds %llu entries (stats %llu / %llu bytes), "
+                               "the table implies %llu / %llu bytes",
+                               t->name, (int)ix->name_len, ix->name, (unsigned long long)stored,
+                               (unsigned long long)ix->item_count,
+                               (unsigned long long)ix->size_bytes, (unsigned long long)icount[i],
+                               (unsigned long long)isize[i]);
         }
     }
     return rc;

@@ -38,7 +38,8 @@ typedef struct replay {
 } replay_t;
 
 static void replay_free(replay_t *rp) {
-    for (size_t i = 0; i < rp->n; i++) bytes_free(&rp->v[i].key);
+    for (size_t i = 0; i < rp->n; i++)
+        bytes_free(&rp->v[i].key);
     free(rp->v);
 }
 
@@ -51,21 +52,24 @@ static int check_shards(const ddb_engine_t *e, const ddb_stream_desc_t *d, const
     for (size_t i = 0; i < n; i++) {
         const ddb_shard_t *s = &sh[i];
         if (!s->closed && (i + 1 < n || !d->enabled)) {
-            return ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: shard %u is open but not the "
-                                 "enabled stream's last", d->id, s->index);
+            return ddb_error_set(err, DDB_ERR_INTERNAL,
+                                 "stream %u: shard %u is open but not the "
+                                 "enabled stream's last",
+                                 d->id, s->index);
         }
         if (s->start > e->next_seq || (s->closed && s->end < s->start)) {
-            return ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: shard %u has range [%llu, %llu]",
-                                 d->id, s->index, (unsigned long long)s->start,
-                                 (unsigned long long)s->end);
+            return ddb_error_set(err, DDB_ERR_INTERNAL,
+                                 "stream %u: shard %u has range [%llu, %llu]", d->id, s->index,
+                                 (unsigned long long)s->start, (unsigned long long)s->end);
         }
         if (i == 0) continue;
         const ddb_shard_t *p = &sh[i - 1];
         if (s->index != p->index + 1 || !s->has_parent || s->parent != p->index ||
             s->start <= p->end) {
-            return ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: shard %u does not follow "
-                                 "shard %u (start %llu, parent end %llu)", d->id, s->index,
-                                 p->index, (unsigned long long)s->start,
+            return ddb_error_set(err, DDB_ERR_INTERNAL,
+                                 "stream %u: shard %u does not follow "
+                                 "shard %u (start %llu, parent end %llu)",
+                                 d->id, s->index, p->index, (unsigned long long)s->start,
                                  (unsigned long long)p->end);
         }
     }
@@ -79,12 +83,14 @@ static int check_place(const ddb_engine_t *e, uint32_t id, uint64_t seq, uint64_
                        uint64_t trim, const ddb_shard_t *sh, size_t n, size_t *j,
                        ddb_error_t *err) {
     if (seq < trim || seq >= e->next_seq || (prev && seq <= prev)) {
-        return ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: record %llu out of order "
-                             "(previous %llu, trim point %llu, counter %llu)", id,
-                             (unsigned long long)seq, (unsigned long long)prev,
+        return ddb_error_set(err, DDB_ERR_INTERNAL,
+                             "stream %u: record %llu out of order "
+                             "(previous %llu, trim point %llu, counter %llu)",
+                             id, (unsigned long long)seq, (unsigned long long)prev,
                              (unsigned long long)trim, (unsigned long long)e->next_seq);
     }
-    while (*j < n && sh[*j].closed && seq > sh[*j].end) (*j)++;
+    while (*j < n && sh[*j].closed && seq > sh[*j].end)
+        (*j)++;
     if (*j == n || seq < sh[*j].start) {
         return ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: record %llu is in no shard", id,
                              (unsigned long long)seq);
@@ -95,9 +101,8 @@ static int check_place(const ddb_engine_t *e, uint32_t id, uint64_t seq, uint64_
 /* Walks a stream's records in order; with t (images are checked), keeps
  * each one in rp. */
 static int check_records(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id,
-                         uint64_t trim, const ddb_shard_t *sh, size_t n,
-                         const ddb_table_info_t *t, ddb_arena_t *a, replay_t *rp,
-                         ddb_error_t *err) {
+                         uint64_t trim, const ddb_shard_t *sh, size_t n, const ddb_table_info_t *t,
+                         ddb_arena_t *a, replay_t *rp, ddb_error_t *err) {
     bytes_t lo = {0}, hi = {0};
     ddb__skey(&lo, 'R', id);
     ddb__skey(&hi, 'R', id);
@@ -131,8 +136,10 @@ static int check_records(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint3
         x->key = (bytes_t){0};
         x->r = r;
         if (kc_item_key(&x->key, t->id, &t->key, r.keys)) {
-            rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: record %llu's keys do not fit "
-                               "table %s", id, (unsigned long long)seq, t->name);
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL,
+                               "stream %u: record %llu's keys do not fit "
+                               "table %s",
+                               id, (unsigned long long)seq, t->name);
         }
     }
     if (!rc) rc = ddb__iter_status(it, err);
@@ -165,8 +172,8 @@ static int check_step(const ddb_stream_desc_t *d, const ddb_stream_record_t *pre
     bool images_ok = (x->new_image != NULL) == (x->event != DDB_EV_REMOVE) &&
                      (!both || (x->old_image != NULL) == (x->event != DDB_EV_INSERT));
     bool order_ok = !prev || (x->event == DDB_EV_INSERT) == (prev->event == DDB_EV_REMOVE);
-    bool old_ok = !prev || !both || x->event == DDB_EV_INSERT ||
-                  same_image(x->old_image, prev->new_image);
+    bool old_ok =
+        !prev || !both || x->event == DDB_EV_INSERT || same_image(x->old_image, prev->new_image);
     if (images_ok && order_ok && old_ok) return 0;
     return ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: record %llu (%s) %s", d->id,
                          (unsigned long long)x->seq,
@@ -192,8 +199,10 @@ static int check_images(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
         const ddb_value_t *item;
         rc = ddb__read_item(e, ro, &rp->v[i].key, a, &item, err);
         if (!rc && !same_image(item, rp->v[i].r.new_image)) {
-            rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: record %llu, the item's last, "
-                               "%s", d->id, (unsigned long long)rp->v[i].r.seq,
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL,
+                               "stream %u: record %llu, the item's last, "
+                               "%s",
+                               d->id, (unsigned long long)rp->v[i].r.seq,
                                item ? "does not carry the item as stored"
                                     : "carries an item the table lacks");
         }
@@ -239,7 +248,8 @@ int ddb__check_streams(ddb_engine_t *e, const rocksdb_readoptions_t *ro, ddb_err
     ddb_stream_desc_t *all;
     size_t n;
     int rc = ddb_stream_list(e, a, &all, &n, err);
-    for (size_t i = 0; !rc && i < n; i++) rc = check_stream(e, ro, &all[i], a, err);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = check_stream(e, ro, &all[i], a, err);
     ddb_arena_destroy(a);
     return rc;
 }

@@ -54,7 +54,8 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
      * 12-byte prefix, with blooms, lets a Query skip every file and memtable
      * range that lacks its partition; other iterators ask for total order */
     e->keyed_opts = rocksdb_options_create_copy(e->opts);
-    rocksdb_options_set_prefix_extractor(e->keyed_opts, rocksdb_slicetransform_create_fixed_prefix(12));
+    rocksdb_options_set_prefix_extractor(e->keyed_opts,
+                                         rocksdb_slicetransform_create_fixed_prefix(12));
     rocksdb_options_set_memtable_prefix_bloom_size_ratio(e->keyed_opts, 0.05);
     rocksdb_options_set_memtable_whole_key_filtering(e->keyed_opts, 1);
     /* few sorted runs per partition: a flush is merged into L1 at once
@@ -67,7 +68,8 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     rocksdb_options_set_max_bytes_for_level_base(e->keyed_opts, 64 << 20);
     rocksdb_options_set_target_file_size_base(e->keyed_opts, 8 << 20);
     const rocksdb_options_t *cfopts[CF_COUNT];
-    for (int i = 0; i < CF_COUNT; i++) cfopts[i] = i == CF_ITEMS || i == CF_INDEX ? e->keyed_opts : e->opts;
+    for (int i = 0; i < CF_COUNT; i++)
+        cfopts[i] = i == CF_ITEMS || i == CF_INDEX ? e->keyed_opts : e->opts;
     char *msg = NULL;
     e->db = rocksdb_open_column_families(e->opts, path, CF_COUNT, cf_names, cfopts, e->cf, &msg);
     if (msg) {
@@ -126,4 +128,3 @@ void ddb_close(ddb_engine_t *e) {
     free(e->streams);
     free(e);
 }
-

@@ -33,8 +33,10 @@ static ddb_iter_t *iter_open(ddb_engine_t *e, int cf, bytes_t lower, bytes_t upp
     rocksdb_readoptions_set_iterate_lower_bound(it->ro, (const char *)it->lower.p, it->lower.len);
     rocksdb_readoptions_set_iterate_upper_bound(it->ro, (const char *)it->upper.p, it->upper.len);
     /* a Query stays in one partition: the prefix blooms skip files without it */
-    if (one_partition) rocksdb_readoptions_set_prefix_same_as_start(it->ro, 1);
-    else rocksdb_readoptions_set_total_order_seek(it->ro, 1);
+    if (one_partition)
+        rocksdb_readoptions_set_prefix_same_as_start(it->ro, 1);
+    else
+        rocksdb_readoptions_set_total_order_seek(it->ro, 1);
     it->it = rocksdb_create_iterator_cf(e->db, it->ro, e->cf[cf]);
     return it;
 }
@@ -149,8 +151,10 @@ int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_i
         bytes_put(&upper, lower.p, lower.len);
         bounded_above = kc_successor(&upper);
     } else {
-        if (range->lo) bound(&lower, &part, range->lo, !range->lo_incl);
-        else bytes_put(&lower, part.p, part.len);
+        if (range->lo)
+            bound(&lower, &part, range->lo, !range->lo_incl);
+        else
+            bytes_put(&lower, part.p, part.len);
         if (range->hi) {
             bound(&upper, &part, range->hi, range->hi_incl);
             bounded_above = true;
@@ -185,8 +189,10 @@ int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_
     int rc = ic_decode((const uint8_t *)v, vl, a, out, err);
     if (rc) return rc;
     *item = out;
-    if (it->reverse) rocksdb_iter_prev(it->it);
-    else rocksdb_iter_next(it->it);
+    if (it->reverse)
+        rocksdb_iter_prev(it->it);
+    else
+        rocksdb_iter_next(it->it);
     return 0;
 }
 
@@ -199,4 +205,3 @@ void ddb_iter_destroy(ddb_iter_t *it) {
     bytes_free(&it->upper);
     free(it);
 }
-

@@ -19,16 +19,15 @@ int ddb__read_item(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const bytes
     return rc;
 }
 
-int ddb__item_key(bytes_t *k, const ddb_table_info_t *t, const ddb_value_t *key,
-                  ddb_error_t *err) {
+int ddb__item_key(bytes_t *k, const ddb_table_info_t *t, const ddb_value_t *key, ddb_error_t *err) {
     if (!kc_item_key(k, t->id, &t->key, key)) return 0;
     bytes_free(k);
     return ddb_error_set(err, DDB_ERR_VALIDATION,
                          "The provided key element does not match the schema");
 }
 
-int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
-                 ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err) {
+int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key, ddb_arena_t *a,
+                 const ddb_value_t **out, ddb_error_t *err) {
     bytes_t k = {0};
     int rc = ddb__item_key(&k, t, key, err);
     if (rc) return rc;
@@ -38,8 +37,8 @@ int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
 }
 
 int ddb_read_all(ddb_engine_t *e, const ddb_table_info_t *const *tables,
-                 const ddb_value_t *const *keys, size_t n, ddb_arena_t *a,
-                 const ddb_value_t **out, ddb_error_t *err) {
+                 const ddb_value_t *const *keys, size_t n, ddb_arena_t *a, const ddb_value_t **out,
+                 ddb_error_t *err) {
     const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(e->db);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(ro, snap);

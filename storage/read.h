@@ -10,7 +10,6 @@ int ddb__read_item(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const bytes
 
 /* Encodes t's item key of key into k; the schema mismatch message (and k
  * freed) when it does not fit. */
-int ddb__item_key(bytes_t *k, const ddb_table_info_t *t, const ddb_value_t *key,
-                  ddb_error_t *err);
+int ddb__item_key(bytes_t *k, const ddb_table_info_t *t, const ddb_value_t *key, ddb_error_t *err);
 
 #endif

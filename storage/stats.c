@@ -142,8 +142,10 @@ void ddb__delta_apply(ddb_engine_t *e, const stats_delta_t *d) {
         for (size_t j = 0; j < e->nstats && !s; j++) {
             if (e->stats[j].id == d->v[i].id) s = &e->stats[j];
         }
-        if (s) *s = d->v[i];
-        else cache_append(e, &d->v[i]);
+        if (s)
+            *s = d->v[i];
+        else
+            cache_append(e, &d->v[i]);
     }
     pthread_mutex_unlock(&e->stats_mu);
 }

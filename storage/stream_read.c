@@ -8,8 +8,8 @@
 
 #include "storage/streams.h"
 
-int ddb__trim_point(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id,
-                    uint64_t *out, ddb_error_t *err) {
+int ddb__trim_point(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, uint64_t *out,
+                    ddb_error_t *err) {
     bytes_t k = {0};
     ddb__skey(&k, 'T', id);
     char *v;
@@ -17,8 +17,10 @@ int ddb__trim_point(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t i
     int rc = ddb__get(e, ro, CF_STREAMS, k.p, k.len, &v, &vl, err);
     bytes_free(&k);
     *out = 0;
-    if (!rc && v && vl != 8) rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: corrupt trim point", id);
-    else if (v) *out = kc_get_be64((const uint8_t *)v);
+    if (!rc && v && vl != 8)
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: corrupt trim point", id);
+    else if (v)
+        *out = kc_get_be64((const uint8_t *)v);
     free(v);
     return rc;
 }
@@ -46,8 +48,10 @@ int ddb_stream_list(ddb_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, si
         const uint8_t *val = (const uint8_t *)rocksdb_iter_value(it, &vl);
         v = arena_room(a, v, cnt, &cap, sizeof *v);
         uint32_t id = kc_get_be32(k + 1);
-        if (ddb__decode_desc(val, vl, id, a, &v[cnt])) cnt++;
-        else rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: corrupt descriptor", id);
+        if (ddb__decode_desc(val, vl, id, a, &v[cnt]))
+            cnt++;
+        else
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: corrupt descriptor", id);
     }
     if (!rc) rc = ddb__iter_status(it, err);
     rocksdb_iter_destroy(it);
@@ -61,8 +65,8 @@ int ddb_stream_list(ddb_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, si
     return rc;
 }
 
-int ddb__shards_from(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id,
-                     ddb_arena_t *a, ddb_shard_t **out, size_t *n, ddb_error_t *err) {
+int ddb__shards_from(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, ddb_arena_t *a,
+                     ddb_shard_t **out, size_t *n, ddb_error_t *err) {
     size_t cap = 8, cnt = 0;
     ddb_shard_t *v = ddb_arena_alloc(a, sizeof *v * cap);
     bytes_t lo = {0};

@@ -78,7 +78,8 @@ static int trim_below(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, ui
     ddb__skey(&tk, 'T', id);
     uint8_t b[8];
     kc_put_be64(b, trim);
-    rocksdb_writebatch_put_cf(wb, e->cf[CF_STREAMS], (const char *)tk.p, tk.len, (const char *)b, 8);
+    rocksdb_writebatch_put_cf(wb, e->cf[CF_STREAMS], (const char *)tk.p, tk.len, (const char *)b,
+                              8);
     bytes_free(&lo);
     bytes_free(&upto);
     bytes_free(&tk);

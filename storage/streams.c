@@ -77,8 +77,10 @@ int ddb__st_open(ddb_engine_t *e, ddb_error_t *err) {
     size_t vl;
     int rc = ddb__get(e, e->ro, CF_STREAMS, DDB__SEQ_KEY, sizeof DDB__SEQ_KEY - 1, &v, &vl, err);
     if (rc) return rc;
-    if (v && vl != 8) rc = ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt stream sequence counter");
-    else e->next_seq = v ? kc_get_be64((const uint8_t *)v) : 1;
+    if (v && vl != 8)
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt stream sequence counter");
+    else
+        e->next_seq = v ? kc_get_be64((const uint8_t *)v) : 1;
     free(v);
     return rc;
 }
@@ -194,7 +196,8 @@ static void put_desc(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, con
     at[n++] = (ddb_attr_t){"hn", 2, {.type = DDB_T_S, .u.str = {key->hash_name, key->hash_len}}};
     at[n++] = (ddb_attr_t){"ht", 2, {.type = DDB_T_B, .u.str = {&ht, 1}}};
     if (key->range_type != DDB_T_NONE) {
-        at[n++] = (ddb_attr_t){"rn", 2, {.type = DDB_T_S, .u.str = {key->range_name, key->range_len}}};
+        at[n++] =
+            (ddb_attr_t){"rn", 2, {.type = DDB_T_S, .u.str = {key->range_name, key->range_len}}};
         at[n++] = (ddb_attr_t){"rt", 2, {.type = DDB_T_B, .u.str = {&rt, 1}}};
     }
     ddb_value_t m = {.type = DDB_T_M, .u.map = {at, n}};
@@ -261,9 +264,13 @@ int ddb__st_disable(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, int6
         rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: corrupt descriptor", id);
     } else if ((rc = state_of(e, id, &s, err)) == 0) {
         put_desc(e, wb, id, d.table, d.table_len, &d.key, d.view, d.created_ms, false, now_ms);
-        ddb_shard_t sh = {.index = s->shard, .created_ms = s->shard_created_ms,
-                          .start = s->shard_start, .end = s->last_seq ? s->last_seq : s->shard_start,
-                          .closed = true, .has_parent = s->has_parent, .parent = s->parent};
+        ddb_shard_t sh = {.index = s->shard,
+                          .created_ms = s->shard_created_ms,
+                          .start = s->shard_start,
+                          .end = s->last_seq ? s->last_seq : s->shard_start,
+                          .closed = true,
+                          .has_parent = s->has_parent,
+                          .parent = s->parent};
         put_shard(e, wb, id, &sh);
         ddb__st_forget(e, id);
     }
@@ -290,12 +297,19 @@ static ddb_value_t keys_of(ddb_attr_t at[2], const ddb_table_info_t *t, const dd
 /* Closes the open shard s and opens its child starting at seq, in wb. */
 static void roll_over(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, stream_state_t *s,
                       uint64_t seq, int64_t now_ms) {
-    ddb_shard_t closed = {.index = s->shard, .created_ms = s->shard_created_ms,
-                          .start = s->shard_start, .end = s->last_seq, .closed = true,
-                          .has_parent = s->has_parent, .parent = s->parent};
+    ddb_shard_t closed = {.index = s->shard,
+                          .created_ms = s->shard_created_ms,
+                          .start = s->shard_start,
+                          .end = s->last_seq,
+                          .closed = true,
+                          .has_parent = s->has_parent,
+                          .parent = s->parent};
     put_shard(e, wb, id, &closed);
-    ddb_shard_t child = {.index = s->shard + 1, .created_ms = now_ms, .start = seq,
-                         .has_parent = true, .parent = s->shard};
+    ddb_shard_t child = {.index = s->shard + 1,
+                         .created_ms = now_ms,
+                         .start = seq,
+                         .has_parent = true,
+                         .parent = s->shard};
     put_shard(e, wb, id, &child);
     s->has_parent = true;
     s->parent = s->shard;
@@ -348,8 +362,8 @@ int ddb__st_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_in
     return 0;
 }
 
-int ddb__decode_record(const uint8_t *p, size_t len, uint32_t stream, uint64_t seq,
-                       ddb_arena_t *a, ddb_stream_record_t *r, ddb_error_t *err) {
+int ddb__decode_record(const uint8_t *p, size_t len, uint32_t stream, uint64_t seq, ddb_arena_t *a,
+                       ddb_stream_record_t *r, ddb_error_t *err) {
     ddb_value_t *m = ddb_arena_alloc(a, sizeof *m);
     ddb_error_t ignored;
     memset(r, 0, sizeof *r);

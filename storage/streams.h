@@ -15,10 +15,10 @@
  *   'R' [stream] [seq]    -> record: [time ms BE64][event][by ttl][item codec map k/n/o]
  *   'T' [stream]          -> trim point: the lowest sequence number retained
  * ([stream], [shard] BE32; [seq] BE64) */
-#define DDB__SEQ_KEY "\x01seq"
-#define DDB__SHARD_REC_LEN 30
+#define DDB__SEQ_KEY        "\x01seq"
+#define DDB__SHARD_REC_LEN  30
 #define DDB__RECORD_KEY_LEN 13
-#define DDB__SHARD_KEY_LEN 9
+#define DDB__SHARD_KEY_LEN  9
 
 /* [tag][stream], + [x BE32], + [x BE64] */
 void ddb__skey(bytes_t *k, char tag, uint32_t stream);
@@ -30,15 +30,15 @@ bool ddb__decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *a,
                       ddb_stream_desc_t *d);
 /* Decodes record value p of sequence number seq; DDB_ERR_INTERNAL (naming
  * the stream and seq) when malformed. */
-int ddb__decode_record(const uint8_t *p, size_t len, uint32_t stream, uint64_t seq,
-                       ddb_arena_t *a, ddb_stream_record_t *r, ddb_error_t *err);
+int ddb__decode_record(const uint8_t *p, size_t len, uint32_t stream, uint64_t seq, ddb_arena_t *a,
+                       ddb_stream_record_t *r, ddb_error_t *err);
 
 /* The stream's trim point read with ro (0: never trimmed). */
-int ddb__trim_point(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id,
-                    uint64_t *out, ddb_error_t *err);
+int ddb__trim_point(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, uint64_t *out,
+                    ddb_error_t *err);
 /* The stream's shards read with ro, oldest first, into arena a. */
-int ddb__shards_from(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id,
-                     ddb_arena_t *a, ddb_shard_t **out, size_t *n, ddb_error_t *err);
+int ddb__shards_from(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, ddb_arena_t *a,
+                     ddb_shard_t **out, size_t *n, ddb_error_t *err);
 
 /* ---- the writer's side (caller holds the writer) ---- */
 

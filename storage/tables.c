@@ -22,7 +22,8 @@ static int create_batch(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *er
     }
     info->id = id;
     info->item_count = info->size_bytes = 0;
-    for (size_t i = 0; i < info->nindexes; i++) info->indexes[i].id = id + 1 + (uint32_t)i;
+    for (size_t i = 0; i < info->nindexes; i++)
+        info->indexes[i].id = id + 1 + (uint32_t)i;
     if (info->stream.enabled) {
         info->stream.id = id + 1 + (uint32_t)info->nindexes;
         info->stream.created_ms = ddb_now_ms();
@@ -34,7 +35,8 @@ static int create_batch(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *er
     stats_delta_t d;
     ddb__delta_init(&d);
     ddb__delta_zero(&d, id);
-    for (size_t i = 0; i < info->nindexes; i++) ddb__delta_zero(&d, info->indexes[i].id);
+    for (size_t i = 0; i < info->nindexes; i++)
+        ddb__delta_zero(&d, info->indexes[i].id);
     rc = ddb__commit_batch(e, wb, &d, err);
     ddb__delta_free(&d);
     return rc;
@@ -103,7 +105,8 @@ int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
         rc = ddb__commit_batch(e, wb, NULL, err);
         if (!rc) {
             ddb__stats_forget(e, t.id);
-            for (size_t i = 0; i < t.nindexes; i++) ddb__stats_forget(e, t.indexes[i].id);
+            for (size_t i = 0; i < t.nindexes; i++)
+                ddb__stats_forget(e, t.indexes[i].id);
         }
     } else if (wb) {
         ddb__abandon_batch(e, wb);
@@ -129,7 +132,8 @@ int ddb_stream_set(ddb_engine_t *e, const char *table, size_t len, ddb_stream_vi
     } else {
         t.stream.enabled = false;
         if (view) {
-            t.stream = (ddb_stream_ref_t){.id = id, .enabled = true, .view = view, .created_ms = now};
+            t.stream =
+                (ddb_stream_ref_t){.id = id, .enabled = true, .view = view, .created_ms = now};
             ddb__st_create(e, wb, id, &t, view, now);
         }
         if (meta) t.meta = meta;

@@ -16,8 +16,8 @@
 #include "storage/writer.h"
 
 #define FIVE_YEARS_S (5ull * 365 * 24 * 3600)
-#define SWEEP_MAX 1000  /* deletions per table per round */
-#define SWEEP_GROUP 100 /* deletions per batch (and writer hold) */
+#define SWEEP_MAX    1000 /* deletions per table per round */
+#define SWEEP_GROUP  100  /* deletions per batch (and writer hold) */
 
 /* Whether item has expired at now (seconds) as DynamoDB decides it: a
  * number of epoch seconds not after now and not more than five years ago. */
@@ -61,7 +61,8 @@ static int delete_group(ddb_engine_t *e, const ddb_table_info_t *seen, uint32_t 
     pthread_mutex_lock(&e->writer);
     const ddb_index_info_t *ttl = NULL;
     int rc = ddb__get_table_record(e, seen->name, seen->name_len, a, &t, err);
-    if (rc == DDB_ERR_RESOURCE_NOT_FOUND) rc = 0; /* deleted meanwhile */
+    if (rc == DDB_ERR_RESOURCE_NOT_FOUND)
+        rc = 0; /* deleted meanwhile */
     else if (!rc && t.id == seen->id) {
         ttl = ddb_table_ttl(&t);
         if (ttl && ttl->id != ttl_id) ttl = NULL;
@@ -72,9 +73,12 @@ static int delete_group(ddb_engine_t *e, const ddb_table_info_t *seen, uint32_t 
         ddb__delta_init(&d);
         size_t deleted = 0;
         rc = batch_expired(e, wb, &t, ttl, keys, n, now, &d, a, &deleted, err);
-        if (rc) ddb__abandon_batch(e, wb);
-        else if (deleted) rc = ddb__commit_batch(e, wb, &d, err);
-        else rocksdb_writebatch_destroy(wb); /* nothing had expired after all: no write */
+        if (rc)
+            ddb__abandon_batch(e, wb);
+        else if (deleted)
+            rc = ddb__commit_batch(e, wb, &d, err);
+        else
+            rocksdb_writebatch_destroy(wb); /* nothing had expired after all: no write */
         ddb__delta_free(&d);
     }
     pthread_mutex_unlock(&e->writer);

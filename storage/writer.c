@@ -36,9 +36,8 @@ void ddb__abandon_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb) {
 
 /* One index's entry change for an item change, in wb and d. */
 static int batch_index(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
-                       const ddb_index_info_t *ix, const ddb_value_t *old,
-                       const ddb_value_t *next, stats_delta_t *d, ddb_arena_t *a,
-                       ddb_error_t *err) {
+                       const ddb_index_info_t *ix, const ddb_value_t *old, const ddb_value_t *next,
+                       stats_delta_t *d, ddb_arena_t *a, ddb_error_t *err) {
     table_stats_t *is;
     int rc = ddb__delta_get(e, d, ix->id, &is, err);
     if (rc) return rc;
@@ -160,8 +159,10 @@ int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t
     stats_delta_t d;
     ddb__delta_init(&d);
     rc = ddb__batch_item(e, wb, &cur, &k, old, next, &d, false, err);
-    if (rc) ddb__abandon_batch(e, wb);
-    else rc = ddb__commit_batch(e, wb, &d, err);
+    if (rc)
+        ddb__abandon_batch(e, wb);
+    else
+        rc = ddb__commit_batch(e, wb, &d, err);
     ddb__delta_free(&d);
 out:
     pthread_mutex_unlock(&e->writer);
@@ -221,12 +222,15 @@ int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, d
             if (unchanged(olds[i], nexts[i])) continue;
             rc = ddb__batch_item(e, wb, &cur[i], &keys[i], olds[i], nexts[i], &d, false, err);
         }
-        if (rc) ddb__abandon_batch(e, wb);
-        else rc = ddb__commit_batch(e, wb, &d, err);
+        if (rc)
+            ddb__abandon_batch(e, wb);
+        else
+            rc = ddb__commit_batch(e, wb, &d, err);
         ddb__delta_free(&d);
     }
     pthread_mutex_unlock(&e->writer);
-    for (size_t i = 0; i < n; i++) bytes_free(&keys[i]);
+    for (size_t i = 0; i < n; i++)
+        bytes_free(&keys[i]);
     free(keys);
     free(olds);
     free(nexts);
