@@ -1,4 +1,4 @@
-/* index.h: secondary-index entries (internal to storage/): which items an
+/* index.h: secondary-index entries (internal to storage/, ddb__ix_ names): which items an
  * index holds, the key of an item's entry, its projected item, and the
  * index definitions' place in the table record. Pure. */
 #ifndef DDB_STORAGE_INDEX_H
@@ -30,6 +30,7 @@ void ddb__ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_
 
 /* Index definitions <-> the list value kept in the table record. */
 void ddb__ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_value_t *out);
-int ddb__ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out, size_t *n);
+int ddb__ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out,
+                            size_t *n);
 
 #endif
