@@ -239,7 +239,7 @@ int main(int argc, char **argv) {
     }
     if (o.check) {
         int bad = ddb_check(engine, &err);
-        printf("%s\n", bad ? err.msg : "ddbd: check passed: statistics and indexes match the tables");
+        printf("%s\n", bad ? err.msg : "ddbd: check passed: statistics, indexes and streams match the tables");
         ddb_close(engine);
         return bad ? 1 : 0;
     }

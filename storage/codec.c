@@ -1,6 +1,7 @@
 /* codec.c: key encoding (order-preserving, self-delimiting) and item
  * serialization (type byte + varint lengths), both robust against corrupt
- * input on decode. Pure. */
+ * input on decode. Pure: no I/O, no RocksDB. Its exported names carry the
+ * codec's module prefixes kc_ (keys) and ic_ (items), see codec.h. */
 #include "storage/codec.h"
 
 #include <stdio.h>
@@ -9,32 +10,6 @@
 #include <xxhash.h>
 
 #include "query/number.h"
-
-void bytes_put(bytes_t *b, const void *p, size_t n) {
-    if (b->cap - b->len < n || !b->p) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap - b->len < n) cap *= 2;
-        uint8_t *np = realloc(b->p, cap);
-        if (!np) {
-            fprintf(stderr, "ddb: out of memory\n");
-            abort();
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    if (n) memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-
-void bytes_putc(bytes_t *b, uint8_t c) {
-    bytes_put(b, &c, 1);
-}
-
-void bytes_free(bytes_t *b) {
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
 
 void kc_put_be32(uint8_t *p, uint32_t v) {
     for (int i = 3; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;

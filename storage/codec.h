@@ -1,11 +1,19 @@
 /* codec.h: storage's byte formats: order-preserving key encoding (kc_) and
- * the compact item serialization (ic_). Internal to storage/. Pure. */
+ * the compact item serialization (ic_). Internal to storage/ (the engine
+ * benchmarks and the codec's unit test use it too). Pure.
+ *
+ * Naming: the codec is the one storage module whose exported symbols keep a
+ * module prefix (kc_, ic_) instead of ddb__, because callers outside
+ * storage/ name them; the byte string below is header-only (no symbol). */
 #ifndef DDB_STORAGE_CODEC_H
 #define DDB_STORAGE_CODEC_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "query/arena.h"
 #include "query/error.h"
@@ -18,9 +26,33 @@ typedef struct bytes {
     size_t len, cap;
 } bytes_t;
 
-void bytes_put(bytes_t *b, const void *p, size_t n);
-void bytes_putc(bytes_t *b, uint8_t c);
-void bytes_free(bytes_t *b);
+/* Appends n bytes (aborts when out of memory, as every allocation of the
+ * engine does). */
+static inline void bytes_put(bytes_t *b, const void *p, size_t n) {
+    if (b->cap - b->len < n || !b->p) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap - b->len < n) cap *= 2;
+        uint8_t *np = realloc(b->p, cap);
+        if (!np) {
+            fprintf(stderr, "ddb: out of memory\n");
+            abort();
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    if (n) memcpy(b->p + b->len, p, n);
+    b->len += n;
+}
+
+static inline void bytes_putc(bytes_t *b, uint8_t c) {
+    bytes_put(b, &c, 1);
+}
+
+static inline void bytes_free(bytes_t *b) {
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
 
 /* ---- key codec ---------------------------------------------------------- */
 

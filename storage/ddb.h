@@ -9,7 +9,20 @@
  *
  * No RocksDB type appears here; this header is all that server/, tests and
  * benchmarks may use of storage/. Values returned by reads live in the
- * caller's arena. */
+ * caller's arena.
+ *
+ * Caveats, LMDB-style. Each call below says:
+ *   writer   - it takes the engine's single writer mutex (one mutation at a
+ *              time, engine-wide), so it waits for the write in progress and
+ *              delays the writes behind it; never call one from a mutate
+ *              callback (the writer is not recursive: it would deadlock);
+ *   blocks   - what it may wait on besides its own RocksDB I/O (disk reads
+ *              and writes, and a WAL fsync with sync);
+ *   threads  - "any thread" means it is safe from any number of event-loop
+ *              threads at once on one engine; the engine keeps no
+ *              per-thread state. ddb_open/ddb_close are not: no other call
+ *              may run on the engine during ddb_close.
+ * Iterators (ddb_iter_t) belong to one thread at a time. */
 #ifndef DDB_DDB_H
 #define DDB_DDB_H
 
@@ -38,19 +51,27 @@ typedef struct ddb_engine_opts {
     uint32_t stream_retention_s; /* stream records are trimmed after this long (0: 24 hours) */
 } ddb_engine_opts_t;
 
-/* Opens (creating if needed) the engine. On success *out owns it; release with ddb_close. */
+/* Opens (creating if needed) the engine. On success *out owns it; release
+ * with ddb_close. Fails (DDB_ERR_INTERNAL) when the store cannot be opened
+ * or its stream sequence counter cannot be read. Starts the maintenance
+ * thread unless inspect_only. */
 int ddb_open(const ddb_engine_opts_t *opts, ddb_engine_t **out, ddb_error_t *err);
 
 /* With group_commit: writes every write made so far to the WAL (fsynced
- * with sync) before the caller acknowledges any of them. Cheap when nothing
- * was written since the last call. Thread-safe. */
+ * with sync) before the caller acknowledges any of them, and then publishes
+ * their stream records to readers (ddb_stream_latest/ddb_stream_wait).
+ * Cheap when nothing was written since the last call.
+ * Not the writer; blocks on another thread's flush in progress (one at a
+ * time) and on the flush itself. Any thread. */
 int ddb_commit(ddb_engine_t *e, ddb_error_t *err);
 
 /* Milliseconds since the epoch (the clock of stream records, TTL and the
- * server's timestamps). */
+ * server's timestamps). Any thread. */
 int64_t ddb_now_ms(void);
 
-/* Flushes and closes the engine; safe with NULL. */
+/* Flushes and closes the engine (stopping the maintenance thread); safe
+ * with NULL. No other call may be in progress or follow, including a
+ * ddb_stream_wait. */
 void ddb_close(ddb_engine_t *e);
 
 /* ---- catalog ---------------------------------------------------------- */
@@ -125,23 +146,26 @@ typedef struct ddb_table_info {
                                 * was read at (writes reuse a copy still current) */
 } ddb_table_info_t;
 
-/* The table's TTL index (its key names the TTL attribute), or NULL. */
+/* The table's TTL index (its key names the TTL attribute), or NULL. Pure. */
 const ddb_index_info_t *ddb_table_ttl(const ddb_table_info_t *t);
 
-/* The index of t named name, or NULL. */
+/* The index of t named name, or NULL. Pure. */
 const ddb_index_info_t *ddb_table_index(const ddb_table_info_t *t, const char *name, size_t len);
 
 /* Creates a table. Fails with DDB_ERR_RESOURCE_IN_USE if the name exists.
  * info->id, item_count and size_bytes are ignored (assigned by the engine);
- * on success info->id holds the new id. */
+ * on success info->id (and its indexes' and stream's ids) hold the new ids.
+ * Writer. Any thread. */
 int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err);
 
 /* Looks up a table by name; DDB_ERR_RESOURCE_NOT_FOUND if absent. Copies
- * everything into arena a. */
+ * everything into arena a, with the current statistics. Not the writer
+ * (a short catalog-cache lock and statistics lock); any thread. */
 int ddb_table_get(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
                   ddb_table_info_t *out, ddb_error_t *err);
 
-/* Replaces a table's meta value (UpdateTable, tags, ...). */
+/* Replaces a table's meta value (UpdateTable, tags, ...). Writer. Any
+ * thread. */
 int ddb_table_set_meta(ddb_engine_t *e, const char *name, size_t len, const ddb_value_t *meta,
                        ddb_error_t *err);
 
@@ -151,36 +175,47 @@ int ddb_table_set_meta(ddb_engine_t *e, const char *name, size_t len, const ddb_
  * existing items in key order, a bounded step at a time, and clears
  * ix->backfilling when it has reached the end. The result equals the index
  * that would exist had it been there from the start, however writes race
- * the backfill. On success ix->id holds the new id. */
+ * the backfill. On success ix->id holds the new id. Writer (the backfill
+ * then runs on the maintenance thread, taking the writer a step at a
+ * time). Any thread. */
 int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
                   const ddb_value_t *meta, ddb_error_t *err);
 
 /* Removes an index and all its entries (and a backfill in progress), and
- * replaces the table's meta in the same write (meta NULL: keep it). */
+ * replaces the table's meta in the same write (meta NULL: keep it).
+ * Writer. Any thread. */
 int ddb_index_drop(ddb_engine_t *e, const char *table, size_t len, const char *index,
                    size_t index_len, const ddb_value_t *meta, ddb_error_t *err);
 
 /* Turns TTL on (attr: the expiry attribute) or off (attr NULL) for a table:
  * maintains an expiry index (built in the background like a GSI) that the
- * sweeper reads to delete expired items. */
+ * sweeper reads to delete expired items. Writer. Any thread. */
 int ddb_ttl_set(ddb_engine_t *e, const char *table, size_t len, const char *attr, size_t attr_len,
                 ddb_error_t *err);
 
 /* Enables a new stream on a table (view: what records carry) or disables
  * the current one (view 0), replacing the table's meta in the same write.
- * A disabled stream stays readable until its records age out. */
+ * A disabled stream stays readable until its records age out. Writer.
+ * Any thread. */
 int ddb_stream_set(ddb_engine_t *e, const char *table, size_t len, ddb_stream_view_t view,
                    const ddb_value_t *meta, ddb_error_t *err);
 
-/* Deletes a table and all its items. DDB_ERR_RESOURCE_NOT_FOUND if absent. */
+/* Deletes a table and all its items (its stream stays readable until its
+ * records age out). DDB_ERR_RESOURCE_NOT_FOUND if absent. Writer. Any
+ * thread. */
 int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err);
 
-/* Lists table names in ascending byte order, starting after `after` (NULL or
- * len 0: from the start), at most limit names. Names are copied into arena a;
- * *more is set when further names exist past the last one returned. */
-int ddb_table_list(ddb_engine_t *e, const char *after, size_t after_len, size_t limit,
-                   ddb_arena_t *a, const char ***names, size_t **lens, size_t *count, bool *more,
-                   ddb_error_t *err);
+/* Lists table names in ascending byte order. Not the writer; any thread. */
+int ddb_table_list(ddb_engine_t *e,       /* the engine */
+                   const char *after,     /* list names after this one (NULL: from the start) */
+                   size_t after_len,      /* its length (0: from the start) */
+                   size_t limit,          /* at most this many names */
+                   ddb_arena_t *a,        /* names and the arrays are allocated here */
+                   const char ***names,   /* out: the names, NUL-terminated */
+                   size_t **lens,         /* out: their lengths */
+                   size_t *count,         /* out: how many */
+                   bool *more,            /* out: further names exist past the last one */
+                   ddb_error_t *err);     /* out: the error when not 0 */
 
 /* ---- items ------------------------------------------------------------ */
 
@@ -188,15 +223,24 @@ int ddb_table_list(ddb_engine_t *e, const char *after, size_t after_len, size_t 
  * writer: old is the stored item or NULL when absent. Set *new_item to the
  * item to store (it must carry the same primary key), to NULL to delete it,
  * or return DDB_ERR_* (e.g. DDB_ERR_CONDITIONAL_CHECK) to abort without
- * writing anything. *new_item == old (pointer-equal) means "no change". */
+ * writing anything. *new_item == old (pointer-equal) means "no change".
+ * Runs with the writer held: it must not call a writer function of the
+ * engine (deadlock), and should be quick (every other write waits). */
 typedef int (*ddb_mutate_fn)(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
                              ddb_error_t *err);
 
 /* Atomically reads, mutates and writes the item whose primary key is given by
  * key (a map holding exactly the key attributes, already validated). old and
- * new items handed to fn live in arena a. */
-int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
-                   ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err);
+ * new items handed to fn live in arena a. The item, its index and TTL
+ * entries, its stream record and the statistics are one batch. Writer (for
+ * the read, fn and the write). Any thread. */
+int ddb_item_write(ddb_engine_t *e,           /* the engine */
+                   const ddb_table_info_t *t, /* the table (a copy from ddb_table_get) */
+                   const ddb_value_t *key,    /* the item's primary key map */
+                   ddb_mutate_fn fn,          /* computes the new item, under the writer */
+                   void *ctx,                 /* fn's context */
+                   ddb_arena_t *a,            /* old and new items live here */
+                   ddb_error_t *err);         /* out: fn's or the storage error when not 0 */
 
 /* One item write of a multi-item write. */
 typedef struct ddb_write {
@@ -212,16 +256,21 @@ typedef struct ddb_write {
  * batch: every fn is called (so every failure is reported in its op's
  * status), and nothing is written unless all succeed. Returns 0, or
  * DDB_ERR_TRANSACTION_CANCELED when some fn failed, or a storage error. The
- * keys must be distinct items. */
+ * keys must be distinct items; there is no limit on n or on the number of
+ * tables and indexes involved. Writer. Any thread. */
 int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err);
 
-/* Reads n items (tables[i], keys[i]) from one consistent snapshot into out[i]
- * (NULL when absent). */
-int ddb_read_all(ddb_engine_t *e, const ddb_table_info_t *const *tables,
-                 const ddb_value_t *const *keys, size_t n, ddb_arena_t *a,
-                 const ddb_value_t **out, ddb_error_t *err);
+/* Reads n items from one consistent snapshot. Not the writer; any thread. */
+int ddb_read_all(ddb_engine_t *e,                        /* the engine */
+                 const ddb_table_info_t *const *tables,  /* tables[i]: item i's table */
+                 const ddb_value_t *const *keys,         /* keys[i]: item i's primary key map */
+                 size_t n,                               /* number of items */
+                 ddb_arena_t *a,                         /* the items are decoded here */
+                 const ddb_value_t **out,                /* out[i]: item i, NULL when absent */
+                 ddb_error_t *err);                      /* out: the error when not 0 */
 
-/* Reads one item by primary key into arena a; *out = NULL when absent. */
+/* Reads one item by primary key into arena a; *out = NULL when absent.
+ * Not the writer; any thread. */
 int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
                  ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err);
 
@@ -234,10 +283,17 @@ typedef struct ddb_iter ddb_iter_t;
  * the item whose key is start_after (the primary key, plus the index key
  * attributes for an index; NULL: from the beginning). segment/total
  * restrict to one parallel-scan segment (total == 0 or 1: whole table). The
- * iterator reads a consistent snapshot. Release with ddb_iter_destroy. */
-int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
-                  const ddb_value_t *start_after, uint32_t segment, uint32_t total,
-                  ddb_iter_t **out, ddb_error_t *err);
+ * iterator reads a consistent snapshot. Release with ddb_iter_destroy.
+ * Not the writer; any thread (the iterator then belongs to the caller's
+ * thread until destroyed). */
+int ddb_iter_scan(ddb_engine_t *e,                /* the engine */
+                  const ddb_table_info_t *t,      /* the table */
+                  const ddb_index_info_t *index,  /* NULL, or the index to scan */
+                  const ddb_value_t *start_after, /* continue after this key (NULL: start) */
+                  uint32_t segment,               /* the parallel-scan segment, 0-based */
+                  uint32_t total,                 /* of this many (0 or 1: whole table) */
+                  ddb_iter_t **out,               /* out: the iterator (ddb_iter_destroy) */
+                  ddb_error_t *err);              /* out: the error when not 0 */
 
 /* The items of one partition whose sort key lies in a range. lo/hi are
  * sort-key bounds (NULL: open), prefix a begins_with operand (S or B) or
@@ -251,16 +307,20 @@ typedef struct ddb_key_range {
     const ddb_value_t *prefix;
 } ddb_key_range_t;
 
-/* Iterates one partition's items (of the table, or of index: then the range
- * is over the index key) in sort-key order (descending when reverse), within range, starting after the item whose primary key is
- * start_after (NULL: from the first). Reads a consistent snapshot and never
- * reads outside the range. */
-int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
-                   const ddb_key_range_t *range, const ddb_value_t *start_after, bool reverse,
-                   ddb_iter_t **out, ddb_error_t *err);
+/* Iterates one partition's items in sort-key order. Reads a consistent
+ * snapshot and never reads outside the range. Not the writer; any thread. */
+int ddb_iter_query(ddb_engine_t *e,                  /* the engine */
+                   const ddb_table_info_t *t,        /* the table */
+                   const ddb_index_info_t *index,    /* NULL, or the index whose key range is */
+                   const ddb_key_range_t *range,     /* the partition and sort-key range */
+                   const ddb_value_t *start_after,   /* continue after this item's key (NULL:
+                                                      * from the first) */
+                   bool reverse,                     /* descending sort-key order */
+                   ddb_iter_t **out,                 /* out: the iterator (ddb_iter_destroy) */
+                   ddb_error_t *err);                /* out: the error when not 0 */
 
 /* Next item into arena a: returns 0 with *item set, or with *item NULL at
- * the end; or a DDB_ERR_* status. */
+ * the end; or a DDB_ERR_* status (a storage error met by the iterator). */
 int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err);
 
 void ddb_iter_destroy(ddb_iter_t *it);
@@ -279,7 +339,7 @@ typedef struct ddb_stream_desc {
     int64_t disabled_ms; /* when it was disabled (0 while enabled) */
 } ddb_stream_desc_t;
 
-/* Every stream still readable, newest first. */
+/* Every stream still readable, newest first. Not the writer; any thread. */
 int ddb_stream_list(ddb_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, size_t *n,
                     ddb_error_t *err);
 
@@ -295,10 +355,16 @@ typedef struct ddb_shard {
     uint32_t parent;
 } ddb_shard_t;
 
-/* The stream's shards not yet trimmed, oldest first, and *trim: the lowest
- * sequence number still retained (records below it are gone). */
-int ddb_stream_shards(ddb_engine_t *e, uint32_t stream, ddb_arena_t *a, ddb_shard_t **out,
-                      size_t *n, uint64_t *trim, ddb_error_t *err);
+/* The stream's shards not yet trimmed, from one snapshot. Not the writer;
+ * any thread. */
+int ddb_stream_shards(ddb_engine_t *e,   /* the engine */
+                      uint32_t stream,   /* the stream's id */
+                      ddb_arena_t *a,    /* the shards are allocated here */
+                      ddb_shard_t **out, /* out: the shards, oldest first */
+                      size_t *n,         /* out: how many */
+                      uint64_t *trim,    /* out: the lowest sequence number still retained
+                                          * (records below it are gone) */
+                      ddb_error_t *err); /* out: the error when not 0 */
 
 typedef enum ddb_event { DDB_EV_INSERT = 1, DDB_EV_MODIFY, DDB_EV_REMOVE } ddb_event_t;
 
@@ -312,26 +378,60 @@ typedef struct ddb_stream_record {
     size_t size; /* SizeBytes: keys plus images */
 } ddb_stream_record_t;
 
-/* Reads records of one shard of a stream from sequence number `from` on,
- * oldest first, at most limit records and about max_bytes (at least one
- * record), from one snapshot of the shard and its records. *next is the
- * sequence number to continue from; *done is set when the shard is closed
- * and nothing of it is left after *next. DDB_ERR_TRIMMED_DATA when records
- * at `from` have been trimmed; DDB_ERR_RESOURCE_NOT_FOUND when the shard is
- * gone. */
-int ddb_stream_read(ddb_engine_t *e, uint32_t stream, uint32_t shard, uint64_t from, size_t limit,
-                    size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t **out, size_t *n,
-                    uint64_t *next, bool *done, ddb_error_t *err);
+/* Reads records of one shard of a stream, oldest first, from one snapshot
+ * of the shard and its records, and only records below ddb_stream_latest
+ * (committed, and with group commit flushed: a record a reader has seen is
+ * never taken back by a crash). DDB_ERR_TRIMMED_DATA when records at
+ * `from` have been trimmed; DDB_ERR_RESOURCE_NOT_FOUND when the shard is
+ * gone; DDB_ERR_INTERNAL when a stored record does not decode. Not the
+ * writer; never blocks on writes; any thread. */
+int ddb_stream_read(ddb_engine_t *e,             /* the engine */
+                    uint32_t stream,             /* the stream's id */
+                    uint32_t shard,              /* the shard's index */
+                    uint64_t from,               /* first sequence number wanted */
+                    size_t limit,                /* at most this many records */
+                    size_t max_bytes,            /* and about this many bytes (SizeBytes), at
+                                                  * least one record */
+                    ddb_arena_t *a,              /* records and images are decoded here */
+                    ddb_stream_record_t **out,   /* out: the records */
+                    size_t *n,                   /* out: how many */
+                    uint64_t *next,              /* out: the sequence number to continue from */
+                    bool *done,                  /* out: the shard is closed and nothing of it
+                                                  * is left after *next */
+                    ddb_error_t *err);           /* out: the error when not 0 */
 
-/* The sequence number the next committed record will have. */
+/* ---- commit notification (stream readers, triggers) ---------------------- */
+
+/* The commit watermark: the sequence number after the last record a reader
+ * may read (ddb_stream_read returns records below it); every record below
+ * it is committed, and with group commit in the WAL. The next record will
+ * have this number or a later one. Lock-free (one atomic load): not the
+ * writer, never blocks, any thread. */
 uint64_t ddb_stream_latest(ddb_engine_t *e);
+
+/* Waits until the watermark passes `after` (ddb_stream_latest(e) > after:
+ * a record with sequence number >= after can be read), or timeout_ms
+ * elapses (0: do not wait; < 0: no limit). Returns 1 when it has passed,
+ * 0 on timeout. A reader that has read up to *next waits with after =
+ * *next. Sleeps on a condition variable of its own, never on the writer:
+ * writes go on while readers wait, and a commit that publishes records
+ * wakes every waiter. Blocks (by design); any thread, but not an event
+ * loop's own thread unless timeout_ms is 0 (an fd-based form for event
+ * loops is not provided yet). Every wait must have returned before
+ * ddb_close. */
+int ddb_stream_wait(ddb_engine_t *e, uint64_t after, int timeout_ms);
 
 /* ---- consistency ----------------------------------------------------------- */
 
 /* Verifies every table's statistics against a full scan of its items, and
  * that every secondary index holds exactly the entries the table implies
- * (same keys, same projected items, same statistics); the first difference
- * is reported in err as DDB_ERR_INTERNAL. */
+ * (same keys, same projected items, same statistics); then every stream:
+ * shard lineage and ranges, record order, placement and decoding, and for
+ * a table's enabled stream with new images, that each item's records
+ * replay to the item as stored (exactly what is checked:
+ * storage/check_streams.c). The first difference is reported in err as
+ * DDB_ERR_INTERNAL. Writer, for the whole check (writes wait); reads every
+ * item, entry and record. Any thread, meant for tools (ddbd --check). */
 int ddb_check(ddb_engine_t *e, ddb_error_t *err);
 
 #endif

@@ -23,7 +23,7 @@ const ddb_index_info_t *ddb_table_ttl(const ddb_table_info_t *t) {
     return NULL;
 }
 
-bool ix_expiry(const ddb_value_t *v, uint64_t *secs) {
+bool ddb__ix_expiry(const ddb_value_t *v, uint64_t *secs) {
     if (!v || v->type != DDB_T_N || v->u.str.len == 0 || v->u.str.len > 60) return false;
     char tmp[64];
     memcpy(tmp, v->u.str.ptr, v->u.str.len);
@@ -49,7 +49,7 @@ static int expiry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_i
     const ddb_value_t *tr = t->key.range_type != DDB_T_NONE
                                 ? attr_of(item, t->key.range_name, t->key.range_len, t->key.range_type)
                                 : NULL;
-    if (!ix_expiry(ddb_map_get(item, ix->key.hash_name, ix->key.hash_len), &secs) || !th ||
+    if (!ddb__ix_expiry(ddb_map_get(item, ix->key.hash_name, ix->key.hash_len), &secs) || !th ||
         (t->key.range_type != DDB_T_NONE && !tr)) {
         return 1;
     }
@@ -85,12 +85,12 @@ static int entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_in
     return 0;
 }
 
-bool ix_entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+bool ddb__ix_entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                   const ddb_value_t *item) {
     return entry_key(out, t, ix, item, false) == 0;
 }
 
-int ix_start_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+int ddb__ix_start_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                  const ddb_value_t *key) {
     return entry_key(out, t, ix, key, true);
 }
@@ -100,7 +100,7 @@ static bool is_key_attr(const ddb_key_schema_t *k, const char *name, size_t len)
            (k->range_type != DDB_T_NONE && k->range_len == len && memcmp(k->range_name, name, len) == 0);
 }
 
-void ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+void ddb__ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                 const ddb_value_t *item, ddb_value_t *out) {
     if (ix->projection == DDB_PROJ_ALL) {
         *out = *item;
@@ -132,7 +132,7 @@ static ddb_value_t num_value(ddb_arena_t *a, uint64_t v) {
     return (ddb_value_t){.type = DDB_T_N, .u.str = {ddb_arena_strndup(a, tmp, (size_t)n), (size_t)n}};
 }
 
-void ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_value_t *out) {
+void ddb__ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_value_t *out) {
     out->type = DDB_T_L;
     out->u.list.n = n;
     out->u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (n ? n : 1));
@@ -169,7 +169,7 @@ static uint64_t num_of(const ddb_value_t *v) {
     return strtoull(tmp, NULL, 10);
 }
 
-int ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out, size_t *n) {
+int ddb__ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out, size_t *n) {
     *out = NULL;
     *n = 0;
     if (!v) return 0;

@@ -1,4 +1,4 @@
-/* index.h: secondary-index entries (internal to storage/): which items an
+/* index.h: secondary-index entries (internal to storage/, ddb__ix_ names): which items an
  * index holds, the key of an item's entry, its projected item, and the
  * index definitions' place in the table record. Pure. */
 #ifndef DDB_STORAGE_INDEX_H
@@ -13,23 +13,24 @@
  * [enc(index range)][enc(table hash)][enc(table range)]. False (nothing
  * appended) when item lacks an index key attribute or has one of another
  * type: such items are not in the index. */
-bool ix_entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+bool ddb__ix_entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                   const ddb_value_t *item);
 
 /* The expiry time (whole epoch seconds) a TTL attribute value stands for:
  * false unless a non-negative number. */
-bool ix_expiry(const ddb_value_t *v, uint64_t *secs);
+bool ddb__ix_expiry(const ddb_value_t *v, uint64_t *secs);
 
 /* The entry key of a start key map (table key + index key attributes). */
-int ix_start_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+int ddb__ix_start_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                  const ddb_value_t *key);
 
 /* The projected item ix stores for item (attributes borrowed from item). */
-void ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+void ddb__ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                 const ddb_value_t *item, ddb_value_t *out);
 
 /* Index definitions <-> the list value kept in the table record. */
-void ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_value_t *out);
-int ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out, size_t *n);
+void ddb__ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_value_t *out);
+int ddb__ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out,
+                            size_t *n);
 
 #endif

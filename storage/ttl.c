@@ -4,62 +4,92 @@
  * TTL attribute still says they have expired, each deletion maintaining
  * indexes and writing a REMOVE stream record marked as the service's. Work
  * per table and round is bounded, and the writer is held only for a small
- * group of deletions at a time, so requests interleave. */
+ * group of deletions at a time, so requests interleave; the deletions
+ * commit through the writer (writer.c). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "storage/engine.h"
+#include "storage/catalog.h"
 #include "storage/index.h"
+#include "storage/read.h"
+#include "storage/ttl.h"
+#include "storage/writer.h"
 
 #define FIVE_YEARS_S (5ull * 365 * 24 * 3600)
-#define SWEEP_MAX 1000 /* deletions per table per round */
-#define SWEEP_GROUP 100 /* deletions per batch (and writer hold) */
+#define SWEEP_MAX    1000 /* deletions per table per round */
+#define SWEEP_GROUP  100  /* deletions per batch (and writer hold) */
 
 /* Whether item has expired at now (seconds) as DynamoDB decides it: a
  * number of epoch seconds not after now and not more than five years ago. */
 static bool expired(const ddb_index_info_t *ttl, const ddb_value_t *item, uint64_t now) {
     uint64_t secs;
-    if (!ix_expiry(ddb_map_get(item, ttl->key.hash_name, ttl->key.hash_len), &secs)) return false;
+    if (!ddb__ix_expiry(ddb_map_get(item, ttl->key.hash_name, ttl->key.hash_len), &secs)) {
+        return false;
+    }
     return secs <= now && secs + FIVE_YEARS_S >= now;
 }
 
+/* Adds the deletions of the expired items among keys to wb (writer held);
+ * *deleted counts them. */
+static int batch_expired(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+                         const ddb_index_info_t *ttl, const ddb_value_t *keys, size_t n,
+                         uint64_t now, stats_delta_t *d, ddb_arena_t *a, size_t *deleted,
+                         ddb_error_t *err) {
+    int rc = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        bytes_t k = {0};
+        const ddb_value_t *item = NULL;
+        if (kc_item_key(&k, t->id, &t->key, &keys[i])) {
+            bytes_free(&k);
+            continue; /* an entry of another key schema cannot name an item */
+        }
+        rc = ddb__read_item(e, e->ro, &k, a, &item, err);
+        if (!rc && item && expired(ttl, item, now)) {
+            rc = ddb__batch_item(e, wb, t, &k, item, NULL, d, true, err);
+            (*deleted)++;
+        }
+        bytes_free(&k);
+    }
+    return rc;
+}
+
 /* Deletes the expired items among keys (table key maps), under the writer. */
-static void delete_group(ddb_engine_t *e, const ddb_table_info_t *seen, uint32_t ttl_id,
-                         ddb_value_t *keys, size_t n, uint64_t now) {
+static int delete_group(ddb_engine_t *e, const ddb_table_info_t *seen, uint32_t ttl_id,
+                        const ddb_value_t *keys, size_t n, uint64_t now, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
-    ddb_error_t err;
     ddb_table_info_t t;
     pthread_mutex_lock(&e->writer);
     const ddb_index_info_t *ttl = NULL;
-    if (!get_table_record(e, seen->name, seen->name_len, a, &t, &err) && t.id == seen->id) {
+    int rc = ddb__get_table_record(e, seen->name, seen->name_len, a, &t, err);
+    if (rc == DDB_ERR_RESOURCE_NOT_FOUND)
+        rc = 0; /* deleted meanwhile */
+    else if (!rc && t.id == seen->id) {
         ttl = ddb_table_ttl(&t);
         if (ttl && ttl->id != ttl_id) ttl = NULL;
     }
-    if (ttl) {
+    if (!rc && ttl) {
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-        stats_delta_t *d = calloc(1, sizeof *d);
-        if (!d) abort();
+        stats_delta_t d;
+        ddb__delta_init(&d);
         size_t deleted = 0;
-        for (size_t i = 0; i < n; i++) {
-            bytes_t k = {0};
-            const ddb_value_t *item = NULL;
-            if (!kc_item_key(&k, t.id, &t.key, &keys[i]) && !read_item(e, e->ro, &k, a, &item, &err) &&
-                item && expired(ttl, item, now)) {
-                batch_item(e, wb, &t, &k, item, NULL, d, true);
-                deleted++;
-            }
-            bytes_free(&k);
-        }
-        if (deleted) write_batch_stats(e, wb, d, &err); /* nothing had expired after all: no write */
-        else rocksdb_writebatch_destroy(wb);
-        free(d);
+        rc = batch_expired(e, wb, &t, ttl, keys, n, now, &d, a, &deleted, err);
+        if (rc)
+            ddb__abandon_batch(e, wb);
+        else if (deleted)
+            rc = ddb__commit_batch(e, wb, &d, err);
+        else
+            rocksdb_writebatch_destroy(wb); /* nothing had expired after all: no write */
+        ddb__delta_free(&d);
     }
     pthread_mutex_unlock(&e->writer);
     ddb_arena_destroy(a);
+    return rc;
 }
 
-static void sweep_table(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ttl,
-                        uint64_t now) {
+/* The table keys of the expiry index's entries due by now, at most
+ * SWEEP_MAX, into arena a. */
+static int due_keys(ddb_engine_t *e, const ddb_index_info_t *ttl, uint64_t now, ddb_arena_t *a,
+                    ddb_value_t **keys, size_t *n, ddb_error_t *err) {
     uint8_t lo[12], hi[12];
     kc_put_be32(lo, ttl->id);
     kc_put_be64(lo + 4, now > FIVE_YEARS_S ? now - FIVE_YEARS_S : 0);
@@ -69,37 +99,52 @@ static void sweep_table(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_in
     rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, sizeof hi);
     rocksdb_readoptions_set_total_order_seek(ro, 1); /* expiry times span prefixes */
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_INDEX]);
-    ddb_arena_t *a = ddb_arena_create(0);
-    ddb_value_t *keys = ddb_arena_alloc(a, sizeof *keys * SWEEP_MAX);
-    size_t n = 0;
-    for (rocksdb_iter_seek(it, (const char *)lo, sizeof lo); rocksdb_iter_valid(it) && n < SWEEP_MAX;
-         rocksdb_iter_next(it)) {
+    *keys = ddb_arena_alloc(a, sizeof **keys * SWEEP_MAX);
+    *n = 0;
+    int rc = 0;
+    for (rocksdb_iter_seek(it, (const char *)lo, sizeof lo);
+         !rc && rocksdb_iter_valid(it) && *n < SWEEP_MAX; rocksdb_iter_next(it)) {
         size_t vl;
         const char *v = rocksdb_iter_value(it, &vl);
-        ddb_error_t err;
-        if (!ic_decode((const uint8_t *)v, vl, a, &keys[n], &err)) n++;
+        rc = ic_decode((const uint8_t *)v, vl, a, &(*keys)[*n], err);
+        if (!rc) (*n)++;
     }
+    if (!rc) rc = ddb__iter_status(it, err);
     rocksdb_iter_destroy(it);
     rocksdb_readoptions_destroy(ro);
-    for (size_t i = 0; i < n; i += SWEEP_GROUP) {
-        delete_group(e, t, ttl->id, keys + i, n - i < SWEEP_GROUP ? n - i : SWEEP_GROUP, now);
-    }
-    ddb_arena_destroy(a);
+    return rc;
 }
 
-void ttl_sweep(ddb_engine_t *e, int64_t now_ms) {
+static int sweep_table(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ttl,
+                       uint64_t now, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
-    ddb_error_t err;
+    ddb_value_t *keys;
+    size_t n;
+    int rc = due_keys(e, ttl, now, a, &keys, &n, err);
+    for (size_t i = 0; !rc && i < n; i += SWEEP_GROUP) {
+        size_t group = n - i < SWEEP_GROUP ? n - i : SWEEP_GROUP;
+        rc = delete_group(e, t, ttl->id, keys + i, group, now, err);
+    }
+    ddb_arena_destroy(a);
+    return rc;
+}
+
+int ddb__ttl_sweep(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
     const char **names;
     size_t *lens, count;
     bool more;
-    if (ddb_table_list(e, NULL, 0, 1u << 20, a, &names, &lens, &count, &more, &err) == 0) {
-        for (size_t i = 0; i < count; i++) {
-            ddb_table_info_t t;
-            if (get_table_record(e, names[i], lens[i], a, &t, &err)) continue;
-            const ddb_index_info_t *ttl = ddb_table_ttl(&t);
-            if (ttl) sweep_table(e, &t, ttl, (uint64_t)(now_ms / 1000));
+    int rc = ddb_table_list(e, NULL, 0, 1u << 20, a, &names, &lens, &count, &more, err);
+    for (size_t i = 0; !rc && i < count; i++) {
+        ddb_table_info_t t;
+        rc = ddb__get_table_record(e, names[i], lens[i], a, &t, err);
+        if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
+            rc = 0; /* deleted since the list was read */
+            continue;
         }
+        const ddb_index_info_t *ttl = rc ? NULL : ddb_table_ttl(&t);
+        if (ttl) rc = sweep_table(e, &t, ttl, (uint64_t)(now_ms / 1000), err);
     }
     ddb_arena_destroy(a);
+    return rc;
 }

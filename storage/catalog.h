@@ -1,0 +1,64 @@
+/* catalog.h: table records in the catalog column family, the catalog
+ * cache, id allocation and the backfill cursors kept beside the records.
+ * Internal to storage/. */
+#ifndef DDB_STORAGE_CATALOG_H
+#define DDB_STORAGE_CATALOG_H
+
+#include "storage/engine.h"
+
+/* Catalog keys: 't' + table name -> table record; 'b' + index id BE32 ->
+ * key of the last item the index's backfill has indexed; NEXT_ID_KEY -> the
+ * id counter. */
+#define DDB__TABLE_KEY_PREFIX    't'
+#define DDB__BACKFILL_KEY_PREFIX 'b'
+
+void ddb__cat_init(ddb_engine_t *e);
+void ddb__cat_destroy(ddb_engine_t *e);
+
+/* The table record named name (decoded into a), from the cache or the
+ * catalog; DDB_ERR_RESOURCE_NOT_FOUND when absent. */
+int ddb__get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
+                          ddb_table_info_t *out, ddb_error_t *err);
+
+/* Puts table record t (with meta) into wb and marks the batch as a catalog
+ * change (caller holds the writer). */
+void ddb__put_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t);
+
+/* Deletes table name's record in wb (a catalog change, as above). */
+void ddb__delete_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const char *name,
+                              size_t len);
+
+/* After a batch was written or abandoned: when it changed the catalog,
+ * drops every cached record and advances the generation (writer). */
+void ddb__cat_settle(ddb_engine_t *e);
+
+/* Whether t (a copy read at t->catalog_gen) is still the catalog's record
+ * (caller holds the writer). */
+bool ddb__cat_current(ddb_engine_t *e, const ddb_table_info_t *t);
+
+/* Whether a table record named by catalog key k exists. */
+int ddb__table_exists(ddb_engine_t *e, const bytes_t *k, bool *found, ddb_error_t *err);
+
+/* The catalog key of table name. */
+void ddb__table_key(bytes_t *k, const char *name, size_t len);
+
+/* Takes n fresh ids from the catalog's counter (ids are never reused), the
+ * counter's new value going into wb (caller holds the writer). */
+int ddb__alloc_ids(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t n, uint32_t *first,
+                   ddb_error_t *err);
+
+/* The catalog key of an index's backfill cursor. */
+void ddb__backfill_key(uint8_t k[5], uint32_t index_id);
+
+/* Where the backfill of an index stands: the key of the last item it has
+ * indexed (empty: none yet), read with ro. */
+int ddb__backfill_cursor(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t index_id,
+                         bytes_t *out, ddb_error_t *err);
+
+/* Whether item key k is already covered by index ix: always, unless the
+ * index is backfilling and its backfill has not reached k yet (the backfill
+ * will index the item's state when it gets there). */
+int ddb__index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_index_info_t *ix,
+                      const uint8_t *k, size_t kl, bool *covered, ddb_error_t *err);
+
+#endif

@@ -1,0 +1,19 @@
+/* maint.h: the maintenance thread (backfills, TTL sweeps, stream
+ * trimming). Internal to storage/. */
+#ifndef DDB_STORAGE_MAINT_H
+#define DDB_STORAGE_MAINT_H
+
+#include "storage/engine.h"
+
+/* Sets up the thread's wake-up state (ddb_index_add wakes it, started or
+ * not). */
+void ddb__maint_init(ddb_engine_t *e);
+
+/* Starts the thread (it resumes backfills a previous run left unfinished);
+ * false when it could not be created. */
+bool ddb__maint_start(ddb_engine_t *e);
+
+/* Stops and joins the thread, if started, and releases its state. */
+void ddb__maint_stop(ddb_engine_t *e);
+
+#endif

@@ -1,0 +1,137 @@
+/* stream_trim.c: stream retention, run by the maintenance thread: records
+ * older than the retention are trimmed (the trim point moves up in the same
+ * batch), then closed shards left empty, then disabled streams past the
+ * retention as a whole. Takes the writer a stream at a time; bounded work
+ * per stream and round. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/commit.h"
+#include "storage/streams.h"
+
+#define TRIM_SCAN_MAX 10000 /* records looked at per stream and round */
+
+/* Deletes everything of a stream, in wb. */
+static void drop_stream(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id) {
+    const char tags[] = {'D', 'H', 'R', 'T'};
+    for (size_t i = 0; i < sizeof tags; i++) {
+        bytes_t lo = {0}, hi = {0};
+        ddb__skey(&lo, tags[i], id);
+        ddb__skey(&hi, tags[i], id);
+        kc_successor(&hi);
+        rocksdb_writebatch_delete_range_cf(wb, e->cf[CF_STREAMS], (const char *)lo.p, lo.len,
+                                           (const char *)hi.p, hi.len);
+        bytes_free(&lo);
+        bytes_free(&hi);
+    }
+    ddb__st_forget(e, id);
+}
+
+/* The new trim point of a stream (0: nothing to trim): the first record
+ * not older than cutoff, or past the last one looked at. */
+static int find_trim(ddb_engine_t *e, uint32_t id, int64_t cutoff, uint64_t *trim,
+                     ddb_error_t *err) {
+    bytes_t lo = {0}, hi = {0};
+    ddb__skey(&lo, 'R', id);
+    ddb__skey(&hi, 'R', id);
+    kc_successor(&hi);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi.p, hi.len);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_STREAMS]);
+    uint64_t keep = 0, last = 0;
+    size_t seen = 0;
+    int rc = 0;
+    for (rocksdb_iter_seek(it, (const char *)lo.p, lo.len);
+         rocksdb_iter_valid(it) && seen < TRIM_SCAN_MAX; rocksdb_iter_next(it), seen++) {
+        size_t kl, vl;
+        const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
+        const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vl);
+        if (kl != DDB__RECORD_KEY_LEN || vl < 8) {
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: corrupt record", id);
+            break;
+        }
+        uint64_t seq = kc_get_be64(k + 5);
+        if ((int64_t)kc_get_be64(v) >= cutoff) {
+            keep = seq;
+            break;
+        }
+        last = seq;
+    }
+    if (!rc) rc = ddb__iter_status(it, err);
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    bytes_free(&lo);
+    bytes_free(&hi);
+    *trim = !last ? 0 : keep ? keep : last + 1;
+    return rc;
+}
+
+/* Deletes a stream's records below trim and the closed shards wholly
+ * below it, and stores the trim point, in wb. */
+static int trim_below(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, uint64_t trim,
+                      ddb_error_t *err) {
+    bytes_t lo = {0}, upto = {0}, tk = {0};
+    ddb__skey(&lo, 'R', id);
+    ddb__skey64(&upto, 'R', id, trim);
+    rocksdb_writebatch_delete_range_cf(wb, e->cf[CF_STREAMS], (const char *)lo.p, lo.len,
+                                       (const char *)upto.p, upto.len);
+    ddb__skey(&tk, 'T', id);
+    uint8_t b[8];
+    kc_put_be64(b, trim);
+    rocksdb_writebatch_put_cf(wb, e->cf[CF_STREAMS], (const char *)tk.p, tk.len, (const char *)b,
+                              8);
+    bytes_free(&lo);
+    bytes_free(&upto);
+    bytes_free(&tk);
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_shard_t *sh;
+    size_t n;
+    int rc = ddb__shards_from(e, e->ro, id, a, &sh, &n, err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (!sh[i].closed || sh[i].end >= trim) continue;
+        bytes_t sk = {0};
+        ddb__skey32(&sk, 'H', id, sh[i].index);
+        rocksdb_writebatch_delete_cf(wb, e->cf[CF_STREAMS], (const char *)sk.p, sk.len);
+        bytes_free(&sk);
+    }
+    ddb_arena_destroy(a);
+    return rc;
+}
+
+/* Trims one stream, under the writer. */
+static int trim_stream(ddb_engine_t *e, const ddb_stream_desc_t *d, int64_t cutoff,
+                       ddb_error_t *err) {
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    int rc = 0;
+    if (!d->enabled && d->disabled_ms < cutoff) {
+        drop_stream(e, wb, d->id);
+    } else {
+        uint64_t trim;
+        rc = find_trim(e, d->id, cutoff, &trim, err);
+        if (!rc && !trim) {
+            rocksdb_writebatch_destroy(wb);
+            return 0;
+        }
+        if (!rc) rc = trim_below(e, wb, d->id, trim, err);
+    }
+    if (rc) {
+        rocksdb_writebatch_destroy(wb);
+        return rc;
+    }
+    return ddb__write_batch(e, wb, err);
+}
+
+int ddb__st_maintain(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err) {
+    int64_t cutoff = now_ms - e->retention_ms;
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_stream_desc_t *all;
+    size_t n;
+    int rc = ddb_stream_list(e, a, &all, &n, err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        pthread_mutex_lock(&e->writer);
+        rc = trim_stream(e, &all[i], cutoff, err);
+        pthread_mutex_unlock(&e->writer);
+    }
+    ddb_arena_destroy(a);
+    return rc;
+}

@@ -1,0 +1,72 @@
+/* streams.h: the stream log's storage: key layout, record/shard/descriptor
+ * encodings, and the writer's side (sequence counter, open-shard cache,
+ * appending a change's record to the change's own batch). Internal to
+ * storage/; the reads are in stream_read.c, trimming in stream_trim.c,
+ * the checker in check_streams.c. */
+#ifndef DDB_STORAGE_STREAMS_H
+#define DDB_STORAGE_STREAMS_H
+
+#include "storage/engine.h"
+
+/* Layout in the streams column family:
+ *   SEQ_KEY               -> next sequence number (BE64)
+ *   'D' [stream]          -> descriptor (table, key schema, view, times, enabled)
+ *   'H' [stream] [shard]  -> shard: created, start, end, closed, parent (SHARD_REC_LEN)
+ *   'R' [stream] [seq]    -> record: [time ms BE64][event][by ttl][item codec map k/n/o]
+ *   'T' [stream]          -> trim point: the lowest sequence number retained
+ * ([stream], [shard] BE32; [seq] BE64) */
+#define DDB__SEQ_KEY        "\x01seq"
+#define DDB__SHARD_REC_LEN  30
+#define DDB__RECORD_KEY_LEN 13
+#define DDB__SHARD_KEY_LEN  9
+
+/* [tag][stream], + [x BE32], + [x BE64] */
+void ddb__skey(bytes_t *k, char tag, uint32_t stream);
+void ddb__skey32(bytes_t *k, char tag, uint32_t stream, uint32_t x);
+void ddb__skey64(bytes_t *k, char tag, uint32_t stream, uint64_t x);
+
+bool ddb__decode_shard(const uint8_t *b, size_t len, uint32_t index, ddb_shard_t *s);
+bool ddb__decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *a,
+                      ddb_stream_desc_t *d);
+/* Decodes record value p of sequence number seq; DDB_ERR_INTERNAL (naming
+ * the stream and seq) when malformed. */
+int ddb__decode_record(const uint8_t *p, size_t len, uint32_t stream, uint64_t seq, ddb_arena_t *a,
+                       ddb_stream_record_t *r, ddb_error_t *err);
+
+/* The stream's trim point read with ro (0: never trimmed). */
+int ddb__trim_point(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, uint64_t *out,
+                    ddb_error_t *err);
+/* The stream's shards read with ro, oldest first, into arena a. */
+int ddb__shards_from(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, ddb_arena_t *a,
+                     ddb_shard_t **out, size_t *n, ddb_error_t *err);
+
+/* ---- the writer's side (caller holds the writer) ---- */
+
+/* Loads the sequence counter (at open, and after a failed batch). */
+int ddb__st_open(ddb_engine_t *e, ddb_error_t *err);
+/* Forgets cached stream state after a batch that was not written: its
+ * records and shard changes did not happen. The counter reloads on the
+ * next append if it cannot be read now. */
+void ddb__st_reset(ddb_engine_t *e);
+/* Drops one stream's cached state (its records are being deleted). */
+void ddb__st_forget(ddb_engine_t *e, uint32_t id);
+/* Puts a new stream's descriptor and first shard for table t into wb. */
+void ddb__st_create(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id,
+                    const ddb_table_info_t *t, ddb_stream_view_t view, int64_t now_ms);
+/* Marks a stream disabled and closes its open shard, in wb. */
+int ddb__st_disable(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, int64_t now_ms,
+                    ddb_error_t *err);
+/* Puts the record of one item change into wb (rolling the shard over when
+ * due) and advances the counter. */
+int ddb__st_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+                   const ddb_value_t *old, const ddb_value_t *next, bool by_ttl, int64_t now_ms,
+                   ddb_error_t *err);
+
+/* ---- stream_trim.c ---- */
+
+/* Trims records older than the retention, closed shards left empty, and
+ * disabled streams past the retention. Takes the writer itself, a stream
+ * at a time. */
+int ddb__st_maintain(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err);
+
+#endif

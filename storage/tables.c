@@ -1,0 +1,146 @@
+/* tables.c: the catalog's changes: creating, describing anew (meta) and
+ * deleting tables, and turning a table's stream on or off. Each takes the
+ * writer and commits one batch through the writer (writer.c); index
+ * changes are in backfill.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/catalog.h"
+#include "storage/stats.h"
+#include "storage/streams.h"
+#include "storage/writer.h"
+
+/* ddb_table_create's batch for a name known to be free (writer held). */
+static int create_batch(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    uint32_t id;
+    int rc = ddb__alloc_ids(e, wb, 1 + (uint32_t)info->nindexes + (info->stream.enabled ? 1 : 0),
+                            &id, err);
+    if (rc) {
+        rocksdb_writebatch_destroy(wb);
+        return rc;
+    }
+    info->id = id;
+    info->item_count = info->size_bytes = 0;
+    for (size_t i = 0; i < info->nindexes; i++)
+        info->indexes[i].id = id + 1 + (uint32_t)i;
+    if (info->stream.enabled) {
+        info->stream.id = id + 1 + (uint32_t)info->nindexes;
+        info->stream.created_ms = ddb_now_ms();
+        ddb__st_create(e, wb, info->stream.id, info, info->stream.view, info->stream.created_ms);
+    } else {
+        memset(&info->stream, 0, sizeof info->stream);
+    }
+    ddb__put_table_record(e, wb, info);
+    stats_delta_t d;
+    ddb__delta_init(&d);
+    ddb__delta_zero(&d, id);
+    for (size_t i = 0; i < info->nindexes; i++)
+        ddb__delta_zero(&d, info->indexes[i].id);
+    rc = ddb__commit_batch(e, wb, &d, err);
+    ddb__delta_free(&d);
+    return rc;
+}
+
+int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
+    bytes_t k = {0};
+    ddb__table_key(&k, info->name, info->name_len);
+    pthread_mutex_lock(&e->writer);
+    bool exists;
+    int rc = ddb__table_exists(e, &k, &exists, err);
+    if (!rc && exists) {
+        rc = ddb_error_set(err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s",
+                           (int)info->name_len, info->name);
+    }
+    if (!rc) rc = create_batch(e, info, err);
+    pthread_mutex_unlock(&e->writer);
+    bytes_free(&k);
+    return rc;
+}
+
+int ddb_table_set_meta(ddb_engine_t *e, const char *name, size_t len, const ddb_value_t *meta,
+                       ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    pthread_mutex_lock(&e->writer);
+    int rc = ddb__get_table_record(e, name, len, a, &t, err);
+    if (!rc) {
+        t.meta = meta;
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        ddb__put_table_record(e, wb, &t);
+        rc = ddb__commit_batch(e, wb, NULL, err);
+    }
+    pthread_mutex_unlock(&e->writer);
+    ddb_arena_destroy(a);
+    return rc;
+}
+
+/* Deletes the data of id (a table's items, or an index's entries when cf
+ * is CF_INDEX) and its statistics, in wb. */
+static void delete_id(ddb_engine_t *e, rocksdb_writebatch_t *wb, int cf, uint32_t id) {
+    uint8_t lo[4], hi[4];
+    kc_put_be32(lo, id);
+    kc_put_be32(hi, id + 1);
+    rocksdb_writebatch_delete_range_cf(wb, e->cf[cf], (const char *)lo, 4, (const char *)hi, 4);
+    rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)lo, 4);
+}
+
+int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    pthread_mutex_lock(&e->writer);
+    int rc = ddb__get_table_record(e, name, len, a, &t, err);
+    rocksdb_writebatch_t *wb = rc ? NULL : rocksdb_writebatch_create();
+    /* the stream outlives the table until its records age out */
+    if (!rc && t.stream.enabled) rc = ddb__st_disable(e, wb, t.stream.id, ddb_now_ms(), err);
+    if (!rc) {
+        ddb__delete_table_record(e, wb, name, len);
+        delete_id(e, wb, CF_ITEMS, t.id);
+        for (size_t i = 0; i < t.nindexes; i++) {
+            delete_id(e, wb, CF_INDEX, t.indexes[i].id);
+            uint8_t bk[5];
+            ddb__backfill_key(bk, t.indexes[i].id);
+            rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)bk, 5);
+        }
+        rc = ddb__commit_batch(e, wb, NULL, err);
+        if (!rc) {
+            ddb__stats_forget(e, t.id);
+            for (size_t i = 0; i < t.nindexes; i++)
+                ddb__stats_forget(e, t.indexes[i].id);
+        }
+    } else if (wb) {
+        ddb__abandon_batch(e, wb);
+    }
+    pthread_mutex_unlock(&e->writer);
+    ddb_arena_destroy(a);
+    return rc;
+}
+
+int ddb_stream_set(ddb_engine_t *e, const char *table, size_t len, ddb_stream_view_t view,
+                   const ddb_value_t *meta, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    pthread_mutex_lock(&e->writer);
+    int rc = ddb__get_table_record(e, table, len, a, &t, err);
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    uint32_t id = 0;
+    if (!rc && view) rc = ddb__alloc_ids(e, wb, 1, &id, err);
+    int64_t now = ddb_now_ms();
+    if (!rc && t.stream.enabled) rc = ddb__st_disable(e, wb, t.stream.id, now, err);
+    if (rc) {
+        ddb__abandon_batch(e, wb);
+    } else {
+        t.stream.enabled = false;
+        if (view) {
+            t.stream =
+                (ddb_stream_ref_t){.id = id, .enabled = true, .view = view, .created_ms = now};
+            ddb__st_create(e, wb, id, &t, view, now);
+        }
+        if (meta) t.meta = meta;
+        ddb__put_table_record(e, wb, &t);
+        rc = ddb__commit_batch(e, wb, NULL, err);
+    }
+    pthread_mutex_unlock(&e->writer);
+    ddb_arena_destroy(a);
+    return rc;
+}
