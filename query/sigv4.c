@@ -4,6 +4,7 @@
  * never does I/O or reads the clock. */
 #include "query/sigv4.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,13 @@ static void sv4_put_reencoded(sv4_sb_t *b, const char *s, size_t n, int keep_sla
     }
 }
 
+/* The index of the first c in s[i..n), or n. */
+static size_t sv4_find(const char *s, size_t i, size_t n, char c) {
+    while (i < n && s[i] != c)
+        i++;
+    return i;
+}
+
 static int sv4_lower(int c) {
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
@@ -192,9 +200,7 @@ static void sv4_put_uri(sv4_sb_t *b, const char *path, size_t n, unsigned flags)
     size_t nseg = 0;
     int trailing = 0;
     for (size_t i = 0; i <= n;) {
-        size_t j = i;
-        while (j < n && path[j] != '/')
-            j++;
+        size_t j = sv4_find(path, i, n, '/');
         size_t len = j - i;
         trailing =
             j == n && (len == 0 || sv4_eq(path + i, len, ".") || sv4_eq(path + i, len, ".."));
@@ -244,9 +250,7 @@ static void sv4_put_query(sv4_sb_t *b, const char *q, size_t n, int skip_signatu
     sv4_param_t *ps = ddb_arena_alloc(b->arena, max * sizeof *ps);
     size_t np = 0;
     for (size_t i = 0; i <= n;) {
-        size_t j = i;
-        while (j < n && q[j] != '&')
-            j++;
+        size_t j = sv4_find(q, i, n, '&');
         size_t eq = i;
         while (eq < j && q[eq] != '=')
             eq++;
@@ -332,9 +336,7 @@ static ddb_sigv4_status_t sv4_put_headers_listed(sv4_sb_t *canon, sv4_sb_t *sign
                                                  const char *list, size_t list_len) {
     sv4_sb_put(signed_list, list, list_len);
     for (size_t i = 0; i < list_len;) {
-        size_t j = i;
-        while (j < list_len && list[j] != ';')
-            j++;
+        size_t j = sv4_find(list, i, list_len, ';');
         int found = 0;
         for (size_t k = 0; k < n; k++) {
             if (!sv4_ieq(h[k].name, h[k].name_len, list + i, j - i)) continue;
@@ -378,19 +380,9 @@ void ddb_sigv4_format_date(int64_t epoch, char out[17]) {
     unsigned d = doy - (153 * mp + 2) / 5 + 1;
     unsigned m = mp < 10 ? mp + 3 : mp - 9;
     int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
-    unsigned v[6] = {
-        (unsigned)(y % 10000), m, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
-        (unsigned)(secs % 60)};
-    char *o = out;
-    *o++ = (char)('0' + v[0] / 1000);
-    *o++ = (char)('0' + v[0] / 100 % 10);
-    for (int i = 0; i < 6; i++) {
-        if (i == 3) *o++ = 'T';
-        *o++ = (char)('0' + v[i] / 10 % 10);
-        *o++ = (char)('0' + v[i] % 10);
-    }
-    *o++ = 'Z';
-    *o = '\0';
+    /* every field reduced to its width, so the compiler sees 16 characters */
+    snprintf(out, 17, "%04u%02u%02uT%02u%02u%02uZ", (unsigned)(y % 10000), m % 100, d % 100,
+             (unsigned)(secs / 3600 % 100), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
 }
 
 static int sv4_digits(const char *s, size_t n, unsigned *out) {
@@ -515,17 +507,16 @@ static void sv4_finish(ddb_arena_t *arena, const ddb_sigv4_request_t *req, sv4_p
     sv4_sb_init(&c, arena,
                 req->method_len + p->uri.len + p->query.len + p->headers.len + p->signed_list.len +
                     ph_len + 5);
-    sv4_sb_put(&c, req->method, req->method_len);
-    sv4_sb_putc(&c, '\n');
-    sv4_sb_put(&c, p->uri.p, p->uri.len);
-    sv4_sb_putc(&c, '\n');
-    sv4_sb_put(&c, p->query.p, p->query.len);
-    sv4_sb_putc(&c, '\n');
-    sv4_sb_put(&c, p->headers.p, p->headers.len);
-    sv4_sb_putc(&c, '\n');
-    sv4_sb_put(&c, p->signed_list.p, p->signed_list.len);
-    sv4_sb_putc(&c, '\n');
-    sv4_sb_put(&c, ph, ph_len);
+    const sv4_span_t line[6] = {{req->method, req->method_len},
+                                {p->uri.p, p->uri.len},
+                                {p->query.p, p->query.len},
+                                {p->headers.p, p->headers.len},
+                                {p->signed_list.p, p->signed_list.len},
+                                {ph, ph_len}};
+    for (int k = 0; k < 6; k++) {
+        if (k) sv4_sb_putc(&c, '\n');
+        sv4_sb_put(&c, line[k].p, line[k].n);
+    }
 
     char creq_hex[65];
     sv4_sha256_hex(c.p, c.len, creq_hex);
@@ -623,13 +614,11 @@ ddb_sigv4_status_t ddb_sigv4_presign(ddb_arena_t *arena, const ddb_sigv4_request
     sv4_sb_putc(&cr, '/');
     sv4_put_scope(&cr, scope->amz_date, scope);
     char num[24];
-    size_t nl = 0;
-    for (int64_t v = expires; v; v /= 10)
-        num[sizeof num - 1 - nl++] = (char)('0' + v % 10);
+    int nl = snprintf(num, sizeof num, "%lld", (long long)expires);
     sv4_put_param(&q, "X-Amz-Algorithm", SV4_ALGORITHM, strlen(SV4_ALGORITHM));
     sv4_put_param(&q, "X-Amz-Credential", cr.p, cr.len);
     sv4_put_param(&q, "X-Amz-Date", scope->amz_date, 16);
-    sv4_put_param(&q, "X-Amz-Expires", num + sizeof num - nl, nl);
+    sv4_put_param(&q, "X-Amz-Expires", num, (size_t)nl);
     sv4_put_param(&q, "X-Amz-SignedHeaders", p.signed_list.p, p.signed_list.len);
     if (cred->session_token && !(req->flags & DDB_SIGV4_UNSIGNED_TOKEN))
         sv4_put_param(&q, "X-Amz-Security-Token", cred->session_token, cred->session_token_len);
@@ -647,6 +636,14 @@ ddb_sigv4_status_t ddb_sigv4_presign(ddb_arena_t *arena, const ddb_sigv4_request
 
 /* ---- parsing ---- */
 
+/* Names the offending part for the error message and returns st. */
+static ddb_sigv4_status_t sv4_bad(ddb_sigv4_auth_t *auth, const char *p, size_t n,
+                                  ddb_sigv4_status_t st) {
+    auth->bad = p;
+    auth->bad_len = n;
+    return st;
+}
+
 static void sv4_auth_init(ddb_sigv4_auth_t *auth) {
     memset(auth, 0, sizeof *auth);
     auth->expires = -1;
@@ -654,30 +651,21 @@ static void sv4_auth_init(ddb_sigv4_auth_t *auth) {
 
 /* Splits "AKID/date/region/service/aws4_request" into the auth's scope fields. */
 static ddb_sigv4_status_t sv4_parse_credential(const char *s, size_t n, ddb_sigv4_auth_t *auth) {
-    sv4_span_t part[5];
-    size_t np = 0, start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && s[i] != '/') continue;
-        if (np == 5) np = 6;
-        if (np >= 5) break;
-        part[np++] = (sv4_span_t){s + start, i - start};
-        start = i + 1;
+    sv4_span_t part[6];
+    size_t np = 0;
+    for (size_t i = 0; np < 6 && i <= n; np++) {
+        size_t j = sv4_find(s, i, n, '/');
+        part[np] = (sv4_span_t){s + i, j - i};
+        i = j + 1;
     }
-    if (np != 5) {
-        auth->bad = s;
-        auth->bad_len = n;
-        return DDB_SIGV4_ERR_CREDENTIAL_FORM;
-    }
+    if (np != 5) return sv4_bad(auth, s, n, DDB_SIGV4_ERR_CREDENTIAL_FORM);
     auth->access_key_id = part[0].p, auth->access_key_id_len = part[0].n;
     auth->date = part[1].p, auth->date_len = part[1].n;
     auth->region = part[2].p, auth->region_len = part[2].n;
     auth->service = part[3].p, auth->service_len = part[3].n;
     auth->terminator = part[4].p, auth->terminator_len = part[4].n;
-    if (!sv4_eq(part[4].p, part[4].n, SV4_TERMINATOR)) {
-        auth->bad = part[4].p;
-        auth->bad_len = part[4].n;
-        return DDB_SIGV4_ERR_TERMINATOR;
-    }
+    if (!sv4_eq(part[4].p, part[4].n, SV4_TERMINATOR))
+        return sv4_bad(auth, part[4].p, part[4].n, DDB_SIGV4_ERR_TERMINATOR);
     return DDB_SIGV4_OK;
 }
 
@@ -697,11 +685,8 @@ static ddb_sigv4_status_t sv4_parse_finish(ddb_sigv4_auth_t *auth, const char *c
 
 static ddb_sigv4_status_t sv4_take_date(ddb_sigv4_auth_t *auth, const char *v, size_t n) {
     int64_t t;
-    if (ddb_sigv4_parse_date(v, n, &t) != DDB_SIGV4_OK) {
-        auth->bad = v;
-        auth->bad_len = n;
-        return DDB_SIGV4_ERR_DATE_FORM;
-    }
+    if (ddb_sigv4_parse_date(v, n, &t) != DDB_SIGV4_OK)
+        return sv4_bad(auth, v, n, DDB_SIGV4_ERR_DATE_FORM);
     memcpy(auth->amz_date, v, 16);
     auth->amz_date[16] = '\0';
     return DDB_SIGV4_OK;
@@ -716,11 +701,8 @@ static ddb_sigv4_status_t sv4_header_date(ddb_sigv4_auth_t *auth, const ddb_sigv
             return sv4_take_date(auth, h[i].value, h[i].value_len);
         if (sv4_ieq(h[i].name, h[i].name_len, "date", 4)) date = &h[i];
     }
-    if (date && sv4_parse_http_date(date->value, date->value_len, auth->amz_date)) {
-        auth->bad = date->value;
-        auth->bad_len = date->value_len;
-        return DDB_SIGV4_ERR_DATE_FORM;
-    }
+    if (date && sv4_parse_http_date(date->value, date->value_len, auth->amz_date))
+        return sv4_bad(auth, date->value, date->value_len, DDB_SIGV4_ERR_DATE_FORM);
     return DDB_SIGV4_OK;
 }
 
@@ -735,11 +717,8 @@ ddb_sigv4_status_t ddb_sigv4_parse_header(const char *value, size_t value_len,
     size_t alg = i;
     while (i < n && !sv4_space(value[i]))
         i++;
-    if (!sv4_eq(value + alg, i - alg, SV4_ALGORITHM)) {
-        auth->bad = value + alg;
-        auth->bad_len = i - alg;
-        return DDB_SIGV4_ERR_ALGORITHM;
-    }
+    if (!sv4_eq(value + alg, i - alg, SV4_ALGORITHM))
+        return sv4_bad(auth, value + alg, i - alg, DDB_SIGV4_ERR_ALGORITHM);
     const char *cred = NULL;
     size_t cred_len = 0;
     while (i < n) {
@@ -754,11 +733,7 @@ ddb_sigv4_status_t ddb_sigv4_parse_header(const char *value, size_t value_len,
         while (end > start && sv4_space(value[end - 1]))
             end--;
         if (end == start) continue;
-        if (!eq) {
-            auth->bad = value + start;
-            auth->bad_len = end - start;
-            return DDB_SIGV4_ERR_KEY_VALUE;
-        }
+        if (!eq) return sv4_bad(auth, value + start, end - start, DDB_SIGV4_ERR_KEY_VALUE);
         const char *k = value + start, *v = value + eq + 1;
         size_t kn = eq - start, vn = end - eq - 1;
         if (sv4_eq(k, kn, "Credential")) cred = v, cred_len = vn;
@@ -820,11 +795,8 @@ ddb_sigv4_status_t ddb_sigv4_parse_query(ddb_arena_t *arena, const char *query, 
         i = j + 1;
     }
     if (!alg && !cred && !auth->signature) return DDB_SIGV4_ERR_NO_AUTH;
-    if (!alg || !sv4_eq(alg, alg_len, SV4_ALGORITHM)) {
-        auth->bad = alg;
-        auth->bad_len = alg_len;
-        return DDB_SIGV4_ERR_ALGORITHM;
-    }
+    if (!alg || !sv4_eq(alg, alg_len, SV4_ALGORITHM))
+        return sv4_bad(auth, alg, alg_len, DDB_SIGV4_ERR_ALGORITHM);
     if (date) {
         ddb_sigv4_status_t st = sv4_take_date(auth, date, date_len);
         if (st) return st;
@@ -832,11 +804,8 @@ ddb_sigv4_status_t ddb_sigv4_parse_query(ddb_arena_t *arena, const char *query, 
     if (exp) {
         unsigned e = 0;
         if (exp_len < 1 || exp_len > 6 || !sv4_digits(exp, exp_len, &e) || e < 1 ||
-            e > DDB_SIGV4_MAX_EXPIRES) {
-            auth->bad = exp;
-            auth->bad_len = exp_len;
-            return DDB_SIGV4_ERR_EXPIRES;
-        }
+            e > DDB_SIGV4_MAX_EXPIRES)
+            return sv4_bad(auth, exp, exp_len, DDB_SIGV4_ERR_EXPIRES);
         auth->expires = e;
     }
     return sv4_parse_finish(auth, cred, cred_len);
@@ -846,9 +815,7 @@ ddb_sigv4_status_t ddb_sigv4_parse_query(ddb_arena_t *arena, const char *query, 
 
 static int sv4_lists_host(const char *list, size_t n) {
     for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && list[j] != ';')
-            j++;
+        size_t j = sv4_find(list, i, n, ';');
         if (sv4_ieq(list + i, j - i, "host", 4)) return 1;
         i = j + 1;
     }
