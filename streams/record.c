@@ -77,9 +77,11 @@ static int sw__item(ddb_arena_t *a, const cJSON *o, const char *name, bool requi
     *out = NULL;
     if (!m) return required ? sw__bad(err, name) : 0;
     if (!cJSON_IsObject(m)) return sw__bad(err, name);
-    ddb_value_t *v = ddb_arena_alloc(a, sizeof *v);
-    int rc = json_to_item(a, m, v, err);
+    ddb_value_t parsed, *v = ddb_arena_alloc(a, sizeof *v);
+    int rc = json_to_item(a, m, &parsed, err);
     if (rc) return rc;
+    /* json_to_item borrows its strings from the cJSON tree: copy them out */
+    ddb_value_clone(a, &parsed, v);
     *out = v;
     return 0;
 }
