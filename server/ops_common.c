@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "server/ddbd.h"
+#include "query/arn.h"
 #include "query/json.h"
 #include "query/params.h"
 
@@ -42,29 +43,20 @@ int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t) {
 }
 
 void ddbd_put_table_arn(ddbd_req_t *r, buf_t *b, const char *name, size_t len) {
-    buf_printf(b, "arn:aws:dynamodb:%s:%s:table/", r->region, DDBD_ACCOUNT);
-    buf_put(b, name, len);
+    ddb_arn_put_table(b, r->region, DDBD_ACCOUNT, name, len);
 }
 
 int ddbd_table_from_arn(ddbd_req_t *r, const char *arn, size_t len, const char **name,
                         size_t *name_len) {
-    /* arn:aws:dynamodb:REGION:ACCOUNT:table/NAME; any region and account map
-     * to the one namespace */
-    static const char prefix[] = "arn:aws:dynamodb:";
-    const char *end = arn + len;
-    if (len < sizeof prefix - 1 || memcmp(arn, prefix, sizeof prefix - 1) != 0) goto invalid;
-    const char *p = arn + sizeof prefix - 1;
-    for (int colons = 0; colons < 2; colons++) {
-        while (p < end && *p != ':') p++;
-        if (p == end) goto invalid;
-        p++;
+    /* arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/...]; any region and
+     * account map to the one namespace */
+    ddb_arn_t a;
+    if (!ddb_arn_parse(arn, len, &a) || a.partition_len != 3 || memcmp(a.partition, "aws", 3) ||
+        a.service_len != 8 || memcmp(a.service, "dynamodb", 8)) {
+        goto invalid;
     }
-    if (end - p < 7 || memcmp(p, "table/", 6) != 0) goto invalid;
-    p += 6;
-    const char *slash = memchr(p, '/', (size_t)(end - p));
-    *name = p;
-    *name_len = (size_t)((slash ? slash : end) - p);
-    if (*name_len == 0) goto invalid;
+    *name = a.table;
+    *name_len = a.table_len;
     return 0;
 invalid:
     return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Invalid TableArn: Invalid ResourceArn "

@@ -1,0 +1,504 @@
+/* api.c: the Streams API operations (see api.h). Stream ARNs, shard ids,
+ * sequence numbers and records are written by streams/wire.c and
+ * streams/record.c, iterators by streams/iterator.c; this file checks the
+ * arguments, pages, and asks the engine. Messages follow DynamoDB Local
+ * where it was asked; keep them byte for byte. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "query/arn.h"
+#include "query/json.h"
+#include "query/params.h"
+#include "streams/api.h"
+#include "streams/iterator.h"
+#include "streams/record.h"
+#include "streams/wire.h"
+
+#define SAPI_ITERATOR_TTL_MS       (15 * 60 * 1000)
+#define SAPI_GET_RECORDS_MAX_BYTES (1 << 20)
+
+/* The wire enums are the engine's, number for number. */
+_Static_assert((int)SW_VIEW_KEYS_ONLY == (int)DDB_VIEW_KEYS_ONLY &&
+                   (int)SW_VIEW_NEW_AND_OLD_IMAGES == (int)DDB_VIEW_NEW_AND_OLD_IMAGES,
+               "sw_view_t and ddb_stream_view_t differ");
+_Static_assert((int)SW_EV_INSERT == (int)DDB_EV_INSERT && (int)SW_EV_REMOVE == (int)DDB_EV_REMOVE,
+               "sw_event_t and ddb_event_t differ");
+
+static void sapi__put_arn(const sapi_ctx_t *c, buf_t *b, const ddb_stream_desc_t *d) {
+    sw_put_stream_arn(b, c->region, c->account, d->table, d->table_len, d->created_ms);
+}
+
+/* ---- resolving ARNs and arguments ------------------------------------------------ */
+
+int sapi_find_stream(const sapi_ctx_t *c, const char *arn, size_t len, ddb_stream_desc_t *out) {
+    ddb_stream_desc_t *all;
+    size_t n;
+    int rc = ddb_stream_list(c->engine, c->arena, &all, &n, c->err);
+    if (rc) return rc;
+    /* what follows the first ":table/" names the stream, whatever partition,
+     * service, region and account come before it: ddbd has always looked
+     * streams up so */
+    const char *tp = NULL;
+    for (size_t i = 0; i + 7 <= len; i++) {
+        if (memcmp(arn + i, ":table/", 7) == 0) {
+            tp = arn + i + 1;
+            break;
+        }
+    }
+    ddb_arn_t a;
+    if (tp && strncmp(arn, "arn:", 4) == 0 &&
+        ddb_arn_parse_resource(tp, (size_t)(arn + len - tp), &a) && a.kind == DDB_ARN_STREAM) {
+        for (size_t i = 0; i < n; i++) {
+            char label[SW_LABEL_SIZE];
+            sw_stream_label(label, all[i].created_ms);
+            if (a.table_len == all[i].table_len &&
+                memcmp(a.table, all[i].table, a.table_len) == 0 && a.sub_len == strlen(label) &&
+                memcmp(a.sub, label, a.sub_len) == 0) {
+                *out = all[i];
+                return 0;
+            }
+        }
+    }
+    return ddb_error_set(c->err, DDB_ERR_RESOURCE_NOT_FOUND,
+                         "Requested resource not found: Stream: %.*s not found",
+                         (int)(len > 300 ? 300 : len), arn);
+}
+
+static int sapi__stream_arg(const sapi_ctx_t *c, const cJSON *in, ddb_stream_desc_t *d) {
+    const char *arn;
+    size_t al;
+    int rc = p_str(in, "StreamArn", &arn, &al, c->err);
+    if (rc) return rc;
+    if (!arn) return ddb_error_set(c->err, DDB_ERR_VALIDATION, "Invalid StreamArn");
+    if (al < 37 || al > 1024) {
+        return ddb_error_set(c->err, DDB_ERR_VALIDATION,
+                             "1 validation error detected: Value '%.*s' at 'streamArn' failed to "
+                             "satisfy constraint: Member must have length %s",
+                             (int)(al > 300 ? 300 : al), arn,
+                             al < 37 ? "greater than or equal to 37"
+                                     : "less than or equal to 1024");
+    }
+    return sapi_find_stream(c, arn, al, d);
+}
+
+/* The stream StreamArn names, with its shards and trim point. */
+static int sapi__stream_shards_arg(const sapi_ctx_t *c, const cJSON *in, ddb_stream_desc_t *d,
+                                   ddb_shard_t **sh, size_t *n, uint64_t *trim) {
+    int rc = sapi__stream_arg(c, in, d);
+    if (!rc) rc = ddb_stream_shards(c->engine, d->id, c->arena, sh, n, trim, c->err);
+    return rc;
+}
+
+/* ---- ListStreams --------------------------------------------------------------------- */
+
+int sapi_list_streams(const sapi_ctx_t *c, const cJSON *in, buf_t *out) {
+    const char *table, *start;
+    size_t tl, sl;
+    int64_t limit = 100;
+    bool lp;
+    int rc = p_str(in, "TableName", &table, &tl, c->err);
+    if (!rc) rc = p_str(in, "ExclusiveStartStreamArn", &start, &sl, c->err);
+    if (!rc) rc = p_int(in, "Limit", &limit, &lp, c->err);
+    if (rc) return rc;
+    vlist_t v;
+    vlist_init(&v);
+    if (table) vlist_table_name(&v, "tableName", table, tl);
+    vlist_range(&v, "limit", lp, limit, 1, 100);
+    rc = vlist_finish(&v, c->err);
+    if (rc) return rc;
+    if (!lp) limit = 100;
+    ddb_stream_desc_t *all;
+    size_t n;
+    rc = ddb_stream_list(c->engine, c->arena, &all, &n, c->err);
+    if (rc) return rc;
+    size_t i = 0;
+    if (start) {
+        ddb_stream_desc_t s;
+        rc = sapi_find_stream(c, start, sl, &s);
+        if (rc) return rc;
+        while (i < n && all[i].id != s.id)
+            i++;
+        i++;
+    }
+    buf_puts(out, "{\"Streams\":[");
+    int64_t count = 0;
+    const ddb_stream_desc_t *last = NULL;
+    bool more = false;
+    for (; i < n; i++) {
+        if (table && (all[i].table_len != tl || memcmp(all[i].table, table, tl) != 0)) continue;
+        if (count == limit) {
+            more = true;
+            break;
+        }
+        char label[SW_LABEL_SIZE];
+        sw_stream_label(label, all[i].created_ms);
+        if (count++) buf_putc(out, ',');
+        buf_puts(out, "{\"StreamArn\":\"");
+        sapi__put_arn(c, out, &all[i]);
+        buf_puts(out, "\",\"TableName\":");
+        json_put_str(out, all[i].table, all[i].table_len);
+        buf_printf(out, ",\"StreamLabel\":\"%s\"}", label);
+        last = &all[i];
+    }
+    buf_putc(out, ']');
+    if (more && last) {
+        buf_puts(out, ",\"LastEvaluatedStreamArn\":\"");
+        sapi__put_arn(c, out, last);
+        buf_putc(out, '"');
+    }
+    buf_putc(out, '}');
+    return 0;
+}
+
+/* ---- DescribeStream ------------------------------------------------------------------ */
+
+/* Epoch seconds as DescribeTable writes them: 1700000000 or 1700000000.5
+ * (server/meta.c's meta_time_text; the server layer cannot be called). */
+static void sapi__put_time(buf_t *b, int64_t ms) {
+    char tmp[48];
+    int64_t sec = ms / 1000, frac = ms % 1000;
+    int n;
+    if (frac == 0) {
+        n = snprintf(tmp, sizeof tmp, "%" PRId64, sec);
+    } else {
+        n = snprintf(tmp, sizeof tmp, "%" PRId64 ".%03" PRId64, sec, frac);
+        while (tmp[n - 1] == '0')
+            n--;
+    }
+    buf_put(b, tmp, (size_t)n);
+}
+
+/* A KeySchema list (server/ops_common.c writes the same for tables). */
+static void sapi__put_key_schema(buf_t *b, const ddb_key_schema_t *k) {
+    buf_puts(b, "[{\"AttributeName\":");
+    json_put_str(b, k->hash_name, k->hash_len);
+    buf_puts(b, ",\"KeyType\":\"HASH\"}");
+    if (k->range_type != DDB_T_NONE) {
+        buf_puts(b, ",{\"AttributeName\":");
+        json_put_str(b, k->range_name, k->range_len);
+        buf_puts(b, ",\"KeyType\":\"RANGE\"}");
+    }
+    buf_putc(b, ']');
+}
+
+static void sapi__put_shard_id(buf_t *b, const ddb_shard_t *s) {
+    char id[SW_SHARD_ID_LEN + 1];
+    sw_shard_id(id, s->created_ms, s->index);
+    buf_put(b, id, SW_SHARD_ID_LEN);
+}
+
+static void sapi__put_shard(buf_t *b, const ddb_shard_t *sh, size_t n, size_t i, uint64_t trim) {
+    buf_puts(b, "{\"ShardId\":\"");
+    sapi__put_shard_id(b, &sh[i]);
+    buf_puts(b, "\",\"SequenceNumberRange\":{\"StartingSequenceNumber\":");
+    sw_put_seq(b, sh[i].start < trim ? trim : sh[i].start);
+    if (sh[i].closed) {
+        buf_puts(b, ",\"EndingSequenceNumber\":");
+        sw_put_seq(b, sh[i].end);
+    }
+    buf_putc(b, '}');
+    if (sh[i].has_parent) {
+        /* the parent's id needs its creation time: it is the shard before */
+        const ddb_shard_t *p = NULL;
+        for (size_t j = 0; j < n; j++) {
+            if (sh[j].index == sh[i].parent) p = &sh[j];
+        }
+        if (p) {
+            buf_puts(b, ",\"ParentShardId\":\"");
+            sapi__put_shard_id(b, p);
+            buf_putc(b, '"');
+        }
+    }
+    buf_putc(b, '}');
+}
+
+int sapi_describe_stream(const sapi_ctx_t *c, const cJSON *in, buf_t *b) {
+    int64_t limit = 100;
+    bool lp;
+    const char *after;
+    size_t afl;
+    int rc = p_int(in, "Limit", &limit, &lp, c->err);
+    if (!rc) rc = p_str(in, "ExclusiveStartShardId", &after, &afl, c->err);
+    if (rc) return rc;
+    vlist_t v;
+    vlist_init(&v);
+    vlist_range(&v, "limit", lp, limit, 1, 100);
+    rc = vlist_finish(&v, c->err);
+    if (rc) return rc;
+    if (!lp) limit = 100;
+    ddb_stream_desc_t d;
+    ddb_shard_t *sh;
+    size_t n;
+    uint64_t trim;
+    rc = sapi__stream_shards_arg(c, in, &d, &sh, &n, &trim);
+    if (rc) return rc;
+    char label[SW_LABEL_SIZE];
+    sw_stream_label(label, d.created_ms);
+    buf_puts(b, "{\"StreamDescription\":{\"StreamArn\":\"");
+    sapi__put_arn(c, b, &d);
+    buf_printf(b, "\",\"StreamLabel\":\"%s\",\"StreamStatus\":\"%s\",\"StreamViewType\":\"%s\"",
+               label, d.enabled ? "ENABLED" : "DISABLED", sw_view_name((sw_view_t)d.view));
+    buf_puts(b, ",\"CreationRequestDateTime\":");
+    sapi__put_time(b, d.created_ms);
+    buf_puts(b, ",\"TableName\":");
+    json_put_str(b, d.table, d.table_len);
+    buf_puts(b, ",\"KeySchema\":");
+    sapi__put_key_schema(b, &d.key);
+    buf_puts(b, ",\"Shards\":[");
+    size_t i = 0;
+    if (after) {
+        uint32_t idx;
+        int64_t created;
+        if (sw_shard_id_parse(after, afl, &created, &idx)) {
+            while (i < n && sh[i].index <= idx)
+                i++;
+        }
+    }
+    int64_t count = 0;
+    const ddb_shard_t *last = NULL;
+    bool more = false;
+    for (; i < n; i++) {
+        if (count == limit) {
+            more = true;
+            break;
+        }
+        if (count++) buf_putc(b, ',');
+        sapi__put_shard(b, sh, n, i, trim);
+        last = &sh[i];
+    }
+    buf_putc(b, ']');
+    if (more && last) {
+        buf_puts(b, ",\"LastEvaluatedShardId\":\"");
+        sapi__put_shard_id(b, last);
+        buf_putc(b, '"');
+    }
+    buf_puts(b, "}}");
+    return 0;
+}
+
+/* ---- GetShardIterator ---------------------------------------------------------------- */
+
+typedef enum sapi_iter_kind {
+    SAPI_TRIM_HORIZON,
+    SAPI_LATEST,
+    SAPI_AT_SEQ,
+    SAPI_AFTER_SEQ,
+    SAPI_BAD
+} sapi_iter_kind_t;
+
+/* The member checks GetShardIterator reports together, as DynamoDB does. */
+static int sapi__check_iterator_args(const sapi_ctx_t *c, const char *sid, size_t sidl,
+                                     const char *type, const char *seqs, size_t sql) {
+    vlist_t v;
+    vlist_init(&v);
+    if (!sid) {
+        vlist_add(&v, "Value null at 'shardId' failed to satisfy constraint: Member must not be "
+                      "null");
+    } else if (sidl < 28 || sidl > 65) {
+        vlist_add(&v,
+                  "Value '%.*s' at 'shardId' failed to satisfy constraint: Member must have "
+                  "length %s",
+                  (int)(sidl > 100 ? 100 : sidl), sid,
+                  sidl < 28 ? "greater than or equal to 28" : "less than or equal to 65");
+    }
+    if (!type) {
+        vlist_add(&v, "Value null at 'shardIteratorType' failed to satisfy constraint: Member "
+                      "must not be null");
+    }
+    if (seqs && (sql < 21 || sql > 40)) {
+        vlist_add(&v,
+                  "Value '%.*s' at 'sequenceNumber' failed to satisfy constraint: Member must "
+                  "have length %s",
+                  (int)(sql > 100 ? 100 : sql), seqs,
+                  sql < 21 ? "greater than or equal to 21" : "less than or equal to 40");
+    }
+    return vlist_finish(&v, c->err);
+}
+
+static sapi_iter_kind_t sapi__iter_kind(const char *type, size_t tl) {
+    static const char *const kinds[] = {"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER",
+                                        "AFTER_SEQUENCE_NUMBER"};
+    for (int k = 0; k < 4; k++) {
+        if (strlen(kinds[k]) == tl && memcmp(kinds[k], type, tl) == 0) return (sapi_iter_kind_t)k;
+    }
+    return SAPI_BAD;
+}
+
+/* The shard a shard id names among sh[0..n); NULL when none. */
+static const ddb_shard_t *sapi__find_shard(const ddb_shard_t *sh, size_t n, const char *sid,
+                                           size_t sidl) {
+    uint32_t idx;
+    int64_t created;
+    const ddb_shard_t *s = NULL;
+    if (sw_shard_id_parse(sid, sidl, &created, &idx)) {
+        for (size_t i = 0; i < n; i++) {
+            if (sh[i].index == idx && sh[i].created_ms == created) s = &sh[i];
+        }
+    }
+    return s;
+}
+
+/* The position an AT_/AFTER_SEQUENCE_NUMBER iterator starts at in shard s. */
+static int sapi__seq_position(const sapi_ctx_t *c, const ddb_shard_t *s, uint64_t trim,
+                              sapi_iter_kind_t kind, const char *seqs, size_t sql, uint64_t *pos) {
+    uint64_t seq;
+    if (!sw_seq_parse(seqs, sql, &seq)) {
+        return ddb_error_set(c->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Invalid SequenceNumber");
+    }
+    if (seq < s->start || (s->closed && seq > s->end)) {
+        return ddb_error_set(c->err, DDB_ERR_VALIDATION, "Invalid SequenceNumber for the shard");
+    }
+    if (seq < trim) {
+        return ddb_error_set(c->err, DDB_ERR_TRIMMED_DATA,
+                             "The requested sequence number %.*s has been trimmed.", (int)sql,
+                             seqs);
+    }
+    *pos = kind == SAPI_AT_SEQ ? seq : seq + 1;
+    return 0;
+}
+
+/* Writes a new iterator for shard `shard` of stream d at pos. */
+static void sapi__put_iterator(const sapi_ctx_t *c, buf_t *b, const ddb_stream_desc_t *d,
+                               uint32_t shard, uint64_t pos) {
+    buf_t arn;
+    buf_init(&arn);
+    sapi__put_arn(c, &arn, d);
+    sapi_iterator_put(b, arn.data, arn.len, shard, pos, ddb_now_ms());
+    buf_free(&arn);
+}
+
+int sapi_get_shard_iterator(const sapi_ctx_t *c, const cJSON *in, buf_t *out) {
+    const char *sid, *type, *seqs;
+    size_t sidl, tl, sql;
+    int rc = p_str(in, "ShardId", &sid, &sidl, c->err);
+    if (!rc) rc = p_str(in, "ShardIteratorType", &type, &tl, c->err);
+    if (!rc) rc = p_str(in, "SequenceNumber", &seqs, &sql, c->err);
+    if (!rc) rc = sapi__check_iterator_args(c, sid, sidl, type, seqs, sql);
+    if (rc) return rc;
+    sapi_iter_kind_t kind = sapi__iter_kind(type, tl);
+    if (kind == SAPI_BAD) {
+        return ddb_error_set(c->err, DDB_ERR_VALIDATION, "Invalid ShardIteratorType.");
+    }
+    bool needs_seq = kind == SAPI_AT_SEQ || kind == SAPI_AFTER_SEQ;
+    if (needs_seq && !seqs) {
+        return ddb_error_set(c->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Invalid SequenceNumber");
+    }
+    if (!needs_seq && seqs) {
+        return ddb_error_set(c->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: SequenceNumber should "
+                             "not be passed for this iterator type");
+    }
+    ddb_stream_desc_t d;
+    ddb_shard_t *sh;
+    size_t n;
+    uint64_t trim;
+    rc = sapi__stream_shards_arg(c, in, &d, &sh, &n, &trim);
+    if (rc) return rc;
+    const ddb_shard_t *s = sapi__find_shard(sh, n, sid, sidl);
+    if (!s) {
+        return ddb_error_set(c->err, DDB_ERR_RESOURCE_NOT_FOUND,
+                             "Requested resource not found: Shard does not exist");
+    }
+    uint64_t pos = 0;
+    if (kind == SAPI_TRIM_HORIZON) {
+        pos = s->start < trim ? trim : s->start;
+    } else if (kind == SAPI_LATEST) {
+        pos = s->closed ? s->end + 1 : ddb_stream_latest(c->engine);
+    } else {
+        rc = sapi__seq_position(c, s, trim, kind, seqs, sql, &pos);
+        if (rc) return rc;
+    }
+    buf_puts(out, "{\"ShardIterator\":");
+    sapi__put_iterator(c, out, &d, s->index, pos);
+    buf_putc(out, '}');
+    return 0;
+}
+
+/* ---- GetRecords ---------------------------------------------------------------------- */
+
+/* Reads and checks ShardIterator: well formed, not expired, its stream still there. */
+static int sapi__iterator_arg(const sapi_ctx_t *c, const char *its, size_t itl, sapi_iterator_t *it,
+                              ddb_stream_desc_t *d) {
+    if (!its || !sapi_iterator_parse(its, itl, it)) {
+        return ddb_error_set(c->err, DDB_ERR_VALIDATION, "Invalid ShardIterator");
+    }
+    int64_t now = ddb_now_ms();
+    int64_t ttl = c->iterator_ttl_ms ? c->iterator_ttl_ms : SAPI_ITERATOR_TTL_MS;
+    if (now - it->issued_ms > ttl) {
+        char a[SW_LABEL_SIZE], b[SW_LABEL_SIZE];
+        sw_stream_label(a, it->issued_ms);
+        sw_stream_label(b, now);
+        return ddb_error_set(c->err, DDB_ERR_EXPIRED_ITERATOR,
+                             "Iterator expired. The iterator was created at time %s while right "
+                             "now it's %s. The iterator expires 15 minutes after creation.",
+                             a, b);
+    }
+    return sapi_find_stream(c, it->arn, it->arn_len, d);
+}
+
+/* The wire record of an engine record of stream d. */
+static void sapi__wire_record(const sapi_ctx_t *c, const ddb_stream_desc_t *d,
+                              const ddb_stream_record_t *x, sw_record_t *w) {
+    memset(w, 0, sizeof *w);
+    sw_event_id(w->event_id, d->id, x->seq);
+    w->event = (sw_event_t)x->event;
+    w->region = c->region;
+    w->region_len = strlen(c->region);
+    w->time_s = x->time_ms / 1000;
+    w->keys = x->keys;
+    w->new_image = x->new_image;
+    w->old_image = x->old_image;
+    w->seq = x->seq;
+    w->size = x->size;
+    w->view = (sw_view_t)d->view;
+    w->by_ttl = x->by_ttl;
+}
+
+int sapi_get_records(const sapi_ctx_t *c, const cJSON *in, buf_t *b) {
+    const char *its;
+    size_t itl;
+    int64_t limit = 1000;
+    bool lp;
+    int rc = p_str(in, "ShardIterator", &its, &itl, c->err);
+    if (!rc) rc = p_int(in, "Limit", &limit, &lp, c->err);
+    if (rc) return rc;
+    vlist_t v;
+    vlist_init(&v);
+    vlist_range(&v, "limit", lp, limit, 1, INT64_MAX);
+    rc = vlist_finish(&v, c->err);
+    if (rc) return rc;
+    if (lp && limit > 1000) {
+        return ddb_error_set(c->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Limit should be less "
+                             "than or equal to 1000");
+    }
+    if (!lp) limit = 1000;
+    sapi_iterator_t it;
+    ddb_stream_desc_t d;
+    rc = sapi__iterator_arg(c, its, itl, &it, &d);
+    if (rc) return rc;
+    ddb_stream_record_t *recs;
+    size_t n;
+    uint64_t next;
+    bool done;
+    rc = ddb_stream_read(c->engine, d.id, it.shard, it.pos, (size_t)limit,
+                         SAPI_GET_RECORDS_MAX_BYTES, c->arena, &recs, &n, &next, &done, c->err);
+    if (rc) return rc;
+    buf_puts(b, "{\"Records\":[");
+    for (size_t i = 0; i < n; i++) {
+        sw_record_t w;
+        sapi__wire_record(c, &d, &recs[i], &w);
+        if (i) buf_putc(b, ',');
+        sw_record_put(b, &w, SW_FORM_STREAMS);
+    }
+    buf_putc(b, ']');
+    if (!done) {
+        buf_puts(b, ",\"NextShardIterator\":");
+        sapi__put_iterator(c, b, &d, it.shard, next);
+    }
+    buf_putc(b, '}');
+    return 0;
+}
