@@ -97,6 +97,11 @@ int op_transact_get_items(ddbd_req_t *r);
  * control-plane wording of the not-found message ("Table: X not found"). */
 int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t);
 
+/* The same for a table name given as a value (NULL: absent), validated as
+ * the TableName member is. */
+int ddbd_load_table_name(ddbd_req_t *r, const char *name, size_t len, bool control,
+                         ddb_table_info_t *t);
+
 /* Writes a KeySchema list ([{"AttributeName":..,"KeyType":"HASH"},...]). */
 void ddbd_put_key_schema(buf_t *b, const ddb_key_schema_t *k);
 

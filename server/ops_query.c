@@ -176,7 +176,7 @@ static int parse_common(ddbd_req_t *r, unsigned accepted, req_exprs_t *x, page_t
                              (long long)limit);
     }
     pg->limit = lp ? limit : 0;
-    rc = exprs_parse(r, accepted, x);
+    rc = exprs_parse(r, r->in, accepted, x);
     if (!rc) rc = parse_select(r, x, &pg->select);
     if (rc) return rc;
     pg->filter = x->filter;
