@@ -181,11 +181,7 @@ static int read_legacy_conditions(ddbd_req_t *r, const cJSON *in, const cJSON *j
     if (rc) return rc;
     bool is_or = cop && col == 2 && memcmp(cop, "OR", 2) == 0;
     if (cop && !is_or && !(col == 3 && memcmp(cop, "AND", 3) == 0)) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%s' at 'conditionalOperator' "
-                             "failed to satisfy constraint: Member must satisfy enum value set: "
-                             "[AND, OR]",
-                             cop);
+        return p_error_enum(r->err, cop, (int)col, "AND, OR", "conditionalOperator");
     }
     return expr_from_legacy(r->arena, what, conds, n, is_or, out, r->err);
 }
@@ -227,12 +223,7 @@ static int read_attributes_to_get(ddbd_req_t *r, const cJSON *j, req_exprs_t *x)
                              "Unexpected value type for member 'AttributesToGet'");
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
-    if (n == 0) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '[]' at 'attributesToGet' failed "
-                             "to satisfy constraint: Member must have length greater than or "
-                             "equal to 1");
-    }
+    if (n == 0) return p_error_len_min(r->err, "[]", 2, 1, "attributesToGet");
     const char **names = ddb_arena_alloc(r->arena, sizeof(char *) * n);
     size_t *lens = ddb_arena_alloc(r->arena, sizeof(size_t) * n);
     size_t i = 0;
@@ -269,11 +260,7 @@ static int read_on_failure(ddbd_req_t *r, const cJSON *in, req_exprs_t *x) {
         return 0;
     }
     if (l == 4 && memcmp(s, "NONE", 4) == 0) return 0;
-    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                         "1 validation error detected: Value '%s' at "
-                         "'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
-                         "Member must satisfy enum value set: [ALL_OLD, NONE]",
-                         s);
+    return p_error_enum(r->err, s, (int)l, "ALL_OLD, NONE", "returnValuesOnConditionCheckFailure");
 }
 
 int exprs_parse(ddbd_req_t *r, const cJSON *in, unsigned accepted, req_exprs_t *x) {

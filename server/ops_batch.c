@@ -136,9 +136,7 @@ int op_batch_get_item(ddbd_req_t *r) {
     if (!rc) rc = ddbd_parse_rcc(r, &rcc);
     if (rc) return rc;
     if (!items || cJSON_GetArraySize(items) == 0) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '{}' at 'requestItems' failed to "
-                             "satisfy constraint: Member must have length greater than or equal to 1");
+        return p_error_len_min(r->err, "{}", 2, 1, "requestItems");
     }
     size_t total = 0;
     const cJSON *t;
@@ -370,22 +368,12 @@ int op_transact_write_items(ddbd_req_t *r) {
     if (!rc) rc = ddbd_parse_rcc(r, &rcc);
     if (rc) return rc;
     size_t n = items ? (size_t)cJSON_GetArraySize(items) : 0;
-    if (!items) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value null at 'transactItems' failed to "
-                             "satisfy constraint: Member must not be null");
-    }
-    if (n < 1 || n > MAX_TRANSACT_ITEMS) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '[...]' at 'transactItems' failed "
-                             "to satisfy constraint: Member must have length %s",
-                             n < 1 ? "greater than or equal to 1" : "less than or equal to 100");
-    }
+    if (!items) return p_error_not_null(r->err, "transactItems");
+    rc = p_error_len(r->err, "[...]", 5, n, 1, MAX_TRANSACT_ITEMS, "transactItems");
+    if (rc) return rc;
     if (token && (tl < 1 || tl > 36)) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%s' at 'clientRequestToken' failed "
-                             "to satisfy constraint: Member must have length less than or equal to 36",
-                             token);
+        /* DynamoDB names only the upper bound, even for an empty token */
+        return p_error_len_max(r->err, token, (int)tl, 36, "clientRequestToken");
     }
     item_write_t *ws = ddb_arena_alloc(r->arena, sizeof *ws * n);
     ddb_write_t *ops = ddb_arena_alloc(r->arena, sizeof *ops * n);
@@ -451,12 +439,8 @@ int op_transact_get_items(ddbd_req_t *r) {
     if (!rc) rc = ddbd_parse_rcc(r, &rcc);
     if (rc) return rc;
     size_t n = items ? (size_t)cJSON_GetArraySize(items) : 0;
-    if (n < 1 || n > MAX_TRANSACT_ITEMS) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '[...]' at 'transactItems' failed "
-                             "to satisfy constraint: Member must have length %s",
-                             n < 1 ? "greater than or equal to 1" : "less than or equal to 100");
-    }
+    rc = p_error_len(r->err, "[...]", 5, n, 1, MAX_TRANSACT_ITEMS, "transactItems");
+    if (rc) return rc;
     ddb_table_info_t *tables = ddb_arena_alloc(r->arena, sizeof *tables * n);
     const ddb_table_info_t **tptr = ddb_arena_alloc(r->arena, sizeof *tptr * n);
     const ddb_value_t **kptr = ddb_arena_alloc(r->arena, sizeof *kptr * n);
@@ -466,9 +450,7 @@ int op_transact_get_items(ddbd_req_t *r) {
     cJSON_ArrayForEach(a, items) {
         const cJSON *get = cJSON_GetObjectItemCaseSensitive(a, "Get");
         if (!cJSON_IsObject(get)) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "1 validation error detected: Value null at 'transactItems.%zu.member.get' "
-                                 "failed to satisfy constraint: Member must not be null", i + 1);
+            return p_error_not_null(r->err, "transactItems.%zu.member.get", i + 1);
         }
         ddb_value_t *key = ddb_arena_alloc(r->arena, sizeof *key);
         const char *name;

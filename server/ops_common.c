@@ -186,11 +186,7 @@ int ddbd_parse_rcc(ddbd_req_t *r, int *mode) {
         *mode = 2;
         return 0;
     }
-    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                         "1 validation error detected: Value '%.*s' at 'returnConsumedCapacity' "
-                         "failed to satisfy constraint: Member must satisfy enum value set: "
-                         "[INDEXES, TOTAL, NONE]",
-                         (int)(l > 100 ? 100 : l), s);
+    return p_error_enum(r->err, s, p_cut(l, 100), "INDEXES, TOTAL, NONE", "returnConsumedCapacity");
 }
 
 void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode, double units) {

@@ -33,11 +33,8 @@ static int parse_return_values(ddbd_req_t *r, item_rv_t *rv) {
             return 0;
         }
     }
-    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                         "1 validation error detected: Value '%.*s' at 'returnValues' failed to "
-                         "satisfy constraint: Member must satisfy enum value set: [ALL_NEW, "
-                         "UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
-                         (int)(l > 100 ? 100 : l), s);
+    return p_error_enum(r->err, s, p_cut(l, 100), "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW",
+                        "returnValues");
 }
 
 int item_read_map(ddbd_req_t *r, const cJSON *in, const char *member, const char *where,
@@ -45,12 +42,7 @@ int item_read_map(ddbd_req_t *r, const cJSON *in, const char *member, const char
     const cJSON *j;
     int rc = p_obj(in, member, &j, r->err);
     if (rc) return rc;
-    if (!j) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value null at '%s' failed to satisfy "
-                             "constraint: Member must not be null",
-                             where);
-    }
+    if (!j) return p_error_not_null(r->err, "%s", where);
     return json_to_item(r->arena, j, out, r->err);
 }
 
@@ -73,11 +65,7 @@ int item_spec_read(ddbd_req_t *r, const cJSON *in, write_kind_t kind, const char
                            : item_read_map(r, in, "Key", "key", &s->key);
     if (!rc) rc = exprs_parse(r, in, accepted[kind], &x);
     if (rc) return rc;
-    if (kind == W_CHECK && !x.cond) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value null at 'conditionExpression' "
-                             "failed to satisfy constraint: Member must not be null");
-    }
+    if (kind == W_CHECK && !x.cond) return p_error_not_null(r->err, "conditionExpression");
     s->cond = x.cond;
     s->update = x.update;
     s->old_on_failure = x.old_on_failure;
