@@ -115,7 +115,8 @@ static void add_len(vlist_t *v, const char *value, int shown, const char *bound,
                     const char *fmt, va_list ap) {
     char where[256];
     vsnprintf(where, sizeof where, fmt, ap);
-    vlist_add(v, "Value '%.*s' at '%s' failed to satisfy constraint: Member must have length %s %zu",
+    vlist_add(v,
+              "Value '%.*s' at '%s' failed to satisfy constraint: Member must have length %s %zu",
               shown, value, where, bound, n);
 }
 
@@ -139,7 +140,8 @@ static void add_value(vlist_t *v, int64_t value, const char *bound, int64_t n, c
                       va_list ap) {
     char where[256];
     vsnprintf(where, sizeof where, fmt, ap);
-    vlist_add(v, "Value '%lld' at '%s' failed to satisfy constraint: Member must have value %s %lld",
+    vlist_add(v,
+              "Value '%lld' at '%s' failed to satisfy constraint: Member must have value %s %lld",
               (long long)value, where, bound, (long long)n);
 }
 
@@ -196,7 +198,8 @@ void vlist_value_max(vlist_t *v, int64_t value, int64_t max, const char *where, 
     va_end(ap);
 }
 
-void vlist_range(vlist_t *v, const char *where, bool present, int64_t value, int64_t min, int64_t max) {
+void vlist_range(vlist_t *v, const char *where, bool present, int64_t value, int64_t min,
+                 int64_t max) {
     if (!present || (value >= min && value <= max)) return;
     if (value < min) {
         vlist_value_min(v, value, min, "%s", where);

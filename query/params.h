@@ -87,7 +87,8 @@ void vlist_table_name(vlist_t *v, const char *where, const char *name, size_t le
 /* The same messages as a request's only error ("1 validation error
  * detected: ..."): set err and return DDB_ERR_VALIDATION (p_error_len: 0
  * when len is within [min, max]). */
-int p_error_not_null(ddb_error_t *err, const char *where, ...) __attribute__((format(printf, 2, 3)));
+int p_error_not_null(ddb_error_t *err, const char *where, ...)
+    __attribute__((format(printf, 2, 3)));
 int p_error_len_min(ddb_error_t *err, const char *value, int shown, size_t min, const char *where,
                     ...) __attribute__((format(printf, 5, 6)));
 int p_error_len_max(ddb_error_t *err, const char *value, int shown, size_t max, const char *where,

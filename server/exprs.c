@@ -272,7 +272,9 @@ int exprs_parse(ddbd_req_t *r, const cJSON *in, unsigned accepted, req_exprs_t *
     size_t cl = 0, ul = 0, pl = 0, kl = 0, fl = 0;
     if (accepted & EXPRS_CONDITION) rc = p_str(in, "ConditionExpression", &cond, &cl, r->err);
     if (!rc && (accepted & EXPRS_UPDATE)) rc = p_str(in, "UpdateExpression", &upd, &ul, r->err);
-    if (!rc && (accepted & EXPRS_PROJECTION)) rc = p_str(in, "ProjectionExpression", &proj, &pl, r->err);
+    if (!rc && (accepted & EXPRS_PROJECTION)) {
+        rc = p_str(in, "ProjectionExpression", &proj, &pl, r->err);
+    }
     if (!rc && (accepted & EXPRS_KEY)) rc = p_str(in, "KeyConditionExpression", &key, &kl, r->err);
     if (!rc && (accepted & EXPRS_FILTER)) rc = p_str(in, "FilterExpression", &filt, &fl, r->err);
     if (rc) return rc;

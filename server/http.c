@@ -393,8 +393,8 @@ static int on_message_complete(llhttp_t *p) {
     s->handler(s->ctx, &req, &resp);
     bool close = c->conn_close || !llhttp_should_keep_alive(p);
     send_response(c, resp.status,
-                  resp.content_type ? resp.content_type : "application/x-amz-json-1.0", resp.headers,
-                  resp.body.data, resp.body.len, id, close);
+                  resp.content_type ? resp.content_type : "application/x-amz-json-1.0",
+                  resp.headers, resp.body.data, resp.body.len, id, close);
     s->resp_body = resp.body;
     if (s->resp_body.cap > (1u << 20)) buf_free(&s->resp_body); /* keep no huge one around */
     if (close) return HPE_PAUSED;

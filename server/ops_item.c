@@ -33,8 +33,8 @@ static int parse_return_values(ddbd_req_t *r, item_rv_t *rv) {
             return 0;
         }
     }
-    return p_error_enum(r->err, s, p_cut(l, 100), "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW",
-                        "returnValues");
+    return p_error_enum(r->err, s, p_cut(l, 100),
+                        "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW", "returnValues");
 }
 
 int item_read_map(ddbd_req_t *r, const cJSON *in, const char *member, const char *where,

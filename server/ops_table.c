@@ -290,7 +290,8 @@ int op_create_table(ddbd_req_t *r) {
         vlist_enum(&v, bm, p_cut(bml, 100), BILLING_MODES, "billingMode");
     }
     if (tclass && !streq(tclass, tcl, "STANDARD") && !streq(tclass, tcl, "STANDARD_INFREQUENT_ACCESS")) {
-        vlist_enum(&v, tclass, p_cut(tcl, 100), "STANDARD, STANDARD_INFREQUENT_ACCESS", "tableClass");
+        vlist_enum(&v, tclass, p_cut(tcl, 100), "STANDARD, STANDARD_INFREQUENT_ACCESS",
+                   "tableClass");
     }
     int64_t rcu = 0, wcu = 0;
     bool rp = false, wp = false;
