@@ -96,34 +96,198 @@ static bool name_chars_ok(const char *s, size_t len) {
     return true;
 }
 
+int p_cut(size_t len, size_t cut) {
+    return (int)(len > cut ? cut : len);
+}
+
+/* ---- the constraint messages: each built from a va_list of `where` ---------- */
+
+#define GT_EQ "greater than or equal to"
+#define LT_EQ "less than or equal to"
+
+static void add_not_null(vlist_t *v, const char *fmt, va_list ap) {
+    char where[256];
+    vsnprintf(where, sizeof where, fmt, ap);
+    vlist_add(v, "Value null at '%s' failed to satisfy constraint: Member must not be null", where);
+}
+
+static void add_len(vlist_t *v, const char *value, int shown, const char *bound, size_t n,
+                    const char *fmt, va_list ap) {
+    char where[256];
+    vsnprintf(where, sizeof where, fmt, ap);
+    vlist_add(v,
+              "Value '%.*s' at '%s' failed to satisfy constraint: Member must have length %s %zu",
+              shown, value, where, bound, n);
+}
+
+/* The length message that applies to len, or 0 when len is within range. */
+static const char *len_bound(size_t len, size_t min, size_t max, size_t *n) {
+    *n = len < min ? min : max;
+    return len < min ? GT_EQ : len > max ? LT_EQ : NULL;
+}
+
+static void add_enum(vlist_t *v, const char *value, int shown, const char *set, const char *fmt,
+                     va_list ap) {
+    char where[256];
+    vsnprintf(where, sizeof where, fmt, ap);
+    vlist_add(v,
+              "Value '%.*s' at '%s' failed to satisfy constraint: Member must satisfy enum value "
+              "set: [%s]",
+              shown, value, where, set);
+}
+
+static void add_value(vlist_t *v, int64_t value, const char *bound, int64_t n, const char *fmt,
+                      va_list ap) {
+    char where[256];
+    vsnprintf(where, sizeof where, fmt, ap);
+    vlist_add(v,
+              "Value '%lld' at '%s' failed to satisfy constraint: Member must have value %s %lld",
+              (long long)value, where, bound, (long long)n);
+}
+
+void vlist_not_null(vlist_t *v, const char *where, ...) {
+    va_list ap;
+    va_start(ap, where);
+    add_not_null(v, where, ap);
+    va_end(ap);
+}
+
+void vlist_len_min(vlist_t *v, const char *value, int shown, size_t min, const char *where, ...) {
+    va_list ap;
+    va_start(ap, where);
+    add_len(v, value, shown, GT_EQ, min, where, ap);
+    va_end(ap);
+}
+
+void vlist_len_max(vlist_t *v, const char *value, int shown, size_t max, const char *where, ...) {
+    va_list ap;
+    va_start(ap, where);
+    add_len(v, value, shown, LT_EQ, max, where, ap);
+    va_end(ap);
+}
+
+void vlist_len(vlist_t *v, const char *value, int shown, size_t len, size_t min, size_t max,
+               const char *where, ...) {
+    size_t n;
+    const char *bound = len_bound(len, min, max, &n);
+    if (!bound) return;
+    va_list ap;
+    va_start(ap, where);
+    add_len(v, value, shown, bound, n, where, ap);
+    va_end(ap);
+}
+
+void vlist_enum(vlist_t *v, const char *value, int shown, const char *set, const char *where, ...) {
+    va_list ap;
+    va_start(ap, where);
+    add_enum(v, value, shown, set, where, ap);
+    va_end(ap);
+}
+
+void vlist_value_min(vlist_t *v, int64_t value, int64_t min, const char *where, ...) {
+    va_list ap;
+    va_start(ap, where);
+    add_value(v, value, GT_EQ, min, where, ap);
+    va_end(ap);
+}
+
+void vlist_value_max(vlist_t *v, int64_t value, int64_t max, const char *where, ...) {
+    va_list ap;
+    va_start(ap, where);
+    add_value(v, value, LT_EQ, max, where, ap);
+    va_end(ap);
+}
+
+void vlist_range(vlist_t *v, const char *where, bool present, int64_t value, int64_t min,
+                 int64_t max) {
+    if (!present || (value >= min && value <= max)) return;
+    if (value < min) {
+        vlist_value_min(v, value, min, "%s", where);
+    } else {
+        vlist_value_max(v, value, max, "%s", where);
+    }
+}
+
 void vlist_table_name(vlist_t *v, const char *where, const char *name, size_t len) {
     if (!name) {
-        vlist_add(v, "Value null at '%s' failed to satisfy constraint: Member must not be null",
-                  where);
+        vlist_not_null(v, "%s", where);
         return;
     }
     if (!name_chars_ok(name, len)) {
         vlist_add(v,
                   "Value '%.*s' at '%s' failed to satisfy constraint: Member must satisfy regular "
                   "expression pattern: [a-zA-Z0-9_.-]+",
-                  (int)(len > 300 ? 300 : len), name, where);
+                  p_cut(len, 300), name, where);
     }
-    if (len < 3) {
-        vlist_add(v,
-                  "Value '%.*s' at '%s' failed to satisfy constraint: Member must have length "
-                  "greater than or equal to 3",
-                  (int)len, name, where);
-    } else if (len > 255) {
-        vlist_add(v,
-                  "Value '%.*s' at '%s' failed to satisfy constraint: Member must have length "
-                  "less than or equal to 255",
-                  (int)(len > 300 ? 300 : len), name, where);
-    }
+    /* a short name is quoted whole, a long one cut at 300 bytes */
+    vlist_len(v, name, p_cut(len, 300), len, 3, 255, "%s", where);
 }
 
-void vlist_range(vlist_t *v, const char *where, bool present, int64_t value, int64_t min, int64_t max) {
-    if (!present || (value >= min && value <= max)) return;
-    vlist_add(v, "Value '%lld' at '%s' failed to satisfy constraint: Member must have value %s %lld",
-              (long long)value, where, value < min ? "greater than or equal to" : "less than or equal to",
-              (long long)(value < min ? min : max));
+/* ---- the same as a request's only error ------------------------------------------ */
+
+int p_error_not_null(ddb_error_t *err, const char *where, ...) {
+    vlist_t v;
+    vlist_init(&v);
+    va_list ap;
+    va_start(ap, where);
+    add_not_null(&v, where, ap);
+    va_end(ap);
+    return vlist_finish(&v, err);
+}
+
+int p_error_len_min(ddb_error_t *err, const char *value, int shown, size_t min, const char *where,
+                    ...) {
+    vlist_t v;
+    vlist_init(&v);
+    va_list ap;
+    va_start(ap, where);
+    add_len(&v, value, shown, GT_EQ, min, where, ap);
+    va_end(ap);
+    return vlist_finish(&v, err);
+}
+
+int p_error_len_max(ddb_error_t *err, const char *value, int shown, size_t max, const char *where,
+                    ...) {
+    vlist_t v;
+    vlist_init(&v);
+    va_list ap;
+    va_start(ap, where);
+    add_len(&v, value, shown, LT_EQ, max, where, ap);
+    va_end(ap);
+    return vlist_finish(&v, err);
+}
+
+int p_error_len(ddb_error_t *err, const char *value, int shown, size_t len, size_t min, size_t max,
+                const char *where, ...) {
+    size_t n;
+    const char *bound = len_bound(len, min, max, &n);
+    if (!bound) return 0;
+    vlist_t v;
+    vlist_init(&v);
+    va_list ap;
+    va_start(ap, where);
+    add_len(&v, value, shown, bound, n, where, ap);
+    va_end(ap);
+    return vlist_finish(&v, err);
+}
+
+int p_error_enum(ddb_error_t *err, const char *value, int shown, const char *set,
+                 const char *where, ...) {
+    vlist_t v;
+    vlist_init(&v);
+    va_list ap;
+    va_start(ap, where);
+    add_enum(&v, value, shown, set, where, ap);
+    va_end(ap);
+    return vlist_finish(&v, err);
+}
+
+int p_error_value_min(ddb_error_t *err, int64_t value, int64_t min, const char *where, ...) {
+    vlist_t v;
+    vlist_init(&v);
+    va_list ap;
+    va_start(ap, where);
+    add_value(&v, value, GT_EQ, min, where, ap);
+    va_end(ap);
+    return vlist_finish(&v, err);
 }

@@ -14,6 +14,7 @@
 #include "query/error.h"
 #include "query/buf.h"
 #include "server/http.h"
+#include "server/route.h"
 #include "storage/ddb.h"
 
 /* The account id in every ARN: one namespace for all credentials. */
@@ -49,6 +50,44 @@ typedef struct ddbd_req {
 } ddbd_req_t;
 
 typedef int (*ddbd_op_fn)(ddbd_req_t *r);
+
+/* ---- REST operations (the Lambda API's paths) ---------------------------- */
+
+/* The error of a REST operation, rendered the way its service renders
+ * errors (Lambda: the status, an x-amzn-ErrorType header and
+ * {"Type":"User","message":...}). */
+typedef struct ddbd_rest_error {
+    int status;    /* HTTP status */
+    char type[64]; /* error type, e.g. "ResourceNotFoundException" */
+    char msg[1024];
+} ddbd_rest_error_t;
+
+/* Sets e and returns its status (nonzero), like ddb_error_set. */
+int ddbd_rest_error_set(ddbd_rest_error_t *e, int status, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Turns an engine or validation error into the REST service's error. */
+int ddbd_rest_error_from(ddbd_rest_error_t *e, const ddb_error_t *err);
+
+/* What a REST handler receives: everything in the request arena. */
+typedef struct ddbd_rest_req {
+    ddbd_t *srv;
+    ddb_arena_t *arena;       /* per-request memory */
+    const char *method;       /* "GET", "POST", ... */
+    const route_kv_t *params; /* path parameters ({name} segments), decoded */
+    size_t nparams;
+    const route_kv_t *query;  /* query-string parameters, decoded */
+    size_t nquery;
+    const cJSON *body;        /* the body parsed as JSON, NULL when empty */
+    const char *raw;          /* the body as sent (may be NULL when empty) */
+    size_t raw_len;
+    buf_t *out;               /* response body (JSON) */
+    int status;               /* response status on success (default 200) */
+    char region[64];          /* region from the SigV4 credential scope */
+    ddbd_rest_error_t *err;   /* error out-parameter */
+} ddbd_rest_req_t;
+
+typedef int (*ddbd_rest_fn)(ddbd_rest_req_t *r);
 
 /* HTTP handler: ctx is a ddbd_t*. */
 void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp);
@@ -96,6 +135,11 @@ int op_transact_get_items(ddbd_req_t *r);
 /* Loads a table by the request's TableName member (validated). control:
  * control-plane wording of the not-found message ("Table: X not found"). */
 int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t);
+
+/* The same for a table name given as a value (NULL: absent), validated as
+ * the TableName member is. */
+int ddbd_load_table_name(ddbd_req_t *r, const char *name, size_t len, bool control,
+                         ddb_table_info_t *t);
 
 /* Writes a KeySchema list ([{"AttributeName":..,"KeyType":"HASH"},...]). */
 void ddbd_put_key_schema(buf_t *b, const ddb_key_schema_t *k);

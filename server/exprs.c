@@ -8,17 +8,17 @@
 #include "query/json.h"
 #include "query/params.h"
 
-static const cJSON *member(const ddbd_req_t *r, const char *name) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(r->in, name);
+static const cJSON *member(const cJSON *in, const char *name) {
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(in, name);
     return j && !cJSON_IsNull(j) ? j : NULL;
 }
 
 /* Lists the members present among names[] as "{A, B}" into out. */
-static int present_list(const ddbd_req_t *r, const char *const *names, char *out, size_t cap) {
+static int present_list(const cJSON *in, const char *const *names, char *out, size_t cap) {
     int count = 0;
     size_t k = (size_t)snprintf(out, cap, "{");
     for (const char *const *n = names; *n; n++) {
-        if (!member(r, *n)) continue;
+        if (!member(in, *n)) continue;
         k += (size_t)snprintf(out + k, cap - k, "%s%s", count ? ", " : "", *n);
         count++;
     }
@@ -26,7 +26,7 @@ static int present_list(const ddbd_req_t *r, const char *const *names, char *out
     return count;
 }
 
-static int check_no_mixing(ddbd_req_t *r) {
+static int check_no_mixing(ddbd_req_t *r, const cJSON *in) {
     static const char *const legacy[] = {"AttributesToGet", "AttributeUpdates", "Expected",
                                          "KeyConditions", "QueryFilter", "ScanFilter",
                                          "ConditionalOperator", NULL};
@@ -34,7 +34,7 @@ static int check_no_mixing(ddbd_req_t *r) {
                                          "ConditionExpression", "KeyConditionExpression",
                                          "FilterExpression", NULL};
     char l[200], m[200];
-    if (present_list(r, legacy, l, sizeof l) && present_list(r, modern, m, sizeof m)) {
+    if (present_list(in, legacy, l, sizeof l) && present_list(in, modern, m, sizeof m)) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "Can not use both expression and non-expression parameters in the "
                              "same request: Non-expression parameters: %s Expression parameters: %s",
@@ -115,14 +115,11 @@ static int read_values(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
     return rc;
 }
 
-static int expression_text(ddbd_req_t *r, const char *name, const char **s, size_t *len) {
-    return p_str(r->in, name, s, len, r->err);
-}
 
 /* Expected / KeyConditions / QueryFilter / ScanFilter: {"attr": {"Value": AV,
  * "Exists": bool, "ComparisonOperator": op, "AttributeValueList": [AV...]}}
  * (Value and Exists only in Expected). */
-static int read_legacy_conditions(ddbd_req_t *r, const cJSON *j, const char *what,
+static int read_legacy_conditions(ddbd_req_t *r, const cJSON *in, const cJSON *j, const char *what,
                                   bool use_conditional_operator, expr_node_t **out) {
     if (!cJSON_IsObject(j)) {
         return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'", what);
@@ -180,15 +177,11 @@ static int read_legacy_conditions(ddbd_req_t *r, const cJSON *j, const char *wha
     }
     const char *cop = NULL;
     size_t col = 0;
-    int rc = use_conditional_operator ? p_str(r->in, "ConditionalOperator", &cop, &col, r->err) : 0;
+    int rc = use_conditional_operator ? p_str(in, "ConditionalOperator", &cop, &col, r->err) : 0;
     if (rc) return rc;
     bool is_or = cop && col == 2 && memcmp(cop, "OR", 2) == 0;
     if (cop && !is_or && !(col == 3 && memcmp(cop, "AND", 3) == 0)) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%s' at 'conditionalOperator' "
-                             "failed to satisfy constraint: Member must satisfy enum value set: "
-                             "[AND, OR]",
-                             cop);
+        return p_error_enum(r->err, cop, (int)col, "AND, OR", "conditionalOperator");
     }
     return expr_from_legacy(r->arena, what, conds, n, is_or, out, r->err);
 }
@@ -230,12 +223,7 @@ static int read_attributes_to_get(ddbd_req_t *r, const cJSON *j, req_exprs_t *x)
                              "Unexpected value type for member 'AttributesToGet'");
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
-    if (n == 0) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '[]' at 'attributesToGet' failed "
-                             "to satisfy constraint: Member must have length greater than or "
-                             "equal to 1");
-    }
+    if (n == 0) return p_error_len_min(r->err, "[]", 2, 1, "attributesToGet");
     const char **names = ddb_arena_alloc(r->arena, sizeof(char *) * n);
     size_t *lens = ddb_arena_alloc(r->arena, sizeof(size_t) * n);
     size_t i = 0;
@@ -262,38 +250,36 @@ static int read_attributes_to_get(ddbd_req_t *r, const cJSON *j, req_exprs_t *x)
     return 0;
 }
 
-static int read_on_failure(ddbd_req_t *r, req_exprs_t *x) {
+static int read_on_failure(ddbd_req_t *r, const cJSON *in, req_exprs_t *x) {
     const char *s;
     size_t l;
-    int rc = p_str(r->in, "ReturnValuesOnConditionCheckFailure", &s, &l, r->err);
+    int rc = p_str(in, "ReturnValuesOnConditionCheckFailure", &s, &l, r->err);
     if (rc || !s) return rc;
     if (l == 7 && memcmp(s, "ALL_OLD", 7) == 0) {
         x->old_on_failure = true;
         return 0;
     }
     if (l == 4 && memcmp(s, "NONE", 4) == 0) return 0;
-    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                         "1 validation error detected: Value '%s' at "
-                         "'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
-                         "Member must satisfy enum value set: [ALL_OLD, NONE]",
-                         s);
+    return p_error_enum(r->err, s, (int)l, "ALL_OLD, NONE", "returnValuesOnConditionCheckFailure");
 }
 
-int exprs_parse(ddbd_req_t *r, unsigned accepted, req_exprs_t *x) {
+int exprs_parse(ddbd_req_t *r, const cJSON *in, unsigned accepted, req_exprs_t *x) {
     memset(x, 0, sizeof *x);
-    int rc = check_no_mixing(r);
-    if (!rc) rc = read_on_failure(r, x);
+    int rc = check_no_mixing(r, in);
+    if (!rc) rc = read_on_failure(r, in, x);
     if (rc) return rc;
     const char *cond = NULL, *upd = NULL, *proj = NULL, *key = NULL, *filt = NULL;
     size_t cl = 0, ul = 0, pl = 0, kl = 0, fl = 0;
-    if (accepted & EXPRS_CONDITION) rc = expression_text(r, "ConditionExpression", &cond, &cl);
-    if (!rc && (accepted & EXPRS_UPDATE)) rc = expression_text(r, "UpdateExpression", &upd, &ul);
-    if (!rc && (accepted & EXPRS_PROJECTION)) rc = expression_text(r, "ProjectionExpression", &proj, &pl);
-    if (!rc && (accepted & EXPRS_KEY)) rc = expression_text(r, "KeyConditionExpression", &key, &kl);
-    if (!rc && (accepted & EXPRS_FILTER)) rc = expression_text(r, "FilterExpression", &filt, &fl);
+    if (accepted & EXPRS_CONDITION) rc = p_str(in, "ConditionExpression", &cond, &cl, r->err);
+    if (!rc && (accepted & EXPRS_UPDATE)) rc = p_str(in, "UpdateExpression", &upd, &ul, r->err);
+    if (!rc && (accepted & EXPRS_PROJECTION)) {
+        rc = p_str(in, "ProjectionExpression", &proj, &pl, r->err);
+    }
+    if (!rc && (accepted & EXPRS_KEY)) rc = p_str(in, "KeyConditionExpression", &key, &kl, r->err);
+    if (!rc && (accepted & EXPRS_FILTER)) rc = p_str(in, "FilterExpression", &filt, &fl, r->err);
     if (rc) return rc;
-    const cJSON *jn = member(r, "ExpressionAttributeNames");
-    const cJSON *jv = member(r, "ExpressionAttributeValues");
+    const cJSON *jn = member(in, "ExpressionAttributeNames");
+    const cJSON *jv = member(in, "ExpressionAttributeValues");
     bool any = cond || upd || proj || key || filt;
     if (jn && !any) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -331,24 +317,24 @@ int exprs_parse(ddbd_req_t *r, unsigned accepted, req_exprs_t *x) {
     if (rc) return rc;
     /* legacy members */
     const cJSON *j;
-    if ((accepted & EXPRS_CONDITION) && (j = member(r, "Expected"))) {
-        rc = read_legacy_conditions(r, j, "Expected", true, &x->cond);
-    } else if ((accepted & EXPRS_FILTER) && (j = member(r, "QueryFilter"))) {
-        rc = read_legacy_conditions(r, j, "QueryFilter", true, &x->filter);
-    } else if ((accepted & EXPRS_FILTER) && (j = member(r, "ScanFilter"))) {
-        rc = read_legacy_conditions(r, j, "ScanFilter", true, &x->filter);
-    } else if (member(r, "ConditionalOperator") && (accepted & (EXPRS_CONDITION | EXPRS_FILTER))) {
+    if ((accepted & EXPRS_CONDITION) && (j = member(in, "Expected"))) {
+        rc = read_legacy_conditions(r, in, j, "Expected", true, &x->cond);
+    } else if ((accepted & EXPRS_FILTER) && (j = member(in, "QueryFilter"))) {
+        rc = read_legacy_conditions(r, in, j, "QueryFilter", true, &x->filter);
+    } else if ((accepted & EXPRS_FILTER) && (j = member(in, "ScanFilter"))) {
+        rc = read_legacy_conditions(r, in, j, "ScanFilter", true, &x->filter);
+    } else if (member(in, "ConditionalOperator") && (accepted & (EXPRS_CONDITION | EXPRS_FILTER))) {
         rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
                            "ConditionalOperator can only be used when Expected or QueryFilter or "
                            "ScanFilter is present");
     }
-    if (!rc && (accepted & EXPRS_KEY) && (j = member(r, "KeyConditions"))) {
-        rc = read_legacy_conditions(r, j, "KeyConditions", false, &x->key);
+    if (!rc && (accepted & EXPRS_KEY) && (j = member(in, "KeyConditions"))) {
+        rc = read_legacy_conditions(r, in, j, "KeyConditions", false, &x->key);
     }
-    if (!rc && (accepted & EXPRS_UPDATE) && (j = member(r, "AttributeUpdates"))) {
+    if (!rc && (accepted & EXPRS_UPDATE) && (j = member(in, "AttributeUpdates"))) {
         rc = read_attribute_updates(r, j, x);
     }
-    if (!rc && (accepted & EXPRS_PROJECTION) && (j = member(r, "AttributesToGet"))) {
+    if (!rc && (accepted & EXPRS_PROJECTION) && (j = member(in, "AttributesToGet"))) {
         rc = read_attributes_to_get(r, j, x);
     }
     return rc;

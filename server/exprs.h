@@ -31,7 +31,9 @@ typedef struct req_exprs {
     bool old_on_failure;     /* ReturnValuesOnConditionCheckFailure = ALL_OLD */
 } req_exprs_t;
 
-/* Parses and validates the members named by `accepted` (an EXPRS_* mask). */
-int exprs_parse(ddbd_req_t *r, unsigned accepted, req_exprs_t *x);
+/* Parses and validates the members of the JSON object `in` (the request
+ * body or one batch/transaction entry) named by `accepted` (an EXPRS_*
+ * mask); r supplies the arena and the error. */
+int exprs_parse(ddbd_req_t *r, const cJSON *in, unsigned accepted, req_exprs_t *x);
 
 #endif

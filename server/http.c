@@ -254,8 +254,8 @@ static void mark_dirty(conn_t *c) {
 }
 
 /* Queues one response (sent by on_check); body is copied. */
-static void send_response(conn_t *c, int status, const char *ctype, const char *body, size_t len,
-                          const char *request_id, bool close) {
+static void send_response(conn_t *c, int status, const char *ctype, const char *headers,
+                          const char *body, size_t len, const char *request_id, bool close) {
     http_server_t *s = c->srv;
     size_t before = c->out.len;
     buf_printf(&c->out,
@@ -265,9 +265,9 @@ static void send_response(conn_t *c, int status, const char *ctype, const char *
                "Content-Type: %s\r\n"
                "Content-Length: %zu\r\n"
                "Date: %s\r\n"
-               "%s\r\n",
+               "%s%s\r\n",
                status, reason(status), request_id, ddb_crc32(body, len), ctype, len,
-               date_header(s), close ? "Connection: close\r\n" : "");
+               date_header(s), headers ? headers : "", close ? "Connection: close\r\n" : "");
     if (len) buf_put(&c->out, body, len);
     c->pending += c->out.len - before;
     if (close) c->out_close = true;
@@ -280,7 +280,7 @@ static void send_error(conn_t *c, int status, const char *type, const char *msg)
     buf_t b;
     buf_init(&b);
     buf_printf(&b, "{\"__type\":\"%s\",\"message\":\"%s\"}", type, msg);
-    send_response(c, status, "application/x-amz-json-1.0", b.data, b.len, id, true);
+    send_response(c, status, "application/x-amz-json-1.0", NULL, b.data, b.len, id, true);
     buf_free(&b);
 }
 
@@ -429,13 +429,14 @@ static int on_message_complete(llhttp_t *p) {
     };
     c->in_request = false;
     set_deadline(c, s->lim.idle_ms);
-    http_response_t resp = {.status = 200, .content_type = NULL, .body = s->resp_body};
+    http_response_t resp = {.status = 200, .content_type = NULL, .headers = NULL,
+                            .body = s->resp_body};
     buf_reset(&resp.body); /* one body buffer per loop, reused: send_response copies it */
     s->handler(s->ctx, &req, &resp);
     bool close = c->conn_close || !llhttp_should_keep_alive(p);
     send_response(c, resp.status,
                   resp.content_type ? resp.content_type : "application/x-amz-json-1.0",
-                  resp.body.data, resp.body.len, id, close);
+                  resp.headers, resp.body.data, resp.body.len, id, close);
     s->resp_body = resp.body;
     if (s->resp_body.cap > (1u << 20)) buf_free(&s->resp_body); /* keep no huge one around */
     if (close) return HPE_PAUSED;

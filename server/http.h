@@ -36,11 +36,14 @@ typedef struct http_request {
 typedef struct http_response {
     int status;               /* HTTP status, default 200 */
     const char *content_type; /* default "application/x-amz-json-1.0" */
+    const char *headers;      /* extra header lines, each "Name: value\r\n", or NULL; must
+                               * stay valid until the handler returns (e.g. request arena) */
     buf_t body;               /* response body, owned by the server */
 } http_response_t;
 
 /* Called once per complete request on the loop thread. Fill resp->status,
- * optionally resp->content_type (a static string), and resp->body. */
+ * optionally resp->content_type (a static string) and resp->headers, and
+ * resp->body. */
 typedef void (*http_handler_fn)(void *ctx, const http_request_t *req, http_response_t *resp);
 
 typedef struct http_server http_server_t;

@@ -24,33 +24,10 @@
 #define BATCH_GET_BYTES (16 * 1024 * 1024)
 #define TOKEN_TTL_SECONDS 600
 
-/* A sub-request: the same request context with another JSON object as input,
- * in the request arena (prepared writes keep a pointer to it). */
-static ddbd_req_t *sub_request(const ddbd_req_t *r, const cJSON *in) {
-    ddbd_req_t *s = ddb_arena_alloc(r->arena, sizeof *s);
-    *s = *r;
-    s->in = in;
-    return s;
-}
-
 /* The storage key of an item key, for duplicate detection within a request. */
 static bool same_item(const ddb_table_info_t *ta, const ddb_value_t *ka, const ddb_table_info_t *tb,
                       const ddb_value_t *kb) {
     return ta->id == tb->id && ddb_value_equal(ka, kb);
-}
-
-/* Builds a JSON object {"TableName": name, ...members of obj} for a batch
- * entry. The members are references to obj's (no copy). Like the request's
- * own tree it lives in the request arena (see router.c): nothing frees it. */
-static cJSON *with_table(const char *name, const cJSON *obj) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o) abort();
-    cJSON_AddStringToObject(o, "TableName", name);
-    const cJSON *m;
-    cJSON_ArrayForEach(m, obj) {
-        if (m->string && strcmp(m->string, "TableName") != 0) cJSON_AddItemReferenceToObject(o, m->string, (cJSON *)m);
-    }
-    return o;
 }
 
 /* Writes ,"ConsumedCapacity":[...] for prepared writes, one entry per table,
@@ -117,8 +94,9 @@ int op_batch_write_item(ddbd_req_t *r) {
                                      "Supplied AttributeValue has more than one datatypes set, must "
                                      "contain exactly one of the supported datatypes");
             }
-            rc = item_prepare(sub_request(r, with_table(t->string, put ? put : del)),
-                              put ? W_PUT : W_DELETE, &ws[n]);
+            item_spec_t spec;
+            rc = item_spec_read(r, put ? put : del, put ? W_PUT : W_DELETE, t->string, &spec);
+            if (!rc) rc = item_prepare(r, &spec, &ws[n]);
             n++;
             if (rc) return rc;
             for (size_t i = 0; i + 1 < n; i++) {
@@ -158,9 +136,7 @@ int op_batch_get_item(ddbd_req_t *r) {
     if (!rc) rc = ddbd_parse_rcc(r, &rcc);
     if (rc) return rc;
     if (!items || cJSON_GetArraySize(items) == 0) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '{}' at 'requestItems' failed to "
-                             "satisfy constraint: Member must have length greater than or equal to 1");
+        return p_error_len_min(r->err, "{}", 2, 1, "requestItems");
     }
     size_t total = 0;
     const cJSON *t;
@@ -188,12 +164,10 @@ int op_batch_get_item(ddbd_req_t *r) {
     size_t *owner = ddb_arena_alloc(r->arena, sizeof *owner * (total + 1));
     size_t n = 0, ti = 0;
     cJSON_ArrayForEach(t, items) {
-        cJSON *obj = with_table(t->string, t);
-        ddbd_req_t *s = sub_request(r, obj);
         bool cp;
-        rc = exprs_parse(s, EXPRS_PROJECTION, &xs[ti]);
-        if (!rc) rc = p_bool(obj, "ConsistentRead", &consistent[ti], &cp, r->err);
-        if (!rc) rc = ddbd_load_table(s, false, &tables[ti]);
+        rc = exprs_parse(r, t, EXPRS_PROJECTION, &xs[ti]);
+        if (!rc) rc = p_bool(t, "ConsistentRead", &consistent[ti], &cp, r->err);
+        if (!rc) rc = ddbd_load_table_name(r, t->string, strlen(t->string), false, &tables[ti]);
         const cJSON *k;
         cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(t, "Keys")) {
             if (rc) break;
@@ -203,7 +177,7 @@ int op_batch_get_item(ddbd_req_t *r) {
                 break;
             }
             rc = json_to_item(r->arena, k, key, r->err);
-            if (!rc) rc = ddbd_check_key(s, &tables[ti], key);
+            if (!rc) rc = ddbd_check_key(r, &tables[ti], key);
             for (size_t i = 0; !rc && i < n; i++) {
                 if (owner[i] == ti && ddb_value_equal(kptr[i], key)) {
                     rc = ddb_error_set(r->err, DDB_ERR_VALIDATION, "Provided list of item keys contains duplicates");
@@ -370,7 +344,7 @@ static int transaction_canceled(ddbd_req_t *r, const ddb_write_t *ops, const ite
         if (ops[i].status) {
             buf_puts(r->err_extra, ",\"Message\":");
             json_put_str(r->err_extra, ops[i].error.msg, strlen(ops[i].error.msg));
-            if (ops[i].status == DDB_ERR_CONDITIONAL_CHECK && ws[i].x.old_on_failure && ws[i].old) {
+            if (ops[i].status == DDB_ERR_CONDITIONAL_CHECK && ws[i].s.old_on_failure && ws[i].old) {
                 buf_puts(r->err_extra, ",\"Item\":");
                 json_put_item(r->err_extra, ws[i].old);
             }
@@ -394,22 +368,12 @@ int op_transact_write_items(ddbd_req_t *r) {
     if (!rc) rc = ddbd_parse_rcc(r, &rcc);
     if (rc) return rc;
     size_t n = items ? (size_t)cJSON_GetArraySize(items) : 0;
-    if (!items) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value null at 'transactItems' failed to "
-                             "satisfy constraint: Member must not be null");
-    }
-    if (n < 1 || n > MAX_TRANSACT_ITEMS) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '[...]' at 'transactItems' failed "
-                             "to satisfy constraint: Member must have length %s",
-                             n < 1 ? "greater than or equal to 1" : "less than or equal to 100");
-    }
+    if (!items) return p_error_not_null(r->err, "transactItems");
+    rc = p_error_len(r->err, "[...]", 5, n, 1, MAX_TRANSACT_ITEMS, "transactItems");
+    if (rc) return rc;
     if (token && (tl < 1 || tl > 36)) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%s' at 'clientRequestToken' failed "
-                             "to satisfy constraint: Member must have length less than or equal to 36",
-                             token);
+        /* DynamoDB names only the upper bound, even for an empty token */
+        return p_error_len_max(r->err, token, (int)tl, 36, "clientRequestToken");
     }
     item_write_t *ws = ddb_arena_alloc(r->arena, sizeof *ws * n);
     ddb_write_t *ops = ddb_arena_alloc(r->arena, sizeof *ops * n);
@@ -429,7 +393,9 @@ int op_transact_write_items(ddbd_req_t *r) {
             return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'",
                                  action_names[found]);
         }
-        rc = item_prepare(sub_request(r, body), action_kinds[found], &ws[i]);
+        item_spec_t spec;
+        rc = item_spec_read(r, body, action_kinds[found], NULL, &spec);
+        if (!rc) rc = item_prepare(r, &spec, &ws[i]);
         if (rc) return rc;
         for (size_t k = 0; k < i; k++) {
             if (same_item(&ws[k].table, &ws[k].key, &ws[i].table, &ws[i].key)) {
@@ -473,12 +439,8 @@ int op_transact_get_items(ddbd_req_t *r) {
     if (!rc) rc = ddbd_parse_rcc(r, &rcc);
     if (rc) return rc;
     size_t n = items ? (size_t)cJSON_GetArraySize(items) : 0;
-    if (n < 1 || n > MAX_TRANSACT_ITEMS) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '[...]' at 'transactItems' failed "
-                             "to satisfy constraint: Member must have length %s",
-                             n < 1 ? "greater than or equal to 1" : "less than or equal to 100");
-    }
+    rc = p_error_len(r->err, "[...]", 5, n, 1, MAX_TRANSACT_ITEMS, "transactItems");
+    if (rc) return rc;
     ddb_table_info_t *tables = ddb_arena_alloc(r->arena, sizeof *tables * n);
     const ddb_table_info_t **tptr = ddb_arena_alloc(r->arena, sizeof *tptr * n);
     const ddb_value_t **kptr = ddb_arena_alloc(r->arena, sizeof *kptr * n);
@@ -488,16 +450,16 @@ int op_transact_get_items(ddbd_req_t *r) {
     cJSON_ArrayForEach(a, items) {
         const cJSON *get = cJSON_GetObjectItemCaseSensitive(a, "Get");
         if (!cJSON_IsObject(get)) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "1 validation error detected: Value null at 'transactItems.%zu.member.get' "
-                                 "failed to satisfy constraint: Member must not be null", i + 1);
+            return p_error_not_null(r->err, "transactItems.%zu.member.get", i + 1);
         }
-        ddbd_req_t *s = sub_request(r, get);
         ddb_value_t *key = ddb_arena_alloc(r->arena, sizeof *key);
-        rc = item_read_map(s, "Key", "key", key);
-        if (!rc) rc = exprs_parse(s, EXPRS_PROJECTION, &xs[i]);
-        if (!rc) rc = ddbd_load_table(s, false, &tables[i]);
-        if (!rc) rc = ddbd_check_key(s, &tables[i], key);
+        const char *name;
+        size_t nl;
+        rc = item_read_map(r, get, "Key", "key", key);
+        if (!rc) rc = exprs_parse(r, get, EXPRS_PROJECTION, &xs[i]);
+        if (!rc) rc = p_str(get, "TableName", &name, &nl, r->err);
+        if (!rc) rc = ddbd_load_table_name(r, name, nl, false, &tables[i]);
+        if (!rc) rc = ddbd_check_key(r, &tables[i], key);
         if (rc) return rc;
         for (size_t k = 0; k < i; k++) {
             if (same_item(&tables[k], kptr[k], &tables[i], key)) {

@@ -12,10 +12,15 @@ int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t) {
     size_t nl;
     int rc = p_str(r->in, "TableName", &name, &nl, r->err);
     if (rc) return rc;
+    return ddbd_load_table_name(r, name, nl, control, t);
+}
+
+int ddbd_load_table_name(ddbd_req_t *r, const char *name, size_t nl, bool control,
+                         ddb_table_info_t *t) {
     vlist_t v;
     vlist_init(&v);
     vlist_table_name(&v, "tableName", name, nl);
-    rc = vlist_finish(&v, r->err);
+    int rc = vlist_finish(&v, r->err);
     if (rc) return rc;
     /* a batch or transaction names the same table again and again: the
      * request keeps the last table it loaded (the engine re-checks the
@@ -173,11 +178,7 @@ int ddbd_parse_rcc(ddbd_req_t *r, int *mode) {
         *mode = 2;
         return 0;
     }
-    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                         "1 validation error detected: Value '%.*s' at 'returnConsumedCapacity' "
-                         "failed to satisfy constraint: Member must satisfy enum value set: "
-                         "[INDEXES, TOTAL, NONE]",
-                         (int)(l > 100 ? 100 : l), s);
+    return p_error_enum(r->err, s, p_cut(l, 100), "INDEXES, TOTAL, NONE", "returnConsumedCapacity");
 }
 
 void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode, double units) {

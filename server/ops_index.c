@@ -38,25 +38,19 @@ int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t *defs, size
         if (!rc) rc = p_str(e, "AttributeType", &type, &tl, r->err);
         if (rc) return rc;
         if (!name) {
-            vlist_add(v, "Value null at 'attributeDefinitions.%d.member.attributeName' failed to "
-                         "satisfy constraint: Member must not be null", idx);
-        } else if (nl == 0 || nl > 255) {
-            vlist_add(v, "Value '%.*s' at 'attributeDefinitions.%d.member.attributeName' failed "
-                         "to satisfy constraint: Member must have length %s",
-                      (int)(nl > 300 ? 300 : nl), name, idx,
-                      nl == 0 ? "greater than or equal to 1" : "less than or equal to 255");
+            vlist_not_null(v, "attributeDefinitions.%d.member.attributeName", idx);
+        } else {
+            vlist_len(v, name, p_cut(nl, 300), nl, 1, 255,
+                      "attributeDefinitions.%d.member.attributeName", idx);
         }
         ddb_type_t t = DDB_T_NONE;
         if (!type) {
-            vlist_add(v, "Value null at 'attributeDefinitions.%d.member.attributeType' failed to "
-                         "satisfy constraint: Member must not be null", idx);
+            vlist_not_null(v, "attributeDefinitions.%d.member.attributeType", idx);
         } else {
             t = ddb_type_from_name(type, tl);
             if (t != DDB_T_S && t != DDB_T_N && t != DDB_T_B) {
-                vlist_add(v, "Value '%.*s' at 'attributeDefinitions.%d.member.attributeType' "
-                             "failed to satisfy constraint: Member must satisfy enum value set: "
-                             "[B, N, S]",
-                          (int)(tl > 100 ? 100 : tl), type, idx);
+                vlist_enum(v, type, p_cut(tl, 100), "B, N, S",
+                           "attributeDefinitions.%d.member.attributeType", idx);
                 t = DDB_T_NONE;
             }
         }
@@ -70,9 +64,8 @@ static int index_key(ddbd_req_t *r, const cJSON *ks, bool global, const attr_def
                      size_t ndefs, ddb_key_schema_t *key) {
     int n = cJSON_GetArraySize(ks);
     if (!cJSON_IsArray(ks) || n < 1 || n > 2) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '[...]' at 'keySchema' failed to "
-                             "satisfy constraint: Member must have length less than or equal to 2");
+        /* DynamoDB names the upper bound here, even for an empty list */
+        return p_error_len_max(r->err, "[...]", 5, 2, "keySchema");
     }
     memset(key, 0, sizeof *key);
     int i = 0;
@@ -110,11 +103,7 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
     const char *pt;
     size_t pl;
     const cJSON *nka;
-    if (!cJSON_IsObject(p)) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value null at 'projection' failed to "
-                             "satisfy constraint: Member must not be null");
-    }
+    if (!cJSON_IsObject(p)) return p_error_not_null(r->err, "projection");
     int rc = p_str(p, "ProjectionType", &pt, &pl, r->err);
     if (!rc) rc = p_arr(p, "NonKeyAttributes", &nka, r->err);
     if (rc) return rc;
@@ -122,10 +111,8 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
     else if (streq(pt, pl, "KEYS_ONLY")) ix->projection = DDB_PROJ_KEYS_ONLY;
     else if (streq(pt, pl, "INCLUDE")) ix->projection = DDB_PROJ_INCLUDE;
     else {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%.*s' at 'projection.projectionType' "
-                             "failed to satisfy constraint: Member must satisfy enum value set: "
-                             "[ALL, INCLUDE, KEYS_ONLY]", (int)(pl > 100 ? 100 : pl), pt);
+        return p_error_enum(r->err, pt, p_cut(pl, 100), "ALL, INCLUDE, KEYS_ONLY",
+                            "projection.projectionType");
     }
     if (ix->projection == DDB_PROJ_INCLUDE && (!nka || cJSON_GetArraySize(nka) == 0)) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,

@@ -18,9 +18,7 @@
 /* DynamoDB's item size limit: 400 KB. */
 #define MAX_ITEM_BYTES (400 * 1024)
 
-enum { RV_NONE, RV_ALL_OLD, RV_UPDATED_OLD, RV_ALL_NEW, RV_UPDATED_NEW };
-
-static int parse_return_values(ddbd_req_t *r, int *rv) {
+static int parse_return_values(ddbd_req_t *r, item_rv_t *rv) {
     static const char *const names[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
                                         "UPDATED_NEW"};
     const char *s;
@@ -31,27 +29,20 @@ static int parse_return_values(ddbd_req_t *r, int *rv) {
     if (!s) return 0;
     for (int i = 0; i < 5; i++) {
         if (strlen(names[i]) == l && memcmp(names[i], s, l) == 0) {
-            *rv = i;
+            *rv = (item_rv_t)i;
             return 0;
         }
     }
-    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                         "1 validation error detected: Value '%.*s' at 'returnValues' failed to "
-                         "satisfy constraint: Member must satisfy enum value set: [ALL_NEW, "
-                         "UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
-                         (int)(l > 100 ? 100 : l), s);
+    return p_error_enum(r->err, s, p_cut(l, 100),
+                        "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW", "returnValues");
 }
 
-int item_read_map(ddbd_req_t *r, const char *member, const char *where, ddb_value_t *out) {
+int item_read_map(ddbd_req_t *r, const cJSON *in, const char *member, const char *where,
+                  ddb_value_t *out) {
     const cJSON *j;
-    int rc = p_obj(r->in, member, &j, r->err);
+    int rc = p_obj(in, member, &j, r->err);
     if (rc) return rc;
-    if (!j) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value null at '%s' failed to satisfy "
-                             "constraint: Member must not be null",
-                             where);
-    }
+    if (!j) return p_error_not_null(r->err, "%s", where);
     return json_to_item(r->arena, j, out, r->err);
 }
 
@@ -61,42 +52,65 @@ static size_t size_or_zero(const ddb_value_t *item) {
 
 /* ---- prepared writes ------------------------------------------------------------ */
 
-int item_prepare(ddbd_req_t *r, write_kind_t kind, item_write_t *w) {
-    memset(w, 0, sizeof *w);
-    w->kind = kind;
-    w->r = r;
+int item_spec_read(ddbd_req_t *r, const cJSON *in, write_kind_t kind, const char *table,
+                   item_spec_t *s) {
     static const unsigned accepted[] = {
         [W_PUT] = EXPRS_CONDITION, [W_DELETE] = EXPRS_CONDITION,
         [W_UPDATE] = EXPRS_CONDITION | EXPRS_UPDATE, [W_CHECK] = EXPRS_CONDITION,
     };
-    int rc = kind == W_PUT ? item_read_map(r, "Item", "item", &w->item)
-                           : item_read_map(r, "Key", "key", &w->key);
-    if (!rc) rc = exprs_parse(r, accepted[kind], &w->x);
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    req_exprs_t x;
+    int rc = kind == W_PUT ? item_read_map(r, in, "Item", "item", &s->item)
+                           : item_read_map(r, in, "Key", "key", &s->key);
+    if (!rc) rc = exprs_parse(r, in, accepted[kind], &x);
     if (rc) return rc;
-    if (kind == W_CHECK && !w->x.cond) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value null at 'conditionExpression' "
-                             "failed to satisfy constraint: Member must not be null");
+    if (kind == W_CHECK && !x.cond) return p_error_not_null(r->err, "conditionExpression");
+    s->cond = x.cond;
+    s->update = x.update;
+    s->old_on_failure = x.old_on_failure;
+    /* TableName is read last, where DynamoDB reports its errors */
+    if (table) {
+        s->table = table;
+        s->table_len = strlen(table);
+        return 0;
     }
-    rc = ddbd_load_table(r, false, &w->table);
+    return p_str(in, "TableName", &s->table, &s->table_len, r->err);
+}
+
+int item_prepare(ddbd_req_t *r, const item_spec_t *s, item_write_t *w) {
+    memset(w, 0, sizeof *w);
+    w->s = *s;
+    w->r = r;
+    int rc = ddbd_load_table_name(r, s->table, s->table_len, false, &w->table);
     if (rc) return rc;
-    if (kind == W_PUT) {
-        rc = ddbd_item_key(r, &w->table, &w->item, &w->key);
-        if (!rc) rc = ddbd_check_index_keys(&w->table, &w->item, r->err);
+    if (s->kind == W_PUT) {
+        rc = ddbd_item_key(r, &w->table, &s->item, &w->key);
+        if (!rc) rc = ddbd_check_index_keys(&w->table, &s->item, r->err);
         if (rc) return rc;
-        if (ddb_item_size(&w->item) > MAX_ITEM_BYTES) {
+        if (ddb_item_size(&s->item) > MAX_ITEM_BYTES) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                                  "Item size has exceeded the maximum allowed size");
         }
         return 0;
     }
+    w->key = s->key;
     rc = ddbd_check_key(r, &w->table, &w->key);
-    if (!rc && kind == W_UPDATE && w->x.update) {
+    if (!rc && s->kind == W_UPDATE && s->update) {
         const ddb_key_schema_t *k = &w->table.key;
-        rc = expr_update_check_keys(w->x.update, k->hash_name, k->hash_len, k->range_name,
+        rc = expr_update_check_keys(s->update, k->hash_name, k->hash_len, k->range_name,
                                     k->range_len, r->err);
     }
     return rc;
+}
+
+/* Reads and prepares the write of a single-item request (r->in). */
+static int prepare_request(ddbd_req_t *r, write_kind_t kind, item_rv_t rv, item_write_t *w) {
+    item_spec_t s;
+    int rc = item_spec_read(r, r->in, kind, NULL, &s);
+    if (rc) return rc;
+    s.return_values = rv;
+    return item_prepare(r, &s, w);
 }
 
 /* Builds the item an update starts from when none exists: just its key. */
@@ -109,19 +123,19 @@ static const ddb_value_t *key_only_item(ddb_arena_t *a, const ddb_value_t *key) 
 int item_mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
     item_write_t *w = ctx;
     w->old = old;
-    if (w->x.cond && !expr_eval(w->x.cond, old)) {
+    if (w->s.cond && !expr_eval(w->s.cond, old)) {
         return ddb_error_set(err, DDB_ERR_CONDITIONAL_CHECK, "The conditional request failed");
     }
-    switch (w->kind) {
+    switch (w->s.kind) {
     case W_CHECK: *new_item = w->result = old; return 0;
-    case W_PUT: *new_item = w->result = &w->item; return 0;
+    case W_PUT: *new_item = w->result = &w->s.item; return 0;
     case W_DELETE: *new_item = w->result = old ? NULL : old; return 0;
     case W_UPDATE: break;
     }
     const ddb_value_t *base = old ? old : key_only_item(w->r->arena, &w->key);
     ddb_value_t *next = ddb_arena_alloc(w->r->arena, sizeof *next);
-    if (w->x.update) {
-        int rc = expr_apply_update(w->r->arena, w->x.update, base, next, err);
+    if (w->s.update) {
+        int rc = expr_apply_update(w->r->arena, w->s.update, base, next, err);
         if (rc) return rc;
     } else {
         *next = *base;
@@ -138,7 +152,7 @@ int item_mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
 /* Runs one write; on a failed condition adds "Item" to the error when asked. */
 static int run_write(ddbd_req_t *r, item_write_t *w) {
     int rc = ddb_item_write(r->srv->engine, &w->table, &w->key, item_mutate, w, r->arena, r->err);
-    if (rc == DDB_ERR_CONDITIONAL_CHECK && w->x.old_on_failure && w->old) {
+    if (rc == DDB_ERR_CONDITIONAL_CHECK && w->s.old_on_failure && w->old) {
         buf_puts(r->err_extra, "\"Item\":");
         json_put_item(r->err_extra, w->old);
     }
@@ -160,7 +174,7 @@ static void put_write_response(ddbd_req_t *r, const ddb_table_info_t *t, const d
 }
 
 /* ReturnValues and ReturnConsumedCapacity of the single-item writes. */
-static int parse_returns(ddbd_req_t *r, bool all_values, int *rv, int *rcc) {
+static int parse_returns(ddbd_req_t *r, bool all_values, item_rv_t *rv, int *rcc) {
     int rc = parse_return_values(r, rv);
     if (!rc) rc = ddbd_parse_rcc(r, rcc);
     if (rc) return rc;
@@ -171,52 +185,56 @@ static int parse_returns(ddbd_req_t *r, bool all_values, int *rv, int *rcc) {
 }
 
 int op_put_item(ddbd_req_t *r) {
-    int rv, rcc;
+    item_rv_t rv;
+    int rcc;
     item_write_t w;
     int rc = parse_returns(r, false, &rv, &rcc);
-    if (!rc) rc = item_prepare(r, W_PUT, &w);
+    if (!rc) rc = prepare_request(r, W_PUT, rv, &w);
     if (!rc) rc = run_write(r, &w);
     if (rc) return rc;
-    size_t size = ddb_item_size(&w.item), old_size = size_or_zero(w.old);
-    put_write_response(r, &w.table, rv == RV_ALL_OLD ? w.old : NULL, rcc,
+    size_t size = ddb_item_size(&w.s.item), old_size = size_or_zero(w.old);
+    put_write_response(r, &w.table, w.s.return_values == RV_ALL_OLD ? w.old : NULL, rcc,
                        ddbd_write_units(size > old_size ? size : old_size));
     return 0;
 }
 
 int op_delete_item(ddbd_req_t *r) {
-    int rv, rcc;
+    item_rv_t rv;
+    int rcc;
     item_write_t w;
     int rc = parse_returns(r, false, &rv, &rcc);
-    if (!rc) rc = item_prepare(r, W_DELETE, &w);
+    if (!rc) rc = prepare_request(r, W_DELETE, rv, &w);
     if (!rc) rc = run_write(r, &w);
     if (rc) return rc;
-    put_write_response(r, &w.table, rv == RV_ALL_OLD ? w.old : NULL, rcc,
+    put_write_response(r, &w.table, w.s.return_values == RV_ALL_OLD ? w.old : NULL, rcc,
                        ddbd_write_units(size_or_zero(w.old)));
     return 0;
 }
 
 /* The attributes UpdateItem returns for ReturnValues. */
-static const ddb_value_t *update_return(ddbd_req_t *r, int rv, const item_write_t *w) {
+static const ddb_value_t *update_return(ddbd_req_t *r, const item_write_t *w) {
+    item_rv_t rv = w->s.return_values;
     const ddb_value_t *src = rv == RV_ALL_OLD || rv == RV_UPDATED_OLD ? w->old : w->result;
     if (!src || rv == RV_NONE) return NULL;
     if (rv == RV_ALL_OLD || rv == RV_ALL_NEW) return src;
-    if (!w->x.update) return NULL;
+    if (!w->s.update) return NULL;
     expr_projection_t paths;
-    expr_update_paths(r->arena, w->x.update, src, &paths);
+    expr_update_paths(r->arena, w->s.update, src, &paths);
     ddb_value_t *out = ddb_arena_alloc(r->arena, sizeof *out);
     expr_project(r->arena, &paths, src, out);
     return out;
 }
 
 int op_update_item(ddbd_req_t *r) {
-    int rv, rcc;
+    item_rv_t rv;
+    int rcc;
     item_write_t w;
     int rc = parse_returns(r, true, &rv, &rcc);
-    if (!rc) rc = item_prepare(r, W_UPDATE, &w);
+    if (!rc) rc = prepare_request(r, W_UPDATE, rv, &w);
     if (!rc) rc = run_write(r, &w);
     if (rc) return rc;
     size_t old_size = size_or_zero(w.old), new_size = size_or_zero(w.result);
-    put_write_response(r, &w.table, update_return(r, rv, &w), rcc,
+    put_write_response(r, &w.table, update_return(r, &w), rcc,
                        ddbd_write_units(new_size > old_size ? new_size : old_size));
     return 0;
 }
@@ -226,10 +244,10 @@ int op_get_item(ddbd_req_t *r) {
     int rcc;
     bool consistent = false, cp;
     req_exprs_t x;
-    int rc = item_read_map(r, "Key", "key", &key);
+    int rc = item_read_map(r, r->in, "Key", "key", &key);
     if (!rc) rc = ddbd_parse_rcc(r, &rcc);
     if (!rc) rc = p_bool(r->in, "ConsistentRead", &consistent, &cp, r->err);
-    if (!rc) rc = exprs_parse(r, EXPRS_PROJECTION, &x);
+    if (!rc) rc = exprs_parse(r, r->in, EXPRS_PROJECTION, &x);
     if (rc) return rc;
     ddb_table_info_t t;
     rc = ddbd_load_table(r, false, &t);

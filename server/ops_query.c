@@ -45,11 +45,9 @@ static int parse_select(ddbd_req_t *r, const req_exprs_t *x, select_t *out) {
         if (strlen(names[i]) == l && memcmp(names[i], s, l) == 0) found = i;
     }
     if (found < 0) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%.*s' at 'select' failed to "
-                             "satisfy constraint: Member must satisfy enum value set: "
-                             "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
-                             (int)(l > 100 ? 100 : l), s);
+        return p_error_enum(r->err, s, p_cut(l, 100),
+                            "SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES",
+                            "select");
     }
     *out = (select_t)found;
     if (*out == SEL_SPECIFIC && !has_proj) {
@@ -169,14 +167,9 @@ static int parse_common(ddbd_req_t *r, unsigned accepted, req_exprs_t *x, page_t
     if (!rc) rc = p_str(r->in, "IndexName", &index, &il, r->err);
     if (!rc) rc = ddbd_parse_rcc(r, &pg->rcc);
     if (rc) return rc;
-    if (lp && limit < 1) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%lld' at 'limit' failed to "
-                             "satisfy constraint: Member must have value greater than or equal to 1",
-                             (long long)limit);
-    }
+    if (lp && limit < 1) return p_error_value_min(r->err, limit, 1, "limit");
     pg->limit = lp ? limit : 0;
-    rc = exprs_parse(r, accepted, x);
+    rc = exprs_parse(r, r->in, accepted, x);
     if (!rc) rc = parse_select(r, x, &pg->select);
     if (rc) return rc;
     pg->filter = x->filter;
@@ -357,17 +350,11 @@ int op_scan(ddbd_req_t *r) {
     if (rc) return rc;
     vlist_t v;
     vlist_init(&v);
-    if (sp && seg < 0) {
-        vlist_add(&v, "Value '%lld' at 'segment' failed to satisfy constraint: Member must have "
-                      "value greater than or equal to 0", (long long)seg);
-    }
+    if (sp && seg < 0) vlist_value_min(&v, seg, 0, "segment");
     if (tp && (total < 1 || total > MAX_SEGMENTS)) {
-        vlist_add(&v, "Value '%lld' at 'totalSegments' failed to satisfy constraint: Member must "
-                      "have value %s", (long long)total,
-                  total < 1 ? "greater than or equal to 1" : "less than or equal to 1000000");
+        vlist_range(&v, "totalSegments", tp, total, 1, MAX_SEGMENTS);
     } else if (sp && tp && seg >= total) {
-        vlist_add(&v, "Value '%lld' at 'segment' failed to satisfy constraint: Member must have "
-                      "value less than or equal to %lld", (long long)seg, (long long)(total - 1));
+        vlist_value_max(&v, seg, total - 1, "segment");
     }
     rc = vlist_finish(&v, r->err);
     if (rc) return rc;

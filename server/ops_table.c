@@ -166,22 +166,17 @@ static int parse_key_schema(ddbd_req_t *r, const cJSON *arr, key_elem_t *keys, s
         if (!rc) rc = p_str(e, "KeyType", &k.key_type, &k.key_type_len, r->err);
         if (rc) return rc;
         if (!k.name) {
-            vlist_add(v, "Value null at 'keySchema.%d.member.attributeName' failed to satisfy "
-                         "constraint: Member must not be null", idx);
-        } else if (k.len == 0 || k.len > 255) {
-            vlist_add(v, "Value '%.*s' at 'keySchema.%d.member.attributeName' failed to satisfy "
-                         "constraint: Member must have length %s",
-                      (int)(k.len > 300 ? 300 : k.len), k.name, idx,
-                      k.len == 0 ? "greater than or equal to 1" : "less than or equal to 255");
+            vlist_not_null(v, "keySchema.%d.member.attributeName", idx);
+        } else {
+            vlist_len(v, k.name, p_cut(k.len, 300), k.len, 1, 255,
+                      "keySchema.%d.member.attributeName", idx);
         }
         if (!k.key_type) {
-            vlist_add(v, "Value null at 'keySchema.%d.member.keyType' failed to satisfy "
-                         "constraint: Member must not be null", idx);
+            vlist_not_null(v, "keySchema.%d.member.keyType", idx);
         } else if (!streq(k.key_type, k.key_type_len, "HASH") &&
                    !streq(k.key_type, k.key_type_len, "RANGE")) {
-            vlist_add(v, "Value '%.*s' at 'keySchema.%d.member.keyType' failed to satisfy "
-                         "constraint: Member must satisfy enum value set: [HASH, RANGE]",
-                      (int)(k.key_type_len > 100 ? 100 : k.key_type_len), k.key_type, idx);
+            vlist_enum(v, k.key_type, p_cut(k.key_type_len, 100), "HASH, RANGE",
+                       "keySchema.%d.member.keyType", idx);
         }
         if (n < 8) keys[n] = k;
         n++;
@@ -196,22 +191,18 @@ static void check_throughput(const cJSON *pt, vlist_t *v, const char *where, int
     if (!*rc) *rc = p_int(pt, "WriteCapacityUnits", wcu, wp, err);
     if (*rc) return;
     if (!*rp) {
-        vlist_add(v, "Value null at '%s.readCapacityUnits' failed to satisfy constraint: Member "
-                     "must not be null", where);
+        vlist_not_null(v, "%s.readCapacityUnits", where);
     } else if (*rcu < 1) {
-        vlist_add(v, "Value '%lld' at '%s.readCapacityUnits' failed to satisfy constraint: "
-                     "Member must have value greater than or equal to 1",
-                  (long long)*rcu, where);
+        vlist_value_min(v, *rcu, 1, "%s.readCapacityUnits", where);
     }
     if (!*wp) {
-        vlist_add(v, "Value null at '%s.writeCapacityUnits' failed to satisfy constraint: Member "
-                     "must not be null", where);
+        vlist_not_null(v, "%s.writeCapacityUnits", where);
     } else if (*wcu < 1) {
-        vlist_add(v, "Value '%lld' at '%s.writeCapacityUnits' failed to satisfy constraint: "
-                     "Member must have value greater than or equal to 1",
-                  (long long)*wcu, where);
+        vlist_value_min(v, *wcu, 1, "%s.writeCapacityUnits", where);
     }
 }
+
+#define BILLING_MODES "PROVISIONED, PAY_PER_REQUEST"
 
 static bool billing_mode_valid(const char *bm, size_t len) {
     return streq(bm, len, "PROVISIONED") || streq(bm, len, "PAY_PER_REQUEST");
@@ -238,26 +229,15 @@ static int parse_tags(ddbd_req_t *r, const cJSON *arr, ddb_value_t *out, vlist_t
         if (!rc) rc = p_str(e, "Value", &val, &vl, r->err);
         if (rc) return rc;
         if (!k) {
-            vlist_add(v, "Value null at '%s.%d.member.key' failed to satisfy constraint: Member "
-                         "must not be null", where, idx);
+            vlist_not_null(v, "%s.%d.member.key", where, idx);
             continue;
         }
         if (!val) {
-            vlist_add(v, "Value null at '%s.%d.member.value' failed to satisfy constraint: Member "
-                         "must not be null", where, idx);
+            vlist_not_null(v, "%s.%d.member.value", where, idx);
             continue;
         }
-        if (kl < 1 || kl > 128) {
-            vlist_add(v, "Value '%.*s' at '%s.%d.member.key' failed to satisfy constraint: Member "
-                         "must have length %s",
-                      (int)(kl > 200 ? 200 : kl), k, where, idx,
-                      kl < 1 ? "greater than or equal to 1" : "less than or equal to 128");
-        }
-        if (vl > 256) {
-            vlist_add(v, "Value '%.*s' at '%s.%d.member.value' failed to satisfy constraint: "
-                         "Member must have length less than or equal to 256",
-                      200, val, where, idx);
-        }
+        vlist_len(v, k, p_cut(kl, 200), kl, 1, 128, "%s.%d.member.key", where, idx);
+        vlist_len(v, val, p_cut(vl, 200), vl, 0, 256, "%s.%d.member.value", where, idx);
         mb_t m;
         mb_init(&m, r->arena, 2);
         mb_str(&m, "Key", k, kl);
@@ -301,28 +281,17 @@ int op_create_table(ddbd_req_t *r) {
     if (ks) {
         rc = parse_key_schema(r, ks, keys, &nkeys, &v);
         if (rc) return rc;
-        if (nkeys < 1 || nkeys > 2) {
-            vlist_add(&v, "Value '[...]' at 'keySchema' failed to satisfy constraint: Member must "
-                          "have length %s",
-                      nkeys < 1 ? "greater than or equal to 1" : "less than or equal to 2");
-        }
+        vlist_len(&v, "[...]", 5, nkeys, 1, 2, "keySchema");
     } else {
-        vlist_add(&v, "Value null at 'keySchema' failed to satisfy constraint: Member must not "
-                      "be null");
+        vlist_not_null(&v, "keySchema");
     }
-    if (!ad) {
-        vlist_add(&v, "Value null at 'attributeDefinitions' failed to satisfy constraint: Member "
-                      "must not be null");
-    }
+    if (!ad) vlist_not_null(&v, "attributeDefinitions");
     if (bm && !billing_mode_valid(bm, bml)) {
-        vlist_add(&v, "Value '%.*s' at 'billingMode' failed to satisfy constraint: Member must "
-                      "satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]",
-                  (int)(bml > 100 ? 100 : bml), bm);
+        vlist_enum(&v, bm, p_cut(bml, 100), BILLING_MODES, "billingMode");
     }
     if (tclass && !streq(tclass, tcl, "STANDARD") && !streq(tclass, tcl, "STANDARD_INFREQUENT_ACCESS")) {
-        vlist_add(&v, "Value '%.*s' at 'tableClass' failed to satisfy constraint: Member must "
-                      "satisfy enum value set: [STANDARD, STANDARD_INFREQUENT_ACCESS]",
-                  (int)(tcl > 100 ? 100 : tcl), tclass);
+        vlist_enum(&v, tclass, p_cut(tcl, 100), "STANDARD, STANDARD_INFREQUENT_ACCESS",
+                   "tableClass");
     }
     int64_t rcu = 0, wcu = 0;
     bool rp = false, wp = false;
@@ -590,9 +559,7 @@ int op_update_table(ddbd_req_t *r) {
     if (rc) return rc;
     vlist_table_name(&v, "tableName", name, nl);
     if (bm && !billing_mode_valid(bm, bml)) {
-        vlist_add(&v, "Value '%.*s' at 'billingMode' failed to satisfy constraint: Member must "
-                      "satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]",
-                  (int)(bml > 100 ? 100 : bml), bm);
+        vlist_enum(&v, bm, p_cut(bml, 100), BILLING_MODES, "billingMode");
     }
     int64_t rcu = 0, wcu = 0;
     bool rp = false, wp = false;
@@ -735,12 +702,9 @@ static int load_table_by_arn(ddbd_req_t *r, ddb_table_info_t *t) {
     vlist_t v;
     vlist_init(&v);
     if (!arn) {
-        vlist_add(&v, "Value null at 'resourceArn' failed to satisfy constraint: Member must not "
-                      "be null");
-    } else if (al < 1 || al > 1283) {
-        vlist_add(&v, "Value '%.*s' at 'resourceArn' failed to satisfy constraint: Member must "
-                      "have length %s", (int)(al > 200 ? 200 : al), arn,
-                  al < 1 ? "greater than or equal to 1" : "less than or equal to 1283");
+        vlist_not_null(&v, "resourceArn");
+    } else {
+        vlist_len(&v, arn, p_cut(al, 200), al, 1, 1283, "resourceArn");
     }
     rc = vlist_finish(&v, r->err);
     if (rc) return rc;
@@ -782,7 +746,7 @@ int op_tag_resource(ddbd_req_t *r) {
     vlist_init(&v);
     ddb_value_t newtags = {.type = DDB_T_L};
     if (!tags) {
-        vlist_add(&v, "Value null at 'tags' failed to satisfy constraint: Member must not be null");
+        vlist_not_null(&v, "tags");
     } else {
         rc = parse_tags(r, tags, &newtags, &v, "tags");
         if (rc) return rc;
@@ -830,11 +794,7 @@ int op_untag_resource(ddbd_req_t *r) {
     const cJSON *keys;
     int rc = p_arr(r->in, "TagKeys", &keys, r->err);
     if (rc) return rc;
-    if (!keys) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value null at 'tagKeys' failed to "
-                             "satisfy constraint: Member must not be null");
-    }
+    if (!keys) return p_error_not_null(r->err, "tagKeys");
     const cJSON *e;
     cJSON_ArrayForEach(e, keys) {
         if (!cJSON_IsString(e)) {

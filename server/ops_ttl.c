@@ -37,14 +37,8 @@ int op_update_time_to_live(ddbd_req_t *r) {
     vlist_t v;
     vlist_init(&v);
     vlist_table_name(&v, "tableName", name, nl);
-    if (spec && !ep) {
-        vlist_add(&v, "Value null at 'timeToLiveSpecification.enabled' failed to satisfy constraint: "
-                      "Member must not be null");
-    }
-    if (spec && !attr) {
-        vlist_add(&v, "Value null at 'timeToLiveSpecification.attributeName' failed to satisfy "
-                      "constraint: Member must not be null");
-    }
+    if (spec && !ep) vlist_not_null(&v, "timeToLiveSpecification.enabled");
+    if (spec && !attr) vlist_not_null(&v, "timeToLiveSpecification.attributeName");
     rc = vlist_finish(&v, r->err);
     if (rc) return rc;
     if (!spec) return ddb_error_set(r->err, DDB_ERR_VALIDATION, "TimeToLiveSpecification cannot be null");

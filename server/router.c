@@ -1,15 +1,20 @@
-/* router.c: from an HTTP request to a DynamoDB operation and back.
+/* router.c: from an HTTP request to an operation and back.
  *
- * Checks the method, X-Amz-Target, Content-Type and SigV4 Authorization,
- * parses the JSON body once, dispatches to the operation, and renders
- * errors in DynamoDB's shape ({"__type": ..., "message": ...}). Never lets
- * bad input reach an operation. */
+ * Two kinds of request: the JSON protocol (POST with X-Amz-Target: DynamoDB
+ * and DynamoDB Streams), whose method, Content-Type and SigV4 Authorization
+ * are checked, body parsed once and errors rendered in DynamoDB's shape
+ * ({"__type": ..., "message": ...}); and REST paths (the Lambda API under
+ * /2015-03-31/), matched by method and path pattern, whose errors are
+ * rendered as that service renders them. Never lets bad input reach an
+ * operation. */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/ddbd.h"
+#include "server/route.h"
 #include "query/json.h"
 
 #define TARGET_PREFIX "DynamoDB_20120810."
@@ -166,6 +171,132 @@ static void json_hooks(void) {
     cJSON_InitHooks(&h);
 }
 
+/* ---- REST routes ------------------------------------------------------------ */
+
+typedef struct rest_route {
+    const char *method;  /* NULL ends a table */
+    const char *pattern; /* path with {param} segments */
+    ddbd_rest_fn fn;
+} rest_route_t;
+
+/* The Lambda API (event-source mappings, Invoke) lands here; no operation
+ * is served yet, so every path answers Lambda's not-found error. */
+static const rest_route_t lambda_routes[] = {
+    {NULL, NULL, NULL},
+};
+
+typedef struct rest_service {
+    const char *prefix; /* path prefix that selects the service */
+    const rest_route_t *routes;
+    const char *not_found_type; /* the answer for a path no route matches */
+    const char *not_found_msg;
+} rest_service_t;
+
+static const rest_service_t rest_services[] = {
+    {"/2015-03-31/", lambda_routes, "ResourceNotFoundException",
+     "The resource you requested does not exist."},
+};
+
+int ddbd_rest_error_set(ddbd_rest_error_t *e, int status, const char *type, const char *fmt, ...) {
+    e->status = status;
+    snprintf(e->type, sizeof e->type, "%s", type);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int ddbd_rest_error_from(ddbd_rest_error_t *e, const ddb_error_t *err) {
+    switch (err->code) {
+    case DDB_ERR_RESOURCE_NOT_FOUND:
+        return ddbd_rest_error_set(e, 404, "ResourceNotFoundException", "%s", err->msg);
+    case DDB_ERR_VALIDATION:
+    case DDB_ERR_SERIALIZATION:
+        return ddbd_rest_error_set(e, 400, "InvalidParameterValueException", "%s", err->msg);
+    case DDB_ERR_MISSING_AUTH:
+    case DDB_ERR_INCOMPLETE_SIGNATURE:
+    case DDB_ERR_ACCESS_DENIED: {
+        const char *type = strchr(ddb_error_type(err->code), '#') + 1;
+        return ddbd_rest_error_set(e, 403, type, "%s", err->msg);
+    }
+    case DDB_ERR_REQUEST_TOO_LARGE:
+        return ddbd_rest_error_set(e, 413, "RequestTooLargeException", "%s", err->msg);
+    default:
+        return ddbd_rest_error_set(e, 500, "ServiceException", "%s", err->msg);
+    }
+}
+
+/* Lambda's error shape: the type in x-amzn-ErrorType, the message in the
+ * body with "Type" User (the caller's fault) or Service. */
+static void write_rest_error(ddbd_t *srv, http_response_t *resp, const ddbd_rest_error_t *e) {
+    resp->status = e->status;
+    resp->content_type = "application/json";
+    size_t hl = strlen(e->type) + 24;
+    char *h = ddb_arena_alloc(srv->arena, hl);
+    snprintf(h, hl, "x-amzn-ErrorType: %s\r\n", e->type);
+    resp->headers = h;
+    buf_reset(&resp->body);
+    buf_puts(&resp->body, e->status >= 500 ? "{\"Type\":\"Service\"" : "{\"Type\":\"User\"");
+    buf_puts(&resp->body, ",\"message\":");
+    json_put_str(&resp->body, e->msg, strlen(e->msg));
+    buf_putc(&resp->body, '}');
+}
+
+/* The REST service whose prefix the path starts with, or NULL. */
+static const rest_service_t *find_service(const char *path, size_t len) {
+    for (size_t i = 0; i < sizeof rest_services / sizeof rest_services[0]; i++) {
+        if (has_prefix(path, len, rest_services[i].prefix)) return &rest_services[i];
+    }
+    return NULL;
+}
+
+static int parse_rest_body(ddbd_rest_req_t *r, const http_request_t *req) {
+    r->raw = req->body;
+    r->raw_len = req->body_len;
+    if (req->body_len == 0) return 0;
+    cJSON *in;
+    ddb_error_t perr;
+    if (json_parse_request(req->body, req->body_len, &in, &perr)) {
+        return ddbd_rest_error_set(r->err, 400, "InvalidRequestContentException",
+                                   "Could not parse request body into json: %s", perr.msg);
+    }
+    r->body = in;
+    return 0;
+}
+
+static int rest_route(ddbd_t *srv, const rest_service_t *svc, const http_request_t *req,
+                      http_response_t *resp, ddbd_rest_error_t *err) {
+    ddbd_rest_req_t r = {.srv = srv, .arena = srv->arena, .method = req->method,
+                         .out = &resp->body, .status = 200, .err = err};
+    ddb_error_t auth;
+    if (check_auth(req, r.region, sizeof r.region, &auth)) return ddbd_rest_error_from(err, &auth);
+    const char *path, *qs;
+    size_t path_len, qs_len;
+    route_split_url(req->url, req->url_len, &path, &path_len, &qs, &qs_len);
+    route_kv_t *params = ddb_arena_alloc(srv->arena, sizeof *params * ROUTE_MAX_PARAMS);
+    const rest_route_t *hit = NULL;
+    for (const rest_route_t *rt = svc->routes; rt->method && !hit; rt++) {
+        if (strcmp(rt->method, req->method) != 0) continue;
+        if (route_match(srv->arena, rt->pattern, path, path_len, params, &r.nparams)) hit = rt;
+    }
+    if (!hit) return ddbd_rest_error_set(err, 404, svc->not_found_type, "%s", svc->not_found_msg);
+    r.params = params;
+    route_kv_t *query;
+    route_parse_query(srv->arena, qs, qs_len, &query, &r.nquery);
+    r.query = query;
+    pthread_once(&json_hooks_once, json_hooks);
+    json_arena = srv->arena;
+    int rc = parse_rest_body(&r, req);
+    if (!rc) rc = hit->fn(&r);
+    json_arena = NULL; /* the tree goes with the arena */
+    if (!rc) {
+        resp->status = r.status;
+        resp->content_type = "application/json";
+    }
+    return rc;
+}
+
 static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, ddb_error_t *err,
                  buf_t *extra) {
     ddbd_op_fn fn = req->target ? find_op(req->target, req->target_len) : NULL;
@@ -203,6 +334,15 @@ void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp) {
         /* DynamoDB answers health checks on GET / with a plain text line */
         resp->content_type = "text/plain";
         buf_puts(&resp->body, "healthy: dynamodb." DDBD_DEFAULT_REGION ".amazonaws.com ");
+        return;
+    }
+    const char *path, *qs;
+    size_t path_len, qs_len;
+    route_split_url(req->url, req->url_len, &path, &path_len, &qs, &qs_len);
+    const rest_service_t *svc = req->target ? NULL : find_service(path, path_len);
+    if (svc) {
+        ddbd_rest_error_t rerr;
+        if (rest_route(srv, svc, req, resp, &rerr)) write_rest_error(srv, resp, &rerr);
         return;
     }
     buf_t extra;
