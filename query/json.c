@@ -40,13 +40,27 @@ void json_put_str(buf_t *b, const char *s, size_t len) {
         buf_put(b, s + run, i - run);
         run = i + 1;
         switch (c) {
-        case '"': buf_put(b, "\\\"", 2); break;
-        case '\\': buf_put(b, "\\\\", 2); break;
-        case '\n': buf_put(b, "\\n", 2); break;
-        case '\r': buf_put(b, "\\r", 2); break;
-        case '\t': buf_put(b, "\\t", 2); break;
-        case '\b': buf_put(b, "\\b", 2); break;
-        case '\f': buf_put(b, "\\f", 2); break;
+        case '"':
+            buf_put(b, "\\\"", 2);
+            break;
+        case '\\':
+            buf_put(b, "\\\\", 2);
+            break;
+        case '\n':
+            buf_put(b, "\\n", 2);
+            break;
+        case '\r':
+            buf_put(b, "\\r", 2);
+            break;
+        case '\t':
+            buf_put(b, "\\t", 2);
+            break;
+        case '\b':
+            buf_put(b, "\\b", 2);
+            break;
+        case '\f':
+            buf_put(b, "\\f", 2);
+            break;
         default: {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             buf_put(b, esc, 6);
@@ -105,16 +119,30 @@ void json_put_value(buf_t *b, const ddb_value_t *v) {
     json_put_key(b, ddb_type_name(v->type));
     switch (v->type) {
     case DDB_T_S:
-    case DDB_T_N: json_put_str(b, v->u.str.ptr, v->u.str.len); break;
-    case DDB_T_B: json_put_base64(b, (const unsigned char *)v->u.str.ptr, v->u.str.len); break;
-    case DDB_T_BOOL: buf_puts(b, v->u.boolean ? "true" : "false"); break;
-    case DDB_T_NULL: buf_puts(b, "true"); break;
+    case DDB_T_N:
+        json_put_str(b, v->u.str.ptr, v->u.str.len);
+        break;
+    case DDB_T_B:
+        json_put_base64(b, (const unsigned char *)v->u.str.ptr, v->u.str.len);
+        break;
+    case DDB_T_BOOL:
+        buf_puts(b, v->u.boolean ? "true" : "false");
+        break;
+    case DDB_T_NULL:
+        buf_puts(b, "true");
+        break;
     case DDB_T_SS:
     case DDB_T_NS:
     case DDB_T_BS:
-    case DDB_T_L: put_list(b, v); break;
-    case DDB_T_M: json_put_item(b, v); break;
-    case DDB_T_NONE: buf_puts(b, "null"); break;
+    case DDB_T_L:
+        put_list(b, v);
+        break;
+    case DDB_T_M:
+        json_put_item(b, v);
+        break;
+    case DDB_T_NONE:
+        buf_puts(b, "null");
+        break;
     }
     buf_putc(b, '}');
 }
@@ -172,7 +200,8 @@ int json_base64_decode(ddb_arena_t *a, const char *s, size_t len, unsigned char 
             v[k] = b64val(c);
             if (v[k] < 0) return -1;
         }
-        unsigned x = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
+        unsigned x =
+            (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
         o[n++] = (unsigned char)(x >> 16);
         if (pad < 2) o[n++] = (unsigned char)(x >> 8);
         if (pad < 1) o[n++] = (unsigned char)x;
@@ -204,9 +233,9 @@ static int scalar_from_json(ddb_arena_t *a, ddb_type_t t, const cJSON *j, ddb_va
         unsigned char *p;
         size_t n;
         if (json_base64_decode(a, s, len, &p, &n)) {
-            return ddb_error_set(err, DDB_ERR_SERIALIZATION,
-                                 "Base64 encoded length is expected a multiple of 4 bytes but found: %zu",
-                                 len);
+            return ddb_error_set(
+                err, DDB_ERR_SERIALIZATION,
+                "Base64 encoded length is expected a multiple of 4 bytes but found: %zu", len);
         }
         out->u.str.ptr = (const char *)p;
         out->u.str.len = n;
@@ -265,9 +294,9 @@ static int set_from_json(ddb_arena_t *a, ddb_type_t t, const cJSON *j, ddb_value
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
     if (n == 0) {
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "One or more parameter values were invalid: An %s set  may not be empty",
-                             set_word(t));
+        return ddb_error_set(
+            err, DDB_ERR_VALIDATION,
+            "One or more parameter values were invalid: An %s set  may not be empty", set_word(t));
     }
     ddb_value_t *v = ddb_arena_alloc(a, sizeof *v * n);
     size_t i = 0;
@@ -306,14 +335,16 @@ static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int d
     /* a JSON object may repeat a member; as in DynamoDB's parser the last
      * one wins, so names stay unique. Open addressing over the names. */
     size_t cap = 16;
-    while (cap < 2 * n) cap *= 2;
+    while (cap < 2 * n)
+        cap *= 2;
     size_t *slots = ddb_arena_alloc(a, sizeof *slots * cap); /* index + 1, 0 = empty */
     size_t i = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, j) {
         size_t len = strlen(e->string);
         size_t h = 1469598103934665603u;
-        for (size_t k = 0; k < len; k++) h = (h ^ (unsigned char)e->string[k]) * 1099511628211u;
+        for (size_t k = 0; k < len; k++)
+            h = (h ^ (unsigned char)e->string[k]) * 1099511628211u;
         size_t slot = h & (cap - 1);
         ddb_attr_t *at = NULL;
         while (slots[slot]) {
@@ -395,12 +426,16 @@ static int value_from_json(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, in
     switch (type) {
     case DDB_T_S:
     case DDB_T_N:
-    case DDB_T_B: return scalar_from_json(a, type, field, out, err);
+    case DDB_T_B:
+        return scalar_from_json(a, type, field, out, err);
     case DDB_T_SS:
     case DDB_T_NS:
-    case DDB_T_BS: return set_from_json(a, type, field, out, err);
-    case DDB_T_M: return map_from_json(a, field, out, depth, err);
-    case DDB_T_L: return list_from_json(a, field, out, depth, err);
+    case DDB_T_BS:
+        return set_from_json(a, type, field, out, err);
+    case DDB_T_M:
+        return map_from_json(a, field, out, depth, err);
+    case DDB_T_L:
+        return list_from_json(a, field, out, depth, err);
     case DDB_T_BOOL:
         if (!cJSON_IsBool(field)) {
             return ddb_error_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
@@ -419,7 +454,8 @@ static int value_from_json(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, in
         }
         out->type = DDB_T_NULL;
         return 0;
-    case DDB_T_NONE: break;
+    case DDB_T_NONE:
+        break;
     }
     return ddb_error_set(err, DDB_ERR_INTERNAL, "unreachable attribute type");
 }
@@ -453,7 +489,10 @@ void json_put_error(buf_t *b, const ddb_error_t *err, const buf_t *extra) {
 static size_t utf8_seq(const unsigned char *p, size_t n) {
     unsigned char c = p[0];
     if (c < 0x80) return 1;
-    size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
     if (!len || len > n) return 0;
     for (size_t i = 1; i < len; i++) {
         if ((p[i] & 0xC0) != 0x80) return 0;
@@ -500,8 +539,10 @@ static int check_text(const char *text, size_t len, ddb_error_t *err) {
                                  "characters must be escaped with a backslash in a JSON string",
                                  c, i);
         }
-        if (c == '"') in_str = !in_str;
-        else if (c == '\\' && in_str) i++; /* the escaped character cannot end the string */
+        if (c == '"')
+            in_str = !in_str;
+        else if (c == '\\' && in_str)
+            i++; /* the escaped character cannot end the string */
         i++;
     }
     return 0;
@@ -514,12 +555,14 @@ int json_parse_request(const char *body, size_t len, cJSON **out, ddb_error_t *e
     const char *end = NULL;
     cJSON *in = cJSON_ParseWithLengthOpts(body, len, &end, false);
     if (!in || !cJSON_IsObject(in)) {
+        cJSON_Delete(in);
         return ddb_error_set(err, DDB_ERR_SERIALIZATION,
                              len ? "Start of structure or map found where not expected"
                                  : "Unexpected end of input: expected a JSON object");
     }
     for (const char *q = end; q && q < body + len; q++) {
         if (*q != ' ' && *q != '\t' && *q != '\n' && *q != '\r') {
+            cJSON_Delete(in);
             return ddb_error_set(err, DDB_ERR_SERIALIZATION,
                                  "Unexpected character at offset %zu after the end of the JSON "
                                  "object",

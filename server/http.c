@@ -21,38 +21,38 @@
 
 #include <llhttp.h>
 
-#define MAX_HEADER_BYTES (64 * 1024)
+#define MAX_HEADER_BYTES  (64 * 1024)
 #define MAX_PENDING_WRITE (8u << 20) /* pause parsing above this much unsent output */
 /* After an error answer that closes the connection (413, 431, 400), what the
  * client is still sending is read and dropped, up to this much, so that it
  * reads the answer instead of a reset. */
 #define MAX_DRAIN (HTTP_MAX_BODY + (1u << 20))
-#define DRAIN_MS 5000
+#define DRAIN_MS  5000
 
 typedef enum { H_NONE, H_TARGET, H_CTYPE, H_AUTH, H_CONN, H_EXPECT, H_OTHER } hdr_t;
 
 struct http_server {
     uv_loop_t *loop;
     uv_tcp_t listener;
-    uv_check_t check;   /* after each round of I/O: commit, then send the responses */
-    uv_timer_t sweep;   /* closes connections past their deadline; re-listens after EMFILE */
+    uv_check_t check; /* after each round of I/O: commit, then send the responses */
+    uv_timer_t sweep; /* closes connections past their deadline; re-listens after EMFILE */
     http_limits_t lim;
     struct sockaddr_storage addr; /* what the listener is bound to (to bind it again) */
     bool reuseport;
-    bool listening;     /* the listener is open (false while paused after EMFILE) */
+    bool listening;       /* the listener is open (false while paused after EMFILE) */
     bool listener_closed; /* paused, and the listener's close has completed */
     uint64_t relisten_at; /* loop time to try listening again while paused */
     http_handler_fn handler;
     void *ctx;
     http_commit_fn commit;
-    struct conn *dirty; /* connections with responses queued this round */
-    int open_handles;   /* listener, check and sweep: the last one closed frees the server */
+    struct conn *dirty;   /* connections with responses queued this round */
+    int open_handles;     /* listener, check and sweep: the last one closed frees the server */
     char rbuf[64 * 1024]; /* every read lands here: parsed at once, and what
                            * a request needs is copied out by the parser callbacks */
     buf_t resp_body;      /* the handler's response body, reused request after request */
-    struct conn *conns; /* all open connections, for shutdown */
-    uint64_t seq;       /* request counter for request ids */
-    uint64_t seed;      /* random start-up seed mixed into request ids */
+    struct conn *conns;   /* all open connections, for shutdown */
+    uint64_t seq;         /* request counter for request ids */
+    uint64_t seed;        /* random start-up seed mixed into request ids */
     bool stopping;
     int port;
     time_t date_sec; /* cached Date header */
@@ -65,8 +65,8 @@ typedef struct conn {
     struct conn *next, *prev;
     llhttp_t parser;
     llhttp_settings_t settings;
-    hdr_t cur;            /* header whose value is being read */
-    buf_t field;          /* current header field name */
+    hdr_t cur;   /* header whose value is being read */
+    buf_t field; /* current header field name */
     buf_t target, ctype, auth, url;
     bool has_target, has_ctype, has_auth;
     bool conn_close;      /* Connection: close seen */
@@ -74,22 +74,23 @@ typedef struct conn {
     bool too_large;       /* body over the limit */
     size_t header_bytes;
     buf_t body;
-    size_t pending;       /* bytes queued for writing */
-    bool reading;         /* uv_read_start active */
+    size_t pending; /* bytes queued for writing */
+    bool reading;   /* uv_read_start active */
     bool closing;
     bool close_after_write;
-    buf_t out;            /* responses queued this round, sent after the commit */
-    bool out_close;       /* the last queued response closes the connection */
-    bool is_dirty;        /* on the server's dirty list */
+    buf_t out;      /* responses queued this round, sent after the commit */
+    bool out_close; /* the last queued response closes the connection */
+    bool is_dirty;  /* on the server's dirty list */
     struct conn *dirty_next;
-    bool in_request;      /* a request's bytes have begun to arrive */
-    bool held;            /* parsing paused by back-pressure; `rest` holds what
-                           * was read and not yet parsed */
+    bool in_request; /* a request's bytes have begun to arrive */
+    _Atomic int *nconns; /* the connection count this one is in (NULL: none) */
+    bool held;       /* parsing paused by back-pressure; `rest` holds what
+                      * was read and not yet parsed */
     buf_t rest;
-    bool draining;        /* answered an error: reading and dropping what comes */
+    bool draining; /* answered an error: reading and dropping what comes */
     size_t drained;
     uv_shutdown_t shutdown;
-    uint64_t deadline;    /* loop time (ms) it is closed at if nothing happens; 0: none */
+    uint64_t deadline; /* loop time (ms) it is closed at if nothing happens; 0: none */
 } conn_t;
 
 typedef struct wreq {
@@ -103,14 +104,22 @@ typedef struct wreq {
 
 static const char *reason(int status) {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 413: return "Request Entity Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    default: return "Unknown";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 413:
+        return "Request Entity Too Large";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    default:
+        return "Unknown";
     }
 }
 
@@ -238,8 +247,10 @@ static void on_check(uv_check_t *h) {
             conn_t *next = c->dirty_next;
             c->is_dirty = false;
             c->dirty_next = NULL;
-            if (durable) write_out(c);
-            else conn_close(c);
+            if (durable)
+                write_out(c);
+            else
+                conn_close(c);
             c = next;
         }
     }
@@ -266,8 +277,8 @@ static void send_response(conn_t *c, int status, const char *ctype, const char *
                "Content-Length: %zu\r\n"
                "Date: %s\r\n"
                "%s%s\r\n",
-               status, reason(status), request_id, ddb_crc32(body, len), ctype, len,
-               date_header(s), headers ? headers : "", close ? "Connection: close\r\n" : "");
+               status, reason(status), request_id, ddb_crc32(body, len), ctype, len, date_header(s),
+               headers ? headers : "", close ? "Connection: close\r\n" : "");
     if (len) buf_put(&c->out, body, len);
     c->pending += c->out.len - before;
     if (close) c->out_close = true;
@@ -358,16 +369,23 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
     conn_t *c = conn_of(p);
     if (count_header(c, len)) return HPE_USER;
     switch (c->cur) {
-    case H_TARGET: buf_put(&c->target, at, len); break;
-    case H_CTYPE: buf_put(&c->ctype, at, len); break;
-    case H_AUTH: buf_put(&c->auth, at, len); break;
+    case H_TARGET:
+        buf_put(&c->target, at, len);
+        break;
+    case H_CTYPE:
+        buf_put(&c->ctype, at, len);
+        break;
+    case H_AUTH:
+        buf_put(&c->auth, at, len);
+        break;
     case H_CONN:
         if (len >= 5 && ieq(at, 5, "close")) c->conn_close = true;
         break;
     case H_EXPECT:
         if (len >= 12 && ieq(at, 12, "100-continue")) c->expect_continue = true;
         break;
-    default: break;
+    default:
+        break;
     }
     return 0;
 }
@@ -429,8 +447,8 @@ static int on_message_complete(llhttp_t *p) {
     };
     c->in_request = false;
     set_deadline(c, s->lim.idle_ms);
-    http_response_t resp = {.status = 200, .content_type = NULL, .headers = NULL,
-                            .body = s->resp_body};
+    http_response_t resp = {
+        .status = 200, .content_type = NULL, .headers = NULL, .body = s->resp_body};
     buf_reset(&resp.body); /* one body buffer per loop, reused: send_response copies it */
     s->handler(s->ctx, &req, &resp);
     bool close = c->conn_close || !llhttp_should_keep_alive(p);
@@ -454,7 +472,7 @@ static int on_message_complete(llhttp_t *p) {
 
 static void on_close(uv_handle_t *h) {
     conn_t *c = h->data;
-    if (c->srv->lim.nconns) atomic_fetch_sub(c->srv->lim.nconns, 1);
+    if (c->nconns) atomic_fetch_sub(c->nconns, 1);
     buf_free(&c->out);
     buf_free(&c->field);
     buf_free(&c->target);
@@ -472,12 +490,15 @@ static void conn_close(conn_t *c) {
     http_server_t *s = c->srv;
     if (c->is_dirty) { /* unlink: its memory goes with the handle */
         conn_t **pp = &s->dirty;
-        while (*pp && *pp != c) pp = &(*pp)->dirty_next;
+        while (*pp && *pp != c)
+            pp = &(*pp)->dirty_next;
         if (*pp) *pp = c->dirty_next;
         c->is_dirty = false;
     }
-    if (c->prev) c->prev->next = c->next;
-    else s->conns = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     uv_close((uv_handle_t *)&c->tcp, on_close);
 }
@@ -591,7 +612,10 @@ static void on_connection(uv_stream_t *ls, int status) {
     c->srv = s;
     uv_tcp_init(s->loop, &c->tcp);
     c->tcp.data = c;
-    if (s->lim.nconns) atomic_fetch_add(s->lim.nconns, 1); /* on_close gives it back */
+    /* on_close gives it back, through its own pointer: at shutdown the
+     * server is freed before its connections' close callbacks run */
+    c->nconns = s->lim.nconns;
+    if (c->nconns) atomic_fetch_add(c->nconns, 1);
     if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
         uv_close((uv_handle_t *)&c->tcp, on_close);
         return;
@@ -621,7 +645,8 @@ static int bind_reuseport(uv_tcp_t *listener, const struct sockaddr *addr) {
     int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return uv_translate_sys_error(errno);
     int one = 1;
-    socklen_t len = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    socklen_t len =
+        addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) || bind(fd, addr, len)) {
         int rc = uv_translate_sys_error(errno);
@@ -646,7 +671,8 @@ int http_port_free(const char *host, int port) {
     int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return uv_translate_sys_error(errno);
     int one = 1;
-    socklen_t len = addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    socklen_t len =
+        addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     rc = bind(fd, (const struct sockaddr *)&addr, len) ? uv_translate_sys_error(errno) : 0;
     close(fd);
@@ -743,8 +769,10 @@ int http_server_start(uv_loop_t *loop, const char *host, int port, bool reusepor
     s->port = bound.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
                                           : ntohs(((struct sockaddr_in *)&bound)->sin_port);
     /* port 0 asked for any port: listening again must take the same one */
-    if (s->addr.ss_family == AF_INET6) ((struct sockaddr_in6 *)&s->addr)->sin6_port = htons((uint16_t)s->port);
-    else ((struct sockaddr_in *)&s->addr)->sin_port = htons((uint16_t)s->port);
+    if (s->addr.ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)&s->addr)->sin6_port = htons((uint16_t)s->port);
+    else
+        ((struct sockaddr_in *)&s->addr)->sin_port = htons((uint16_t)s->port);
     uv_timer_start(&s->sweep, on_sweep, 250, 250);
     *out = s;
     return 0;
@@ -781,7 +809,8 @@ void http_server_set_commit(http_server_t *s, http_commit_fn fn) {
 void http_server_stop(http_server_t *s) {
     if (s->stopping) return;
     s->stopping = true;
-    while (s->conns) conn_close(s->conns);
+    while (s->conns)
+        conn_close(s->conns);
     uv_close((uv_handle_t *)&s->check, on_server_handle_closed);
     uv_close((uv_handle_t *)&s->sweep, on_server_handle_closed);
     if (s->listening) uv_close((uv_handle_t *)&s->listener, on_server_handle_closed);
