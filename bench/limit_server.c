@@ -10,12 +10,13 @@
 #include <string.h>
 #include <uv.h>
 
-static const char RESPONSE[] = "HTTP/1.1 200 OK\r\n"
-                               "Content-Type: application/x-amz-json-1.0\r\n"
-                               "x-amzn-RequestId: 00000000000000000000000000000000000000000000000000000\r\n"
-                               "Content-Length: 2\r\n"
-                               "\r\n"
-                               "{}";
+static const char RESPONSE[] =
+    "HTTP/1.1 200 OK\r\n"
+    "Content-Type: application/x-amz-json-1.0\r\n"
+    "x-amzn-RequestId: 00000000000000000000000000000000000000000000000000000\r\n"
+    "Content-Length: 2\r\n"
+    "\r\n"
+    "{}";
 
 typedef struct conn {
     uv_tcp_t tcp;
@@ -26,7 +27,9 @@ typedef struct conn {
 
 static llhttp_settings_t settings;
 
-static void on_close(uv_handle_t *h) { free(h->data); }
+static void on_close(uv_handle_t *h) {
+    free(h->data);
+}
 
 static void on_write(uv_write_t *w, int status) {
     (void)status;
@@ -63,7 +66,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b) {
     if (!c->pending) return;
     size_t one = sizeof RESPONSE - 1, len = one * (size_t)c->pending;
     char *out = malloc(len);
-    for (int i = 0; i < c->pending; i++) memcpy(out + one * (size_t)i, RESPONSE, one);
+    for (int i = 0; i < c->pending; i++)
+        memcpy(out + one * (size_t)i, RESPONSE, one);
     uv_write_t *w = malloc(sizeof *w);
     w->data = out;
     uv_buf_t buf = uv_buf_init(out, (unsigned)len);
@@ -103,7 +107,8 @@ int main(int argc, char **argv) {
     uv_tcp_init(loop, &server);
     struct sockaddr_in addr;
     uv_ip4_addr("127.0.0.1", atoi(argv[1]), &addr);
-    if (uv_tcp_bind(&server, (const struct sockaddr *)&addr, 0) || uv_listen((uv_stream_t *)&server, 1024, on_connection)) {
+    if (uv_tcp_bind(&server, (const struct sockaddr *)&addr, 0) ||
+        uv_listen((uv_stream_t *)&server, 1024, on_connection)) {
         fprintf(stderr, "limit_server: cannot listen on port %s\n", argv[1]);
         return 1;
     }

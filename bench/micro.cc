@@ -10,53 +10,62 @@
 
 static void BM_KeyEncode(benchmark::State &s) {
     uint64_t i = 0;
-    for (auto _ : s) benchmark::DoNotOptimize(shim_key_encode(i++));
+    for (auto _ : s)
+        benchmark::DoNotOptimize(shim_key_encode(i++));
 }
 BENCHMARK(BM_KeyEncode);
 
 static void BM_KeyDecode(benchmark::State &s) {
     uint64_t i = 0;
-    for (auto _ : s) benchmark::DoNotOptimize(shim_key_decode(i++));
+    for (auto _ : s)
+        benchmark::DoNotOptimize(shim_key_decode(i++));
 }
 BENCHMARK(BM_KeyDecode);
 
 static void BM_NumberParse(benchmark::State &s) {
     uint64_t i = 0;
-    for (auto _ : s) benchmark::DoNotOptimize(shim_num_parse(i++));
+    for (auto _ : s)
+        benchmark::DoNotOptimize(shim_num_parse(i++));
 }
 BENCHMARK(BM_NumberParse);
 
 static void BM_NumberCompare(benchmark::State &s) {
     uint64_t i = 0;
-    for (auto _ : s) benchmark::DoNotOptimize(shim_num_cmp(i++));
+    for (auto _ : s)
+        benchmark::DoNotOptimize(shim_num_cmp(i++));
 }
 BENCHMARK(BM_NumberCompare);
 
 static void BM_ExprParse(benchmark::State &s) {
-    for (auto _ : s) benchmark::DoNotOptimize(shim_expr_parse());
+    for (auto _ : s)
+        benchmark::DoNotOptimize(shim_expr_parse());
 }
 BENCHMARK(BM_ExprParse);
 
 static void BM_ExprEval(benchmark::State &s) {
-    for (auto _ : s) benchmark::DoNotOptimize(shim_expr_eval());
+    for (auto _ : s)
+        benchmark::DoNotOptimize(shim_expr_eval());
 }
 BENCHMARK(BM_ExprEval);
 
 static void BM_EnginePut(benchmark::State &s) {
     uint64_t i = 0;
-    for (auto _ : s) benchmark::DoNotOptimize(shim_put(i++));
+    for (auto _ : s)
+        benchmark::DoNotOptimize(shim_put(i++));
 }
 BENCHMARK(BM_EnginePut);
 
 static void BM_EngineGet(benchmark::State &s) {
     uint64_t i = 0;
-    for (auto _ : s) benchmark::DoNotOptimize(shim_get(i++ * 7919));
+    for (auto _ : s)
+        benchmark::DoNotOptimize(shim_get(i++ * 7919));
 }
 BENCHMARK(BM_EngineGet);
 
 static void BM_EngineQuery10(benchmark::State &s) {
     uint64_t i = 0;
-    for (auto _ : s) benchmark::DoNotOptimize(shim_query(i++ * 7919));
+    for (auto _ : s)
+        benchmark::DoNotOptimize(shim_query(i++ * 7919));
 }
 BENCHMARK(BM_EngineQuery10);
 

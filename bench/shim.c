@@ -16,9 +16,13 @@ static int nusers;
 static expr_node_t *cond;
 static ddb_value_t sample;
 static ddb_num_t nums[2];
-static const char PAD[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+static const char PAD[] =
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
-static ddb_value_t str(const char *s) { return (ddb_value_t){.type = DDB_T_S, .u.str = {s, strlen(s)}}; }
+static ddb_value_t str(const char *s) {
+    return (ddb_value_t){.type = DDB_T_S, .u.str = {s, strlen(s)}};
+}
 
 /* The item of user u, order o, with a counter value n (text in the arena). */
 static ddb_value_t item(ddb_arena_t *a, uint64_t u, uint64_t o, uint64_t n) {
@@ -29,7 +33,8 @@ static ddb_value_t item(ddb_arena_t *a, uint64_t u, uint64_t o, uint64_t n) {
     ddb_attr_t *at = ddb_arena_alloc(a, sizeof *at * 4);
     at[0] = (ddb_attr_t){"PK", 2, str(ddb_arena_strndup(a, pk, strlen(pk)))};
     at[1] = (ddb_attr_t){"SK", 2, str(ddb_arena_strndup(a, sk, strlen(sk)))};
-    at[2] = (ddb_attr_t){"n", 1, {.type = DDB_T_N, .u.str = {ddb_arena_strndup(a, num, strlen(num)), strlen(num)}}};
+    at[2] = (ddb_attr_t){
+        "n", 1, {.type = DDB_T_N, .u.str = {ddb_arena_strndup(a, num, strlen(num)), strlen(num)}}};
     at[3] = (ddb_attr_t){"pad", 3, str(PAD)};
     return (ddb_value_t){.type = DDB_T_M, .u.map = {at, 4}};
 }
@@ -59,9 +64,15 @@ int shim_open(int users) {
     scratch = ddb_arena_create(0);
     nusers = users;
     ddb_value_t meta = {.type = DDB_T_M};
-    table = (ddb_table_info_t){.name = "bench", .name_len = 5, .meta = &meta,
-                               .key = {.hash_name = "PK", .hash_len = 2, .hash_type = DDB_T_S,
-                                       .range_name = "SK", .range_len = 2, .range_type = DDB_T_S}};
+    table = (ddb_table_info_t){.name = "bench",
+                               .name_len = 5,
+                               .meta = &meta,
+                               .key = {.hash_name = "PK",
+                                       .hash_len = 2,
+                                       .hash_type = DDB_T_S,
+                                       .range_name = "SK",
+                                       .range_len = 2,
+                                       .range_type = DDB_T_S}};
     if (ddb_table_create(engine, &table, &err)) return -1;
     if (ddb_table_get(engine, "bench", 5, arena, &table, &err)) return -1;
     for (int u = 0; u < users; u++) {
@@ -82,7 +93,8 @@ int shim_open(int users) {
     values = (ddb_value_t){.type = DDB_T_M, .u.map = {vals, 2}};
     expr_ctx_init(&ctx, arena, NULL, &values);
     const char *text = "attribute_exists(PK) AND begins_with(SK, :p) AND n > :n";
-    if (expr_parse_condition(&ctx, "ConditionExpression", text, strlen(text), &cond, &err)) return -1;
+    if (expr_parse_condition(&ctx, "ConditionExpression", text, strlen(text), &cond, &err))
+        return -1;
     if (ddb_num_parse("12345678901234567890", 20, &nums[0], &err)) return -1;
     if (ddb_num_parse("12345678901234567891", 20, &nums[1], &err)) return -1;
     return 0;
@@ -119,18 +131,22 @@ int shim_key_decode(uint64_t i) {
 
 int shim_num_parse(uint64_t i) {
     char s[32];
-    int n = snprintf(s, sizeof s, "%llu.%02llu", (unsigned long long)(i * 2654435761u), (unsigned long long)(i % 100));
+    int n = snprintf(s, sizeof s, "%llu.%02llu", (unsigned long long)(i * 2654435761u),
+                     (unsigned long long)(i % 100));
     ddb_num_t out;
     ddb_error_t err;
     return ddb_num_parse(s, (size_t)n, &out, &err);
 }
 
-int shim_num_cmp(uint64_t i) { return ddb_num_cmp(&nums[i & 1], &nums[(i + 1) & 1]); }
+int shim_num_cmp(uint64_t i) {
+    return ddb_num_cmp(&nums[i & 1], &nums[(i + 1) & 1]);
+}
 
 int shim_expr_parse(void) {
     ddb_arena_reset(scratch);
     expr_ctx_t ctx;
-    ddb_attr_t vals[2] = {{":p", 2, str("ORDER#")}, {":n", 2, {.type = DDB_T_N, .u.str = {"10", 2}}}};
+    ddb_attr_t vals[2] = {{":p", 2, str("ORDER#")},
+                          {":n", 2, {.type = DDB_T_N, .u.str = {"10", 2}}}};
     ddb_value_t values = {.type = DDB_T_M, .u.map = {vals, 2}};
     expr_ctx_init(&ctx, scratch, NULL, &values);
     const char *text = "attribute_exists(PK) AND begins_with(SK, :p) AND n > :n";
@@ -139,7 +155,9 @@ int shim_expr_parse(void) {
     return expr_parse_condition(&ctx, "ConditionExpression", text, strlen(text), &out, &err);
 }
 
-int shim_expr_eval(void) { return expr_eval(cond, &sample) ? 1 : 0; }
+int shim_expr_eval(void) {
+    return expr_eval(cond, &sample) ? 1 : 0;
+}
 
 int shim_put(uint64_t i) {
     ddb_arena_reset(scratch);
@@ -170,7 +188,8 @@ size_t shim_query(uint64_t user) {
     if (ddb_iter_query(engine, &table, NULL, &range, NULL, false, &it, &err)) return 0;
     size_t n = 0;
     const ddb_value_t *v;
-    while (ddb_iter_next(it, scratch, &v, &err) == 0 && v) n++;
+    while (ddb_iter_next(it, scratch, &v, &err) == 0 && v)
+        n++;
     ddb_iter_destroy(it);
     return n;
 }

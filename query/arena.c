@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define ARENA_DEFAULT_CHUNK (64 * 1024)
-#define ARENA_KEEP (4u << 20)
+#define ARENA_KEEP          (4u << 20)
 
 typedef struct chunk {
     struct chunk *next;

@@ -28,7 +28,8 @@ void buf_reserve(buf_t *b, size_t extra) {
 
 void buf_grow(buf_t *b, size_t extra) {
     size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len < extra + 1) cap *= 2;
+    while (cap - b->len < extra + 1)
+        cap *= 2;
     char *p = realloc(b->data, cap);
     if (!p) {
         fprintf(stderr, "ddbd: out of memory\n");

@@ -17,7 +17,7 @@ void buf_init(buf_t *b);
 void buf_free(buf_t *b);
 void buf_reset(buf_t *b);                 /* len = 0, keeps memory */
 void buf_reserve(buf_t *b, size_t extra); /* ensure cap >= len + extra */
-void buf_grow(buf_t *b, size_t extra);   /* the slow path of buf_reserve */
+void buf_grow(buf_t *b, size_t extra);    /* the slow path of buf_reserve */
 void buf_puts(buf_t *b, const char *s);
 void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -11,11 +11,13 @@
 static void crc_init(uint32_t t[8][256]) {
     for (uint32_t i = 0; i < 256; i++) {
         uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
         t[0][i] = c;
     }
     for (uint32_t i = 0; i < 256; i++) {
-        for (int k = 1; k < 8; k++) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
+        for (int k = 1; k < 8; k++)
+            t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
     }
 }
 
@@ -32,14 +34,17 @@ static uint32_t crc_tables_run(uint32_t c, const unsigned char *p, size_t len) {
     pthread_once(&crc_once, crc_setup);
     uint32_t(*t)[256] = crc_tables;
     while (len >= 8) {
-        uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-        uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+        uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                           (uint32_t)p[3] << 24);
+        uint32_t hi =
+            (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
         c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
             t[3][hi & 0xff] ^ t[2][(hi >> 8) & 0xff] ^ t[1][(hi >> 16) & 0xff] ^ t[0][hi >> 24];
         p += 8;
         len -= 8;
     }
-    while (len--) c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+    while (len--)
+        c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
     return c;
 }
 
@@ -57,7 +62,8 @@ uint32_t ddb_crc32_tables(const void *buf, size_t len) {
  * with a Barrett reduction. The constants are x^k mod P(x) for the
  * reflected IEEE polynomial, bit-reflected. len >= 64, a multiple of 16;
  * c is the raw CRC register. */
-__attribute__((target("pclmul,sse2"))) static uint32_t crc_fold(uint32_t c, const unsigned char *p, size_t len) {
+__attribute__((target("pclmul,sse2"))) static uint32_t crc_fold(uint32_t c, const unsigned char *p,
+                                                                size_t len) {
     const __m128i k1k2 = _mm_set_epi64x(0x1c6e41596, 0x154442bd4); /* x^(4*128+32), x^(4*128-32) */
     const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0); /* x^(128+32), x^(128-32) */
     const __m128i k5 = _mm_set_epi64x(0, 0x163cd6124);             /* x^64 */
@@ -70,8 +76,9 @@ __attribute__((target("pclmul,sse2"))) static uint32_t crc_fold(uint32_t c, cons
     x1 = _mm_xor_si128(x1, _mm_cvtsi32_si128((int)c));
     p += 64;
     len -= 64;
-#define FOLD(x, k, next) \
-    _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), next)
+#define FOLD(x, k, next)                                                                           \
+    _mm_xor_si128(                                                                                 \
+        _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), next)
     while (len >= 64) {
         x1 = FOLD(x1, k1k2, _mm_loadu_si128((const __m128i *)p));
         x2 = FOLD(x2, k1k2, _mm_loadu_si128((const __m128i *)(p + 16)));
@@ -92,7 +99,8 @@ __attribute__((target("pclmul,sse2"))) static uint32_t crc_fold(uint32_t c, cons
     /* 128 -> 64 bits */
     x1 = _mm_xor_si128(_mm_clmulepi64_si128(x1, k3k4, 0x10), _mm_srli_si128(x1, 8));
     /* 64 -> 32 bits */
-    x1 = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(x1, mask32), k5, 0x00), _mm_srli_si128(x1, 4));
+    x1 = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(x1, mask32), k5, 0x00),
+                       _mm_srli_si128(x1, 4));
     /* Barrett reduction */
     __m128i t = _mm_clmulepi64_si128(_mm_and_si128(x1, mask32), poly_mu, 0x10);
     t = _mm_clmulepi64_si128(_mm_and_si128(t, mask32), poly_mu, 0x00);

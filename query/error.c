@@ -29,18 +29,23 @@ static const struct {
 } error_types[DDB_ERR__COUNT] = {
     [DDB_ERR_VALIDATION] = {"com.amazonaws.dynamodb.v20120810#ValidationException", 400},
     [DDB_ERR_SERIALIZATION] = {"com.amazon.coral.service#SerializationException", 400},
-    [DDB_ERR_RESOURCE_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", 400},
+    [DDB_ERR_RESOURCE_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+                                    400},
     [DDB_ERR_RESOURCE_IN_USE] = {"com.amazonaws.dynamodb.v20120810#ResourceInUseException", 400},
-    [DDB_ERR_CONDITIONAL_CHECK] = {"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", 400},
+    [DDB_ERR_CONDITIONAL_CHECK] =
+        {"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", 400},
     [DDB_ERR_LIMIT_EXCEEDED] = {"com.amazonaws.dynamodb.v20120810#LimitExceededException", 400},
     [DDB_ERR_UNKNOWN_OPERATION] = {"com.amazon.coral.service#UnknownOperationException", 400},
     [DDB_ERR_MISSING_AUTH] = {"com.amazon.coral.service#MissingAuthenticationTokenException", 400},
     [DDB_ERR_INCOMPLETE_SIGNATURE] = {"com.amazon.coral.service#IncompleteSignatureException", 400},
     [DDB_ERR_ACCESS_DENIED] = {"com.amazon.coral.service#AccessDeniedException", 400},
     [DDB_ERR_REQUEST_TOO_LARGE] = {"com.amazon.coral.service#RequestEntityTooLargeException", 413},
-    [DDB_ERR_TRANSACTION_CANCELED] = {"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", 400},
-    [DDB_ERR_TRANSACTION_CONFLICT] = {"com.amazonaws.dynamodb.v20120810#TransactionConflictException", 400},
-    [DDB_ERR_IDEMPOTENT_MISMATCH] = {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400},
+    [DDB_ERR_TRANSACTION_CANCELED] =
+        {"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", 400},
+    [DDB_ERR_TRANSACTION_CONFLICT] =
+        {"com.amazonaws.dynamodb.v20120810#TransactionConflictException", 400},
+    [DDB_ERR_IDEMPOTENT_MISMATCH] =
+        {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400},
     [DDB_ERR_EXPIRED_ITERATOR] = {"com.amazonaws.dynamodb.v20120810#ExpiredIteratorException", 400},
     [DDB_ERR_TRIMMED_DATA] = {"com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException", 400},
     [DDB_ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500},
@@ -48,7 +53,8 @@ static const struct {
 
 /* An unknown or out-of-range code is reported as InternalServerError. */
 static ddb_status_t known(ddb_status_t code) {
-    if (code <= DDB_OK || code >= DDB_ERR__COUNT || !error_types[code].type) return DDB_ERR_INTERNAL;
+    if (code <= DDB_OK || code >= DDB_ERR__COUNT || !error_types[code].type)
+        return DDB_ERR_INTERNAL;
     return code;
 }
 

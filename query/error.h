@@ -11,23 +11,23 @@
 
 typedef enum ddb_status {
     DDB_OK = 0,
-    DDB_ERR_VALIDATION,            /* ValidationException, 400 */
-    DDB_ERR_SERIALIZATION,         /* SerializationException (bad JSON shape), 400 */
-    DDB_ERR_RESOURCE_NOT_FOUND,    /* ResourceNotFoundException, 400 */
-    DDB_ERR_RESOURCE_IN_USE,       /* ResourceInUseException, 400 */
-    DDB_ERR_CONDITIONAL_CHECK,     /* ConditionalCheckFailedException, 400 */
-    DDB_ERR_LIMIT_EXCEEDED,        /* LimitExceededException, 400 */
-    DDB_ERR_UNKNOWN_OPERATION,     /* UnknownOperationException, 400 */
-    DDB_ERR_MISSING_AUTH,          /* MissingAuthenticationTokenException, 400 */
-    DDB_ERR_INCOMPLETE_SIGNATURE,  /* IncompleteSignatureException, 400 */
-    DDB_ERR_ACCESS_DENIED,         /* AccessDeniedException, 400 */
-    DDB_ERR_REQUEST_TOO_LARGE,     /* request body over the limit, 413 */
-    DDB_ERR_TRANSACTION_CANCELED,  /* TransactionCanceledException, 400 */
-    DDB_ERR_TRANSACTION_CONFLICT,  /* TransactionConflictException, 400 */
-    DDB_ERR_IDEMPOTENT_MISMATCH,   /* IdempotentParameterMismatchException, 400 */
-    DDB_ERR_EXPIRED_ITERATOR,      /* ExpiredIteratorException, 400 */
-    DDB_ERR_TRIMMED_DATA,          /* TrimmedDataAccessException, 400 */
-    DDB_ERR_INTERNAL,              /* InternalServerError, 500 */
+    DDB_ERR_VALIDATION,           /* ValidationException, 400 */
+    DDB_ERR_SERIALIZATION,        /* SerializationException (bad JSON shape), 400 */
+    DDB_ERR_RESOURCE_NOT_FOUND,   /* ResourceNotFoundException, 400 */
+    DDB_ERR_RESOURCE_IN_USE,      /* ResourceInUseException, 400 */
+    DDB_ERR_CONDITIONAL_CHECK,    /* ConditionalCheckFailedException, 400 */
+    DDB_ERR_LIMIT_EXCEEDED,       /* LimitExceededException, 400 */
+    DDB_ERR_UNKNOWN_OPERATION,    /* UnknownOperationException, 400 */
+    DDB_ERR_MISSING_AUTH,         /* MissingAuthenticationTokenException, 400 */
+    DDB_ERR_INCOMPLETE_SIGNATURE, /* IncompleteSignatureException, 400 */
+    DDB_ERR_ACCESS_DENIED,        /* AccessDeniedException, 400 */
+    DDB_ERR_REQUEST_TOO_LARGE,    /* request body over the limit, 413 */
+    DDB_ERR_TRANSACTION_CANCELED, /* TransactionCanceledException, 400 */
+    DDB_ERR_TRANSACTION_CONFLICT, /* TransactionConflictException, 400 */
+    DDB_ERR_IDEMPOTENT_MISMATCH,  /* IdempotentParameterMismatchException, 400 */
+    DDB_ERR_EXPIRED_ITERATOR,     /* ExpiredIteratorException, 400 */
+    DDB_ERR_TRIMMED_DATA,         /* TrimmedDataAccessException, 400 */
+    DDB_ERR_INTERNAL,             /* InternalServerError, 500 */
     DDB_ERR__COUNT
 } ddb_status_t;
 

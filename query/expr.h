@@ -41,17 +41,17 @@ typedef enum expr_kind {
     EXPR_PLUS,          /* a + b (update only) */
     EXPR_MINUS,         /* a - b (update only) */
     /* conditions */
-    EXPR_CMP,            /* a op b */
-    EXPR_BETWEEN,        /* a BETWEEN b AND c */
-    EXPR_IN,             /* a IN (list...) */
+    EXPR_CMP,     /* a op b */
+    EXPR_BETWEEN, /* a BETWEEN b AND c */
+    EXPR_IN,      /* a IN (list...) */
     EXPR_AND,
     EXPR_OR,
     EXPR_NOT,
-    EXPR_EXISTS,         /* attribute_exists(path) */
-    EXPR_NOT_EXISTS,     /* attribute_not_exists(path) */
-    EXPR_ATTR_TYPE,      /* attribute_type(path, :type) */
-    EXPR_BEGINS_WITH,    /* begins_with(a, b) */
-    EXPR_CONTAINS        /* contains(a, b) */
+    EXPR_EXISTS,      /* attribute_exists(path) */
+    EXPR_NOT_EXISTS,  /* attribute_not_exists(path) */
+    EXPR_ATTR_TYPE,   /* attribute_type(path, :type) */
+    EXPR_BEGINS_WITH, /* begins_with(a, b) */
+    EXPR_CONTAINS     /* contains(a, b) */
 } expr_kind_t;
 
 typedef enum expr_cmp { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } expr_cmp_t;
@@ -59,9 +59,9 @@ typedef enum expr_cmp { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } expr_cm
 typedef struct expr_node expr_node_t;
 struct expr_node {
     expr_kind_t kind;
-    expr_cmp_t cmp;           /* EXPR_CMP */
-    expr_node_t *a, *b, *c;   /* operands / children */
-    expr_node_t **list;       /* EXPR_IN operands */
+    expr_cmp_t cmp;         /* EXPR_CMP */
+    expr_node_t *a, *b, *c; /* operands / children */
+    expr_node_t **list;     /* EXPR_IN operands */
     size_t nlist;
     expr_path_t path;         /* EXPR_PATH, EXPR_SIZE */
     const ddb_value_t *value; /* EXPR_VALUE */
@@ -100,10 +100,10 @@ bool expr_eval(const expr_node_t *cond, const ddb_value_t *item);
 /* What a KeyConditionExpression selects: the partition key value and an
  * optional sort-key range. */
 typedef struct expr_key_cond {
-    const ddb_value_t *hash;   /* partition key value */
-    const ddb_value_t *lo;     /* sort-key lower bound or NULL */
+    const ddb_value_t *hash; /* partition key value */
+    const ddb_value_t *lo;   /* sort-key lower bound or NULL */
     bool lo_incl;
-    const ddb_value_t *hi;     /* sort-key upper bound or NULL */
+    const ddb_value_t *hi; /* sort-key upper bound or NULL */
     bool hi_incl;
     const ddb_value_t *prefix; /* begins_with operand or NULL */
 } expr_key_cond_t;
@@ -121,8 +121,8 @@ typedef struct expr_projection {
     size_t n;
 } expr_projection_t;
 
-int expr_parse_projection(expr_ctx_t *ctx, const char *text, size_t len,
-                          expr_projection_t **out, ddb_error_t *err);
+int expr_parse_projection(expr_ctx_t *ctx, const char *text, size_t len, expr_projection_t **out,
+                          ddb_error_t *err);
 
 /* Copies into *out the parts of item named by the projection (nested paths
  * keep their structure; list elements keep their relative order). */
@@ -166,19 +166,19 @@ void expr_update_paths(ddb_arena_t *a, const expr_update_t *u, const ddb_value_t
 
 /* One entry of Expected / QueryFilter / ScanFilter / KeyConditions. */
 typedef struct expr_legacy_cond {
-    const char *name;      /* attribute name */
+    const char *name; /* attribute name */
     size_t len;
-    const char *op;        /* ComparisonOperator, or NULL (Expected with Value/Exists) */
+    const char *op; /* ComparisonOperator, or NULL (Expected with Value/Exists) */
     size_t op_len;
     const ddb_value_t *values; /* AttributeValueList (or Value) */
     size_t nvalues;
-    int exists;            /* Expected.Exists: -1 absent, 0 false, 1 true */
+    int exists; /* Expected.Exists: -1 absent, 0 false, 1 true */
 } expr_legacy_cond_t;
 
 /* Builds one condition tree from legacy conditions joined by AND (or OR when
  * conditional_or). `what` names the parameter in messages ("Expected"...). */
-int expr_from_legacy(ddb_arena_t *a, const char *what, const expr_legacy_cond_t *conds,
-                     size_t n, bool conditional_or, expr_node_t **out, ddb_error_t *err);
+int expr_from_legacy(ddb_arena_t *a, const char *what, const expr_legacy_cond_t *conds, size_t n,
+                     bool conditional_or, expr_node_t **out, ddb_error_t *err);
 
 /* One AttributeUpdates entry: Action PUT (default), ADD or DELETE. */
 typedef struct expr_legacy_update {

@@ -15,7 +15,8 @@ const ddb_value_t *expr_resolve(const ddb_value_t *item, const expr_path_t *path
         if (st->index < 0) {
             v = v->type == DDB_T_M ? ddb_map_get(v, st->name, st->len) : NULL;
         } else {
-            v = v->type == DDB_T_L && (size_t)st->index < v->u.list.n ? &v->u.list.v[st->index] : NULL;
+            v = v->type == DDB_T_L && (size_t)st->index < v->u.list.n ? &v->u.list.v[st->index]
+                                                                      : NULL;
         }
     }
     return v;
@@ -82,21 +83,32 @@ static size_t utf16_length(const char *s, size_t len) {
 static const ddb_value_t *operand(const expr_node_t *n, const ddb_value_t *item,
                                   ddb_value_t *scratch, char *buf, size_t cap) {
     switch (n->kind) {
-    case EXPR_VALUE: return n->value;
-    case EXPR_PATH: return expr_resolve(item, &n->path);
+    case EXPR_VALUE:
+        return n->value;
+    case EXPR_PATH:
+        return expr_resolve(item, &n->path);
     case EXPR_SIZE: {
         const ddb_value_t *v = expr_resolve(item, &n->path);
         if (!v) return NULL;
         size_t size;
         switch (v->type) {
-        case DDB_T_S: size = utf16_length(v->u.str.ptr, v->u.str.len); break;
-        case DDB_T_B: size = v->u.str.len; break;
+        case DDB_T_S:
+            size = utf16_length(v->u.str.ptr, v->u.str.len);
+            break;
+        case DDB_T_B:
+            size = v->u.str.len;
+            break;
         case DDB_T_SS:
         case DDB_T_NS:
         case DDB_T_BS:
-        case DDB_T_L: size = v->u.list.n; break;
-        case DDB_T_M: size = v->u.map.n; break;
-        default: return NULL; /* size of N, BOOL, NULL: no value */
+        case DDB_T_L:
+            size = v->u.list.n;
+            break;
+        case DDB_T_M:
+            size = v->u.map.n;
+            break;
+        default:
+            return NULL; /* size of N, BOOL, NULL: no value */
         }
         int len = snprintf(buf, cap, "%zu", size);
         scratch->type = DDB_T_N;
@@ -104,7 +116,8 @@ static const ddb_value_t *operand(const expr_node_t *n, const ddb_value_t *item,
         scratch->u.str.len = (size_t)len;
         return scratch;
     }
-    default: return NULL;
+    default:
+        return NULL;
     }
 }
 
@@ -132,7 +145,8 @@ static bool contains(const ddb_value_t *hay, const ddb_value_t *needle) {
             if (ddb_value_equal(&hay->u.list.v[i], needle)) return true;
         }
         return false;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -140,11 +154,16 @@ bool expr_eval(const expr_node_t *c, const ddb_value_t *item) {
     ddb_value_t s1, s2, s3;
     char b1[32], b2[32], b3[32];
     switch (c->kind) {
-    case EXPR_AND: return expr_eval(c->a, item) && expr_eval(c->b, item);
-    case EXPR_OR: return expr_eval(c->a, item) || expr_eval(c->b, item);
-    case EXPR_NOT: return !expr_eval(c->a, item);
-    case EXPR_EXISTS: return expr_resolve(item, &c->a->path) != NULL;
-    case EXPR_NOT_EXISTS: return expr_resolve(item, &c->a->path) == NULL;
+    case EXPR_AND:
+        return expr_eval(c->a, item) && expr_eval(c->b, item);
+    case EXPR_OR:
+        return expr_eval(c->a, item) || expr_eval(c->b, item);
+    case EXPR_NOT:
+        return !expr_eval(c->a, item);
+    case EXPR_EXISTS:
+        return expr_resolve(item, &c->a->path) != NULL;
+    case EXPR_NOT_EXISTS:
+        return expr_resolve(item, &c->a->path) == NULL;
     case EXPR_ATTR_TYPE: {
         const ddb_value_t *v = expr_resolve(item, &c->a->path);
         const ddb_value_t *t = c->b->value;
@@ -154,11 +173,14 @@ bool expr_eval(const expr_node_t *c, const ddb_value_t *item) {
     case EXPR_BEGINS_WITH: {
         const ddb_value_t *a = operand(c->a, item, &s1, b1, sizeof b1);
         const ddb_value_t *b = operand(c->b, item, &s2, b2, sizeof b2);
-        if (!a || !b || a->type != b->type || (a->type != DDB_T_S && a->type != DDB_T_B)) return false;
-        return b->u.str.len <= a->u.str.len && memcmp(a->u.str.ptr, b->u.str.ptr, b->u.str.len) == 0;
+        if (!a || !b || a->type != b->type || (a->type != DDB_T_S && a->type != DDB_T_B))
+            return false;
+        return b->u.str.len <= a->u.str.len &&
+               memcmp(a->u.str.ptr, b->u.str.ptr, b->u.str.len) == 0;
     }
     case EXPR_CONTAINS:
-        return contains(operand(c->a, item, &s1, b1, sizeof b1), operand(c->b, item, &s2, b2, sizeof b2));
+        return contains(operand(c->a, item, &s1, b1, sizeof b1),
+                        operand(c->b, item, &s2, b2, sizeof b2));
     case EXPR_CMP: {
         const ddb_value_t *a = operand(c->a, item, &s1, b1, sizeof b1);
         const ddb_value_t *b = operand(c->b, item, &s2, b2, sizeof b2);
@@ -168,11 +190,16 @@ bool expr_eval(const expr_node_t *c, const ddb_value_t *item) {
         if (!orderable(a, b)) return false;
         int r = expr_compare_scalars(a, b);
         switch (c->cmp) {
-        case CMP_LT: return r < 0;
-        case CMP_LE: return r <= 0;
-        case CMP_GT: return r > 0;
-        case CMP_GE: return r >= 0;
-        default: return false;
+        case CMP_LT:
+            return r < 0;
+        case CMP_LE:
+            return r <= 0;
+        case CMP_GT:
+            return r > 0;
+        case CMP_GE:
+            return r >= 0;
+        default:
+            return false;
         }
     }
     case EXPR_BETWEEN: {
@@ -191,7 +218,8 @@ bool expr_eval(const expr_node_t *c, const ddb_value_t *item) {
         }
         return false;
     }
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -217,7 +245,8 @@ static bool project_value(ddb_arena_t *a, const ddb_value_t *v, const expr_path_
             size_t m = 0;
             for (size_t i = 0; i < n; i++) {
                 const expr_step_t *st = &sel[i]->steps[d];
-                if (st->index < 0 && st->len == at->name_len && memcmp(st->name, at->name, st->len) == 0) {
+                if (st->index < 0 && st->len == at->name_len &&
+                    memcmp(st->name, at->name, st->len) == 0) {
                     sub[m++] = sel[i];
                 }
             }
@@ -239,7 +268,8 @@ static bool project_value(ddb_arena_t *a, const ddb_value_t *v, const expr_path_
             for (size_t i = 0; i < n; i++) {
                 if (sel[i]->steps[d].index == (long)k) sub[m++] = sel[i];
             }
-            if (m && project_value(a, &v->u.list.v[k], sub, m, d + 1, &out->u.list.v[out->u.list.n])) {
+            if (m &&
+                project_value(a, &v->u.list.v[k], sub, m, d + 1, &out->u.list.v[out->u.list.n])) {
                 out->u.list.n++;
             }
         }
@@ -251,7 +281,8 @@ static bool project_value(ddb_arena_t *a, const ddb_value_t *v, const expr_path_
 void expr_project(ddb_arena_t *a, const expr_projection_t *p, const ddb_value_t *item,
                   ddb_value_t *out) {
     const expr_path_t **sel = ddb_arena_alloc(a, sizeof *sel * (p->n ? p->n : 1));
-    for (size_t i = 0; i < p->n; i++) sel[i] = &p->paths[i];
+    for (size_t i = 0; i < p->n; i++)
+        sel[i] = &p->paths[i];
     if (!project_value(a, item, sel, p->n, 0, out)) {
         out->type = DDB_T_M;
         out->u.map.a = NULL;

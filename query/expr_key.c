@@ -14,16 +14,26 @@ static bool is_key_path(const expr_node_t *n, const char *name, size_t len) {
 static const char *op_name(const expr_node_t *n) {
     static const char *const cmp[] = {"=", "<>", "<", "<=", ">", ">="};
     switch (n->kind) {
-    case EXPR_OR: return "OR";
-    case EXPR_NOT: return "NOT";
-    case EXPR_IN: return "IN";
-    case EXPR_CMP: return cmp[n->cmp];
-    case EXPR_EXISTS: return "attribute_exists";
-    case EXPR_NOT_EXISTS: return "attribute_not_exists";
-    case EXPR_ATTR_TYPE: return "attribute_type";
-    case EXPR_CONTAINS: return "contains";
-    case EXPR_SIZE: return "size";
-    default: return "";
+    case EXPR_OR:
+        return "OR";
+    case EXPR_NOT:
+        return "NOT";
+    case EXPR_IN:
+        return "IN";
+    case EXPR_CMP:
+        return cmp[n->cmp];
+    case EXPR_EXISTS:
+        return "attribute_exists";
+    case EXPR_NOT_EXISTS:
+        return "attribute_not_exists";
+    case EXPR_ATTR_TYPE:
+        return "attribute_type";
+    case EXPR_CONTAINS:
+        return "contains";
+    case EXPR_SIZE:
+        return "size";
+    default:
+        return "";
     }
 }
 
@@ -80,10 +90,9 @@ static int one(keyctx_t *k, const expr_node_t *n) {
     bool on_hash = is_key_path(subj, k->hash, k->hash_len);
     bool on_range = k->range && is_key_path(subj, k->range, k->range_len);
     if (!on_hash && !on_range) {
-        return ddb_error_set(k->err, DDB_ERR_VALIDATION,
-                             "Query condition missed key schema element: %.*s",
-                             (int)(k->have_hash ? k->range_len : k->hash_len),
-                             k->have_hash ? k->range : k->hash);
+        return ddb_error_set(
+            k->err, DDB_ERR_VALIDATION, "Query condition missed key schema element: %.*s",
+            (int)(k->have_hash ? k->range_len : k->hash_len), k->have_hash ? k->range : k->hash);
     }
     if ((on_hash && k->have_hash) || (on_range && k->have_range)) {
         return ddb_error_set(k->err, DDB_ERR_VALIDATION,
@@ -102,7 +111,8 @@ static int one(keyctx_t *k, const expr_node_t *n) {
     k->have_range = true;
     if (n->kind == EXPR_BEGINS_WITH) {
         if (!n->b || n->b->kind != EXPR_VALUE) return not_supported(k->err);
-        if (n->b->value->type != k->range_type || k->range_type == DDB_T_N) return type_mismatch(k->err);
+        if (n->b->value->type != k->range_type || k->range_type == DDB_T_N)
+            return type_mismatch(k->err);
         o->prefix = n->b->value;
         return 0;
     }
@@ -121,12 +131,23 @@ static int one(keyctx_t *k, const expr_node_t *n) {
     if (!v) return not_supported(k->err);
     if (v->type != k->range_type) return type_mismatch(k->err);
     switch (cmp) {
-    case CMP_EQ: o->lo = o->hi = v, o->lo_incl = o->hi_incl = true; break;
-    case CMP_LT: o->hi = v, o->hi_incl = false; break;
-    case CMP_LE: o->hi = v, o->hi_incl = true; break;
-    case CMP_GT: o->lo = v, o->lo_incl = false; break;
-    case CMP_GE: o->lo = v, o->lo_incl = true; break;
-    default: return not_supported(k->err);
+    case CMP_EQ:
+        o->lo = o->hi = v, o->lo_incl = o->hi_incl = true;
+        break;
+    case CMP_LT:
+        o->hi = v, o->hi_incl = false;
+        break;
+    case CMP_LE:
+        o->hi = v, o->hi_incl = true;
+        break;
+    case CMP_GT:
+        o->lo = v, o->lo_incl = false;
+        break;
+    case CMP_GE:
+        o->lo = v, o->lo_incl = true;
+        break;
+    default:
+        return not_supported(k->err);
     }
     return 0;
 }
@@ -143,14 +164,20 @@ int expr_key_condition(const expr_node_t *cond, const char *hash, size_t hash_le
                        ddb_type_t hash_type, const char *range, size_t range_len,
                        ddb_type_t range_type, expr_key_cond_t *out, ddb_error_t *err) {
     memset(out, 0, sizeof *out);
-    keyctx_t k = {.hash = hash, .hash_len = hash_len, .hash_type = hash_type,
-                  .range = range_type != DDB_T_NONE ? range : NULL, .range_len = range_len,
-                  .range_type = range_type, .out = out, .err = err};
+    keyctx_t k = {.hash = hash,
+                  .hash_len = hash_len,
+                  .hash_type = hash_type,
+                  .range = range_type != DDB_T_NONE ? range : NULL,
+                  .range_len = range_len,
+                  .range_type = range_type,
+                  .out = out,
+                  .err = err};
     int rc = walk(&k, cond);
     if (rc) return rc;
     if (!k.have_hash) {
-        return ddb_error_set(err, DDB_ERR_VALIDATION, "Query condition missed key schema element: %.*s",
-                             (int)hash_len, hash);
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "Query condition missed key schema element: %.*s", (int)hash_len,
+                             hash);
     }
     return 0;
 }

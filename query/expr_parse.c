@@ -10,8 +10,8 @@
 #include "query/expr_internal.h"
 
 #define MAX_IN_OPERANDS 100
-#define MAX_EXPR_BYTES 4096
-#define MAX_DEPTH 64 /* parser recursion guard (parentheses, NOT chains) */
+#define MAX_EXPR_BYTES  4096
+#define MAX_DEPTH       64 /* parser recursion guard (parentheses, NOT chains) */
 
 /* ---- context --------------------------------------------------------------- */
 
@@ -111,35 +111,63 @@ static void lex(parser_t *p) {
         tok_t t = {.start = i, .len = 1};
         if (name_start(c)) {
             t.kind = T_NAME;
-            while (i + t.len < p->len && name_char(p->s[i + t.len])) t.len++;
+            while (i + t.len < p->len && name_char(p->s[i + t.len]))
+                t.len++;
         } else if ((c == '#' || c == ':') && i + 1 < p->len && name_char(p->s[i + 1])) {
             t.kind = c == '#' ? T_HNAME : T_VALUE;
-            while (i + t.len < p->len && name_char(p->s[i + t.len])) t.len++;
+            while (i + t.len < p->len && name_char(p->s[i + t.len]))
+                t.len++;
         } else if (isdigit((unsigned char)c)) {
             t.kind = T_NUMBER;
-            while (i + t.len < p->len && isdigit((unsigned char)p->s[i + t.len])) t.len++;
+            while (i + t.len < p->len && isdigit((unsigned char)p->s[i + t.len]))
+                t.len++;
         } else {
             char d = i + 1 < p->len ? p->s[i + 1] : 0;
             switch (c) {
-            case '(': t.kind = T_LPAREN; break;
-            case ')': t.kind = T_RPAREN; break;
-            case '[': t.kind = T_LBRACK; break;
-            case ']': t.kind = T_RBRACK; break;
-            case ',': t.kind = T_COMMA; break;
-            case '.': t.kind = T_DOT; break;
-            case '=': t.kind = T_EQ; break;
-            case '+': t.kind = T_PLUS; break;
-            case '-': t.kind = T_MINUS; break;
+            case '(':
+                t.kind = T_LPAREN;
+                break;
+            case ')':
+                t.kind = T_RPAREN;
+                break;
+            case '[':
+                t.kind = T_LBRACK;
+                break;
+            case ']':
+                t.kind = T_RBRACK;
+                break;
+            case ',':
+                t.kind = T_COMMA;
+                break;
+            case '.':
+                t.kind = T_DOT;
+                break;
+            case '=':
+                t.kind = T_EQ;
+                break;
+            case '+':
+                t.kind = T_PLUS;
+                break;
+            case '-':
+                t.kind = T_MINUS;
+                break;
             case '<':
-                if (d == '>') t.kind = T_NE, t.len = 2;
-                else if (d == '=') t.kind = T_LE, t.len = 2;
-                else t.kind = T_LT;
+                if (d == '>')
+                    t.kind = T_NE, t.len = 2;
+                else if (d == '=')
+                    t.kind = T_LE, t.len = 2;
+                else
+                    t.kind = T_LT;
                 break;
             case '>':
-                if (d == '=') t.kind = T_GE, t.len = 2;
-                else t.kind = T_GT;
+                if (d == '=')
+                    t.kind = T_GE, t.len = 2;
+                else
+                    t.kind = T_GT;
                 break;
-            default: t.kind = T_BAD; break;
+            default:
+                t.kind = T_BAD;
+                break;
             }
         }
         p->toks[n++] = t;
@@ -219,8 +247,9 @@ static int name_step(parser_t *p, expr_step_t *st) {
     } else if (t->kind == T_HNAME) {
         long i = map_index(p->ctx->names, s, t->len);
         if (i < 0) {
-            return invalid(p, "An expression attribute name used in the document path is not "
-                              "defined; attribute name: %.*s",
+            return invalid(p,
+                           "An expression attribute name used in the document path is not "
+                           "defined; attribute name: %.*s",
                            s, t->len);
         }
         p->ctx->names_used[i] = true;
@@ -248,7 +277,8 @@ static int parse_path(parser_t *p, expr_path_t *out) {
         } else if (accept(p, T_LBRACK)) {
             const tok_t *t = peek(p);
             if (t->kind != T_NUMBER) return syntax_error(p);
-            if (t->len > 9) return invalid(p, "List index is too large; index: %.*s", p->s + t->start, t->len);
+            if (t->len > 9)
+                return invalid(p, "List index is too large; index: %.*s", p->s + t->start, t->len);
             st = (expr_step_t){.name = NULL, .len = 0, .index = strtol(p->s + t->start, NULL, 10)};
             p->pos++;
             rc = expect(p, T_RBRACK);
@@ -279,8 +309,9 @@ static int value_ref(parser_t *p, expr_node_t **out) {
     const tok_t *t = peek(p);
     long i = map_index(p->ctx->values, p->s + t->start, t->len);
     if (i < 0) {
-        return invalid(p, "An expression attribute value used in expression is not defined; "
-                          "attribute value: %.*s",
+        return invalid(p,
+                       "An expression attribute value used in expression is not defined; "
+                       "attribute value: %.*s",
                        p->s + t->start, t->len);
     }
     p->ctx->values_used[i] = true;
@@ -336,8 +367,9 @@ static const char *type_of(const expr_node_t *n) {
 static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, int nargs) {
     if (nargs != f->nargs) {
         char tmp[200];
-        snprintf(tmp, sizeof tmp, "Incorrect number of operands for operator or function; "
-                                  "operator or function: %s, number of operands: %d",
+        snprintf(tmp, sizeof tmp,
+                 "Incorrect number of operands for operator or function; "
+                 "operator or function: %s, number of operands: %d",
                  f->name, nargs);
         return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, tmp);
     }
@@ -345,15 +377,18 @@ static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, in
                       f->kind == EXPR_ATTR_TYPE || f->kind == EXPR_SIZE ||
                       f->kind == EXPR_IF_NOT_EXISTS;
     if (needs_path && args[0]->kind != EXPR_PATH) {
-        return invalid(p, "Operator or function requires a document path; operator or function: %.*s",
+        return invalid(p,
+                       "Operator or function requires a document path; operator or function: %.*s",
                        f->name, strlen(f->name));
     }
     if (f->kind == EXPR_ATTR_TYPE) {
         static const char *const types = " S SS N NS B BS BOOL NULL L M ";
         const expr_node_t *t = args[1];
         if (t->kind != EXPR_VALUE) {
-            return invalid(p, "Incorrect operand type for operator or function; operator or "
-                              "function: %.*s, operand type: PATH", "attribute_type", 14);
+            return invalid(p,
+                           "Incorrect operand type for operator or function; operator or "
+                           "function: %.*s, operand type: PATH",
+                           "attribute_type", 14);
         }
         char key[16];
         bool ok = t->value->type == DDB_T_S && t->value->u.str.len < 8;
@@ -363,12 +398,14 @@ static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, in
         }
         if (!ok) {
             if (t->value->type != DDB_T_S) {
-                return invalid(p, "Incorrect operand type for operator or function; operator or "
-                                  "function: attribute_type, operand type: %.*s",
+                return invalid(p,
+                               "Incorrect operand type for operator or function; operator or "
+                               "function: attribute_type, operand type: %.*s",
                                type_of(t), strlen(type_of(t)));
             }
-            return invalid(p, "Invalid attribute type name found; type: %.*s, valid types: "
-                              "{N,BS,L,B,NULL,M,S,SS,NS,BOOL}",
+            return invalid(p,
+                           "Invalid attribute type name found; type: %.*s, valid types: "
+                           "{N,BS,L,B,NULL,M,S,SS,NS,BOOL}",
                            t->value->u.str.ptr, t->value->u.str.len);
         }
     }
@@ -376,8 +413,9 @@ static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, in
         for (int i = 0; i < 2; i++) {
             if (args[i]->kind == EXPR_VALUE && args[i]->value->type != DDB_T_L) {
                 char tmp[200];
-                snprintf(tmp, sizeof tmp, "Incorrect operand type for operator or function; "
-                                          "operator or function: list_append, operand type: %s",
+                snprintf(tmp, sizeof tmp,
+                         "Incorrect operand type for operator or function; "
+                         "operator or function: list_append, operand type: %s",
                          type_of(args[i]));
                 return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, tmp);
             }
@@ -388,8 +426,9 @@ static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, in
             if (args[i]->kind == EXPR_VALUE && args[i]->value->type != DDB_T_S &&
                 args[i]->value->type != DDB_T_B) {
                 char tmp[200];
-                snprintf(tmp, sizeof tmp, "Incorrect operand type for operator or function; "
-                                          "operator or function: begins_with, operand type: %s",
+                snprintf(tmp, sizeof tmp,
+                         "Incorrect operand type for operator or function; "
+                         "operator or function: begins_with, operand type: %s",
                          type_of(args[i]));
                 return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, tmp);
             }
@@ -412,8 +451,9 @@ static int parse_function(parser_t *p, fn_ctx_t where, expr_node_t **out) {
                        f->name, strlen(f->name));
     }
     if (!allowed) {
-        return invalid(p, "The function is not allowed to be used this way in an expression; "
-                          "function: %.*s",
+        return invalid(p,
+                       "The function is not allowed to be used this way in an expression; "
+                       "function: %.*s",
                        f->name, strlen(f->name));
     }
     p->pos += 2; /* name ( */
@@ -471,8 +511,9 @@ static int parse_operand(parser_t *p, fn_ctx_t where, expr_node_t **out) {
         const expr_node_t *o = i ? n->b : n->a;
         if (o->kind == EXPR_VALUE && o->value->type != DDB_T_N) {
             char tmp[200];
-            snprintf(tmp, sizeof tmp, "Incorrect operand type for operator or function; operator or "
-                                      "function: %c, operand type: %s",
+            snprintf(tmp, sizeof tmp,
+                     "Incorrect operand type for operator or function; operator or "
+                     "function: %c, operand type: %s",
                      k == T_PLUS ? '+' : '-', ddb_type_name(o->value->type));
             return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, tmp);
         }
@@ -500,8 +541,9 @@ static int check_orderable(parser_t *p, const char *op, expr_node_t *a, expr_nod
     expr_node_t *bad = !orderable_constant(a) ? a : !orderable_constant(b) ? b : NULL;
     if (!bad) return 0;
     char tmp[200];
-    snprintf(tmp, sizeof tmp, "Incorrect operand type for operator or function; operator or "
-                              "function: %s, operand type: %s",
+    snprintf(tmp, sizeof tmp,
+             "Incorrect operand type for operator or function; operator or "
+             "function: %s, operand type: %s",
              op, type_of(bad));
     return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, tmp);
 }
@@ -523,19 +565,34 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
     int rc = parse_operand(p, CTX_OPERAND, &a);
     if (rc) return rc;
     const tok_t *t = peek(p);
-    bool continues = (t->kind >= T_EQ && t->kind <= T_GE) || is_kw(p, t, "BETWEEN") || is_kw(p, t, "IN");
+    bool continues =
+        (t->kind >= T_EQ && t->kind <= T_GE) || is_kw(p, t, "BETWEEN") || is_kw(p, t, "IN");
     if (a->kind == EXPR_SIZE && !continues) {
-        return invalid(p, "The function is not allowed to be used this way in an expression; "
-                          "function: %.*s", "size", 4);
+        return invalid(p,
+                       "The function is not allowed to be used this way in an expression; "
+                       "function: %.*s",
+                       "size", 4);
     }
     expr_cmp_t cmp;
     switch (t->kind) {
-    case T_EQ: cmp = CMP_EQ; break;
-    case T_NE: cmp = CMP_NE; break;
-    case T_LT: cmp = CMP_LT; break;
-    case T_LE: cmp = CMP_LE; break;
-    case T_GT: cmp = CMP_GT; break;
-    case T_GE: cmp = CMP_GE; break;
+    case T_EQ:
+        cmp = CMP_EQ;
+        break;
+    case T_NE:
+        cmp = CMP_NE;
+        break;
+    case T_LT:
+        cmp = CMP_LT;
+        break;
+    case T_LE:
+        cmp = CMP_LE;
+        break;
+    case T_GT:
+        cmp = CMP_GT;
+        break;
+    case T_GE:
+        cmp = CMP_GE;
+        break;
     default:
         if (is_kw(p, t, "BETWEEN")) {
             p->pos++;
@@ -648,8 +705,8 @@ static int begin(parser_t *p, expr_ctx_t *ctx, const char *what, const char *tex
                  ddb_error_t *err) {
     *p = (parser_t){.ctx = ctx, .what = what, .s = text, .len = len, .err = err};
     if (len == 0) {
-        return ddb_error_set(err, DDB_ERR_VALIDATION, "Invalid %s: The expression can not be empty;",
-                             what);
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "Invalid %s: The expression can not be empty;", what);
     }
     if (len > MAX_EXPR_BYTES) {
         return ddb_error_set(err, DDB_ERR_VALIDATION,
@@ -687,17 +744,18 @@ static int check_clashes(parser_t *p, const expr_path_t *paths, size_t n) {
             char one[300], two[300];
             expr_path_render(&paths[j], one, sizeof one);
             expr_path_render(&paths[i], two, sizeof two);
-            return ddb_error_set(p->err, DDB_ERR_VALIDATION,
-                                 "Invalid %s: Two document paths %s with each other; must remove or "
-                                 "rewrite one of these paths; path one: %s, path two: %s",
-                                 p->what, c == 1 ? "overlap" : "conflict", one, two);
+            return ddb_error_set(
+                p->err, DDB_ERR_VALIDATION,
+                "Invalid %s: Two document paths %s with each other; must remove or "
+                "rewrite one of these paths; path one: %s, path two: %s",
+                p->what, c == 1 ? "overlap" : "conflict", one, two);
         }
     }
     return 0;
 }
 
-int expr_parse_projection(expr_ctx_t *ctx, const char *text, size_t len,
-                          expr_projection_t **out, ddb_error_t *err) {
+int expr_parse_projection(expr_ctx_t *ctx, const char *text, size_t len, expr_projection_t **out,
+                          ddb_error_t *err) {
     parser_t p;
     int rc = begin(&p, ctx, "ProjectionExpression", text, len, err);
     if (rc) return rc;
@@ -733,15 +791,18 @@ static int parse_actions(parser_t *p, expr_action_kind_t kind, expr_action_t *ac
             bool ok = kind == ACT_ADD ? (t == DDB_T_N || ddb_type_is_set(t)) : ddb_type_is_set(t);
             if (!ok) {
                 static const char *const words[] = {
-                    [DDB_T_S] = "STRING", [DDB_T_N] = "NUMBER", [DDB_T_B] = "BINARY",
+                    [DDB_T_S] = "STRING",      [DDB_T_N] = "NUMBER",      [DDB_T_B] = "BINARY",
                     [DDB_T_SS] = "STRING SET", [DDB_T_NS] = "NUMBER SET", [DDB_T_BS] = "BINARY SET",
-                    [DDB_T_M] = "MAP", [DDB_T_L] = "LIST", [DDB_T_BOOL] = "BOOLEAN", [DDB_T_NULL] = "NULL",
+                    [DDB_T_M] = "MAP",         [DDB_T_L] = "LIST",        [DDB_T_BOOL] = "BOOLEAN",
+                    [DDB_T_NULL] = "NULL",
                 };
                 char tmp[200];
-                snprintf(tmp, sizeof tmp, "Incorrect operand type for operator or function; "
-                                          "operator: %s, operand type: %s, typeSet: %s",
+                snprintf(tmp, sizeof tmp,
+                         "Incorrect operand type for operator or function; "
+                         "operator: %s, operand type: %s, typeSet: %s",
                          kind == ACT_ADD ? "ADD" : "DELETE", words[t] ? words[t] : "",
-                         kind == ACT_ADD ? "ALLOWED_FOR_ADD_OPERAND" : "ALLOWED_FOR_DELETE_OPERAND");
+                         kind == ACT_ADD ? "ALLOWED_FOR_ADD_OPERAND"
+                                         : "ALLOWED_FOR_DELETE_OPERAND");
                 return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, tmp);
             }
         }
@@ -777,7 +838,8 @@ int expr_parse_update(expr_ctx_t *ctx, const char *text, size_t len, expr_update
         if (rc) return rc;
     }
     expr_path_t *paths = ddb_arena_alloc(ctx->arena, sizeof(expr_path_t) * (u->n + 1));
-    for (size_t i = 0; i < u->n; i++) paths[i] = u->actions[i].path;
+    for (size_t i = 0; i < u->n; i++)
+        paths[i] = u->actions[i].path;
     rc = check_clashes(&p, paths, u->n);
     if (rc) return rc;
     *out = u;

@@ -15,8 +15,9 @@ static int bad_type(ddb_error_t *err) {
 }
 
 static int bad_path(ddb_error_t *err) {
-    return ddb_error_set(err, DDB_ERR_VALIDATION,
-                         "The document path provided in the update expression is invalid for update");
+    return ddb_error_set(
+        err, DDB_ERR_VALIDATION,
+        "The document path provided in the update expression is invalid for update");
 }
 
 static int number_op(ddb_arena_t *a, const ddb_value_t *x, const ddb_value_t *y, bool add,
@@ -41,7 +42,9 @@ static int compute(ddb_arena_t *a, const expr_node_t *n, const ddb_value_t *old,
     ddb_value_t x, y;
     int rc;
     switch (n->kind) {
-    case EXPR_VALUE: *out = *n->value; return 0;
+    case EXPR_VALUE:
+        *out = *n->value;
+        return 0;
     case EXPR_PATH: {
         const ddb_value_t *v = old ? expr_resolve(old, &n->path) : NULL;
         if (!v) {
@@ -67,9 +70,11 @@ static int compute(ddb_arena_t *a, const expr_node_t *n, const ddb_value_t *old,
         if (x.type != DDB_T_L || y.type != DDB_T_L) return bad_type(err);
         out->type = DDB_T_L;
         out->u.list.n = x.u.list.n + y.u.list.n;
-        out->u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (out->u.list.n ? out->u.list.n : 1));
+        out->u.list.v =
+            ddb_arena_alloc(a, sizeof(ddb_value_t) * (out->u.list.n ? out->u.list.n : 1));
         if (x.u.list.n) memcpy(out->u.list.v, x.u.list.v, sizeof(ddb_value_t) * x.u.list.n);
-        if (y.u.list.n) memcpy(out->u.list.v + x.u.list.n, y.u.list.v, sizeof(ddb_value_t) * y.u.list.n);
+        if (y.u.list.n)
+            memcpy(out->u.list.v + x.u.list.n, y.u.list.v, sizeof(ddb_value_t) * y.u.list.n);
         return 0;
     case EXPR_PLUS:
     case EXPR_MINUS:
@@ -78,7 +83,8 @@ static int compute(ddb_arena_t *a, const expr_node_t *n, const ddb_value_t *old,
         if (rc) return rc;
         if (x.type != DDB_T_N || y.type != DDB_T_N) return bad_type(err);
         return number_op(a, &x, &y, n->kind == EXPR_PLUS, out, err);
-    default: return bad_type(err);
+    default:
+        return bad_type(err);
     }
 }
 
@@ -103,7 +109,8 @@ static ddb_value_t *child(ddb_value_t *c, const expr_step_t *st) {
         if (c->type != DDB_T_M) return NULL;
         for (size_t i = 0; i < c->u.map.n; i++) {
             ddb_attr_t *at = &c->u.map.a[i];
-            if (at->name_len == st->len && memcmp(at->name, st->name, st->len) == 0) return &at->value;
+            if (at->name_len == st->len && memcmp(at->name, st->name, st->len) == 0)
+                return &at->value;
         }
         return NULL;
     }
@@ -122,7 +129,8 @@ static int edit(ddb_arena_t *a, ddb_value_t *c, const expr_path_t *p, size_t d, 
     if (d + 1 < p->n) {
         ddb_value_t *ch = child(c, st);
         if (!ch) return what == EDIT_REMOVE ? 0 : bad_path(err);
-        if (ch->type != DDB_T_M && ch->type != DDB_T_L) return what == EDIT_REMOVE ? 0 : bad_path(err);
+        if (ch->type != DDB_T_M && ch->type != DDB_T_L)
+            return what == EDIT_REMOVE ? 0 : bad_path(err);
         own_container(a, c, 0);
         ch = child(c, st);
         own_container(a, ch, 1);
@@ -142,7 +150,8 @@ static int edit(ddb_arena_t *a, ddb_value_t *c, const expr_path_t *p, size_t d, 
     }
     if (!existing) return 0;
     if (is_map_step) {
-        size_t i = (size_t)((ddb_attr_t *)((char *)existing - offsetof(ddb_attr_t, value)) - c->u.map.a);
+        size_t i =
+            (size_t)((ddb_attr_t *)((char *)existing - offsetof(ddb_attr_t, value)) - c->u.map.a);
         memmove(&c->u.map.a[i], &c->u.map.a[i + 1], sizeof(ddb_attr_t) * (c->u.map.n - i - 1));
         c->u.map.n--;
     } else {
@@ -155,31 +164,37 @@ static int edit(ddb_arena_t *a, ddb_value_t *c, const expr_path_t *p, size_t d, 
 
 /* ---- ADD / DELETE on sets and numbers ----------------------------------------- */
 
-static int set_union(ddb_arena_t *a, const ddb_value_t *cur, const ddb_value_t *add, ddb_value_t *out) {
+static int set_union(ddb_arena_t *a, const ddb_value_t *cur, const ddb_value_t *add,
+                     ddb_value_t *out) {
     out->type = cur->type;
     out->u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (cur->u.list.n + add->u.list.n + 1));
     out->u.list.n = 0;
-    for (size_t i = 0; i < cur->u.list.n; i++) out->u.list.v[out->u.list.n++] = cur->u.list.v[i];
+    for (size_t i = 0; i < cur->u.list.n; i++)
+        out->u.list.v[out->u.list.n++] = cur->u.list.v[i];
     for (size_t i = 0; i < add->u.list.n; i++) {
         bool dup = false;
-        for (size_t k = 0; k < cur->u.list.n && !dup; k++) dup = ddb_value_equal(&cur->u.list.v[k], &add->u.list.v[i]);
+        for (size_t k = 0; k < cur->u.list.n && !dup; k++)
+            dup = ddb_value_equal(&cur->u.list.v[k], &add->u.list.v[i]);
         if (!dup) out->u.list.v[out->u.list.n++] = add->u.list.v[i];
     }
     return 0;
 }
 
-static void set_minus(ddb_arena_t *a, const ddb_value_t *cur, const ddb_value_t *del, ddb_value_t *out) {
+static void set_minus(ddb_arena_t *a, const ddb_value_t *cur, const ddb_value_t *del,
+                      ddb_value_t *out) {
     out->type = cur->type;
     out->u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (cur->u.list.n + 1));
     out->u.list.n = 0;
     for (size_t i = 0; i < cur->u.list.n; i++) {
         bool gone = false;
-        for (size_t k = 0; k < del->u.list.n && !gone; k++) gone = ddb_value_equal(&cur->u.list.v[i], &del->u.list.v[k]);
+        for (size_t k = 0; k < del->u.list.n && !gone; k++)
+            gone = ddb_value_equal(&cur->u.list.v[i], &del->u.list.v[k]);
         if (!gone) out->u.list.v[out->u.list.n++] = cur->u.list.v[i];
     }
 }
 
-static int apply_add(ddb_arena_t *a, ddb_value_t *item, const expr_action_t *act, ddb_error_t *err) {
+static int apply_add(ddb_arena_t *a, ddb_value_t *item, const expr_action_t *act,
+                     ddb_error_t *err) {
     const ddb_value_t *v = act->value->value;
     const ddb_value_t *cur = expr_resolve(item, &act->path);
     ddb_value_t next;
@@ -204,7 +219,8 @@ static int apply_add(ddb_arena_t *a, ddb_value_t *item, const expr_action_t *act
     return edit(a, item, &act->path, 0, EDIT_SET, &next, err);
 }
 
-static int apply_delete(ddb_arena_t *a, ddb_value_t *item, const expr_action_t *act, ddb_error_t *err) {
+static int apply_delete(ddb_arena_t *a, ddb_value_t *item, const expr_action_t *act,
+                        ddb_error_t *err) {
     const ddb_value_t *v = act->value ? act->value->value : NULL;
     const ddb_value_t *cur = expr_resolve(item, &act->path);
     if (!cur) return 0;
@@ -257,9 +273,12 @@ int expr_apply_update(ddb_arena_t *a, const expr_update_t *u, const ddb_value_t 
     for (size_t i = 0; i < u->n; i++) {
         const expr_action_t *act = &u->actions[i];
         int rc = 0;
-        if (act->kind == ACT_SET) rc = edit(a, &item, &act->path, 0, EDIT_SET, &vals[i], err);
-        else if (act->kind == ACT_ADD) rc = apply_add(a, &item, act, err);
-        else if (act->kind == ACT_DELETE) rc = apply_delete(a, &item, act, err);
+        if (act->kind == ACT_SET)
+            rc = edit(a, &item, &act->path, 0, EDIT_SET, &vals[i], err);
+        else if (act->kind == ACT_ADD)
+            rc = apply_add(a, &item, act, err);
+        else if (act->kind == ACT_DELETE)
+            rc = apply_delete(a, &item, act, err);
         if (rc) return rc;
     }
     *out = item;
@@ -293,7 +312,8 @@ void expr_update_paths(ddb_arena_t *a, const expr_update_t *u, const ddb_value_t
         if (!expr_resolve(src, &u->actions[i].path)) continue;
         expr_path_t top = {u->actions[i].path.steps, 1};
         bool seen = false;
-        for (size_t k = 0; k < out->n && !seen; k++) seen = expr_paths_clash(&out->paths[k], &top) == 1;
+        for (size_t k = 0; k < out->n && !seen; k++)
+            seen = expr_paths_clash(&out->paths[k], &top) == 1;
         if (!seen) out->paths[out->n++] = top;
     }
 }
@@ -333,8 +353,9 @@ typedef struct legacy_op {
 } legacy_op_t;
 
 static const legacy_op_t legacy_ops[] = {
-    {"EQ", 1}, {"NE", 1}, {"LE", 1}, {"LT", 1}, {"GE", 1}, {"GT", 1}, {"NOT_NULL", 0}, {"NULL", 0},
-    {"CONTAINS", 1}, {"NOT_CONTAINS", 1}, {"BEGINS_WITH", 1}, {"IN", -1}, {"BETWEEN", 2},
+    {"EQ", 1},          {"NE", 1},       {"LE", 1},      {"LT", 1},       {"GE", 1},
+    {"GT", 1},          {"NOT_NULL", 0}, {"NULL", 0},    {"CONTAINS", 1}, {"NOT_CONTAINS", 1},
+    {"BEGINS_WITH", 1}, {"IN", -1},      {"BETWEEN", 2},
 };
 
 static int legacy_one(ddb_arena_t *a, const char *what, const expr_legacy_cond_t *c,
@@ -404,7 +425,8 @@ static int legacy_one(ddb_arena_t *a, const char *what, const expr_legacy_cond_t
     } else if (!strcmp(n, "IN")) {
         r = mk2(a, EXPR_IN, path, NULL);
         r->list = ddb_arena_alloc(a, sizeof(expr_node_t *) * c->nvalues);
-        for (size_t i = 0; i < c->nvalues; i++) r->list[r->nlist++] = mk_value(a, &v[i]);
+        for (size_t i = 0; i < c->nvalues; i++)
+            r->list[r->nlist++] = mk_value(a, &v[i]);
     } else if (!strcmp(n, "NE")) {
         /* legacy NE also holds when the attribute is absent */
         r = mk2(a, EXPR_NOT, mk2(a, EXPR_CMP, path, mk_value(a, &v[0])), NULL);
@@ -422,8 +444,8 @@ static int legacy_one(ddb_arena_t *a, const char *what, const expr_legacy_cond_t
     return 0;
 }
 
-int expr_from_legacy(ddb_arena_t *a, const char *what, const expr_legacy_cond_t *conds,
-                     size_t n, bool conditional_or, expr_node_t **out, ddb_error_t *err) {
+int expr_from_legacy(ddb_arena_t *a, const char *what, const expr_legacy_cond_t *conds, size_t n,
+                     bool conditional_or, expr_node_t **out, ddb_error_t *err) {
     expr_node_t *tree = NULL;
     for (size_t i = 0; i < n; i++) {
         expr_node_t *one = NULL;
@@ -447,11 +469,12 @@ int expr_update_from_legacy(ddb_arena_t *a, const expr_legacy_update_t *ups, siz
         bool add = up->action && up->action_len == 3 && !memcmp(up->action, "ADD", 3);
         bool del = up->action && up->action_len == 6 && !memcmp(up->action, "DELETE", 6);
         if (!put && !add && !del) {
-            return ddb_error_set(err, DDB_ERR_VALIDATION,
-                                 "1 validation error detected: Value '%.*s' at "
-                                 "'attributeUpdates.%.*s.member.action' failed to satisfy "
-                                 "constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]",
-                                 (int)up->action_len, up->action, (int)up->len, up->name);
+            return ddb_error_set(
+                err, DDB_ERR_VALIDATION,
+                "1 validation error detected: Value '%.*s' at "
+                "'attributeUpdates.%.*s.member.action' failed to satisfy "
+                "constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]",
+                (int)up->action_len, up->action, (int)up->len, up->name);
         }
         if ((put || add) && !up->value) {
             return ddb_error_set(err, DDB_ERR_VALIDATION,

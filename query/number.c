@@ -34,8 +34,8 @@ int ddb_num_parse(const char *s, size_t len, ddb_num_t *out, ddb_error_t *err) {
     if (i < len && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
     /* collect digits of the mantissa, remembering the decimal point position */
     uint8_t digits[DDB_NUM_MAX_DIGITS];
-    int nd = 0;          /* significant digits kept */
-    long point = 0;      /* digits before the decimal point (after leading zeros) */
+    int nd = 0;     /* significant digits kept */
+    long point = 0; /* digits before the decimal point (after leading zeros) */
     bool seen_digit = false, seen_point = false, leading = true;
     long trailing_zeros = 0; /* zeros seen after the last nonzero digit */
     for (; i < len; i++) {
@@ -62,7 +62,8 @@ int ddb_num_parse(const char *s, size_t len, ddb_num_t *out, ddb_error_t *err) {
             return ddb_error_set(err, DDB_ERR_VALIDATION,
                                  "Attempting to store more than 38 significant digits in a Number");
         }
-        for (; trailing_zeros > 0; trailing_zeros--) digits[nd++] = 0;
+        for (; trailing_zeros > 0; trailing_zeros--)
+            digits[nd++] = 0;
         digits[nd++] = (uint8_t)(c - '0');
     }
     if (!seen_digit) return ddb_error_set(err, DDB_ERR_VALIDATION, msg_nan);
@@ -101,12 +102,16 @@ size_t ddb_num_format(const ddb_num_t *n, char *buf, size_t cap) {
             /* 0.000ddd */
             tmp[k++] = '0';
             tmp[k++] = '.';
-            for (int z = 0; z < -e; z++) tmp[k++] = '0';
-            for (int j = 0; j < nd; j++) tmp[k++] = (char)('0' + n->d[j]);
+            for (int z = 0; z < -e; z++)
+                tmp[k++] = '0';
+            for (int j = 0; j < nd; j++)
+                tmp[k++] = (char)('0' + n->d[j]);
         } else if (e >= nd) {
             /* ddd000 */
-            for (int j = 0; j < nd; j++) tmp[k++] = (char)('0' + n->d[j]);
-            for (int z = 0; z < e - nd; z++) tmp[k++] = '0';
+            for (int j = 0; j < nd; j++)
+                tmp[k++] = (char)('0' + n->d[j]);
+            for (int z = 0; z < e - nd; z++)
+                tmp[k++] = '0';
         } else {
             for (int j = 0; j < nd; j++) {
                 if (j == e) tmp[k++] = '.';
@@ -145,16 +150,19 @@ int ddb_num_cmp(const ddb_num_t *a, const ddb_num_t *b) {
 #define WIDE (2 * 260)
 
 static void spread(const ddb_num_t *n, int top, uint8_t *w) {
-    for (int j = 0; j < n->ndigits; j++) w[top - n->exp + j] = n->d[j];
+    for (int j = 0; j < n->ndigits; j++)
+        w[top - n->exp + j] = n->d[j];
 }
 
 static int normalize(uint8_t *w, int len, int top, bool neg, ddb_num_t *out, ddb_error_t *err) {
     int first = 0;
-    while (first < len && w[first] == 0) first++;
+    while (first < len && w[first] == 0)
+        first++;
     memset(out, 0, sizeof *out);
     if (first == len) return 0;
     int last = len - 1;
-    while (w[last] == 0) last--;
+    while (w[last] == 0)
+        last--;
     int nd = last - first + 1;
     /* precision is checked before range, as DynamoDB Local does for sums */
     if (nd > DDB_NUM_MAX_DIGITS) {
@@ -243,7 +251,8 @@ size_t ddb_num_encode_key(const ddb_num_t *n, uint8_t *buf) {
     }
     buf[k++] = 0x00;
     if (n->neg) {
-        for (size_t p = start; p < k; p++) buf[p] = (uint8_t)~buf[p];
+        for (size_t p = start; p < k; p++)
+            buf[p] = (uint8_t)~buf[p];
     }
     return k;
 }
@@ -268,7 +277,8 @@ size_t ddb_num_decode_key(const uint8_t *buf, size_t len, ddb_num_t *out) {
         out->d[nd++] = (uint8_t)((b - 1) / 10);
         if (nd < DDB_NUM_MAX_DIGITS) out->d[nd++] = (uint8_t)((b - 1) % 10);
     }
-    while (nd > 0 && out->d[nd - 1] == 0) nd--;
+    while (nd > 0 && out->d[nd - 1] == 0)
+        nd--;
     if (nd == 0) return 0;
     out->ndigits = (uint8_t)nd;
     return k + 1;

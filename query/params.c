@@ -271,8 +271,8 @@ int p_error_len(ddb_error_t *err, const char *value, int shown, size_t len, size
     return vlist_finish(&v, err);
 }
 
-int p_error_enum(ddb_error_t *err, const char *value, int shown, const char *set,
-                 const char *where, ...) {
+int p_error_enum(ddb_error_t *err, const char *value, int shown, const char *set, const char *where,
+                 ...) {
     vlist_t v;
     vlist_init(&v);
     va_list ap;

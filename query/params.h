@@ -79,7 +79,8 @@ void vlist_value_max(vlist_t *v, int64_t value, int64_t max, const char *where, 
 
 /* Adds the range error of an integer member (e.g. Limit) when present and
  * outside [min, max]. */
-void vlist_range(vlist_t *v, const char *where, bool present, int64_t value, int64_t min, int64_t max);
+void vlist_range(vlist_t *v, const char *where, bool present, int64_t value, int64_t min,
+                 int64_t max);
 
 /* Standard table-name constraints (length 3..255, [a-zA-Z0-9_.-]+) at `where`. */
 void vlist_table_name(vlist_t *v, const char *where, const char *name, size_t len);
@@ -95,8 +96,8 @@ int p_error_len_max(ddb_error_t *err, const char *value, int shown, size_t max, 
                     ...) __attribute__((format(printf, 5, 6)));
 int p_error_len(ddb_error_t *err, const char *value, int shown, size_t len, size_t min, size_t max,
                 const char *where, ...) __attribute__((format(printf, 7, 8)));
-int p_error_enum(ddb_error_t *err, const char *value, int shown, const char *set,
-                 const char *where, ...) __attribute__((format(printf, 5, 6)));
+int p_error_enum(ddb_error_t *err, const char *value, int shown, const char *set, const char *where,
+                 ...) __attribute__((format(printf, 5, 6)));
 int p_error_value_min(ddb_error_t *err, int64_t value, int64_t min, const char *where, ...)
     __attribute__((format(printf, 4, 5)));
 

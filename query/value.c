@@ -7,8 +7,8 @@
 #include "query/number.h"
 
 static const char *const type_names[] = {
-    [DDB_T_NONE] = "", [DDB_T_S] = "S",   [DDB_T_N] = "N", [DDB_T_B] = "B",
-    [DDB_T_SS] = "SS", [DDB_T_NS] = "NS", [DDB_T_BS] = "BS", [DDB_T_M] = "M",
+    [DDB_T_NONE] = "", [DDB_T_S] = "S",       [DDB_T_N] = "N",       [DDB_T_B] = "B",
+    [DDB_T_SS] = "SS", [DDB_T_NS] = "NS",     [DDB_T_BS] = "BS",     [DDB_T_M] = "M",
     [DDB_T_L] = "L",   [DDB_T_BOOL] = "BOOL", [DDB_T_NULL] = "NULL",
 };
 
@@ -31,10 +31,14 @@ bool ddb_type_is_set(ddb_type_t t) {
 
 ddb_type_t ddb_set_elem_type(ddb_type_t t) {
     switch (t) {
-    case DDB_T_SS: return DDB_T_S;
-    case DDB_T_NS: return DDB_T_N;
-    case DDB_T_BS: return DDB_T_B;
-    default: return DDB_T_NONE;
+    case DDB_T_SS:
+        return DDB_T_S;
+    case DDB_T_NS:
+        return DDB_T_N;
+    case DDB_T_BS:
+        return DDB_T_B;
+    default:
+        return DDB_T_NONE;
     }
 }
 
@@ -72,10 +76,14 @@ bool ddb_value_equal(const ddb_value_t *a, const ddb_value_t *b) {
     if (a->type != b->type) return false;
     switch (a->type) {
     case DDB_T_S:
-    case DDB_T_B: return bytes_equal(a, b);
-    case DDB_T_N: return numbers_equal(a, b);
-    case DDB_T_BOOL: return a->u.boolean == b->u.boolean;
-    case DDB_T_NULL: return true;
+    case DDB_T_B:
+        return bytes_equal(a, b);
+    case DDB_T_N:
+        return numbers_equal(a, b);
+    case DDB_T_BOOL:
+        return a->u.boolean == b->u.boolean;
+    case DDB_T_NULL:
+        return true;
     case DDB_T_SS:
     case DDB_T_NS:
     case DDB_T_BS:
@@ -99,7 +107,8 @@ bool ddb_value_equal(const ddb_value_t *a, const ddb_value_t *b) {
             if (!y || !ddb_value_equal(&x->value, y)) return false;
         }
         return true;
-    case DDB_T_NONE: return true;
+    case DDB_T_NONE:
+        return true;
     }
     return false;
 }
@@ -113,7 +122,9 @@ void ddb_value_clone(ddb_arena_t *a, const ddb_value_t *v, ddb_value_t *out) {
         out->u.str.ptr = ddb_arena_memdup(a, v->u.str.ptr, v->u.str.len);
         out->u.str.len = v->u.str.len;
         break;
-    case DDB_T_BOOL: out->u.boolean = v->u.boolean; break;
+    case DDB_T_BOOL:
+        out->u.boolean = v->u.boolean;
+        break;
     case DDB_T_SS:
     case DDB_T_NS:
     case DDB_T_BS:
@@ -136,7 +147,8 @@ void ddb_value_clone(ddb_arena_t *a, const ddb_value_t *v, ddb_value_t *out) {
         }
         break;
     case DDB_T_NULL:
-    case DDB_T_NONE: break;
+    case DDB_T_NONE:
+        break;
     }
 }
 
@@ -152,19 +164,24 @@ size_t ddb_value_size(const ddb_value_t *v) {
     size_t size = 0;
     switch (v->type) {
     case DDB_T_S:
-    case DDB_T_B: return v->u.str.len;
-    case DDB_T_N: return number_size(v);
+    case DDB_T_B:
+        return v->u.str.len;
+    case DDB_T_N:
+        return number_size(v);
     case DDB_T_BOOL:
-    case DDB_T_NULL: return 1;
+    case DDB_T_NULL:
+        return 1;
     case DDB_T_SS:
     case DDB_T_NS:
     case DDB_T_BS:
-        for (size_t i = 0; i < v->u.list.n; i++) size += ddb_value_size(&v->u.list.v[i]);
+        for (size_t i = 0; i < v->u.list.n; i++)
+            size += ddb_value_size(&v->u.list.v[i]);
         return size;
     case DDB_T_L:
         /* 3 bytes per list + 1 byte per element */
         size = 3;
-        for (size_t i = 0; i < v->u.list.n; i++) size += 1 + ddb_value_size(&v->u.list.v[i]);
+        for (size_t i = 0; i < v->u.list.n; i++)
+            size += 1 + ddb_value_size(&v->u.list.v[i]);
         return size;
     case DDB_T_M:
         size = 3;
@@ -173,7 +190,8 @@ size_t ddb_value_size(const ddb_value_t *v) {
             size += 1 + a->name_len + ddb_value_size(&a->value);
         }
         return size;
-    case DDB_T_NONE: return 0;
+    case DDB_T_NONE:
+        return 0;
     }
     return 0;
 }

@@ -36,7 +36,7 @@ struct ddb_value {
         struct {
             const char *ptr;
             size_t len;
-        } str; /* S, N, B */
+        } str;        /* S, N, B */
         bool boolean; /* BOOL */
         struct {
             ddb_value_t *v;

@@ -18,7 +18,7 @@
 #include "storage/ddb.h"
 
 /* The account id in every ARN: one namespace for all credentials. */
-#define DDBD_ACCOUNT "000000000000"
+#define DDBD_ACCOUNT        "000000000000"
 #define DDBD_DEFAULT_REGION "us-east-1"
 
 typedef struct ddbd_tokens ddbd_tokens_t;
@@ -28,23 +28,23 @@ ddbd_tokens_t *ddbd_tokens_create(void);
 void ddbd_tokens_destroy(ddbd_tokens_t *k);
 
 typedef struct ddbd {
-    ddb_engine_t *engine; /* shared engine */
-    ddbd_tokens_t *tokens; /* TransactWriteItems client request tokens */
-    ddb_arena_t *arena;   /* request arena of this loop thread, reset per request */
-    ddb_arena_t *scratch; /* per-item memory of a Query or Scan page, reset item by item
-                           * (kept across requests: a fresh 64 KB arena per page made
-                           * malloc consolidate its heap every Query) */
+    ddb_engine_t *engine;    /* shared engine */
+    ddbd_tokens_t *tokens;   /* TransactWriteItems client request tokens */
+    ddb_arena_t *arena;      /* request arena of this loop thread, reset per request */
+    ddb_arena_t *scratch;    /* per-item memory of a Query or Scan page, reset item by item
+                              * (kept across requests: a fresh 64 KB arena per page made
+                              * malloc consolidate its heap every Query) */
     int64_t iterator_ttl_ms; /* lifetime of a stream shard iterator (0: 15 minutes, as DynamoDB) */
 } ddbd_t;
 
 typedef struct ddbd_req {
     ddbd_t *srv;
-    ddb_arena_t *arena;   /* per-request memory */
-    const cJSON *in;      /* request body (a JSON object) */
-    buf_t *out;           /* JSON response body */
-    char region[64];      /* region from the SigV4 credential scope */
-    ddb_error_t *err;     /* error out-parameter */
-    buf_t *err_extra;     /* extra members for the error body (e.g. "Item":{...}) */
+    ddb_arena_t *arena;                  /* per-request memory */
+    const cJSON *in;                     /* request body (a JSON object) */
+    buf_t *out;                          /* JSON response body */
+    char region[64];                     /* region from the SigV4 credential scope */
+    ddb_error_t *err;                    /* error out-parameter */
+    buf_t *err_extra;                    /* extra members for the error body (e.g. "Item":{...}) */
     const ddb_table_info_t **last_table; /* slot: the table ddbd_load_table loaded
                                           * last, shared with sub-requests */
 } ddbd_req_t;
@@ -76,15 +76,15 @@ typedef struct ddbd_rest_req {
     const char *method;       /* "GET", "POST", ... */
     const route_kv_t *params; /* path parameters ({name} segments), decoded */
     size_t nparams;
-    const route_kv_t *query;  /* query-string parameters, decoded */
+    const route_kv_t *query; /* query-string parameters, decoded */
     size_t nquery;
-    const cJSON *body;        /* the body parsed as JSON, NULL when empty */
-    const char *raw;          /* the body as sent (may be NULL when empty) */
+    const cJSON *body; /* the body parsed as JSON, NULL when empty */
+    const char *raw;   /* the body as sent (may be NULL when empty) */
     size_t raw_len;
-    buf_t *out;               /* response body (JSON) */
-    int status;               /* response status on success (default 200) */
-    char region[64];          /* region from the SigV4 credential scope */
-    ddbd_rest_error_t *err;   /* error out-parameter */
+    buf_t *out;             /* response body (JSON) */
+    int status;             /* response status on success (default 200) */
+    char region[64];        /* region from the SigV4 credential scope */
+    ddbd_rest_error_t *err; /* error out-parameter */
 } ddbd_rest_req_t;
 
 typedef int (*ddbd_rest_fn)(ddbd_rest_req_t *r);

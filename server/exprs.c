@@ -27,18 +27,19 @@ static int present_list(const cJSON *in, const char *const *names, char *out, si
 }
 
 static int check_no_mixing(ddbd_req_t *r, const cJSON *in) {
-    static const char *const legacy[] = {"AttributesToGet", "AttributeUpdates", "Expected",
-                                         "KeyConditions", "QueryFilter", "ScanFilter",
-                                         "ConditionalOperator", NULL};
+    static const char *const legacy[] = {
+        "AttributesToGet", "AttributeUpdates",    "Expected", "KeyConditions", "QueryFilter",
+        "ScanFilter",      "ConditionalOperator", NULL};
     static const char *const modern[] = {"ProjectionExpression", "UpdateExpression",
-                                         "ConditionExpression", "KeyConditionExpression",
-                                         "FilterExpression", NULL};
+                                         "ConditionExpression",  "KeyConditionExpression",
+                                         "FilterExpression",     NULL};
     char l[200], m[200];
     if (present_list(in, legacy, l, sizeof l) && present_list(in, modern, m, sizeof m)) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "Can not use both expression and non-expression parameters in the "
-                             "same request: Non-expression parameters: %s Expression parameters: %s",
-                             l, m);
+        return ddb_error_set(
+            r->err, DDB_ERR_VALIDATION,
+            "Can not use both expression and non-expression parameters in the "
+            "same request: Non-expression parameters: %s Expression parameters: %s",
+            l, m);
     }
     return 0;
 }
@@ -51,7 +52,8 @@ static int read_names(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
     if (n == 0) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "ExpressionAttributeNames must not be empty");
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "ExpressionAttributeNames must not be empty");
     }
     out->type = DDB_T_M;
     out->u.map.a = ddb_arena_alloc(r->arena, sizeof(ddb_attr_t) * n);
@@ -64,9 +66,10 @@ static int read_names(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
         }
         size_t kl = strlen(e->string);
         if (kl < 2 || e->string[0] != '#') {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "ExpressionAttributeNames contains invalid key: Syntax error; key: \"%s\"",
-                                 e->string);
+            return ddb_error_set(
+                r->err, DDB_ERR_VALIDATION,
+                "ExpressionAttributeNames contains invalid key: Syntax error; key: \"%s\"",
+                e->string);
         }
         if (e->valuestring[0] == '\0') {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -90,14 +93,16 @@ static int read_values(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
                              "Unexpected value type for member 'ExpressionAttributeValues'");
     }
     if (cJSON_GetArraySize(j) == 0) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "ExpressionAttributeValues must not be empty");
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "ExpressionAttributeValues must not be empty");
     }
     const cJSON *e;
     cJSON_ArrayForEach(e, j) {
         if (strlen(e->string) < 2 || e->string[0] != ':') {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "ExpressionAttributeValues contains invalid key: Syntax error; key: \"%s\"",
-                                 e->string);
+            return ddb_error_set(
+                r->err, DDB_ERR_VALIDATION,
+                "ExpressionAttributeValues contains invalid key: Syntax error; key: \"%s\"",
+                e->string);
         }
     }
     int rc = json_to_item(r->arena, j, out, r->err);
@@ -115,14 +120,14 @@ static int read_values(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
     return rc;
 }
 
-
 /* Expected / KeyConditions / QueryFilter / ScanFilter: {"attr": {"Value": AV,
  * "Exists": bool, "ComparisonOperator": op, "AttributeValueList": [AV...]}}
  * (Value and Exists only in Expected). */
 static int read_legacy_conditions(ddbd_req_t *r, const cJSON *in, const cJSON *j, const char *what,
                                   bool use_conditional_operator, expr_node_t **out) {
     if (!cJSON_IsObject(j)) {
-        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'", what);
+        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'",
+                             what);
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
     expr_legacy_cond_t *conds = ddb_arena_alloc(r->arena, sizeof *conds * (n ? n : 1));
@@ -131,7 +136,8 @@ static int read_legacy_conditions(ddbd_req_t *r, const cJSON *in, const cJSON *j
     cJSON_ArrayForEach(e, j) {
         expr_legacy_cond_t *c = &conds[i++];
         if (!cJSON_IsObject(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'", what);
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member '%s'", what);
         }
         c->name = e->string;
         c->len = strlen(e->string);
@@ -282,15 +288,17 @@ int exprs_parse(ddbd_req_t *r, const cJSON *in, unsigned accepted, req_exprs_t *
     const cJSON *jv = member(in, "ExpressionAttributeValues");
     bool any = cond || upd || proj || key || filt;
     if (jn && !any) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "ExpressionAttributeNames can only be specified when using expressions");
+        return ddb_error_set(
+            r->err, DDB_ERR_VALIDATION,
+            "ExpressionAttributeNames can only be specified when using expressions");
     }
     if (jv && !cond && !upd && !key && !filt) {
-        const char *which = (accepted & EXPRS_UPDATE) ? "UpdateExpression and ConditionExpression are null"
-                            : (accepted & EXPRS_CONDITION) ? "ConditionExpression is null"
-                            : (accepted & EXPRS_KEY) ? "FilterExpression and KeyConditionExpression are null"
-                            : (accepted & EXPRS_FILTER) ? "FilterExpression is null"
-                                                        : "ProjectionExpression does not use values";
+        const char *which =
+            (accepted & EXPRS_UPDATE)      ? "UpdateExpression and ConditionExpression are null"
+            : (accepted & EXPRS_CONDITION) ? "ConditionExpression is null"
+            : (accepted & EXPRS_KEY)       ? "FilterExpression and KeyConditionExpression are null"
+            : (accepted & EXPRS_FILTER)    ? "FilterExpression is null"
+                                           : "ProjectionExpression does not use values";
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "ExpressionAttributeValues can only be specified when using "
                              "expressions: %s",
@@ -309,9 +317,12 @@ int exprs_parse(ddbd_req_t *r, const cJSON *in, unsigned accepted, req_exprs_t *
     }
     expr_ctx_init(&x->ctx, r->arena, names, values);
     if (upd) rc = expr_parse_update(&x->ctx, upd, ul, &x->update, r->err);
-    if (!rc && cond) rc = expr_parse_condition(&x->ctx, "ConditionExpression", cond, cl, &x->cond, r->err);
-    if (!rc && key) rc = expr_parse_condition(&x->ctx, "KeyConditionExpression", key, kl, &x->key, r->err);
-    if (!rc && filt) rc = expr_parse_condition(&x->ctx, "FilterExpression", filt, fl, &x->filter, r->err);
+    if (!rc && cond)
+        rc = expr_parse_condition(&x->ctx, "ConditionExpression", cond, cl, &x->cond, r->err);
+    if (!rc && key)
+        rc = expr_parse_condition(&x->ctx, "KeyConditionExpression", key, kl, &x->key, r->err);
+    if (!rc && filt)
+        rc = expr_parse_condition(&x->ctx, "FilterExpression", filt, fl, &x->filter, r->err);
     if (!rc && proj) rc = expr_parse_projection(&x->ctx, proj, pl, &x->proj, r->err);
     if (!rc && any) rc = expr_check_unused(&x->ctx, r->err);
     if (rc) return rc;

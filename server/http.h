@@ -19,18 +19,18 @@
 #define HTTP_MAX_BODY (16u * 1024u * 1024u + 64u * 1024u)
 
 typedef struct http_request {
-    const char *method;        /* "POST", "GET", ... NUL-terminated */
-    const char *url;           /* request target, NUL-terminated */
+    const char *method; /* "POST", "GET", ... NUL-terminated */
+    const char *url;    /* request target, NUL-terminated */
     size_t url_len;
-    const char *target;        /* X-Amz-Target value or NULL */
+    const char *target; /* X-Amz-Target value or NULL */
     size_t target_len;
-    const char *content_type;  /* Content-Type value or NULL */
+    const char *content_type; /* Content-Type value or NULL */
     size_t content_type_len;
     const char *authorization; /* Authorization value or NULL */
     size_t authorization_len;
-    const char *body;          /* request body (not NUL-terminated), may be NULL when empty */
+    const char *body; /* request body (not NUL-terminated), may be NULL when empty */
     size_t body_len;
-    const char *request_id;    /* id generated for this request, NUL-terminated */
+    const char *request_id; /* id generated for this request, NUL-terminated */
 } http_request_t;
 
 typedef struct http_response {
@@ -74,15 +74,15 @@ void http_server_set_commit(http_server_t *s, http_commit_fn fn);
  * connection count, so the cap is on the process. Times are milliseconds;
  * 0 turns a timeout off. */
 typedef struct http_limits {
-    int max_connections;  /* open connections at most (all loops together); over
-                           * it a new connection is accepted and closed at once */
-    _Atomic int *nconns;  /* the shared count of open connections */
-    uint64_t header_ms;   /* a request's line and headers must arrive within this,
-                           * counted from its first byte (or from the accept) */
-    uint64_t body_ms;     /* its body within this after the headers */
-    uint64_t idle_ms;     /* a keep-alive connection with nothing to do is closed
-                           * after this (also one whose client reads nothing of the
-                           * responses it has queued) */
+    int max_connections; /* open connections at most (all loops together); over
+                          * it a new connection is accepted and closed at once */
+    _Atomic int *nconns; /* the shared count of open connections */
+    uint64_t header_ms;  /* a request's line and headers must arrive within this,
+                          * counted from its first byte (or from the accept) */
+    uint64_t body_ms;    /* its body within this after the headers */
+    uint64_t idle_ms;    /* a keep-alive connection with nothing to do is closed
+                          * after this (also one whose client reads nothing of the
+                          * responses it has queued) */
 } http_limits_t;
 
 /* Sets the limits (copied); before the first connection. Without it: no

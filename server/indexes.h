@@ -39,8 +39,8 @@ int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t *defs, size
 typedef enum { GSI_NONE, GSI_CREATE, GSI_DELETE, GSI_UPDATE } gsi_action_t;
 typedef struct gsi_update {
     gsi_action_t action;
-    ddb_index_info_t ix;    /* GSI_CREATE: the new index */
-    const char *name;       /* GSI_DELETE / GSI_UPDATE: the index */
+    ddb_index_info_t ix; /* GSI_CREATE: the new index */
+    const char *name;    /* GSI_DELETE / GSI_UPDATE: the index */
     size_t name_len;
     ddb_value_t defs;       /* the table's AttributeDefinitions afterwards */
     ddb_value_t throughput; /* the table's IndexThroughput afterwards */

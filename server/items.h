@@ -21,7 +21,7 @@ typedef enum { RV_NONE, RV_ALL_OLD, RV_UPDATED_OLD, RV_ALL_NEW, RV_UPDATED_NEW }
  * otherwise kept alive by the caller until the write is done). */
 typedef struct item_spec {
     write_kind_t kind;
-    const char *table;           /* table name (not NUL-terminated), NULL when absent */
+    const char *table; /* table name (not NUL-terminated), NULL when absent */
     size_t table_len;
     ddb_value_t item;            /* W_PUT: the new item (a map) */
     ddb_value_t key;             /* W_DELETE, W_UPDATE, W_CHECK: the primary key (a map) */
@@ -33,8 +33,8 @@ typedef struct item_spec {
 } item_spec_t;
 
 typedef struct item_write {
-    item_spec_t s;             /* the spec, copied by item_prepare */
-    ddbd_req_t *r;             /* engine, arena and error of the request */
+    item_spec_t s; /* the spec, copied by item_prepare */
+    ddbd_req_t *r; /* engine, arena and error of the request */
     ddb_table_info_t table;
     ddb_value_t key;           /* primary key map (W_PUT: taken from s.item) */
     const ddb_value_t *old;    /* out: the item before */
@@ -56,8 +56,7 @@ int item_spec_read(ddbd_req_t *r, const cJSON *in, write_kind_t kind, const char
 int item_prepare(ddbd_req_t *r, const item_spec_t *s, item_write_t *w);
 
 /* The ddb_mutate_fn of a prepared write (ctx is the item_write_t). */
-int item_mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
-                ddb_error_t *err);
+int item_mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err);
 
 /* Reads the member `member` of in as an item/key map ("where" names it in
  * the not-null message). */

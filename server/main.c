@@ -38,37 +38,36 @@ typedef struct options {
 } options_t;
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: ddbd [options]\n"
-            "  --port N         TCP port to listen on (default 8000)\n"
-            "  --host ADDR      address to bind (default 127.0.0.1)\n"
-            "  --data-dir DIR   RocksDB data directory (default ./data)\n"
-            "  --in-memory      keep all data in memory; nothing is written to disk\n"
-            "  --sync           fsync the write-ahead log on every write (default: an\n"
-            "                   acknowledged write is in the WAL, which survives a process\n"
-            "                   crash; --sync also survives power loss)\n"
-            "  --threads N      event-loop threads serving requests (default: the number\n"
-            "                   of cores)\n"
-            "  --check          verify the data directory (statistics and every secondary\n"
-            "                   index against its table), print the result and exit\n"
-            "  --backfill-batch N     items indexed per step when a new GSI is built\n"
-            "                         (default 1000; writes run between steps)\n"
-            "  --backfill-pause-ms N  pause between backfill steps (default 0)\n"
-            "  --ttl-interval S       seconds between TTL sweeps (expired items are deleted\n"
-            "                         within about this delay; default 2, fractions allowed)\n"
-            "  --shard-rollover S     seconds after which a stream shard closes and a child\n"
-            "                         shard takes over (default 14400)\n"
-            "  --stream-retention S   seconds stream records are kept (default 86400)\n"
-            "  --iterator-lifetime S  seconds a shard iterator stays valid (default 900)\n"
-            "  --max-connections N    open client connections at most (default: 3/4 of\n"
-            "                   the descriptors left after 128 for storage, at most 10000);\n"
-            "                   over it a new connection is closed at once\n"
-            "  --header-timeout S     seconds a request's headers may take to arrive\n"
-            "                   (default 20; 0: none)\n"
-            "  --body-timeout S       seconds its body may take after them (default 60)\n"
-            "  --idle-timeout S       seconds an idle keep-alive connection is kept\n"
-            "                   (default 60)\n"
-            "  --help           show this help\n");
+    fprintf(f, "usage: ddbd [options]\n"
+               "  --port N         TCP port to listen on (default 8000)\n"
+               "  --host ADDR      address to bind (default 127.0.0.1)\n"
+               "  --data-dir DIR   RocksDB data directory (default ./data)\n"
+               "  --in-memory      keep all data in memory; nothing is written to disk\n"
+               "  --sync           fsync the write-ahead log on every write (default: an\n"
+               "                   acknowledged write is in the WAL, which survives a process\n"
+               "                   crash; --sync also survives power loss)\n"
+               "  --threads N      event-loop threads serving requests (default: the number\n"
+               "                   of cores)\n"
+               "  --check          verify the data directory (statistics and every secondary\n"
+               "                   index against its table), print the result and exit\n"
+               "  --backfill-batch N     items indexed per step when a new GSI is built\n"
+               "                         (default 1000; writes run between steps)\n"
+               "  --backfill-pause-ms N  pause between backfill steps (default 0)\n"
+               "  --ttl-interval S       seconds between TTL sweeps (expired items are deleted\n"
+               "                         within about this delay; default 2, fractions allowed)\n"
+               "  --shard-rollover S     seconds after which a stream shard closes and a child\n"
+               "                         shard takes over (default 14400)\n"
+               "  --stream-retention S   seconds stream records are kept (default 86400)\n"
+               "  --iterator-lifetime S  seconds a shard iterator stays valid (default 900)\n"
+               "  --max-connections N    open client connections at most (default: 3/4 of\n"
+               "                   the descriptors left after 128 for storage, at most 10000);\n"
+               "                   over it a new connection is closed at once\n"
+               "  --header-timeout S     seconds a request's headers may take to arrive\n"
+               "                   (default 20; 0: none)\n"
+               "  --body-timeout S       seconds its body may take after them (default 60)\n"
+               "  --idle-timeout S       seconds an idle keep-alive connection is kept\n"
+               "                   (default 60)\n"
+               "  --help           show this help\n");
 }
 
 /* An option with a value: --name V or --name=V. */
@@ -77,7 +76,7 @@ typedef struct opt_value {
     const char **str; /* string option, or */
     long *num;        /* number option in [min, max] */
     long min, max;
-    long scale;       /* >1: a decimal number of units, stored times scale */
+    long scale; /* >1: a decimal number of units, stored times scale */
 } opt_value_t;
 
 static int parse_args(int argc, char **argv, options_t *o) {
@@ -116,7 +115,8 @@ static int parse_args(int argc, char **argv, options_t *o) {
                 continue;
             }
             char *end;
-            long n = ov->scale > 1 ? (long)(strtod(val, &end) * (double)ov->scale) : strtol(val, &end, 10);
+            long n = ov->scale > 1 ? (long)(strtod(val, &end) * (double)ov->scale)
+                                   : strtol(val, &end, 10);
             if (!*val || *end || n < ov->min || n > ov->max) {
                 fprintf(stderr, "ddbd: invalid value '%s' for %s\n", val, ov->name);
                 return -1;
@@ -165,7 +165,8 @@ static void on_stop(uv_async_t *a) {
 static void on_signal(uv_signal_t *h, int signum) {
     app_t *app = h->data;
     fprintf(stderr, "ddbd: received signal %d, shutting down\n", signum);
-    for (int i = 0; i < app->n; i++) uv_async_send(&app->workers[i].stop);
+    for (int i = 0; i < app->n; i++)
+        uv_async_send(&app->workers[i].stop);
     uv_close((uv_handle_t *)&app->sigint, NULL);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
 }
@@ -211,8 +212,12 @@ static void run_worker(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    options_t o = {.host = "127.0.0.1", .port = 8000, .data_dir = "./data",
-                   .header_timeout_ms = 20000, .body_timeout_ms = 60000, .idle_timeout_ms = 60000};
+    options_t o = {.host = "127.0.0.1",
+                   .port = 8000,
+                   .data_dir = "./data",
+                   .header_timeout_ms = 20000,
+                   .body_timeout_ms = 60000,
+                   .idle_timeout_ms = 60000};
     if (parse_args(argc, argv, &o)) return 2;
     signal(SIGPIPE, SIG_IGN);
     /* Large buffers (request bodies, response pages, queued output) come
@@ -223,8 +228,11 @@ int main(int argc, char **argv) {
     long nofile = raise_nofile();
     if (!o.max_connections) o.max_connections = default_max_connections(nofile);
 
-    ddb_engine_opts_t eo = {.data_dir = o.data_dir, .in_memory = o.in_memory, .sync = o.sync,
-                            .group_commit = !o.check, .inspect_only = o.check,
+    ddb_engine_opts_t eo = {.data_dir = o.data_dir,
+                            .in_memory = o.in_memory,
+                            .sync = o.sync,
+                            .group_commit = !o.check,
+                            .inspect_only = o.check,
                             .backfill_batch = (uint32_t)o.backfill_batch,
                             .backfill_pause_ms = (uint32_t)o.backfill_pause_ms,
                             .ttl_interval_ms = (uint32_t)o.ttl_interval_ms,
@@ -239,7 +247,9 @@ int main(int argc, char **argv) {
     }
     if (o.check) {
         int bad = ddb_check(engine, &err);
-        printf("%s\n", bad ? err.msg : "ddbd: check passed: statistics, indexes and streams match the tables");
+        printf("%s\n",
+               bad ? err.msg
+                   : "ddbd: check passed: statistics, indexes and streams match the tables");
         ddb_close(engine);
         return bad ? 1 : 0;
     }
@@ -249,7 +259,8 @@ int main(int argc, char **argv) {
     worker_t *workers = calloc((size_t)n, sizeof *workers);
     if (!workers) abort();
     _Atomic int nconns = 0; /* open connections of all loops together */
-    http_limits_t limits = {.max_connections = (int)o.max_connections, .nconns = &nconns,
+    http_limits_t limits = {.max_connections = (int)o.max_connections,
+                            .nconns = &nconns,
                             .header_ms = (uint64_t)o.header_timeout_ms,
                             .body_ms = (uint64_t)o.body_timeout_ms,
                             .idle_ms = (uint64_t)o.idle_timeout_ms};
@@ -257,8 +268,11 @@ int main(int argc, char **argv) {
     int rc = n > 1 && port ? http_port_free(o.host, port) : 0;
     for (; !rc && started < n; started++) {
         worker_t *w = &workers[started];
-        w->srv = (ddbd_t){.engine = engine, .tokens = tokens, .arena = ddb_arena_create(0),
-                          .scratch = ddb_arena_create(0), .iterator_ttl_ms = o.iterator_lifetime_s * 1000};
+        w->srv = (ddbd_t){.engine = engine,
+                          .tokens = tokens,
+                          .arena = ddb_arena_create(0),
+                          .scratch = ddb_arena_create(0),
+                          .iterator_ttl_ms = o.iterator_lifetime_s * 1000};
         uv_loop_init(&w->loop);
         rc = http_server_start(&w->loop, o.host, port, n > 1, ddbd_handle, &w->srv, &w->server);
         if (rc) {
@@ -295,9 +309,11 @@ int main(int argc, char **argv) {
     uv_signal_start(&app.sigterm, on_signal, SIGTERM);
     fprintf(stderr, "ddbd: listening on http://%s:%d with %d thread%s (%s)\n", o.host, port, n,
             n == 1 ? "" : "s", o.in_memory ? "in memory" : o.data_dir);
-    for (int i = 1; i < n; i++) uv_thread_create(&workers[i].thread, run_worker, &workers[i]);
+    for (int i = 1; i < n; i++)
+        uv_thread_create(&workers[i].thread, run_worker, &workers[i]);
     run_worker(&workers[0]);
-    for (int i = 1; i < n; i++) uv_thread_join(&workers[i].thread);
+    for (int i = 1; i < n; i++)
+        uv_thread_join(&workers[i].thread);
     for (int i = 0; i < n; i++) {
         uv_loop_close(&workers[i].loop);
         srv_free(&workers[i].srv);

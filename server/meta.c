@@ -113,7 +113,8 @@ const char *meta_time_text(ddb_arena_t *a, int64_t ms) {
         n = snprintf(tmp, sizeof tmp, "%" PRId64, sec);
     } else {
         n = snprintf(tmp, sizeof tmp, "%" PRId64 ".%03" PRId64, sec, frac);
-        while (tmp[n - 1] == '0') tmp[--n] = '\0';
+        while (tmp[n - 1] == '0')
+            tmp[--n] = '\0';
     }
     return ddb_arena_strndup(a, tmp, (size_t)n);
 }

@@ -18,11 +18,11 @@
 #include "query/json.h"
 #include "query/params.h"
 
-#define MAX_BATCH_WRITES 25
-#define MAX_BATCH_GETS 100
+#define MAX_BATCH_WRITES   25
+#define MAX_BATCH_GETS     100
 #define MAX_TRANSACT_ITEMS 100
-#define BATCH_GET_BYTES (16 * 1024 * 1024)
-#define TOKEN_TTL_SECONDS 600
+#define BATCH_GET_BYTES    (16 * 1024 * 1024)
+#define TOKEN_TTL_SECONDS  600
 
 /* The storage key of an item key, for duplicate detection within a request. */
 static bool same_item(const ddb_table_info_t *ta, const ddb_value_t *ka, const ddb_table_info_t *tb,
@@ -39,7 +39,8 @@ static void put_writes_capacity(ddbd_req_t *r, const item_write_t *ws, size_t n,
     bool first = true;
     for (size_t i = 0; i < n; i++) {
         bool seen = false;
-        for (size_t k = 0; k < i; k++) seen |= ws[k].table.id == ws[i].table.id;
+        for (size_t k = 0; k < i; k++)
+            seen |= ws[k].table.id == ws[i].table.id;
         if (seen) continue;
         double units = 0;
         for (size_t k = i; k < n; k++) {
@@ -68,18 +69,21 @@ int op_batch_write_item(ddbd_req_t *r) {
     if (!rc) rc = ddbd_parse_rcc(r, &rcc);
     if (rc) return rc;
     if (!items || cJSON_GetArraySize(items) == 0) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "BatchWriteItem cannot have a null or no requests set");
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "BatchWriteItem cannot have a null or no requests set");
     }
     size_t total = 0;
     const cJSON *t;
     cJSON_ArrayForEach(t, items) {
         if (!cJSON_IsArray(t)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'RequestItems'");
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'RequestItems'");
         }
         total += (size_t)cJSON_GetArraySize(t);
     }
     if (total > MAX_BATCH_WRITES) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Too many items requested for the BatchWriteItem call");
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Too many items requested for the BatchWriteItem call");
     }
     item_write_t *ws = ddb_arena_alloc(r->arena, sizeof *ws * (total + 1));
     ddb_write_t *ops = ddb_arena_alloc(r->arena, sizeof *ops * (total + 1));
@@ -90,9 +94,10 @@ int op_batch_write_item(ddbd_req_t *r) {
             const cJSON *put = cJSON_GetObjectItemCaseSensitive(req, "PutRequest");
             const cJSON *del = cJSON_GetObjectItemCaseSensitive(req, "DeleteRequest");
             if ((put != NULL) == (del != NULL) || !cJSON_IsObject(put ? put : del)) {
-                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                     "Supplied AttributeValue has more than one datatypes set, must "
-                                     "contain exactly one of the supported datatypes");
+                return ddb_error_set(
+                    r->err, DDB_ERR_VALIDATION,
+                    "Supplied AttributeValue has more than one datatypes set, must "
+                    "contain exactly one of the supported datatypes");
             }
             item_spec_t spec;
             rc = item_spec_read(r, put ? put : del, put ? W_PUT : W_DELETE, t->string, &spec);
@@ -108,7 +113,8 @@ int op_batch_write_item(ddbd_req_t *r) {
         }
     }
     for (size_t i = 0; i < n; i++) {
-        ops[i] = (ddb_write_t){.table = &ws[i].table, .key = &ws[i].key, .fn = item_mutate, .ctx = &ws[i]};
+        ops[i] = (ddb_write_t){
+            .table = &ws[i].table, .key = &ws[i].key, .fn = item_mutate, .ctx = &ws[i]};
     }
     rc = ddb_write_all(r->srv->engine, ops, n, r->arena, r->err);
     if (rc == DDB_ERR_TRANSACTION_CANCELED) {
@@ -143,17 +149,21 @@ int op_batch_get_item(ddbd_req_t *r) {
     cJSON_ArrayForEach(t, items) {
         const cJSON *keys = cJSON_IsObject(t) ? cJSON_GetObjectItemCaseSensitive(t, "Keys") : NULL;
         if (!cJSON_IsArray(keys)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'Keys'");
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'Keys'");
         }
         if (cJSON_GetArraySize(keys) == 0) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "The list of keys in RequestItems for BatchGetItem is required: %s "
-                                 "has empty list", t->string);
+            return ddb_error_set(
+                r->err, DDB_ERR_VALIDATION,
+                "The list of keys in RequestItems for BatchGetItem is required: %s "
+                "has empty list",
+                t->string);
         }
         total += (size_t)cJSON_GetArraySize(keys);
     }
     if (total > MAX_BATCH_GETS) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Too many items requested for the BatchGetItem call");
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Too many items requested for the BatchGetItem call");
     }
     size_t ntables = (size_t)cJSON_GetArraySize(items);
     ddb_table_info_t *tables = ddb_arena_alloc(r->arena, sizeof *tables * ntables);
@@ -173,14 +183,16 @@ int op_batch_get_item(ddbd_req_t *r) {
             if (rc) break;
             ddb_value_t *key = ddb_arena_alloc(r->arena, sizeof *key);
             if (!cJSON_IsObject(k)) {
-                rc = ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'Keys'");
+                rc = ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                   "Unexpected value type for member 'Keys'");
                 break;
             }
             rc = json_to_item(r->arena, k, key, r->err);
             if (!rc) rc = ddbd_check_key(r, &tables[ti], key);
             for (size_t i = 0; !rc && i < n; i++) {
                 if (owner[i] == ti && ddb_value_equal(kptr[i], key)) {
-                    rc = ddb_error_set(r->err, DDB_ERR_VALIDATION, "Provided list of item keys contains duplicates");
+                    rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                       "Provided list of item keys contains duplicates");
                 }
             }
             tptr[n] = &tables[ti];
@@ -220,7 +232,8 @@ int op_batch_get_item(ddbd_req_t *r) {
     bool first_table = true;
     for (size_t k = 0; k < ntables && cut < n; k++) {
         bool any = false;
-        for (size_t i = cut; i < n; i++) any |= owner[i] == k;
+        for (size_t i = cut; i < n; i++)
+            any |= owner[i] == k;
         if (!any) continue;
         if (!first_table) buf_putc(r->out, ',');
         first_table = false;
@@ -241,7 +254,8 @@ int op_batch_get_item(ddbd_req_t *r) {
         for (size_t k = 0; k < ntables; k++) {
             double units = 0;
             for (size_t i = 0; i < cut; i++) {
-                if (owner[i] == k) units += ddbd_read_units(got[i] ? ddb_item_size(got[i]) : 0, consistent[k]);
+                if (owner[i] == k)
+                    units += ddbd_read_units(got[i] ? ddb_item_size(got[i]) : 0, consistent[k]);
             }
             if (k) buf_putc(r->out, ',');
             buf_puts(r->out, "{\"TableName\":");
@@ -297,10 +311,11 @@ static int token_check(ddbd_tokens_t *k, const char *tok, uint64_t h, ddb_error_
     for (size_t i = 0; i < MAX_TOKENS; i++) {
         token_t *t = &k->t[i];
         if (!t->text[0] || now - t->at > TOKEN_TTL_SECONDS || strcmp(t->text, tok) != 0) continue;
-        rc = t->request_hash == h ? 1
-                                  : ddb_error_set(err, DDB_ERR_IDEMPOTENT_MISMATCH,
-                                                  "Request with the same client token was previously "
-                                                  "submitted with different request parameters");
+        rc = t->request_hash == h
+                 ? 1
+                 : ddb_error_set(err, DDB_ERR_IDEMPOTENT_MISMATCH,
+                                 "Request with the same client token was previously "
+                                 "submitted with different request parameters");
         break;
     }
     pthread_mutex_unlock(&k->lock);
@@ -321,11 +336,16 @@ static const write_kind_t action_kinds[] = {W_PUT, W_DELETE, W_UPDATE, W_CHECK};
 
 static const char *reason_code(int status) {
     switch (status) {
-    case 0: return "None";
-    case DDB_ERR_CONDITIONAL_CHECK: return "ConditionalCheckFailed";
-    case DDB_ERR_VALIDATION: return "ValidationError";
-    case DDB_ERR_RESOURCE_NOT_FOUND: return "ResourceNotFound";
-    default: return "InternalError";
+    case 0:
+        return "None";
+    case DDB_ERR_CONDITIONAL_CHECK:
+        return "ConditionalCheckFailed";
+    case DDB_ERR_VALIDATION:
+        return "ValidationError";
+    case DDB_ERR_RESOURCE_NOT_FOUND:
+        return "ResourceNotFound";
+    default:
+        return "InternalError";
     }
 }
 
@@ -334,7 +354,8 @@ static int transaction_canceled(ddbd_req_t *r, const ddb_write_t *ops, const ite
     char list[1024];
     size_t k = 0;
     for (size_t i = 0; i < n && k < sizeof list; i++) {
-        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", reason_code(ops[i].status));
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "",
+                              reason_code(ops[i].status));
     }
     buf_puts(r->err_extra, "\"CancellationReasons\":[");
     for (size_t i = 0; i < n; i++) {
@@ -385,13 +406,14 @@ int op_transact_write_items(ddbd_req_t *r) {
             if (cJSON_GetObjectItemCaseSensitive(a, action_names[k])) found = k, count++;
         }
         if (count != 1) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "TransactItems can only contain one of Check, Put, Update or Delete");
+            return ddb_error_set(
+                r->err, DDB_ERR_VALIDATION,
+                "TransactItems can only contain one of Check, Put, Update or Delete");
         }
         const cJSON *body = cJSON_GetObjectItemCaseSensitive(a, action_names[found]);
         if (!cJSON_IsObject(body)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'",
-                                 action_names[found]);
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member '%s'", action_names[found]);
         }
         item_spec_t spec;
         rc = item_spec_read(r, body, action_kinds[found], NULL, &spec);
@@ -399,11 +421,13 @@ int op_transact_write_items(ddbd_req_t *r) {
         if (rc) return rc;
         for (size_t k = 0; k < i; k++) {
             if (same_item(&ws[k].table, &ws[k].key, &ws[i].table, &ws[i].key)) {
-                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                     "Transaction request cannot include multiple operations on one item");
+                return ddb_error_set(
+                    r->err, DDB_ERR_VALIDATION,
+                    "Transaction request cannot include multiple operations on one item");
             }
         }
-        ops[i] = (ddb_write_t){.table = &ws[i].table, .key = &ws[i].key, .fn = item_mutate, .ctx = &ws[i]};
+        ops[i] = (ddb_write_t){
+            .table = &ws[i].table, .key = &ws[i].key, .fn = item_mutate, .ctx = &ws[i]};
         i++;
     }
     uint64_t h = 0;
@@ -463,8 +487,9 @@ int op_transact_get_items(ddbd_req_t *r) {
         if (rc) return rc;
         for (size_t k = 0; k < i; k++) {
             if (same_item(&tables[k], kptr[k], &tables[i], key)) {
-                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                     "Transaction request cannot include multiple operations on one item");
+                return ddb_error_set(
+                    r->err, DDB_ERR_VALIDATION,
+                    "Transaction request cannot include multiple operations on one item");
             }
         }
         tptr[i] = &tables[i];
@@ -488,7 +513,8 @@ int op_transact_get_items(ddbd_req_t *r) {
     buf_putc(r->out, ']');
     if (rcc) {
         double units = 0;
-        for (size_t k = 0; k < n; k++) units += 2 * ddbd_read_units(got[k] ? ddb_item_size(got[k]) : 0, true);
+        for (size_t k = 0; k < n; k++)
+            units += 2 * ddbd_read_units(got[k] ? ddb_item_size(got[k]) : 0, true);
         buf_puts(r->out, ",\"ConsumedCapacity\":[{\"TableName\":");
         json_put_str(r->out, tables[0].name, tables[0].name_len);
         buf_printf(r->out, ",\"CapacityUnits\":%.1f}]", units);

@@ -64,14 +64,15 @@ int ddbd_table_from_arn(ddbd_req_t *r, const char *arn, size_t len, const char *
     *name_len = a.table_len;
     return 0;
 invalid:
-    return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Invalid TableArn: Invalid ResourceArn "
-                                                     "provided as input %.*s",
+    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                         "Invalid TableArn: Invalid ResourceArn "
+                         "provided as input %.*s",
                          (int)(len > 300 ? 300 : len), arn);
 }
 
 /* ---- keys ---------------------------------------------------------------- */
 
-#define MAX_HASH_KEY_BYTES 2048
+#define MAX_HASH_KEY_BYTES  2048
 #define MAX_RANGE_KEY_BYTES 1024
 
 static int check_key_value(ddbd_req_t *r, const char *name, size_t nl, ddb_type_t want,
@@ -115,11 +116,11 @@ int ddbd_item_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *i
                              "the item",
                              (int)ml, missing);
     }
-    int rc = check_key_value(r, k->hash_name, k->hash_len, k->hash_type, hv, MAX_HASH_KEY_BYTES,
-                             true);
+    int rc =
+        check_key_value(r, k->hash_name, k->hash_len, k->hash_type, hv, MAX_HASH_KEY_BYTES, true);
     if (!rc && has_range) {
-        rc = check_key_value(r, k->range_name, k->range_len, k->range_type, rv,
-                             MAX_RANGE_KEY_BYTES, false);
+        rc = check_key_value(r, k->range_name, k->range_len, k->range_type, rv, MAX_RANGE_KEY_BYTES,
+                             false);
     }
     if (rc) return rc;
     ddb_attr_t *attrs = ddb_arena_alloc(r->arena, sizeof(ddb_attr_t) * 2);
@@ -141,11 +142,11 @@ int ddbd_check_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "The provided key element does not match the schema");
     }
-    int rc = check_key_value(r, k->hash_name, k->hash_len, k->hash_type, hv, MAX_HASH_KEY_BYTES,
-                             true);
+    int rc =
+        check_key_value(r, k->hash_name, k->hash_len, k->hash_type, hv, MAX_HASH_KEY_BYTES, true);
     if (!rc && rv) {
-        rc = check_key_value(r, k->range_name, k->range_len, k->range_type, rv,
-                             MAX_RANGE_KEY_BYTES, false);
+        rc = check_key_value(r, k->range_name, k->range_len, k->range_type, rv, MAX_RANGE_KEY_BYTES,
+                             false);
     }
     return rc;
 }

@@ -107,9 +107,12 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
     int rc = p_str(p, "ProjectionType", &pt, &pl, r->err);
     if (!rc) rc = p_arr(p, "NonKeyAttributes", &nka, r->err);
     if (rc) return rc;
-    if (!pt || streq(pt, pl, "ALL")) ix->projection = DDB_PROJ_ALL;
-    else if (streq(pt, pl, "KEYS_ONLY")) ix->projection = DDB_PROJ_KEYS_ONLY;
-    else if (streq(pt, pl, "INCLUDE")) ix->projection = DDB_PROJ_INCLUDE;
+    if (!pt || streq(pt, pl, "ALL"))
+        ix->projection = DDB_PROJ_ALL;
+    else if (streq(pt, pl, "KEYS_ONLY"))
+        ix->projection = DDB_PROJ_KEYS_ONLY;
+    else if (streq(pt, pl, "INCLUDE"))
+        ix->projection = DDB_PROJ_INCLUDE;
     else {
         return p_error_enum(r->err, pt, p_cut(pl, 100), "ALL, INCLUDE, KEYS_ONLY",
                             "projection.projectionType");
@@ -137,7 +140,8 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
     const cJSON *e;
     cJSON_ArrayForEach(e, nka) {
         if (!cJSON_IsString(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member 'NonKeyAttributes'");
+            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
+                                 "Unexpected value type for member 'NonKeyAttributes'");
         }
         names[i] = e->valuestring;
         lens[i++] = strlen(e->valuestring);
@@ -150,13 +154,14 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
 
 /* A GSI's ProvisionedThroughput (required unless on demand, refused when
  * on demand): adds name -> {RCU, WCU} to tp. */
-static int index_throughput(ddbd_req_t *r, const cJSON *pt, bool on_demand, const char *name, size_t nl,
-                            mb_t *tp) {
+static int index_throughput(ddbd_req_t *r, const cJSON *pt, bool on_demand, const char *name,
+                            size_t nl, mb_t *tp) {
     if (on_demand && pt) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "One or more parameter values were invalid: ProvisionedThroughput should "
-                             "not be specified for index: %.*s when BillingMode is PAY_PER_REQUEST",
-                             (int)nl, name);
+        return ddb_error_set(
+            r->err, DDB_ERR_VALIDATION,
+            "One or more parameter values were invalid: ProvisionedThroughput should "
+            "not be specified for index: %.*s when BillingMode is PAY_PER_REQUEST",
+            (int)nl, name);
     }
     if (!on_demand && !pt) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -169,8 +174,9 @@ static int index_throughput(ddbd_req_t *r, const cJSON *pt, bool on_demand, cons
         if (!rc) rc = p_int(pt, "WriteCapacityUnits", &wcu, &wp, r->err);
         if (rc) return rc;
         if (!rp || !wp || rcu < 1 || wcu < 1) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "Table read and write throughput must be at least 1, and cannot be null");
+            return ddb_error_set(
+                r->err, DDB_ERR_VALIDATION,
+                "Table read and write throughput must be at least 1, and cannot be null");
         }
     }
     mb_t m;
@@ -212,16 +218,20 @@ static int one_index(ddbd_req_t *r, const cJSON *d, bool global, bool on_demand,
     if (!global) {
         if (tk->range_type == DDB_T_NONE) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "Local Secondary indices are not allowed on hash tables, only hash and range tables");
+                                 "Local Secondary indices are not allowed on hash tables, only "
+                                 "hash and range tables");
         }
-        if (ix->key.hash_len != tk->hash_len || memcmp(ix->key.hash_name, tk->hash_name, tk->hash_len) != 0) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "Local Secondary indices must have the same hash key as the main table");
+        if (ix->key.hash_len != tk->hash_len ||
+            memcmp(ix->key.hash_name, tk->hash_name, tk->hash_len) != 0) {
+            return ddb_error_set(
+                r->err, DDB_ERR_VALIDATION,
+                "Local Secondary indices must have the same hash key as the main table");
         }
         if (ix->key.range_type == DDB_T_NONE) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                                  "One or more parameter values were invalid: Index KeySchema does "
-                                 "not have a range key for index: %.*s", (int)nl, name);
+                                 "not have a range key for index: %.*s",
+                                 (int)nl, name);
         }
         return 0;
     }
@@ -231,7 +241,8 @@ static int one_index(ddbd_req_t *r, const cJSON *d, bool global, bool on_demand,
 int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool on_demand,
                        const ddb_key_schema_t *table_key, const attr_def_t *defs, size_t ndefs,
                        ddb_index_info_t **out, size_t *n, ddb_value_t *throughput) {
-    size_t ng = gsi ? (size_t)cJSON_GetArraySize(gsi) : 0, nlsi = lsi ? (size_t)cJSON_GetArraySize(lsi) : 0;
+    size_t ng = gsi ? (size_t)cJSON_GetArraySize(gsi) : 0,
+           nlsi = lsi ? (size_t)cJSON_GetArraySize(lsi) : 0;
     if (gsi && ng == 0) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION, "GSI list is empty/invalid");
     }
@@ -239,14 +250,17 @@ int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool o
         return ddb_error_set(r->err, DDB_ERR_VALIDATION, "LSI list is empty/invalid");
     }
     if (ng > MAX_GSI) {
-        return ddb_error_set(r->err, DDB_ERR_LIMIT_EXCEEDED,
-                             "One or more parameter values were invalid: GlobalSecondaryIndex count "
-                             "exceeds the per-table limit of %d", MAX_GSI);
+        return ddb_error_set(
+            r->err, DDB_ERR_LIMIT_EXCEEDED,
+            "One or more parameter values were invalid: GlobalSecondaryIndex count "
+            "exceeds the per-table limit of %d",
+            MAX_GSI);
     }
     if (nlsi > MAX_LSI) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: LocalSecondaryIndex count "
-                             "exceeds the per-table limit of %d", MAX_LSI);
+                             "exceeds the per-table limit of %d",
+                             MAX_LSI);
     }
     ddb_index_info_t *ix = ddb_arena_alloc(r->arena, sizeof *ix * (ng + nlsi + 1));
     mb_t tp;
@@ -260,13 +274,16 @@ int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool o
             int rc = one_index(r, d, pass == 0, on_demand, table_key, defs, ndefs, &ix[k], &tp);
             if (rc) return rc;
             for (size_t j = 0; j < k; j++) {
-                if (ix[j].name_len == ix[k].name_len && memcmp(ix[j].name, ix[k].name, ix[k].name_len) == 0) {
-                    return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                         ix[j].local == ix[k].local
-                                             ? (ix[k].local ? "Two local secondary indices have the same name"
-                                                            : "Two global secondary indices have the same name")
-                                             : "One or more parameter values were invalid: Duplicate index name: %.*s",
-                                         (int)ix[k].name_len, ix[k].name);
+                if (ix[j].name_len == ix[k].name_len &&
+                    memcmp(ix[j].name, ix[k].name, ix[k].name_len) == 0) {
+                    return ddb_error_set(
+                        r->err, DDB_ERR_VALIDATION,
+                        ix[j].local == ix[k].local
+                            ? (ix[k].local ? "Two local secondary indices have the same name"
+                                           : "Two global secondary indices have the same name")
+                            : "One or more parameter values were invalid: Duplicate index name: "
+                              "%.*s",
+                        (int)ix[k].name_len, ix[k].name);
                 }
             }
             k++;
@@ -277,7 +294,6 @@ int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool o
     *throughput = mb_done(&tp);
     return 0;
 }
-
 
 static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                     bool deleting) {
@@ -299,12 +315,15 @@ static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_in
     buf_putc(b, '}');
     if (!ix->local) {
         buf_printf(b, ",\"IndexStatus\":\"%s\"",
-                   deleting ? "DELETING" : ix->backfilling ? "CREATING" : "ACTIVE");
+                   deleting          ? "DELETING"
+                   : ix->backfilling ? "CREATING"
+                                     : "ACTIVE");
         if (ix->backfilling) buf_puts(b, ",\"Backfilling\":true");
         const ddb_value_t *all = meta_get(t->meta, "IndexThroughput");
         const ddb_value_t *mine = all ? ddb_map_get(all, ix->name, ix->name_len) : NULL;
-        buf_printf(b, ",\"ProvisionedThroughput\":{\"NumberOfDecreasesToday\":0,"
-                      "\"ReadCapacityUnits\":%lld,\"WriteCapacityUnits\":%lld}",
+        buf_printf(b,
+                   ",\"ProvisionedThroughput\":{\"NumberOfDecreasesToday\":0,"
+                   "\"ReadCapacityUnits\":%lld,\"WriteCapacityUnits\":%lld}",
                    (long long)meta_int(mine, "RCU", 0), (long long)meta_int(mine, "WCU", 0));
     }
     /* statistics of an index only once it is built (as DynamoDB Local reports them) */
@@ -325,11 +344,14 @@ void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char 
         bool any = false;
         for (size_t i = 0; i < t->nindexes; i++) {
             if (t->indexes[i].ttl || t->indexes[i].local != (local == 1)) continue;
-            buf_puts(r->out, any ? "," : local ? ",\"LocalSecondaryIndexes\":[" : ",\"GlobalSecondaryIndexes\":[");
+            buf_puts(r->out, any     ? ","
+                             : local ? ",\"LocalSecondaryIndexes\":["
+                                     : ",\"GlobalSecondaryIndexes\":[");
             any = true;
             const ddb_index_info_t *ix = &t->indexes[i];
-            put_one(r, t, ix, deleting && ix->name_len == deleting_len &&
-                                  memcmp(ix->name, deleting, deleting_len) == 0);
+            put_one(r, t, ix,
+                    deleting && ix->name_len == deleting_len &&
+                        memcmp(ix->name, deleting, deleting_len) == 0);
         }
         if (any) buf_putc(r->out, ']');
     }
@@ -347,12 +369,12 @@ static int check_attr(const ddb_index_info_t *ix, const ddb_value_t *item, const
                              (int)ix->name_len, ix->name);
     }
     if ((want == DDB_T_S || want == DDB_T_B) && v->u.str.len == 0) {
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "One or more parameter values are not valid. A value specified for a "
-                             "secondary index key is not supported. The AttributeValue for a key "
-                             "attribute cannot contain an empty %s value. IndexName: %.*s, IndexKey: %.*s",
-                             want == DDB_T_S ? "string" : "binary", (int)ix->name_len, ix->name,
-                             (int)len, name);
+        return ddb_error_set(
+            err, DDB_ERR_VALIDATION,
+            "One or more parameter values are not valid. A value specified for a "
+            "secondary index key is not supported. The AttributeValue for a key "
+            "attribute cannot contain an empty %s value. IndexName: %.*s, IndexKey: %.*s",
+            want == DDB_T_S ? "string" : "binary", (int)ix->name_len, ix->name, (int)len, name);
     }
     return 0;
 }
@@ -363,7 +385,8 @@ int ddbd_check_index_keys(const ddb_table_info_t *t, const ddb_value_t *item, dd
         if (ix->ttl) continue; /* any TTL value is allowed; only numbers expire */
         int rc = check_attr(ix, item, ix->key.hash_name, ix->key.hash_len, ix->key.hash_type, err);
         if (!rc && ix->key.range_type != DDB_T_NONE) {
-            rc = check_attr(ix, item, ix->key.range_name, ix->key.range_len, ix->key.range_type, err);
+            rc = check_attr(ix, item, ix->key.range_name, ix->key.range_len, ix->key.range_type,
+                            err);
         }
         if (rc) return rc;
     }
@@ -374,7 +397,8 @@ int ddbd_check_index_keys(const ddb_table_info_t *t, const ddb_value_t *item, dd
 
 static bool key_uses(const ddb_key_schema_t *k, const char *name, size_t len) {
     return (k->hash_len == len && memcmp(k->hash_name, name, len) == 0) ||
-           (k->range_type != DDB_T_NONE && k->range_len == len && memcmp(k->range_name, name, len) == 0);
+           (k->range_type != DDB_T_NONE && k->range_len == len &&
+            memcmp(k->range_name, name, len) == 0);
 }
 
 /* The table's attribute definitions afterwards: those of the table key and
@@ -390,7 +414,9 @@ static ddb_value_t defs_after(ddbd_req_t *r, const ddb_table_info_t *t, const at
         for (size_t x = 0; !used && x < t->nindexes; x++) {
             const ddb_index_info_t *ix = &t->indexes[x];
             if (ix->ttl) continue;
-            if (dropped && ix->name_len == dropped_len && memcmp(ix->name, dropped, dropped_len) == 0) continue;
+            if (dropped && ix->name_len == dropped_len &&
+                memcmp(ix->name, dropped, dropped_len) == 0)
+                continue;
             used = key_uses(&ix->key, defs[i].name, defs[i].len);
         }
         if (!used) continue;
@@ -416,7 +442,8 @@ static ddb_value_t throughput_after(ddbd_req_t *r, const ddb_value_t *cur, const
         if (skip && at->name_len == skip_len && memcmp(at->name, skip, skip_len) == 0) continue;
         out.u.map.a[out.u.map.n++] = *at;
     }
-    for (size_t i = 0; i < na; i++) out.u.map.a[out.u.map.n++] = add->u.map.a[i];
+    for (size_t i = 0; i < na; i++)
+        out.u.map.a[out.u.map.n++] = add->u.map.a[i];
     return out;
 }
 
@@ -439,7 +466,8 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
         if (!rc) rc = p_obj(u, "Update", &p, r->err);
         if (rc) return rc;
         if (!c && !d && !p) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Update global secondary index action is null");
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Update global secondary index action is null");
         }
         actions += (c != NULL) + (d != NULL);
         if (c) create = c;
@@ -453,8 +481,9 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
     }
     for (size_t i = 0; actions && i < t->nindexes; i++) {
         if (t->indexes[i].backfilling && !t->indexes[i].ttl) {
-            return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE,
-                                 "Attempt to change a resource which is still in use: Index is being created.");
+            return ddb_error_set(
+                r->err, DDB_ERR_RESOURCE_IN_USE,
+                "Attempt to change a resource which is still in use: Index is being created.");
         }
     }
     const ddb_value_t *cur_tp = meta_get(t->meta, "IndexThroughput");
@@ -484,7 +513,8 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
                                      "invalid attribute, SchemaElement redefined should be of same "
                                      "type as previously defined");
             }
-            if (have == DDB_T_NONE && def_type(defs, ndefs, req[i].name, req[i].len) == DDB_T_NONE && ndefs < 64) {
+            if (have == DDB_T_NONE &&
+                def_type(defs, ndefs, req[i].name, req[i].len) == DDB_T_NONE && ndefs < 64) {
                 defs[ndefs++] = req[i];
             }
         }
@@ -494,19 +524,23 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
             return ddb_error_set(r->err, DDB_ERR_VALIDATION, "No Attribute Schema Defined");
         }
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(create, "IndexName");
-        if (cJSON_IsString(name) && ddb_table_index(t, name->valuestring, strlen(name->valuestring))) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Attempting to create an index which already exists");
+        if (cJSON_IsString(name) &&
+            ddb_table_index(t, name->valuestring, strlen(name->valuestring))) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Attempting to create an index which already exists");
         }
         mb_t tp;
         mb_init(&tp, r->arena, 2);
         int rc = one_index(r, create, true, on_demand, &t->key, defs, ndefs, &out->ix, &tp);
         if (rc) return rc;
         size_t ngsi = 0;
-        for (size_t i = 0; i < t->nindexes; i++) ngsi += !t->indexes[i].local && !t->indexes[i].ttl;
+        for (size_t i = 0; i < t->nindexes; i++)
+            ngsi += !t->indexes[i].local && !t->indexes[i].ttl;
         if (ngsi + 1 > MAX_GSI) {
             return ddb_error_set(r->err, DDB_ERR_LIMIT_EXCEEDED,
                                  "One or more parameter values were invalid: GlobalSecondaryIndex "
-                                 "count exceeds the per-table limit of %d", MAX_GSI);
+                                 "count exceeds the per-table limit of %d",
+                                 MAX_GSI);
         }
         ddb_value_t added = mb_done(&tp);
         out->action = GSI_CREATE;
@@ -521,7 +555,9 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
     if (rc) return rc;
     const ddb_index_info_t *ix = name ? ddb_table_index(t, name, nl) : NULL;
     if (!ix || ix->local) {
-        if (del) return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+        if (del)
+            return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND,
+                                 "Requested resource not found");
         return ddb_error_set(r->err, DDB_ERR_VALIDATION, "Invalid global secondary index name");
     }
     out->name = name;

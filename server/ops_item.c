@@ -19,8 +19,7 @@
 #define MAX_ITEM_BYTES (400 * 1024)
 
 static int parse_return_values(ddbd_req_t *r, item_rv_t *rv) {
-    static const char *const names[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW",
-                                        "UPDATED_NEW"};
+    static const char *const names[] = {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"};
     const char *s;
     size_t l;
     int rc = p_str(r->in, "ReturnValues", &s, &l, r->err);
@@ -55,8 +54,10 @@ static size_t size_or_zero(const ddb_value_t *item) {
 int item_spec_read(ddbd_req_t *r, const cJSON *in, write_kind_t kind, const char *table,
                    item_spec_t *s) {
     static const unsigned accepted[] = {
-        [W_PUT] = EXPRS_CONDITION, [W_DELETE] = EXPRS_CONDITION,
-        [W_UPDATE] = EXPRS_CONDITION | EXPRS_UPDATE, [W_CHECK] = EXPRS_CONDITION,
+        [W_PUT] = EXPRS_CONDITION,
+        [W_DELETE] = EXPRS_CONDITION,
+        [W_UPDATE] = EXPRS_CONDITION | EXPRS_UPDATE,
+        [W_CHECK] = EXPRS_CONDITION,
     };
     memset(s, 0, sizeof *s);
     s->kind = kind;
@@ -127,10 +128,17 @@ int item_mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
         return ddb_error_set(err, DDB_ERR_CONDITIONAL_CHECK, "The conditional request failed");
     }
     switch (w->s.kind) {
-    case W_CHECK: *new_item = w->result = old; return 0;
-    case W_PUT: *new_item = w->result = &w->s.item; return 0;
-    case W_DELETE: *new_item = w->result = old ? NULL : old; return 0;
-    case W_UPDATE: break;
+    case W_CHECK:
+        *new_item = w->result = old;
+        return 0;
+    case W_PUT:
+        *new_item = w->result = &w->s.item;
+        return 0;
+    case W_DELETE:
+        *new_item = w->result = old ? NULL : old;
+        return 0;
+    case W_UPDATE:
+        break;
     }
     const ddb_value_t *base = old ? old : key_only_item(w->r->arena, &w->key);
     ddb_value_t *next = ddb_arena_alloc(w->r->arena, sizeof *next);
@@ -141,7 +149,8 @@ int item_mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
         *next = *base;
     }
     if (ddb_item_size(next) > MAX_ITEM_BYTES) {
-        return ddb_error_set(err, DDB_ERR_VALIDATION, "Item size to update has exceeded the maximum allowed size");
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "Item size to update has exceeded the maximum allowed size");
     }
     int rc = ddbd_check_index_keys(&w->table, next, err);
     if (rc) return rc;
@@ -179,7 +188,8 @@ static int parse_returns(ddbd_req_t *r, bool all_values, item_rv_t *rv, int *rcc
     if (!rc) rc = ddbd_parse_rcc(r, rcc);
     if (rc) return rc;
     if (!all_values && *rv != RV_NONE && *rv != RV_ALL_OLD) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "ReturnValues can only be ALL_OLD or NONE");
     }
     return 0;
 }

@@ -12,15 +12,15 @@
 #include "query/json.h"
 #include "query/params.h"
 
-#define PAGE_BYTES (1024 * 1024)
+#define PAGE_BYTES   (1024 * 1024)
 #define MAX_SEGMENTS 1000000
 
 typedef enum { SEL_ALL, SEL_PROJECTED, SEL_SPECIFIC, SEL_COUNT } select_t;
 
 typedef struct page {
     const ddb_index_info_t *index; /* NULL: the table */
-    bool fetch;    /* LSI: read each item whole from the table */
-    int64_t limit; /* 0: none */
+    bool fetch;                    /* LSI: read each item whole from the table */
+    int64_t limit;                 /* 0: none */
     const expr_node_t *filter;
     const expr_projection_t *proj;
     select_t select;
@@ -36,8 +36,9 @@ static int parse_select(ddbd_req_t *r, const req_exprs_t *x, select_t *out) {
     int rc = p_str(r->in, "Select", &s, &l, r->err);
     if (rc) return rc;
     bool has_proj = x->proj != NULL;
-    const char *what = cJSON_GetObjectItemCaseSensitive(r->in, "AttributesToGet") ? "AttributesToGet"
-                                                                                   : "ProjectionExpression";
+    const char *what = cJSON_GetObjectItemCaseSensitive(r->in, "AttributesToGet")
+                           ? "AttributesToGet"
+                           : "ProjectionExpression";
     *out = has_proj ? SEL_SPECIFIC : SEL_ALL;
     if (!s) return 0;
     int found = -1;
@@ -60,8 +61,9 @@ static int parse_select(ddbd_req_t *r, const req_exprs_t *x, select_t *out) {
                              "Cannot specify the %s when choosing to get %s", what, names[found]);
     }
     if (*out == SEL_PROJECTED && !cJSON_GetObjectItemCaseSensitive(r->in, "IndexName")) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+        return ddb_error_set(
+            r->err, DDB_ERR_VALIDATION,
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
     }
     return 0;
 }
@@ -72,7 +74,8 @@ static bool projects(const ddb_table_info_t *t, const ddb_index_info_t *ix, cons
     if (ix->projection == DDB_PROJ_ALL) return true;
     for (int i = 0; i < 2; i++) {
         if (ks[i]->hash_len == len && !memcmp(ks[i]->hash_name, name, len)) return true;
-        if (ks[i]->range_type && ks[i]->range_len == len && !memcmp(ks[i]->range_name, name, len)) return true;
+        if (ks[i]->range_type && ks[i]->range_len == len && !memcmp(ks[i]->range_name, name, len))
+            return true;
     }
     for (size_t i = 0; ix->projection == DDB_PROJ_INCLUDE && i < ix->ninclude; i++) {
         if (ix->include_len[i] == len && !memcmp(ix->include[i], name, len)) return true;
@@ -86,7 +89,8 @@ static int index_reads(ddbd_req_t *r, const ddb_table_info_t *t, page_t *pg) {
     const ddb_index_info_t *ix = pg->index;
     if (!ix) return 0;
     /* without Select, an index read returns what the index projects */
-    bool all = pg->select == SEL_ALL && !pg->proj && cJSON_GetObjectItemCaseSensitive(r->in, "Select");
+    bool all =
+        pg->select == SEL_ALL && !pg->proj && cJSON_GetObjectItemCaseSensitive(r->in, "Select");
     if (all && ix->projection != DDB_PROJ_ALL) {
         if (!ix->local) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -117,12 +121,16 @@ static size_t key_attr_count(const ddb_table_info_t *t, const ddb_index_info_t *
     size_t n = t->key.range_type != DDB_T_NONE ? 2 : 1;
     if (!ix) return n;
     const ddb_key_schema_t *k = &ix->key;
-    bool h = (k->hash_len == t->key.hash_len && !memcmp(k->hash_name, t->key.hash_name, k->hash_len)) ||
-             (t->key.range_type && k->hash_len == t->key.range_len && !memcmp(k->hash_name, t->key.range_name, k->hash_len));
+    bool h =
+        (k->hash_len == t->key.hash_len && !memcmp(k->hash_name, t->key.hash_name, k->hash_len)) ||
+        (t->key.range_type && k->hash_len == t->key.range_len &&
+         !memcmp(k->hash_name, t->key.range_name, k->hash_len));
     n += !h;
     if (k->range_type != DDB_T_NONE) {
-        bool rr = (k->range_len == t->key.hash_len && !memcmp(k->range_name, t->key.hash_name, k->range_len)) ||
-                  (t->key.range_type && k->range_len == t->key.range_len && !memcmp(k->range_name, t->key.range_name, k->range_len));
+        bool rr = (k->range_len == t->key.hash_len &&
+                   !memcmp(k->range_name, t->key.hash_name, k->range_len)) ||
+                  (t->key.range_type && k->range_len == t->key.range_len &&
+                   !memcmp(k->range_name, t->key.range_name, k->range_len));
         n += !rr;
     }
     return n;
@@ -140,9 +148,12 @@ static int check_start_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_i
     int rc = ddbd_item_key(r, t, k, &tk);
     if (!rc && ix) {
         const ddb_value_t *h = ddb_map_get(k, ix->key.hash_name, ix->key.hash_len);
-        const ddb_value_t *g = ix->key.range_type ? ddb_map_get(k, ix->key.range_name, ix->key.range_len) : NULL;
-        if (!h || h->type != ix->key.hash_type || (ix->key.range_type && (!g || g->type != ix->key.range_type))) {
-            rc = ddb_error_set(r->err, DDB_ERR_VALIDATION, "The provided key element does not match the schema");
+        const ddb_value_t *g =
+            ix->key.range_type ? ddb_map_get(k, ix->key.range_name, ix->key.range_len) : NULL;
+        if (!h || h->type != ix->key.hash_type ||
+            (ix->key.range_type && (!g || g->type != ix->key.range_type))) {
+            rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                               "The provided key element does not match the schema");
         }
     }
     if (rc) {
@@ -180,7 +191,8 @@ static int parse_common(ddbd_req_t *r, unsigned accepted, req_exprs_t *x, page_t
         pg->index = ddb_table_index(t, index, il);
         if (!pg->index) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "The table does not have the specified index: %.*s", (int)il, index);
+                                 "The table does not have the specified index: %.*s", (int)il,
+                                 index);
         }
         if (pg->index->backfilling) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -206,7 +218,8 @@ static int parse_common(ddbd_req_t *r, unsigned accepted, req_exprs_t *x, page_t
     return 0;
 }
 
-static void put_member(buf_t *b, const ddb_value_t *item, const char *name, size_t len, bool *first) {
+static void put_member(buf_t *b, const ddb_value_t *item, const char *name, size_t len,
+                       bool *first) {
     if (!*first) buf_putc(b, ',');
     *first = false;
     json_put_str(b, name, len);
@@ -226,13 +239,15 @@ static void put_key_of(buf_t *b, const ddb_table_info_t *t, const ddb_index_info
         size_t cl[2] = {ks[s]->hash_len, ks[s]->range_len};
         for (int c = 0; c < (ks[s]->range_type ? 2 : 1); c++) {
             bool dup = false;
-            for (size_t i = 0; i < n; i++) dup |= lens[i] == cl[c] && !memcmp(names[i], cand[c], cl[c]);
+            for (size_t i = 0; i < n; i++)
+                dup |= lens[i] == cl[c] && !memcmp(names[i], cand[c], cl[c]);
             if (!dup) names[n] = cand[c], lens[n++] = cl[c];
         }
     }
     bool first = true;
     buf_putc(b, '{');
-    for (size_t i = 0; i < n; i++) put_member(b, item, names[i], lens[i], &first);
+    for (size_t i = 0; i < n; i++)
+        put_member(b, item, names[i], lens[i], &first);
     buf_putc(b, '}');
 }
 
@@ -328,8 +343,12 @@ int op_query(ddbd_req_t *r) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "The provided starting key does not match the range key predicate");
     }
-    ddb_key_range_t range = {.hash = kc.hash, .lo = kc.lo, .lo_incl = kc.lo_incl, .hi = kc.hi,
-                             .hi_incl = kc.hi_incl, .prefix = kc.prefix};
+    ddb_key_range_t range = {.hash = kc.hash,
+                             .lo = kc.lo,
+                             .lo_incl = kc.lo_incl,
+                             .hi = kc.hi,
+                             .hi_incl = kc.hi_incl,
+                             .prefix = kc.prefix};
     ddb_iter_t *it;
     rc = ddb_iter_query(r->srv->engine, &t, pg.index, &range, start, !forward, &it, r->err);
     if (rc) return rc;
@@ -370,8 +389,8 @@ int op_scan(ddbd_req_t *r) {
     rc = parse_common(r, EXPRS_FILTER | EXPRS_PROJECTION, &x, &pg, &t, &start);
     if (rc) return rc;
     ddb_iter_t *it;
-    rc = ddb_iter_scan(r->srv->engine, &t, pg.index, start, (uint32_t)seg, (uint32_t)(tp ? total : 1), &it,
-                       r->err);
+    rc = ddb_iter_scan(r->srv->engine, &t, pg.index, start, (uint32_t)seg,
+                       (uint32_t)(tp ? total : 1), &it, r->err);
     if (rc) return rc;
     rc = run_page(r, &t, it, &pg);
     ddb_iter_destroy(it);

@@ -24,7 +24,8 @@ void ddbd_put_stream_desc(ddbd_req_t *r, const ddb_table_info_t *t) {
     }
 }
 
-int ddbd_parse_stream_spec(ddbd_req_t *r, const cJSON *spec, bool *enabled, ddb_stream_view_t *view) {
+int ddbd_parse_stream_spec(ddbd_req_t *r, const cJSON *spec, bool *enabled,
+                           ddb_stream_view_t *view) {
     bool en = false, present = false;
     const char *vt;
     size_t vl;
@@ -32,9 +33,10 @@ int ddbd_parse_stream_spec(ddbd_req_t *r, const cJSON *spec, bool *enabled, ddb_
     if (!rc) rc = p_str(spec, "StreamViewType", &vt, &vl, r->err);
     if (rc) return rc;
     if (!present) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value null at 'streamSpecification.streamEnabled' "
-                             "failed to satisfy constraint: Member must not be null");
+        return ddb_error_set(
+            r->err, DDB_ERR_VALIDATION,
+            "1 validation error detected: Value null at 'streamSpecification.streamEnabled' "
+            "failed to satisfy constraint: Member must not be null");
     }
     *view = 0;
     if (vt) {
@@ -45,9 +47,10 @@ int ddbd_parse_stream_spec(ddbd_req_t *r, const cJSON *spec, bool *enabled, ddb_
         }
     }
     if (en && !vt) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "Invalid StreamViewType: Stream ViewType must not be null or empty when "
-                             "enabling streams.");
+        return ddb_error_set(
+            r->err, DDB_ERR_VALIDATION,
+            "Invalid StreamViewType: Stream ViewType must not be null or empty when "
+            "enabling streams.");
     }
     if (!en && vt) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,

@@ -23,7 +23,8 @@ static void make_uuid(char out[37]) {
     if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
         /* fall back to the clock: uniqueness matters, not unpredictability */
         int64_t t = ddb_now_ms();
-        for (size_t i = 0; i < sizeof b; i++) b[i] = (unsigned char)(t >> (i % 8 * 8)) ^ (unsigned char)i;
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] = (unsigned char)(t >> (i % 8 * 8)) ^ (unsigned char)i;
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
@@ -48,7 +49,6 @@ static void put_time_member(ddbd_req_t *r, buf_t *b, const char *name, const ddb
     json_put_key(b, name);
     buf_put(b, v->u.str.ptr, v->u.str.len);
 }
-
 
 static void put_attr_defs(buf_t *b, const ddb_value_t *meta) {
     const ddb_value_t *defs = meta_get(meta, "AttributeDefinitions");
@@ -289,7 +289,8 @@ int op_create_table(ddbd_req_t *r) {
     if (bm && !billing_mode_valid(bm, bml)) {
         vlist_enum(&v, bm, p_cut(bml, 100), BILLING_MODES, "billingMode");
     }
-    if (tclass && !streq(tclass, tcl, "STANDARD") && !streq(tclass, tcl, "STANDARD_INFREQUENT_ACCESS")) {
+    if (tclass && !streq(tclass, tcl, "STANDARD") &&
+        !streq(tclass, tcl, "STANDARD_INFREQUENT_ACCESS")) {
         vlist_enum(&v, tclass, p_cut(tcl, 100), "STANDARD, STANDARD_INFREQUENT_ACCESS",
                    "tableClass");
     }
@@ -322,21 +323,25 @@ int op_create_table(ddbd_req_t *r) {
                              "PROVISIONED");
     }
     if (!streq(keys[0].key_type, keys[0].key_type_len, "HASH")) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+        return ddb_error_set(
+            r->err, DDB_ERR_VALIDATION,
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
     }
     if (nkeys == 2 && !streq(keys[1].key_type, keys[1].key_type_len, "RANGE")) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+        return ddb_error_set(
+            r->err, DDB_ERR_VALIDATION,
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
     }
-    if (nkeys == 2 && keys[0].len == keys[1].len && memcmp(keys[0].name, keys[1].name, keys[0].len) == 0) {
+    if (nkeys == 2 && keys[0].len == keys[1].len &&
+        memcmp(keys[0].name, keys[1].name, keys[0].len) == 0) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "Both the Hash Key and the Range Key element in the KeySchema have "
                              "the same name");
     }
     for (size_t i = 0; i < ndefs; i++) {
         for (size_t j = i + 1; j < ndefs; j++) {
-            if (defs[i].len == defs[j].len && memcmp(defs[i].name, defs[j].name, defs[i].len) == 0) {
+            if (defs[i].len == defs[j].len &&
+                memcmp(defs[i].name, defs[j].name, defs[i].len) == 0) {
                 return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                                      "Cannot have two attributes with the same name");
             }
@@ -346,7 +351,8 @@ int op_create_table(ddbd_req_t *r) {
     for (size_t k = 0; k < nkeys; k++) {
         ddb_type_t kt = DDB_T_NONE;
         for (size_t i = 0; i < ndefs; i++) {
-            if (defs[i].len == keys[k].len && memcmp(defs[i].name, keys[k].name, keys[k].len) == 0) kt = defs[i].type;
+            if (defs[i].len == keys[k].len && memcmp(defs[i].name, keys[k].name, keys[k].len) == 0)
+                kt = defs[i].type;
         }
         if (kt == DDB_T_NONE) {
             buf_t kb, db;
@@ -370,25 +376,32 @@ int op_create_table(ddbd_req_t *r) {
             buf_free(&db);
             return rc;
         }
-        if (k == 0) tkey.hash_name = keys[0].name, tkey.hash_len = keys[0].len, tkey.hash_type = kt;
-        else tkey.range_name = keys[1].name, tkey.range_len = keys[1].len, tkey.range_type = kt;
+        if (k == 0)
+            tkey.hash_name = keys[0].name, tkey.hash_len = keys[0].len, tkey.hash_type = kt;
+        else
+            tkey.range_name = keys[1].name, tkey.range_len = keys[1].len, tkey.range_type = kt;
     }
     ddb_index_info_t *indexes = NULL;
     size_t nindexes = 0;
     ddb_value_t index_tp = {.type = DDB_T_M};
     if (gsi || lsi) {
-        rc = ddbd_parse_indexes(r, gsi, lsi, on_demand, &tkey, defs, ndefs, &indexes, &nindexes, &index_tp);
+        rc = ddbd_parse_indexes(r, gsi, lsi, on_demand, &tkey, defs, ndefs, &indexes, &nindexes,
+                                &index_tp);
         if (rc) return rc;
     }
     /* the attribute definitions are exactly the key attributes of the table and its indexes */
     size_t used = 0;
     for (size_t i = 0; i < ndefs; i++) {
-        bool is_key = (defs[i].len == tkey.hash_len && !memcmp(defs[i].name, tkey.hash_name, tkey.hash_len)) ||
-                      (tkey.range_type && defs[i].len == tkey.range_len && !memcmp(defs[i].name, tkey.range_name, tkey.range_len));
+        bool is_key = (defs[i].len == tkey.hash_len &&
+                       !memcmp(defs[i].name, tkey.hash_name, tkey.hash_len)) ||
+                      (tkey.range_type && defs[i].len == tkey.range_len &&
+                       !memcmp(defs[i].name, tkey.range_name, tkey.range_len));
         for (size_t x = 0; !is_key && x < nindexes; x++) {
             const ddb_key_schema_t *ik = &indexes[x].key;
-            is_key = (defs[i].len == ik->hash_len && !memcmp(defs[i].name, ik->hash_name, ik->hash_len)) ||
-                     (ik->range_type && defs[i].len == ik->range_len && !memcmp(defs[i].name, ik->range_name, ik->range_len));
+            is_key = (defs[i].len == ik->hash_len &&
+                      !memcmp(defs[i].name, ik->hash_name, ik->hash_len)) ||
+                     (ik->range_type && defs[i].len == ik->range_len &&
+                      !memcmp(defs[i].name, ik->range_name, ik->range_len));
         }
         used += is_key;
     }
@@ -401,7 +414,8 @@ int op_create_table(ddbd_req_t *r) {
     if (tagv.u.list.n > MAX_TAGS) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: The number of tags "
-                             "exceeds the limit of %d", MAX_TAGS);
+                             "exceeds the limit of %d",
+                             MAX_TAGS);
     }
     bool stream_on = false;
     ddb_stream_view_t view = 0;
@@ -431,8 +445,7 @@ int op_create_table(ddbd_req_t *r) {
     char uuid[37];
     make_uuid(uuid);
     mb_str(&m, "TableId", uuid, 36);
-    mb_str(&m, "BillingMode", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED",
-           on_demand ? 15 : 11);
+    mb_str(&m, "BillingMode", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED", on_demand ? 15 : 11);
     if (on_demand) mb_val(&m, "PayPerRequestSince", &nowv);
     mb_int(&m, "RCU", on_demand ? 0 : rcu);
     mb_int(&m, "WCU", on_demand ? 0 : wcu);
@@ -442,13 +455,17 @@ int op_create_table(ddbd_req_t *r) {
     if (index_tp.u.map.n) mb_val(&m, "IndexThroughput", &index_tp);
     ddb_value_t meta = mb_done(&m);
 
-    ddb_table_info_t info = {.name = name, .name_len = nl, .meta = &meta, .key = tkey,
-                             .indexes = indexes, .nindexes = nindexes,
+    ddb_table_info_t info = {.name = name,
+                             .name_len = nl,
+                             .meta = &meta,
+                             .key = tkey,
+                             .indexes = indexes,
+                             .nindexes = nindexes,
                              .stream = {.enabled = stream_on, .view = view}};
     rc = ddb_table_create(r->srv->engine, &info, r->err);
     if (rc == DDB_ERR_RESOURCE_IN_USE) {
-        return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s",
-                             (int)nl, name);
+        return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s", (int)nl,
+                             name);
     }
     if (rc) return rc;
     buf_puts(r->out, "{\"TableDescription\":");
@@ -486,8 +503,8 @@ int op_delete_table(ddbd_req_t *r) {
     rc = ddb_table_delete(r->srv->engine, t.name, t.name_len, r->err);
     if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
         return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND,
-                             "Requested resource not found: Table: %.*s not found",
-                             (int)t.name_len, t.name);
+                             "Requested resource not found: Table: %.*s not found", (int)t.name_len,
+                             t.name);
     }
     if (rc) return rc;
     buf_puts(r->out, "{\"TableDescription\":");
@@ -612,7 +629,8 @@ int op_update_table(ddbd_req_t *r) {
     }
     gsi_update_t gu = {.action = GSI_NONE};
     if (gsiu) {
-        rc = ddbd_parse_gsi_updates(r, gsiu, cJSON_GetObjectItemCaseSensitive(r->in, "AttributeDefinitions"),
+        rc = ddbd_parse_gsi_updates(r, gsiu,
+                                    cJSON_GetObjectItemCaseSensitive(r->in, "AttributeDefinitions"),
                                     &t, on_demand, &gu);
         if (rc) return rc;
     }
@@ -629,10 +647,18 @@ int op_update_table(ddbd_req_t *r) {
                              (long long)old_rcu, (long long)rcu, (long long)old_wcu,
                              (long long)wcu);
     }
-    static const char *const replaced[] = {"BillingMode", "RCU", "WCU", "PayPerRequestSince",
-                                           "LastIncrease", "LastDecrease", "Decreases",
-                                           "DeletionProtection", "TableClass",
-                                           "AttributeDefinitions", "IndexThroughput", NULL};
+    static const char *const replaced[] = {"BillingMode",
+                                           "RCU",
+                                           "WCU",
+                                           "PayPerRequestSince",
+                                           "LastIncrease",
+                                           "LastDecrease",
+                                           "Decreases",
+                                           "DeletionProtection",
+                                           "TableClass",
+                                           "AttributeDefinitions",
+                                           "IndexThroughput",
+                                           NULL};
     mb_t m;
     mb_init(&m, r->arena, t.meta->u.map.n + 8);
     mb_copy_except(&m, t.meta, replaced);
@@ -668,14 +694,20 @@ int op_update_table(ddbd_req_t *r) {
     mb_bool(&m, "DeletionProtection", dpp ? dp : meta_bool(t.meta, "DeletionProtection", false));
     size_t otl;
     const char *otc = meta_str(t.meta, "TableClass", &otl);
-    if (tclass) mb_str(&m, "TableClass", tclass, tcl);
-    else if (otc) mb_str(&m, "TableClass", otc, otl);
+    if (tclass)
+        mb_str(&m, "TableClass", tclass, tcl);
+    else if (otc)
+        mb_str(&m, "TableClass", otc, otl);
     ddb_value_t meta = mb_done(&m);
     ddb_engine_t *eng = r->srv->engine;
-    if (gu.action == GSI_CREATE) rc = ddb_index_add(eng, t.name, t.name_len, &gu.ix, &meta, r->err);
-    else if (gu.action == GSI_DELETE) rc = ddb_index_drop(eng, t.name, t.name_len, gu.name, gu.name_len, &meta, r->err);
-    else if (!ss) rc = ddb_table_set_meta(eng, t.name, t.name_len, &meta, r->err);
-    if (!rc && ss) rc = ddb_stream_set(eng, t.name, t.name_len, stream_on ? view : 0, &meta, r->err);
+    if (gu.action == GSI_CREATE)
+        rc = ddb_index_add(eng, t.name, t.name_len, &gu.ix, &meta, r->err);
+    else if (gu.action == GSI_DELETE)
+        rc = ddb_index_drop(eng, t.name, t.name_len, gu.name, gu.name_len, &meta, r->err);
+    else if (!ss)
+        rc = ddb_table_set_meta(eng, t.name, t.name_len, &meta, r->err);
+    if (!rc && ss)
+        rc = ddb_stream_set(eng, t.name, t.name_len, stream_on ? view : 0, &meta, r->err);
     if (rc) return rc;
     ddb_table_info_t after;
     rc = ddbd_load_table(r, true, &after);
@@ -758,7 +790,8 @@ int op_tag_resource(ddbd_req_t *r) {
     const ddb_value_t *old = meta_get(t.meta, "Tags");
     size_t oldn = old && old->type == DDB_T_L ? old->u.list.n : 0;
     ddb_value_t merged = {.type = DDB_T_L};
-    merged.u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (oldn + newtags.u.list.n + 1));
+    merged.u.list.v =
+        ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (oldn + newtags.u.list.n + 1));
     for (size_t i = 0; i < oldn; i++) {
         const ddb_value_t *ot = &old->u.list.v[i];
         size_t kl;
@@ -782,7 +815,8 @@ int op_tag_resource(ddbd_req_t *r) {
     if (merged.u.list.n > MAX_TAGS) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: The number of tags "
-                             "exceeds the limit of %d", MAX_TAGS);
+                             "exceeds the limit of %d",
+                             MAX_TAGS);
     }
     rc = store_tags(r, &t, &merged);
     if (rc) return rc;

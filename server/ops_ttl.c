@@ -41,11 +41,13 @@ int op_update_time_to_live(ddbd_req_t *r) {
     if (spec && !attr) vlist_not_null(&v, "timeToLiveSpecification.attributeName");
     rc = vlist_finish(&v, r->err);
     if (rc) return rc;
-    if (!spec) return ddb_error_set(r->err, DDB_ERR_VALIDATION, "TimeToLiveSpecification cannot be null");
+    if (!spec)
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "TimeToLiveSpecification cannot be null");
     if (al < 1 || al > 255) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "Names of key attributes and attributes projected into an index must be "
-                             "between 1 and 255 characters, inclusive");
+        return ddb_error_set(
+            r->err, DDB_ERR_VALIDATION,
+            "Names of key attributes and attributes projected into an index must be "
+            "between 1 and 255 characters, inclusive");
     }
     ddb_table_info_t t;
     rc = ddbd_load_table(r, true, &t);
@@ -53,10 +55,13 @@ int op_update_time_to_live(ddbd_req_t *r) {
     const ddb_index_info_t *ttl = ddb_table_ttl(&t);
     bool same = ttl && ttl->key.hash_len == al && memcmp(ttl->key.hash_name, attr, al) == 0;
     if (ttl && !same) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "TimeToLive is active on a different AttributeName");
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "TimeToLive is active on a different AttributeName");
     }
-    if (enabled && ttl) return ddb_error_set(r->err, DDB_ERR_VALIDATION, "TimeToLive is already enabled");
-    if (!enabled && !ttl) return ddb_error_set(r->err, DDB_ERR_VALIDATION, "TimeToLive is already disabled");
+    if (enabled && ttl)
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "TimeToLive is already enabled");
+    if (!enabled && !ttl)
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION, "TimeToLive is already disabled");
     rc = ddb_ttl_set(r->srv->engine, t.name, t.name_len, enabled ? attr : NULL, al, r->err);
     if (rc) return rc;
     buf_printf(r->out, "{\"TimeToLiveSpecification\":{\"Enabled\":%s,\"AttributeName\":",

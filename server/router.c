@@ -66,7 +66,8 @@ static bool has_prefix(const char *s, size_t len, const char *prefix) {
 /* The operation of one table of operations named after a target prefix. */
 static ddbd_op_fn find_in(const op_entry_t *table, size_t n, const char *name, size_t len) {
     for (size_t i = 0; i < n; i++) {
-        if (strlen(table[i].name) == len && memcmp(table[i].name, name, len) == 0) return table[i].fn;
+        if (strlen(table[i].name) == len && memcmp(table[i].name, name, len) == 0)
+            return table[i].fn;
     }
     return NULL;
 }
@@ -83,7 +84,6 @@ static ddbd_op_fn find_op(const char *target, size_t len) {
     }
     return NULL;
 }
-
 
 static void write_error(http_response_t *resp, const ddb_error_t *err, const buf_t *extra) {
     resp->status = ddb_error_http_status(err->code);
@@ -121,7 +121,8 @@ static int check_auth(const http_request_t *req, char *region, size_t cap, ddb_e
         const char *p = cred;
         while (n < 5 && p < end) {
             const char *q = p;
-            while (q < end && *q != '/' && *q != ',' && *q != ' ') q++;
+            while (q < end && *q != '/' && *q != ',' && *q != ' ')
+                q++;
             parts[n] = p;
             plen[n] = (size_t)(q - p);
             n++;
@@ -267,8 +268,12 @@ static int parse_rest_body(ddbd_rest_req_t *r, const http_request_t *req) {
 
 static int rest_route(ddbd_t *srv, const rest_service_t *svc, const http_request_t *req,
                       http_response_t *resp, ddbd_rest_error_t *err) {
-    ddbd_rest_req_t r = {.srv = srv, .arena = srv->arena, .method = req->method,
-                         .out = &resp->body, .status = 200, .err = err};
+    ddbd_rest_req_t r = {.srv = srv,
+                         .arena = srv->arena,
+                         .method = req->method,
+                         .out = &resp->body,
+                         .status = 200,
+                         .err = err};
     ddb_error_t auth;
     if (check_auth(req, r.region, sizeof r.region, &auth)) return ddbd_rest_error_from(err, &auth);
     const char *path, *qs;
@@ -307,7 +312,11 @@ static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, 
         return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "An unknown operation was requested.");
     }
     const ddb_table_info_t *last_table = NULL;
-    ddbd_req_t r = {.srv = srv, .arena = srv->arena, .out = &resp->body, .err = err, .last_table = &last_table,
+    ddbd_req_t r = {.srv = srv,
+                    .arena = srv->arena,
+                    .out = &resp->body,
+                    .err = err,
+                    .last_table = &last_table,
                     .err_extra = extra};
     int rc = check_auth(req, r.region, sizeof r.region, err);
     if (rc) return rc;
@@ -347,9 +356,9 @@ void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp) {
     }
     buf_t extra;
     buf_init(&extra);
-    int rc = strcmp(req->method, "POST") != 0
-                 ? ddb_error_set(&err, DDB_ERR_UNKNOWN_OPERATION, "An unknown operation was requested.")
-                 : route(srv, req, resp, &err, &extra);
+    int rc = strcmp(req->method, "POST") != 0 ? ddb_error_set(&err, DDB_ERR_UNKNOWN_OPERATION,
+                                                              "An unknown operation was requested.")
+                                              : route(srv, req, resp, &err, &extra);
     if (rc) write_error(resp, &err, &extra);
     buf_free(&extra);
 }

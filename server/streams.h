@@ -23,7 +23,8 @@ static inline void ddbd_stream_label(char out[32], int64_t created_ms) {
 }
 
 /* Parses and checks a StreamSpecification. */
-int ddbd_parse_stream_spec(ddbd_req_t *r, const cJSON *spec, bool *enabled, ddb_stream_view_t *view);
+int ddbd_parse_stream_spec(ddbd_req_t *r, const cJSON *spec, bool *enabled,
+                           ddb_stream_view_t *view);
 
 /* Writes ,"StreamSpecification":...,"LatestStreamLabel":...,"LatestStreamArn":... for t. */
 void ddbd_put_stream_desc(ddbd_req_t *r, const ddb_table_info_t *t);

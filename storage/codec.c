@@ -12,11 +12,13 @@
 #include "query/number.h"
 
 void kc_put_be32(uint8_t *p, uint32_t v) {
-    for (int i = 3; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+    for (int i = 3; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
 }
 
 void kc_put_be64(uint8_t *p, uint64_t v) {
-    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
 }
 
 uint32_t kc_get_be32(const uint8_t *p) {
@@ -25,7 +27,8 @@ uint32_t kc_get_be32(const uint8_t *p) {
 
 uint64_t kc_get_be64(const uint8_t *p) {
     uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
     return v;
 }
 
@@ -60,7 +63,8 @@ int kc_encode_prefix(bytes_t *out, const ddb_value_t *v) {
 }
 
 bool kc_successor(bytes_t *b) {
-    while (b->len > 0 && b->p[b->len - 1] == 0xff) b->len--;
+    while (b->len > 0 && b->p[b->len - 1] == 0xff)
+        b->len--;
     if (b->len == 0) return false;
     b->p[b->len - 1]++;
     return true;
@@ -69,7 +73,9 @@ bool kc_successor(bytes_t *b) {
 int kc_encode_value(bytes_t *out, const ddb_value_t *v) {
     switch (v->type) {
     case DDB_T_S:
-    case DDB_T_B: encode_bytes(out, v->u.str.ptr, v->u.str.len); return 0;
+    case DDB_T_B:
+        encode_bytes(out, v->u.str.ptr, v->u.str.len);
+        return 0;
     case DDB_T_N: {
         ddb_num_t n;
         if (ddb_num_parse(v->u.str.ptr, v->u.str.len, &n, NULL)) return DDB_ERR_VALIDATION;
@@ -77,7 +83,8 @@ int kc_encode_value(bytes_t *out, const ddb_value_t *v) {
         bytes_put(out, buf, ddb_num_encode_key(&n, buf));
         return 0;
     }
-    default: return DDB_ERR_VALIDATION;
+    default:
+        return DDB_ERR_VALIDATION;
     }
 }
 
@@ -187,10 +194,15 @@ void ic_encode(bytes_t *out, const ddb_value_t *v) {
     switch (v->type) {
     case DDB_T_S:
     case DDB_T_N:
-    case DDB_T_B: put_str(out, v->u.str.ptr, v->u.str.len); break;
-    case DDB_T_BOOL: bytes_putc(out, v->u.boolean ? 1 : 0); break;
+    case DDB_T_B:
+        put_str(out, v->u.str.ptr, v->u.str.len);
+        break;
+    case DDB_T_BOOL:
+        bytes_putc(out, v->u.boolean ? 1 : 0);
+        break;
     case DDB_T_NULL:
-    case DDB_T_NONE: break;
+    case DDB_T_NONE:
+        break;
     case DDB_T_SS:
     case DDB_T_NS:
     case DDB_T_BS:
@@ -201,7 +213,8 @@ void ic_encode(bytes_t *out, const ddb_value_t *v) {
         break;
     case DDB_T_L:
         put_varint(out, v->u.list.n);
-        for (size_t i = 0; i < v->u.list.n; i++) ic_encode(out, &v->u.list.v[i]);
+        for (size_t i = 0; i < v->u.list.n; i++)
+            ic_encode(out, &v->u.list.v[i]);
         break;
     case DDB_T_M:
         put_varint(out, v->u.map.n);
@@ -256,12 +269,14 @@ static int decode_value(reader_t *r, ddb_value_t *out, int depth) {
     switch (t) {
     case DDB_T_S:
     case DDB_T_N:
-    case DDB_T_B: return get_str(r, &out->u.str.ptr, &out->u.str.len);
+    case DDB_T_B:
+        return get_str(r, &out->u.str.ptr, &out->u.str.len);
     case DDB_T_BOOL:
         if (r->pos >= r->len || r->p[r->pos] > 1) return -1;
         out->u.boolean = r->p[r->pos++] == 1;
         return 0;
-    case DDB_T_NULL: return 0;
+    case DDB_T_NULL:
+        return 0;
     case DDB_T_SS:
     case DDB_T_NS:
     case DDB_T_BS:
@@ -292,7 +307,8 @@ static int decode_value(reader_t *r, ddb_value_t *out, int depth) {
             if (decode_value(r, &at->value, depth + 1)) return -1;
         }
         return 0;
-    default: return -1;
+    default:
+        return -1;
     }
 }
 

@@ -31,7 +31,8 @@ typedef struct bytes {
 static inline void bytes_put(bytes_t *b, const void *p, size_t n) {
     if (b->cap - b->len < n || !b->p) {
         size_t cap = b->cap ? b->cap : 64;
-        while (cap - b->len < n) cap *= 2;
+        while (cap - b->len < n)
+            cap *= 2;
         uint8_t *np = realloc(b->p, cap);
         if (!np) {
             fprintf(stderr, "ddb: out of memory\n");

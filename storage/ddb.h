@@ -37,17 +37,17 @@
 typedef struct ddb_engine ddb_engine_t;
 
 typedef struct ddb_engine_opts {
-    const char *data_dir; /* directory of the RocksDB database (created if missing) */
-    bool in_memory;       /* keep everything in memory; data_dir ignored */
-    bool sync;            /* fsync the WAL on every write (default: write to WAL only) */
-    bool inspect_only;    /* no maintenance thread (backfills, TTL sweeps, trimming):
-                           * ddbd --check looks at the data without changing it */
-    bool group_commit;    /* writes stay in the WAL buffer until ddb_commit, which
-                           * writes (and with sync, fsyncs) them all at once */
-    uint32_t backfill_batch;    /* items indexed per backfill step (0: 1000) */
-    uint32_t backfill_pause_ms; /* pause between backfill steps (writers run meanwhile) */
-    uint32_t ttl_interval_ms;   /* period of the TTL sweeper and stream trimming (0: 2000) */
-    uint32_t shard_rollover_s;  /* a stream shard closes after this long (0: 4 hours) */
+    const char *data_dir;        /* directory of the RocksDB database (created if missing) */
+    bool in_memory;              /* keep everything in memory; data_dir ignored */
+    bool sync;                   /* fsync the WAL on every write (default: write to WAL only) */
+    bool inspect_only;           /* no maintenance thread (backfills, TTL sweeps, trimming):
+                                  * ddbd --check looks at the data without changing it */
+    bool group_commit;           /* writes stay in the WAL buffer until ddb_commit, which
+                                  * writes (and with sync, fsyncs) them all at once */
+    uint32_t backfill_batch;     /* items indexed per backfill step (0: 1000) */
+    uint32_t backfill_pause_ms;  /* pause between backfill steps (writers run meanwhile) */
+    uint32_t ttl_interval_ms;    /* period of the TTL sweeper and stream trimming (0: 2000) */
+    uint32_t shard_rollover_s;   /* a stream shard closes after this long (0: 4 hours) */
     uint32_t stream_retention_s; /* stream records are trimmed after this long (0: 24 hours) */
 } ddb_engine_opts_t;
 
@@ -99,8 +99,8 @@ typedef enum ddb_projection {
 typedef struct ddb_index_info {
     const char *name; /* index name */
     size_t name_len;
-    uint32_t id;      /* assigned by the engine, never reused; prefixes the index's keys */
-    bool local;       /* LSI: same partition key as the table */
+    uint32_t id; /* assigned by the engine, never reused; prefixes the index's keys */
+    bool local;  /* LSI: same partition key as the table */
     ddb_key_schema_t key;
     ddb_projection_t projection;
     const char *const *include; /* DDB_PROJ_INCLUDE: non-key attribute names */
@@ -123,8 +123,8 @@ typedef enum ddb_stream_view {
 
 /* A table's latest stream. */
 typedef struct ddb_stream_ref {
-    uint32_t id;      /* 0: the table never had a stream */
-    bool enabled;     /* every change appends a record */
+    uint32_t id;  /* 0: the table never had a stream */
+    bool enabled; /* every change appends a record */
     ddb_stream_view_t view;
     int64_t created_ms; /* creation time: the stream's label */
 } ddb_stream_ref_t;
@@ -134,16 +134,16 @@ typedef struct ddb_stream_ref {
 typedef struct ddb_table_info {
     const char *name; /* table name, NUL-terminated */
     size_t name_len;
-    uint32_t id;              /* internal id, never reused; prefixes the table's keys */
-    ddb_key_schema_t key;     /* primary key */
-    const ddb_value_t *meta;  /* server-owned description (an M value), stored verbatim */
-    uint64_t item_count;      /* exact number of items */
-    uint64_t size_bytes;      /* sum of ddb_item_size over the items */
+    uint32_t id;               /* internal id, never reused; prefixes the table's keys */
+    ddb_key_schema_t key;      /* primary key */
+    const ddb_value_t *meta;   /* server-owned description (an M value), stored verbatim */
+    uint64_t item_count;       /* exact number of items */
+    uint64_t size_bytes;       /* sum of ddb_item_size over the items */
     ddb_index_info_t *indexes; /* secondary indexes (and the hidden TTL index) */
     size_t nindexes;
-    ddb_stream_ref_t stream;   /* ddb_table_create: stream.enabled/view ask for one */
-    uint64_t catalog_gen;      /* out of ddb_table_get: the catalog's version this copy
-                                * was read at (writes reuse a copy still current) */
+    ddb_stream_ref_t stream; /* ddb_table_create: stream.enabled/view ask for one */
+    uint64_t catalog_gen;    /* out of ddb_table_get: the catalog's version this copy
+                              * was read at (writes reuse a copy still current) */
 } ddb_table_info_t;
 
 /* The table's TTL index (its key names the TTL attribute), or NULL. Pure. */
@@ -206,16 +206,16 @@ int ddb_stream_set(ddb_engine_t *e, const char *table, size_t len, ddb_stream_vi
 int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err);
 
 /* Lists table names in ascending byte order. Not the writer; any thread. */
-int ddb_table_list(ddb_engine_t *e,       /* the engine */
-                   const char *after,     /* list names after this one (NULL: from the start) */
-                   size_t after_len,      /* its length (0: from the start) */
-                   size_t limit,          /* at most this many names */
-                   ddb_arena_t *a,        /* names and the arrays are allocated here */
-                   const char ***names,   /* out: the names, NUL-terminated */
-                   size_t **lens,         /* out: their lengths */
-                   size_t *count,         /* out: how many */
-                   bool *more,            /* out: further names exist past the last one */
-                   ddb_error_t *err);     /* out: the error when not 0 */
+int ddb_table_list(ddb_engine_t *e,     /* the engine */
+                   const char *after,   /* list names after this one (NULL: from the start) */
+                   size_t after_len,    /* its length (0: from the start) */
+                   size_t limit,        /* at most this many names */
+                   ddb_arena_t *a,      /* names and the arrays are allocated here */
+                   const char ***names, /* out: the names, NUL-terminated */
+                   size_t **lens,       /* out: their lengths */
+                   size_t *count,       /* out: how many */
+                   bool *more,          /* out: further names exist past the last one */
+                   ddb_error_t *err);   /* out: the error when not 0 */
 
 /* ---- items ------------------------------------------------------------ */
 
@@ -248,8 +248,8 @@ typedef struct ddb_write {
     const ddb_value_t *key; /* primary key map */
     ddb_mutate_fn fn;
     void *ctx;
-    int status;             /* out: fn's status (0 or DDB_ERR_*) */
-    ddb_error_t error;      /* out: fn's error when status != 0 */
+    int status;        /* out: fn's status (0 or DDB_ERR_*) */
+    ddb_error_t error; /* out: fn's error when status != 0 */
 } ddb_write_t;
 
 /* Applies n item writes all-or-nothing, under the writer, as one atomic
@@ -261,18 +261,18 @@ typedef struct ddb_write {
 int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err);
 
 /* Reads n items from one consistent snapshot. Not the writer; any thread. */
-int ddb_read_all(ddb_engine_t *e,                        /* the engine */
-                 const ddb_table_info_t *const *tables,  /* tables[i]: item i's table */
-                 const ddb_value_t *const *keys,         /* keys[i]: item i's primary key map */
-                 size_t n,                               /* number of items */
-                 ddb_arena_t *a,                         /* the items are decoded here */
-                 const ddb_value_t **out,                /* out[i]: item i, NULL when absent */
-                 ddb_error_t *err);                      /* out: the error when not 0 */
+int ddb_read_all(ddb_engine_t *e,                       /* the engine */
+                 const ddb_table_info_t *const *tables, /* tables[i]: item i's table */
+                 const ddb_value_t *const *keys,        /* keys[i]: item i's primary key map */
+                 size_t n,                              /* number of items */
+                 ddb_arena_t *a,                        /* the items are decoded here */
+                 const ddb_value_t **out,               /* out[i]: item i, NULL when absent */
+                 ddb_error_t *err);                     /* out: the error when not 0 */
 
 /* Reads one item by primary key into arena a; *out = NULL when absent.
  * Not the writer; any thread. */
-int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
-                 ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err);
+int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key, ddb_arena_t *a,
+                 const ddb_value_t **out, ddb_error_t *err);
 
 /* ---- iteration (scan order: by partition-key hash, then sort key) ------ */
 
@@ -309,15 +309,15 @@ typedef struct ddb_key_range {
 
 /* Iterates one partition's items in sort-key order. Reads a consistent
  * snapshot and never reads outside the range. Not the writer; any thread. */
-int ddb_iter_query(ddb_engine_t *e,                  /* the engine */
-                   const ddb_table_info_t *t,        /* the table */
-                   const ddb_index_info_t *index,    /* NULL, or the index whose key range is */
-                   const ddb_key_range_t *range,     /* the partition and sort-key range */
-                   const ddb_value_t *start_after,   /* continue after this item's key (NULL:
-                                                      * from the first) */
-                   bool reverse,                     /* descending sort-key order */
-                   ddb_iter_t **out,                 /* out: the iterator (ddb_iter_destroy) */
-                   ddb_error_t *err);                /* out: the error when not 0 */
+int ddb_iter_query(ddb_engine_t *e,                /* the engine */
+                   const ddb_table_info_t *t,      /* the table */
+                   const ddb_index_info_t *index,  /* NULL, or the index whose key range is */
+                   const ddb_key_range_t *range,   /* the partition and sort-key range */
+                   const ddb_value_t *start_after, /* continue after this item's key (NULL:
+                                                    * from the first) */
+                   bool reverse,                   /* descending sort-key order */
+                   ddb_iter_t **out,               /* out: the iterator (ddb_iter_destroy) */
+                   ddb_error_t *err);              /* out: the error when not 0 */
 
 /* Next item into arena a: returns 0 with *item set, or with *item NULL at
  * the end; or a DDB_ERR_* status (a storage error met by the iterator). */
@@ -385,20 +385,20 @@ typedef struct ddb_stream_record {
  * `from` have been trimmed; DDB_ERR_RESOURCE_NOT_FOUND when the shard is
  * gone; DDB_ERR_INTERNAL when a stored record does not decode. Not the
  * writer; never blocks on writes; any thread. */
-int ddb_stream_read(ddb_engine_t *e,             /* the engine */
-                    uint32_t stream,             /* the stream's id */
-                    uint32_t shard,              /* the shard's index */
-                    uint64_t from,               /* first sequence number wanted */
-                    size_t limit,                /* at most this many records */
-                    size_t max_bytes,            /* and about this many bytes (SizeBytes), at
-                                                  * least one record */
-                    ddb_arena_t *a,              /* records and images are decoded here */
-                    ddb_stream_record_t **out,   /* out: the records */
-                    size_t *n,                   /* out: how many */
-                    uint64_t *next,              /* out: the sequence number to continue from */
-                    bool *done,                  /* out: the shard is closed and nothing of it
-                                                  * is left after *next */
-                    ddb_error_t *err);           /* out: the error when not 0 */
+int ddb_stream_read(ddb_engine_t *e,           /* the engine */
+                    uint32_t stream,           /* the stream's id */
+                    uint32_t shard,            /* the shard's index */
+                    uint64_t from,             /* first sequence number wanted */
+                    size_t limit,              /* at most this many records */
+                    size_t max_bytes,          /* and about this many bytes (SizeBytes), at
+                                                * least one record */
+                    ddb_arena_t *a,            /* records and images are decoded here */
+                    ddb_stream_record_t **out, /* out: the records */
+                    size_t *n,                 /* out: how many */
+                    uint64_t *next,            /* out: the sequence number to continue from */
+                    bool *done,                /* out: the shard is closed and nothing of it
+                                                * is left after *next */
+                    ddb_error_t *err);         /* out: the error when not 0 */
 
 /* ---- commit notification (stream readers, triggers) ---------------------- */
 

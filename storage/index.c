@@ -46,9 +46,10 @@ static int expiry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_i
                       const ddb_value_t *item) {
     uint64_t secs;
     const ddb_value_t *th = attr_of(item, t->key.hash_name, t->key.hash_len, t->key.hash_type);
-    const ddb_value_t *tr = t->key.range_type != DDB_T_NONE
-                                ? attr_of(item, t->key.range_name, t->key.range_len, t->key.range_type)
-                                : NULL;
+    const ddb_value_t *tr =
+        t->key.range_type != DDB_T_NONE
+            ? attr_of(item, t->key.range_name, t->key.range_len, t->key.range_type)
+            : NULL;
     if (!ddb__ix_expiry(ddb_map_get(item, ix->key.hash_name, ix->key.hash_len), &secs) || !th ||
         (t->key.range_type != DDB_T_NONE && !tr)) {
         return 1;
@@ -71,9 +72,10 @@ static int entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_in
                                 ? attr_of(item, k->range_name, k->range_len, k->range_type)
                                 : NULL;
     const ddb_value_t *th = attr_of(item, t->key.hash_name, t->key.hash_len, t->key.hash_type);
-    const ddb_value_t *tr = t->key.range_type != DDB_T_NONE
-                                ? attr_of(item, t->key.range_name, t->key.range_len, t->key.range_type)
-                                : NULL;
+    const ddb_value_t *tr =
+        t->key.range_type != DDB_T_NONE
+            ? attr_of(item, t->key.range_name, t->key.range_len, t->key.range_type)
+            : NULL;
     if (!ih || (k->range_type != DDB_T_NONE && !ir) || !th ||
         (t->key.range_type != DDB_T_NONE && !tr)) {
         return strict ? DDB_ERR_VALIDATION : 1;
@@ -86,22 +88,23 @@ static int entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_in
 }
 
 bool ddb__ix_entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                  const ddb_value_t *item) {
+                       const ddb_value_t *item) {
     return entry_key(out, t, ix, item, false) == 0;
 }
 
 int ddb__ix_start_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                 const ddb_value_t *key) {
+                      const ddb_value_t *key) {
     return entry_key(out, t, ix, key, true);
 }
 
 static bool is_key_attr(const ddb_key_schema_t *k, const char *name, size_t len) {
     return (k->hash_len == len && memcmp(k->hash_name, name, len) == 0) ||
-           (k->range_type != DDB_T_NONE && k->range_len == len && memcmp(k->range_name, name, len) == 0);
+           (k->range_type != DDB_T_NONE && k->range_len == len &&
+            memcmp(k->range_name, name, len) == 0);
 }
 
 void ddb__ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                const ddb_value_t *item, ddb_value_t *out) {
+                     const ddb_value_t *item, ddb_value_t *out) {
     if (ix->projection == DDB_PROJ_ALL) {
         *out = *item;
         return;
@@ -114,7 +117,8 @@ void ddb__ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_
         bool keep = is_key_attr(&t->key, at->name, at->name_len) ||
                     is_key_attr(&ix->key, at->name, at->name_len);
         for (size_t k = 0; !keep && ix->projection == DDB_PROJ_INCLUDE && k < ix->ninclude; k++) {
-            keep = ix->include_len[k] == at->name_len && memcmp(ix->include[k], at->name, at->name_len) == 0;
+            keep = ix->include_len[k] == at->name_len &&
+                   memcmp(ix->include[k], at->name, at->name_len) == 0;
         }
         if (keep) out->u.map.a[out->u.map.n++] = *at;
     }
@@ -129,7 +133,8 @@ static ddb_value_t str_value(const char *s, size_t len) {
 static ddb_value_t num_value(ddb_arena_t *a, uint64_t v) {
     char tmp[24];
     int n = snprintf(tmp, sizeof tmp, "%" PRIu64, v);
-    return (ddb_value_t){.type = DDB_T_N, .u.str = {ddb_arena_strndup(a, tmp, (size_t)n), (size_t)n}};
+    return (ddb_value_t){.type = DDB_T_N,
+                         .u.str = {ddb_arena_strndup(a, tmp, (size_t)n), (size_t)n}};
 }
 
 void ddb__ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_value_t *out) {
@@ -155,7 +160,8 @@ void ddb__ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n,
         ddb_value_t inc = {.type = DDB_T_L};
         inc.u.list.n = x->ninclude;
         inc.u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (x->ninclude ? x->ninclude : 1));
-        for (size_t j = 0; j < x->ninclude; j++) inc.u.list.v[j] = str_value(x->include[j], x->include_len[j]);
+        for (size_t j = 0; j < x->ninclude; j++)
+            inc.u.list.v[j] = str_value(x->include[j], x->include_len[j]);
         at[k++] = (ddb_attr_t){"inc", 3, inc};
         out->u.list.v[i] = (ddb_value_t){.type = DDB_T_M, .u.map = {at, k}};
     }
@@ -169,7 +175,8 @@ static uint64_t num_of(const ddb_value_t *v) {
     return strtoull(tmp, NULL, 10);
 }
 
-int ddb__ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out, size_t *n) {
+int ddb__ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out,
+                            size_t *n) {
     *out = NULL;
     *n = 0;
     if (!v) return 0;
@@ -181,7 +188,8 @@ int ddb__ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info
         const ddb_value_t *rn = ddb_map_get(d, "rn", 2), *inc = ddb_map_get(d, "inc", 3);
         const ddb_value_t *l = ddb_map_get(d, "l", 1), *b = ddb_map_get(d, "b", 1);
         const ddb_value_t *tt = ddb_map_get(d, "t", 1);
-        if (!nm || nm->type != DDB_T_S || !hn || hn->type != DDB_T_S || !inc || inc->type != DDB_T_L) {
+        if (!nm || nm->type != DDB_T_S || !hn || hn->type != DDB_T_S || !inc ||
+            inc->type != DDB_T_L) {
             return DDB_ERR_INTERNAL;
         }
         ddb_index_info_t *x = &ix[i];

@@ -14,7 +14,7 @@
  * appended) when item lacks an index key attribute or has one of another
  * type: such items are not in the index. */
 bool ddb__ix_entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                  const ddb_value_t *item);
+                       const ddb_value_t *item);
 
 /* The expiry time (whole epoch seconds) a TTL attribute value stands for:
  * false unless a non-negative number. */
@@ -22,11 +22,11 @@ bool ddb__ix_expiry(const ddb_value_t *v, uint64_t *secs);
 
 /* The entry key of a start key map (table key + index key attributes). */
 int ddb__ix_start_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                 const ddb_value_t *key);
+                      const ddb_value_t *key);
 
 /* The projected item ix stores for item (attributes borrowed from item). */
 void ddb__ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                const ddb_value_t *item, ddb_value_t *out);
+                     const ddb_value_t *item, ddb_value_t *out);
 
 /* Index definitions <-> the list value kept in the table record. */
 void ddb__ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_value_t *out);

@@ -3,7 +3,7 @@
 # is cheap to run every time. Usage: tools/deps.sh [build|test|bench]...
 set -euo pipefail
 
-build_pkgs=(build-essential cmake pkg-config clang librocksdb-dev libcjson-dev libuv1-dev
+build_pkgs=(build-essential cmake pkg-config clang clang-format librocksdb-dev libcjson-dev libuv1-dev
             libxxhash-dev libbenchmark-dev node-llhttp libssl-dev)
 test_pkgs=(python3 python3-boto3 python3-pytest awscli nodejs npm)
 bench_pkgs=(wrk nodejs npm default-jre-headless)

@@ -29,9 +29,9 @@ static void test_bytes_order(void) {
         const char *p;
         size_t len;
     } vals[] = {
-        {"", 0}, {"\0", 1}, {"\0\0", 2}, {"\0\x01", 2}, {"\x01", 1}, {"a", 1}, {"a\0", 2},
-        {"a\0b", 3}, {"a\x01", 2}, {"ab", 2}, {"abc", 3}, {"b", 1}, {"\xff", 1}, {"\xff\xff", 2},
-        {"\xc3\xa9", 2}, {"z\0\xff", 3},
+        {"", 0},     {"\0", 1},       {"\0\0", 2},     {"\0\x01", 2},  {"\x01", 1}, {"a", 1},
+        {"a\0", 2},  {"a\0b", 3},     {"a\x01", 2},    {"ab", 2},      {"abc", 3},  {"b", 1},
+        {"\xff", 1}, {"\xff\xff", 2}, {"\xc3\xa9", 2}, {"z\0\xff", 3},
     };
     size_t n = sizeof vals / sizeof vals[0];
     for (ddb_type_t t = DDB_T_S; t <= DDB_T_B; t += 2) {
@@ -41,7 +41,8 @@ static void test_bytes_order(void) {
             CHECK(kc_encode_value(&ei, &vi) == 0);
             ddb_value_t back;
             CHECK(kc_decode_value(ei.p, ei.len, t, arena, &back) == ei.len);
-            CHECK(back.u.str.len == vals[i].len && memcmp(back.u.str.ptr, vals[i].p, vals[i].len) == 0);
+            CHECK(back.u.str.len == vals[i].len &&
+                  memcmp(back.u.str.ptr, vals[i].p, vals[i].len) == 0);
             for (size_t j = 0; j < n; j++) {
                 ddb_value_t vj = bytes_val(t, vals[j].p, vals[j].len);
                 bytes_t ej = {0};
@@ -57,7 +58,8 @@ static void test_bytes_order(void) {
 
 static void test_item_key_layout(void) {
     ddb_key_schema_t ks = {"pk", 2, DDB_T_S, "sk", 2, DDB_T_N};
-    ddb_attr_t attrs[2] = {{"pk", 2, bytes_val(DDB_T_S, "user", 4)}, {"sk", 2, bytes_val(DDB_T_N, "-1.5", 4)}};
+    ddb_attr_t attrs[2] = {{"pk", 2, bytes_val(DDB_T_S, "user", 4)},
+                           {"sk", 2, bytes_val(DDB_T_N, "-1.5", 4)}};
     ddb_value_t key = {.type = DDB_T_M, .u.map = {attrs, 2}};
     bytes_t k = {0};
     CHECK(kc_item_key(&k, 7, &ks, &key) == 0);
@@ -65,7 +67,8 @@ static void test_item_key_layout(void) {
     ddb_value_t pk, sk;
     size_t used = kc_decode_value(k.p + 12, k.len - 12, DDB_T_S, arena, &pk);
     CHECK(used > 0);
-    CHECK(kc_decode_value(k.p + 12 + used, k.len - 12 - used, DDB_T_N, arena, &sk) == k.len - 12 - used);
+    CHECK(kc_decode_value(k.p + 12 + used, k.len - 12 - used, DDB_T_N, arena, &sk) ==
+          k.len - 12 - used);
     CHECK(pk.u.str.len == 4 && memcmp(pk.u.str.ptr, "user", 4) == 0);
     CHECK(sk.u.str.len == 4 && memcmp(sk.u.str.ptr, "-1.5", 4) == 0);
     /* wrong key type is refused */

@@ -13,7 +13,8 @@ static uint32_t crc_bitwise(const unsigned char *p, size_t len) {
     uint32_t c = 0xFFFFFFFFu;
     for (size_t i = 0; i < len; i++) {
         c ^= p[i];
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
     }
     return c ^ 0xFFFFFFFFu;
 }

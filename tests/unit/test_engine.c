@@ -41,21 +41,24 @@ static const ddb_value_t *make_item(kv_t *kv, const char *pk, const char *sk, co
     return &kv->item;
 }
 
-static int put_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
+static int put_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
+                  ddb_error_t *err) {
     (void)old;
     (void)err;
     *new_item = ctx;
     return 0;
 }
 
-static int delete_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
+static int delete_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
+                     ddb_error_t *err) {
     (void)ctx;
     (void)err;
     *new_item = old ? NULL : old;
     return 0;
 }
 
-static int refuse_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
+static int refuse_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
+                     ddb_error_t *err) {
     (void)ctx;
     (void)old;
     (void)new_item;
@@ -71,7 +74,8 @@ static ddb_table_info_t create_table(ddb_engine_t *e, const char *name) {
     return t;
 }
 
-static void put(ddb_engine_t *e, ddb_table_info_t *t, ddb_arena_t *a, const char *pk, const char *sk, const char *v) {
+static void put(ddb_engine_t *e, ddb_table_info_t *t, ddb_arena_t *a, const char *pk,
+                const char *sk, const char *v) {
     kv_t kv;
     const ddb_value_t *item = make_item(&kv, pk, sk, v);
     ddb_error_t err;
@@ -181,7 +185,8 @@ static void test_scan_and_segments(void) {
         int sum = 0;
         for (uint32_t s = 0; s < total; s++) {
             CHECK(ddb_iter_scan(e, &t, NULL, NULL, s, total, &it, &err) == 0);
-            while (ddb_iter_next(it, a, &item, &err) == 0 && item) sum++;
+            while (ddb_iter_next(it, a, &item, &err) == 0 && item)
+                sum++;
             ddb_iter_destroy(it);
         }
         CHECK(sum == 200);
@@ -189,7 +194,8 @@ static void test_scan_and_segments(void) {
     /* start_after resumes after a key */
     kv_t kv;
     CHECK(ddb_iter_scan(e, &t, NULL, NULL, 0, 1, &it, &err) == 0);
-    for (int i = 0; i < 5; i++) ddb_iter_next(it, a, &item, &err);
+    for (int i = 0; i < 5; i++)
+        ddb_iter_next(it, a, &item, &err);
     const ddb_value_t *fifth = item;
     ddb_iter_destroy(it);
     const ddb_value_t *k = make_item(&kv, "", "0", NULL);
@@ -221,7 +227,8 @@ static int collect(ddb_engine_t *e, ddb_table_info_t *t, ddb_arena_t *a, const d
     int n = 0;
     while (ddb_iter_next(it, a, &item, &err) == 0 && item) {
         const ddb_value_t *sk = ddb_map_get(item, "sk", 2);
-        k += (size_t)snprintf(out + k, cap - k, "%s%.*s", n ? "," : "", (int)sk->u.str.len, sk->u.str.ptr);
+        k += (size_t)snprintf(out + k, cap - k, "%s%.*s", n ? "," : "", (int)sk->u.str.len,
+                              sk->u.str.ptr);
         n++;
     }
     ddb_iter_destroy(it);
@@ -236,7 +243,8 @@ static void test_query_ranges(void) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t = create_table(e, "ranges");
     static const char *const sks[] = {"-5", "-1.5", "0", "1", "2", "10", "100"};
-    for (size_t i = 0; i < 7; i++) put(e, &t, a, "p", sks[i], "v");
+    for (size_t i = 0; i < 7; i++)
+        put(e, &t, a, "p", sks[i], "v");
     put(e, &t, a, "o", "1", "other partition");
     put(e, &t, a, "p1", "1", "a partition whose key extends p");
     ddb_value_t p = sval("p"), one = nval("1"), ten = nval("10"), neg = nval("-1.5");
@@ -246,7 +254,8 @@ static void test_query_ranges(void) {
     CHECK_STR(got, "-5,-1.5,0,1,2,10,100");
     CHECK(collect(e, &t, a, &all, true, got, sizeof got) == 7);
     CHECK_STR(got, "100,10,2,1,0,-1.5,-5");
-    ddb_key_range_t between = {.hash = &p, .lo = &neg, .lo_incl = true, .hi = &ten, .hi_incl = true};
+    ddb_key_range_t between = {
+        .hash = &p, .lo = &neg, .lo_incl = true, .hi = &ten, .hi_incl = true};
     collect(e, &t, a, &between, false, got, sizeof got);
     CHECK_STR(got, "-1.5,0,1,2,10");
     ddb_key_range_t open = {.hash = &p, .lo = &neg, .lo_incl = false, .hi = &ten, .hi_incl = false};
@@ -291,7 +300,8 @@ typedef struct worker {
     ddb_table_info_t *t;
 } worker_t;
 
-static int incr_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err) {
+static int incr_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
+                   ddb_error_t *err) {
     ddb_arena_t *a = ctx;
     ddb_num_t cur = {0}, one, sum;
     if (old) {
@@ -334,8 +344,10 @@ static void test_concurrent_increments(void) {
     ddb_table_info_t t = create_table(e, "counters");
     pthread_t th[8];
     worker_t w = {e, &t};
-    for (int i = 0; i < 8; i++) pthread_create(&th[i], NULL, worker_main, &w);
-    for (int i = 0; i < 8; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 8; i++)
+        pthread_create(&th[i], NULL, worker_main, &w);
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], NULL);
     ddb_arena_t *a = ddb_arena_create(0);
     kv_t kv;
     const ddb_value_t *got;
@@ -383,8 +395,8 @@ static size_t records_from(ddb_engine_t *e, const ddb_table_info_t *t, uint64_t 
     uint64_t next;
     bool done;
     ddb_error_t err;
-    CHECK(ddb_stream_read(e, t->stream.id, 0, from, 100, 1 << 20, a, &r, &n, &next, &done,
-                          &err) == 0);
+    CHECK(ddb_stream_read(e, t->stream.id, 0, from, 100, 1 << 20, a, &r, &n, &next, &done, &err) ==
+          0);
     ddb_arena_destroy(a);
     return n;
 }
@@ -392,12 +404,12 @@ static size_t records_from(ddb_engine_t *e, const ddb_table_info_t *t, uint64_t 
 typedef struct later_write {
     ddb_engine_t *e;
     ddb_table_info_t *t;
-    int delay_ms;      /* before the write */
-    int hold_ms;       /* inside the mutate callback, holding the writer */
+    int delay_ms;       /* before the write */
+    int hold_ms;        /* inside the mutate callback, holding the writer */
     atomic_bool inside; /* the callback has started */
-    bool commit;       /* ddb_commit after the write (group commit) */
-    const char *value; /* the item's v (a new one each time: a write that
-                        * changes nothing writes no record) */
+    bool commit;        /* ddb_commit after the write (group commit) */
+    const char *value;  /* the item's v (a new one each time: a write that
+                         * changes nothing writes no record) */
 } later_write_t;
 
 static int slow_put_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
@@ -454,7 +466,8 @@ static void test_stream_wait(void) {
     seen = ddb_stream_latest(e);
     later_write_t slow = {.e = e, .t = &t, .hold_ms = 300, .value = "v2"};
     CHECK(pthread_create(&th, NULL, later_main, &slow) == 0);
-    while (!atomic_load(&slow.inside)) sleep_ms(1);
+    while (!atomic_load(&slow.inside))
+        sleep_ms(1);
     t0 = mono_ms();
     CHECK(ddb_stream_latest(e) == seen);
     CHECK(ddb_stream_wait(e, seen, 50) == 0);

@@ -105,15 +105,18 @@ static void test_parse_errors(void) {
     } cases[] = {
         {"a = = :a", "Invalid ConditionExpression: Syntax error; token: \"=\", near: \"= = :a\""},
         {"a = :a OR", "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"OR\""},
-        {"Status = :a", "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: Status"},
+        {"Status = :a", "Invalid ConditionExpression: Attribute name is a reserved keyword; "
+                        "reserved keyword: Status"},
         {"foo(a)", "Invalid ConditionExpression: Invalid function name; function: foo"},
         {"a = :zz", "Invalid ConditionExpression: An expression attribute value used in expression "
                     "is not defined; attribute value: :zz"},
-        {"#q = :a", "Invalid ConditionExpression: An expression attribute name used in the document "
-                    "path is not defined; attribute name: #q"},
-        {"n BETWEEN :c AND :a", "Invalid ConditionExpression: The BETWEEN operator requires upper "
-                                "bound to be greater than or equal to lower bound; lower bound "
-                                "operand: AttributeValue: {N:10}, upper bound operand: AttributeValue: {N:5}"},
+        {"#q = :a",
+         "Invalid ConditionExpression: An expression attribute name used in the document "
+         "path is not defined; attribute name: #q"},
+        {"n BETWEEN :c AND :a",
+         "Invalid ConditionExpression: The BETWEEN operator requires upper "
+         "bound to be greater than or equal to lower bound; lower bound "
+         "operand: AttributeValue: {N:10}, upper bound operand: AttributeValue: {N:5}"},
         {"", "Invalid ConditionExpression: The expression can not be empty;"},
         {"a = :a)", "Invalid ConditionExpression: Syntax error; token: \")\", near: \":a)\""},
         {"((((a = :a)", "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \")\""},
@@ -137,7 +140,8 @@ static void test_parse_errors(void) {
     expr_ctx_init(&ctx, A, &nm, &v);
     expr_node_t *c;
     ddb_error_t err;
-    CHECK(expr_parse_condition(&ctx, "ConditionExpression", deep, strlen(deep), &c, &err) == DDB_ERR_VALIDATION);
+    CHECK(expr_parse_condition(&ctx, "ConditionExpression", deep, strlen(deep), &c, &err) ==
+          DDB_ERR_VALIDATION);
 }
 
 static void test_unused(void) {
@@ -148,10 +152,12 @@ static void test_unused(void) {
     ddb_error_t err;
     CHECK(expr_parse_condition(&ctx, "ConditionExpression", "n = :a OR s = :d", 16, &c, &err) == 0);
     CHECK(expr_check_unused(&ctx, &err) == DDB_ERR_VALIDATION);
-    CHECK_STR(err.msg, "Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}");
+    CHECK_STR(err.msg,
+              "Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}");
     CHECK(expr_parse_condition(&ctx, "ConditionExpression", "#n = :a", 7, &c, &err) == 0);
     CHECK(expr_check_unused(&ctx, &err) == DDB_ERR_VALIDATION);
-    CHECK_STR(err.msg, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:b, :c}");
+    CHECK_STR(err.msg,
+              "Value provided in ExpressionAttributeValues unused in expressions: keys: {:b, :c}");
 }
 
 static void render(const ddb_value_t *v, char *out, size_t cap);
@@ -159,8 +165,12 @@ static void render(const ddb_value_t *v, char *out, size_t cap);
 static void render_into(const ddb_value_t *v, char **p, char *end) {
     int n = 0;
     switch (v->type) {
-    case DDB_T_S: n = snprintf(*p, (size_t)(end - *p), "\"%.*s\"", (int)v->u.str.len, v->u.str.ptr); break;
-    case DDB_T_N: n = snprintf(*p, (size_t)(end - *p), "%.*s", (int)v->u.str.len, v->u.str.ptr); break;
+    case DDB_T_S:
+        n = snprintf(*p, (size_t)(end - *p), "\"%.*s\"", (int)v->u.str.len, v->u.str.ptr);
+        break;
+    case DDB_T_N:
+        n = snprintf(*p, (size_t)(end - *p), "%.*s", (int)v->u.str.len, v->u.str.ptr);
+        break;
     case DDB_T_L:
     case DDB_T_SS:
     case DDB_T_NS:
@@ -177,12 +187,15 @@ static void render_into(const ddb_value_t *v, char **p, char *end) {
         *p += n;
         for (size_t i = 0; i < v->u.map.n; i++) {
             if (i) *(*p)++ = ',';
-            *p += snprintf(*p, (size_t)(end - *p), "%.*s:", (int)v->u.map.a[i].name_len, v->u.map.a[i].name);
+            *p += snprintf(*p, (size_t)(end - *p), "%.*s:", (int)v->u.map.a[i].name_len,
+                           v->u.map.a[i].name);
             render_into(&v->u.map.a[i].value, p, end);
         }
         n = snprintf(*p, (size_t)(end - *p), "}");
         break;
-    default: n = snprintf(*p, (size_t)(end - *p), "?"); break;
+    default:
+        n = snprintf(*p, (size_t)(end - *p), "?");
+        break;
     }
     *p += n;
 }
@@ -199,17 +212,23 @@ static void test_updates(void) {
         bool error;
     } cases[] = {
         {"SET n = n + :a", "{pk:\"k\",n:10,s:\"hello\",l:[1,\"x\"],m:{b:1}}", false},
-        {"SET n = :a - :c, z = :d", "{pk:\"k\",n:-5,s:\"hello\",l:[1,\"x\"],m:{b:1},z:\"x\"}", false},
-        {"SET l[5] = :d, m.c = :b", "{pk:\"k\",n:5,s:\"hello\",l:[1,\"x\",\"x\"],m:{b:1,c:\"he\"}}", false},
+        {"SET n = :a - :c, z = :d", "{pk:\"k\",n:-5,s:\"hello\",l:[1,\"x\"],m:{b:1},z:\"x\"}",
+         false},
+        {"SET l[5] = :d, m.c = :b", "{pk:\"k\",n:5,s:\"hello\",l:[1,\"x\",\"x\"],m:{b:1,c:\"he\"}}",
+         false},
         {"REMOVE l[0], s, m.b", "{pk:\"k\",n:5,l:[\"x\"],m:{}}", false},
         {"ADD n :c, q :a", "{pk:\"k\",n:15,s:\"hello\",l:[1,\"x\"],m:{b:1},q:5}", false},
         {"SET z = if_not_exists(n, :c), y = if_not_exists(nope, :c)",
          "{pk:\"k\",n:5,s:\"hello\",l:[1,\"x\"],m:{b:1},z:5,y:10}", false},
-        {"SET l = list_append(:l, l)", "{pk:\"k\",n:5,s:\"hello\",l:[\"x\",1,\"x\"],m:{b:1}}", false},
+        {"SET l = list_append(:l, l)", "{pk:\"k\",n:5,s:\"hello\",l:[\"x\",1,\"x\"],m:{b:1}}",
+         false},
         {"SET s = s + :a", "An operand in the update expression has an incorrect data type", true},
-        {"SET q.r = :a", "The document path provided in the update expression is invalid for update", true},
-        {"SET a = :a, a.b = :a", "Invalid UpdateExpression: Two document paths overlap with each other; "
-                                 "must remove or rewrite one of these paths; path one: [a], path two: [a, b]", true},
+        {"SET q.r = :a",
+         "The document path provided in the update expression is invalid for update", true},
+        {"SET a = :a, a.b = :a",
+         "Invalid UpdateExpression: Two document paths overlap with each other; "
+         "must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
+         true},
     };
     static ddb_attr_t vv[5];
     static ddb_value_t lv[1];

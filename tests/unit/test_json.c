@@ -107,9 +107,11 @@ static void test_depth(void) {
     for (int levels = 30; levels <= 33; levels++) {
         buf_t b;
         buf_init(&b);
-        for (int i = 0; i < levels; i++) buf_puts(&b, "{\"L\":[");
+        for (int i = 0; i < levels; i++)
+            buf_puts(&b, "{\"L\":[");
         buf_puts(&b, "{\"S\":\"x\"}");
-        for (int i = 0; i < levels; i++) buf_puts(&b, "]}");
+        for (int i = 0; i < levels; i++)
+            buf_puts(&b, "]}");
         buf_putc(&b, '\0');
         char out[4096];
         ddb_error_t err;
@@ -121,7 +123,8 @@ static void test_depth(void) {
 
 static void test_base64_all_lengths(void) {
     unsigned char raw[64];
-    for (int i = 0; i < 64; i++) raw[i] = (unsigned char)(i * 37 + 5);
+    for (int i = 0; i < 64; i++)
+        raw[i] = (unsigned char)(i * 37 + 5);
     for (size_t len = 0; len <= sizeof raw; len++) {
         buf_t b;
         buf_init(&b);
@@ -152,15 +155,24 @@ static void escape_ref(buf_t *b, const char *s, size_t len) {
     buf_putc(b, '"');
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"') buf_puts(b, "\\\"");
-        else if (c == '\\') buf_puts(b, "\\\\");
-        else if (c == '\n') buf_puts(b, "\\n");
-        else if (c == '\r') buf_puts(b, "\\r");
-        else if (c == '\t') buf_puts(b, "\\t");
-        else if (c == '\b') buf_puts(b, "\\b");
-        else if (c == '\f') buf_puts(b, "\\f");
-        else if (c < 0x20) buf_printf(b, "\\u%04x", c);
-        else buf_putc(b, (char)c);
+        if (c == '"')
+            buf_puts(b, "\\\"");
+        else if (c == '\\')
+            buf_puts(b, "\\\\");
+        else if (c == '\n')
+            buf_puts(b, "\\n");
+        else if (c == '\r')
+            buf_puts(b, "\\r");
+        else if (c == '\t')
+            buf_puts(b, "\\t");
+        else if (c == '\b')
+            buf_puts(b, "\\b");
+        else if (c == '\f')
+            buf_puts(b, "\\f");
+        else if (c < 0x20)
+            buf_printf(b, "\\u%04x", c);
+        else
+            buf_putc(b, (char)c);
     }
     buf_putc(b, '"');
 }
@@ -172,7 +184,8 @@ static void test_string_escapes_at_every_position(void) {
         for (size_t pos = 0; pos < len; pos++) {
             for (size_t k = 0; k < sizeof specials; k++) {
                 char s[40];
-                for (size_t i = 0; i < len; i++) s[i] = (char)('a' + (i % 26));
+                for (size_t i = 0; i < len; i++)
+                    s[i] = (char)('a' + (i % 26));
                 s[pos] = specials[k];
                 buf_t got, want;
                 buf_init(&got);
@@ -196,23 +209,24 @@ static void test_request_text(void) {
         bool ok;
     } cases[] = {
         {"{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}", 0, true}, /* 2, 3, 4 bytes */
-        {"{\"a\":\"\xed\x9f\xbf\xee\x80\x80\xf4\x8f\xbf\xbf\"}", 0, true}, /* U+D7FF U+E000 U+10FFFF */
-        {"{\"a\":\"x\xff\"}", 0, false},                 /* never valid */
-        {"{\"a\":\"x\xc0\xaf\"}", 0, false},             /* overlong '/' */
-        {"{\"a\":\"x\xe0\x80\xaf\"}", 0, false},         /* overlong, 3 bytes */
-        {"{\"a\":\"x\xed\xa0\x80\"}", 0, false},         /* a surrogate, UTF-8 encoded */
-        {"{\"a\":\"x\xf4\x90\x80\x80\"}", 0, false},     /* past U+10FFFF */
-        {"{\"a\":\"x\xe2\x82\"}", 0, false},             /* cut short */
-        {"{\"a\":\"x\xe2\x82", 9, false},                  /* cut short by the end */
-        {"{\"a\":\"x\x80\"}", 0, false},                  /* a lone continuation byte */
-        {"{\"xxxxxxxxxxxxxxxx\":\"\x01\"}", 0, false},    /* raw control character */
+        {"{\"a\":\"\xed\x9f\xbf\xee\x80\x80\xf4\x8f\xbf\xbf\"}", 0,
+         true},                                        /* U+D7FF U+E000 U+10FFFF */
+        {"{\"a\":\"x\xff\"}", 0, false},               /* never valid */
+        {"{\"a\":\"x\xc0\xaf\"}", 0, false},           /* overlong '/' */
+        {"{\"a\":\"x\xe0\x80\xaf\"}", 0, false},       /* overlong, 3 bytes */
+        {"{\"a\":\"x\xed\xa0\x80\"}", 0, false},       /* a surrogate, UTF-8 encoded */
+        {"{\"a\":\"x\xf4\x90\x80\x80\"}", 0, false},   /* past U+10FFFF */
+        {"{\"a\":\"x\xe2\x82\"}", 0, false},           /* cut short */
+        {"{\"a\":\"x\xe2\x82", 9, false},              /* cut short by the end */
+        {"{\"a\":\"x\x80\"}", 0, false},               /* a lone continuation byte */
+        {"{\"xxxxxxxxxxxxxxxx\":\"\x01\"}", 0, false}, /* raw control character */
         {"{\"a\":\"tab\there\"}", 0, false},
-        {"{\"a\":\"q\\\"\x01\"}", 0, false},            /* after an escaped quote: still inside */
-        {"{\"a\":\"b\\\\\"}\n", 0, true},               /* an escaped backslash ends nothing */
-        {"{\n\t\"a\" : 1 }\r\n ", 0, true},               /* white space between and after */
-        {"{\"a\":1} x", 0, false},                         /* trailing bytes */
+        {"{\"a\":\"q\\\"\x01\"}", 0, false}, /* after an escaped quote: still inside */
+        {"{\"a\":\"b\\\\\"}\n", 0, true},    /* an escaped backslash ends nothing */
+        {"{\n\t\"a\" : 1 }\r\n ", 0, true},  /* white space between and after */
+        {"{\"a\":1} x", 0, false},           /* trailing bytes */
         {"{\"a\":1}{}", 0, false},
-        {"[1]", 0, false},                                  /* not an object */
+        {"[1]", 0, false}, /* not an object */
         {"", 0, false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

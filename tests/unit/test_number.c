@@ -26,13 +26,27 @@ static const char *fmt(const ddb_num_t *n) {
 static void test_canonical_text(void) {
     /* pairs observed from DynamoDB Local (PutItem then GetItem) */
     static const char *const cases[][2] = {
-        {"1.0", "1"}, {"1.50", "1.5"}, {"-0", "0"}, {"0.000", "0"}, {"1e2", "100"}, {"1E+2", "100"},
-        {"1.5e-3", "0.0015"}, {"007", "7"}, {".5", "0.5"}, {"5.", "5"}, {"+3", "3"}, {"-12.500", "-12.5"},
-        {"1E+30", "1000000000000000000000000000000"}, {"123.456e1", "1234.56"}, {"0.0001e4", "1"},
-        {"-1e-130", "-0.0000000000000000000000000000000000000000000000000000000000000000000000000000"
-                    "000000000000000000000000000000000000000000000000000001"},
+        {"1.0", "1"},
+        {"1.50", "1.5"},
+        {"-0", "0"},
+        {"0.000", "0"},
+        {"1e2", "100"},
+        {"1E+2", "100"},
+        {"1.5e-3", "0.0015"},
+        {"007", "7"},
+        {".5", "0.5"},
+        {"5.", "5"},
+        {"+3", "3"},
+        {"-12.500", "-12.5"},
+        {"1E+30", "1000000000000000000000000000000"},
+        {"123.456e1", "1234.56"},
+        {"0.0001e4", "1"},
+        {"-1e-130",
+         "-0.0000000000000000000000000000000000000000000000000000000000000000000000000000"
+         "000000000000000000000000000000000000000000000000000001"},
         {"12345678901234567890123456789012345678", "12345678901234567890123456789012345678"},
-        {"1234567890123456789012345678901234567800000", "1234567890123456789012345678901234567800000"},
+        {"1234567890123456789012345678901234567800000",
+         "1234567890123456789012345678901234567800000"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ddb_num_t n = num(cases[i][0]);
@@ -46,11 +60,24 @@ static void test_canonical_text(void) {
 static void test_parse_errors(void) {
     static const char *const nan = "A value provided cannot be converted into a number";
     static const char *const cases[][2] = {
-        {"", nan}, {"abc", nan}, {"1e", nan}, {"1.2.3", nan}, {"--1", nan}, {" 1", nan}, {"1 ", nan},
-        {"NaN", nan}, {"Infinity", nan}, {".", nan}, {"e5", nan}, {"0x10", nan},
-        {"1e126", "Number overflow. Attempting to store a number with magnitude larger than supported range"},
-        {"-1e126", "Number overflow. Attempting to store a number with magnitude larger than supported range"},
-        {"1e-131", "Number underflow. Attempting to store a number with magnitude smaller than supported range"},
+        {"", nan},
+        {"abc", nan},
+        {"1e", nan},
+        {"1.2.3", nan},
+        {"--1", nan},
+        {" 1", nan},
+        {"1 ", nan},
+        {"NaN", nan},
+        {"Infinity", nan},
+        {".", nan},
+        {"e5", nan},
+        {"0x10", nan},
+        {"1e126", "Number overflow. Attempting to store a number with magnitude larger than "
+                  "supported range"},
+        {"-1e126", "Number overflow. Attempting to store a number with magnitude larger than "
+                   "supported range"},
+        {"1e-131", "Number underflow. Attempting to store a number with magnitude smaller than "
+                   "supported range"},
         {"123456789012345678901234567890123456789",
          "Attempting to store more than 38 significant digits in a Number"},
         {"1.00000000000000000000000000000000000001",
@@ -76,8 +103,8 @@ static int sign(int x) {
 
 static void test_compare(void) {
     static const char *const ordered[] = {
-        "-1e125", "-100", "-10.5", "-10", "-9.99", "-1", "-0.5", "-0.05", "-1e-130", "0",
-        "1e-130", "0.05", "0.5", "1", "1.5", "9.99", "10", "10.5", "100", "1e125",
+        "-1e125", "-100", "-10.5", "-10", "-9.99", "-1",   "-0.5", "-0.05", "-1e-130", "0",
+        "1e-130", "0.05", "0.5",   "1",   "1.5",   "9.99", "10",   "10.5",  "100",     "1e125",
     };
     size_t n = sizeof ordered / sizeof ordered[0];
     for (size_t i = 0; i < n; i++) {
@@ -99,15 +126,23 @@ static void test_compare(void) {
 
 static void test_arithmetic(void) {
     static const char *const cases[][4] = {
-        {"0.1", "+", "0.2", "0.3"},   {"1", "-", "1", "0"},        {"5", "-", "7.25", "-2.25"},
-        {"-5", "+", "-5", "-10"},     {"99.99", "+", "0.01", "100"}, {"1e20", "+", "1", "100000000000000000001"},
-        {"-3", "-", "-10", "7"},      {"0", "-", "4.5", "-4.5"},   {"1e-130", "-", "1e-130", "0"},
-        {"9.9999999999999999999999999999999999999E+125", "-", "9.9999999999999999999999999999999999999E+125", "0"},
+        {"0.1", "+", "0.2", "0.3"},
+        {"1", "-", "1", "0"},
+        {"5", "-", "7.25", "-2.25"},
+        {"-5", "+", "-5", "-10"},
+        {"99.99", "+", "0.01", "100"},
+        {"1e20", "+", "1", "100000000000000000001"},
+        {"-3", "-", "-10", "7"},
+        {"0", "-", "4.5", "-4.5"},
+        {"1e-130", "-", "1e-130", "0"},
+        {"9.9999999999999999999999999999999999999E+125", "-",
+         "9.9999999999999999999999999999999999999E+125", "0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ddb_num_t a = num(cases[i][0]), b = num(cases[i][2]), out;
         ddb_error_t err;
-        int rc = cases[i][1][0] == '+' ? ddb_num_add(&a, &b, &out, &err) : ddb_num_sub(&a, &b, &out, &err);
+        int rc = cases[i][1][0] == '+' ? ddb_num_add(&a, &b, &out, &err)
+                                       : ddb_num_sub(&a, &b, &out, &err);
         CHECK(rc == 0);
         CHECK_STR(fmt(&out), cases[i][3]);
     }
@@ -118,7 +153,9 @@ static void test_arithmetic(void) {
     CHECK_STR(err.msg, "Attempting to store more than 38 significant digits in a Number");
     ddb_num_t nine = num("9E+125"), one = num("1E+125");
     CHECK(ddb_num_add(&nine, &one, &out, &err) == DDB_ERR_VALIDATION);
-    CHECK_STR(err.msg, "Number overflow. Attempting to store a number with magnitude larger than supported range");
+    CHECK_STR(
+        err.msg,
+        "Number overflow. Attempting to store a number with magnitude larger than supported range");
     ddb_num_t x = num("1e30"), y = num("1e-30");
     CHECK(ddb_num_add(&x, &y, &out, &err) == DDB_ERR_VALIDATION);
     CHECK_STR(err.msg, "Attempting to store more than 38 significant digits in a Number");
