@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "query/expr_internal.h"
+#include "query/params.h"
 #include "query/number.h"
 
 static int bad_type(ddb_error_t *err) {
@@ -390,12 +391,10 @@ static int legacy_one(ddb_arena_t *a, const char *what, const expr_legacy_cond_t
         }
     }
     if (!lo) {
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%.*s' at '%s.%.*s.member."
-                             "comparisonOperator' failed to satisfy constraint: Member must "
-                             "satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, "
-                             "GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]",
-                             (int)op_len, op, what, (int)c->len, c->name);
+        return p_error_enum(err, op, (int)op_len,
+                            "IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, "
+                            "BEGINS_WITH, GE, CONTAINS",
+                            "%s.%.*s.member.comparisonOperator", what, (int)c->len, c->name);
     }
     bool count_ok = lo->nvalues < 0 ? c->nvalues >= 1 : (size_t)lo->nvalues == c->nvalues;
     if (!count_ok) {
@@ -469,12 +468,8 @@ int expr_update_from_legacy(ddb_arena_t *a, const expr_legacy_update_t *ups, siz
         bool add = up->action && up->action_len == 3 && !memcmp(up->action, "ADD", 3);
         bool del = up->action && up->action_len == 6 && !memcmp(up->action, "DELETE", 6);
         if (!put && !add && !del) {
-            return ddb_error_set(
-                err, DDB_ERR_VALIDATION,
-                "1 validation error detected: Value '%.*s' at "
-                "'attributeUpdates.%.*s.member.action' failed to satisfy "
-                "constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]",
-                (int)up->action_len, up->action, (int)up->len, up->name);
+            return p_error_enum(err, up->action, (int)up->action_len, "ADD, PUT, DELETE",
+                                "attributeUpdates.%.*s.member.action", (int)up->len, up->name);
         }
         if ((put || add) && !up->value) {
             return ddb_error_set(err, DDB_ERR_VALIDATION,

@@ -2,6 +2,8 @@
  * and the JSON text writer used for every response. */
 #include "query/json.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -466,6 +468,32 @@ int json_to_value(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, ddb_error_t
 
 int json_to_item(ddb_arena_t *a, const cJSON *obj, ddb_value_t *out, ddb_error_t *err) {
     return map_from_json(a, obj, out, 0, err);
+}
+
+size_t json_epoch_text(char out[JSON_EPOCH_MAX], int64_t ms) {
+    int64_t sec = ms / 1000, frac = ms % 1000;
+    int n;
+    if (frac == 0) {
+        n = snprintf(out, JSON_EPOCH_MAX, "%" PRId64, sec);
+    } else {
+        n = snprintf(out, JSON_EPOCH_MAX, "%" PRId64 ".%03" PRId64, sec, frac);
+        while (out[n - 1] == '0')
+            out[--n] = '\0';
+    }
+    return (size_t)n;
+}
+
+void json_put_key_schema(buf_t *b, const char *hash, size_t hash_len, const char *range,
+                         size_t range_len) {
+    buf_puts(b, "[{\"AttributeName\":");
+    json_put_str(b, hash, hash_len);
+    buf_puts(b, ",\"KeyType\":\"HASH\"}");
+    if (range) {
+        buf_puts(b, ",{\"AttributeName\":");
+        json_put_str(b, range, range_len);
+        buf_puts(b, ",\"KeyType\":\"RANGE\"}");
+    }
+    buf_putc(b, ']');
 }
 
 void json_put_error(buf_t *b, const ddb_error_t *err, const buf_t *extra) {

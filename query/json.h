@@ -33,6 +33,17 @@ void json_put_item(buf_t *b, const ddb_value_t *item);
 void json_put_projected(buf_t *b, ddb_arena_t *a, const expr_projection_t *proj,
                         const ddb_value_t *item);
 
+/* Epoch seconds as DynamoDB writes times (CreationDateTime, ...): 1700000000
+ * or 1700000000.5, at most three decimals, no trailing zeros; returns the
+ * length written (NUL-terminated). */
+#define JSON_EPOCH_MAX 32
+size_t json_epoch_text(char out[JSON_EPOCH_MAX], int64_t ms);
+
+/* Writes a KeySchema list: [{"AttributeName":hash,"KeyType":"HASH"}, and the
+ * RANGE element when range is not NULL]. */
+void json_put_key_schema(buf_t *b, const char *hash, size_t hash_len, const char *range,
+                         size_t range_len);
+
 /* Writes DynamoDB's error body {"__type":...,"message":...} for err, with
  * extra's members (e.g. "Item":{...}, already JSON) after them when not empty. */
 void json_put_error(buf_t *b, const ddb_error_t *err, const buf_t *extra);

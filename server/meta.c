@@ -1,6 +1,8 @@
 /* meta.c: table-description maps. */
 #include "server/meta.h"
 
+#include "query/json.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,15 +108,7 @@ bool meta_bool(const ddb_value_t *meta, const char *name, bool dflt) {
 }
 
 const char *meta_time_text(ddb_arena_t *a, int64_t ms) {
-    char tmp[48];
-    int64_t sec = ms / 1000, frac = ms % 1000;
-    int n;
-    if (frac == 0) {
-        n = snprintf(tmp, sizeof tmp, "%" PRId64, sec);
-    } else {
-        n = snprintf(tmp, sizeof tmp, "%" PRId64 ".%03" PRId64, sec, frac);
-        while (tmp[n - 1] == '0')
-            tmp[--n] = '\0';
-    }
-    return ddb_arena_strndup(a, tmp, (size_t)n);
+    char tmp[JSON_EPOCH_MAX];
+    size_t n = json_epoch_text(tmp, ms);
+    return ddb_arena_strndup(a, tmp, n);
 }

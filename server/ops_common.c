@@ -192,13 +192,7 @@ void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode, doubl
 }
 
 void ddbd_put_key_schema(buf_t *b, const ddb_key_schema_t *k) {
-    buf_puts(b, "[{\"AttributeName\":");
-    json_put_str(b, k->hash_name, k->hash_len);
-    buf_puts(b, ",\"KeyType\":\"HASH\"}");
-    if (k->range_type != DDB_T_NONE) {
-        buf_puts(b, ",{\"AttributeName\":");
-        json_put_str(b, k->range_name, k->range_len);
-        buf_puts(b, ",\"KeyType\":\"RANGE\"}");
-    }
-    buf_putc(b, ']');
+    bool range = k->range_type != DDB_T_NONE;
+    json_put_key_schema(b, k->hash_name, k->hash_len, range ? k->range_name : NULL,
+                        range ? k->range_len : 0);
 }

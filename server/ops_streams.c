@@ -33,10 +33,7 @@ int ddbd_parse_stream_spec(ddbd_req_t *r, const cJSON *spec, bool *enabled,
     if (!rc) rc = p_str(spec, "StreamViewType", &vt, &vl, r->err);
     if (rc) return rc;
     if (!present) {
-        return ddb_error_set(
-            r->err, DDB_ERR_VALIDATION,
-            "1 validation error detected: Value null at 'streamSpecification.streamEnabled' "
-            "failed to satisfy constraint: Member must not be null");
+        return p_error_not_null(r->err, "streamSpecification.streamEnabled");
     }
     *view = 0;
     if (vt) {

@@ -71,14 +71,8 @@ static int sapi__stream_arg(const sapi_ctx_t *c, const cJSON *in, ddb_stream_des
     int rc = p_str(in, "StreamArn", &arn, &al, c->err);
     if (rc) return rc;
     if (!arn) return ddb_error_set(c->err, DDB_ERR_VALIDATION, "Invalid StreamArn");
-    if (al < 37 || al > 1024) {
-        return ddb_error_set(c->err, DDB_ERR_VALIDATION,
-                             "1 validation error detected: Value '%.*s' at 'streamArn' failed to "
-                             "satisfy constraint: Member must have length %s",
-                             (int)(al > 300 ? 300 : al), arn,
-                             al < 37 ? "greater than or equal to 37"
-                                     : "less than or equal to 1024");
-    }
+    rc = p_error_len(c->err, arn, p_cut(al, 300), al, 37, 1024, "streamArn");
+    if (rc) return rc;
     return sapi_find_stream(c, arn, al, d);
 }
 
@@ -153,35 +147,6 @@ int sapi_list_streams(const sapi_ctx_t *c, const cJSON *in, buf_t *out) {
 
 /* ---- DescribeStream ------------------------------------------------------------------ */
 
-/* Epoch seconds as DescribeTable writes them: 1700000000 or 1700000000.5
- * (server/meta.c's meta_time_text; the server layer cannot be called). */
-static void sapi__put_time(buf_t *b, int64_t ms) {
-    char tmp[48];
-    int64_t sec = ms / 1000, frac = ms % 1000;
-    int n;
-    if (frac == 0) {
-        n = snprintf(tmp, sizeof tmp, "%" PRId64, sec);
-    } else {
-        n = snprintf(tmp, sizeof tmp, "%" PRId64 ".%03" PRId64, sec, frac);
-        while (tmp[n - 1] == '0')
-            n--;
-    }
-    buf_put(b, tmp, (size_t)n);
-}
-
-/* A KeySchema list (server/ops_common.c writes the same for tables). */
-static void sapi__put_key_schema(buf_t *b, const ddb_key_schema_t *k) {
-    buf_puts(b, "[{\"AttributeName\":");
-    json_put_str(b, k->hash_name, k->hash_len);
-    buf_puts(b, ",\"KeyType\":\"HASH\"}");
-    if (k->range_type != DDB_T_NONE) {
-        buf_puts(b, ",{\"AttributeName\":");
-        json_put_str(b, k->range_name, k->range_len);
-        buf_puts(b, ",\"KeyType\":\"RANGE\"}");
-    }
-    buf_putc(b, ']');
-}
-
 static void sapi__put_shard_id(buf_t *b, const ddb_shard_t *s) {
     char id[SW_SHARD_ID_LEN + 1];
     sw_shard_id(id, s->created_ms, s->index);
@@ -240,11 +205,14 @@ int sapi_describe_stream(const sapi_ctx_t *c, const cJSON *in, buf_t *b) {
     buf_printf(b, "\",\"StreamLabel\":\"%s\",\"StreamStatus\":\"%s\",\"StreamViewType\":\"%s\"",
                label, d.enabled ? "ENABLED" : "DISABLED", sw_view_name((sw_view_t)d.view));
     buf_puts(b, ",\"CreationRequestDateTime\":");
-    sapi__put_time(b, d.created_ms);
+    char created[JSON_EPOCH_MAX];
+    buf_put(b, created, json_epoch_text(created, d.created_ms));
     buf_puts(b, ",\"TableName\":");
     json_put_str(b, d.table, d.table_len);
     buf_puts(b, ",\"KeySchema\":");
-    sapi__put_key_schema(b, &d.key);
+    bool range = d.key.range_type != DDB_T_NONE;
+    json_put_key_schema(b, d.key.hash_name, d.key.hash_len, range ? d.key.range_name : NULL,
+                        range ? d.key.range_len : 0);
     buf_puts(b, ",\"Shards\":[");
     size_t i = 0;
     if (after) {
@@ -292,27 +260,12 @@ static int sapi__check_iterator_args(const sapi_ctx_t *c, const char *sid, size_
                                      const char *type, const char *seqs, size_t sql) {
     vlist_t v;
     vlist_init(&v);
-    if (!sid) {
-        vlist_add(&v, "Value null at 'shardId' failed to satisfy constraint: Member must not be "
-                      "null");
-    } else if (sidl < 28 || sidl > 65) {
-        vlist_add(&v,
-                  "Value '%.*s' at 'shardId' failed to satisfy constraint: Member must have "
-                  "length %s",
-                  (int)(sidl > 100 ? 100 : sidl), sid,
-                  sidl < 28 ? "greater than or equal to 28" : "less than or equal to 65");
-    }
-    if (!type) {
-        vlist_add(&v, "Value null at 'shardIteratorType' failed to satisfy constraint: Member "
-                      "must not be null");
-    }
-    if (seqs && (sql < 21 || sql > 40)) {
-        vlist_add(&v,
-                  "Value '%.*s' at 'sequenceNumber' failed to satisfy constraint: Member must "
-                  "have length %s",
-                  (int)(sql > 100 ? 100 : sql), seqs,
-                  sql < 21 ? "greater than or equal to 21" : "less than or equal to 40");
-    }
+    if (!sid)
+        vlist_not_null(&v, "shardId");
+    else
+        vlist_len(&v, sid, p_cut(sidl, 100), sidl, 28, 65, "shardId");
+    if (!type) vlist_not_null(&v, "shardIteratorType");
+    if (seqs) vlist_len(&v, seqs, p_cut(sql, 100), sql, 21, 40, "sequenceNumber");
     return vlist_finish(&v, c->err);
 }
 
