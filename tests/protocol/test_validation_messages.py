@@ -112,6 +112,14 @@ CASES = [
      lambda t: {"ResourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/" + t}),
     ("ttl_spec_empty", "update_time_to_live",
      lambda t: {"TableName": t, "TimeToLiveSpecification": {}}),
+    ("legacy_bad_action", "update_item",
+     lambda t: {"TableName": t, "Key": K, "AttributeUpdates": {"a": {"Action": "MERGE"}}}),
+    ("legacy_bad_operator", "scan",
+     lambda t: {"TableName": t, "ScanFilter": {"a": {"ComparisonOperator": "LIKE"}}}),
+    ("stream_arn_short", "streams.describe_stream", lambda t: {"StreamArn": "arn:aws:dynamodb"}),
+    ("shard_iterator_args", "streams.get_shard_iterator",
+     lambda t: {"StreamArn": "arn:aws:dynamodb:us-east-1:000000000000:table/" + t +
+                "/stream/2026-01-01T00:00:00.000", "SequenceNumber": "1"}),
 ]
 
 
@@ -256,6 +264,21 @@ EXPECTED = {
     'untag_no_keys': (
         ("1 validation error detected: Value null at 'tagKeys' failed to satisfy "
         'constraint: Member must not be null')),
+    'legacy_bad_action': (
+        "1 validation error detected: Value 'MERGE' at 'attributeUpdates.a.member.action' "
+        "failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]"),
+    'legacy_bad_operator': (
+        "1 validation error detected: Value 'LIKE' at 'ScanFilter.a.member.comparisonOperator' "
+        "failed to satisfy constraint: Member must satisfy enum value set: [IN, NULL, BETWEEN, "
+        "LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]"),
+    'stream_arn_short': (
+        "1 validation error detected: Value 'arn:aws:dynamodb' at 'streamArn' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 37"),
+    'shard_iterator_args': (
+        "3 validation errors detected: Value null at 'shardId' failed to satisfy constraint: "
+        "Member must not be null; Value null at 'shardIteratorType' failed to satisfy "
+        "constraint: Member must not be null; Value '1' at 'sequenceNumber' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 21"),
     'ttl_spec_empty': (
         ("2 validation errors detected: Value null at 'timeToLiveSpecification.enabled' "
         'failed to satisfy constraint: Member must not be null; Value null at '
@@ -267,7 +290,10 @@ EXPECTED = {
 def call(endpoint, op, body):
     host, port = endpoint.rsplit("/", 1)[1].split(":")
     c = http.client.HTTPConnection(host, int(port), timeout=10)
-    target = "DynamoDB_20120810." + "".join(w.capitalize() for w in op.split("_"))
+    prefix = "DynamoDB_20120810."
+    if op.startswith("streams."):
+        prefix, op = "DynamoDBStreams_20120810.", op[len("streams."):]
+    target = prefix + "".join(w.capitalize() for w in op.split("_"))
     c.request("POST", "/", body=json.dumps(body), headers={
         "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.0",
         "Authorization": AUTH, "X-Amz-Date": "20260101T000000Z"})
