@@ -12,6 +12,7 @@
 
 #include "query/arena.h"
 #include "query/error.h"
+#include "query/params.h"
 #include "query/buf.h"
 #include "server/http.h"
 #include "server/route.h"
@@ -140,6 +141,18 @@ int ddbd_load_table(ddbd_req_t *r, bool control, ddb_table_info_t *t);
  * the TableName member is. */
 int ddbd_load_table_name(ddbd_req_t *r, const char *name, size_t len, bool control,
                          ddb_table_info_t *t);
+
+/* Writes a TableDescription object for t with the given TableStatus;
+ * deleting names an index to show as DELETING (NULL: none) (table_desc.c). */
+void ddbd_put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *status,
+                         const char *deleting, size_t deleting_len);
+
+/* Parses a Tags list (CreateTable, TagResource) into a list value of
+ * {Key, Value} maps, adding constraint violations at `where` to v; and
+ * checks a resource's tag count against DynamoDB's limit (ops_account.c). */
+int ddbd_parse_tags(ddbd_req_t *r, const cJSON *arr, ddb_value_t *out, vlist_t *v,
+                    const char *where);
+int ddbd_check_tag_count(ddbd_req_t *r, size_t n);
 
 /* Writes a KeySchema list ([{"AttributeName":..,"KeyType":"HASH"},...]). */
 void ddbd_put_key_schema(buf_t *b, const ddb_key_schema_t *k);

@@ -1,9 +1,9 @@
-/* ops_table.c: the control plane: CreateTable, DescribeTable, ListTables,
- * DeleteTable, UpdateTable, tagging, DescribeLimits, DescribeEndpoints.
+/* ops_table.c: the control plane's table operations: CreateTable,
+ * DescribeTable, ListTables, DeleteTable, UpdateTable.
  *
  * Validates requests the way DynamoDB does (constraint lists first, then the
- * semantic checks), keeps each table's description as a meta map in the
- * engine's catalog, and renders TableDescription JSON from it. */
+ * semantic checks) and keeps each table's description as a meta map in the
+ * engine's catalog (rendered by table_desc.c). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -15,8 +15,6 @@
 #include "server/meta.h"
 #include "query/params.h"
 #include "server/streams.h"
-
-#define MAX_TAGS 50
 
 static void make_uuid(char out[37]) {
     unsigned char b[16];
@@ -31,110 +29,6 @@ static void make_uuid(char out[37]) {
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
              b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
              b[14], b[15]);
-}
-
-static void put_num_member(buf_t *b, const char *name, const ddb_value_t *meta, const char *key,
-                           int64_t dflt) {
-    buf_putc(b, ',');
-    json_put_key(b, name);
-    buf_printf(b, "%lld", (long long)meta_int(meta, key, dflt));
-}
-
-static void put_time_member(ddbd_req_t *r, buf_t *b, const char *name, const ddb_value_t *meta,
-                            const char *key) {
-    const ddb_value_t *v = meta_get(meta, key);
-    if (!v || v->type != DDB_T_N) return;
-    (void)r;
-    buf_putc(b, ',');
-    json_put_key(b, name);
-    buf_put(b, v->u.str.ptr, v->u.str.len);
-}
-
-static void put_attr_defs(buf_t *b, const ddb_value_t *meta) {
-    const ddb_value_t *defs = meta_get(meta, "AttributeDefinitions");
-    buf_putc(b, '[');
-    for (size_t i = 0; defs && defs->type == DDB_T_L && i < defs->u.list.n; i++) {
-        const ddb_value_t *d = &defs->u.list.v[i];
-        size_t nl, tl;
-        const char *n = meta_str(d, "AttributeName", &nl);
-        const char *t = meta_str(d, "AttributeType", &tl);
-        if (i) buf_putc(b, ',');
-        buf_puts(b, "{\"AttributeName\":");
-        json_put_str(b, n ? n : "", nl);
-        buf_puts(b, ",\"AttributeType\":");
-        json_put_str(b, t ? t : "", tl);
-        buf_putc(b, '}');
-    }
-    buf_putc(b, ']');
-}
-
-/* Writes a TableDescription object for t with the given status. */
-static void put_table_desc_ex(ddbd_req_t *r, const ddb_table_info_t *t, const char *status,
-                              const char *deleting, size_t deleting_len) {
-    buf_t *b = r->out;
-    const ddb_value_t *meta = t->meta;
-    buf_puts(b, "{\"AttributeDefinitions\":");
-    put_attr_defs(b, meta);
-    buf_puts(b, ",\"TableName\":");
-    json_put_str(b, t->name, t->name_len);
-    buf_puts(b, ",\"KeySchema\":");
-    ddbd_put_key_schema(b, &t->key);
-    buf_puts(b, ",\"TableStatus\":");
-    json_put_str(b, status, strlen(status));
-    put_time_member(r, b, "CreationDateTime", meta, "CreationDateTime");
-    buf_puts(b, ",\"ProvisionedThroughput\":{");
-    bool has_inc = meta_get(meta, "LastIncrease") != NULL;
-    bool has_dec = meta_get(meta, "LastDecrease") != NULL;
-    buf_t pt;
-    buf_init(&pt);
-    if (has_inc) {
-        const ddb_value_t *v = meta_get(meta, "LastIncrease");
-        buf_puts(b, "\"LastIncreaseDateTime\":");
-        buf_put(b, v->u.str.ptr, v->u.str.len);
-        buf_putc(b, ',');
-    }
-    if (has_dec) {
-        const ddb_value_t *v = meta_get(meta, "LastDecrease");
-        buf_puts(b, "\"LastDecreaseDateTime\":");
-        buf_put(b, v->u.str.ptr, v->u.str.len);
-        buf_putc(b, ',');
-    }
-    buf_free(&pt);
-    buf_printf(b, "\"NumberOfDecreasesToday\":%lld", (long long)meta_int(meta, "Decreases", 0));
-    put_num_member(b, "ReadCapacityUnits", meta, "RCU", 0);
-    put_num_member(b, "WriteCapacityUnits", meta, "WCU", 0);
-    buf_putc(b, '}');
-    buf_printf(b, ",\"TableSizeBytes\":%llu,\"ItemCount\":%llu", (unsigned long long)t->size_bytes,
-               (unsigned long long)t->item_count);
-    buf_puts(b, ",\"TableArn\":\"");
-    ddbd_put_table_arn(r, b, t->name, t->name_len);
-    buf_puts(b, "\",\"TableId\":");
-    size_t idl;
-    const char *id = meta_str(meta, "TableId", &idl);
-    json_put_str(b, id ? id : "", idl);
-    size_t bml;
-    const char *bm = meta_str(meta, "BillingMode", &bml);
-    if (bm && bml == 15 && memcmp(bm, "PAY_PER_REQUEST", 15) == 0) {
-        buf_puts(b, ",\"BillingModeSummary\":{\"BillingMode\":\"PAY_PER_REQUEST\"");
-        put_time_member(r, b, "LastUpdateToPayPerRequestDateTime", meta, "PayPerRequestSince");
-        buf_putc(b, '}');
-    }
-    size_t tcl;
-    const char *tc = meta_str(meta, "TableClass", &tcl);
-    if (tc) {
-        buf_puts(b, ",\"TableClassSummary\":{\"TableClass\":");
-        json_put_str(b, tc, tcl);
-        buf_putc(b, '}');
-    }
-    buf_printf(b, ",\"DeletionProtectionEnabled\":%s",
-               meta_bool(meta, "DeletionProtection", false) ? "true" : "false");
-    ddbd_put_stream_desc(r, t);
-    ddbd_put_indexes_desc(r, t, deleting, deleting_len);
-    buf_putc(b, '}');
-}
-
-static void put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *status) {
-    put_table_desc_ex(r, t, status, NULL, 0);
 }
 
 /* ---- CreateTable --------------------------------------------------------- */
@@ -208,45 +102,6 @@ static bool billing_mode_valid(const char *bm, size_t len) {
     return streq(bm, len, "PROVISIONED") || streq(bm, len, "PAY_PER_REQUEST");
 }
 
-/* Parses a Tags list into a list value of {Key, Value} maps. */
-static int parse_tags(ddbd_req_t *r, const cJSON *arr, ddb_value_t *out, vlist_t *v,
-                      const char *where) {
-    size_t n = (size_t)cJSON_GetArraySize(arr);
-    out->type = DDB_T_L;
-    out->u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (n ? n : 1));
-    out->u.list.n = 0;
-    const cJSON *e;
-    int idx = 0;
-    cJSON_ArrayForEach(e, arr) {
-        idx++;
-        if (!cJSON_IsObject(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'Tags'");
-        }
-        const char *k, *val;
-        size_t kl, vl;
-        int rc = p_str(e, "Key", &k, &kl, r->err);
-        if (!rc) rc = p_str(e, "Value", &val, &vl, r->err);
-        if (rc) return rc;
-        if (!k) {
-            vlist_not_null(v, "%s.%d.member.key", where, idx);
-            continue;
-        }
-        if (!val) {
-            vlist_not_null(v, "%s.%d.member.value", where, idx);
-            continue;
-        }
-        vlist_len(v, k, p_cut(kl, 200), kl, 1, 128, "%s.%d.member.key", where, idx);
-        vlist_len(v, val, p_cut(vl, 200), vl, 0, 256, "%s.%d.member.value", where, idx);
-        mb_t m;
-        mb_init(&m, r->arena, 2);
-        mb_str(&m, "Key", k, kl);
-        mb_str(&m, "Value", val, vl);
-        out->u.list.v[out->u.list.n++] = mb_done(&m);
-    }
-    return 0;
-}
-
 int op_create_table(ddbd_req_t *r) {
     const char *name, *bm;
     size_t nl, bml;
@@ -302,7 +157,7 @@ int op_create_table(ddbd_req_t *r) {
     }
     ddb_value_t tagv = {.type = DDB_T_L};
     if (tags) {
-        rc = parse_tags(r, tags, &tagv, &v, "tags");
+        rc = ddbd_parse_tags(r, tags, &tagv, &v, "tags");
         if (rc) return rc;
     }
     rc = vlist_finish(&v, r->err);
@@ -411,12 +266,8 @@ int op_create_table(ddbd_req_t *r) {
                              "KeySchema does not exactly match number of attributes defined in "
                              "AttributeDefinitions");
     }
-    if (tagv.u.list.n > MAX_TAGS) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "One or more parameter values were invalid: The number of tags "
-                             "exceeds the limit of %d",
-                             MAX_TAGS);
-    }
+    rc = ddbd_check_tag_count(r, tagv.u.list.n);
+    if (rc) return rc;
     bool stream_on = false;
     ddb_stream_view_t view = 0;
     if (ss) {
@@ -469,7 +320,7 @@ int op_create_table(ddbd_req_t *r) {
     }
     if (rc) return rc;
     buf_puts(r->out, "{\"TableDescription\":");
-    put_table_desc(r, &info, "ACTIVE");
+    ddbd_put_table_desc(r, &info, "ACTIVE", NULL, 0);
     buf_putc(r->out, '}');
     return 0;
 }
@@ -481,7 +332,7 @@ int op_describe_table(ddbd_req_t *r) {
     int rc = ddbd_load_table(r, true, &t);
     if (rc) return rc;
     buf_puts(r->out, "{\"Table\":");
-    put_table_desc(r, &t, "ACTIVE");
+    ddbd_put_table_desc(r, &t, "ACTIVE", NULL, 0);
     buf_putc(r->out, '}');
     return 0;
 }
@@ -508,7 +359,7 @@ int op_delete_table(ddbd_req_t *r) {
     }
     if (rc) return rc;
     buf_puts(r->out, "{\"TableDescription\":");
-    put_table_desc(r, &t, "DELETING");
+    ddbd_put_table_desc(r, &t, "DELETING", NULL, 0);
     buf_putc(r->out, '}');
     return 0;
 }
@@ -719,179 +570,7 @@ int op_update_table(ddbd_req_t *r) {
         after.nindexes = t.nindexes;
     }
     buf_puts(r->out, "{\"TableDescription\":");
-    put_table_desc_ex(r, &after, "ACTIVE", gu.name, gu.action == GSI_DELETE ? gu.name_len : 0);
+    ddbd_put_table_desc(r, &after, "ACTIVE", gu.name, gu.action == GSI_DELETE ? gu.name_len : 0);
     buf_putc(r->out, '}');
-    return 0;
-}
-
-/* ---- tags ---------------------------------------------------------------- */
-
-static int load_table_by_arn(ddbd_req_t *r, ddb_table_info_t *t) {
-    const char *arn;
-    size_t al;
-    int rc = p_str(r->in, "ResourceArn", &arn, &al, r->err);
-    if (rc) return rc;
-    vlist_t v;
-    vlist_init(&v);
-    if (!arn) {
-        vlist_not_null(&v, "resourceArn");
-    } else {
-        vlist_len(&v, arn, p_cut(al, 200), al, 1, 1283, "resourceArn");
-    }
-    rc = vlist_finish(&v, r->err);
-    if (rc) return rc;
-    const char *name;
-    size_t nl;
-    rc = ddbd_table_from_arn(r, arn, al, &name, &nl);
-    if (rc) return rc;
-    rc = ddb_table_get(r->srv->engine, name, nl, r->arena, t, r->err);
-    if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
-        return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND,
-                             "Requested resource not found: ResourcArn: %.*s not found", (int)al,
-                             arn);
-    }
-    return rc;
-}
-
-static bool tag_key_eq(const ddb_value_t *tag, const char *k, size_t kl) {
-    size_t l;
-    const char *s = meta_str(tag, "Key", &l);
-    return s && l == kl && memcmp(s, k, kl) == 0;
-}
-
-static int store_tags(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *tags) {
-    static const char *const replaced[] = {"Tags", NULL};
-    mb_t m;
-    mb_init(&m, r->arena, t->meta->u.map.n + 1);
-    mb_copy_except(&m, t->meta, replaced);
-    mb_val(&m, "Tags", tags);
-    ddb_value_t meta = mb_done(&m);
-    return ddb_table_set_meta(r->srv->engine, t->name, t->name_len, &meta, r->err);
-}
-
-int op_tag_resource(ddbd_req_t *r) {
-    const cJSON *tags;
-    int rc = p_arr(r->in, "Tags", &tags, r->err);
-    if (rc) return rc;
-    ddb_table_info_t t;
-    vlist_t v;
-    vlist_init(&v);
-    ddb_value_t newtags = {.type = DDB_T_L};
-    if (!tags) {
-        vlist_not_null(&v, "tags");
-    } else {
-        rc = parse_tags(r, tags, &newtags, &v, "tags");
-        if (rc) return rc;
-    }
-    rc = vlist_finish(&v, r->err);
-    if (rc) return rc;
-    rc = load_table_by_arn(r, &t);
-    if (rc) return rc;
-    const ddb_value_t *old = meta_get(t.meta, "Tags");
-    size_t oldn = old && old->type == DDB_T_L ? old->u.list.n : 0;
-    ddb_value_t merged = {.type = DDB_T_L};
-    merged.u.list.v =
-        ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (oldn + newtags.u.list.n + 1));
-    for (size_t i = 0; i < oldn; i++) {
-        const ddb_value_t *ot = &old->u.list.v[i];
-        size_t kl;
-        const char *k = meta_str(ot, "Key", &kl);
-        bool replaced = false;
-        for (size_t j = 0; j < newtags.u.list.n; j++) {
-            if (tag_key_eq(&newtags.u.list.v[j], k, kl)) replaced = true;
-        }
-        if (!replaced) merged.u.list.v[merged.u.list.n++] = *ot;
-    }
-    for (size_t j = 0; j < newtags.u.list.n; j++) {
-        /* a later duplicate key in one request wins */
-        size_t kl;
-        const char *k = meta_str(&newtags.u.list.v[j], "Key", &kl);
-        bool dup = false;
-        for (size_t q = j + 1; q < newtags.u.list.n; q++) {
-            if (tag_key_eq(&newtags.u.list.v[q], k, kl)) dup = true;
-        }
-        if (!dup) merged.u.list.v[merged.u.list.n++] = newtags.u.list.v[j];
-    }
-    if (merged.u.list.n > MAX_TAGS) {
-        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "One or more parameter values were invalid: The number of tags "
-                             "exceeds the limit of %d",
-                             MAX_TAGS);
-    }
-    rc = store_tags(r, &t, &merged);
-    if (rc) return rc;
-    buf_puts(r->out, "{}");
-    return 0;
-}
-
-int op_untag_resource(ddbd_req_t *r) {
-    const cJSON *keys;
-    int rc = p_arr(r->in, "TagKeys", &keys, r->err);
-    if (rc) return rc;
-    if (!keys) return p_error_not_null(r->err, "tagKeys");
-    const cJSON *e;
-    cJSON_ArrayForEach(e, keys) {
-        if (!cJSON_IsString(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'TagKeys'");
-        }
-    }
-    ddb_table_info_t t;
-    rc = load_table_by_arn(r, &t);
-    if (rc) return rc;
-    const ddb_value_t *old = meta_get(t.meta, "Tags");
-    size_t oldn = old && old->type == DDB_T_L ? old->u.list.n : 0;
-    ddb_value_t kept = {.type = DDB_T_L};
-    kept.u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (oldn + 1));
-    for (size_t i = 0; i < oldn; i++) {
-        bool removed = false;
-        cJSON_ArrayForEach(e, keys) {
-            if (tag_key_eq(&old->u.list.v[i], e->valuestring, strlen(e->valuestring))) {
-                removed = true;
-            }
-        }
-        if (!removed) kept.u.list.v[kept.u.list.n++] = old->u.list.v[i];
-    }
-    rc = store_tags(r, &t, &kept);
-    if (rc) return rc;
-    buf_puts(r->out, "{}");
-    return 0;
-}
-
-int op_list_tags_of_resource(ddbd_req_t *r) {
-    ddb_table_info_t t;
-    int rc = load_table_by_arn(r, &t);
-    if (rc) return rc;
-    const ddb_value_t *tags = meta_get(t.meta, "Tags");
-    buf_puts(r->out, "{\"Tags\":[");
-    for (size_t i = 0; tags && tags->type == DDB_T_L && i < tags->u.list.n; i++) {
-        size_t kl, vl;
-        const char *k = meta_str(&tags->u.list.v[i], "Key", &kl);
-        const char *val = meta_str(&tags->u.list.v[i], "Value", &vl);
-        if (i) buf_putc(r->out, ',');
-        buf_puts(r->out, "{\"Key\":");
-        json_put_str(r->out, k ? k : "", kl);
-        buf_puts(r->out, ",\"Value\":");
-        json_put_str(r->out, val ? val : "", vl);
-        buf_putc(r->out, '}');
-    }
-    buf_puts(r->out, "]}");
-    return 0;
-}
-
-/* ---- account-level ------------------------------------------------------- */
-
-int op_describe_limits(ddbd_req_t *r) {
-    buf_puts(r->out, "{\"AccountMaxReadCapacityUnits\":80000,\"AccountMaxWriteCapacityUnits\":"
-                     "80000,\"TableMaxReadCapacityUnits\":40000,\"TableMaxWriteCapacityUnits\":"
-                     "40000}");
-    return 0;
-}
-
-int op_describe_endpoints(ddbd_req_t *r) {
-    buf_printf(r->out,
-               "{\"Endpoints\":[{\"Address\":\"dynamodb.%s.amazonaws.com\","
-               "\"CachePeriodInMinutes\":1440}]}",
-               r->region);
     return 0;
 }

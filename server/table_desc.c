@@ -1,0 +1,106 @@
+/* table_desc.c: the TableDescription object of CreateTable, DescribeTable,
+ * UpdateTable and DeleteTable, rendered from the table's meta map in the
+ * catalog and the engine's live statistics, straight into the response
+ * buffer. Reads only; never changes the catalog. */
+#include <string.h>
+
+#include "query/json.h"
+#include "server/ddbd.h"
+#include "server/indexes.h"
+#include "server/meta.h"
+#include "server/streams.h"
+
+static void put_num_member(buf_t *b, const char *name, const ddb_value_t *meta, const char *key,
+                           int64_t dflt) {
+    buf_putc(b, ',');
+    json_put_key(b, name);
+    buf_printf(b, "%lld", (long long)meta_int(meta, key, dflt));
+}
+
+static void put_time_member(buf_t *b, const char *name, const ddb_value_t *meta,
+                            const char *key) {
+    const ddb_value_t *v = meta_get(meta, key);
+    if (!v || v->type != DDB_T_N) return;
+    buf_putc(b, ',');
+    json_put_key(b, name);
+    buf_put(b, v->u.str.ptr, v->u.str.len);
+}
+
+static void put_attr_defs(buf_t *b, const ddb_value_t *meta) {
+    const ddb_value_t *defs = meta_get(meta, "AttributeDefinitions");
+    buf_putc(b, '[');
+    for (size_t i = 0; defs && defs->type == DDB_T_L && i < defs->u.list.n; i++) {
+        const ddb_value_t *d = &defs->u.list.v[i];
+        size_t nl, tl;
+        const char *n = meta_str(d, "AttributeName", &nl);
+        const char *t = meta_str(d, "AttributeType", &tl);
+        if (i) buf_putc(b, ',');
+        buf_puts(b, "{\"AttributeName\":");
+        json_put_str(b, n ? n : "", nl);
+        buf_puts(b, ",\"AttributeType\":");
+        json_put_str(b, t ? t : "", tl);
+        buf_putc(b, '}');
+    }
+    buf_putc(b, ']');
+}
+
+void ddbd_put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *status,
+                         const char *deleting, size_t deleting_len) {
+    buf_t *b = r->out;
+    const ddb_value_t *meta = t->meta;
+    buf_puts(b, "{\"AttributeDefinitions\":");
+    put_attr_defs(b, meta);
+    buf_puts(b, ",\"TableName\":");
+    json_put_str(b, t->name, t->name_len);
+    buf_puts(b, ",\"KeySchema\":");
+    ddbd_put_key_schema(b, &t->key);
+    buf_puts(b, ",\"TableStatus\":");
+    json_put_str(b, status, strlen(status));
+    put_time_member(b, "CreationDateTime", meta, "CreationDateTime");
+    buf_puts(b, ",\"ProvisionedThroughput\":{");
+    bool has_inc = meta_get(meta, "LastIncrease") != NULL;
+    bool has_dec = meta_get(meta, "LastDecrease") != NULL;
+    if (has_inc) {
+        const ddb_value_t *v = meta_get(meta, "LastIncrease");
+        buf_puts(b, "\"LastIncreaseDateTime\":");
+        buf_put(b, v->u.str.ptr, v->u.str.len);
+        buf_putc(b, ',');
+    }
+    if (has_dec) {
+        const ddb_value_t *v = meta_get(meta, "LastDecrease");
+        buf_puts(b, "\"LastDecreaseDateTime\":");
+        buf_put(b, v->u.str.ptr, v->u.str.len);
+        buf_putc(b, ',');
+    }
+    buf_printf(b, "\"NumberOfDecreasesToday\":%lld", (long long)meta_int(meta, "Decreases", 0));
+    put_num_member(b, "ReadCapacityUnits", meta, "RCU", 0);
+    put_num_member(b, "WriteCapacityUnits", meta, "WCU", 0);
+    buf_putc(b, '}');
+    buf_printf(b, ",\"TableSizeBytes\":%llu,\"ItemCount\":%llu", (unsigned long long)t->size_bytes,
+               (unsigned long long)t->item_count);
+    buf_puts(b, ",\"TableArn\":\"");
+    ddbd_put_table_arn(r, b, t->name, t->name_len);
+    buf_puts(b, "\",\"TableId\":");
+    size_t idl;
+    const char *id = meta_str(meta, "TableId", &idl);
+    json_put_str(b, id ? id : "", idl);
+    size_t bml;
+    const char *bm = meta_str(meta, "BillingMode", &bml);
+    if (bm && bml == 15 && memcmp(bm, "PAY_PER_REQUEST", 15) == 0) {
+        buf_puts(b, ",\"BillingModeSummary\":{\"BillingMode\":\"PAY_PER_REQUEST\"");
+        put_time_member(b, "LastUpdateToPayPerRequestDateTime", meta, "PayPerRequestSince");
+        buf_putc(b, '}');
+    }
+    size_t tcl;
+    const char *tc = meta_str(meta, "TableClass", &tcl);
+    if (tc) {
+        buf_puts(b, ",\"TableClassSummary\":{\"TableClass\":");
+        json_put_str(b, tc, tcl);
+        buf_putc(b, '}');
+    }
+    buf_printf(b, ",\"DeletionProtectionEnabled\":%s",
+               meta_bool(meta, "DeletionProtection", false) ? "true" : "false");
+    ddbd_put_stream_desc(r, t);
+    ddbd_put_indexes_desc(r, t, deleting, deleting_len);
+    buf_putc(b, '}');
+}
