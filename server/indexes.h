@@ -30,9 +30,9 @@ int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool o
 void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *deleting,
                            size_t deleting_len);
 
-/* Parses AttributeDefinitions (CreateTable, UpdateTable), collecting
- * constraint errors in v; at most 64 are kept. */
-int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t *defs, size_t *ndefs,
+/* Parses AttributeDefinitions (CreateTable, UpdateTable) into *defs (in the
+ * request arena, as many as the list holds), collecting constraint errors in v. */
+int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t **defs, size_t *ndefs,
                          vlist_t *v);
 
 /* UpdateTable's GlobalSecondaryIndexUpdates, validated against table t. */

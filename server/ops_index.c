@@ -21,9 +21,12 @@ static ddb_type_t def_type(const attr_def_t *defs, size_t n, const char *name, s
 }
 
 /* KeySchema of an index: HASH [, RANGE], with defined attributes. */
-int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t *defs, size_t *ndefs,
+int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t **out, size_t *ndefs,
                          vlist_t *v) {
-    size_t n = 0;
+    size_t n = 0, cap = (size_t)cJSON_GetArraySize(arr);
+    attr_def_t *defs = ddb_arena_alloc(r->arena, sizeof *defs * (cap ? cap : 1));
+    *out = defs;
+    *ndefs = 0;
     const cJSON *e;
     int idx = 0;
     cJSON_ArrayForEach(e, arr) {
@@ -54,7 +57,7 @@ int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t *defs, size
                 t = DDB_T_NONE;
             }
         }
-        if (n < 64) defs[n++] = (attr_def_t){name, nl, t};
+        defs[n++] = (attr_def_t){name, nl, t};
     }
     *ndefs = n;
     return 0;
@@ -488,10 +491,12 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
     }
     const ddb_value_t *cur_tp = meta_get(t->meta, "IndexThroughput");
     /* the current definitions, then the request's, which must agree with them */
-    attr_def_t defs[64];
-    size_t ndefs = 0;
     const ddb_value_t *cd = meta_get(t->meta, "AttributeDefinitions");
-    for (size_t i = 0; cd && cd->type == DDB_T_L && i < cd->u.list.n && ndefs < 64; i++) {
+    size_t ncd = cd && cd->type == DDB_T_L ? cd->u.list.n : 0;
+    size_t cap = ncd + (attr_defs ? (size_t)cJSON_GetArraySize(attr_defs) : 0);
+    attr_def_t *defs = ddb_arena_alloc(r->arena, sizeof *defs * (cap ? cap : 1));
+    size_t ndefs = 0;
+    for (size_t i = 0; i < ncd; i++) {
         size_t nl, tl;
         const char *n = meta_str(&cd->u.list.v[i], "AttributeName", &nl);
         const char *ty = meta_str(&cd->u.list.v[i], "AttributeType", &tl);
@@ -501,9 +506,9 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
     if (attr_defs) {
         vlist_t v;
         vlist_init(&v);
-        attr_def_t req[64];
+        attr_def_t *req;
         size_t nreq = 0;
-        int rc = ddbd_parse_attr_defs(r, attr_defs, req, &nreq, &v);
+        int rc = ddbd_parse_attr_defs(r, attr_defs, &req, &nreq, &v);
         if (!rc) rc = vlist_finish(&v, r->err);
         if (rc) return rc;
         for (size_t i = 0; i < nreq; i++) {
@@ -514,7 +519,7 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
                                      "type as previously defined");
             }
             if (have == DDB_T_NONE &&
-                def_type(defs, ndefs, req[i].name, req[i].len) == DDB_T_NONE && ndefs < 64) {
+                def_type(defs, ndefs, req[i].name, req[i].len) == DDB_T_NONE) {
                 defs[ndefs++] = req[i];
             }
         }

@@ -102,99 +102,141 @@ static bool billing_mode_valid(const char *bm, size_t len) {
     return streq(bm, len, "PROVISIONED") || streq(bm, len, "PAY_PER_REQUEST");
 }
 
-int op_create_table(ddbd_req_t *r) {
-    const char *name, *bm;
-    size_t nl, bml;
+/* A CreateTable request as it is read and checked, step by step. */
+typedef struct create_req {
+    const char *name, *bm, *tclass;
+    size_t nl, bml, tcl;
     const cJSON *ad, *ks, *pt, *tags, *gsi, *lsi, *ss;
-    int rc = p_str(r->in, "TableName", &name, &nl, r->err);
-    if (!rc) rc = p_arr(r->in, "AttributeDefinitions", &ad, r->err);
-    if (!rc) rc = p_arr(r->in, "KeySchema", &ks, r->err);
-    if (!rc) rc = p_str(r->in, "BillingMode", &bm, &bml, r->err);
-    if (!rc) rc = p_obj(r->in, "ProvisionedThroughput", &pt, r->err);
-    if (!rc) rc = p_arr(r->in, "Tags", &tags, r->err);
-    if (!rc) rc = p_arr(r->in, "GlobalSecondaryIndexes", &gsi, r->err);
-    if (!rc) rc = p_arr(r->in, "LocalSecondaryIndexes", &lsi, r->err);
-    if (!rc) rc = p_obj(r->in, "StreamSpecification", &ss, r->err);
-    if (rc) return rc;
-    const char *tclass;
-    size_t tcl;
-    bool dp = false, dpp;
-    rc = p_str(r->in, "TableClass", &tclass, &tcl, r->err);
-    if (!rc) rc = p_bool(r->in, "DeletionProtectionEnabled", &dp, &dpp, r->err);
-    if (rc) return rc;
+    bool dp, dpp;
+    attr_def_t *defs; /* AttributeDefinitions */
+    size_t ndefs;
+    key_elem_t keys[8]; /* KeySchema (the count may exceed 8: an error then) */
+    size_t nkeys;
+    int64_t rcu, wcu;
+    bool rp, wp, on_demand;
+    ddb_value_t tagv;          /* Tags as a list value */
+    ddb_key_schema_t key;      /* the table's primary key */
+    ddb_index_info_t *indexes; /* its secondary indexes */
+    size_t nindexes;
+    ddb_value_t index_tp; /* their provisioned throughput */
+    bool stream_on;
+    ddb_stream_view_t view;
+} create_req_t;
 
+/* Step 1: the members, with DynamoDB's deserializer's type errors. */
+static int create_read(ddbd_req_t *r, create_req_t *c) {
+    int rc = p_str(r->in, "TableName", &c->name, &c->nl, r->err);
+    if (!rc) rc = p_arr(r->in, "AttributeDefinitions", &c->ad, r->err);
+    if (!rc) rc = p_arr(r->in, "KeySchema", &c->ks, r->err);
+    if (!rc) rc = p_str(r->in, "BillingMode", &c->bm, &c->bml, r->err);
+    if (!rc) rc = p_obj(r->in, "ProvisionedThroughput", &c->pt, r->err);
+    if (!rc) rc = p_arr(r->in, "Tags", &c->tags, r->err);
+    if (!rc) rc = p_arr(r->in, "GlobalSecondaryIndexes", &c->gsi, r->err);
+    if (!rc) rc = p_arr(r->in, "LocalSecondaryIndexes", &c->lsi, r->err);
+    if (!rc) rc = p_obj(r->in, "StreamSpecification", &c->ss, r->err);
+    if (!rc) rc = p_str(r->in, "TableClass", &c->tclass, &c->tcl, r->err);
+    if (!rc) rc = p_bool(r->in, "DeletionProtectionEnabled", &c->dp, &c->dpp, r->err);
+    return rc;
+}
+
+/* Step 2: the constraint violations, reported together. */
+static int create_constraints(ddbd_req_t *r, create_req_t *c) {
     vlist_t v;
     vlist_init(&v);
-    attr_def_t defs[64];
-    key_elem_t keys[8];
-    size_t ndefs = 0, nkeys = 0;
-    if (ad) {
-        rc = ddbd_parse_attr_defs(r, ad, defs, &ndefs, &v);
+    int rc = 0;
+    if (c->ad) {
+        rc = ddbd_parse_attr_defs(r, c->ad, &c->defs, &c->ndefs, &v);
         if (rc) return rc;
     }
-    vlist_table_name(&v, "tableName", name, nl);
-    if (ks) {
-        rc = parse_key_schema(r, ks, keys, &nkeys, &v);
+    vlist_table_name(&v, "tableName", c->name, c->nl);
+    if (c->ks) {
+        rc = parse_key_schema(r, c->ks, c->keys, &c->nkeys, &v);
         if (rc) return rc;
-        vlist_len(&v, "[...]", 5, nkeys, 1, 2, "keySchema");
+        vlist_len(&v, "[...]", 5, c->nkeys, 1, 2, "keySchema");
     } else {
         vlist_not_null(&v, "keySchema");
     }
-    if (!ad) vlist_not_null(&v, "attributeDefinitions");
-    if (bm && !billing_mode_valid(bm, bml)) {
-        vlist_enum(&v, bm, p_cut(bml, 100), BILLING_MODES, "billingMode");
+    if (!c->ad) vlist_not_null(&v, "attributeDefinitions");
+    if (c->bm && !billing_mode_valid(c->bm, c->bml)) {
+        vlist_enum(&v, c->bm, p_cut(c->bml, 100), BILLING_MODES, "billingMode");
     }
-    if (tclass && !streq(tclass, tcl, "STANDARD") &&
-        !streq(tclass, tcl, "STANDARD_INFREQUENT_ACCESS")) {
-        vlist_enum(&v, tclass, p_cut(tcl, 100), "STANDARD, STANDARD_INFREQUENT_ACCESS",
+    if (c->tclass && !streq(c->tclass, c->tcl, "STANDARD") &&
+        !streq(c->tclass, c->tcl, "STANDARD_INFREQUENT_ACCESS")) {
+        vlist_enum(&v, c->tclass, p_cut(c->tcl, 100), "STANDARD, STANDARD_INFREQUENT_ACCESS",
                    "tableClass");
     }
-    int64_t rcu = 0, wcu = 0;
-    bool rp = false, wp = false;
-    if (pt) {
-        check_throughput(pt, &v, "provisionedThroughput", &rcu, &wcu, &rp, &wp, r->err, &rc);
+    if (c->pt) {
+        check_throughput(c->pt, &v, "provisionedThroughput", &c->rcu, &c->wcu, &c->rp, &c->wp,
+                         r->err, &rc);
         if (rc) return rc;
     }
-    ddb_value_t tagv = {.type = DDB_T_L};
-    if (tags) {
-        rc = ddbd_parse_tags(r, tags, &tagv, &v, "tags");
+    c->tagv = (ddb_value_t){.type = DDB_T_L};
+    if (c->tags) {
+        rc = ddbd_parse_tags(r, c->tags, &c->tagv, &v, "tags");
         if (rc) return rc;
     }
-    rc = vlist_finish(&v, r->err);
-    if (rc) return rc;
+    return vlist_finish(&v, r->err);
+}
 
-    /* semantic checks, in DynamoDB's order */
-    bool on_demand = bm && streq(bm, bml, "PAY_PER_REQUEST");
-    if (on_demand && pt) {
+/* The "Some index key attributes are not defined" error, listing both. */
+static int undefined_key_error(ddbd_req_t *r, const create_req_t *c) {
+    buf_t kb, db;
+    buf_init(&kb);
+    buf_init(&db);
+    for (size_t i = 0; i < c->nkeys; i++) {
+        if (i) buf_puts(&kb, ", ");
+        buf_put(&kb, c->keys[i].name, c->keys[i].len);
+    }
+    for (size_t i = 0; i < c->ndefs; i++) {
+        if (i) buf_puts(&db, ", ");
+        buf_put(&db, c->defs[i].name, c->defs[i].len);
+    }
+    int rc =
+        ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                      "One or more parameter values were invalid: Some index key "
+                      "attributes are not defined in AttributeDefinitions. Keys: [%.*s], "
+                      "AttributeDefinitions: [%.*s]",
+                      (int)kb.len, kb.data ? kb.data : "", (int)db.len, db.data ? db.data : "");
+    buf_free(&kb);
+    buf_free(&db);
+    return rc;
+}
+
+/* Step 3a: billing and the primary key, in DynamoDB's order; fills c->key. */
+static int create_check_key(ddbd_req_t *r, create_req_t *c) {
+    c->on_demand = c->bm && streq(c->bm, c->bml, "PAY_PER_REQUEST");
+    if (c->on_demand && c->pt) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: Neither "
                              "ReadCapacityUnits nor WriteCapacityUnits can be specified when "
                              "BillingMode is PAY_PER_REQUEST");
     }
-    if (!on_demand && !pt) {
+    if (!c->on_demand && !c->pt) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: ReadCapacityUnits and "
                              "WriteCapacityUnits must both be specified when BillingMode is "
                              "PROVISIONED");
     }
+    const key_elem_t *keys = c->keys;
     if (!streq(keys[0].key_type, keys[0].key_type_len, "HASH")) {
         return ddb_error_set(
             r->err, DDB_ERR_VALIDATION,
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
     }
-    if (nkeys == 2 && !streq(keys[1].key_type, keys[1].key_type_len, "RANGE")) {
+    if (c->nkeys == 2 && !streq(keys[1].key_type, keys[1].key_type_len, "RANGE")) {
         return ddb_error_set(
             r->err, DDB_ERR_VALIDATION,
             "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
     }
-    if (nkeys == 2 && keys[0].len == keys[1].len &&
+    if (c->nkeys == 2 && keys[0].len == keys[1].len &&
         memcmp(keys[0].name, keys[1].name, keys[0].len) == 0) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "Both the Hash Key and the Range Key element in the KeySchema have "
                              "the same name");
     }
-    for (size_t i = 0; i < ndefs; i++) {
-        for (size_t j = i + 1; j < ndefs; j++) {
+    const attr_def_t *defs = c->defs;
+    for (size_t i = 0; i < c->ndefs; i++) {
+        for (size_t j = i + 1; j < c->ndefs; j++) {
             if (defs[i].len == defs[j].len &&
                 memcmp(defs[i].name, defs[j].name, defs[i].len) == 0) {
                 return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -202,121 +244,117 @@ int op_create_table(ddbd_req_t *r) {
             }
         }
     }
-    ddb_key_schema_t tkey = {0};
-    for (size_t k = 0; k < nkeys; k++) {
+    c->key = (ddb_key_schema_t){0};
+    for (size_t k = 0; k < c->nkeys; k++) {
         ddb_type_t kt = DDB_T_NONE;
-        for (size_t i = 0; i < ndefs; i++) {
+        for (size_t i = 0; i < c->ndefs; i++) {
             if (defs[i].len == keys[k].len && memcmp(defs[i].name, keys[k].name, keys[k].len) == 0)
                 kt = defs[i].type;
         }
-        if (kt == DDB_T_NONE) {
-            buf_t kb, db;
-            buf_init(&kb);
-            buf_init(&db);
-            for (size_t i = 0; i < nkeys; i++) {
-                if (i) buf_puts(&kb, ", ");
-                buf_put(&kb, keys[i].name, keys[i].len);
-            }
-            for (size_t i = 0; i < ndefs; i++) {
-                if (i) buf_puts(&db, ", ");
-                buf_put(&db, defs[i].name, defs[i].len);
-            }
-            rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                               "One or more parameter values were invalid: Some index key "
-                               "attributes are not defined in AttributeDefinitions. Keys: [%.*s], "
-                               "AttributeDefinitions: [%.*s]",
-                               (int)kb.len, kb.data ? kb.data : "", (int)db.len,
-                               db.data ? db.data : "");
-            buf_free(&kb);
-            buf_free(&db);
-            return rc;
+        if (kt == DDB_T_NONE) return undefined_key_error(r, c);
+        if (k == 0) {
+            c->key.hash_name = keys[0].name, c->key.hash_len = keys[0].len;
+            c->key.hash_type = kt;
+        } else {
+            c->key.range_name = keys[1].name, c->key.range_len = keys[1].len;
+            c->key.range_type = kt;
         }
-        if (k == 0)
-            tkey.hash_name = keys[0].name, tkey.hash_len = keys[0].len, tkey.hash_type = kt;
-        else
-            tkey.range_name = keys[1].name, tkey.range_len = keys[1].len, tkey.range_type = kt;
     }
-    ddb_index_info_t *indexes = NULL;
-    size_t nindexes = 0;
-    ddb_value_t index_tp = {.type = DDB_T_M};
-    if (gsi || lsi) {
-        rc = ddbd_parse_indexes(r, gsi, lsi, on_demand, &tkey, defs, ndefs, &indexes, &nindexes,
-                                &index_tp);
+    return 0;
+}
+
+/* Whether attribute name[0..len) is a key attribute of k. */
+static bool in_key(const ddb_key_schema_t *k, const char *name, size_t len) {
+    return (len == k->hash_len && !memcmp(name, k->hash_name, len)) ||
+           (k->range_type && len == k->range_len && !memcmp(name, k->range_name, len));
+}
+
+/* Step 3b: the indexes, the definitions they and the key use, tags and
+ * stream, in DynamoDB's order. */
+static int create_check_rest(ddbd_req_t *r, create_req_t *c) {
+    c->index_tp = (ddb_value_t){.type = DDB_T_M};
+    if (c->gsi || c->lsi) {
+        int rc = ddbd_parse_indexes(r, c->gsi, c->lsi, c->on_demand, &c->key, c->defs, c->ndefs,
+                                    &c->indexes, &c->nindexes, &c->index_tp);
         if (rc) return rc;
     }
     /* the attribute definitions are exactly the key attributes of the table and its indexes */
     size_t used = 0;
-    for (size_t i = 0; i < ndefs; i++) {
-        bool is_key = (defs[i].len == tkey.hash_len &&
-                       !memcmp(defs[i].name, tkey.hash_name, tkey.hash_len)) ||
-                      (tkey.range_type && defs[i].len == tkey.range_len &&
-                       !memcmp(defs[i].name, tkey.range_name, tkey.range_len));
-        for (size_t x = 0; !is_key && x < nindexes; x++) {
-            const ddb_key_schema_t *ik = &indexes[x].key;
-            is_key = (defs[i].len == ik->hash_len &&
-                      !memcmp(defs[i].name, ik->hash_name, ik->hash_len)) ||
-                     (ik->range_type && defs[i].len == ik->range_len &&
-                      !memcmp(defs[i].name, ik->range_name, ik->range_len));
+    for (size_t i = 0; i < c->ndefs; i++) {
+        bool is_key = in_key(&c->key, c->defs[i].name, c->defs[i].len);
+        for (size_t x = 0; !is_key && x < c->nindexes; x++) {
+            is_key = in_key(&c->indexes[x].key, c->defs[i].name, c->defs[i].len);
         }
         used += is_key;
     }
-    if (used != ndefs) {
+    if (used != c->ndefs) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "One or more parameter values were invalid: Number of attributes in "
                              "KeySchema does not exactly match number of attributes defined in "
                              "AttributeDefinitions");
     }
-    rc = ddbd_check_tag_count(r, tagv.u.list.n);
+    int rc = ddbd_check_tag_count(r, c->tagv.u.list.n);
     if (rc) return rc;
-    bool stream_on = false;
-    ddb_stream_view_t view = 0;
-    if (ss) {
-        rc = ddbd_parse_stream_spec(r, ss, &stream_on, &view);
-        if (rc) return rc;
-    }
+    c->stream_on = false;
+    c->view = 0;
+    if (c->ss) rc = ddbd_parse_stream_spec(r, c->ss, &c->stream_on, &c->view);
+    return rc;
+}
 
-    /* build the description */
+/* Step 4: the description kept in the catalog. */
+static ddb_value_t create_meta(ddbd_req_t *r, const create_req_t *c) {
     int64_t now = ddb_now_ms();
     const char *nowtext = meta_time_text(r->arena, now);
-    ddb_value_t nowv = {.type = DDB_T_N, .u.str = {nowtext, strlen(nowtext)}};
+    ddb_value_t *nowv = ddb_arena_alloc(r->arena, sizeof *nowv);
+    *nowv = (ddb_value_t){.type = DDB_T_N, .u.str = {nowtext, strlen(nowtext)}};
     mb_t m;
     mb_init(&m, r->arena, 16);
     ddb_value_t defl = {.type = DDB_T_L};
-    defl.u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * ndefs);
-    for (size_t i = 0; i < ndefs; i++) {
+    defl.u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (c->ndefs ? c->ndefs : 1));
+    for (size_t i = 0; i < c->ndefs; i++) {
         mb_t d;
         mb_init(&d, r->arena, 2);
-        mb_str(&d, "AttributeName", defs[i].name, defs[i].len);
-        const char *tn = ddb_type_name(defs[i].type);
+        mb_str(&d, "AttributeName", c->defs[i].name, c->defs[i].len);
+        const char *tn = ddb_type_name(c->defs[i].type);
         mb_str(&d, "AttributeType", tn, strlen(tn));
         defl.u.list.v[defl.u.list.n++] = mb_done(&d);
     }
     mb_val(&m, "AttributeDefinitions", &defl);
-    mb_val(&m, "CreationDateTime", &nowv);
+    mb_val(&m, "CreationDateTime", nowv);
     char uuid[37];
     make_uuid(uuid);
     mb_str(&m, "TableId", uuid, 36);
-    mb_str(&m, "BillingMode", on_demand ? "PAY_PER_REQUEST" : "PROVISIONED", on_demand ? 15 : 11);
-    if (on_demand) mb_val(&m, "PayPerRequestSince", &nowv);
-    mb_int(&m, "RCU", on_demand ? 0 : rcu);
-    mb_int(&m, "WCU", on_demand ? 0 : wcu);
-    mb_val(&m, "Tags", &tagv);
-    if (tclass) mb_str(&m, "TableClass", tclass, tcl);
-    mb_bool(&m, "DeletionProtection", dp);
-    if (index_tp.u.map.n) mb_val(&m, "IndexThroughput", &index_tp);
-    ddb_value_t meta = mb_done(&m);
+    bool od = c->on_demand;
+    mb_str(&m, "BillingMode", od ? "PAY_PER_REQUEST" : "PROVISIONED", od ? 15 : 11);
+    if (od) mb_val(&m, "PayPerRequestSince", nowv);
+    mb_int(&m, "RCU", od ? 0 : c->rcu);
+    mb_int(&m, "WCU", od ? 0 : c->wcu);
+    mb_val(&m, "Tags", &c->tagv);
+    if (c->tclass) mb_str(&m, "TableClass", c->tclass, c->tcl);
+    mb_bool(&m, "DeletionProtection", c->dp);
+    if (c->index_tp.u.map.n) mb_val(&m, "IndexThroughput", &c->index_tp);
+    return mb_done(&m);
+}
 
-    ddb_table_info_t info = {.name = name,
-                             .name_len = nl,
+int op_create_table(ddbd_req_t *r) {
+    create_req_t c = {0};
+    int rc = create_read(r, &c);
+    if (!rc) rc = create_constraints(r, &c);
+    if (!rc) rc = create_check_key(r, &c);
+    if (!rc) rc = create_check_rest(r, &c);
+    if (rc) return rc;
+    ddb_value_t meta = create_meta(r, &c);
+    ddb_table_info_t info = {.name = c.name,
+                             .name_len = c.nl,
                              .meta = &meta,
-                             .key = tkey,
-                             .indexes = indexes,
-                             .nindexes = nindexes,
-                             .stream = {.enabled = stream_on, .view = view}};
+                             .key = c.key,
+                             .indexes = c.indexes,
+                             .nindexes = c.nindexes,
+                             .stream = {.enabled = c.stream_on, .view = c.view}};
     rc = ddb_table_create(r->srv->engine, &info, r->err);
     if (rc == DDB_ERR_RESOURCE_IN_USE) {
-        return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s", (int)nl,
-                             name);
+        return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s",
+                             (int)c.nl, c.name);
     }
     if (rc) return rc;
     buf_puts(r->out, "{\"TableDescription\":");

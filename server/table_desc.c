@@ -17,8 +17,7 @@ static void put_num_member(buf_t *b, const char *name, const ddb_value_t *meta, 
     buf_printf(b, "%lld", (long long)meta_int(meta, key, dflt));
 }
 
-static void put_time_member(buf_t *b, const char *name, const ddb_value_t *meta,
-                            const char *key) {
+static void put_time_member(buf_t *b, const char *name, const ddb_value_t *meta, const char *key) {
     const ddb_value_t *v = meta_get(meta, key);
     if (!v || v->type != DDB_T_N) return;
     buf_putc(b, ',');
