@@ -1,5 +1,6 @@
-/* sigv4.c: AWS Signature Version 4: canonical request, string to sign, signing key, the
- * Authorization header and presigned query forms, and their parsing and verification.
+/* sigv4.c: AWS Signature Version 4, the signing half: canonical request (URI, query, headers),
+ * string to sign, signing key, the Authorization header and presigned query forms, and the
+ * verifier that recomputes a parsed signature (parsing and dates are sigv4_parse.c's).
  * Pure: HMAC-SHA256/SHA-256 from libcrypto, memory from the caller's arena, time passed in;
  * never does I/O or reads the clock. */
 #include "query/sigv4.h"
@@ -12,8 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#define SV4_ALGORITHM  "AWS4-HMAC-SHA256"
-#define SV4_TERMINATOR "aws4_request"
+#include "query/sigv4_internal.h"
 
 /* ---- a string builder over the arena ---- */
 
@@ -53,7 +53,7 @@ static void sv4_sb_putc(sv4_sb_t *b, char c) {
     sv4_sb_put(b, &c, 1);
 }
 
-/* ---- bytes ---- */
+/* ---- bytes (the sv4__ ones are shared with sigv4_parse.c: sigv4_internal.h) ---- */
 
 static const char sv4_hex_lower[] = "0123456789abcdef";
 
@@ -83,7 +83,7 @@ static int sv4_unreserved(unsigned char c) {
            c == '_' || c == '.' || c == '~';
 }
 
-static int sv4_hexval(unsigned char c) {
+int sv4__hexval(unsigned char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -114,8 +114,8 @@ static void sv4_put_encoded(sv4_sb_t *b, const char *s, size_t n, int keep_slash
 static void sv4_put_reencoded(sv4_sb_t *b, const char *s, size_t n, int keep_slash) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '%' && i + 2 < n && sv4_hexval(s[i + 1]) >= 0 && sv4_hexval(s[i + 2]) >= 0) {
-            c = (unsigned char)(sv4_hexval(s[i + 1]) << 4 | sv4_hexval(s[i + 2]));
+        if (c == '%' && i + 2 < n && sv4__hexval(s[i + 1]) >= 0 && sv4__hexval(s[i + 2]) >= 0) {
+            c = (unsigned char)(sv4__hexval(s[i + 1]) << 4 | sv4__hexval(s[i + 2]));
             i += 2;
         } else if (keep_slash && c == '/') {
             sv4_sb_putc(b, '/');
@@ -126,7 +126,7 @@ static void sv4_put_reencoded(sv4_sb_t *b, const char *s, size_t n, int keep_sla
 }
 
 /* The index of the first c in s[i..n), or n. */
-static size_t sv4_find(const char *s, size_t i, size_t n, char c) {
+size_t sv4__find(const char *s, size_t i, size_t n, char c) {
     while (i < n && s[i] != c)
         i++;
     return i;
@@ -136,14 +136,14 @@ static int sv4_lower(int c) {
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-static int sv4_ieq(const char *a, size_t an, const char *b, size_t bn) {
+int sv4__ieq(const char *a, size_t an, const char *b, size_t bn) {
     if (an != bn) return 0;
     for (size_t i = 0; i < an; i++)
         if (sv4_lower((unsigned char)a[i]) != sv4_lower((unsigned char)b[i])) return 0;
     return 1;
 }
 
-static int sv4_eq(const char *a, size_t an, const char *lit) {
+int sv4__eq(const char *a, size_t an, const char *lit) {
     return an == strlen(lit) && memcmp(a, lit, an) == 0;
 }
 
@@ -153,7 +153,7 @@ static int sv4_cmp(const char *a, size_t an, const char *b, size_t bn) {
     return an < bn ? -1 : an > bn;
 }
 
-static int sv4_space(char c) {
+int sv4__space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
@@ -162,10 +162,10 @@ static int sv4_space(char c) {
 static void sv4_put_trimmed(sv4_sb_t *b, const char *v, size_t n) {
     size_t i = 0;
     int pending = 0;
-    while (i < n && sv4_space(v[i]))
+    while (i < n && sv4__space(v[i]))
         i++;
     for (; i < n; i++) {
-        if (sv4_space(v[i])) {
+        if (sv4__space(v[i])) {
             pending = 1;
             continue;
         }
@@ -176,11 +176,6 @@ static void sv4_put_trimmed(sv4_sb_t *b, const char *v, size_t n) {
 }
 
 /* ---- canonical URI ---- */
-
-typedef struct sv4_span {
-    const char *p;
-    size_t n;
-} sv4_span_t;
 
 /* RFC 3986 dot-segment removal plus empty segments dropped ("//" is "/"), as the test suite
  * wants; a trailing '/' (or a final "." or "..") keeps a trailing '/' on a non-root result. */
@@ -196,18 +191,18 @@ static void sv4_put_uri(sv4_sb_t *b, const char *path, size_t n, unsigned flags)
     size_t max = 1;
     for (size_t i = 0; i < n; i++)
         max += path[i] == '/';
-    sv4_span_t *seg = ddb_arena_alloc(b->arena, max * sizeof *seg);
+    sv4__span_t *seg = ddb_arena_alloc(b->arena, max * sizeof *seg);
     size_t nseg = 0;
     int trailing = 0;
     for (size_t i = 0; i <= n;) {
-        size_t j = sv4_find(path, i, n, '/');
+        size_t j = sv4__find(path, i, n, '/');
         size_t len = j - i;
         trailing =
-            j == n && (len == 0 || sv4_eq(path + i, len, ".") || sv4_eq(path + i, len, ".."));
-        if (sv4_eq(path + i, len, "..")) {
+            j == n && (len == 0 || sv4__eq(path + i, len, ".") || sv4__eq(path + i, len, ".."));
+        if (sv4__eq(path + i, len, "..")) {
             if (nseg) nseg--;
-        } else if (len && !sv4_eq(path + i, len, ".")) {
-            seg[nseg++] = (sv4_span_t){path + i, len};
+        } else if (len && !sv4__eq(path + i, len, ".")) {
+            seg[nseg++] = (sv4__span_t){path + i, len};
         }
         i = j + 1;
     }
@@ -250,7 +245,7 @@ static void sv4_put_query(sv4_sb_t *b, const char *q, size_t n, int skip_signatu
     sv4_param_t *ps = ddb_arena_alloc(b->arena, max * sizeof *ps);
     size_t np = 0;
     for (size_t i = 0; i <= n;) {
-        size_t j = sv4_find(q, i, n, '&');
+        size_t j = sv4__find(q, i, n, '&');
         size_t eq = i;
         while (eq < j && q[eq] != '=')
             eq++;
@@ -259,7 +254,7 @@ static void sv4_put_query(sv4_sb_t *b, const char *q, size_t n, int skip_signatu
             p->name = sv4_reencode(b->arena, q + i, eq - i, &p->name_len);
             size_t vstart = eq < j ? eq + 1 : j;
             p->value = sv4_reencode(b->arena, q + vstart, j - vstart, &p->value_len);
-            if (!(skip_signature && sv4_eq(p->name, p->name_len, "X-Amz-Signature"))) np++;
+            if (!(skip_signature && sv4__eq(p->name, p->name_len, "X-Amz-Signature"))) np++;
         }
         i = j + 1;
     }
@@ -291,7 +286,7 @@ static int sv4_hdr_cmp(const void *a, const void *b) {
 
 static int sv4_has_header(const ddb_sigv4_header_t *h, size_t n, const char *name) {
     for (size_t i = 0; i < n; i++)
-        if (sv4_ieq(h[i].name, h[i].name_len, name, strlen(name))) return 1;
+        if (sv4__ieq(h[i].name, h[i].name_len, name, strlen(name))) return 1;
     return 0;
 }
 
@@ -302,7 +297,7 @@ static void sv4_put_headers_all(sv4_sb_t *canon, sv4_sb_t *signed_list, const dd
     size_t nh = 0;
     for (size_t i = 0; i < n + n_extra; i++) {
         const ddb_sigv4_header_t *src = i < n ? &h[i] : &extra[i - n];
-        if (sv4_ieq(src->name, src->name_len, "authorization", 13)) continue;
+        if (sv4__ieq(src->name, src->name_len, "authorization", 13)) continue;
         sv4_hdr_t *d = &hs[nh++];
         d->name = ddb_arena_strndup(canon->arena, src->name, src->name_len);
         for (size_t k = 0; k < src->name_len; k++)
@@ -336,10 +331,10 @@ static ddb_sigv4_status_t sv4_put_headers_listed(sv4_sb_t *canon, sv4_sb_t *sign
                                                  const char *list, size_t list_len) {
     sv4_sb_put(signed_list, list, list_len);
     for (size_t i = 0; i < list_len;) {
-        size_t j = sv4_find(list, i, list_len, ';');
+        size_t j = sv4__find(list, i, list_len, ';');
         int found = 0;
         for (size_t k = 0; k < n; k++) {
-            if (!sv4_ieq(h[k].name, h[k].name_len, list + i, j - i)) continue;
+            if (!sv4__ieq(h[k].name, h[k].name_len, list + i, j - i)) continue;
             if (!found) {
                 for (size_t c = i; c < j; c++)
                     sv4_sb_putc(canon, (char)sv4_lower(list[c]));
@@ -354,83 +349,6 @@ static ddb_sigv4_status_t sv4_put_headers_listed(sv4_sb_t *canon, sv4_sb_t *sign
         sv4_sb_putc(canon, '\n');
         i = j + 1;
     }
-    return DDB_SIGV4_OK;
-}
-
-/* ---- dates ---- */
-
-static int64_t sv4_days_from_civil(int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-void ddb_sigv4_format_date(int64_t epoch, char out[17]) {
-    int64_t days = epoch >= 0 ? epoch / 86400 : (epoch - 86399) / 86400;
-    int64_t secs = epoch - days * 86400;
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
-    /* every field reduced to its width, so the compiler sees 16 characters */
-    snprintf(out, 17, "%04u%02u%02uT%02u%02u%02uZ", (unsigned)(y % 10000), m % 100, d % 100,
-             (unsigned)(secs / 3600 % 100), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
-}
-
-static int sv4_digits(const char *s, size_t n, unsigned *out) {
-    unsigned v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return 0;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    *out = v;
-    return 1;
-}
-
-static int sv4_leap(unsigned y) {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int sv4_valid_civil(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi,
-                           unsigned s) {
-    static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return 0;
-    return d <= mdays[mo - 1] + (mo == 2 && sv4_leap(y));
-}
-
-ddb_sigv4_status_t ddb_sigv4_parse_date(const char *s, size_t len, int64_t *epoch) {
-    unsigned y, mo, d, h, mi, sec;
-    if (len != 16 || s[8] != 'T' || s[15] != 'Z' || !sv4_digits(s, 4, &y) ||
-        !sv4_digits(s + 4, 2, &mo) || !sv4_digits(s + 6, 2, &d) || !sv4_digits(s + 9, 2, &h) ||
-        !sv4_digits(s + 11, 2, &mi) || !sv4_digits(s + 13, 2, &sec) ||
-        !sv4_valid_civil(y, mo, d, h, mi, sec))
-        return DDB_SIGV4_ERR_DATE_FORM;
-    *epoch = sv4_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-    return DDB_SIGV4_OK;
-}
-
-/* IMF-fixdate ("Sun, 30 Aug 2015 12:36:00 GMT"), the only Date form HTTP/1.1 senders use. */
-static ddb_sigv4_status_t sv4_parse_http_date(const char *s, size_t n, char out[17]) {
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    unsigned d, y, h, mi, sec, mo = 0;
-    if (n != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
-        s[19] != ':' || s[22] != ':' || memcmp(s + 25, " GMT", 4) != 0)
-        return DDB_SIGV4_ERR_DATE_FORM;
-    for (unsigned k = 0; k < 12; k++)
-        if (memcmp(s + 8, months + 3 * k, 3) == 0) mo = k + 1;
-    if (!mo || !sv4_digits(s + 5, 2, &d) || !sv4_digits(s + 12, 4, &y) ||
-        !sv4_digits(s + 17, 2, &h) || !sv4_digits(s + 20, 2, &mi) || !sv4_digits(s + 23, 2, &sec) ||
-        !sv4_valid_civil(y, mo, d, h, mi, sec))
-        return DDB_SIGV4_ERR_DATE_FORM;
-    ddb_sigv4_format_date(sv4_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec, out);
     return DDB_SIGV4_OK;
 }
 
@@ -451,7 +369,7 @@ void ddb_sigv4_signing_key(const char *secret, size_t secret_len, const char *da
     if (key != stack) free(key);
     sv4_hmac(k, 32, region, region_len, k);
     sv4_hmac(k, 32, service, service_len, k);
-    sv4_hmac(k, 32, SV4_TERMINATOR, strlen(SV4_TERMINATOR), out);
+    sv4_hmac(k, 32, SV4__TERMINATOR, strlen(SV4__TERMINATOR), out);
     OPENSSL_cleanse(k, sizeof k);
 }
 
@@ -459,9 +377,9 @@ static int sv4_valid_scope(const ddb_sigv4_scope_t *scope) {
     int64_t t;
     if (!scope->amz_date || ddb_sigv4_parse_date(scope->amz_date, 16, &t) != DDB_SIGV4_OK) return 0;
     for (size_t i = 0; i < scope->region_len; i++)
-        if (scope->region[i] == '/' || sv4_space(scope->region[i])) return 0;
+        if (scope->region[i] == '/' || sv4__space(scope->region[i])) return 0;
     for (size_t i = 0; i < scope->service_len; i++)
-        if (scope->service[i] == '/' || sv4_space(scope->service[i])) return 0;
+        if (scope->service[i] == '/' || sv4__space(scope->service[i])) return 0;
     return scope->region_len && scope->service_len;
 }
 
@@ -472,7 +390,7 @@ static void sv4_put_scope(sv4_sb_t *b, const char *date8, const ddb_sigv4_scope_
     sv4_sb_putc(b, '/');
     sv4_sb_put(b, scope->service, scope->service_len);
     sv4_sb_putc(b, '/');
-    sv4_sb_puts(b, SV4_TERMINATOR);
+    sv4_sb_puts(b, SV4__TERMINATOR);
 }
 
 /* The parts of a canonical request, already canonical. */
@@ -507,12 +425,12 @@ static void sv4_finish(ddb_arena_t *arena, const ddb_sigv4_request_t *req, sv4_p
     sv4_sb_init(&c, arena,
                 req->method_len + p->uri.len + p->query.len + p->headers.len + p->signed_list.len +
                     ph_len + 5);
-    const sv4_span_t line[6] = {{req->method, req->method_len},
-                                {p->uri.p, p->uri.len},
-                                {p->query.p, p->query.len},
-                                {p->headers.p, p->headers.len},
-                                {p->signed_list.p, p->signed_list.len},
-                                {ph, ph_len}};
+    const sv4__span_t line[6] = {{req->method, req->method_len},
+                                 {p->uri.p, p->uri.len},
+                                 {p->query.p, p->query.len},
+                                 {p->headers.p, p->headers.len},
+                                 {p->signed_list.p, p->signed_list.len},
+                                 {ph, ph_len}};
     for (int k = 0; k < 6; k++) {
         if (k) sv4_sb_putc(&c, '\n');
         sv4_sb_put(&c, line[k].p, line[k].n);
@@ -522,7 +440,7 @@ static void sv4_finish(ddb_arena_t *arena, const ddb_sigv4_request_t *req, sv4_p
     sv4_sha256_hex(c.p, c.len, creq_hex);
     sv4_sb_t s;
     sv4_sb_init(&s, arena, 128 + scope->region_len + scope->service_len);
-    sv4_sb_puts(&s, SV4_ALGORITHM "\n");
+    sv4_sb_puts(&s, SV4__ALGORITHM "\n");
     sv4_sb_put(&s, amz_date, 16);
     sv4_sb_putc(&s, '\n');
     sv4_put_scope(&s, amz_date, scope);
@@ -575,7 +493,7 @@ ddb_sigv4_status_t ddb_sigv4_sign(ddb_arena_t *arena, const ddb_sigv4_request_t 
 
     sv4_sb_t a;
     sv4_sb_init(&a, arena, 160 + cred->access_key_id_len + p.signed_list.len);
-    sv4_sb_puts(&a, SV4_ALGORITHM " Credential=");
+    sv4_sb_puts(&a, SV4__ALGORITHM " Credential=");
     sv4_sb_put(&a, cred->access_key_id, cred->access_key_id_len);
     sv4_sb_putc(&a, '/');
     sv4_put_scope(&a, scope->amz_date, scope);
@@ -615,7 +533,7 @@ ddb_sigv4_status_t ddb_sigv4_presign(ddb_arena_t *arena, const ddb_sigv4_request
     sv4_put_scope(&cr, scope->amz_date, scope);
     char num[24];
     int nl = snprintf(num, sizeof num, "%lld", (long long)expires);
-    sv4_put_param(&q, "X-Amz-Algorithm", SV4_ALGORITHM, strlen(SV4_ALGORITHM));
+    sv4_put_param(&q, "X-Amz-Algorithm", SV4__ALGORITHM, strlen(SV4__ALGORITHM));
     sv4_put_param(&q, "X-Amz-Credential", cr.p, cr.len);
     sv4_put_param(&q, "X-Amz-Date", scope->amz_date, 16);
     sv4_put_param(&q, "X-Amz-Expires", num, (size_t)nl);
@@ -634,189 +552,12 @@ ddb_sigv4_status_t ddb_sigv4_presign(ddb_arena_t *arena, const ddb_sigv4_request
     return DDB_SIGV4_OK;
 }
 
-/* ---- parsing ---- */
-
-/* Names the offending part for the error message and returns st. */
-static ddb_sigv4_status_t sv4_bad(ddb_sigv4_auth_t *auth, const char *p, size_t n,
-                                  ddb_sigv4_status_t st) {
-    auth->bad = p;
-    auth->bad_len = n;
-    return st;
-}
-
-static void sv4_auth_init(ddb_sigv4_auth_t *auth) {
-    memset(auth, 0, sizeof *auth);
-    auth->expires = -1;
-}
-
-/* Splits "AKID/date/region/service/aws4_request" into the auth's scope fields. */
-static ddb_sigv4_status_t sv4_parse_credential(const char *s, size_t n, ddb_sigv4_auth_t *auth) {
-    sv4_span_t part[6];
-    size_t np = 0;
-    for (size_t i = 0; np < 6 && i <= n; np++) {
-        size_t j = sv4_find(s, i, n, '/');
-        part[np] = (sv4_span_t){s + i, j - i};
-        i = j + 1;
-    }
-    if (np != 5) return sv4_bad(auth, s, n, DDB_SIGV4_ERR_CREDENTIAL_FORM);
-    auth->access_key_id = part[0].p, auth->access_key_id_len = part[0].n;
-    auth->date = part[1].p, auth->date_len = part[1].n;
-    auth->region = part[2].p, auth->region_len = part[2].n;
-    auth->service = part[3].p, auth->service_len = part[3].n;
-    auth->terminator = part[4].p, auth->terminator_len = part[4].n;
-    if (!sv4_eq(part[4].p, part[4].n, SV4_TERMINATOR))
-        return sv4_bad(auth, part[4].p, part[4].n, DDB_SIGV4_ERR_TERMINATOR);
-    return DDB_SIGV4_OK;
-}
-
-/* The common tail of both parsers: which parts are missing, then the credential. */
-static ddb_sigv4_status_t sv4_parse_finish(ddb_sigv4_auth_t *auth, const char *cred,
-                                           size_t cred_len) {
-    if (!cred) auth->missing |= DDB_SIGV4_MISSING_CREDENTIAL;
-    if (!auth->signed_headers) auth->missing |= DDB_SIGV4_MISSING_SIGNED_HEADERS;
-    if (!auth->signature) auth->missing |= DDB_SIGV4_MISSING_SIGNATURE;
-    if (!auth->amz_date[0]) auth->missing |= DDB_SIGV4_MISSING_DATE;
-    if (auth->missing & DDB_SIGV4_MISSING_CREDENTIAL) return DDB_SIGV4_ERR_NO_CREDENTIAL;
-    if (auth->missing & DDB_SIGV4_MISSING_SIGNED_HEADERS) return DDB_SIGV4_ERR_NO_SIGNED_HEADERS;
-    if (auth->missing & DDB_SIGV4_MISSING_SIGNATURE) return DDB_SIGV4_ERR_NO_SIGNATURE;
-    if (auth->missing & DDB_SIGV4_MISSING_DATE) return DDB_SIGV4_ERR_NO_DATE;
-    return sv4_parse_credential(cred, cred_len, auth);
-}
-
-static ddb_sigv4_status_t sv4_take_date(ddb_sigv4_auth_t *auth, const char *v, size_t n) {
-    int64_t t;
-    if (ddb_sigv4_parse_date(v, n, &t) != DDB_SIGV4_OK)
-        return sv4_bad(auth, v, n, DDB_SIGV4_ERR_DATE_FORM);
-    memcpy(auth->amz_date, v, 16);
-    auth->amz_date[16] = '\0';
-    return DDB_SIGV4_OK;
-}
-
-/* X-Amz-Date wins over Date, as at AWS. */
-static ddb_sigv4_status_t sv4_header_date(ddb_sigv4_auth_t *auth, const ddb_sigv4_header_t *h,
-                                          size_t n) {
-    const ddb_sigv4_header_t *date = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (sv4_ieq(h[i].name, h[i].name_len, "x-amz-date", 10))
-            return sv4_take_date(auth, h[i].value, h[i].value_len);
-        if (sv4_ieq(h[i].name, h[i].name_len, "date", 4)) date = &h[i];
-    }
-    if (date && sv4_parse_http_date(date->value, date->value_len, auth->amz_date))
-        return sv4_bad(auth, date->value, date->value_len, DDB_SIGV4_ERR_DATE_FORM);
-    return DDB_SIGV4_OK;
-}
-
-ddb_sigv4_status_t ddb_sigv4_parse_header(const char *value, size_t value_len,
-                                          const ddb_sigv4_header_t *headers, size_t n_headers,
-                                          ddb_sigv4_auth_t *auth) {
-    sv4_auth_init(auth);
-    size_t i = 0, n = value_len;
-    while (i < n && sv4_space(value[i]))
-        i++;
-    if (i == n) return DDB_SIGV4_ERR_NO_AUTH;
-    size_t alg = i;
-    while (i < n && !sv4_space(value[i]))
-        i++;
-    if (!sv4_eq(value + alg, i - alg, SV4_ALGORITHM))
-        return sv4_bad(auth, value + alg, i - alg, DDB_SIGV4_ERR_ALGORITHM);
-    const char *cred = NULL;
-    size_t cred_len = 0;
-    while (i < n) {
-        while (i < n && (sv4_space(value[i]) || value[i] == ','))
-            i++;
-        size_t start = i, eq = 0;
-        while (i < n && value[i] != ',') {
-            if (value[i] == '=' && !eq) eq = i;
-            i++;
-        }
-        size_t end = i;
-        while (end > start && sv4_space(value[end - 1]))
-            end--;
-        if (end == start) continue;
-        if (!eq) return sv4_bad(auth, value + start, end - start, DDB_SIGV4_ERR_KEY_VALUE);
-        const char *k = value + start, *v = value + eq + 1;
-        size_t kn = eq - start, vn = end - eq - 1;
-        if (sv4_eq(k, kn, "Credential")) cred = v, cred_len = vn;
-        if (sv4_eq(k, kn, "SignedHeaders")) auth->signed_headers = v, auth->signed_headers_len = vn;
-        if (sv4_eq(k, kn, "Signature")) auth->signature = v, auth->signature_len = vn;
-    }
-    ddb_sigv4_status_t st = sv4_header_date(auth, headers, n_headers);
-    if (st) return st;
-    for (size_t k = 0; k < n_headers; k++) {
-        if (!sv4_ieq(headers[k].name, headers[k].name_len, "x-amz-security-token", 20)) continue;
-        auth->security_token = headers[k].value;
-        auth->security_token_len = headers[k].value_len;
-    }
-    return sv4_parse_finish(auth, cred, cred_len);
-}
-
-/* Percent-decodes a query value into the arena ('+' stays '+'). */
-static const char *sv4_decode(ddb_arena_t *arena, const char *s, size_t n, size_t *out_len) {
-    char *d = ddb_arena_alloc(arena, n + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && sv4_hexval(s[i + 1]) >= 0 && sv4_hexval(s[i + 2]) >= 0) {
-            d[o++] = (char)(sv4_hexval(s[i + 1]) << 4 | sv4_hexval(s[i + 2]));
-            i += 2;
-        } else {
-            d[o++] = s[i];
-        }
-    }
-    d[o] = '\0';
-    *out_len = o;
-    return d;
-}
-
-ddb_sigv4_status_t ddb_sigv4_parse_query(ddb_arena_t *arena, const char *query, size_t query_len,
-                                         ddb_sigv4_auth_t *auth) {
-    sv4_auth_init(auth);
-    auth->presigned = 1;
-    const char *alg = NULL, *cred = NULL, *date = NULL, *exp = NULL;
-    size_t alg_len = 0, cred_len = 0, date_len = 0, exp_len = 0;
-    for (size_t i = 0; query && i <= query_len;) {
-        size_t j = i, eq;
-        while (j < query_len && query[j] != '&')
-            j++;
-        for (eq = i; eq < j && query[eq] != '='; eq++)
-            continue;
-        const char *k = query + i;
-        size_t kn = eq - i, vn;
-        const char *v =
-            sv4_decode(arena, query + (eq < j ? eq + 1 : j), j - (eq < j ? eq + 1 : j), &vn);
-        if (sv4_eq(k, kn, "X-Amz-Algorithm")) alg = v, alg_len = vn;
-        if (sv4_eq(k, kn, "X-Amz-Credential")) cred = v, cred_len = vn;
-        if (sv4_eq(k, kn, "X-Amz-Date")) date = v, date_len = vn;
-        if (sv4_eq(k, kn, "X-Amz-Expires")) exp = v, exp_len = vn;
-        if (sv4_eq(k, kn, "X-Amz-SignedHeaders"))
-            auth->signed_headers = v, auth->signed_headers_len = vn;
-        if (sv4_eq(k, kn, "X-Amz-Signature")) auth->signature = v, auth->signature_len = vn;
-        if (sv4_eq(k, kn, "X-Amz-Security-Token"))
-            auth->security_token = v, auth->security_token_len = vn;
-        i = j + 1;
-    }
-    if (!alg && !cred && !auth->signature) return DDB_SIGV4_ERR_NO_AUTH;
-    if (!alg || !sv4_eq(alg, alg_len, SV4_ALGORITHM))
-        return sv4_bad(auth, alg, alg_len, DDB_SIGV4_ERR_ALGORITHM);
-    if (date) {
-        ddb_sigv4_status_t st = sv4_take_date(auth, date, date_len);
-        if (st) return st;
-    }
-    if (exp) {
-        unsigned e = 0;
-        if (exp_len < 1 || exp_len > 6 || !sv4_digits(exp, exp_len, &e) || e < 1 ||
-            e > DDB_SIGV4_MAX_EXPIRES)
-            return sv4_bad(auth, exp, exp_len, DDB_SIGV4_ERR_EXPIRES);
-        auth->expires = e;
-    }
-    return sv4_parse_finish(auth, cred, cred_len);
-}
-
 /* ---- verifying ---- */
 
 static int sv4_lists_host(const char *list, size_t n) {
     for (size_t i = 0; i < n;) {
-        size_t j = sv4_find(list, i, n, ';');
-        if (sv4_ieq(list + i, j - i, "host", 4)) return 1;
+        size_t j = sv4__find(list, i, n, ';');
+        if (sv4__ieq(list + i, j - i, "host", 4)) return 1;
         i = j + 1;
     }
     return 0;
@@ -854,16 +595,6 @@ ddb_sigv4_status_t ddb_sigv4_verify(ddb_arena_t *arena, const ddb_sigv4_request_
     if (auth->signature_len != 64 || CRYPTO_memcmp(out->signature, auth->signature, 64) != 0)
         return DDB_SIGV4_ERR_MISMATCH;
     return DDB_SIGV4_OK;
-}
-
-ddb_sigv4_status_t ddb_sigv4_check_time(const ddb_sigv4_auth_t *auth, int64_t now, int64_t skew) {
-    int64_t t;
-    if (ddb_sigv4_parse_date(auth->amz_date, strlen(auth->amz_date), &t))
-        return DDB_SIGV4_ERR_DATE_FORM;
-    if (t > now + skew) return DDB_SIGV4_ERR_NOT_YET_CURRENT;
-    if (auth->presigned && auth->expires >= 0)
-        return now > t + auth->expires ? DDB_SIGV4_ERR_EXPIRED : DDB_SIGV4_OK;
-    return t < now - skew ? DDB_SIGV4_ERR_EXPIRED : DDB_SIGV4_OK;
 }
 
 const char *ddb_sigv4_status_name(ddb_sigv4_status_t s) {
