@@ -34,6 +34,7 @@ typedef struct options {
     long threads;
     long iterator_lifetime_s;
     long max_connections; /* 0: from the descriptor limit */
+    long max_tables;      /* 0: no limit */
     long header_timeout_ms, body_timeout_ms, idle_timeout_ms;
 } options_t;
 
@@ -59,6 +60,8 @@ static void usage(FILE *f) {
                "                         shard takes over (default 14400)\n"
                "  --stream-retention S   seconds stream records are kept (default 86400)\n"
                "  --iterator-lifetime S  seconds a shard iterator stays valid (default 900)\n"
+               "  --max-tables N         tables at most (default 2500, DynamoDB's default\n"
+               "                   quota per region; 0: no limit)\n"
                "  --max-connections N    open client connections at most (default: 3/4 of\n"
                "                   the descriptors left after 128 for storage, at most 10000);\n"
                "                   over it a new connection is closed at once\n"
@@ -91,6 +94,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--shard-rollover", NULL, &o->shard_rollover_s, 1, 86400 * 7, 0},
         {"--stream-retention", NULL, &o->stream_retention_s, 1, 86400 * 7, 0},
         {"--iterator-lifetime", NULL, &o->iterator_lifetime_s, 1, 86400, 0},
+        {"--max-tables", NULL, &o->max_tables, 0, 1000000, 0},
         {"--max-connections", NULL, &o->max_connections, 1, 10000000, 0},
         {"--header-timeout", NULL, &o->header_timeout_ms, 0, 86400000, 1000},
         {"--body-timeout", NULL, &o->body_timeout_ms, 0, 86400000, 1000},
@@ -215,6 +219,7 @@ int main(int argc, char **argv) {
     options_t o = {.host = "127.0.0.1",
                    .port = 8000,
                    .data_dir = "./data",
+                   .max_tables = 2500,
                    .header_timeout_ms = 20000,
                    .body_timeout_ms = 60000,
                    .idle_timeout_ms = 60000};
@@ -237,7 +242,8 @@ int main(int argc, char **argv) {
                             .backfill_pause_ms = (uint32_t)o.backfill_pause_ms,
                             .ttl_interval_ms = (uint32_t)o.ttl_interval_ms,
                             .shard_rollover_s = (uint32_t)o.shard_rollover_s,
-                            .stream_retention_s = (uint32_t)o.stream_retention_s};
+                            .stream_retention_s = (uint32_t)o.stream_retention_s,
+                            .max_tables = (uint32_t)o.max_tables};
     ddb_engine_t *engine;
     ddb_error_t err;
     ddb_error_clear(&err);

@@ -49,6 +49,8 @@ typedef struct ddb_engine_opts {
     uint32_t ttl_interval_ms;    /* period of the TTL sweeper and stream trimming (0: 2000) */
     uint32_t shard_rollover_s;   /* a stream shard closes after this long (0: 4 hours) */
     uint32_t stream_retention_s; /* stream records are trimmed after this long (0: 24 hours) */
+    uint32_t max_tables;         /* ddb_table_create refuses a table past this many (0: no
+                                  * limit): DynamoDB's per-region table quota */
 } ddb_engine_opts_t;
 
 /* Opens (creating if needed) the engine. On success *out owns it; release
@@ -152,7 +154,8 @@ const ddb_index_info_t *ddb_table_ttl(const ddb_table_info_t *t);
 /* The index of t named name, or NULL. Pure. */
 const ddb_index_info_t *ddb_table_index(const ddb_table_info_t *t, const char *name, size_t len);
 
-/* Creates a table. Fails with DDB_ERR_RESOURCE_IN_USE if the name exists.
+/* Creates a table. Fails with DDB_ERR_RESOURCE_IN_USE if the name exists,
+ * DDB_ERR_LIMIT_EXCEEDED when the engine holds opts.max_tables tables.
  * info->id, item_count and size_bytes are ignored (assigned by the engine);
  * on success info->id (and its indexes' and stream's ids) hold the new ids.
  * Writer. Any thread. */

@@ -86,6 +86,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     e->bf_batch = o->backfill_batch ? o->backfill_batch : 1000;
     e->bf_pause_ms = o->backfill_pause_ms;
     e->ttl_interval_ms = o->ttl_interval_ms ? o->ttl_interval_ms : 2000;
+    e->max_tables = o->max_tables;
     e->rollover_ms = (int64_t)(o->shard_rollover_s ? o->shard_rollover_s : 4 * 3600) * 1000;
     e->retention_ms = (int64_t)(o->stream_retention_s ? o->stream_retention_s : 24 * 3600) * 1000;
     /* a counter that cannot be read fails the open: starting over at 1

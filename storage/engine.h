@@ -79,6 +79,7 @@ struct ddb_engine {
     bool bf_wake, bf_stop;
     uint32_t bf_batch, bf_pause_ms;
     uint32_t ttl_interval_ms;
+    uint32_t max_tables; /* 0: no limit */
     int64_t rollover_ms, retention_ms;
 };
 

@@ -42,15 +42,43 @@ static int create_batch(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *er
     return rc;
 }
 
+/* Whether the catalog holds e->max_tables tables already (under the writer,
+ * so that concurrent creates cannot pass the limit together). */
+static int at_table_limit(ddb_engine_t *e, bool *full, ddb_error_t *err) {
+    *full = false;
+    if (!e->max_tables) return 0;
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_CATALOG]);
+    const char prefix = DDB__TABLE_KEY_PREFIX;
+    uint32_t n = 0;
+    for (rocksdb_iter_seek(it, &prefix, 1); rocksdb_iter_valid(it) && n < e->max_tables;
+         rocksdb_iter_next(it)) {
+        size_t kl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        if (kl < 1 || k[0] != prefix) break;
+        n++;
+    }
+    int rc = ddb__iter_status(it, err);
+    rocksdb_iter_destroy(it);
+    *full = n >= e->max_tables;
+    return rc;
+}
+
 int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
     bytes_t k = {0};
     ddb__table_key(&k, info->name, info->name_len);
     pthread_mutex_lock(&e->writer);
-    bool exists;
+    bool exists, full = false;
     int rc = ddb__table_exists(e, &k, &exists, err);
     if (!rc && exists) {
         rc = ddb_error_set(err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s",
                            (int)info->name_len, info->name);
+    }
+    if (!rc) rc = at_table_limit(e, &full, err);
+    if (!rc && full) {
+        rc = ddb_error_set(err, DDB_ERR_LIMIT_EXCEEDED,
+                           "Subscriber limit exceeded: There is a limit of %u tables per "
+                           "subscriber",
+                           e->max_tables);
     }
     if (!rc) rc = create_batch(e, info, err);
     pthread_mutex_unlock(&e->writer);

@@ -326,3 +326,29 @@ def test_waiters(ddb, table_name):
     ddb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
     ddb.delete_table(TableName=table_name)
     ddb.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+
+
+@pytest.mark.ddbd_only
+def test_table_quota_gives_limit_exceeded_and_frees_on_delete():
+    from conftest import Ddbd, make_client
+    server = Ddbd(extra=["--max-tables", "3"]).start()
+    try:
+        c = make_client(server.endpoint)
+
+        def create(name):
+            c.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                           BillingMode="PAY_PER_REQUEST")
+
+        for n in ("quota1", "quota2", "quota3"):
+            create(n)
+        with pytest.raises(ClientError) as e:
+            create("quota4")
+        assert error_of(e) == ("LimitExceededException",
+                               "Subscriber limit exceeded: There is a limit of 3 tables per subscriber")
+        assert sorted(c.list_tables()["TableNames"]) == ["quota1", "quota2", "quota3"]
+        c.delete_table(TableName="quota2")
+        create("quota4")
+    finally:
+        assert server.stop() == 0
+        server.cleanup()
