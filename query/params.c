@@ -11,6 +11,11 @@ static int wrong_type(ddb_error_t *err, const char *name, const char *want) {
                          "Unexpected value type for member '%s'; expected %s", name, want);
 }
 
+int p_error_type(ddb_error_t *err, const char *member) {
+    return ddb_error_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'",
+                         member);
+}
+
 int p_str(const cJSON *obj, const char *name, const char **s, size_t *len, ddb_error_t *err) {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, name);
     *s = NULL;

@@ -15,6 +15,10 @@
 
 #include "query/error.h"
 
+/* DynamoDB's deserializer error for a member (or an element of one) of the
+ * wrong JSON type: "Unexpected value type for member 'M'". */
+int p_error_type(ddb_error_t *err, const char *member);
+
 /* Member `name` of obj as string; *s NULL when absent. */
 int p_str(const cJSON *obj, const char *name, const char **s, size_t *len, ddb_error_t *err);
 

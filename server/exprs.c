@@ -47,8 +47,7 @@ static int check_no_mixing(ddbd_req_t *r, const cJSON *in) {
 /* ExpressionAttributeNames: {"#n": "name"}, keys must start with '#'. */
 static int read_names(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
     if (!cJSON_IsObject(j)) {
-        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                             "Unexpected value type for member 'ExpressionAttributeNames'");
+        return p_error_type(r->err, "ExpressionAttributeNames");
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
     if (n == 0) {
@@ -61,8 +60,7 @@ static int read_names(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
     const cJSON *e;
     cJSON_ArrayForEach(e, j) {
         if (!cJSON_IsString(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'ExpressionAttributeNames'");
+            return p_error_type(r->err, "ExpressionAttributeNames");
         }
         size_t kl = strlen(e->string);
         if (kl < 2 || e->string[0] != '#') {
@@ -89,8 +87,7 @@ static int read_names(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
 
 static int read_values(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
     if (!cJSON_IsObject(j)) {
-        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                             "Unexpected value type for member 'ExpressionAttributeValues'");
+        return p_error_type(r->err, "ExpressionAttributeValues");
     }
     if (cJSON_GetArraySize(j) == 0) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -126,8 +123,7 @@ static int read_values(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
 static int read_legacy_conditions(ddbd_req_t *r, const cJSON *in, const cJSON *j, const char *what,
                                   bool use_conditional_operator, expr_node_t **out) {
     if (!cJSON_IsObject(j)) {
-        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'",
-                             what);
+        return p_error_type(r->err, what);
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
     expr_legacy_cond_t *conds = ddb_arena_alloc(r->arena, sizeof *conds * (n ? n : 1));
@@ -136,8 +132,7 @@ static int read_legacy_conditions(ddbd_req_t *r, const cJSON *in, const cJSON *j
     cJSON_ArrayForEach(e, j) {
         expr_legacy_cond_t *c = &conds[i++];
         if (!cJSON_IsObject(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member '%s'", what);
+            return p_error_type(r->err, what);
         }
         c->name = e->string;
         c->len = strlen(e->string);
@@ -194,8 +189,7 @@ static int read_legacy_conditions(ddbd_req_t *r, const cJSON *in, const cJSON *j
 
 static int read_attribute_updates(ddbd_req_t *r, const cJSON *j, req_exprs_t *x) {
     if (!cJSON_IsObject(j)) {
-        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                             "Unexpected value type for member 'AttributeUpdates'");
+        return p_error_type(r->err, "AttributeUpdates");
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
     expr_legacy_update_t *ups = ddb_arena_alloc(r->arena, sizeof *ups * (n ? n : 1));
@@ -204,8 +198,7 @@ static int read_attribute_updates(ddbd_req_t *r, const cJSON *j, req_exprs_t *x)
     cJSON_ArrayForEach(e, j) {
         expr_legacy_update_t *u = &ups[i++];
         if (!cJSON_IsObject(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'AttributeUpdates'");
+            return p_error_type(r->err, "AttributeUpdates");
         }
         u->name = e->string;
         u->len = strlen(e->string);
@@ -225,8 +218,7 @@ static int read_attribute_updates(ddbd_req_t *r, const cJSON *j, req_exprs_t *x)
 
 static int read_attributes_to_get(ddbd_req_t *r, const cJSON *j, req_exprs_t *x) {
     if (!cJSON_IsArray(j)) {
-        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                             "Unexpected value type for member 'AttributesToGet'");
+        return p_error_type(r->err, "AttributesToGet");
     }
     size_t n = (size_t)cJSON_GetArraySize(j);
     if (n == 0) return p_error_len_min(r->err, "[]", 2, 1, "attributesToGet");
@@ -236,8 +228,7 @@ static int read_attributes_to_get(ddbd_req_t *r, const cJSON *j, req_exprs_t *x)
     const cJSON *e;
     cJSON_ArrayForEach(e, j) {
         if (!cJSON_IsString(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'AttributesToGet'");
+            return p_error_type(r->err, "AttributesToGet");
         }
         for (size_t k = 0; k < i; k++) {
             if (strcmp(names[k], e->valuestring) == 0) {

@@ -22,8 +22,7 @@ int ddbd_parse_tags(ddbd_req_t *r, const cJSON *arr, ddb_value_t *out, vlist_t *
     cJSON_ArrayForEach(e, arr) {
         idx++;
         if (!cJSON_IsObject(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'Tags'");
+            return p_error_type(r->err, "Tags");
         }
         const char *k, *val;
         size_t kl, vl;
@@ -161,8 +160,7 @@ int op_untag_resource(ddbd_req_t *r) {
     const cJSON *e;
     cJSON_ArrayForEach(e, keys) {
         if (!cJSON_IsString(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'TagKeys'");
+            return p_error_type(r->err, "TagKeys");
         }
     }
     ddb_table_info_t t;

@@ -76,8 +76,7 @@ int op_batch_write_item(ddbd_req_t *r) {
     const cJSON *t;
     cJSON_ArrayForEach(t, items) {
         if (!cJSON_IsArray(t)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'RequestItems'");
+            return p_error_type(r->err, "RequestItems");
         }
         total += (size_t)cJSON_GetArraySize(t);
     }
@@ -149,8 +148,7 @@ int op_batch_get_item(ddbd_req_t *r) {
     cJSON_ArrayForEach(t, items) {
         const cJSON *keys = cJSON_IsObject(t) ? cJSON_GetObjectItemCaseSensitive(t, "Keys") : NULL;
         if (!cJSON_IsArray(keys)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'Keys'");
+            return p_error_type(r->err, "Keys");
         }
         if (cJSON_GetArraySize(keys) == 0) {
             return ddb_error_set(
@@ -183,8 +181,7 @@ int op_batch_get_item(ddbd_req_t *r) {
             if (rc) break;
             ddb_value_t *key = ddb_arena_alloc(r->arena, sizeof *key);
             if (!cJSON_IsObject(k)) {
-                rc = ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                   "Unexpected value type for member 'Keys'");
+                rc = p_error_type(r->err, "Keys");
                 break;
             }
             rc = json_to_item(r->arena, k, key, r->err);
@@ -412,8 +409,7 @@ int op_transact_write_items(ddbd_req_t *r) {
         }
         const cJSON *body = cJSON_GetObjectItemCaseSensitive(a, action_names[found]);
         if (!cJSON_IsObject(body)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member '%s'", action_names[found]);
+            return p_error_type(r->err, action_names[found]);
         }
         item_spec_t spec;
         rc = item_spec_read(r, body, action_kinds[found], NULL, &spec);

@@ -32,8 +32,7 @@ int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t **out, size
     cJSON_ArrayForEach(e, arr) {
         idx++;
         if (!cJSON_IsObject(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'AttributeDefinitions'");
+            return p_error_type(r->err, "AttributeDefinitions");
         }
         const char *name, *type;
         size_t nl, tl;
@@ -143,8 +142,7 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
     const cJSON *e;
     cJSON_ArrayForEach(e, nka) {
         if (!cJSON_IsString(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'NonKeyAttributes'");
+            return p_error_type(r->err, "NonKeyAttributes");
         }
         names[i] = e->valuestring;
         lens[i++] = strlen(e->valuestring);
@@ -195,8 +193,7 @@ static int one_index(ddbd_req_t *r, const cJSON *d, bool global, bool on_demand,
                      const ddb_key_schema_t *tk, const attr_def_t *defs, size_t ndefs,
                      ddb_index_info_t *ix, mb_t *tp) {
     if (!cJSON_IsObject(d)) {
-        return ddb_error_set(r->err, DDB_ERR_SERIALIZATION, "Unexpected value type for member '%s'",
-                             global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+        return p_error_type(r->err, global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
     }
     const char *name;
     size_t nl;
@@ -461,8 +458,7 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
     cJSON_ArrayForEach(u, updates) {
         const cJSON *c = NULL, *d = NULL, *p = NULL;
         if (!cJSON_IsObject(u)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'GlobalSecondaryIndexUpdates'");
+            return p_error_type(r->err, "GlobalSecondaryIndexUpdates");
         }
         int rc = p_obj(u, "Create", &c, r->err);
         if (!rc) rc = p_obj(u, "Delete", &d, r->err);

@@ -52,8 +52,7 @@ static int parse_key_schema(ddbd_req_t *r, const cJSON *arr, key_elem_t *keys, s
     cJSON_ArrayForEach(e, arr) {
         idx++;
         if (!cJSON_IsObject(e)) {
-            return ddb_error_set(r->err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected value type for member 'KeySchema'");
+            return p_error_type(r->err, "KeySchema");
         }
         key_elem_t k = {0};
         int rc = p_str(e, "AttributeName", &k.name, &k.len, r->err);
