@@ -1,7 +1,11 @@
 /* arena.c: chunked bump allocator. Large requests get a chunk of their own;
  * reset keeps the first chunk, and up to ARENA_KEEP bytes of further
  * regular chunks for reuse, so a server's steady state allocates nothing
- * (freeing 64 KB chunks on every request made malloc consolidate its heap). */
+ * (freeing 64 KB chunks on every request made malloc consolidate its heap).
+ * Past ARENA_KEEP an arena grows by chunks of half what it holds (up to
+ * ARENA_MAX_GROW): few, large chunks, which reset frees and the allocator
+ * can hand back to the system, instead of thousands of 64 KB chunks that
+ * stay in the heap after one huge request. */
 #include "query/arena.h"
 
 #include <stdint.h>
@@ -11,6 +15,7 @@
 
 #define ARENA_DEFAULT_CHUNK (64 * 1024)
 #define ARENA_KEEP          (4u << 20)
+#define ARENA_MAX_GROW      (8u << 20)
 
 typedef struct chunk {
     struct chunk *next;
@@ -25,6 +30,7 @@ struct ddb_arena {
     chunk_t *spare; /* regular chunks kept by reset, reused before malloc */
     size_t spare_bytes;
     size_t chunk_size;
+    size_t held; /* bytes in the chunks in use since the last reset */
 };
 
 static chunk_t *chunk_new(size_t cap) {
@@ -54,8 +60,13 @@ void *ddb_arena_alloc(ddb_arena_t *a, size_t size) {
     chunk_t *c = a->head;
     if (c->cap - c->used < need) {
         size_t cap = need > a->chunk_size ? need : a->chunk_size;
+        if (need <= a->chunk_size && a->held >= ARENA_KEEP) {
+            size_t grow = a->held / 2 > ARENA_MAX_GROW ? ARENA_MAX_GROW : a->held / 2;
+            if (grow > cap) cap = grow;
+        }
+        a->held += cap;
         chunk_t *n;
-        if (need <= a->chunk_size && a->spare) {
+        if (cap == a->chunk_size && a->spare) {
             n = a->spare;
             a->spare = n->next;
             a->spare_bytes -= n->cap;
@@ -112,6 +123,7 @@ void ddb_arena_reset(ddb_arena_t *a) {
     a->first->next = NULL;
     a->first->used = 0;
     a->head = a->first;
+    a->held = 0;
 }
 
 void ddb_arena_destroy(ddb_arena_t *a) {

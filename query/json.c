@@ -536,16 +536,36 @@ static size_t utf8_seq(const unsigned char *p, size_t n) {
  * 8259 requires it; a stored invalid string would make every reader's
  * decoder fail), and no raw control character inside a string (cJSON lets
  * them through). */
+/* How many bytes of w equal c: exact (no carries between bytes). */
+static unsigned count_byte8(uint64_t w, unsigned char c) {
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    uint64_t x = w ^ (0x0101010101010101ull * c);
+    uint64_t t = ~(((x & low7) + low7) | x | low7); /* 0x80 where x's byte is 0 */
+    return (unsigned)__builtin_popcountll(t);
+}
+
+/* The separators that can start a value outside strings: each value of a
+ * document is its first, or follows '[', '{' or ','. */
+static unsigned count_seps8(uint64_t w) {
+    return count_byte8(w, ',') + count_byte8(w, '[') + count_byte8(w, '{');
+}
+
+/* DynamoDB JSON spends at least 3 bytes on every value (`"",`, `{},`,
+ * `[],`); denser text (`[0,0,0,...]`) is no DynamoDB request, and would
+ * cost a 64-byte tree node per 2 bytes of body. */
+#define MIN_BYTES_PER_VALUE 3
+
 static int check_text(const char *text, size_t len, ddb_error_t *err) {
     const unsigned char *p = (const unsigned char *)text;
     const uint64_t highs = 0x8080808080808080ull;
     bool in_str = false;
-    size_t i = 0;
+    size_t i = 0, values = 1;
     while (i < len) {
         if (i + 8 <= len) {
             uint64_t w;
             memcpy(&w, p + i, 8);
             if (!needs_escape8(w) && !(w & highs)) {
+                if (!in_str) values += count_seps8(w);
                 i += 8;
                 continue;
             }
@@ -571,7 +591,15 @@ static int check_text(const char *text, size_t len, ddb_error_t *err) {
             in_str = !in_str;
         else if (c == '\\' && in_str)
             i++; /* the escaped character cannot end the string */
+        else if (!in_str && (c == ',' || c == '[' || c == '{'))
+            values++;
         i++;
+    }
+    if (values * MIN_BYTES_PER_VALUE > len + 64) {
+        return ddb_error_set(err, DDB_ERR_SERIALIZATION,
+                             "The request body holds %zu values in %zu bytes: more than a "
+                             "DynamoDB request can",
+                             values, len);
     }
     return 0;
 }

@@ -35,6 +35,7 @@ typedef struct ddbd {
     ddb_arena_t *scratch;    /* per-item memory of a Query or Scan page, reset item by item
                               * (kept across requests: a fresh 64 KB arena per page made
                               * malloc consolidate its heap every Query) */
+    buf_t headers;           /* extra response header lines of the current request (REST errors) */
     int64_t iterator_ttl_ms; /* lifetime of a stream shard iterator (0: 15 minutes, as DynamoDB) */
 } ddbd_t;
 

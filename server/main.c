@@ -186,6 +186,7 @@ static int commit(void *ctx) {
 
 /* Frees what a loop thread's ddbd_t owns. */
 static void srv_free(ddbd_t *s) {
+    buf_free(&s->headers);
     ddb_arena_destroy(s->arena);
     ddb_arena_destroy(s->scratch);
 }

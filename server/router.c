@@ -233,10 +233,9 @@ int ddbd_rest_error_from(ddbd_rest_error_t *e, const ddb_error_t *err) {
 static void write_rest_error(ddbd_t *srv, http_response_t *resp, const ddbd_rest_error_t *e) {
     resp->status = e->status;
     resp->content_type = "application/json";
-    size_t hl = strlen(e->type) + 24;
-    char *h = ddb_arena_alloc(srv->arena, hl);
-    snprintf(h, hl, "x-amzn-ErrorType: %s\r\n", e->type);
-    resp->headers = h;
+    buf_reset(&srv->headers);
+    buf_printf(&srv->headers, "x-amzn-ErrorType: %s\r\n", e->type);
+    resp->headers = srv->headers.data;
     buf_reset(&resp->body);
     buf_puts(&resp->body, e->status >= 500 ? "{\"Type\":\"Service\"" : "{\"Type\":\"User\"");
     buf_puts(&resp->body, ",\"message\":");
@@ -334,11 +333,9 @@ static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, 
     return rc;
 }
 
-void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp) {
-    ddbd_t *srv = ctx;
+static void handle(ddbd_t *srv, const http_request_t *req, http_response_t *resp) {
     ddb_error_t err;
     ddb_error_clear(&err);
-    ddb_arena_reset(srv->arena);
     if (strcmp(req->method, "GET") == 0 && req->url_len == 1) {
         /* DynamoDB answers health checks on GET / with a plain text line */
         resp->content_type = "text/plain";
@@ -361,4 +358,13 @@ void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp) {
                                               : route(srv, req, resp, &err, &extra);
     if (rc) write_error(resp, &err, &extra);
     buf_free(&extra);
+}
+
+void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp) {
+    ddbd_t *srv = ctx;
+    ddb_arena_reset(srv->arena);
+    handle(srv, req, resp);
+    /* the response is in resp (and srv->headers): a huge request's memory
+     * goes back now, not when the next request on this loop comes */
+    ddb_arena_reset(srv->arena);
 }
