@@ -242,9 +242,39 @@ static void test_request_text(void) {
     }
 }
 
+/* Text denser than DynamoDB JSON can be (under 3 bytes a value) is refused
+ * before parsing; the densest real shapes pass. */
+static void test_request_density(void) {
+    static const struct {
+        const char *open, *elem, *close;
+        bool ok;
+    } cases[] = {
+        {"{\"a\":[", "0,", "0]}", false},               /* 2 bytes a value */
+        {"{\"a\":[", "[],", "[]]}", true},              /* 3 */
+        {"{\"a\":{\"SS\":[", "\"\",", "\"\"]}}", true}, /* 3 */
+        {"{\"a\":{\"L\":[", "{\"M\":{}},", "{\"M\":{}}]}}", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        buf_t b;
+        buf_init(&b);
+        buf_puts(&b, cases[i].open);
+        for (int k = 0; k < 20000; k++)
+            buf_puts(&b, cases[i].elem);
+        buf_puts(&b, cases[i].close);
+        cJSON *j = NULL;
+        ddb_error_t err;
+        int rc = json_parse_request(b.data, b.len, &j, &err);
+        CHECK((rc == 0) == cases[i].ok);
+        if (rc) CHECK(err.code == DDB_ERR_SERIALIZATION && strstr(err.msg, "values in"));
+        cJSON_Delete(j);
+        buf_free(&b);
+    }
+}
+
 int main(void) {
     arena = ddb_arena_create(0);
     test_request_text();
+    test_request_density();
     test_string_escapes_at_every_position();
     test_roundtrips();
     test_errors();
