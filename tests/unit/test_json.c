@@ -249,8 +249,9 @@ static void test_request_density(void) {
         const char *open, *elem, *close;
         bool ok;
     } cases[] = {
-        {"{\"a\":[", "0,", "0]}", false},               /* 2 bytes a value */
-        {"{\"a\":[", "[],", "[]]}", true},              /* 3 */
+        {"{\"a\":[", "0,", "0]}", false},   /* 2 bytes a value */
+        {"{\"a\":[", "[],", "[]]}", false}, /* an empty list counts as two value starts */
+        {"{\"a\":{\"L\":[", "{\"L\":[]},", "{\"L\":[]}]}}", true},
         {"{\"a\":{\"SS\":[", "\"\",", "\"\"]}}", true}, /* 3 */
         {"{\"a\":{\"L\":[", "{\"M\":{}},", "{\"M\":{}}]}}", true},
     };
