@@ -22,15 +22,8 @@
 #define DDBD_ACCOUNT        "000000000000"
 #define DDBD_DEFAULT_REGION "us-east-1"
 
-typedef struct ddbd_tokens ddbd_tokens_t;
-
-/* The idempotency tokens of TransactWriteItems (ops_batch.c). */
-ddbd_tokens_t *ddbd_tokens_create(void);
-void ddbd_tokens_destroy(ddbd_tokens_t *k);
-
 typedef struct ddbd {
     ddb_engine_t *engine;    /* shared engine */
-    ddbd_tokens_t *tokens;   /* TransactWriteItems client request tokens */
     ddb_arena_t *arena;      /* request arena of this loop thread, reset per request */
     ddb_arena_t *scratch;    /* per-item memory of a Query or Scan page, reset item by item
                               * (kept across requests: a fresh 64 KB arena per page made

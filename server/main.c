@@ -31,6 +31,7 @@ typedef struct options {
     long ttl_interval_ms;
     long shard_rollover_s;
     long stream_retention_s;
+    long idempotency_window_s;
     long threads;
     long iterator_lifetime_s;
     long max_connections; /* 0: from the descriptor limit */
@@ -62,6 +63,8 @@ static void usage(FILE *f) {
                "  --iterator-lifetime S  seconds a shard iterator stays valid (default 900)\n"
                "  --max-tables N         tables at most (default 2500, DynamoDB's default\n"
                "                   quota per region; 0: no limit)\n"
+               "  --idempotency-window S seconds a TransactWriteItems ClientRequestToken is\n"
+               "                   remembered after its transaction (default 600, as DynamoDB)\n"
                "  --max-connections N    open client connections at most (default: 3/4 of\n"
                "                   the descriptors left after 128 for storage, at most 10000);\n"
                "                   over it a new connection is closed at once\n"
@@ -95,6 +98,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--stream-retention", NULL, &o->stream_retention_s, 1, 86400 * 7, 0},
         {"--iterator-lifetime", NULL, &o->iterator_lifetime_s, 1, 86400, 0},
         {"--max-tables", NULL, &o->max_tables, 0, 1000000, 0},
+        {"--idempotency-window", NULL, &o->idempotency_window_s, 1, 86400, 0},
         {"--max-connections", NULL, &o->max_connections, 1, 10000000, 0},
         {"--header-timeout", NULL, &o->header_timeout_ms, 0, 86400000, 1000},
         {"--body-timeout", NULL, &o->body_timeout_ms, 0, 86400000, 1000},
@@ -145,7 +149,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
 }
 
 /* One event loop serving requests: its own listener, connections and
- * request arena; the engine and idempotency tokens are shared. */
+ * request arena; the engine is shared. */
 typedef struct worker {
     uv_loop_t loop;
     uv_async_t stop; /* asks this loop to stop (from the signal handler's loop) */
@@ -244,7 +248,8 @@ int main(int argc, char **argv) {
                             .ttl_interval_ms = (uint32_t)o.ttl_interval_ms,
                             .shard_rollover_s = (uint32_t)o.shard_rollover_s,
                             .stream_retention_s = (uint32_t)o.stream_retention_s,
-                            .max_tables = (uint32_t)o.max_tables};
+                            .max_tables = (uint32_t)o.max_tables,
+                            .token_window_s = (uint32_t)o.idempotency_window_s};
     ddb_engine_t *engine;
     ddb_error_t err;
     ddb_error_clear(&err);
@@ -262,7 +267,6 @@ int main(int argc, char **argv) {
     }
     int n = (int)(o.threads ? o.threads : sysconf(_SC_NPROCESSORS_ONLN));
     if (n < 1) n = 1;
-    ddbd_tokens_t *tokens = ddbd_tokens_create();
     worker_t *workers = calloc((size_t)n, sizeof *workers);
     if (!workers) abort();
     _Atomic int nconns = 0; /* open connections of all loops together */
@@ -276,7 +280,6 @@ int main(int argc, char **argv) {
     for (; !rc && started < n; started++) {
         worker_t *w = &workers[started];
         w->srv = (ddbd_t){.engine = engine,
-                          .tokens = tokens,
                           .arena = ddb_arena_create(0),
                           .scratch = ddb_arena_create(0),
                           .iterator_ttl_ms = o.iterator_lifetime_s * 1000};
@@ -304,7 +307,6 @@ int main(int argc, char **argv) {
             srv_free(&workers[i].srv);
         }
         free(workers);
-        ddbd_tokens_destroy(tokens);
         ddb_close(engine);
         return 1;
     }
@@ -326,7 +328,6 @@ int main(int argc, char **argv) {
         srv_free(&workers[i].srv);
     }
     free(workers);
-    ddbd_tokens_destroy(tokens);
     ddb_close(engine);
     fprintf(stderr, "ddbd: stopped\n");
     return 0;

@@ -3,14 +3,13 @@
  *
  * Every action is prepared and validated with the single-item code
  * (items.h) before anything is written; the writes of one request then go
- * to the engine as one all-or-nothing batch (ddb_write_all), and reads come
- * from one snapshot (ddb_read_all). Transactions are serializable by
- * construction: the engine's single writer applies them whole. */
-#include <pthread.h>
+ * to the engine as one all-or-nothing batch (ddb_write_all, or with a
+ * transaction's token ddb_write_all_once), and reads come from one
+ * snapshot (ddb_read_all). Transactions are serializable by construction:
+ * the engine's single writer applies them whole. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <xxhash.h>
 
 #include "server/ddbd.h"
@@ -22,7 +21,6 @@
 #define MAX_BATCH_GETS     100
 #define MAX_TRANSACT_ITEMS 100
 #define BATCH_GET_BYTES    (16 * 1024 * 1024)
-#define TOKEN_TTL_SECONDS  600
 
 /* The storage key of an item key, for duplicate detection within a request. */
 static bool same_item(const ddb_table_info_t *ta, const ddb_value_t *ka, const ddb_table_info_t *tb,
@@ -269,63 +267,98 @@ int op_batch_get_item(ddbd_req_t *r) {
 
 /* ---- TransactWriteItems ------------------------------------------------------------- */
 
-/* Idempotency tokens: same token + same request within 10 minutes succeeds
- * again without applying; same token + another request is refused. Kept in
- * memory by the process (a restart forgets them). */
-typedef struct token {
-    char text[40];
-    uint64_t request_hash;
-    time_t at;
-} token_t;
+/* Idempotency tokens. DynamoDB's "same parameters" are, here, the same
+ * TransactItems: the same JSON tree with the members of every object in
+ * any order (SDKs retry with byte-identical bodies; a client that rebuilds
+ * its request from a map should not get a mismatch for it), while the order
+ * of list elements and of the actions counts (it orders
+ * CancellationReasons). ReturnConsumedCapacity and
+ * ReturnItemCollectionMetrics shape only the response and are left out. The
+ * engine keeps the token with the transaction's own write
+ * (ddb_write_all_once), so a replay is recognised however many
+ * transactions ran meanwhile, across restarts and when copies race. */
 
-#define MAX_TOKENS 4096
-
-struct ddbd_tokens {
-    pthread_mutex_t lock;
-    token_t t[MAX_TOKENS];
-    size_t next;
-};
-
-ddbd_tokens_t *ddbd_tokens_create(void) {
-    ddbd_tokens_t *k = calloc(1, sizeof *k);
-    if (!k) abort();
-    pthread_mutex_init(&k->lock, NULL);
-    return k;
+/* The digest of a value of one JSON type: the type is the seed. */
+static XXH128_hash_t digest_bytes(char tag, const void *p, size_t len) {
+    return XXH3_128bits_withSeed(p, len, (XXH64_hash_t)(unsigned char)tag);
 }
 
-void ddbd_tokens_destroy(ddbd_tokens_t *k) {
-    if (!k) return;
-    pthread_mutex_destroy(&k->lock);
-    free(k);
+static int cmp_hash(const void *a, const void *b) {
+    return XXH128_cmp(a, b);
 }
 
-/* 0: new token (recorded by token_commit later); 1: replay of the same
- * request; DDB_ERR_IDEMPOTENT_MISMATCH: same token, other request. */
-static int token_check(ddbd_tokens_t *k, const char *tok, uint64_t h, ddb_error_t *err) {
-    time_t now = time(NULL);
-    int rc = 0;
-    pthread_mutex_lock(&k->lock);
-    for (size_t i = 0; i < MAX_TOKENS; i++) {
-        token_t *t = &k->t[i];
-        if (!t->text[0] || now - t->at > TOKEN_TTL_SECONDS || strcmp(t->text, tok) != 0) continue;
-        rc = t->request_hash == h
-                 ? 1
-                 : ddb_error_set(err, DDB_ERR_IDEMPOTENT_MISMATCH,
-                                 "Request with the same client token was previously "
-                                 "submitted with different request parameters");
-        break;
+/* A 128-bit digest of a JSON tree, member order aside: an object's digest
+ * is over its members' (name, value) digests in sorted order. */
+static XXH128_hash_t digest_json(ddb_arena_t *a, const cJSON *j) {
+    if (cJSON_IsString(j)) return digest_bytes('s', j->valuestring, strlen(j->valuestring));
+    if (cJSON_IsNumber(j)) return digest_bytes('n', &j->valuedouble, sizeof j->valuedouble);
+    if (cJSON_IsTrue(j)) return digest_bytes('t', "", 0);
+    if (cJSON_IsFalse(j)) return digest_bytes('f', "", 0);
+    if (!cJSON_IsArray(j) && !cJSON_IsObject(j)) return digest_bytes('z', "", 0);
+    size_t n = (size_t)cJSON_GetArraySize(j), i = 0;
+    XXH128_canonical_t *parts = ddb_arena_alloc(a, sizeof *parts * (n ? n : 1));
+    const cJSON *c;
+    cJSON_ArrayForEach(c, j) {
+        XXH128_hash_t h = digest_json(a, c);
+        if (cJSON_IsObject(j)) {
+            /* a member: its value's digest, then its name (no ambiguity:
+             * the digest has a fixed length) */
+            size_t nl = strlen(c->string);
+            unsigned char *m = ddb_arena_alloc(a, sizeof(XXH128_canonical_t) + nl);
+            XXH128_canonicalFromHash((XXH128_canonical_t *)m, h);
+            memcpy(m + sizeof(XXH128_canonical_t), c->string, nl);
+            h = digest_bytes('m', m, sizeof(XXH128_canonical_t) + nl);
+        }
+        XXH128_canonicalFromHash(&parts[i++], h);
     }
-    pthread_mutex_unlock(&k->lock);
-    return rc;
+    if (cJSON_IsObject(j)) qsort(parts, n, sizeof *parts, cmp_hash);
+    return digest_bytes(cJSON_IsObject(j) ? 'o' : 'a', parts, sizeof *parts * n);
 }
 
-static void token_commit(ddbd_tokens_t *k, const char *tok, uint64_t h) {
-    pthread_mutex_lock(&k->lock);
-    token_t *t = &k->t[k->next++ % MAX_TOKENS];
-    snprintf(t->text, sizeof t->text, "%s", tok);
-    t->request_hash = h;
-    t->at = time(NULL);
-    pthread_mutex_unlock(&k->lock);
+static void token_digest(ddbd_req_t *r, const cJSON *items, uint8_t out[16]) {
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, digest_json(r->arena, items));
+    memcpy(out, c.digest, 16);
+}
+
+/* A replay's answer: DynamoDB reports the read capacity of reading the
+ * items (a strongly consistent read each), not the writes' capacity. */
+static int replay_answer(ddbd_req_t *r, const item_write_t *ws, size_t n, int rcc) {
+    if (!rcc) {
+        buf_puts(r->out, "{}");
+        return 0;
+    }
+    const ddb_table_info_t **tptr = ddb_arena_alloc(r->arena, sizeof *tptr * n);
+    const ddb_value_t **kptr = ddb_arena_alloc(r->arena, sizeof *kptr * n);
+    const ddb_value_t **got = ddb_arena_alloc(r->arena, sizeof *got * n);
+    for (size_t i = 0; i < n; i++) {
+        tptr[i] = &ws[i].table;
+        kptr[i] = &ws[i].key;
+    }
+    int rc = ddb_read_all(r->srv->engine, tptr, kptr, n, r->arena, got, r->err);
+    if (rc) return rc;
+    buf_puts(r->out, "{\"ConsumedCapacity\":[");
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i; k++)
+            seen |= ws[k].table.id == ws[i].table.id;
+        if (seen) continue;
+        double units = 0;
+        for (size_t k = i; k < n; k++) {
+            if (ws[k].table.id == ws[i].table.id)
+                units += ddbd_read_units(got[k] ? ddb_item_size(got[k]) : 0, true);
+        }
+        if (!first) buf_putc(r->out, ',');
+        first = false;
+        buf_puts(r->out, "{\"TableName\":");
+        json_put_str(r->out, ws[i].table.name, ws[i].table.name_len);
+        buf_printf(r->out, ",\"CapacityUnits\":%.1f", units);
+        if (rcc == 2) buf_printf(r->out, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
+        buf_putc(r->out, '}');
+    }
+    buf_puts(r->out, "]}");
+    return 0;
 }
 
 static const char *const action_names[] = {"Put", "Delete", "Update", "ConditionCheck"};
@@ -426,24 +459,14 @@ int op_transact_write_items(ddbd_req_t *r) {
             .table = &ws[i].table, .key = &ws[i].key, .fn = item_mutate, .ctx = &ws[i]};
         i++;
     }
-    uint64_t h = 0;
-    char tok[40] = "";
-    if (token) {
-        snprintf(tok, sizeof tok, "%.*s", (int)tl, token);
-        char *text = cJSON_PrintUnformatted(items);
-        h = XXH3_64bits(text, strlen(text));
-        cJSON_free(text);
-        rc = token_check(r->srv->tokens, tok, h, r->err);
-        if (rc == 1) {
-            buf_puts(r->out, "{}");
-            return 0;
-        }
-        if (rc) return rc;
-    }
-    rc = ddb_write_all(r->srv->engine, ops, n, r->arena, r->err);
+    ddb_token_t tk = {.text = token, .len = token ? tl : 0};
+    if (token) token_digest(r, items, tk.digest);
+    bool replayed;
+    rc =
+        ddb_write_all_once(r->srv->engine, ops, n, token ? &tk : NULL, &replayed, r->arena, r->err);
     if (rc == DDB_ERR_TRANSACTION_CANCELED) return transaction_canceled(r, ops, ws, n);
     if (rc) return rc;
-    if (token) token_commit(r->srv->tokens, tok, h);
+    if (replayed) return replay_answer(r, ws, n, rcc);
     buf_putc(r->out, '{');
     put_writes_capacity(r, ws, n, rcc, 2, false); /* transactional writes cost double */
     buf_putc(r->out, '}');

@@ -51,6 +51,8 @@ typedef struct ddb_engine_opts {
     uint32_t stream_retention_s; /* stream records are trimmed after this long (0: 24 hours) */
     uint32_t max_tables;         /* ddb_table_create refuses a table past this many (0: no
                                   * limit): DynamoDB's per-region table quota */
+    uint32_t token_window_s;     /* idempotency tokens (ddb_write_all_once) are remembered this
+                                  * long after their write (0: 600, DynamoDB's 10 minutes) */
 } ddb_engine_opts_t;
 
 /* Opens (creating if needed) the engine. On success *out owns it; release
@@ -262,6 +264,40 @@ typedef struct ddb_write {
  * keys must be distinct items; there is no limit on n or on the number of
  * tables and indexes involved. Writer. Any thread. */
 int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err);
+
+/* A client request token (TransactWriteItems' ClientRequestToken) and what
+ * it stands for. Two writes with one token are the same request exactly
+ * when their digests are equal; what goes into the digest is the caller's
+ * choice (the server digests TransactItems, see server/ops_batch.c). */
+typedef struct ddb_token {
+    const char *text;   /* the token: any bytes, not NUL-terminated */
+    size_t len;         /* its length, 1 or more */
+    uint8_t digest[16]; /* the caller's digest of the request's parameters */
+} ddb_token_t;
+
+/* ddb_write_all, made idempotent by token (NULL: exactly ddb_write_all).
+ * Under the writer, before any fn is called, the token is looked up:
+ *  - applied less than the engine's token window ago (token_window_s)
+ *    with the same digest: nothing is called or written, *replayed is set,
+ *    and 0 is returned (the request's first application stands);
+ *  - the same, with another digest: DDB_ERR_IDEMPOTENT_MISMATCH (DynamoDB's
+ *    message), nothing is called or written;
+ *  - otherwise (never seen, or its window has passed) the write proceeds
+ *    as ddb_write_all's, and when it succeeds the token, its digest and the
+ *    time are recorded in the same atomic batch as the items. A write that
+ *    fails (DDB_ERR_TRANSACTION_CANCELED or a storage error) records
+ *    nothing: its token may be sent again.
+ * Concurrent calls with one token therefore apply it once. Tokens persist
+ * with the data; the maintenance thread deletes them once their window has
+ * passed. Writer. Any thread. */
+int ddb_write_all_once(ddb_engine_t *e,          /* the engine */
+                       ddb_write_t *ops,         /* the item writes (as ddb_write_all's) */
+                       size_t n,                 /* how many */
+                       const ddb_token_t *token, /* the request's token, or NULL */
+                       bool *replayed,           /* out: true when the token was a replay and
+                                                  * nothing was written (may be NULL) */
+                       ddb_arena_t *a,           /* old and new items live here */
+                       ddb_error_t *err);        /* out: the error when not 0 */
 
 /* Reads n items from one consistent snapshot. Not the writer; any thread. */
 int ddb_read_all(ddb_engine_t *e,                       /* the engine */

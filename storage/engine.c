@@ -89,6 +89,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     e->max_tables = o->max_tables;
     e->rollover_ms = (int64_t)(o->shard_rollover_s ? o->shard_rollover_s : 4 * 3600) * 1000;
     e->retention_ms = (int64_t)(o->stream_retention_s ? o->stream_retention_s : 24 * 3600) * 1000;
+    e->token_window_ms = (int64_t)(o->token_window_s ? o->token_window_s : 600) * 1000;
     /* a counter that cannot be read fails the open: starting over at 1
      * would reuse sequence numbers readers have seen */
     int rc = ddb__st_open(e, err);

@@ -13,6 +13,7 @@
 #include "storage/codec.h"
 #include "storage/ddb.h"
 
+/* CF_DEFAULT holds the idempotency tokens (tokens.c) and nothing else. */
 enum { CF_DEFAULT, CF_CATALOG, CF_ITEMS, CF_STATS, CF_INDEX, CF_STREAMS, CF_COUNT };
 
 /* A table's or index's statistics (the stats CF's value, cached). */
@@ -81,6 +82,7 @@ struct ddb_engine {
     uint32_t ttl_interval_ms;
     uint32_t max_tables; /* 0: no limit */
     int64_t rollover_ms, retention_ms;
+    int64_t token_window_ms; /* tokens.c: how long an idempotency token is remembered */
 };
 
 /* ---- common.c ---- */

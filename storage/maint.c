@@ -1,9 +1,10 @@
 /* maint.c: the maintenance thread: runs index backfills whenever woken (a
  * bounded step at a time, so writers interleave), and every
- * ttl_interval_ms the TTL sweeper and stream trimming; after each piece of
- * work it commits (group commit) so its writes reach the WAL. Its jobs take
- * the writer themselves; this file never does. Errors are logged: there is
- * no caller to return them to, and the next round retries. */
+ * ttl_interval_ms the TTL sweeper, stream trimming and the sweep of expired
+ * idempotency tokens; after each piece of work it commits (group commit) so
+ * its writes reach the WAL. Its jobs take the writer themselves; this file
+ * never does. Errors are logged: there is no caller to return them to, and
+ * the next round retries. */
 #include <sched.h>
 #include <stdio.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 #include "storage/backfill.h"
 #include "storage/maint.h"
 #include "storage/streams.h"
+#include "storage/tokens.h"
 #include "storage/ttl.h"
 
 static bool maint_stopping(ddb_engine_t *e) {
@@ -68,6 +70,7 @@ static void *maint_main(void *arg) {
         if (now >= next_tick) {
             report("TTL sweep", ddb__ttl_sweep(e, now, &err), &err);
             report("stream trimming", ddb__st_maintain(e, now, &err), &err);
+            report("token sweep", ddb__token_sweep(e, now, &err), &err);
             next_tick = ddb_now_ms() + e->ttl_interval_ms;
         }
         report("commit", ddb_commit(e, &err), &err);

@@ -1,5 +1,5 @@
 /* maint.h: the maintenance thread (backfills, TTL sweeps, stream
- * trimming). Internal to storage/. */
+ * trimming, expired idempotency tokens). Internal to storage/. */
 #ifndef DDB_STORAGE_MAINT_H
 #define DDB_STORAGE_MAINT_H
 

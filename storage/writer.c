@@ -1,7 +1,8 @@
 /* writer.c: the single writer: ddb_item_write and ddb_write_all read the
  * current items, call the mutate callbacks, and commit each request's
  * changes as one atomic batch: the item, its index entries, its stream
- * record (and TTL entry, an index too) and the statistics. The commit keeps
+ * record (and TTL entry, an index too), the statistics, and a transaction's
+ * idempotency token (ddb_write_all_once). The commit keeps
  * the caches in step with what was written (see writer.h). Every function
  * here runs under e->writer. */
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "storage/index.h"
 #include "storage/read.h"
 #include "storage/streams.h"
+#include "storage/tokens.h"
 #include "storage/writer.h"
 
 int ddb__commit_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d,
@@ -199,11 +201,53 @@ static int mutate_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t
     return 0;
 }
 
-int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err) {
+/* ddb_write_all_once's part under the writer: the token's lookup, the
+ * mutations, and one batch of the item changes and the token's record. */
+static int write_locked(ddb_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t *keys,
+                        const ddb_token_t *token, bool *replayed, ddb_arena_t *a,
+                        ddb_error_t *err) {
+    token_seen_t seen = {.replay = false, .stale_ms = -1};
+    if (token) {
+        int rc = ddb__token_check(e, token, ddb_now_ms(), &seen, err);
+        if (rc) return rc;
+        if (seen.replay) {
+            *replayed = true;
+            return 0;
+        }
+    }
     size_t cnt = n ? n : 1;
-    bytes_t *keys = calloc(cnt, sizeof *keys);
-    const ddb_value_t **olds = calloc(cnt, sizeof *olds), **nexts = calloc(cnt, sizeof *nexts);
-    if (!keys || !olds || !nexts) abort();
+    ddb_table_info_t *cur = ddb_arena_alloc(a, sizeof *cur * cnt);
+    const ddb_value_t **olds = ddb_arena_alloc(a, sizeof *olds * cnt);
+    const ddb_value_t **nexts = ddb_arena_alloc(a, sizeof *nexts * cnt);
+    memset(olds, 0, sizeof *olds * cnt);
+    memset(nexts, 0, sizeof *nexts * cnt);
+    int rc = mutate_all(e, ops, n, keys, cur, olds, nexts, a, err);
+    if (rc) return rc;
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    stats_delta_t d;
+    ddb__delta_init(&d);
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (unchanged(olds[i], nexts[i])) continue;
+        rc = ddb__batch_item(e, wb, &cur[i], &keys[i], olds[i], nexts[i], &d, false, err);
+    }
+    /* the token is applied with the items or not at all; its time is the
+     * commit's, from which DynamoDB counts the window */
+    if (!rc && token) ddb__token_put(e, wb, token, &seen, ddb_now_ms());
+    if (rc)
+        ddb__abandon_batch(e, wb);
+    else
+        rc = ddb__commit_batch(e, wb, &d, err);
+    ddb__delta_free(&d);
+    return rc;
+}
+
+int ddb_write_all_once(ddb_engine_t *e, ddb_write_t *ops, size_t n, const ddb_token_t *token,
+                       bool *replayed, ddb_arena_t *a, ddb_error_t *err) {
+    bool dummy;
+    if (!replayed) replayed = &dummy;
+    *replayed = false;
+    bytes_t *keys = calloc(n ? n : 1, sizeof *keys);
+    if (!keys) abort();
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         if (kc_item_key(&keys[i], ops[i].table->id, &ops[i].table->key, ops[i].key)) {
@@ -211,28 +255,17 @@ int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, d
                                "The provided key element does not match the schema");
         }
     }
-    pthread_mutex_lock(&e->writer);
-    ddb_table_info_t *cur = ddb_arena_alloc(a, sizeof *cur * cnt);
-    if (!rc) rc = mutate_all(e, ops, n, keys, cur, olds, nexts, a, err);
     if (!rc) {
-        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-        stats_delta_t d;
-        ddb__delta_init(&d);
-        for (size_t i = 0; !rc && i < n; i++) {
-            if (unchanged(olds[i], nexts[i])) continue;
-            rc = ddb__batch_item(e, wb, &cur[i], &keys[i], olds[i], nexts[i], &d, false, err);
-        }
-        if (rc)
-            ddb__abandon_batch(e, wb);
-        else
-            rc = ddb__commit_batch(e, wb, &d, err);
-        ddb__delta_free(&d);
+        pthread_mutex_lock(&e->writer);
+        rc = write_locked(e, ops, n, keys, token, replayed, a, err);
+        pthread_mutex_unlock(&e->writer);
     }
-    pthread_mutex_unlock(&e->writer);
     for (size_t i = 0; i < n; i++)
         bytes_free(&keys[i]);
     free(keys);
-    free(olds);
-    free(nexts);
     return rc;
+}
+
+int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err) {
+    return ddb_write_all_once(e, ops, n, NULL, NULL, a, err);
 }
