@@ -60,3 +60,9 @@ void buf_printf(buf_t *b, const char *fmt, ...) {
     va_end(ap);
     b->len += (size_t)n;
 }
+
+const char *buf_cstr(buf_t *b) {
+    buf_reserve(b, 1);
+    b->data[b->len] = '\0';
+    return b->data;
+}

@@ -20,6 +20,8 @@ void buf_reserve(buf_t *b, size_t extra); /* ensure cap >= len + extra */
 void buf_grow(buf_t *b, size_t extra);    /* the slow path of buf_reserve */
 void buf_puts(buf_t *b, const char *s);
 void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The contents NUL-terminated (the terminator is not counted in len). */
+const char *buf_cstr(buf_t *b);
 
 /* Appending is on every response's hot path: inline, with the growth out of line. */
 static inline void buf_put(buf_t *b, const void *p, size_t n) {

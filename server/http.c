@@ -420,12 +420,6 @@ static int on_body(llhttp_t *p, const char *at, size_t len) {
     return 0;
 }
 
-static const char *terminated(buf_t *b) {
-    buf_reserve(b, 1);
-    b->data[b->len] = '\0';
-    return b->data;
-}
-
 static int on_message_complete(llhttp_t *p) {
     conn_t *c = conn_of(p);
     http_server_t *s = c->srv;
@@ -433,13 +427,13 @@ static int on_message_complete(llhttp_t *p) {
     make_request_id(s, id);
     http_request_t req = {
         .method = llhttp_method_name((llhttp_method_t)p->method),
-        .url = terminated(&c->url),
+        .url = buf_cstr(&c->url),
         .url_len = c->url.len,
-        .target = c->has_target ? terminated(&c->target) : NULL,
+        .target = c->has_target ? buf_cstr(&c->target) : NULL,
         .target_len = c->target.len,
-        .content_type = c->has_ctype ? terminated(&c->ctype) : NULL,
+        .content_type = c->has_ctype ? buf_cstr(&c->ctype) : NULL,
         .content_type_len = c->ctype.len,
-        .authorization = c->has_auth ? terminated(&c->auth) : NULL,
+        .authorization = c->has_auth ? buf_cstr(&c->auth) : NULL,
         .authorization_len = c->auth.len,
         .body = c->body.data,
         .body_len = c->body.len,

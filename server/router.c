@@ -235,7 +235,7 @@ static void write_rest_error(ddbd_t *srv, http_response_t *resp, const ddbd_rest
     resp->content_type = "application/json";
     buf_reset(&srv->headers);
     buf_printf(&srv->headers, "x-amzn-ErrorType: %s\r\n", e->type);
-    resp->headers = srv->headers.data;
+    resp->headers = buf_cstr(&srv->headers);
     buf_reset(&resp->body);
     buf_puts(&resp->body, e->status >= 500 ? "{\"Type\":\"Service\"" : "{\"Type\":\"User\"");
     buf_puts(&resp->body, ",\"message\":");

@@ -92,3 +92,25 @@ def test_dynamodb_requests_are_not_rest(endpoint):
     assert json.loads(data)["__type"].endswith("#UnknownOperationException")
     status, _, data = request(endpoint, "GET", "/")
     assert status == 200 and data.startswith(b"healthy:")
+
+
+def test_error_headers_are_whole_after_other_requests(endpoint, ddb, table):
+    # the x-amzn-ErrorType line is built in a buffer reused across requests:
+    # after other answers it must still end where it ends (it once carried
+    # a stray byte from an earlier request)
+    import socket
+    for i in range(20):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"k{i}"}, "v": {"S": "x" * 300}})
+    ddb.scan(TableName=table)
+    host, port = endpoint.rsplit("/", 1)[1].split(":")
+    for _ in range(3):
+        with socket.create_connection((host, int(port)), timeout=10) as s:
+            s.sendall(("GET /2015-03-31/no/such/path HTTP/1.1\r\nHost: x\r\n"
+                       f"Authorization: {AUTH}\r\nX-Amz-Date: 20260101T000000Z\r\n\r\n").encode())
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += s.recv(65536)
+        head = data.split(b"\r\n\r\n")[0].split(b"\r\n")
+        assert head[0] == b"HTTP/1.1 404 Not Found"
+        assert all(b": " in line for line in head[1:]), head
+        assert b"x-amzn-ErrorType: ResourceNotFoundException" in head
