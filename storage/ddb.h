@@ -69,6 +69,14 @@ int ddb_commit(ddb_engine_t *e, ddb_error_t *err);
  * server's timestamps). Any thread. */
 int64_t ddb_now_ms(void);
 
+/* The data directory's secret: DDB_SECRET_LEN random bytes, made
+ * (getrandom) and stored durably the first time they are asked for, the same
+ * ever after for this data directory (a new one per process in_memory).
+ * Keys what the server signs for clients and must take back unforged (shard
+ * iterators). A point read; the first call takes the writer. Any thread. */
+#define DDB_SECRET_LEN 32
+int ddb_secret(ddb_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t *err);
+
 /* Flushes and closes the engine (stopping the maintenance thread); safe
  * with NULL. No other call may be in progress or follow, including a
  * ddb_stream_wait. */
