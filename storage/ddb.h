@@ -52,8 +52,9 @@ typedef struct ddb_engine_opts {
 } ddb_engine_opts_t;
 
 /* Opens (creating if needed) the engine. On success *out owns it; release
- * with ddb_close. Fails (DDB_ERR_INTERNAL) when the store cannot be opened
- * or its stream sequence counter cannot be read. Starts the maintenance
+ * with ddb_close. Fails with DDB_ERR_RESOURCE_IN_USE when another process
+ * has the data directory open, DDB_ERR_INTERNAL when the store cannot be
+ * opened otherwise or its stream sequence counter cannot be read. Starts the maintenance
  * thread unless inspect_only. */
 int ddb_open(const ddb_engine_opts_t *opts, ddb_engine_t **out, ddb_error_t *err);
 
