@@ -21,6 +21,37 @@ static int bad_path(ddb_error_t *err) {
         "The document path provided in the update expression is invalid for update");
 }
 
+/* DynamoDB's limit on a document's nesting: an attribute is level 1. */
+#define MAX_NESTING 32
+
+/* Whether v, at level `level` of the item, nests beyond MAX_NESTING (the
+ * walk stops at the limit, so its recursion is bounded). */
+static bool nests_too_deep(const ddb_value_t *v, size_t level) {
+    if (level > MAX_NESTING) return true;
+    if (v->type == DDB_T_L) {
+        for (size_t i = 0; i < v->u.list.n; i++) {
+            if (nests_too_deep(&v->u.list.v[i], level + 1)) return true;
+        }
+    } else if (v->type == DDB_T_M) {
+        for (size_t i = 0; i < v->u.map.n; i++) {
+            if (nests_too_deep(&v->u.map.a[i].value, level + 1)) return true;
+        }
+    }
+    return false;
+}
+
+/* An update may put a value nested within the limit at a deep path (SET
+ * a.b.c = :deep) and so nest the item beyond what PutItem would accept:
+ * DynamoDB refuses it, with a shorter message than PutItem's. ADD's result
+ * is a number or a set, one level at its path. */
+static int check_nesting(const expr_action_t *act, const ddb_value_t *set_value, ddb_error_t *err) {
+    bool deep = act->kind == ACT_SET   ? nests_too_deep(set_value, act->path.n)
+                : act->kind == ACT_ADD ? act->path.n > MAX_NESTING
+                                       : false;
+    if (!deep) return 0;
+    return ddb_error_set(err, DDB_ERR_VALIDATION, "Nesting Levels have exceeded supported limits");
+}
+
 static int number_op(ddb_arena_t *a, const ddb_value_t *x, const ddb_value_t *y, bool add,
                      ddb_value_t *out, ddb_error_t *err) {
     ddb_num_t p, q, r;
@@ -280,6 +311,8 @@ int expr_apply_update(ddb_arena_t *a, const expr_update_t *u, const ddb_value_t 
             rc = apply_add(a, &item, act, err);
         else if (act->kind == ACT_DELETE)
             rc = apply_delete(a, &item, act, err);
+        if (rc) return rc;
+        rc = check_nesting(act, &vals[i], err);
         if (rc) return rc;
     }
     *out = item;

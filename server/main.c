@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -215,6 +216,32 @@ static long default_max_connections(long nofile) {
     return n < 16 ? 16 : n;
 }
 
+/* --check looks at an existing database and creates nothing: a mistyped
+ * --data-dir must not become an empty database that "passes". Every RocksDB
+ * database has a CURRENT file (naming its manifest). */
+static int check_data_dir(const char *dir) {
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        fprintf(stderr, "ddbd: no data directory at %s (--check creates nothing)\n", dir);
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "ddbd: %s is not a directory\n", dir);
+        return -1;
+    }
+    size_t n = strlen(dir) + sizeof "/CURRENT";
+    char *current = malloc(n);
+    if (!current) abort();
+    snprintf(current, n, "%s/CURRENT", dir);
+    int rc = stat(current, &st);
+    free(current);
+    if (rc != 0) {
+        fprintf(stderr, "ddbd: %s holds no ddbd database (--check creates nothing)\n", dir);
+        return -1;
+    }
+    return 0;
+}
+
 static void run_worker(void *arg) {
     worker_t *w = arg;
     uv_run(&w->loop, UV_RUN_DEFAULT);
@@ -229,6 +256,10 @@ int main(int argc, char **argv) {
                    .body_timeout_ms = 60000,
                    .idle_timeout_ms = 60000};
     if (parse_args(argc, argv, &o)) return 2;
+    if (o.check && !o.in_memory && check_data_dir(o.data_dir)) return 1;
+    /* the data is the users': the data directory RocksDB creates is 0700,
+     * its files (tables, WAL, LOCK, LOG) 0600 */
+    umask(077);
     signal(SIGPIPE, SIG_IGN);
     /* Large buffers (request bodies, response pages, queued output) come
      * from mmap and go back to the system when freed: glibc's default
@@ -254,7 +285,10 @@ int main(int argc, char **argv) {
     ddb_error_t err;
     ddb_error_clear(&err);
     if (ddb_open(&eo, &engine, &err)) {
-        fprintf(stderr, "ddbd: cannot open data store: %s\n", err.msg);
+        if (err.code == DDB_ERR_RESOURCE_IN_USE)
+            fprintf(stderr, "ddbd: %s\n", err.msg); /* another ddbd holds it: said plainly */
+        else
+            fprintf(stderr, "ddbd: cannot open data store: %s\n", err.msg);
         return 1;
     }
     if (o.check) {

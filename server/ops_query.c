@@ -5,6 +5,7 @@
  * each item), and LastEvaluatedKey is the primary key of the last item read,
  * so resuming never skips or repeats an unchanged item. Items are written
  * straight into the response as they are read. */
+#include <stdio.h>
 #include <string.h>
 
 #include "server/ddbd.h"
@@ -157,8 +158,12 @@ static int check_start_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_i
         }
     }
     if (rc) {
+        /* the detail is copied out first: formatting err->msg into itself
+         * (overlapping vsnprintf) garbled the message */
+        char detail[sizeof r->err->msg];
+        snprintf(detail, sizeof detail, "%s", r->err->msg);
         return ddb_error_set(r->err, DDB_ERR_VALIDATION, "The provided starting key is invalid: %s",
-                             r->err->msg);
+                             detail);
     }
     return 0;
 }

@@ -189,7 +189,8 @@ static void put_str(bytes_t *out, const char *p, size_t len) {
     bytes_put(out, p, len);
 }
 
-void ic_encode(bytes_t *out, const ddb_value_t *v) {
+static int encode_value(bytes_t *out, const ddb_value_t *v, int depth) {
+    if (depth > IC_MAX_DEPTH) return -1;
     bytes_putc(out, (uint8_t)v->type);
     switch (v->type) {
     case DDB_T_S:
@@ -213,17 +214,26 @@ void ic_encode(bytes_t *out, const ddb_value_t *v) {
         break;
     case DDB_T_L:
         put_varint(out, v->u.list.n);
-        for (size_t i = 0; i < v->u.list.n; i++)
-            ic_encode(out, &v->u.list.v[i]);
+        for (size_t i = 0; i < v->u.list.n; i++) {
+            if (encode_value(out, &v->u.list.v[i], depth + 1)) return -1;
+        }
         break;
     case DDB_T_M:
         put_varint(out, v->u.map.n);
         for (size_t i = 0; i < v->u.map.n; i++) {
             put_str(out, v->u.map.a[i].name, v->u.map.a[i].name_len);
-            ic_encode(out, &v->u.map.a[i].value);
+            if (encode_value(out, &v->u.map.a[i].value, depth + 1)) return -1;
         }
         break;
     }
+    return 0;
+}
+
+int ic_encode(bytes_t *out, const ddb_value_t *v) {
+    size_t start = out->len;
+    if (encode_value(out, v, 0) == 0) return 0;
+    out->len = start; /* the partial encoding is dropped */
+    return DDB_ERR_INTERNAL;
 }
 
 typedef struct reader {
@@ -262,7 +272,7 @@ static int get_count(reader_t *r, size_t *n) {
 }
 
 static int decode_value(reader_t *r, ddb_value_t *out, int depth) {
-    if (depth > 64 || r->pos >= r->len) return -1;
+    if (depth > IC_MAX_DEPTH || r->pos >= r->len) return -1;
     uint8_t t = r->p[r->pos++];
     out->type = (ddb_type_t)t;
     size_t n;

@@ -97,10 +97,19 @@ uint64_t kc_get_be64(const uint8_t *p);
 
 /* ---- item codec --------------------------------------------------------- */
 
-/* Appends the serialization of v (any type). */
-void ic_encode(bytes_t *out, const ddb_value_t *v);
+/* How deep a serialized value may nest, the outermost value being depth 0:
+ * both directions hold to it, so every record the engine writes it can read
+ * back. DynamoDB's 32 levels of an item (checked above the engine) and the
+ * stream record's wrapping of images fit well under it. */
+#define IC_MAX_DEPTH 64
 
-/* Decodes a serialization into arena a; DDB_ERR_INTERNAL if malformed. */
+/* Appends the serialization of v (any type). Returns 0, or DDB_ERR_INTERNAL
+ * with nothing appended when v nests deeper than IC_MAX_DEPTH (a caller that
+ * let such a value through would otherwise store a record nobody can read). */
+int ic_encode(bytes_t *out, const ddb_value_t *v);
+
+/* Decodes a serialization into arena a; DDB_ERR_INTERNAL if malformed or
+ * nested deeper than IC_MAX_DEPTH. */
 int ic_decode(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_value_t *out, ddb_error_t *err);
 
 #endif

@@ -56,8 +56,9 @@ typedef struct ddb_engine_opts {
 } ddb_engine_opts_t;
 
 /* Opens (creating if needed) the engine. On success *out owns it; release
- * with ddb_close. Fails (DDB_ERR_INTERNAL) when the store cannot be opened
- * or its stream sequence counter cannot be read. Starts the maintenance
+ * with ddb_close. Fails with DDB_ERR_RESOURCE_IN_USE when another process
+ * has the data directory open, DDB_ERR_INTERNAL when the store cannot be
+ * opened otherwise or its stream sequence counter cannot be read. Starts the maintenance
  * thread unless inspect_only. */
 int ddb_open(const ddb_engine_opts_t *opts, ddb_engine_t **out, ddb_error_t *err);
 
@@ -72,6 +73,14 @@ int ddb_commit(ddb_engine_t *e, ddb_error_t *err);
 /* Milliseconds since the epoch (the clock of stream records, TTL and the
  * server's timestamps). Any thread. */
 int64_t ddb_now_ms(void);
+
+/* The data directory's secret: DDB_SECRET_LEN random bytes, made
+ * (getrandom) and stored durably the first time they are asked for, the same
+ * ever after for this data directory (a new one per process in_memory).
+ * Keys what the server signs for clients and must take back unforged (shard
+ * iterators). A point read; the first call takes the writer. Any thread. */
+#define DDB_SECRET_LEN 32
+int ddb_secret(ddb_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t *err);
 
 /* Flushes and closes the engine (stopping the maintenance thread); safe
  * with NULL. No other call may be in progress or follow, including a

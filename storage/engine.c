@@ -6,6 +6,7 @@
  * stream_read.c, stream_trim.c, maint.c, check.c, check_streams.c). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <rocksdb/c.h>
 
 #include "storage/catalog.h"
@@ -16,6 +17,16 @@
 
 static const char *const cf_names[CF_COUNT] = {"default", "catalog", "items",
                                                "stats",   "index",   "streams"};
+
+/* The open's error. RocksDB's answer when another process holds the
+ * database's LOCK file ("IO error: While lock file: DIR/LOCK: Resource
+ * temporarily unavailable") becomes DDB_ERR_RESOURCE_IN_USE, said plainly. */
+static int open_error(ddb_error_t *err, const char *path, char *msg) {
+    if (!strstr(msg, "While lock file:")) return ddb__rocks_error(err, msg);
+    free(msg);
+    return ddb_error_set(err, DDB_ERR_RESOURCE_IN_USE,
+                         "the data directory %s is in use by another ddbd process", path);
+}
 
 int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     ddb_engine_t *e = calloc(1, sizeof *e);
@@ -73,7 +84,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     char *msg = NULL;
     e->db = rocksdb_open_column_families(e->opts, path, CF_COUNT, cf_names, cfopts, e->cf, &msg);
     if (msg) {
-        int rc = ddb__rocks_error(err, msg);
+        int rc = open_error(err, path, msg);
         e->db = NULL;
         ddb_close(e);
         return rc;

@@ -81,7 +81,11 @@ int ddb__batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_i
     }
     if (next) {
         bytes_t rec = {0};
-        ic_encode(&rec, next);
+        if (ic_encode(&rec, next)) {
+            /* the last line of defence: never store what cannot be read back */
+            return ddb_error_set(err, DDB_ERR_INTERNAL, "item nests deeper than %d levels",
+                                 IC_MAX_DEPTH);
+        }
         rocksdb_writebatch_put_cf(wb, e->cf[CF_ITEMS], (const char *)k->p, k->len,
                                   (const char *)rec.p, rec.len);
         bytes_free(&rec);

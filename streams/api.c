@@ -312,14 +312,21 @@ static int sapi__seq_position(const sapi_ctx_t *c, const ddb_shard_t *s, uint64_
     return 0;
 }
 
-/* Writes a new iterator for shard `shard` of stream d at pos. */
-static void sapi__put_iterator(const sapi_ctx_t *c, buf_t *b, const ddb_stream_desc_t *d,
-                               uint32_t shard, uint64_t pos) {
+_Static_assert(SAPI_ITERATOR_KEY_LEN == DDB_SECRET_LEN, "iterators are keyed by the secret");
+
+/* Writes a new iterator for shard `shard` of stream d at pos, signed with
+ * the data directory's secret. */
+static int sapi__put_iterator(const sapi_ctx_t *c, buf_t *b, const ddb_stream_desc_t *d,
+                              uint32_t shard, uint64_t pos) {
+    uint8_t key[DDB_SECRET_LEN];
+    int rc = ddb_secret(c->engine, key, c->err);
+    if (rc) return rc;
     buf_t arn;
     buf_init(&arn);
     sapi__put_arn(c, &arn, d);
-    sapi_iterator_put(b, arn.data, arn.len, shard, pos, ddb_now_ms());
+    sapi_iterator_put(b, key, arn.data, arn.len, shard, pos, ddb_now_ms());
     buf_free(&arn);
+    return 0;
 }
 
 int sapi_get_shard_iterator(const sapi_ctx_t *c, const cJSON *in, buf_t *out) {
@@ -365,7 +372,8 @@ int sapi_get_shard_iterator(const sapi_ctx_t *c, const cJSON *in, buf_t *out) {
         if (rc) return rc;
     }
     buf_puts(out, "{\"ShardIterator\":");
-    sapi__put_iterator(c, out, &d, s->index, pos);
+    rc = sapi__put_iterator(c, out, &d, s->index, pos);
+    if (rc) return rc;
     buf_putc(out, '}');
     return 0;
 }
@@ -375,10 +383,16 @@ int sapi_get_shard_iterator(const sapi_ctx_t *c, const cJSON *in, buf_t *out) {
 /* Reads and checks ShardIterator: well formed, not expired, its stream still there. */
 static int sapi__iterator_arg(const sapi_ctx_t *c, const char *its, size_t itl, sapi_iterator_t *it,
                               ddb_stream_desc_t *d) {
-    if (!its || !sapi_iterator_parse(its, itl, it)) {
+    if (!its) return ddb_error_set(c->err, DDB_ERR_VALIDATION, "Invalid ShardIterator");
+    uint8_t key[DDB_SECRET_LEN];
+    int rc = ddb_secret(c->engine, key, c->err);
+    if (rc) return rc;
+    /* forged, altered, or signed under another data directory's secret:
+     * all look alike to the client, as a malformed one does */
+    int64_t now = ddb_now_ms();
+    if (!sapi_iterator_parse(its, itl, key, now, it)) {
         return ddb_error_set(c->err, DDB_ERR_VALIDATION, "Invalid ShardIterator");
     }
-    int64_t now = ddb_now_ms();
     int64_t ttl = c->iterator_ttl_ms ? c->iterator_ttl_ms : SAPI_ITERATOR_TTL_MS;
     if (now - it->issued_ms > ttl) {
         char a[SW_LABEL_SIZE], b[SW_LABEL_SIZE];
@@ -450,7 +464,8 @@ int sapi_get_records(const sapi_ctx_t *c, const cJSON *in, buf_t *b) {
     buf_putc(b, ']');
     if (!done) {
         buf_puts(b, ",\"NextShardIterator\":");
-        sapi__put_iterator(c, b, &d, it.shard, next);
+        rc = sapi__put_iterator(c, b, &d, it.shard, next);
+        if (rc) return rc;
     }
     buf_putc(b, '}');
     return 0;
