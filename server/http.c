@@ -82,10 +82,10 @@ typedef struct conn {
     bool out_close; /* the last queued response closes the connection */
     bool is_dirty;  /* on the server's dirty list */
     struct conn *dirty_next;
-    bool in_request; /* a request's bytes have begun to arrive */
+    bool in_request;     /* a request's bytes have begun to arrive */
     _Atomic int *nconns; /* the connection count this one is in (NULL: none) */
-    bool held;       /* parsing paused by back-pressure; `rest` holds what
-                      * was read and not yet parsed */
+    bool held;           /* parsing paused by back-pressure; `rest` holds what
+                          * was read and not yet parsed */
     buf_t rest;
     bool draining; /* answered an error: reading and dropping what comes */
     size_t drained;
