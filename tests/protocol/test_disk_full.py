@@ -95,8 +95,8 @@ def put(ddb, table, pk, size=10):
         return "closed"
 
 
-def start(mnt, servers):
-    s = Ddbd(data_dir=os.path.join(mnt, "data"))
+def start(mnt, servers, extra=()):
+    s = Ddbd(data_dir=os.path.join(mnt, "data"), extra=extra)
     servers.append(s)
     return s.start()
 
@@ -122,9 +122,11 @@ def assert_refused(result):
     return message
 
 
-def test_disk_full_writes_fail_reads_work_and_writes_resume(small_fs):
+# --sync flushes and fsyncs the WAL in one call
+@pytest.mark.parametrize("extra", [(), ("--sync",)], ids=["default", "sync"])
+def test_disk_full_writes_fail_reads_work_and_writes_resume(small_fs, extra):
     mnt, servers = small_fs
-    srv = start(mnt, servers)
+    srv = start(mnt, servers, extra)
     ddb = client(srv)
     table = "diskfull"
     create_table(ddb, table)
@@ -173,7 +175,7 @@ def test_disk_full_writes_fail_reads_work_and_writes_resume(small_fs):
     assert srv.stop() == 0
 
     # everything acknowledged before and after is there after a clean restart
-    srv = start(mnt, servers)
+    srv = start(mnt, servers, extra)
     ddb = client(srv)
     for pk, size in acked.items():
         item = ddb.get_item(TableName=table, Key={"pk": {"S": pk}}, ConsistentRead=True).get("Item")
