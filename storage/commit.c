@@ -7,8 +7,11 @@
  * When the store cannot write (a full disk: a WAL write or flush, a memtable
  * flush or a MANIFEST write fails) RocksDB records a background error and
  * refuses every write until its error recovery resumes it (for a full disk:
- * its SstFileManager polls, and once enough space is free flushes the
- * memtables to new files and switches to a new WAL). Meanwhile its failed
+ * its SstFileManager checks every 5 seconds, and once a write buffer's worth
+ * (8 MB) is free flushes the memtables to new files and switches to a new
+ * WAL). RocksDB 7.8 cannot recover from a failure while switching memtables
+ * (its old WAL's buffer lost: a fatal error): then writes fail until ddbd
+ * restarts; rare, as the WAL is flushed every round. Meanwhile its failed
  * WAL writer must not be touched again: a second flush on it turns the error
  * into a fatal one (no recovery) and an append to it fails an assertion in
  * RocksDB 7.8. So every write and every flush here runs under wal_mu; after

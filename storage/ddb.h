@@ -72,8 +72,9 @@ const char *ddb_read_only(ddb_engine_t *e);
  * Fails (DDB_ERR_INTERNAL) when the flush fails, or when any write or flush
  * failed since the previous ddb_commit: a failed write can take unflushed
  * batches of earlier writes with it, so none may be acknowledged. After a
- * failure (a full disk) the store refuses writes until RocksDB's recovery
- * resumes it; meanwhile this flushes nothing (and, with no new failure,
+ * failure (a full disk) the store refuses writes (DDB_ERR_INTERNAL) until
+ * RocksDB's recovery resumes it (within 5 s of 8 MB being free; see
+ * commit.c); meanwhile this flushes nothing (and, with no new failure,
  * succeeds, so that reads are answered). Writes that were applied but not
  * flushed when the failure struck are never acknowledged, yet readers may
  * see them; the recovery makes them durable, an exit before it loses them.
