@@ -8,6 +8,7 @@
  * write is on disk). */
 #include <malloc.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,7 @@ typedef struct worker {
     http_server_t *server;
     ddbd_t srv;
     uv_thread_t thread;
+    uint64_t commit_mark; /* this loop's ddb_commit_round mark */
 } worker_t;
 
 typedef struct app {
@@ -180,11 +182,12 @@ static void on_signal(uv_signal_t *h, int signum) {
     uv_close((uv_handle_t *)&app->sigterm, NULL);
 }
 
-/* Before a round's responses leave: their writes reach the WAL together. */
+/* Before a round's responses leave: their writes reach the WAL together.
+ * The context is the loop's ddbd_t, inside its worker_t. */
 static int commit(void *ctx) {
-    ddbd_t *srv = ctx;
+    worker_t *w = (worker_t *)((char *)ctx - offsetof(worker_t, srv));
     ddb_error_t err;
-    int rc = ddb_commit(srv->engine, &err);
+    int rc = ddb_commit_round(w->srv.engine, &w->commit_mark, &err);
     if (rc) fprintf(stderr, "ddbd: commit failed, the round goes unanswered: %s\n", err.msg);
     return rc;
 }
@@ -280,7 +283,8 @@ int main(int argc, char **argv) {
                             .shard_rollover_s = (uint32_t)o.shard_rollover_s,
                             .stream_retention_s = (uint32_t)o.stream_retention_s,
                             .max_tables = (uint32_t)o.max_tables,
-                            .token_window_s = (uint32_t)o.idempotency_window_s};
+                            .token_window_s = (uint32_t)o.idempotency_window_s,
+                            .read_only_if_full = true};
     ddb_engine_t *engine;
     ddb_error_t err;
     ddb_error_clear(&err);
@@ -291,6 +295,12 @@ int main(int argc, char **argv) {
             fprintf(stderr, "ddbd: cannot open data store: %s\n", err.msg);
         return 1;
     }
+    const char *ro = ddb_read_only(engine);
+    if (ro)
+        fprintf(stderr,
+                "ddbd: running READ-ONLY: reads are served, writes fail with "
+                "InternalServerError: %s\n",
+                ro);
     if (o.check) {
         int bad = ddb_check(engine, &err);
         printf("%s\n",
@@ -350,8 +360,8 @@ int main(int argc, char **argv) {
     app.sigint.data = app.sigterm.data = &app;
     uv_signal_start(&app.sigint, on_signal, SIGINT);
     uv_signal_start(&app.sigterm, on_signal, SIGTERM);
-    fprintf(stderr, "ddbd: listening on http://%s:%d with %d thread%s (%s)\n", o.host, port, n,
-            n == 1 ? "" : "s", o.in_memory ? "in memory" : o.data_dir);
+    fprintf(stderr, "ddbd: listening on http://%s:%d with %d thread%s (%s%s)\n", o.host, port, n,
+            n == 1 ? "" : "s", o.in_memory ? "in memory" : o.data_dir, ro ? ", read-only" : "");
     for (int i = 1; i < n; i++)
         uv_thread_create(&workers[i].thread, run_worker, &workers[i]);
     run_worker(&workers[0]);

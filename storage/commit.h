@@ -12,7 +12,8 @@ void ddb__commit_start(ddb_engine_t *e, uint64_t seq);
 void ddb__commit_destroy(ddb_engine_t *e);
 
 /* Writes wb (and destroys it): a plain commit, nothing else. Caller holds
- * the writer. */
+ * the writer. A store that cannot write (read-only, or after a failure until
+ * RocksDB recovers) answers DDB_ERR_INTERNAL saying so. */
 int ddb__write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err);
 
 /* After a written batch whose stream records end below next_seq (caller
@@ -20,5 +21,8 @@ int ddb__write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err
  * ddb_commit has flushed them. One atomic store, plus a broadcast only when
  * someone waits in ddb_stream_wait. */
 void ddb__publish(ddb_engine_t *e, uint64_t next_seq);
+
+/* Whether a RocksDB error message says the disk (or quota) is full. */
+bool ddb__space_error(const char *msg);
 
 #endif

@@ -53,22 +53,45 @@ typedef struct ddb_engine_opts {
                                   * limit): DynamoDB's per-region table quota */
     uint32_t token_window_s;     /* idempotency tokens (ddb_write_all_once) are remembered this
                                   * long after their write (0: 600, DynamoDB's 10 minutes) */
+    bool read_only_if_full;      /* when the store cannot be opened for writing because the
+                                  * disk is full, open it read-only (see ddb_read_only) */
 } ddb_engine_opts_t;
 
 /* Opens (creating if needed) the engine. On success *out owns it; release
  * with ddb_close. Fails with DDB_ERR_RESOURCE_IN_USE when another process
  * has the data directory open, DDB_ERR_INTERNAL when the store cannot be
- * opened otherwise or its stream sequence counter cannot be read. Starts the maintenance
- * thread unless inspect_only. */
+ * opened otherwise or its stream sequence counter cannot be read. Starts the
+ * maintenance thread unless inspect_only (or read-only). */
 int ddb_open(const ddb_engine_opts_t *opts, ddb_engine_t **out, ddb_error_t *err);
+
+/* NULL when the engine can write; else why it was opened read-only (a
+ * sentence, owned by the engine). A read-only engine serves every read and
+ * fails every write with DDB_ERR_INTERNAL; it stays read-only until it is
+ * closed and opened again. Any thread. */
+const char *ddb_read_only(ddb_engine_t *e);
 
 /* With group_commit: writes every write made so far to the WAL (fsynced
  * with sync) before the caller acknowledges any of them, and then publishes
  * their stream records to readers (ddb_stream_latest/ddb_stream_wait).
  * Cheap when nothing was written since the last call.
+ * Fails (DDB_ERR_INTERNAL) when the flush fails, or when any write or flush
+ * failed since the previous ddb_commit: a failed write can take unflushed
+ * batches of earlier writes with it, so none may be acknowledged. After a
+ * failure (a full disk) the store refuses writes (DDB_ERR_INTERNAL) until
+ * RocksDB's recovery resumes it (within 5 s of 8 MB being free; see
+ * commit.c); meanwhile this flushes nothing (and, with no new failure,
+ * succeeds, so that reads are answered). Writes that were applied but not
+ * flushed when the failure struck are never acknowledged, yet readers may
+ * see them; the recovery makes them durable, an exit before it loses them.
  * Not the writer; blocks on another thread's flush in progress (one at a
- * time) and on the flush itself. Any thread. */
+ * time) and on the flush itself; while it flushes, writes wait. Any thread. */
 int ddb_commit(ddb_engine_t *e, ddb_error_t *err);
+
+/* ddb_commit for one of several callers that each acknowledge their own
+ * writes (an event loop's round of requests): fails when a failure happened
+ * since this caller's previous call. *mark is the caller's: 0 before its
+ * first call, then only this function changes it. Any thread. */
+int ddb_commit_round(ddb_engine_t *e, uint64_t *mark, ddb_error_t *err);
 
 /* Milliseconds since the epoch (the clock of stream records, TTL and the
  * server's timestamps). Any thread. */

@@ -28,6 +28,22 @@ static int open_error(ddb_error_t *err, const char *path, char *msg) {
                          "the data directory %s is in use by another ddbd process", path);
 }
 
+/* Opens RocksDB at path into e->db and e->cf: NULL, or RocksDB's error
+ * (malloc'd). */
+static char *open_db(ddb_engine_t *e, const char *path, bool read_only) {
+    const rocksdb_options_t *cfopts[CF_COUNT];
+    for (int i = 0; i < CF_COUNT; i++)
+        cfopts[i] = i == CF_ITEMS || i == CF_INDEX ? e->keyed_opts : e->opts;
+    char *msg = NULL;
+    if (read_only)
+        e->db = rocksdb_open_for_read_only_column_families(e->opts, path, CF_COUNT, cf_names,
+                                                           cfopts, e->cf, 0, &msg);
+    else
+        e->db =
+            rocksdb_open_column_families(e->opts, path, CF_COUNT, cf_names, cfopts, e->cf, &msg);
+    return msg;
+}
+
 int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     ddb_engine_t *e = calloc(1, sizeof *e);
     if (!e) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
@@ -46,7 +62,11 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
      * pin every WAL file since their last flush: hundreds of MB of log on
      * disk, replayed at start */
     rocksdb_options_set_max_total_wal_size(e->opts, 32 << 20);
-    rocksdb_options_set_info_log_level(e->opts, 3); /* errors only */
+    /* RocksDB's LOG sits on the data disk: when that fills, its writer
+     * fails, and RocksDB 7.8 asserts on the next line it appends (its error
+     * recovery logs at ERROR level). Headers only (written at open); the
+     * errors that matter reach ddb as statuses, and ddbd prints them. */
+    rocksdb_options_set_info_log_level(e->opts, 5 /* HEADER_LEVEL */);
     if (o->group_commit) rocksdb_options_set_manual_wal_flush(e->opts, 1);
     e->cache = rocksdb_cache_create_lru(64 << 20);
     e->topts = rocksdb_block_based_options_create();
@@ -78,11 +98,23 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     rocksdb_options_set_level0_file_num_compaction_trigger(e->keyed_opts, 1);
     rocksdb_options_set_max_bytes_for_level_base(e->keyed_opts, 64 << 20);
     rocksdb_options_set_target_file_size_base(e->keyed_opts, 8 << 20);
-    const rocksdb_options_t *cfopts[CF_COUNT];
-    for (int i = 0; i < CF_COUNT; i++)
-        cfopts[i] = i == CF_ITEMS || i == CF_INDEX ? e->keyed_opts : e->opts;
-    char *msg = NULL;
-    e->db = rocksdb_open_column_families(e->opts, path, CF_COUNT, cf_names, cfopts, e->cf, &msg);
+    char *msg = open_db(e, path, false);
+    if (msg && o->read_only_if_full && !o->in_memory && ddb__space_error(msg)) {
+        /* the disk is full: RocksDB cannot create its new WAL, MANIFEST or
+         * OPTIONS file, but the data can still be read (a read-only open
+         * writes nothing and replays the WAL into memory) */
+        char *ro_msg = open_db(e, path, true);
+        if (!ro_msg) {
+            e->read_only = true;
+            snprintf(e->read_only_why, sizeof e->read_only_why,
+                     "it could not open its data store for writing at start (the disk is "
+                     "full: %s); restart it once space is freed",
+                     msg);
+            free(msg);
+            msg = NULL;
+        }
+        free(ro_msg);
+    }
     if (msg) {
         int rc = open_error(err, path, msg);
         e->db = NULL;
@@ -109,9 +141,13 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
         return rc;
     }
     ddb__commit_start(e, e->next_seq);
-    if (!o->inspect_only) ddb__maint_start(e);
+    if (!o->inspect_only && !e->read_only) ddb__maint_start(e);
     *out = e;
     return 0;
+}
+
+const char *ddb_read_only(ddb_engine_t *e) {
+    return e->read_only ? e->read_only_why : NULL;
 }
 
 void ddb_close(ddb_engine_t *e) {

@@ -48,7 +48,18 @@ struct ddb_engine {
     /* commit.c */
     atomic_bool wal_dirty;     /* group commit: writes not yet flushed to the WAL */
     pthread_mutex_t commit_mu; /* one WAL flush at a time (see ddb_commit) */
-    pthread_mutex_t writer;    /* the single writer: every mutation holds it */
+    /* commit.c: the store's ability to write (see commit.c's top comment).
+     * wal_mu orders every write against every WAL flush; write_failed: a
+     * write or flush failed and RocksDB refuses writes until it recovers;
+     * failures counts such events (round commits compare it with their mark);
+     * read_only: opened read-only, why says why (engine.c). */
+    pthread_mutex_t wal_mu;
+    atomic_bool write_failed;
+    _Atomic uint64_t failures;
+    uint64_t commit_mark; /* ddb_commit's own mark (under commit_mu) */
+    bool read_only;
+    char read_only_why[512];
+    pthread_mutex_t writer; /* the single writer: every mutation holds it */
     /* stats.c: cache of the stats CF; the writer holds both locks to change it */
     table_stats_t *stats;
     size_t nstats, capstats;
