@@ -224,8 +224,8 @@ static int scalar_from_json(ddb_arena_t *a, ddb_type_t t, const cJSON *j, ddb_va
     if (!cJSON_IsString(j)) {
         return ddb_error_set(err, DDB_ERR_SERIALIZATION, "Unexpected value type in payload");
     }
-    const char *s = j->valuestring;
-    size_t len = strlen(s);
+    size_t len;
+    const char *s = json_str(j, &len);
     if (t == DDB_T_S) {
         out->u.str.ptr = s;
         out->u.str.len = len;
@@ -343,15 +343,16 @@ static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int d
     size_t i = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, j) {
-        size_t len = strlen(e->string);
+        size_t len;
+        const char *name = json_key(e, &len);
         size_t h = 1469598103934665603u;
         for (size_t k = 0; k < len; k++)
-            h = (h ^ (unsigned char)e->string[k]) * 1099511628211u;
+            h = (h ^ (unsigned char)name[k]) * 1099511628211u;
         size_t slot = h & (cap - 1);
         ddb_attr_t *at = NULL;
         while (slots[slot]) {
             ddb_attr_t *c = &attrs[slots[slot] - 1];
-            if (c->name_len == len && memcmp(c->name, e->string, len) == 0) {
+            if (c->name_len == len && memcmp(c->name, name, len) == 0) {
                 at = c;
                 break;
             }
@@ -360,7 +361,7 @@ static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int d
         if (!at) {
             at = &attrs[i++];
             slots[slot] = i;
-            at->name = e->string;
+            at->name = name;
             at->name_len = len;
         }
         int rc = value_from_json(a, e, &at->value, depth + 1, err);
@@ -496,12 +497,18 @@ void json_put_key_schema(buf_t *b, const char *hash, size_t hash_len, const char
     buf_putc(b, ']');
 }
 
+static size_t unmark_nuls(char *s, size_t len);
+
 void json_put_error(buf_t *b, const ddb_error_t *err, const buf_t *extra) {
     const char *type = ddb_error_type(err->code);
     buf_puts(b, "{\"__type\":");
     json_put_str(b, type, strlen(type));
     buf_puts(b, ",\"message\":");
-    json_put_str(b, err->msg, strlen(err->msg));
+    /* a message quoting a request string may hold its NULs' C0 80 marks */
+    char msg[sizeof err->msg];
+    size_t n = strlen(err->msg);
+    memcpy(msg, err->msg, n);
+    json_put_str(b, msg, unmark_nuls(msg, n));
     if (extra && extra->len) {
         buf_putc(b, ',');
         buf_put(b, extra->data, extra->len);
@@ -555,8 +562,9 @@ static unsigned count_seps8(uint64_t w) {
  * cost a 64-byte tree node per 2 bytes of body. */
 #define MIN_BYTES_PER_VALUE 3
 
-static int check_text(const char *text, size_t len, ddb_error_t *err) {
+static int check_text(const char *text, size_t len, size_t *nuls, ddb_error_t *err) {
     const unsigned char *p = (const unsigned char *)text;
+    *nuls = 0;
     const uint64_t highs = 0x8080808080808080ull;
     bool in_str = false;
     size_t i = 0, values = 1;
@@ -589,9 +597,10 @@ static int check_text(const char *text, size_t len, ddb_error_t *err) {
         }
         if (c == '"')
             in_str = !in_str;
-        else if (c == '\\' && in_str)
+        else if (c == '\\' && in_str) {
+            if (len - i >= 6 && memcmp(p + i + 1, "u0000", 5) == 0) ++*nuls;
             i++; /* the escaped character cannot end the string */
-        else if (!in_str && (c == ',' || c == '[' || c == '{'))
+        } else if (!in_str && (c == ',' || c == '[' || c == '{'))
             values++;
         i++;
     }
@@ -604,14 +613,95 @@ static int check_text(const char *text, size_t len, ddb_error_t *err) {
     return 0;
 }
 
+/* A copy of body with every \u0000 escape inside strings (nuls of them)
+ * replaced by the two bytes C0 80, which well-formed UTF-8 never holds (so
+ * no request can send them) and cJSON passes through: strings then keep
+ * their NUL characters through cJSON's NUL-terminated strings, and
+ * json_str/json_key turn them back. Allocated with cJSON's allocator. */
+static char *mark_nuls(const char *body, size_t len, size_t nuls, size_t *out_len) {
+    char *copy = cJSON_malloc(len - nuls * 4 + 1);
+    if (!copy) return NULL;
+    size_t o = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = body[i];
+        if (c == '"') {
+            in_str = !in_str;
+        } else if (c == '\\' && in_str) {
+            if (len - i >= 6 && memcmp(body + i + 1, "u0000", 5) == 0) {
+                copy[o++] = (char)0xC0;
+                copy[o++] = (char)0x80;
+                i += 5;
+                continue;
+            }
+            copy[o++] = c; /* the escaped character is copied next, whatever it is */
+            c = body[++i];
+        }
+        copy[o++] = c;
+    }
+    copy[o] = '\0';
+    *out_len = o;
+    return copy;
+}
+
+/* Decodes C0 80 pairs in s[0..len) to NUL in place; returns the new length. */
+static size_t unmark_nuls(char *s, size_t len) {
+    char *q = memchr(s, 0xC0, len);
+    if (!q) return len;
+    size_t o = (size_t)(q - s);
+    for (size_t i = o; i < len; i++) {
+        if ((unsigned char)s[i] == 0xC0 && i + 1 < len && (unsigned char)s[i + 1] == 0x80) {
+            s[o++] = '\0';
+            i++;
+        } else {
+            s[o++] = s[i];
+        }
+    }
+    return o;
+}
+
+const char *json_str(const cJSON *j, size_t *len) {
+    cJSON *m = (cJSON *)j; /* decoded in place once; valueint remembers the length */
+    if (m->valueint > 0) {
+        *len = (size_t)m->valueint - 1;
+        return m->valuestring;
+    }
+    *len = unmark_nuls(m->valuestring, strlen(m->valuestring));
+    if (*len < (size_t)INT32_MAX) m->valueint = (int)*len + 1;
+    return m->valuestring;
+}
+
+const char *json_key(const cJSON *j, size_t *len) {
+    cJSON *m = (cJSON *)j;
+    if (cJSON_IsNumber(j)) { /* valuedouble is the number: names of numbers stay as sent */
+        *len = strlen(j->string);
+        return j->string;
+    }
+    if (m->valuedouble > 0) {
+        *len = (size_t)m->valuedouble - 1;
+        return m->string;
+    }
+    *len = unmark_nuls(m->string, strlen(m->string));
+    m->valuedouble = (double)*len + 1;
+    return m->string;
+}
+
 int json_parse_request(const char *body, size_t len, cJSON **out, ddb_error_t *err) {
     *out = NULL;
-    int rc = check_text(body, len, err);
+    size_t nuls;
+    int rc = check_text(body, len, &nuls, err);
     if (rc) return rc;
+    char *marked = NULL;
+    if (nuls) {
+        marked = mark_nuls(body, len, nuls, &len);
+        if (!marked) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
+        body = marked;
+    }
     const char *end = NULL;
     cJSON *in = cJSON_ParseWithLengthOpts(body, len, &end, false);
     if (!in || !cJSON_IsObject(in)) {
         cJSON_Delete(in);
+        cJSON_free(marked);
         return ddb_error_set(err, DDB_ERR_SERIALIZATION,
                              len ? "Start of structure or map found where not expected"
                                  : "Unexpected end of input: expected a JSON object");
@@ -619,12 +709,15 @@ int json_parse_request(const char *body, size_t len, cJSON **out, ddb_error_t *e
     for (const char *q = end; q && q < body + len; q++) {
         if (*q != ' ' && *q != '\t' && *q != '\n' && *q != '\r') {
             cJSON_Delete(in);
-            return ddb_error_set(err, DDB_ERR_SERIALIZATION,
-                                 "Unexpected character at offset %zu after the end of the JSON "
-                                 "object",
-                                 (size_t)(q - body));
+            rc = ddb_error_set(err, DDB_ERR_SERIALIZATION,
+                               "Unexpected character at offset %zu after the end of the JSON "
+                               "object",
+                               (size_t)(q - body));
+            cJSON_free(marked);
+            return rc;
         }
     }
+    cJSON_free(marked); /* cJSON copied what it keeps */
     *out = in;
     return 0;
 }

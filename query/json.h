@@ -60,6 +60,14 @@ int json_base64_decode(ddb_arena_t *a, const char *s, size_t len, unsigned char 
  * cJSON's hooks). */
 int json_parse_request(const char *body, size_t len, cJSON **out, ddb_error_t *err);
 
+/* The text of a string node of a parsed request, and of a member's name,
+ * with their full length: a \u0000 in the request is a NUL here (cJSON's
+ * own strings end at the first NUL; json_parse_request keeps them). Decodes
+ * in place the first time (so use these, not valuestring/string, for any
+ * text that may hold a NUL). */
+const char *json_str(const cJSON *j, size_t *len);
+const char *json_key(const cJSON *j, size_t *len);
+
 /* Converts one AttributeValue JSON object into out (allocated in a). */
 int json_to_value(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, ddb_error_t *err);
 

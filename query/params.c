@@ -1,6 +1,8 @@
 /* params.c: typed member access and validation-error lists. */
 #include "query/params.h"
 
+#include "query/json.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,8 +24,7 @@ int p_str(const cJSON *obj, const char *name, const char **s, size_t *len, ddb_e
     *len = 0;
     if (!j || cJSON_IsNull(j)) return 0;
     if (!cJSON_IsString(j)) return wrong_type(err, name, "a string");
-    *s = j->valuestring;
-    *len = strlen(j->valuestring);
+    *s = json_str(j, len); /* full length: a \u0000 in the request stays a NUL */
     return 0;
 }
 

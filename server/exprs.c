@@ -62,25 +62,26 @@ static int read_names(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
         if (!cJSON_IsString(e)) {
             return p_error_type(r->err, "ExpressionAttributeNames");
         }
-        size_t kl = strlen(e->string);
-        if (kl < 2 || e->string[0] != '#') {
+        size_t kl, vl;
+        const char *key = json_key(e, &kl), *val = json_str(e, &vl);
+        if (kl < 2 || key[0] != '#') {
             return ddb_error_set(
                 r->err, DDB_ERR_VALIDATION,
                 "ExpressionAttributeNames contains invalid key: Syntax error; key: \"%s\"",
                 e->string);
         }
-        if (e->valuestring[0] == '\0') {
+        if (vl == 0) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                                  "ExpressionAttributeNames contains invalid value: Empty attribute "
                                  "name for key %s",
                                  e->string);
         }
         ddb_attr_t *a = &out->u.map.a[out->u.map.n++];
-        a->name = e->string;
+        a->name = key;
         a->name_len = kl;
         a->value.type = DDB_T_S;
-        a->value.u.str.ptr = e->valuestring;
-        a->value.u.str.len = strlen(e->valuestring);
+        a->value.u.str.ptr = val;
+        a->value.u.str.len = vl;
     }
     return 0;
 }
@@ -134,8 +135,7 @@ static int read_legacy_conditions(ddbd_req_t *r, const cJSON *in, const cJSON *j
         if (!cJSON_IsObject(e)) {
             return p_error_type(r->err, what);
         }
-        c->name = e->string;
-        c->len = strlen(e->string);
+        c->name = json_key(e, &c->len);
         c->exists = -1;
         bool ex, exp;
         const cJSON *val, *list;
@@ -200,8 +200,7 @@ static int read_attribute_updates(ddbd_req_t *r, const cJSON *j, req_exprs_t *x)
         if (!cJSON_IsObject(e)) {
             return p_error_type(r->err, "AttributeUpdates");
         }
-        u->name = e->string;
-        u->len = strlen(e->string);
+        u->name = json_key(e, &u->len);
         const cJSON *val;
         int rc = p_str(e, "Action", &u->action, &u->action_len, r->err);
         if (!rc) rc = p_obj(e, "Value", &val, r->err);
@@ -230,16 +229,18 @@ static int read_attributes_to_get(ddbd_req_t *r, const cJSON *j, req_exprs_t *x)
         if (!cJSON_IsString(e)) {
             return p_error_type(r->err, "AttributesToGet");
         }
+        size_t len;
+        const char *name = json_str(e, &len);
         for (size_t k = 0; k < i; k++) {
-            if (strcmp(names[k], e->valuestring) == 0) {
+            if (lens[k] == len && memcmp(names[k], name, len) == 0) {
                 return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                                      "One or more parameter values were invalid: Duplicate value "
-                                     "in attribute name: %s",
-                                     e->valuestring);
+                                     "in attribute name: %.*s",
+                                     (int)len, name);
             }
         }
-        names[i] = e->valuestring;
-        lens[i] = strlen(e->valuestring);
+        names[i] = name;
+        lens[i] = len;
         i++;
     }
     x->proj = ddb_arena_alloc(r->arena, sizeof *x->proj);

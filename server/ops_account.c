@@ -173,7 +173,9 @@ int op_untag_resource(ddbd_req_t *r) {
     for (size_t i = 0; i < oldn; i++) {
         bool removed = false;
         cJSON_ArrayForEach(e, keys) {
-            if (tag_key_eq(&old->u.list.v[i], e->valuestring, strlen(e->valuestring))) {
+            size_t kl;
+            const char *k = json_str(e, &kl);
+            if (tag_key_eq(&old->u.list.v[i], k, kl)) {
                 removed = true;
             }
         }

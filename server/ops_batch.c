@@ -290,7 +290,11 @@ static int cmp_hash(const void *a, const void *b) {
 /* A 128-bit digest of a JSON tree, member order aside: an object's digest
  * is over its members' (name, value) digests in sorted order. */
 static XXH128_hash_t digest_json(ddb_arena_t *a, const cJSON *j) {
-    if (cJSON_IsString(j)) return digest_bytes('s', j->valuestring, strlen(j->valuestring));
+    if (cJSON_IsString(j)) {
+        size_t len;
+        const char *s = json_str(j, &len);
+        return digest_bytes('s', s, len);
+    }
     if (cJSON_IsNumber(j)) return digest_bytes('n', &j->valuedouble, sizeof j->valuedouble);
     if (cJSON_IsTrue(j)) return digest_bytes('t', "", 0);
     if (cJSON_IsFalse(j)) return digest_bytes('f', "", 0);
@@ -303,10 +307,11 @@ static XXH128_hash_t digest_json(ddb_arena_t *a, const cJSON *j) {
         if (cJSON_IsObject(j)) {
             /* a member: its value's digest, then its name (no ambiguity:
              * the digest has a fixed length) */
-            size_t nl = strlen(c->string);
+            size_t nl;
+            const char *name = json_key(c, &nl);
             unsigned char *m = ddb_arena_alloc(a, sizeof(XXH128_canonical_t) + nl);
             XXH128_canonicalFromHash((XXH128_canonical_t *)m, h);
-            memcpy(m + sizeof(XXH128_canonical_t), c->string, nl);
+            memcpy(m + sizeof(XXH128_canonical_t), name, nl);
             h = digest_bytes('m', m, sizeof(XXH128_canonical_t) + nl);
         }
         XXH128_canonicalFromHash(&parts[i++], h);

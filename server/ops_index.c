@@ -144,8 +144,8 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
         if (!cJSON_IsString(e)) {
             return p_error_type(r->err, "NonKeyAttributes");
         }
-        names[i] = e->valuestring;
-        lens[i++] = strlen(e->valuestring);
+        names[i] = json_str(e, &lens[i]);
+        i++;
     }
     ix->include = names;
     ix->include_len = lens;

@@ -59,3 +59,38 @@ def test_valid_text_of_every_length_and_trailing_white_space_are_accepted(endpoi
     status, _, data = raw(endpoint, body.encode() + b" \r\n\t", target="DynamoDB_20120810.PutItem")
     assert status == 200, data
     assert ddb.get_item(TableName=table, Key={"pk": {"S": value}})["Item"]["pk"]["S"] == value
+
+
+def test_strings_keep_their_nul_characters(ddb, make_table):
+    # cJSON ends strings at NUL: "a\0one" and "a\0two" were one key, the
+    # second put overwriting the first
+    name = make_table()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a\x00one"}, "v": {"N": "1"}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a\x00two"}, "v": {"N": "2"},
+                                       "x\x00y": {"SS": ["q\x00", "q"]}})
+    items = sorted(ddb.scan(TableName=name)["Items"], key=lambda i: i["pk"]["S"])
+    assert [i["pk"]["S"] for i in items] == ["a\x00one", "a\x00two"]
+    assert set(items[1]["x\x00y"]["SS"]) == {"q\x00", "q"}
+    got = ddb.get_item(TableName=name, Key={"pk": {"S": "a\x00one"}})["Item"]
+    assert got == {"pk": {"S": "a\x00one"}, "v": {"N": "1"}}
+    # names through ExpressionAttributeNames and in update paths keep them too
+    ddb.update_item(TableName=name, Key={"pk": {"S": "a\x00one"}}, UpdateExpression="SET #n = :v",
+                    ExpressionAttributeNames={"#n": "m\x00n"},
+                    ExpressionAttributeValues={":v": {"S": "z\x00"}})
+    got = ddb.get_item(TableName=name, Key={"pk": {"S": "a\x00one"}},
+                       ProjectionExpression="#n", ExpressionAttributeNames={"#n": "m\x00n"})
+    assert got["Item"] == {"m\x00n": {"S": "z\x00"}}
+    # an escaped backslash followed by u0000 is six characters, not a NUL
+    ddb.put_item(TableName=name, Item={"pk": {"S": "\\u0000"}})
+    assert ddb.get_item(TableName=name, Key={"pk": {"S": "\\u0000"}})["Item"]["pk"]["S"] == "\\u0000"
+    assert ddb.scan(TableName=name)["Count"] == 3
+
+
+def test_a_table_name_is_validated_on_its_full_bytes(ddb):
+    # "tbl\0x" created the table "tbl"
+    with pytest.raises(Exception) as e:
+        ddb.create_table(TableName="tbl\x00x", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert "tbl" not in ddb.list_tables()["TableNames"]

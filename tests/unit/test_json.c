@@ -272,8 +272,41 @@ static void test_request_density(void) {
     }
 }
 
+/* \u0000 survives cJSON: names and strings keep their NULs and lengths. */
+static void test_nul_characters(void) {
+    const char body[] = "{\"Item\":{\"a\\u0000b\":{\"S\":\"x\\u0000y\\u0000\"},"
+                        "\"c\":{\"S\":\"\\\\u0000\"}},\"T\":\"t\\u0000\"}";
+    cJSON *j;
+    ddb_error_t err;
+    CHECK(json_parse_request(body, sizeof body - 1, &j, &err) == 0);
+    ddb_value_t item;
+    CHECK(json_to_item(arena, cJSON_GetObjectItemCaseSensitive(j, "Item"), &item, &err) == 0);
+    CHECK(item.u.map.n == 2);
+    const ddb_attr_t *a = &item.u.map.a[0];
+    CHECK(a->name_len == 3 && memcmp(a->name, "a\0b", 3) == 0);
+    CHECK(a->value.u.str.len == 4 && memcmp(a->value.u.str.ptr, "x\0y\0", 4) == 0);
+    const ddb_attr_t *c = &item.u.map.a[1]; /* an escaped backslash, then u0000 */
+    CHECK(c->value.u.str.len == 6 && memcmp(c->value.u.str.ptr, "\\u0000", 6) == 0);
+    size_t len;
+    const char *t = json_str(cJSON_GetObjectItemCaseSensitive(j, "T"), &len);
+    CHECK(len == 2 && memcmp(t, "t\0", 2) == 0);
+    t = json_str(cJSON_GetObjectItemCaseSensitive(j, "T"), &len); /* decoded once, read again */
+    CHECK(len == 2);
+    /* an error message quoting such a string writes the NUL as \u0000 */
+    ddb_error_set(&err, DDB_ERR_VALIDATION,
+                  "bad 'a\xc0\x80"
+                  "b'");
+    buf_t b;
+    buf_init(&b);
+    json_put_error(&b, &err, NULL);
+    CHECK(b.len > 0 && strstr(buf_cstr(&b), "bad 'a\\u0000b'") != NULL);
+    buf_free(&b);
+    cJSON_Delete(j);
+}
+
 int main(void) {
     arena = ddb_arena_create(0);
+    test_nul_characters();
     test_request_text();
     test_request_density();
     test_string_escapes_at_every_position();
