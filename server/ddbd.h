@@ -174,6 +174,10 @@ double ddbd_write_units(size_t size);
 /* Parses ReturnConsumedCapacity (NONE/TOTAL/INDEXES); *mode 0, 1 or 2. */
 int ddbd_parse_rcc(ddbd_req_t *r, int *mode);
 
+/* Writes one ConsumedCapacity object {"TableName":..,"CapacityUnits":..} of
+ * a table (with its "Table" breakdown for mode 2, INDEXES). */
+void ddbd_put_capacity(buf_t *b, const char *table, size_t len, int mode, double units);
+
 /* Writes ,"ConsumedCapacity":{...} for mode 1 (TOTAL) or 2 (INDEXES). */
 void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode, double units);
 

@@ -49,11 +49,7 @@ static void put_writes_capacity(ddbd_req_t *r, const item_write_t *ws, size_t n,
         }
         if (!first) buf_putc(r->out, ',');
         first = false;
-        buf_puts(r->out, "{\"TableName\":");
-        json_put_str(r->out, ws[i].table.name, ws[i].table.name_len);
-        buf_printf(r->out, ",\"CapacityUnits\":%.1f", units);
-        if (rcc == 2) buf_printf(r->out, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
-        buf_putc(r->out, '}');
+        ddbd_put_capacity(r->out, ws[i].table.name, ws[i].table.name_len, rcc, units);
     }
     buf_putc(r->out, ']');
 }
@@ -253,11 +249,7 @@ int op_batch_get_item(ddbd_req_t *r) {
                     units += ddbd_read_units(got[i] ? ddb_item_size(got[i]) : 0, consistent[k]);
             }
             if (k) buf_putc(r->out, ',');
-            buf_puts(r->out, "{\"TableName\":");
-            json_put_str(r->out, tables[k].name, tables[k].name_len);
-            buf_printf(r->out, ",\"CapacityUnits\":%.1f", units);
-            if (rcc == 2) buf_printf(r->out, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
-            buf_putc(r->out, '}');
+            ddbd_put_capacity(r->out, tables[k].name, tables[k].name_len, rcc, units);
         }
         buf_putc(r->out, ']');
     }
@@ -356,11 +348,7 @@ static int replay_answer(ddbd_req_t *r, const item_write_t *ws, size_t n, int rc
         }
         if (!first) buf_putc(r->out, ',');
         first = false;
-        buf_puts(r->out, "{\"TableName\":");
-        json_put_str(r->out, ws[i].table.name, ws[i].table.name_len);
-        buf_printf(r->out, ",\"CapacityUnits\":%.1f", units);
-        if (rcc == 2) buf_printf(r->out, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
-        buf_putc(r->out, '}');
+        ddbd_put_capacity(r->out, ws[i].table.name, ws[i].table.name_len, rcc, units);
     }
     buf_puts(r->out, "]}");
     return 0;

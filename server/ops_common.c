@@ -182,13 +182,18 @@ int ddbd_parse_rcc(ddbd_req_t *r, int *mode) {
     return p_error_enum(r->err, s, p_cut(l, 100), "INDEXES, TOTAL, NONE", "returnConsumedCapacity");
 }
 
+void ddbd_put_capacity(buf_t *b, const char *table, size_t len, int mode, double units) {
+    buf_puts(b, "{\"TableName\":");
+    json_put_str(b, table, len);
+    buf_printf(b, ",\"CapacityUnits\":%.1f", units);
+    if (mode == 2) buf_printf(b, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
+    buf_putc(b, '}');
+}
+
 void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode, double units) {
     if (!mode) return;
-    buf_puts(r->out, ",\"ConsumedCapacity\":{\"TableName\":");
-    json_put_str(r->out, t->name, t->name_len);
-    buf_printf(r->out, ",\"CapacityUnits\":%.1f", units);
-    if (mode == 2) buf_printf(r->out, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
-    buf_putc(r->out, '}');
+    buf_puts(r->out, ",\"ConsumedCapacity\":");
+    ddbd_put_capacity(r->out, t->name, t->name_len, mode, units);
 }
 
 void ddbd_put_key_schema(buf_t *b, const ddb_key_schema_t *k) {
