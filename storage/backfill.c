@@ -218,27 +218,20 @@ static int backfill_one(ddb_engine_t *e, const char *name, size_t len, uint32_t 
     return rc;
 }
 
-int ddb__backfill_round(ddb_engine_t *e, bool *more, ddb_error_t *err) {
-    ddb_arena_t *a = ddb_arena_create(0);
-    const char **names;
-    size_t *lens, count;
-    bool list_more;
-    *more = false;
-    int rc = ddb_table_list(e, NULL, 0, 1u << 20, a, &names, &lens, &count, &list_more, err);
-    for (size_t i = 0; !rc && i < count; i++) {
-        ddb_table_info_t t;
-        rc = ddb__get_table_record(e, names[i], lens[i], a, &t, err);
-        if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
-            rc = 0; /* deleted since the list was read */
-            continue;
-        }
-        for (size_t j = 0; !rc && j < t.nindexes; j++) {
-            if (!t.indexes[j].backfilling) continue;
-            bool step_more;
-            rc = backfill_one(e, names[i], lens[i], t.indexes[j].id, &step_more, err);
-            *more |= step_more;
-        }
+/* One step of each backfill of table t; ctx: the round's "more" flag. */
+static int backfill_table(ddb_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_error_t *err) {
+    bool *more = ctx;
+    int rc = 0;
+    for (size_t j = 0; !rc && j < t->nindexes; j++) {
+        if (!t->indexes[j].backfilling) continue;
+        bool step_more;
+        rc = backfill_one(e, t->name, t->name_len, t->indexes[j].id, &step_more, err);
+        *more |= step_more;
     }
-    ddb_arena_destroy(a);
     return rc;
+}
+
+int ddb__backfill_round(ddb_engine_t *e, bool *more, ddb_error_t *err) {
+    *more = false;
+    return ddb__each_table(e, backfill_table, more, err);
 }

@@ -332,3 +332,37 @@ int ddb__index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const dd
     bytes_free(&cur);
     return rc;
 }
+
+int ddb__each_table(ddb_engine_t *e, ddb__table_fn fn, void *ctx, ddb_error_t *err) {
+    ddb_arena_t *page = ddb_arena_create(0), *one = ddb_arena_create(0);
+    const char *after = NULL;
+    size_t after_len = 0;
+    bool more = true;
+    int rc = 0;
+    while (!rc && more) {
+        const char **names;
+        size_t *lens, count;
+        rc = ddb_table_list(e, after, after_len, 256, page, &names, &lens, &count, &more, err);
+        for (size_t i = 0; !rc && i < count; i++) {
+            ddb_arena_reset(one);
+            ddb_table_info_t t;
+            rc = ddb__get_table_record(e, names[i], lens[i], one, &t, err);
+            if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
+                rc = 0; /* deleted since the page was read */
+                continue;
+            }
+            if (!rc) rc = fn(e, &t, ctx, err);
+        }
+        if (!rc && count) {
+            /* the next page starts after this one's last name (copied: the
+             * page arena is reset) */
+            char *last = ddb_arena_strndup(one, names[count - 1], lens[count - 1]);
+            ddb_arena_reset(page);
+            after = ddb_arena_strndup(page, last, lens[count - 1]);
+            after_len = lens[count - 1];
+        }
+    }
+    ddb_arena_destroy(one);
+    ddb_arena_destroy(page);
+    return rc;
+}

@@ -15,6 +15,15 @@
 void ddb__cat_init(ddb_engine_t *e);
 void ddb__cat_destroy(ddb_engine_t *e);
 
+/* Calls fn for every table in the catalog, in name order, with its record
+ * (in a per-table scratch arena, valid during the call); stops at the first
+ * nonzero status and returns it. Tables deleted meanwhile are skipped.
+ * Reads the catalog a page at a time; takes no lock itself (callers that
+ * hold the writer may use it). */
+typedef int (*ddb__table_fn)(ddb_engine_t *e, const ddb_table_info_t *t, void *ctx,
+                             ddb_error_t *err);
+int ddb__each_table(ddb_engine_t *e, ddb__table_fn fn, void *ctx, ddb_error_t *err);
+
 /* The table record named name (decoded into a), from the cache or the
  * catalog; DDB_ERR_RESOURCE_NOT_FOUND when absent. */
 int ddb__get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,

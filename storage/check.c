@@ -124,11 +124,14 @@ static int check_table(ddb_engine_t *e, const ddb_table_info_t *t, rocksdb_reado
     return rc;
 }
 
+/* Checks one table (with its statistics) in the snapshot ctx reads. */
+static int check_one(ddb_engine_t *e, const ddb_table_info_t *rec, void *ctx, ddb_error_t *err) {
+    ddb_table_info_t t = *rec;
+    int rc = ddb__stats_read(e, &t, err);
+    return rc ? rc : check_table(e, &t, ctx, err);
+}
+
 int ddb_check(ddb_engine_t *e, ddb_error_t *err) {
-    ddb_arena_t *a = ddb_arena_create(0);
-    const char **names;
-    size_t *lens, count;
-    bool more;
     /* the whole check holds the writer, so catalog, statistics, backfill
      * cursors and data all agree (writes wait meanwhile) */
     pthread_mutex_lock(&e->writer);
@@ -136,17 +139,10 @@ int ddb_check(ddb_engine_t *e, ddb_error_t *err) {
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(ro, snap);
     rocksdb_readoptions_set_total_order_seek(ro, 1);
-    int rc = ddb_table_list(e, NULL, 0, 1u << 20, a, &names, &lens, &count, &more, err);
-    for (size_t i = 0; !rc && i < count; i++) {
-        ddb_table_info_t t;
-        rc = ddb__get_table_record(e, names[i], lens[i], a, &t, err);
-        if (!rc) rc = ddb__stats_read(e, &t, err);
-        if (!rc) rc = check_table(e, &t, ro, err);
-    }
+    int rc = ddb__each_table(e, check_one, ro, err);
     if (!rc) rc = ddb__check_streams(e, ro, err);
     rocksdb_readoptions_destroy(ro);
     rocksdb_release_snapshot(e->db, snap);
     pthread_mutex_unlock(&e->writer);
-    ddb_arena_destroy(a);
     return rc;
 }

@@ -129,22 +129,13 @@ static int sweep_table(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_ind
     return rc;
 }
 
+/* Sweeps table t if it has TTL on; ctx: the time, epoch seconds. */
+static int sweep_if_on(ddb_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_error_t *err) {
+    const ddb_index_info_t *ttl = ddb_table_ttl(t);
+    return ttl ? sweep_table(e, t, ttl, *(const uint64_t *)ctx, err) : 0;
+}
+
 int ddb__ttl_sweep(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err) {
-    ddb_arena_t *a = ddb_arena_create(0);
-    const char **names;
-    size_t *lens, count;
-    bool more;
-    int rc = ddb_table_list(e, NULL, 0, 1u << 20, a, &names, &lens, &count, &more, err);
-    for (size_t i = 0; !rc && i < count; i++) {
-        ddb_table_info_t t;
-        rc = ddb__get_table_record(e, names[i], lens[i], a, &t, err);
-        if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
-            rc = 0; /* deleted since the list was read */
-            continue;
-        }
-        const ddb_index_info_t *ttl = rc ? NULL : ddb_table_ttl(&t);
-        if (ttl) rc = sweep_table(e, &t, ttl, (uint64_t)(now_ms / 1000), err);
-    }
-    ddb_arena_destroy(a);
-    return rc;
+    uint64_t now_s = (uint64_t)(now_ms / 1000);
+    return ddb__each_table(e, sweep_if_on, &now_s, err);
 }
