@@ -1,104 +1,20 @@
 /* http.c: HTTP/1.1 over libuv with llhttp: keep-alive, pipelining (responses
- * in request order), bounded headers and bodies, and the headers every
- * DynamoDB response carries. Each connection owns its parser and reusable
- * buffers; handlers run synchronously on the loop thread. */
-#include "server/http.h"
+ * in request order), bounded headers and bodies, back-pressure, deadlines,
+ * and the headers every DynamoDB response carries. Each connection owns its
+ * parser and reusable buffers; handlers run synchronously on the loop
+ * thread. Listening, the connection cap and the deadline sweep are in
+ * http_listen.c. */
+#include "server/http_internal.h"
 
 #include "query/crc32.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
-#include <errno.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <llhttp.h>
-
-#define MAX_HEADER_BYTES  (64 * 1024)
-#define MAX_PENDING_WRITE (8u << 20) /* pause parsing above this much unsent output */
-/* After an error answer that closes the connection (413, 431, 400), what the
- * client is still sending is read and dropped, up to this much, so that it
- * reads the answer instead of a reset. */
-#define MAX_DRAIN (HTTP_MAX_BODY + (1u << 20))
-#define DRAIN_MS  5000
-
-typedef enum { H_NONE, H_TARGET, H_CTYPE, H_AUTH, H_CONN, H_EXPECT, H_OTHER } hdr_t;
-
-struct http_server {
-    uv_loop_t *loop;
-    uv_tcp_t listener;
-    uv_check_t check; /* after each round of I/O: commit, then send the responses */
-    uv_timer_t sweep; /* closes connections past their deadline; re-listens after EMFILE */
-    http_limits_t lim;
-    struct sockaddr_storage addr; /* what the listener is bound to (to bind it again) */
-    bool reuseport;
-    bool listening;       /* the listener is open (false while paused after EMFILE) */
-    bool listener_closed; /* paused, and the listener's close has completed */
-    uint64_t relisten_at; /* loop time to try listening again while paused */
-    http_handler_fn handler;
-    void *ctx;
-    http_commit_fn commit;
-    struct conn *dirty;   /* connections with responses queued this round */
-    int open_handles;     /* listener, check and sweep: the last one closed frees the server */
-    char rbuf[64 * 1024]; /* every read lands here: parsed at once, and what
-                           * a request needs is copied out by the parser callbacks */
-    buf_t resp_body;      /* the handler's response body, reused request after request */
-    struct conn *conns;   /* all open connections, for shutdown */
-    uint64_t seq;         /* request counter for request ids */
-    uint64_t seed;        /* random start-up seed mixed into request ids */
-    bool stopping;
-    int port;
-    time_t date_sec; /* cached Date header */
-    char date[64];
-};
-
-typedef struct conn {
-    uv_tcp_t tcp;
-    http_server_t *srv;
-    struct conn *next, *prev;
-    llhttp_t parser;
-    llhttp_settings_t settings;
-    hdr_t cur;   /* header whose value is being read */
-    buf_t field; /* current header field name */
-    buf_t target, ctype, auth, url;
-    bool has_target, has_ctype, has_auth;
-    bool conn_close;      /* Connection: close seen */
-    bool expect_continue; /* Expect: 100-continue seen */
-    bool too_large;       /* body over the limit */
-    size_t header_bytes;
-    buf_t body;
-    size_t pending; /* bytes queued for writing */
-    bool reading;   /* uv_read_start active */
-    bool closing;
-    bool close_after_write;
-    buf_t out;      /* responses queued this round, sent after the commit */
-    bool out_close; /* the last queued response closes the connection */
-    bool is_dirty;  /* on the server's dirty list */
-    struct conn *dirty_next;
-    bool in_request;     /* a request's bytes have begun to arrive */
-    _Atomic int *nconns; /* the connection count this one is in (NULL: none) */
-    bool held;           /* parsing paused by back-pressure; `rest` holds what
-                          * was read and not yet parsed */
-    buf_t rest;
-    bool draining; /* answered an error: reading and dropping what comes */
-    size_t drained;
-    uv_shutdown_t shutdown;
-    uint64_t deadline; /* loop time (ms) it is closed at if nothing happens; 0: none */
-} conn_t;
-
-typedef struct wreq {
-    uv_write_t req;
-    conn_t *c;
-    char *body; /* the bytes written (owned) */
-    size_t size;
-} wreq_t;
 
 /* ---- responses ------------------------------------------------------------- */
 
@@ -147,11 +63,10 @@ static void make_request_id(http_server_t *s, char out[53]) {
     out[52] = '\0';
 }
 
-static void conn_close(conn_t *c);
 static void http__resume(conn_t *c);
 
 /* Gives c until ms from now (0: no deadline) before the sweep closes it. */
-static void set_deadline(conn_t *c, uint64_t ms) {
+void http__set_deadline(conn_t *c, uint64_t ms) {
     c->deadline = ms ? uv_now(c->srv->loop) + ms : 0;
 }
 
@@ -165,10 +80,10 @@ static void after_shutdown(uv_shutdown_t *req, int status) {
 
 static void wrote(conn_t *c, size_t size) {
     c->pending -= size;
-    if (!c->in_request) set_deadline(c, c->srv->lim.idle_ms); /* the client reads: not idle */
+    if (!c->in_request) http__set_deadline(c, c->srv->lim.idle_ms); /* the client reads: not idle */
     if (c->close_after_write && c->pending == 0) {
         if (!c->draining || uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, after_shutdown)) {
-            conn_close(c);
+            http__conn_close(c);
         }
         return;
     }
@@ -185,7 +100,7 @@ static void on_write(uv_write_t *req, int status) {
     free(w);
     if (status < 0) {
         c->pending -= size;
-        conn_close(c);
+        http__conn_close(c);
         return;
     }
     wrote(c, size);
@@ -210,7 +125,7 @@ static void write_out(conn_t *c) {
         return;
     }
     if (n < 0 && n != UV_EAGAIN) {
-        conn_close(c);
+        http__conn_close(c);
         return;
     }
     size_t done = n > 0 ? (size_t)n : 0; /* what the socket took already */
@@ -226,14 +141,14 @@ static void write_out(conn_t *c) {
         c->pending -= w->size;
         free(w->body);
         free(w);
-        conn_close(c);
+        http__conn_close(c);
     }
 }
 
 /* After each round of I/O callbacks: the commit hook makes every write the
  * round's requests did durable (one WAL write for all of them: group
  * commit), and only then do their responses leave. */
-static void on_check(uv_check_t *h) {
+void http__on_check(uv_check_t *h) {
     http_server_t *s = h->data;
     /* sending can resume a connection held by back-pressure, whose parsed
      * requests queue further responses: those go out in this round too */
@@ -250,7 +165,7 @@ static void on_check(uv_check_t *h) {
             if (durable)
                 write_out(c);
             else
-                conn_close(c);
+                http__conn_close(c);
             c = next;
         }
     }
@@ -325,7 +240,7 @@ static int on_message_begin(llhttp_t *p) {
     c->header_bytes = 0;
     c->cur = H_NONE;
     c->in_request = true;
-    set_deadline(c, c->srv->lim.header_ms);
+    http__set_deadline(c, c->srv->lim.header_ms);
     return 0;
 }
 
@@ -392,7 +307,7 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
 
 static int on_headers_complete(llhttp_t *p) {
     conn_t *c = conn_of(p);
-    set_deadline(c, c->srv->lim.body_ms);
+    http__set_deadline(c, c->srv->lim.body_ms);
     if (p->content_length > HTTP_MAX_BODY && (p->flags & F_CONTENT_LENGTH)) {
         c->too_large = true;
         return HPE_USER;
@@ -440,7 +355,7 @@ static int on_message_complete(llhttp_t *p) {
         .request_id = id,
     };
     c->in_request = false;
-    set_deadline(c, s->lim.idle_ms);
+    http__set_deadline(c, s->lim.idle_ms);
     http_response_t resp = {
         .status = 200, .content_type = NULL, .headers = NULL, .body = s->resp_body};
     buf_reset(&resp.body); /* one body buffer per loop, reused: send_response copies it */
@@ -478,7 +393,7 @@ static void on_close(uv_handle_t *h) {
     free(c);
 }
 
-static void conn_close(conn_t *c) {
+void http__conn_close(conn_t *c) {
     if (c->closing) return;
     c->closing = true;
     http_server_t *s = c->srv;
@@ -525,7 +440,7 @@ static void feed(conn_t *c, const char *data, size_t len) {
         return;
     }
     c->draining = true;
-    set_deadline(c, DRAIN_MS);
+    http__set_deadline(c, DRAIN_MS);
     if (c->too_large) {
         send_error(c, 413, "com.amazon.coral.service#SerializationException",
                    "Request entity too large: the request body exceeds the maximum size");
@@ -541,12 +456,12 @@ static void feed(conn_t *c, const char *data, size_t len) {
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b) {
     conn_t *c = st->data;
     if (nread < 0) {
-        conn_close(c);
+        http__conn_close(c);
         return;
     }
     if (c->draining) {
         c->drained += (size_t)nread;
-        if (c->drained > MAX_DRAIN) conn_close(c);
+        if (c->drained > MAX_DRAIN) http__conn_close(c);
         return;
     }
     if (nread == 0 || c->closing || c->close_after_write) return;
@@ -567,42 +482,11 @@ static void http__resume(conn_t *c) {
     if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = true;
 }
 
-static void pause_listening(http_server_t *s);
-
-static void free_handle(uv_handle_t *h) {
-    free(h);
-}
-
-/* Over the connection cap: the connection is taken off the queue and closed
- * at once, so the client learns at once and the backlog does not grow. */
-static void refuse(uv_stream_t *ls) {
-    uv_tcp_t *t = malloc(sizeof *t);
-    if (!t) return;
-    uv_tcp_init(ls->loop, t);
-    uv_accept(ls, (uv_stream_t *)t);
-    uv_close((uv_handle_t *)t, free_handle);
-}
-
-static void on_connection(uv_stream_t *ls, int status) {
-    http_server_t *s = ls->data;
-    if (status == UV_EMFILE || status == UV_ENFILE) {
-        /* Out of descriptors: libuv would call us again and again for the
-         * same pending connection (spinning, deaf to signals); stop
-         * listening until connections close, and try again from the sweep. */
-        pause_listening(s);
-        return;
-    }
-    if (status < 0) return;
-    if (s->lim.max_connections && s->lim.nconns &&
-        atomic_load(s->lim.nconns) >= s->lim.max_connections) {
-        refuse(ls);
-        return;
-    }
+/* Accepts the pending connection of listener ls into a new connection of
+ * s and starts reading it; nonzero when out of memory (nothing accepted). */
+int http__conn_accept(http_server_t *s, uv_stream_t *ls) {
     conn_t *c = calloc(1, sizeof *c);
-    if (!c) {
-        refuse(ls);
-        return;
-    }
+    if (!c) return -1;
     c->srv = s;
     uv_tcp_init(s->loop, &c->tcp);
     c->tcp.data = c;
@@ -612,9 +496,9 @@ static void on_connection(uv_stream_t *ls, int status) {
     if (c->nconns) atomic_fetch_add(c->nconns, 1);
     if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
         uv_close((uv_handle_t *)&c->tcp, on_close);
-        return;
+        return 0;
     }
-    set_deadline(c, s->lim.header_ms);
+    http__set_deadline(c, s->lim.header_ms);
     uv_tcp_nodelay(&c->tcp, 1);
     llhttp_settings_init(&c->settings);
     c->settings.on_message_begin = on_message_begin;
@@ -631,182 +515,5 @@ static void on_connection(uv_stream_t *ls, int status) {
     if (s->conns) s->conns->prev = c;
     s->conns = c;
     http__resume(c);
-}
-
-/* A listening-ready socket bound with SO_REUSEPORT (libuv 1.44 cannot ask
- * for it), opened into the listener. */
-static int bind_reuseport(uv_tcp_t *listener, const struct sockaddr *addr) {
-    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return uv_translate_sys_error(errno);
-    int one = 1;
-    socklen_t len =
-        addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) || bind(fd, addr, len)) {
-        int rc = uv_translate_sys_error(errno);
-        close(fd);
-        return rc;
-    }
-    int rc = uv_tcp_open(listener, fd);
-    if (rc) close(fd);
-    return rc;
-}
-
-static int parse_addr(const char *host, int port, struct sockaddr_storage *addr) {
-    if (strcmp(host, "localhost") == 0) host = "127.0.0.1";
-    return strchr(host, ':') ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)addr)
-                             : uv_ip4_addr(host, port, (struct sockaddr_in *)addr);
-}
-
-int http_port_free(const char *host, int port) {
-    struct sockaddr_storage addr;
-    int rc = parse_addr(host, port, &addr);
-    if (rc) return rc;
-    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return uv_translate_sys_error(errno);
-    int one = 1;
-    socklen_t len =
-        addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    rc = bind(fd, (const struct sockaddr *)&addr, len) ? uv_translate_sys_error(errno) : 0;
-    close(fd);
-    return rc;
-}
-
-/* Opens, binds and starts the listener on s->addr. */
-static int listen_on(http_server_t *s) {
-    uv_tcp_init(s->loop, &s->listener);
-    s->listener.data = s;
-    int rc = s->reuseport ? bind_reuseport(&s->listener, (const struct sockaddr *)&s->addr)
-                          : uv_tcp_bind(&s->listener, (const struct sockaddr *)&s->addr, 0);
-    if (!rc) rc = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
-    s->listening = rc == 0;
-    return rc;
-}
-
-static void on_server_handle_closed(uv_handle_t *h);
-
-static void on_listener_closed(uv_handle_t *h) {
-    http_server_t *s = h->data;
-    s->listener_closed = true;
-    on_server_handle_closed(h);
-}
-
-static void pause_listening(http_server_t *s) {
-    if (!s->listening) return;
-    s->listening = false;
-    s->listener_closed = false;
-    s->relisten_at = uv_now(s->loop) + 100;
-    uv_close((uv_handle_t *)&s->listener, on_listener_closed);
-}
-
-/* While paused after EMFILE: listening again once descriptors are free
- * (the listener's handle is reused once its close has completed). */
-static void try_relisten(http_server_t *s) {
-    if (s->listening || s->stopping || !s->listener_closed || uv_now(s->loop) < s->relisten_at) {
-        return;
-    }
-    s->open_handles++;
-    s->listener_closed = false;
-    if (listen_on(s) == 0) return;
-    s->relisten_at = uv_now(s->loop) + 100;
-    uv_close((uv_handle_t *)&s->listener, on_listener_closed);
-}
-
-/* Every few hundred milliseconds: closes connections past their deadline
- * (slow or stalled headers and bodies, idle keep-alives) and re-listens
- * after a pause. */
-static void on_sweep(uv_timer_t *t) {
-    http_server_t *s = t->data;
-    uint64_t now = uv_now(s->loop);
-    for (conn_t *c = s->conns, *next; c; c = next) {
-        next = c->next;
-        if (c->deadline && now >= c->deadline && !c->closing) conn_close(c);
-    }
-    try_relisten(s);
-}
-
-int http_server_start(uv_loop_t *loop, const char *host, int port, bool reuseport,
-                      http_handler_fn handler, void *ctx, http_server_t **out) {
-    http_server_t *s = calloc(1, sizeof *s);
-    if (!s) return UV_ENOMEM;
-    s->loop = loop;
-    s->handler = handler;
-    s->ctx = ctx;
-    s->reuseport = reuseport;
-    if (getrandom(&s->seed, sizeof s->seed, 0) != (ssize_t)sizeof s->seed) {
-        s->seed = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull;
-    }
-    int rc = parse_addr(host, port, &s->addr);
-    if (rc) {
-        free(s);
-        return rc;
-    }
-    uv_check_init(loop, &s->check);
-    s->check.data = s;
-    uv_check_start(&s->check, on_check);
-    uv_timer_init(loop, &s->sweep);
-    s->sweep.data = s;
-    s->open_handles = 3;
-    rc = listen_on(s);
-    if (rc) {
-        uv_close((uv_handle_t *)&s->listener, NULL);
-        uv_close((uv_handle_t *)&s->check, NULL);
-        uv_close((uv_handle_t *)&s->sweep, NULL);
-        uv_run(loop, UV_RUN_NOWAIT);
-        free(s);
-        return rc;
-    }
-    struct sockaddr_storage bound;
-    int blen = sizeof bound;
-    uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &blen);
-    s->port = bound.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
-                                          : ntohs(((struct sockaddr_in *)&bound)->sin_port);
-    /* port 0 asked for any port: listening again must take the same one */
-    if (s->addr.ss_family == AF_INET6)
-        ((struct sockaddr_in6 *)&s->addr)->sin6_port = htons((uint16_t)s->port);
-    else
-        ((struct sockaddr_in *)&s->addr)->sin_port = htons((uint16_t)s->port);
-    uv_timer_start(&s->sweep, on_sweep, 250, 250);
-    *out = s;
     return 0;
-}
-
-void http_server_set_limits(http_server_t *s, const http_limits_t *l) {
-    s->lim = *l;
-    /* sweep often enough that a deadline is kept to about a quarter of it */
-    uint64_t least = 1000;
-    const uint64_t t[] = {l->header_ms, l->body_ms, l->idle_ms};
-    for (int i = 0; i < 3; i++) {
-        if (t[i] && t[i] / 4 < least) least = t[i] / 4;
-    }
-    if (least < 20) least = 20;
-    uv_timer_start(&s->sweep, on_sweep, least, least);
-}
-
-int http_server_port(const http_server_t *s) {
-    return s->port;
-}
-
-static void on_server_handle_closed(uv_handle_t *h) {
-    http_server_t *s = h->data;
-    if (--s->open_handles == 0) {
-        buf_free(&s->resp_body);
-        free(s);
-    }
-}
-
-void http_server_set_commit(http_server_t *s, http_commit_fn fn) {
-    s->commit = fn;
-}
-
-void http_server_stop(http_server_t *s) {
-    if (s->stopping) return;
-    s->stopping = true;
-    while (s->conns)
-        conn_close(s->conns);
-    uv_close((uv_handle_t *)&s->check, on_server_handle_closed);
-    uv_close((uv_handle_t *)&s->sweep, on_server_handle_closed);
-    if (s->listening) uv_close((uv_handle_t *)&s->listener, on_server_handle_closed);
-    s->listening = false;
 }

@@ -1,0 +1,106 @@
+/* http_internal.h: what the two halves of the HTTP front end share: the
+ * server and connection structures and the few calls across them (http.c:
+ * requests and responses on a connection; http_listen.c: listening,
+ * accepting, deadlines). Not an interface for anything outside server/http*. */
+#ifndef DDB_HTTP_INTERNAL_H
+#define DDB_HTTP_INTERNAL_H
+
+#include <stdatomic.h>
+#include <llhttp.h>
+#include <sys/socket.h>
+
+#include "server/http.h"
+
+#define MAX_HEADER_BYTES  (64 * 1024)
+#define MAX_PENDING_WRITE (8u << 20) /* pause parsing above this much unsent output */
+/* After an error answer that closes the connection (413, 431, 400), what the
+ * client is still sending is read and dropped, up to this much, so that it
+ * reads the answer instead of a reset. */
+#define MAX_DRAIN (HTTP_MAX_BODY + (1u << 20))
+#define DRAIN_MS  5000
+
+typedef enum { H_NONE, H_TARGET, H_CTYPE, H_AUTH, H_CONN, H_EXPECT, H_OTHER } hdr_t;
+
+struct http_server {
+    uv_loop_t *loop;
+    uv_tcp_t listener;
+    uv_check_t check; /* after each round of I/O: commit, then send the responses */
+    uv_timer_t sweep; /* closes connections past their deadline; re-listens after EMFILE */
+    http_limits_t lim;
+    struct sockaddr_storage addr; /* what the listener is bound to (to bind it again) */
+    bool reuseport;
+    bool listening;       /* the listener is open (false while paused after EMFILE) */
+    bool listener_closed; /* paused, and the listener's close has completed */
+    uint64_t relisten_at; /* loop time to try listening again while paused */
+    http_handler_fn handler;
+    void *ctx;
+    http_commit_fn commit;
+    struct conn *dirty;   /* connections with responses queued this round */
+    int open_handles;     /* listener, check and sweep: the last one closed frees the server */
+    char rbuf[64 * 1024]; /* every read lands here: parsed at once, and what
+                           * a request needs is copied out by the parser callbacks */
+    buf_t resp_body;      /* the handler's response body, reused request after request */
+    struct conn *conns;   /* all open connections, for shutdown */
+    uint64_t seq;         /* request counter for request ids */
+    uint64_t seed;        /* random start-up seed mixed into request ids */
+    bool stopping;
+    int port;
+    time_t date_sec; /* cached Date header */
+    char date[64];
+};
+
+typedef struct conn {
+    uv_tcp_t tcp;
+    http_server_t *srv;
+    struct conn *next, *prev;
+    llhttp_t parser;
+    llhttp_settings_t settings;
+    hdr_t cur;   /* header whose value is being read */
+    buf_t field; /* current header field name */
+    buf_t target, ctype, auth, url;
+    bool has_target, has_ctype, has_auth;
+    bool conn_close;      /* Connection: close seen */
+    bool expect_continue; /* Expect: 100-continue seen */
+    bool too_large;       /* body over the limit */
+    size_t header_bytes;
+    buf_t body;
+    size_t pending; /* bytes queued for writing */
+    bool reading;   /* uv_read_start active */
+    bool closing;
+    bool close_after_write;
+    buf_t out;      /* responses queued this round, sent after the commit */
+    bool out_close; /* the last queued response closes the connection */
+    bool is_dirty;  /* on the server's dirty list */
+    struct conn *dirty_next;
+    bool in_request;     /* a request's bytes have begun to arrive */
+    _Atomic int *nconns; /* the connection count this one is in (NULL: none) */
+    bool held;           /* parsing paused by back-pressure; `rest` holds what
+                          * was read and not yet parsed */
+    buf_t rest;
+    bool draining; /* answered an error: reading and dropping what comes */
+    size_t drained;
+    uv_shutdown_t shutdown;
+    uint64_t deadline; /* loop time (ms) it is closed at if nothing happens; 0: none */
+} conn_t;
+
+typedef struct wreq {
+    uv_write_t req;
+    conn_t *c;
+    char *body; /* the bytes written (owned) */
+    size_t size;
+} wreq_t;
+
+/* Closes c (its memory goes with the handle's close callback). */
+void http__conn_close(conn_t *c);
+
+/* Gives c until ms from now (0: no deadline) before the sweep closes it. */
+void http__set_deadline(conn_t *c, uint64_t ms);
+
+/* After each round of I/O: commits, then sends the round's responses. */
+void http__on_check(uv_check_t *h);
+
+/* Accepts the pending connection of listener ls into a new connection of s
+ * and starts reading it; nonzero when out of memory (nothing accepted). */
+int http__conn_accept(http_server_t *s, uv_stream_t *ls);
+
+#endif
