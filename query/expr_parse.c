@@ -279,7 +279,11 @@ static int parse_path(parser_t *p, expr_path_t *out) {
             if (t->kind != T_NUMBER) return syntax_error(p);
             if (t->len > 9)
                 return invalid(p, "List index is too large; index: %.*s", p->s + t->start, t->len);
-            st = (expr_step_t){.name = NULL, .len = 0, .index = strtol(p->s + t->start, NULL, 10)};
+            /* the digits of the token only: the text need not end after it */
+            long index = 0;
+            for (size_t i = 0; i < t->len; i++)
+                index = index * 10 + (p->s[t->start + i] - '0');
+            st = (expr_step_t){.name = NULL, .len = 0, .index = index};
             p->pos++;
             rc = expect(p, T_RBRACK);
             if (rc) return rc;

@@ -274,12 +274,16 @@ size_t ddb_num_decode_key(const uint8_t *buf, size_t len, ddb_num_t *out) {
         uint8_t b = buf[k] ^ flip;
         if (b == 0) break;
         if (b > 100 || nd + 2 > DDB_NUM_MAX_DIGITS + 1) return 0;
+        /* only the canonical encoding: the mantissa starts with a nonzero
+         * digit (else cmp, which assumes normalized numbers, goes wrong) */
+        if (k == 2 && b <= 10) return 0;
         out->d[nd++] = (uint8_t)((b - 1) / 10);
         if (nd < DDB_NUM_MAX_DIGITS) out->d[nd++] = (uint8_t)((b - 1) % 10);
     }
+    /* ... and ends with a nonzero digit: no trailing 00 pair */
+    if (k == 2 || (buf[k - 1] ^ flip) == 1) return 0;
     while (nd > 0 && out->d[nd - 1] == 0)
         nd--;
-    if (nd == 0) return 0;
     out->ndigits = (uint8_t)nd;
     return k + 1;
 }

@@ -289,8 +289,27 @@ static void test_projection(void) {
     }
 }
 
+/* A list index at the very end of the text: the parser reads the index's
+ * digits within the text's length, not up to a NUL that need not be there
+ * (under ASan, strtol read past this exact-size buffer). */
+static void test_index_at_end_of_text(void) {
+    static const char *texts[] = {"l[1", "l[12", "a.b[3"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        size_t len = strlen(texts[i]);
+        char *exact = malloc(len); /* no NUL after the text */
+        memcpy(exact, texts[i], len);
+        expr_ctx_t ctx;
+        expr_ctx_init(&ctx, A, NULL, NULL);
+        expr_projection_t *p;
+        ddb_error_t err;
+        CHECK(expr_parse_projection(&ctx, exact, len, &p, &err) == DDB_ERR_VALIDATION);
+        free(exact);
+    }
+}
+
 int main(void) {
     A = ddb_arena_create(0);
+    test_index_at_end_of_text();
     test_truth();
     test_parse_errors();
     test_unused();

@@ -199,6 +199,18 @@ static void test_key_encoding_property(void) {
     uint8_t junk[3] = {0x03, 0x80, 0x00};
     ddb_num_t out;
     CHECK(ddb_num_decode_key(junk, 2, &out) == 0); /* truncated */
+    /* only canonical encodings decode: a leading zero digit pair would give
+     * an unnormalized mantissa (0.001 * 10^125 that compares unequal to the
+     * same value parsed), a trailing 00 pair a second encoding of a number */
+    static const uint8_t leading[] = {0x01, 0x01, 0xfe, 0xf4, 0xff};
+    CHECK(ddb_num_decode_key(leading, sizeof leading, &out) == 0);
+    static const uint8_t leading_pos[] = {0x03, 0x82, 0x01, 0x0c, 0x00};
+    CHECK(ddb_num_decode_key(leading_pos, sizeof leading_pos, &out) == 0);
+    static const uint8_t trailing[] = {0x03, 0x82, 0x1c, 0x01, 0x00};
+    CHECK(ddb_num_decode_key(trailing, sizeof trailing, &out) == 0);
+    static const uint8_t fine[] = {0x03, 0x82, 0x1c, 0x0b, 0x00}; /* 0.2710 * 10^1 */
+    CHECK(ddb_num_decode_key(fine, sizeof fine, &out) == sizeof fine);
+    CHECK(out.ndigits == 3 && out.d[0] == 2 && out.d[1] == 7 && out.d[2] == 1);
 }
 
 int main(void) {
