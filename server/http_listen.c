@@ -29,7 +29,6 @@ static void refuse(uv_stream_t *ls) {
     uv_close((uv_handle_t *)t, free_handle);
 }
 
-
 static void on_connection(uv_stream_t *ls, int status) {
     http_server_t *s = ls->data;
     if (status == UV_EMFILE || status == UV_ENFILE) {
