@@ -3,7 +3,9 @@
 # --check lists the files that deviate and fails (CI runs that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files '*.c' '*.h' '*.cc' | grep -v '^tests/js/node_modules/')
+# tracked files and new ones git does not ignore
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' '*.cc' |
+  grep -v '^tests/js/node_modules/' | sort -u)
 if [[ ${1:-} == --check ]]; then
   bad=0
   for f in "${files[@]}"; do
