@@ -1,330 +1,13 @@
-/* expr_parse.c: lexer and recursive-descent parsers for condition, update and
- * projection expressions, with DynamoDB's messages for syntax errors,
- * reserved words, undefined or unused names/values, function misuse and
- * overlapping paths. Pure. */
+/* expr_parse.c: the recursive-descent parsers of condition, update and
+ * projection expressions over expr_lex.c's tokens, with DynamoDB's messages
+ * for syntax errors, function misuse and overlapping paths. Pure. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "query/expr_internal.h"
-
-#define MAX_IN_OPERANDS 100
-#define MAX_EXPR_BYTES  4096
-#define MAX_DEPTH       64 /* parser recursion guard (parentheses, NOT chains) */
-
-/* ---- context --------------------------------------------------------------- */
-
-void expr_ctx_init(expr_ctx_t *ctx, ddb_arena_t *arena, const ddb_value_t *names,
-                   const ddb_value_t *values) {
-    ctx->arena = arena;
-    ctx->names = names;
-    ctx->values = values;
-    size_t nn = names ? names->u.map.n : 0, nv = values ? values->u.map.n : 0;
-    ctx->names_used = ddb_arena_alloc(arena, sizeof(bool) * (nn ? nn : 1));
-    ctx->values_used = ddb_arena_alloc(arena, sizeof(bool) * (nv ? nv : 1));
-}
-
-static int unused(const ddb_value_t *map, const bool *used, const char *what, ddb_error_t *err) {
-    char list[800];
-    size_t k = 0;
-    int count = 0;
-    for (size_t i = 0; map && i < map->u.map.n; i++) {
-        if (used[i]) continue;
-        const ddb_attr_t *a = &map->u.map.a[i];
-        int n = snprintf(list + k, sizeof list - k, "%s%.*s", count ? ", " : "", (int)a->name_len,
-                         a->name);
-        if (n > 0 && (size_t)n < sizeof list - k) k += (size_t)n;
-        count++;
-    }
-    if (!count) return 0;
-    return ddb_error_set(err, DDB_ERR_VALIDATION,
-                         "Value provided in %s unused in expressions: keys: {%.*s}", what, (int)k,
-                         list);
-}
-
-int expr_check_unused(const expr_ctx_t *ctx, ddb_error_t *err) {
-    int rc = unused(ctx->names, ctx->names_used, "ExpressionAttributeNames", err);
-    if (!rc) rc = unused(ctx->values, ctx->values_used, "ExpressionAttributeValues", err);
-    return rc;
-}
-
-/* ---- lexer ------------------------------------------------------------------ */
-
-typedef enum tok_kind {
-    T_EOF,
-    T_NAME,   /* bare identifier */
-    T_HNAME,  /* #name */
-    T_VALUE,  /* :value */
-    T_NUMBER, /* digits (list index) */
-    T_LPAREN,
-    T_RPAREN,
-    T_LBRACK,
-    T_RBRACK,
-    T_COMMA,
-    T_DOT,
-    T_EQ,
-    T_NE,
-    T_LT,
-    T_LE,
-    T_GT,
-    T_GE,
-    T_PLUS,
-    T_MINUS,
-    T_BAD /* a character that starts no token */
-} tok_kind_t;
-
-typedef struct tok {
-    tok_kind_t kind;
-    size_t start, len; /* span in the text */
-} tok_t;
-
-typedef struct parser {
-    expr_ctx_t *ctx;
-    const char *what; /* "ConditionExpression", ... */
-    const char *s;
-    size_t len;
-    tok_t *toks;
-    size_t ntoks, pos;
-    int depth;
-    ddb_error_t *err;
-} parser_t;
-
-static bool name_start(char c) {
-    return isalpha((unsigned char)c) || c == '_';
-}
-
-static bool name_char(char c) {
-    return isalnum((unsigned char)c) || c == '_';
-}
-
-static void lex(parser_t *p) {
-    size_t cap = p->len + 2, n = 0;
-    p->toks = ddb_arena_alloc(p->ctx->arena, sizeof(tok_t) * cap);
-    size_t i = 0;
-    while (i < p->len) {
-        char c = p->s[i];
-        if (isspace((unsigned char)c)) {
-            i++;
-            continue;
-        }
-        tok_t t = {.start = i, .len = 1};
-        if (name_start(c)) {
-            t.kind = T_NAME;
-            while (i + t.len < p->len && name_char(p->s[i + t.len]))
-                t.len++;
-        } else if ((c == '#' || c == ':') && i + 1 < p->len && name_char(p->s[i + 1])) {
-            t.kind = c == '#' ? T_HNAME : T_VALUE;
-            while (i + t.len < p->len && name_char(p->s[i + t.len]))
-                t.len++;
-        } else if (isdigit((unsigned char)c)) {
-            t.kind = T_NUMBER;
-            while (i + t.len < p->len && isdigit((unsigned char)p->s[i + t.len]))
-                t.len++;
-        } else {
-            char d = i + 1 < p->len ? p->s[i + 1] : 0;
-            switch (c) {
-            case '(':
-                t.kind = T_LPAREN;
-                break;
-            case ')':
-                t.kind = T_RPAREN;
-                break;
-            case '[':
-                t.kind = T_LBRACK;
-                break;
-            case ']':
-                t.kind = T_RBRACK;
-                break;
-            case ',':
-                t.kind = T_COMMA;
-                break;
-            case '.':
-                t.kind = T_DOT;
-                break;
-            case '=':
-                t.kind = T_EQ;
-                break;
-            case '+':
-                t.kind = T_PLUS;
-                break;
-            case '-':
-                t.kind = T_MINUS;
-                break;
-            case '<':
-                if (d == '>')
-                    t.kind = T_NE, t.len = 2;
-                else if (d == '=')
-                    t.kind = T_LE, t.len = 2;
-                else
-                    t.kind = T_LT;
-                break;
-            case '>':
-                if (d == '=')
-                    t.kind = T_GE, t.len = 2;
-                else
-                    t.kind = T_GT;
-                break;
-            default:
-                t.kind = T_BAD;
-                break;
-            }
-        }
-        p->toks[n++] = t;
-        i += t.len;
-    }
-    p->toks[n] = (tok_t){.kind = T_EOF, .start = p->len, .len = 0};
-    p->ntoks = n;
-    p->pos = 0;
-}
-
-static const tok_t *peek(const parser_t *p) {
-    return &p->toks[p->pos];
-}
-
-static bool is_kw(const parser_t *p, const tok_t *t, const char *kw) {
-    size_t n = strlen(kw);
-    if (t->kind != T_NAME || t->len != n) return false;
-    for (size_t i = 0; i < n; i++) {
-        if (toupper((unsigned char)p->s[t->start + i]) != kw[i]) return false;
-    }
-    return true;
-}
-
-/* DynamoDB: Syntax error; token: "<tok>", near: "<prev tok next>". */
-static int syntax_error(parser_t *p) {
-    const tok_t *t = peek(p);
-    if (t->kind == T_EOF) {
-        size_t from = p->pos > 0 ? p->toks[p->pos - 1].start : 0;
-        return ddb_error_set(p->err, DDB_ERR_VALIDATION,
-                             "Invalid %s: Syntax error; token: \"<EOF>\", near: \"%.*s\"", p->what,
-                             (int)(p->len - from), p->s + from);
-    }
-    size_t from = p->pos > 0 ? p->toks[p->pos - 1].start : t->start;
-    const tok_t *next = p->pos < p->ntoks ? &p->toks[p->pos + 1] : t;
-    size_t to = next->kind == T_EOF ? t->start + t->len : next->start + next->len;
-    return ddb_error_set(p->err, DDB_ERR_VALIDATION,
-                         "Invalid %s: Syntax error; token: \"%.*s\", near: \"%.*s\"", p->what,
-                         (int)t->len, p->s + t->start, (int)(to - from), p->s + from);
-}
-
-static int invalid(parser_t *p, const char *fmt, const char *a, size_t alen) {
-    char detail[600];
-    snprintf(detail, sizeof detail, fmt, (int)alen, a);
-    return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, detail);
-}
-
-static bool accept(parser_t *p, tok_kind_t k) {
-    if (peek(p)->kind != k) return false;
-    p->pos++;
-    return true;
-}
-
-static int expect(parser_t *p, tok_kind_t k) {
-    return accept(p, k) ? 0 : syntax_error(p);
-}
-
-/* ---- names, values, paths ------------------------------------------------- */
-
-static long map_index(const ddb_value_t *map, const char *s, size_t len) {
-    for (size_t i = 0; map && i < map->u.map.n; i++) {
-        const ddb_attr_t *a = &map->u.map.a[i];
-        if (a->name_len == len && memcmp(a->name, s, len) == 0) return (long)i;
-    }
-    return -1;
-}
-
-static int name_step(parser_t *p, expr_step_t *st) {
-    const tok_t *t = peek(p);
-    const char *s = p->s + t->start;
-    if (t->kind == T_NAME) {
-        if (expr_is_reserved(s, t->len)) {
-            return invalid(p, "Attribute name is a reserved keyword; reserved keyword: %.*s", s,
-                           t->len);
-        }
-        st->name = s;
-        st->len = t->len;
-    } else if (t->kind == T_HNAME) {
-        long i = map_index(p->ctx->names, s, t->len);
-        if (i < 0) {
-            return invalid(p,
-                           "An expression attribute name used in the document path is not "
-                           "defined; attribute name: %.*s",
-                           s, t->len);
-        }
-        p->ctx->names_used[i] = true;
-        const ddb_value_t *v = &p->ctx->names->u.map.a[i].value;
-        st->name = v->u.str.ptr;
-        st->len = v->u.str.len;
-    } else {
-        return syntax_error(p);
-    }
-    st->index = -1;
-    p->pos++;
-    return 0;
-}
-
-static int parse_path(parser_t *p, expr_path_t *out) {
-    size_t cap = 4, n = 0;
-    expr_step_t *steps = ddb_arena_alloc(p->ctx->arena, sizeof *steps * cap);
-    int rc = name_step(p, &steps[n++]);
-    if (rc) return rc;
-    for (;;) {
-        expr_step_t st;
-        if (accept(p, T_DOT)) {
-            rc = name_step(p, &st);
-            if (rc) return rc;
-        } else if (accept(p, T_LBRACK)) {
-            const tok_t *t = peek(p);
-            if (t->kind != T_NUMBER) return syntax_error(p);
-            if (t->len > 9)
-                return invalid(p, "List index is too large; index: %.*s", p->s + t->start, t->len);
-            /* the digits of the token only: the text need not end after it */
-            long index = 0;
-            for (size_t i = 0; i < t->len; i++)
-                index = index * 10 + (p->s[t->start + i] - '0');
-            st = (expr_step_t){.name = NULL, .len = 0, .index = index};
-            p->pos++;
-            rc = expect(p, T_RBRACK);
-            if (rc) return rc;
-        } else {
-            break;
-        }
-        if (n == cap) {
-            expr_step_t *ns = ddb_arena_alloc(p->ctx->arena, sizeof *ns * cap * 2);
-            memcpy(ns, steps, sizeof *ns * n);
-            steps = ns;
-            cap *= 2;
-        }
-        steps[n++] = st;
-    }
-    out->steps = steps;
-    out->n = n;
-    return 0;
-}
-
-static expr_node_t *node(parser_t *p, expr_kind_t kind) {
-    expr_node_t *n = ddb_arena_alloc(p->ctx->arena, sizeof *n);
-    n->kind = kind;
-    return n;
-}
-
-static int value_ref(parser_t *p, expr_node_t **out) {
-    const tok_t *t = peek(p);
-    long i = map_index(p->ctx->values, p->s + t->start, t->len);
-    if (i < 0) {
-        return invalid(p,
-                       "An expression attribute value used in expression is not defined; "
-                       "attribute value: %.*s",
-                       p->s + t->start, t->len);
-    }
-    p->ctx->values_used[i] = true;
-    p->pos++;
-    expr_node_t *n = node(p, EXPR_VALUE);
-    n->value = &p->ctx->values->u.map.a[i].value;
-    *out = n;
-    return 0;
-}
+#include "query/expr_lex.h"
 
 /* ---- functions ---------------------------------------------------------------- */
 
@@ -357,7 +40,7 @@ static const fn_info_t *find_fn(const char *s, size_t len) {
 }
 
 static bool at_function(const parser_t *p) {
-    return peek(p)->kind == T_NAME && p->toks[p->pos + 1].kind == T_LPAREN;
+    return expr__peek(p)->kind == T_NAME && p->toks[p->pos + 1].kind == T_LPAREN;
 }
 
 typedef enum { CTX_CONDITION, CTX_OPERAND, CTX_UPDATE } fn_ctx_t;
@@ -381,18 +64,18 @@ static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, in
                       f->kind == EXPR_ATTR_TYPE || f->kind == EXPR_SIZE ||
                       f->kind == EXPR_IF_NOT_EXISTS;
     if (needs_path && args[0]->kind != EXPR_PATH) {
-        return invalid(p,
-                       "Operator or function requires a document path; operator or function: %.*s",
-                       f->name, strlen(f->name));
+        return expr__invalid(
+            p, "Operator or function requires a document path; operator or function: %.*s", f->name,
+            strlen(f->name));
     }
     if (f->kind == EXPR_ATTR_TYPE) {
         static const char *const types = " S SS N NS B BS BOOL NULL L M ";
         const expr_node_t *t = args[1];
         if (t->kind != EXPR_VALUE) {
-            return invalid(p,
-                           "Incorrect operand type for operator or function; operator or "
-                           "function: %.*s, operand type: PATH",
-                           "attribute_type", 14);
+            return expr__invalid(p,
+                                 "Incorrect operand type for operator or function; operator or "
+                                 "function: %.*s, operand type: PATH",
+                                 "attribute_type", 14);
         }
         char key[16];
         bool ok = t->value->type == DDB_T_S && t->value->u.str.len < 8;
@@ -402,15 +85,15 @@ static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, in
         }
         if (!ok) {
             if (t->value->type != DDB_T_S) {
-                return invalid(p,
-                               "Incorrect operand type for operator or function; operator or "
-                               "function: attribute_type, operand type: %.*s",
-                               type_of(t), strlen(type_of(t)));
+                return expr__invalid(p,
+                                     "Incorrect operand type for operator or function; operator or "
+                                     "function: attribute_type, operand type: %.*s",
+                                     type_of(t), strlen(type_of(t)));
             }
-            return invalid(p,
-                           "Invalid attribute type name found; type: %.*s, valid types: "
-                           "{N,BS,L,B,NULL,M,S,SS,NS,BOOL}",
-                           t->value->u.str.ptr, t->value->u.str.len);
+            return expr__invalid(p,
+                                 "Invalid attribute type name found; type: %.*s, valid types: "
+                                 "{N,BS,L,B,NULL,M,S,SS,NS,BOOL}",
+                                 t->value->u.str.ptr, t->value->u.str.len);
         }
     }
     if (f->kind == EXPR_LIST_APPEND) {
@@ -443,41 +126,42 @@ static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, in
 
 /* name '(' args ')' where the function must fit `where`. */
 static int parse_function(parser_t *p, fn_ctx_t where, expr_node_t **out) {
-    const tok_t *t = peek(p);
+    const tok_t *t = expr__peek(p);
     const char *s = p->s + t->start;
     const fn_info_t *f = find_fn(s, t->len);
-    if (!f) return invalid(p, "Invalid function name; function: %.*s", s, t->len);
+    if (!f) return expr__invalid(p, "Invalid function name; function: %.*s", s, t->len);
     bool allowed = where == CTX_CONDITION ? f->condition
                    : where == CTX_OPERAND ? f->kind == EXPR_SIZE
                                           : f->update;
     if (!allowed && where == CTX_UPDATE) {
-        return invalid(p, "The function is not allowed in an update expression; function: %.*s",
-                       f->name, strlen(f->name));
+        return expr__invalid(p,
+                             "The function is not allowed in an update expression; function: %.*s",
+                             f->name, strlen(f->name));
     }
     if (!allowed) {
-        return invalid(p,
-                       "The function is not allowed to be used this way in an expression; "
-                       "function: %.*s",
-                       f->name, strlen(f->name));
+        return expr__invalid(p,
+                             "The function is not allowed to be used this way in an expression; "
+                             "function: %.*s",
+                             f->name, strlen(f->name));
     }
     p->pos += 2; /* name ( */
-    if (++p->depth > MAX_DEPTH) return syntax_error(p);
+    if (++p->depth > MAX_DEPTH) return expr__syntax_error(p);
     expr_node_t *args[8];
     int nargs = 0;
-    if (peek(p)->kind != T_RPAREN) {
+    if (expr__peek(p)->kind != T_RPAREN) {
         do {
-            if (nargs == 8) return syntax_error(p);
+            if (nargs == 8) return expr__syntax_error(p);
             fn_ctx_t argctx = where == CTX_UPDATE ? CTX_UPDATE : CTX_OPERAND;
             int rc = parse_operand(p, argctx, &args[nargs++]);
             if (rc) return rc;
-        } while (accept(p, T_COMMA));
+        } while (expr__accept(p, T_COMMA));
     }
-    int rc = expect(p, T_RPAREN);
+    int rc = expr__expect(p, T_RPAREN);
     if (rc) return rc;
     p->depth--;
     rc = check_fn_args(p, f, args, nargs);
     if (rc) return rc;
-    expr_node_t *n = node(p, f->kind);
+    expr_node_t *n = expr__node(p, f->kind);
     n->a = args[0];
     n->b = nargs > 1 ? args[1] : NULL;
     if (f->kind == EXPR_SIZE) n->path = args[0]->path;
@@ -488,26 +172,26 @@ static int parse_function(parser_t *p, fn_ctx_t where, expr_node_t **out) {
 /* operand: path | :value | function (size in conditions; if_not_exists,
  * list_append in updates), and in updates `operand (+|-) operand`. */
 static int parse_primary_operand(parser_t *p, fn_ctx_t where, expr_node_t **out) {
-    const tok_t *t = peek(p);
-    if (t->kind == T_VALUE) return value_ref(p, out);
+    const tok_t *t = expr__peek(p);
+    if (t->kind == T_VALUE) return expr__value_ref(p, out);
     if (at_function(p)) return parse_function(p, where, out);
     if (t->kind == T_NAME || t->kind == T_HNAME) {
-        expr_node_t *n = node(p, EXPR_PATH);
-        int rc = parse_path(p, &n->path);
+        expr_node_t *n = expr__node(p, EXPR_PATH);
+        int rc = expr__parse_path(p, &n->path);
         if (rc) return rc;
         *out = n;
         return 0;
     }
-    return syntax_error(p);
+    return expr__syntax_error(p);
 }
 
 static int parse_operand(parser_t *p, fn_ctx_t where, expr_node_t **out) {
     int rc = parse_primary_operand(p, where, out);
     if (rc || where != CTX_UPDATE) return rc;
-    tok_kind_t k = peek(p)->kind;
+    tok_kind_t k = expr__peek(p)->kind;
     if (k != T_PLUS && k != T_MINUS) return 0;
     p->pos++;
-    expr_node_t *n = node(p, k == T_PLUS ? EXPR_PLUS : EXPR_MINUS);
+    expr_node_t *n = expr__node(p, k == T_PLUS ? EXPR_PLUS : EXPR_MINUS);
     n->a = *out;
     rc = parse_primary_operand(p, where, &n->b);
     if (rc) return rc;
@@ -560,7 +244,7 @@ static void describe_value(const ddb_value_t *v, char *out, size_t cap) {
 /* a comparison, BETWEEN, IN, or a boolean function */
 static int parse_predicate(parser_t *p, expr_node_t **out) {
     if (at_function(p)) {
-        const tok_t *t = peek(p);
+        const tok_t *t = expr__peek(p);
         const fn_info_t *f = find_fn(p->s + t->start, t->len);
         if (!f || f->condition) return parse_function(p, CTX_CONDITION, out);
         /* size(...) etc. start an operand */
@@ -568,14 +252,14 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
     expr_node_t *a;
     int rc = parse_operand(p, CTX_OPERAND, &a);
     if (rc) return rc;
-    const tok_t *t = peek(p);
-    bool continues =
-        (t->kind >= T_EQ && t->kind <= T_GE) || is_kw(p, t, "BETWEEN") || is_kw(p, t, "IN");
+    const tok_t *t = expr__peek(p);
+    bool continues = (t->kind >= T_EQ && t->kind <= T_GE) || expr__is_kw(p, t, "BETWEEN") ||
+                     expr__is_kw(p, t, "IN");
     if (a->kind == EXPR_SIZE && !continues) {
-        return invalid(p,
-                       "The function is not allowed to be used this way in an expression; "
-                       "function: %.*s",
-                       "size", 4);
+        return expr__invalid(p,
+                             "The function is not allowed to be used this way in an expression; "
+                             "function: %.*s",
+                             "size", 4);
     }
     expr_cmp_t cmp;
     switch (t->kind) {
@@ -598,13 +282,13 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
         cmp = CMP_GE;
         break;
     default:
-        if (is_kw(p, t, "BETWEEN")) {
+        if (expr__is_kw(p, t, "BETWEEN")) {
             p->pos++;
-            expr_node_t *n = node(p, EXPR_BETWEEN);
+            expr_node_t *n = expr__node(p, EXPR_BETWEEN);
             n->a = a;
             rc = parse_operand(p, CTX_OPERAND, &n->b);
             if (rc) return rc;
-            if (!is_kw(p, peek(p), "AND")) return syntax_error(p);
+            if (!expr__is_kw(p, expr__peek(p), "AND")) return expr__syntax_error(p);
             p->pos++;
             rc = parse_operand(p, CTX_OPERAND, &n->c);
             if (!rc) rc = check_orderable(p, "BETWEEN", n->a, n->b);
@@ -625,11 +309,11 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
             *out = n;
             return 0;
         }
-        if (is_kw(p, t, "IN")) {
+        if (expr__is_kw(p, t, "IN")) {
             p->pos++;
-            rc = expect(p, T_LPAREN);
+            rc = expr__expect(p, T_LPAREN);
             if (rc) return rc;
-            expr_node_t *n = node(p, EXPR_IN);
+            expr_node_t *n = expr__node(p, EXPR_IN);
             n->a = a;
             n->list = ddb_arena_alloc(p->ctx->arena, sizeof(expr_node_t *) * (MAX_IN_OPERANDS + 1));
             do {
@@ -641,16 +325,16 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
                 }
                 rc = parse_operand(p, CTX_OPERAND, &n->list[n->nlist++]);
                 if (rc) return rc;
-            } while (accept(p, T_COMMA));
-            rc = expect(p, T_RPAREN);
+            } while (expr__accept(p, T_COMMA));
+            rc = expr__expect(p, T_RPAREN);
             if (rc) return rc;
             *out = n;
             return 0;
         }
-        return syntax_error(p);
+        return expr__syntax_error(p);
     }
     p->pos++;
-    expr_node_t *n = node(p, EXPR_CMP);
+    expr_node_t *n = expr__node(p, EXPR_CMP);
     n->cmp = cmp;
     n->a = a;
     rc = parse_operand(p, CTX_OPERAND, &n->b);
@@ -664,16 +348,16 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
 }
 
 static int parse_unary(parser_t *p, expr_node_t **out) {
-    if (++p->depth > MAX_DEPTH) return syntax_error(p);
+    if (++p->depth > MAX_DEPTH) return expr__syntax_error(p);
     int rc;
-    if (is_kw(p, peek(p), "NOT")) {
+    if (expr__is_kw(p, expr__peek(p), "NOT")) {
         p->pos++;
-        expr_node_t *n = node(p, EXPR_NOT);
+        expr_node_t *n = expr__node(p, EXPR_NOT);
         rc = parse_unary(p, &n->a);
         *out = n;
-    } else if (accept(p, T_LPAREN)) {
+    } else if (expr__accept(p, T_LPAREN)) {
         rc = parse_or(p, out);
-        if (!rc) rc = expect(p, T_RPAREN);
+        if (!rc) rc = expr__expect(p, T_RPAREN);
     } else {
         rc = parse_predicate(p, out);
     }
@@ -683,9 +367,9 @@ static int parse_unary(parser_t *p, expr_node_t **out) {
 
 static int parse_and(parser_t *p, expr_node_t **out) {
     int rc = parse_unary(p, out);
-    while (!rc && is_kw(p, peek(p), "AND")) {
+    while (!rc && expr__is_kw(p, expr__peek(p), "AND")) {
         p->pos++;
-        expr_node_t *n = node(p, EXPR_AND);
+        expr_node_t *n = expr__node(p, EXPR_AND);
         n->a = *out;
         rc = parse_unary(p, &n->b);
         *out = n;
@@ -695,9 +379,9 @@ static int parse_and(parser_t *p, expr_node_t **out) {
 
 static int parse_or(parser_t *p, expr_node_t **out) {
     int rc = parse_and(p, out);
-    while (!rc && is_kw(p, peek(p), "OR")) {
+    while (!rc && expr__is_kw(p, expr__peek(p), "OR")) {
         p->pos++;
-        expr_node_t *n = node(p, EXPR_OR);
+        expr_node_t *n = expr__node(p, EXPR_OR);
         n->a = *out;
         rc = parse_and(p, &n->b);
         *out = n;
@@ -705,36 +389,13 @@ static int parse_or(parser_t *p, expr_node_t **out) {
     return rc;
 }
 
-static int begin(parser_t *p, expr_ctx_t *ctx, const char *what, const char *text, size_t len,
-                 ddb_error_t *err) {
-    *p = (parser_t){.ctx = ctx, .what = what, .s = text, .len = len, .err = err};
-    if (len == 0) {
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "Invalid %s: The expression can not be empty;", what);
-    }
-    if (len > MAX_EXPR_BYTES) {
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "Invalid %s: Expression size has exceeded the maximum allowed size; "
-                             "expression size: %zu",
-                             what, len);
-    }
-    lex(p);
-    for (size_t k = 0; k < p->ntoks; k++) {
-        if (p->toks[k].kind == T_BAD) {
-            p->pos = k;
-            return syntax_error(p);
-        }
-    }
-    return 0;
-}
-
 int expr_parse_condition(expr_ctx_t *ctx, const char *what, const char *text, size_t len,
                          expr_node_t **out, ddb_error_t *err) {
     parser_t p;
-    int rc = begin(&p, ctx, what, text, len, err);
+    int rc = expr__begin(&p, ctx, what, text, len, err);
     if (rc) return rc;
     rc = parse_or(&p, out);
-    if (!rc && peek(&p)->kind != T_EOF) rc = syntax_error(&p);
+    if (!rc && expr__peek(&p)->kind != T_EOF) rc = expr__syntax_error(&p);
     return rc;
 }
 
@@ -761,15 +422,15 @@ static int check_clashes(parser_t *p, const expr_path_t *paths, size_t n) {
 int expr_parse_projection(expr_ctx_t *ctx, const char *text, size_t len, expr_projection_t **out,
                           ddb_error_t *err) {
     parser_t p;
-    int rc = begin(&p, ctx, "ProjectionExpression", text, len, err);
+    int rc = expr__begin(&p, ctx, "ProjectionExpression", text, len, err);
     if (rc) return rc;
     expr_projection_t *pr = ddb_arena_alloc(ctx->arena, sizeof *pr);
     pr->paths = ddb_arena_alloc(ctx->arena, sizeof(expr_path_t) * (p.ntoks + 1));
     do {
-        rc = parse_path(&p, &pr->paths[pr->n++]);
+        rc = expr__parse_path(&p, &pr->paths[pr->n++]);
         if (rc) return rc;
-    } while (accept(&p, T_COMMA));
-    if (peek(&p)->kind != T_EOF) return syntax_error(&p);
+    } while (expr__accept(&p, T_COMMA));
+    if (expr__peek(&p)->kind != T_EOF) return expr__syntax_error(&p);
     rc = check_clashes(&p, pr->paths, pr->n);
     if (rc) return rc;
     *out = pr;
@@ -782,14 +443,14 @@ static int parse_actions(parser_t *p, expr_action_kind_t kind, expr_action_t *ac
     do {
         expr_action_t *a = &acts[(*n)++];
         a->kind = kind;
-        int rc = parse_path(p, &a->path);
+        int rc = expr__parse_path(p, &a->path);
         if (rc) return rc;
         if (kind == ACT_SET) {
-            rc = expect(p, T_EQ);
+            rc = expr__expect(p, T_EQ);
             if (!rc) rc = parse_operand(p, CTX_UPDATE, &a->value);
         } else if (kind == ACT_ADD || kind == ACT_DELETE) {
-            if (peek(p)->kind != T_VALUE) return syntax_error(p);
-            rc = value_ref(p, &a->value);
+            if (expr__peek(p)->kind != T_VALUE) return expr__syntax_error(p);
+            rc = expr__value_ref(p, &a->value);
             if (rc) return rc;
             ddb_type_t t = a->value->value->type;
             bool ok = kind == ACT_ADD ? (t == DDB_T_N || ddb_type_is_set(t)) : ddb_type_is_set(t);
@@ -811,25 +472,25 @@ static int parse_actions(parser_t *p, expr_action_kind_t kind, expr_action_t *ac
             }
         }
         if (rc) return rc;
-    } while (accept(p, T_COMMA));
+    } while (expr__accept(p, T_COMMA));
     return 0;
 }
 
 int expr_parse_update(expr_ctx_t *ctx, const char *text, size_t len, expr_update_t **out,
                       ddb_error_t *err) {
     parser_t p;
-    int rc = begin(&p, ctx, "UpdateExpression", text, len, err);
+    int rc = expr__begin(&p, ctx, "UpdateExpression", text, len, err);
     if (rc) return rc;
     expr_update_t *u = ddb_arena_alloc(ctx->arena, sizeof *u);
     u->actions = ddb_arena_alloc(ctx->arena, sizeof(expr_action_t) * (p.ntoks + 1));
     static const char *const clauses[] = {"SET", "REMOVE", "ADD", "DELETE"};
     bool seen[4] = {false};
-    while (peek(&p)->kind != T_EOF) {
+    while (expr__peek(&p)->kind != T_EOF) {
         int which = -1;
         for (int i = 0; i < 4; i++) {
-            if (is_kw(&p, peek(&p), clauses[i])) which = i;
+            if (expr__is_kw(&p, expr__peek(&p), clauses[i])) which = i;
         }
-        if (which < 0) return syntax_error(&p);
+        if (which < 0) return expr__syntax_error(&p);
         if (seen[which]) {
             return ddb_error_set(err, DDB_ERR_VALIDATION,
                                  "Invalid UpdateExpression: The \"%s\" section can only be used "
