@@ -634,7 +634,8 @@ static char *mark_nuls(const char *body, size_t len, size_t nuls, size_t *out_le
                 i += 5;
                 continue;
             }
-            copy[o++] = c; /* the escaped character is copied next, whatever it is */
+            copy[o++] = c;           /* the escaped character is copied next, whatever it is */
+            if (i + 1 == len) break; /* a text ending in a backslash (cJSON refuses it) */
             c = body[++i];
         }
         copy[o++] = c;

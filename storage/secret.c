@@ -40,8 +40,8 @@ static int random_bytes(uint8_t *p, size_t n, ddb_error_t *err) {
     return 0;
 }
 
-/* Makes and stores a new secret (caller holds the writer): written and
- * synced to the WAL before it is used, whatever the durability mode, since
+/* Makes and stores a new secret (caller holds the writer): written to the
+ * WAL (fsynced with --sync) before it is used, as any acknowledged write, since
  * a secret lost in a crash would invalidate what was signed with it. */
 static int make_secret(ddb_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t *err) {
     int rc = random_bytes(out, DDB_SECRET_LEN, err);
@@ -50,10 +50,9 @@ static int make_secret(ddb_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t
     rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], SECRET_KEY, sizeof SECRET_KEY - 1,
                               (const char *)out, DDB_SECRET_LEN);
     rc = ddb__write_batch(e, wb, err);
-    if (rc) return rc;
-    char *msg = NULL;
-    rocksdb_flush_wal(e->db, 1, &msg);
-    return msg ? ddb__rocks_error(err, msg) : 0;
+    /* in the WAL before use, through the commit path (which knows a failed
+     * disk, and an in-memory engine's WAL, that cannot be synced) */
+    return rc ? rc : ddb_commit(e, err);
 }
 
 int ddb_secret(ddb_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t *err) {

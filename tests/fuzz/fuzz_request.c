@@ -53,7 +53,7 @@ static capture_t captures[] = {
 static void engine_close(void) {
     if (!engine) return;
     ddb_close(engine);
-    ddbd_tokens_destroy(srv.tokens);
+    buf_free(&srv.headers);
     ddb_arena_destroy(srv.arena);
     ddb_arena_destroy(srv.scratch);
     engine = NULL;
@@ -69,10 +69,7 @@ static void engine_open(void) {
         fprintf(stderr, "fuzz_request: cannot open the engine: %s\n", err.msg);
         abort();
     }
-    srv = (ddbd_t){.engine = engine,
-                   .tokens = ddbd_tokens_create(),
-                   .arena = ddb_arena_create(0),
-                   .scratch = ddb_arena_create(0)};
+    srv = (ddbd_t){.engine = engine, .arena = ddb_arena_create(0), .scratch = ddb_arena_create(0)};
     for (size_t i = 0; i < NCAPTURES; i++)
         captures[i].value[0] = 0;
 }

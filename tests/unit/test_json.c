@@ -302,6 +302,14 @@ static void test_nul_characters(void) {
     CHECK(b.len > 0 && strstr(buf_cstr(&b), "bad 'a\\u0000b'") != NULL);
     buf_free(&b);
     cJSON_Delete(j);
+    /* a \u0000 and then a text that ends in a backslash (fuzz_expr found the
+     * copy reading and writing past it) */
+    static const char cut[] = {'{', '"', 'a', '"', ':',  '"',  '\\', 'u',
+                               '0', '0', '0', '0', '\\', '\\', '\\'};
+    char *exact = malloc(sizeof cut);
+    memcpy(exact, cut, sizeof cut);
+    CHECK(json_parse_request(exact, sizeof cut, &j, &err) == DDB_ERR_SERIALIZATION);
+    free(exact);
 }
 
 int main(void) {
