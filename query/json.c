@@ -14,14 +14,20 @@
 
 /* ---- writing ----------------------------------------------------------- */
 
-/* Whether any of the 8 bytes of w needs escaping in JSON (a control
- * character, '"' or '\\'): word-at-a-time tests for a zero byte. */
-static inline bool needs_escape8(uint64_t w) {
+/* 0x80 in the bytes of w that need escaping in JSON (a control character,
+ * '"' or '\\'): word-at-a-time tests for a zero byte, exact in the lowest
+ * flagged byte (higher ones may be false positives). */
+static inline uint64_t special8(uint64_t w) {
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     uint64_t lt20 = (w - ones * 0x20) & ~w & highs;
     uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
     uint64_t zq = (q - ones) & ~q & highs, zb = (bs - ones) & ~bs & highs;
-    return (lt20 | zq | zb) != 0;
+    return lt20 | zq | zb;
+}
+
+/* Whether any of the 8 bytes of w needs escaping in JSON. */
+static inline bool needs_escape8(uint64_t w) {
+    return special8(w) != 0;
 }
 
 void json_put_str(buf_t *b, const char *s, size_t len) {
@@ -570,11 +576,17 @@ static int check_text(const char *text, size_t len, size_t *nuls, ddb_error_t *e
     size_t i = 0, values = 1;
     while (i < len) {
         if (i + 8 <= len) {
+            /* skip the plain bytes before the first special one (a control
+             * character, '"', '\\' or a byte >= 0x80): the lowest byte flagged
+             * by the zero-byte tests is exact, as their borrows only run
+             * upwards */
             uint64_t w;
             memcpy(&w, p + i, 8);
-            if (!needs_escape8(w) && !(w & highs)) {
-                if (!in_str) values += count_seps8(w);
-                i += 8;
+            uint64_t m = special8(w) | (w & highs);
+            size_t k = m ? (size_t)__builtin_ctzll(m) / 8 : 8;
+            if (k) {
+                if (!in_str) values += count_seps8(k == 8 ? w : w & ((1ull << (8 * k)) - 1));
+                i += k;
                 continue;
             }
         }

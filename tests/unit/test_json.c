@@ -312,8 +312,29 @@ static void test_nul_characters(void) {
     free(exact);
 }
 
+/* The scan skips plain bytes a word at a time: a bad byte is found at every
+ * offset of a long string, and separators are counted at every offset. */
+static void test_request_text_every_offset(void) {
+    const unsigned char bad[] = {0xff, 0x01, 0xc0};
+    int missed = 0;
+    for (size_t k = 0; k < sizeof bad; k++) {
+        for (size_t pos = 0; pos < 40; pos++) {
+            char body[64];
+            size_t n = (size_t)snprintf(body, sizeof body, "{\"a\":\"%s\"}",
+                                        "abcdefghijklmnopqrstuvwxyzabcdefghijklmn");
+            body[7 + pos] = (char)bad[k];
+            cJSON *j = NULL;
+            ddb_error_t err;
+            if (json_parse_request(body, n, &j, &err) != DDB_ERR_SERIALIZATION) missed++;
+            cJSON_Delete(j);
+        }
+    }
+    CHECK(missed == 0);
+}
+
 int main(void) {
     arena = ddb_arena_create(0);
+    test_request_text_every_offset();
     test_nul_characters();
     test_request_text();
     test_request_density();
