@@ -28,6 +28,15 @@ static bool same_item(const ddb_table_info_t *ta, const ddb_value_t *ka, const d
     return ta->id == tb->id && ddb_value_equal(ka, kb);
 }
 
+/* Whether ws[i] is the first of the writes to its table (capacity is
+ * reported once per table). */
+static bool first_of_table(const item_write_t *ws, size_t i) {
+    for (size_t k = 0; k < i; k++) {
+        if (ws[k].table.id == ws[i].table.id) return false;
+    }
+    return true;
+}
+
 /* Writes ,"ConsumedCapacity":[...] for prepared writes, one entry per table,
  * each write costing `factor` times its write units (2 in transactions). */
 static void put_writes_capacity(ddbd_req_t *r, const item_write_t *ws, size_t n, int rcc,
@@ -36,10 +45,7 @@ static void put_writes_capacity(ddbd_req_t *r, const item_write_t *ws, size_t n,
     buf_puts(r->out, leading_comma ? ",\"ConsumedCapacity\":[" : "\"ConsumedCapacity\":[");
     bool first = true;
     for (size_t i = 0; i < n; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < i; k++)
-            seen |= ws[k].table.id == ws[i].table.id;
-        if (seen) continue;
+        if (!first_of_table(ws, i)) continue;
         double units = 0;
         for (size_t k = i; k < n; k++) {
             if (ws[k].table.id != ws[i].table.id) continue;
@@ -337,10 +343,7 @@ static int replay_answer(ddbd_req_t *r, const item_write_t *ws, size_t n, int rc
     buf_puts(r->out, "{\"ConsumedCapacity\":[");
     bool first = true;
     for (size_t i = 0; i < n; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < i; k++)
-            seen |= ws[k].table.id == ws[i].table.id;
-        if (seen) continue;
+        if (!first_of_table(ws, i)) continue;
         double units = 0;
         for (size_t k = i; k < n; k++) {
             if (ws[k].table.id == ws[i].table.id)
