@@ -297,3 +297,12 @@ int p_error_value_min(ddb_error_t *err, int64_t value, int64_t min, const char *
     va_end(ap);
     return vlist_finish(&v, err);
 }
+
+int p_error_range(ddb_error_t *err, const char *where, bool present, int64_t value, int64_t min,
+                  int64_t max) {
+    if (!present || (value >= min && value <= max)) return 0;
+    vlist_t v;
+    vlist_init(&v);
+    vlist_range(&v, where, present, value, min, max);
+    return vlist_finish(&v, err);
+}

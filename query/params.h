@@ -102,6 +102,9 @@ int p_error_len(ddb_error_t *err, const char *value, int shown, size_t len, size
                 const char *where, ...) __attribute__((format(printf, 7, 8)));
 int p_error_enum(ddb_error_t *err, const char *value, int shown, const char *set, const char *where,
                  ...) __attribute__((format(printf, 5, 6)));
+/* vlist_range's error as a request's only one: 0 when absent or in range. */
+int p_error_range(ddb_error_t *err, const char *where, bool present, int64_t value, int64_t min,
+                  int64_t max);
 int p_error_value_min(ddb_error_t *err, int64_t value, int64_t min, const char *where, ...)
     __attribute__((format(printf, 4, 5)));
 

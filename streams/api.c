@@ -186,10 +186,7 @@ int sapi_describe_stream(const sapi_ctx_t *c, const cJSON *in, buf_t *b) {
     int rc = p_int(in, "Limit", &limit, &lp, c->err);
     if (!rc) rc = p_str(in, "ExclusiveStartShardId", &after, &afl, c->err);
     if (rc) return rc;
-    vlist_t v;
-    vlist_init(&v);
-    vlist_range(&v, "limit", lp, limit, 1, 100);
-    rc = vlist_finish(&v, c->err);
+    rc = p_error_range(c->err, "limit", lp, limit, 1, 100);
     if (rc) return rc;
     if (!lp) limit = 100;
     ddb_stream_desc_t d;
@@ -432,10 +429,7 @@ int sapi_get_records(const sapi_ctx_t *c, const cJSON *in, buf_t *b) {
     int rc = p_str(in, "ShardIterator", &its, &itl, c->err);
     if (!rc) rc = p_int(in, "Limit", &limit, &lp, c->err);
     if (rc) return rc;
-    vlist_t v;
-    vlist_init(&v);
-    vlist_range(&v, "limit", lp, limit, 1, INT64_MAX);
-    rc = vlist_finish(&v, c->err);
+    rc = p_error_range(c->err, "limit", lp, limit, 1, INT64_MAX);
     if (rc) return rc;
     if (lp && limit > 1000) {
         return ddb_error_set(c->err, DDB_ERR_VALIDATION,
