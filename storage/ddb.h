@@ -471,6 +471,32 @@ int ddb_stream_read(ddb_engine_t *e,           /* the engine */
                                                 * is left after *next */
                     ddb_error_t *err);         /* out: the error when not 0 */
 
+/* ---- the server's own records ------------------------------------------- */
+
+/* Small durable records of the server's (event-source mappings, their
+ * checkpoints), apart from every table: a namespace byte `ns` (the
+ * server's choice) and a key of up to a few hundred bytes. */
+#define DDB_KV_MAPPINGS    1 /* event-source mappings, by UUID */
+#define DDB_KV_CHECKPOINTS 2 /* trigger checkpoints, by mapping UUID + shard */
+
+/* Reads one record: *val (NUL-terminated, in the arena) or NULL when
+ * absent. Not the writer; any thread. */
+int ddb_kv_get(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_arena_t *a,
+               char **val, size_t *vlen, ddb_error_t *err);
+
+/* Writes (replaces) or deletes one record; in the WAL (fsynced with sync)
+ * when it returns 0. Writer (briefly); any thread. */
+int ddb_kv_put(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
+               size_t vlen, ddb_error_t *err);
+int ddb_kv_delete(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_error_t *err);
+
+/* Calls fn for every record of ns whose key starts with prefix, in key
+ * order, from one iterator (not a snapshot of later writes); fn returns
+ * nonzero to stop. Not the writer; any thread. */
+typedef int (*ddb_kv_fn)(void *ctx, const char *key, size_t klen, const char *val, size_t vlen);
+int ddb_kv_scan(ddb_engine_t *e, uint8_t ns, const void *prefix, size_t plen, ddb_kv_fn fn,
+                void *ctx, ddb_error_t *err);
+
 /* ---- commit notification (stream readers, triggers) ---------------------- */
 
 /* The commit watermark: the sequence number after the last record a reader
