@@ -30,6 +30,8 @@ typedef struct ddbd {
                               * malloc consolidate its heap every Query) */
     buf_t headers;           /* extra response header lines of the current request (REST errors) */
     int64_t iterator_ttl_ms; /* lifetime of a stream shard iterator (0: 15 minutes, as DynamoDB) */
+    struct fn_registry *functions; /* functions mappings may name (streams/fn.h), shared */
+    struct trig *triggers;         /* the trigger dispatcher (streams/trigger.h), shared */
 } ddbd_t;
 
 typedef struct ddbd_req {

@@ -20,6 +20,8 @@
 #include "server/ddbd.h"
 #include "server/http.h"
 #include "storage/ddb.h"
+#include "streams/fn.h"
+#include "streams/trigger.h"
 
 typedef struct options {
     const char *host;
@@ -39,6 +41,10 @@ typedef struct options {
     long max_connections; /* 0: from the descriptor limit */
     long max_tables;      /* 0: no limit */
     long header_timeout_ms, body_timeout_ms, idle_timeout_ms;
+    const char **functions; /* --function NAME=TARGET, in order */
+    int nfunctions;
+    long function_timeout_ms;
+    const char *lambda_endpoint, *sqs_endpoint, *sns_endpoint;
 } options_t;
 
 static void usage(FILE *f) {
@@ -77,6 +83,16 @@ static void usage(FILE *f) {
                "  --body-timeout S       seconds its body may take after them (default 60)\n"
                "  --idle-timeout S       seconds an idle keep-alive connection is kept\n"
                "                         (default 60)\n"
+               "  --function NAME=TARGET  a function event-source mappings can name\n"
+               "                         (repeatable): node:PATH.EXPORT (a Node.js handler\n"
+               "                         file, e.g. functions/events/process.handler),\n"
+               "                         http://HOST:PORT/PATH (the event is POSTed there)\n"
+               "                         or cmd:PROGRAM (event on stdin, response on stdout)\n"
+               "  --function-timeout S   seconds an invocation may take (default 3, Lambda's)\n"
+               "  --lambda-endpoint URL  invoke every other function name through the Lambda\n"
+               "                         Invoke API at URL (sam local, LocalStack, AWS)\n"
+               "  --sqs-endpoint URL     where OnFailure records for SQS queues are sent\n"
+               "  --sns-endpoint URL     where OnFailure records for SNS topics are sent\n"
                "  --help           show this help\n");
 }
 
@@ -90,6 +106,8 @@ typedef struct opt_value {
 } opt_value_t;
 
 static int parse_args(int argc, char **argv, options_t *o) {
+    o->functions = calloc((size_t)argc, sizeof *o->functions);
+    if (!o->functions) abort();
     const opt_value_t vals[] = {
         {"--port", NULL, &o->port, 0, 65535, 0},
         {"--threads", NULL, &o->threads, 1, 256, 0},
@@ -107,6 +125,11 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--header-timeout", NULL, &o->header_timeout_ms, 0, 86400000, 1000},
         {"--body-timeout", NULL, &o->body_timeout_ms, 0, 86400000, 1000},
         {"--idle-timeout", NULL, &o->idle_timeout_ms, 0, 86400000, 1000},
+        {"--function-timeout", NULL, &o->function_timeout_ms, 1, 900000, 1000},
+        {"--lambda-endpoint", &o->lambda_endpoint, NULL, 0, 0, 0},
+        {"--sqs-endpoint", &o->sqs_endpoint, NULL, 0, 0, 0},
+        {"--sns-endpoint", &o->sns_endpoint, NULL, 0, 0, 0},
+        {"--function", NULL, NULL, 0, 0, 0},
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -124,6 +147,10 @@ static int parse_args(int argc, char **argv, options_t *o) {
             }
             if (ov->str) {
                 *ov->str = val;
+                continue;
+            }
+            if (!ov->num) { /* --function: repeatable */
+                o->functions[o->nfunctions++] = val;
                 continue;
             }
             char *end;
@@ -247,6 +274,50 @@ static int check_data_dir(const char *dir) {
     return 0;
 }
 
+/* The dispatcher's ways out, through the registry. */
+static void invoke(void *ctx, const char *arn, const char *event, size_t len, const char *id,
+                   fn_result_t *out) {
+    fn_invoke(ctx, arn, event, len, id, out);
+}
+
+static int send_destination(void *ctx, const char *arn, const char *json, size_t len, char *err,
+                            size_t errlen) {
+    return fn_send_destination(ctx, arn, json, len, err, errlen);
+}
+
+/* The functions of --function and --lambda-endpoint, and the dispatcher
+ * that delivers stream records to them. */
+static int start_triggers(const options_t *o, ddb_engine_t *engine, fn_registry_t **fns,
+                          trig_t **trig) {
+    fn_opts_t fo = {.timeout_ms = (int)o->function_timeout_ms,
+                    .lambda_endpoint = o->lambda_endpoint,
+                    .sqs_endpoint = o->sqs_endpoint,
+                    .sns_endpoint = o->sns_endpoint,
+                    .region = DDBD_DEFAULT_REGION,
+                    .account = DDBD_ACCOUNT};
+    *fns = fn_registry_new(&fo);
+    if (!*fns) abort();
+    for (int i = 0; i < o->nfunctions; i++) {
+        char msg[512];
+        if (fn_registry_add(*fns, o->functions[i], msg, sizeof msg)) {
+            fprintf(stderr, "ddbd: %s\n", msg);
+            return -1;
+        }
+    }
+    trig_opts_t to = {.engine = engine,
+                      .region = DDBD_DEFAULT_REGION,
+                      .account = DDBD_ACCOUNT,
+                      .invoke = invoke,
+                      .send_destination = send_destination,
+                      .fn_ctx = *fns};
+    ddb_error_t err;
+    if (trig_start(&to, trig, &err)) {
+        fprintf(stderr, "ddbd: cannot start triggers: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 static void run_worker(void *arg) {
     worker_t *w = arg;
     uv_run(&w->loop, UV_RUN_DEFAULT);
@@ -311,6 +382,14 @@ int main(int argc, char **argv) {
         ddb_close(engine);
         return bad ? 1 : 0;
     }
+    fn_registry_t *fns = NULL;
+    trig_t *trig = NULL;
+    if (start_triggers(&o, engine, &fns, &trig)) {
+        trig_stop(trig);
+        fn_registry_free(fns);
+        ddb_close(engine);
+        return 2;
+    }
     int n = (int)(o.threads ? o.threads : sysconf(_SC_NPROCESSORS_ONLN));
     if (n < 1) n = 1;
     worker_t *workers = calloc((size_t)n, sizeof *workers);
@@ -328,7 +407,9 @@ int main(int argc, char **argv) {
         w->srv = (ddbd_t){.engine = engine,
                           .arena = ddb_arena_create(0),
                           .scratch = ddb_arena_create(0),
-                          .iterator_ttl_ms = o.iterator_lifetime_s * 1000};
+                          .iterator_ttl_ms = o.iterator_lifetime_s * 1000,
+                          .functions = fns,
+                          .triggers = trig};
         uv_loop_init(&w->loop);
         rc = http_server_start(&w->loop, o.host, port, n > 1, ddbd_handle, &w->srv, &w->server);
         if (rc) {
@@ -353,6 +434,8 @@ int main(int argc, char **argv) {
             srv_free(&workers[i].srv);
         }
         free(workers);
+        trig_stop(trig);
+        fn_registry_free(fns);
         ddb_close(engine);
         return 1;
     }
@@ -374,7 +457,10 @@ int main(int argc, char **argv) {
         srv_free(&workers[i].srv);
     }
     free(workers);
+    trig_stop(trig); /* before the engine: it reads streams and writes checkpoints */
+    fn_registry_free(fns);
     ddb_close(engine);
+    free(o.functions);
     fprintf(stderr, "ddbd: stopped\n");
     return 0;
 }
