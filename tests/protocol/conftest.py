@@ -55,8 +55,9 @@ def wait_for_port(port, timeout=10.0):
 class Ddbd:
     """One ddbd process on its own port and data directory."""
 
-    def __init__(self, data_dir=None, extra=()):
+    def __init__(self, data_dir=None, extra=(), cwd=None, env=None):
         self.port = free_port()
+        self.cwd, self.env = cwd, env
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="ddbd-test-")
         self.extra = list(extra)
@@ -68,18 +69,24 @@ class Ddbd:
 
     def start(self):
         args = [DDBD, "--port", str(self.port), "--data-dir", self.data_dir, *self.extra]
-        self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        # stderr to a file, not a pipe: a server that logs (trigger
+        # deliveries) must never block on a pipe nobody reads
+        self.log_file = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(args, stderr=self.log_file, stdout=subprocess.DEVNULL, cwd=self.cwd,
+                                     env=self.env)
         wait_for_port(self.port)
         return self
+
+    def log(self):
+        """Everything ddbd has written to stderr so far."""
+        self.log_file.flush()
+        self.log_file.seek(0)
+        return self.log_file.read().decode(errors="replace")
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         """Stops the server; returns its exit code."""
         self.proc.send_signal(sig)
-        try:
-            rc = self.proc.wait(timeout=timeout)
-        finally:
-            self.proc.stderr.close()
-        return rc
+        return self.proc.wait(timeout=timeout)
 
     def cleanup(self):
         if self.proc and self.proc.poll() is None:

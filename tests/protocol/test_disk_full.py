@@ -103,16 +103,13 @@ def start(mnt, servers, extra=()):
 
 def startup_lines(server):
     """ddbd's stderr up to its listening line."""
-    lines = []
     deadline = time.time() + 10
-    while time.time() < deadline:
-        line = server.proc.stderr.readline().decode()
-        if not line:
-            break
-        lines.append(line)
-        if "listening on" in line:
-            break
-    return "".join(lines)
+    text = server.log()
+    while "listening on" not in text and time.time() < deadline and server.proc.poll() is None:
+        time.sleep(0.02)
+        text = server.log()
+    return text[:text.index("listening on")] + text[text.index("listening on"):].split("\n")[0] + "\n" \
+        if "listening on" in text else text
 
 
 def assert_refused(result):
