@@ -16,6 +16,8 @@
  *                  matches when any of its conditions does (OR). A mapping
  *                  takes a record when any of its filters matches (OR, up
  *                  to 5 filters, 10 with a raised quota: esm.h's business).
+ *                  Metadata fields (eventName, ...) are accepted beside
+ *                  "dynamodb", as CDK's own examples filter on eventName.
  *   record values  a field's values are the leaves found at its path: the
  *                  record's arrays are looked through at every level (the
  *                  members of "SS", the elements of "L"), objects are not
