@@ -41,7 +41,7 @@ typedef struct options {
     long max_connections; /* 0: from the descriptor limit */
     long max_tables;      /* 0: no limit */
     long header_timeout_ms, body_timeout_ms, idle_timeout_ms;
-    const char **functions; /* --function NAME=TARGET, in order */
+    const char *functions[256]; /* --function NAME=TARGET, in order */
     int nfunctions;
     long function_timeout_ms;
     const char *lambda_endpoint, *sqs_endpoint, *sns_endpoint;
@@ -106,8 +106,6 @@ typedef struct opt_value {
 } opt_value_t;
 
 static int parse_args(int argc, char **argv, options_t *o) {
-    o->functions = calloc((size_t)argc, sizeof *o->functions);
-    if (!o->functions) abort();
     const opt_value_t vals[] = {
         {"--port", NULL, &o->port, 0, 65535, 0},
         {"--threads", NULL, &o->threads, 1, 256, 0},
@@ -150,6 +148,10 @@ static int parse_args(int argc, char **argv, options_t *o) {
                 continue;
             }
             if (!ov->num) { /* --function: repeatable */
+                if (o->nfunctions == (int)(sizeof o->functions / sizeof o->functions[0])) {
+                    fprintf(stderr, "ddbd: too many --function arguments\n");
+                    return -1;
+                }
                 o->functions[o->nfunctions++] = val;
                 continue;
             }
@@ -460,7 +462,6 @@ int main(int argc, char **argv) {
     trig_stop(trig); /* before the engine: it reads streams and writes checkpoints */
     fn_registry_free(fns);
     ddb_close(engine);
-    free(o.functions);
     fprintf(stderr, "ddbd: stopped\n");
     return 0;
 }
