@@ -44,12 +44,12 @@ static struct {
     atomic_llong clock_ofs; /* the dispatcher's clock runs this far ahead */
 } H = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-static void h_sleep(int ms) {
+static inline void h_sleep(int ms) {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
-static void h_reset(void) {
+static inline void h_reset(void) {
     pthread_mutex_lock(&H.mu);
     for (size_t i = 0; i < H.ncalls; i++)
         free(H.calls[i]);
@@ -71,12 +71,12 @@ static void h_reset(void) {
     pthread_mutex_unlock(&H.mu);
 }
 
-static size_t h_records(const cJSON *ev) {
+static inline size_t h_records(const cJSON *ev) {
     return (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ev, "Records"));
 }
 
-static void h_invoke(void *ctx, const char *arn, const char *event, size_t len, const char *id,
-                     fn_result_t *out) {
+static inline void h_invoke(void *ctx, const char *arn, const char *event, size_t len,
+                            const char *id, fn_result_t *out) {
     (void)ctx, (void)arn, (void)id;
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&H.mu);
@@ -123,8 +123,8 @@ static void h_invoke(void *ctx, const char *arn, const char *event, size_t len, 
     out->body_len = body ? strlen(body) : 0;
 }
 
-static int h_dest(void *ctx, const char *arn, const char *json, size_t len, char *err,
-                  size_t errlen) {
+static inline int h_dest(void *ctx, const char *arn, const char *json, size_t len, char *err,
+                         size_t errlen) {
     (void)ctx, (void)arn, (void)err, (void)errlen;
     pthread_mutex_lock(&H.mu);
     if (H.ndests < 64) H.dests[H.ndests++] = strndup(json, len);
@@ -132,26 +132,26 @@ static int h_dest(void *ctx, const char *arn, const char *json, size_t len, char
     return 0;
 }
 
-static void h_log(void *ctx, const char *line) {
+static inline void h_log(void *ctx, const char *line) {
     (void)ctx;
     pthread_mutex_lock(&H.mu);
     if (H.nlogs < H_MAX) H.logs[H.nlogs++] = strdup(line);
     pthread_mutex_unlock(&H.mu);
 }
 
-static int64_t h_now(void *ctx) {
+static inline int64_t h_now(void *ctx) {
     (void)ctx;
     return ddb_now_ms() + atomic_load(&H.clock_ofs);
 }
 
-static size_t h_ncalls(void) {
+static inline size_t h_ncalls(void) {
     pthread_mutex_lock(&H.mu);
     size_t n = H.ncalls;
     pthread_mutex_unlock(&H.mu);
     return n;
 }
 
-static size_t h_ndests(void) {
+static inline size_t h_ndests(void) {
     pthread_mutex_lock(&H.mu);
     size_t n = H.ndests;
     pthread_mutex_unlock(&H.mu);
@@ -159,14 +159,14 @@ static size_t h_ndests(void) {
 }
 
 /* Event i, parsed (cJSON_Delete it). */
-static cJSON *h_event(size_t i) {
+static inline cJSON *h_event(size_t i) {
     pthread_mutex_lock(&H.mu);
     cJSON *o = i < H.ncalls ? cJSON_Parse(H.calls[i]) : NULL;
     pthread_mutex_unlock(&H.mu);
     return o;
 }
 
-static bool h_logged(const char *needle) {
+static inline bool h_logged(const char *needle) {
     bool found = false;
     pthread_mutex_lock(&H.mu);
     for (size_t i = 0; i < H.nlogs && !found; i++)
@@ -184,7 +184,7 @@ static bool h_logged(const char *needle) {
 
 /* The values of "v" of every delivered record (NewImage, else OldImage),
  * joined with ',' in delivery order, into out. */
-static void h_delivered(buf_t *out) {
+static inline void h_delivered(buf_t *out) {
     buf_reset(out);
     pthread_mutex_lock(&H.mu);
     for (size_t i = 0; i < H.ncalls; i++) {
@@ -207,7 +207,7 @@ static void h_delivered(buf_t *out) {
 
 /* ---- the engine side ---- */
 
-static ddb_value_t h_sval(const char *s) {
+static inline ddb_value_t h_sval(const char *s) {
     ddb_value_t v = {.type = DDB_T_S};
     v.u.str.ptr = s;
     v.u.str.len = strlen(s);
@@ -219,21 +219,21 @@ typedef struct h_item {
     ddb_value_t item;
 } h_item_t;
 
-static int h_put_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
-                    ddb_error_t *err) {
+static inline int h_put_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
+                           ddb_error_t *err) {
     (void)old, (void)err;
     *new_item = ctx;
     return 0;
 }
 
-static int h_delete_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
-                       ddb_error_t *err) {
+static inline int h_delete_fn(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
+                              ddb_error_t *err) {
     (void)ctx, (void)old, (void)err;
     *new_item = NULL;
     return 0;
 }
 
-static ddb_table_info_t h_table(ddb_engine_t *e, const char *name) {
+static inline ddb_table_info_t h_table(ddb_engine_t *e, const char *name) {
     static ddb_value_t meta = {.type = DDB_T_M};
     ddb_table_info_t t = {.name = name, .name_len = strlen(name), .meta = &meta};
     t.key = (ddb_key_schema_t){"pk", 2, DDB_T_S, NULL, 0, DDB_T_NONE};
@@ -250,7 +250,8 @@ static ddb_table_info_t h_table(ddb_engine_t *e, const char *name) {
 }
 
 /* Puts {pk, v} (v NULL: deletes pk). */
-static void h_write(ddb_engine_t *e, const ddb_table_info_t *t, const char *pk, const char *v) {
+static inline void h_write(ddb_engine_t *e, const ddb_table_info_t *t, const char *pk,
+                           const char *v) {
     h_item_t it;
     it.attrs[0] = (ddb_attr_t){"pk", 2, h_sval(pk)};
     it.attrs[1] = (ddb_attr_t){"v", 1, h_sval(v ? v : "")};
@@ -265,7 +266,7 @@ static void h_write(ddb_engine_t *e, const ddb_table_info_t *t, const char *pk, 
     ddb_arena_destroy(a);
 }
 
-static void h_arn(char out[256], const ddb_table_info_t *t) {
+static inline void h_arn(char out[256], const ddb_table_info_t *t) {
     buf_t b;
     buf_init(&b);
     sw_put_stream_arn(&b, "us-east-1", "000000000000", t->name, t->name_len, t->stream.created_ms);
@@ -273,7 +274,7 @@ static void h_arn(char out[256], const ddb_table_info_t *t) {
     buf_free(&b);
 }
 
-static esm_t h_mapping(const char *uuid, const char *arn) {
+static inline esm_t h_mapping(const char *uuid, const char *arn) {
     esm_t m;
     memset(&m, 0, sizeof m);
     snprintf(m.uuid, sizeof m.uuid, "%s", uuid);
@@ -290,7 +291,7 @@ static esm_t h_mapping(const char *uuid, const char *arn) {
     return m;
 }
 
-static void h_store(ddb_engine_t *e, trig_t *t, const esm_t *m) {
+static inline void h_store(ddb_engine_t *e, trig_t *t, const esm_t *m) {
     buf_t b;
     buf_init(&b);
     esm_put_stored(&b, m);
@@ -300,7 +301,7 @@ static void h_store(ddb_engine_t *e, trig_t *t, const esm_t *m) {
     if (t) trig_reload(t, m->uuid);
 }
 
-static trig_t *h_start(ddb_engine_t *e) {
+static inline trig_t *h_start(ddb_engine_t *e) {
     trig_opts_t o = {.engine = e,
                      .region = "us-east-1",
                      .account = "000000000000",
@@ -315,7 +316,7 @@ static trig_t *h_start(ddb_engine_t *e) {
     return t;
 }
 
-static esm_state_t h_state(trig_t *t, const char *uuid, char *last, size_t n) {
+static inline esm_state_t h_state(trig_t *t, const char *uuid, char *last, size_t n) {
     esm_state_t s = 0;
     char buf[256];
     if (trig_status(t, uuid, &s, last ? last : buf, last ? n : sizeof buf)) return 0;
@@ -323,7 +324,7 @@ static esm_state_t h_state(trig_t *t, const char *uuid, char *last, size_t n) {
 }
 
 /* The sequence number of record r of event ev. */
-static uint64_t h_seq(const cJSON *ev, int r) {
+static inline uint64_t h_seq(const cJSON *ev, int r) {
     const cJSON *rec = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ev, "Records"), r);
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(rec, "dynamodb"), "SequenceNumber");
