@@ -105,9 +105,20 @@ typedef struct opt_value {
     long scale; /* >1: a decimal number of units, stored times scale */
 } opt_value_t;
 
+/* The --function list lives as long as the process: freed at exit, so
+ * that main's early returns (--check, bad flags, a port in use) free it too. */
+static const char **functions_kept;
+
+static void free_functions(void) {
+    free(functions_kept);
+    functions_kept = NULL;
+}
+
 static int parse_args(int argc, char **argv, options_t *o) {
     o->functions = calloc((size_t)argc, sizeof *o->functions);
     if (!o->functions) abort();
+    functions_kept = o->functions;
+    atexit(free_functions);
     const opt_value_t vals[] = {
         {"--port", NULL, &o->port, 0, 65535, 0},
         {"--threads", NULL, &o->threads, 1, 256, 0},
@@ -460,7 +471,6 @@ int main(int argc, char **argv) {
     trig_stop(trig); /* before the engine: it reads streams and writes checkpoints */
     fn_registry_free(fns);
     ddb_close(engine);
-    free(o.functions);
     fprintf(stderr, "ddbd: stopped\n");
     return 0;
 }

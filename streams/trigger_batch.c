@@ -325,7 +325,7 @@ static int deliver(tlane_t *l, trec_t **r, size_t n, const twin_t *w, attempt_t 
             discard(l, r, n, "RetryAttemptsExhausted", at);
             return 0;
         }
-        if (n && c->max_retries < 0 && c->max_age_s < 0 && expired(sh, r[0]->seq)) {
+        if (n && expired(sh, r[0]->seq)) { /* past the stream's retention */
             discard(l, r, n, "RecordAgeExceeded", at);
             return 0;
         }

@@ -480,6 +480,35 @@ static void test_disable_and_delete(void) {
     ddb_close(e);
 }
 
+/* A timed-out invocation is a failure of its own name in
+ * LastProcessingResult, retried like an error. */
+static void test_timeout_result(void) {
+    h_reset();
+    ddb_engine_t *e = open_mem();
+    ddb_table_info_t tb = h_table(e, "timeouts");
+    char arn[256];
+    h_arn(arn, &tb);
+    trig_t *t = h_start(e);
+    H.fail_next = 1;
+    H.fail_as = FN_TIMEOUT;
+    h_write(e, &tb, "a", "slow");
+    esm_t m = h_mapping(U1, arn);
+    m.max_retries = 0;
+    h_store(e, t, &m);
+    WAIT_UNTIL(h_ncalls() >= 1, 3000);
+    h_sleep(50);
+    char last[256];
+    CHECK(h_state(t, U1, last, sizeof last) == ESM_ENABLED);
+    CHECK_STR(last, "PROBLEM: Function timed out");
+    CHECK(h_logged("outcome=Timeout"));
+    CHECK(h_logged("discarded (RetryAttemptsExhausted)")); /* no destination: dropped */
+    h_write(e, &tb, "b", "next");
+    WAIT_UNTIL(h_ncalls() >= 2, 3000);
+    CHECK(h_ncalls() == 2);
+    trig_stop(t);
+    ddb_close(e);
+}
+
 /* trig_stop returns promptly even while a batch is being retried. */
 static void test_stop_prompt(void) {
     h_reset();
@@ -518,6 +547,7 @@ int main(void) {
     test_record_age();
     test_partial_failures();
     test_disable_and_delete();
+    test_timeout_result();
     test_stop_prompt();
     h_reset();
     return check_summary();
