@@ -9,6 +9,7 @@
 #define DDB_STREAMS_TRIGGER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "storage/ddb.h"
 #include "streams/esm.h"
@@ -31,6 +32,14 @@ typedef struct trig_opts {
     /* one line per invocation and per background event; NULL: stderr */
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
+    /* the first delay before retrying a failed batch, doubling up to 2 s
+     * per retry (0: 100 ms) */
+    int retry_base_ms;
+    /* the clock that record ages (MaximumRecordAgeInSeconds) and the ends
+     * of tumbling windows are measured against; NULL: ddb_now_ms (a test
+     * may run it ahead) */
+    int64_t (*now_ms)(void *ctx);
+    void *clock_ctx;
 } trig_opts_t;
 
 /* Starts the dispatcher and every mapping stored in the engine. */
