@@ -4,6 +4,7 @@
  * fn_dest.c), and the helpers they share. It never blocks but in the
  * targets' invocations, which run on the caller's thread. */
 #define _GNU_SOURCE /* memmem */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,31 @@ char *fn__urlencode(const char *s, size_t n) {
     }
     *p = 0;
     return o;
+}
+
+const char *fn__signal_name(int sig, char *buf, size_t len) {
+    switch (sig) {
+    case SIGKILL:
+        return "killed";
+    case SIGSEGV:
+        return "segmentation fault";
+    case SIGABRT:
+        return "aborted";
+    case SIGTERM:
+        return "terminated";
+    case SIGBUS:
+        return "bus error";
+    case SIGILL:
+        return "illegal instruction";
+    case SIGFPE:
+        return "floating point exception";
+    case SIGINT:
+        return "interrupt";
+    case SIGPIPE:
+        return "broken pipe";
+    }
+    snprintf(buf, len, "signal %d", sig);
+    return buf;
 }
 
 long long fn__now_ms(void) {

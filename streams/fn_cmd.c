@@ -182,6 +182,7 @@ void fn__cmd_invoke(fn_registry_t *r, fn_entry_t *e, const char *arn, const char
     out->body = body;
     out->body_len = blen;
     const char *rid = request_id ? request_id : "";
+    char sig[32];
     if (timed_out) {
         fn__timed_out(out, r->o.timeout_ms);
     } else if (too_big) {
@@ -190,7 +191,7 @@ void fn__cmd_invoke(fn_registry_t *r, fn_entry_t *e, const char *arn, const char
     } else if (WIFSIGNALED(st)) {
         fn__fail(out, FN_ERROR, "Runtime.ExitError",
                  "RequestId: %s Error: Runtime exited with error: signal: %s", rid,
-                 strsignal(WTERMSIG(st)));
+                 fn__signal_name(WTERMSIG(st), sig, sizeof sig));
     } else if (WEXITSTATUS(st)) {
         if (!fn__error_body(body ? body : "", blen, "Runtime.ExitError", out))
             fn__fail(out, FN_ERROR, "Runtime.ExitError",

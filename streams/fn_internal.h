@@ -42,6 +42,10 @@ void fn__fail(fn_result_t *out, fn_outcome_t outcome, const char *type, const ch
 /* "Task timed out after 3.00 seconds" into out as FN_TIMEOUT. */
 void fn__timed_out(fn_result_t *out, int timeout_ms);
 
+/* A signal as Lambda's runtime names it in "Runtime exited with error:
+ * signal: killed" (Go's words: killed, segmentation fault, aborted...). */
+const char *fn__signal_name(int sig, char *buf, size_t len);
+
 /* Milliseconds of CLOCK_MONOTONIC. */
 long long fn__now_ms(void);
 

@@ -401,10 +401,11 @@ void fn__node_invoke(fn_registry_t *r, fn_entry_t *e, const char *arn, const cha
     } else {
         st = worker_end(r, w, false);
         const char *rid = request_id ? request_id : "";
+        char sig[32];
         if (WIFSIGNALED(st)) {
             fn__fail(out, FN_ERROR, "Runtime.ExitError",
                      "RequestId: %s Error: Runtime exited with error: signal: %s", rid,
-                     strsignal(WTERMSIG(st)));
+                     fn__signal_name(WTERMSIG(st), sig, sizeof sig));
         } else if (WEXITSTATUS(st)) {
             fn__fail(out, FN_ERROR, "Runtime.ExitError",
                      "RequestId: %s Error: Runtime exited with error: exit status %d", rid,

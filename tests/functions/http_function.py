@@ -14,7 +14,7 @@ on stdout once it listens. It plays four servers at once:
 * an SQS/SNS query-protocol recorder: a form POST with Action=SendMessage or Action=Publish is
   recorded in /messages and answered with SendMessageResponse / PublishResponse XML;
 * its own control: GET /events (the recorded invocations: {path, function, qualifier, headers,
-  body (parsed JSON or text), answer}), DELETE /events; GET /messages, DELETE /messages;
+  body (parsed JSON or text), answer, time, peer (the client's port)}), DELETE /events; GET /messages, DELETE /messages;
   POST /control {...} sets how invocations are answered; GET /control shows it.
 
 Control fields (each optional; POST /control replaces the whole setting):
@@ -192,7 +192,7 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     mode = 'ok'
             entry = {'path': url.path, 'headers': dict(self.headers), 'body': body, 'answer': mode,
-                     'time': time.time()}
+                     'time': time.time(), 'peer': self.client_address[1]}
             if lam:
                 entry.update(lam)
             EVENTS.append(entry)

@@ -250,7 +250,7 @@ static void test_node(void) {
     expect(r, "exits", "{\"code\":3}", FN_ERROR, "Runtime.ExitError", "exit status 3");
     expect(r, "exits", "{\"code\":0}", FN_ERROR, "Runtime.ExitError",
            "Runtime exited without providing a reason");
-    expect(r, "crashes", "{}", FN_ERROR, "Runtime.ExitError", "signal: Killed");
+    expect(r, "crashes", "{}", FN_ERROR, "Runtime.ExitError", "signal: killed");
     CHECK(logged("exiting with 3"));
     res = call(r, "process", "{}", "req-10");
     CHECK(res.outcome == FN_OK);
@@ -395,6 +395,14 @@ static void test_http(void) {
     CHECK_STR(jstr(e, "path"), "/2015-03-31/functions/function/invocations");
     CHECK_STR(jstr(e, "headers.Content-Type"), "application/json");
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "body"), "Records")) == 2);
+    double peer = jnum(e, "peer");
+    cJSON_Delete(e);
+    /* the connection is reused: the next call comes from the same client port */
+    res = call(r, "web", ev, "req-h1b");
+    CHECK(res.outcome == FN_OK);
+    fn_result_free(&res);
+    e = last("/events");
+    CHECK(peer > 0 && jnum(e, "peer") == peer);
     cJSON_Delete(e);
 
     control("{\"mode\":\"fail\"}");
