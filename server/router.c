@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "server/ddbd.h"
+#include "server/lambda.h"
 #include "server/route.h"
 #include "query/json.h"
 
@@ -180,9 +181,18 @@ typedef struct rest_route {
     ddbd_rest_fn fn;
 } rest_route_t;
 
-/* The Lambda API (event-source mappings, Invoke) lands here; no operation
- * is served yet, so every path answers Lambda's not-found error. */
+/* The Lambda API: event-source mappings (server/ops_lambda.c); any other
+ * path answers Lambda's not-found error. The SDKs send the collection
+ * with its trailing slash, hand-written clients often without. */
+#define ESM_PATH "/2015-03-31/event-source-mappings"
 static const rest_route_t lambda_routes[] = {
+    {"POST", ESM_PATH "/", op_lambda_create_esm},
+    {"POST", ESM_PATH, op_lambda_create_esm},
+    {"GET", ESM_PATH "/", op_lambda_list_esms},
+    {"GET", ESM_PATH, op_lambda_list_esms},
+    {"GET", ESM_PATH "/{UUID}", op_lambda_get_esm},
+    {"PUT", ESM_PATH "/{UUID}", op_lambda_update_esm},
+    {"DELETE", ESM_PATH "/{UUID}", op_lambda_delete_esm},
     {NULL, NULL, NULL},
 };
 
@@ -229,7 +239,8 @@ int ddbd_rest_error_from(ddbd_rest_error_t *e, const ddb_error_t *err) {
 }
 
 /* Lambda's error shape: the type in x-amzn-ErrorType, the message in the
- * body with "Type" User (the caller's fault) or Service. */
+ * body with "Type" User (the caller's fault) or Service; the front end's
+ * ValidationException (the model's constraints) carries no Type. */
 static void write_rest_error(ddbd_t *srv, http_response_t *resp, const ddbd_rest_error_t *e) {
     resp->status = e->status;
     resp->content_type = "application/json";
@@ -237,8 +248,11 @@ static void write_rest_error(ddbd_t *srv, http_response_t *resp, const ddbd_rest
     buf_printf(&srv->headers, "x-amzn-ErrorType: %s\r\n", e->type);
     resp->headers = buf_cstr(&srv->headers);
     buf_reset(&resp->body);
-    buf_puts(&resp->body, e->status >= 500 ? "{\"Type\":\"Service\"" : "{\"Type\":\"User\"");
-    buf_puts(&resp->body, ",\"message\":");
+    if (strcmp(e->type, "ValidationException") == 0)
+        buf_putc(&resp->body, '{');
+    else
+        buf_puts(&resp->body, e->status >= 500 ? "{\"Type\":\"Service\"," : "{\"Type\":\"User\",");
+    buf_puts(&resp->body, "\"message\":");
     json_put_str(&resp->body, e->msg, strlen(e->msg));
     buf_putc(&resp->body, '}');
 }

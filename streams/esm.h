@@ -54,7 +54,7 @@ typedef struct esm {
     size_t nfilters;
     bool enabled;             /* what the user asked (Enabled) */
     esm_state_t state;        /* as stored: Enabled/Disabled (or a transition) */
-    const char *state_reason; /* StateTransitionReason: "USER_INITIATED" */
+    const char *state_reason; /* StateTransitionReason: "User action" */
     int64_t last_modified_ms;
 } esm_t;
 

@@ -38,13 +38,13 @@ async function waitForPort(port, ms = 10000) {
 
 export const usingOracle = Boolean(process.env.DDB_ENDPOINT);
 
-/** Starts (or selects) the server; returns { endpoint, stop }. */
-export async function startServer() {
+/** Starts (or selects) the server, with extra ddbd arguments; returns { endpoint, stop }. */
+export async function startServer(extra = []) {
   if (process.env.DDB_ENDPOINT) return { endpoint: process.env.DDB_ENDPOINT, stop: async () => {} };
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), "ddbd-js-"));
   const bin = process.env.DDBD || path.join(repo, "build", "ddbd");
-  const proc = spawn(bin, ["--port", String(port), "--data-dir", dir], { stdio: ["ignore", "ignore", "inherit"] });
+  const proc = spawn(bin, ["--port", String(port), "--data-dir", dir, ...extra], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
