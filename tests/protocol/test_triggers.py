@@ -49,9 +49,13 @@ class HttpFunction:
     def events(self):
         return self._req("GET", "/events")
 
-    def records(self):
-        """Every record of every event received, in arrival order."""
-        return [r for ev in self.events() for r in ev["event"]["Records"]]
+    def messages(self):
+        """SQS SendMessage / SNS Publish requests received (query protocol forms)."""
+        return self._req("GET", "/messages")
+
+    def records(self, answered=None):
+        """Every record of every event received (answered that way, e.g. "ok"), in arrival order."""
+        return [r for ev in self.events() if answered in (None, ev["answer"]) for r in ev["body"]["Records"]]
 
     def stop(self):
         self.proc.terminate()
@@ -138,7 +142,7 @@ def test_http_function_gets_every_record_in_order_in_batches(fn, server):
     got = wait_for(lambda: len(fn.records()) >= 35 and fn.records())
     assert [r["dynamodb"]["Keys"]["sk"]["S"] for r in got] == [f"i{i:05d}" for i in range(35)]
     assert seqs(got) == sorted(seqs(got))
-    sizes = [len(ev["event"]["Records"]) for ev in fn.events()]
+    sizes = [len(ev["body"]["Records"]) for ev in fn.events()]
     assert max(sizes) <= 10 and sum(sizes) == 35
     # the window lets batches fill: fewer invocations than records
     assert len(sizes) < 35
@@ -199,7 +203,7 @@ def test_failing_function_is_retried_until_it_succeeds(fn, server):
     put_items(ddb, "retry", 5)
     evs = wait_for(lambda: len(fn.events()) >= 3 and fn.events())
     # the same batch again after each failure (records written since may join it)
-    batches = [seqs(e["event"]["Records"]) for e in evs[:3]]
+    batches = [seqs(e["body"]["Records"]) for e in evs[:3]]
     assert batches[0][0] == batches[1][0] == batches[2][0]
     assert wait_for(lambda: len(set(seqs(fn.records()))) == 5)
     assert seqs(fn.records())[-1] == max(seqs(fn.records()))
@@ -216,11 +220,11 @@ def test_bisect_isolates_the_poisoned_record_and_reports_it(fn, sink, server):
                                     MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": dest}})
     fn.control(mode="ok", fail_if_contains="POISON")
     put_items(ddb, "poison", 8, extra=lambda i: {"tag": {"S": "POISON" if i == 5 else "fine"}})
-    good = lambda: [r for e in fn.events() if e.get("status", 200) == 200 and not e.get("failed")
-                    for r in e["event"]["Records"]]
-    sent = wait_for(lambda: sink.events() and sink.events())
+    sent = wait_for(lambda: sink.messages())
     assert sent, "no OnFailure record reached the SQS endpoint"
-    failure = json.loads(sent[0]["sqs"]["MessageBody"]) if "sqs" in sent[0] else sent[0]["event"]
+    assert sent[0]["form"]["Action"] == "SendMessage"
+    assert sent[0]["form"]["QueueUrl"] == f"{sink.url}/000000000000/failures"
+    failure = json.loads(sent[0]["form"]["MessageBody"])
     info = failure["DDBStreamBatchInfo"]
     poison_seq = [r for r in fn.records() if r["dynamodb"]["NewImage"]["tag"]["S"] == "POISON"][0]
     assert info["batchSize"] == 1
@@ -229,7 +233,7 @@ def test_bisect_isolates_the_poisoned_record_and_reports_it(fn, sink, server):
     assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert "Records" not in failure
     # every other record reached the function in a batch that succeeded
-    delivered = {r["dynamodb"]["Keys"]["sk"]["S"] for r in good()}
+    delivered = {r["dynamodb"]["Keys"]["sk"]["S"] for r in fn.records("ok")}
     assert {f"i{i:05d}" for i in range(8) if i != 5} <= delivered
 
 
@@ -296,15 +300,20 @@ def test_partial_batch_failure_retries_from_the_failed_record(fn, server):
     d = server({"proc": f"{fn.url}/invoke"})
     ddb, lam = make_client(d.endpoint), make_client(d.endpoint, "lambda")
     arn = stream_table(ddb, "partial")
-    lam.create_event_source_mapping(FunctionName="proc", EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
-                                    BatchSize=10, MaximumBatchingWindowInSeconds=2,
-                                    FunctionResponseTypes=["ReportBatchItemFailures"])
-    fn.control(mode="partial", fail_ids=["third"], fail_count=1)
     put_items(ddb, "partial", 6)
+    streams = make_client(d.endpoint, "dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    written = [r["dynamodb"]["SequenceNumber"] for r in
+               streams.get_records(ShardIterator=it["ShardIterator"])["Records"]]
+    fn.control(mode="partial", fail_ids=[written[2], written[4]], fail_count=1)
+    lam.create_event_source_mapping(FunctionName="proc", EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
+                                    BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])
     evs = wait_for(lambda: len(fn.events()) >= 2 and fn.events())
     first, second = seqs(evs[0]["event"]["Records"]), seqs(evs[1]["event"]["Records"])
     assert len(first) == 6
     assert second == first[2:], "the retry starts at the lowest failed record"
+    assert len(fn.events()) == 2
 
 
 def test_aws_cli_creates_a_mapping_that_delivers(fn, server):
