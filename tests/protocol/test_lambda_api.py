@@ -374,3 +374,26 @@ def test_mappings_survive_restart():
         assert s.stop() == 0
     finally:
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_update_into_an_existing_pair_conflicts(lam, stream):
+    a = create(lam, stream)
+    b = create(lam, stream, FunctionName="other")
+    with pytest.raises(ClientError) as e:
+        lam.update_event_source_mapping(UUID=b["UUID"], FunctionName="proc")
+    code, msg, status = err(e)
+    assert (code, status) == ("ResourceConflictException", 409)
+    assert msg.endswith(f"existing mapping with UUID {a['UUID']}")
+    assert lam.get_event_source_mapping(UUID=b["UUID"])["FunctionArn"] == FN_ARN + "other"
+    # updating a mapping's other settings is no conflict with itself
+    lam.update_event_source_mapping(UUID=a["UUID"], FunctionName="proc", BatchSize=3)
+    for u in (a["UUID"], b["UUID"]):
+        lam.delete_event_source_mapping(UUID=u)
+
+
+def test_body_member_of_the_wrong_type(server, lam, stream):
+    # boto3 here skips client-side validation, so the server sees the string
+    with pytest.raises(ClientError) as e:
+        create(lam, stream, BatchSize="ten")
+    code, _, status = err(e)
+    assert (code, status) == ("InvalidRequestContentException", 400)
