@@ -326,15 +326,13 @@ static void run_worker(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    /* static: what parse_args allocates (the --function list) stays
-     * reachable on the early returns below, not a leak under LSan */
-    static options_t o = {.host = "127.0.0.1",
-                          .port = 8000,
-                          .data_dir = "./data",
-                          .max_tables = 2500,
-                          .header_timeout_ms = 20000,
-                          .body_timeout_ms = 60000,
-                          .idle_timeout_ms = 60000};
+    options_t o = {.host = "127.0.0.1",
+                   .port = 8000,
+                   .data_dir = "./data",
+                   .max_tables = 2500,
+                   .header_timeout_ms = 20000,
+                   .body_timeout_ms = 60000,
+                   .idle_timeout_ms = 60000};
     if (parse_args(argc, argv, &o)) return 2;
     if (o.check && !o.in_memory && check_data_dir(o.data_dir)) return 1;
     /* the data is the users': the data directory RocksDB creates is 0700,
