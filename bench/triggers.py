@@ -5,6 +5,8 @@ table with a stream and an event-source mapping (BatchSize 100, window 0)
 through the Lambda API, and measures, for --threads 1 and 2:
   - latency: from an acknowledged PutItem (one client, one write at a time,
     spaced out) to the arrival of its record at the function: p50 and p99;
+  - delivery capacity: 100,000 records already in the stream (BatchWriteItem),
+    then a mapping from TRIM_HORIZON: records/s until the function has them;
   - sustained delivery: records/s reaching the function while wrk writes
     PutItems as fast as it can, and the PutItem rate then, against the same
     wrk run on a table whose stream has no mapping (the write path's cost of
@@ -78,9 +80,10 @@ def pct(xs, p):
 
 def latency(port, sink_port):
     sink_get(sink_port, "DELETE")
-    acks = {}
+    acks, sends = {}, {}
     for i in range(PROBES):
         pid = f"p{i}"
+        sends[pid] = time.time() * 1000
         call(port, "PutItem", {"TableName": "bench", "Item": {"PK": {"S": f"LAT#{i % 50}"}, "SK": {"S": pid},
                                                               "probe": {"S": pid}}})
         acks[pid] = time.time() * 1000
@@ -91,9 +94,12 @@ def latency(port, sink_port):
         if len(got) >= PROBES:
             break
         time.sleep(0.1)
+    # from the ack (the client has the PutItem answer) and, an upper bound,
+    # from sending the PutItem (its whole round trip included)
     lat = [got[k] - acks[k] for k in acks if k in got]
+    lat_send = [got[k] - sends[k] for k in sends if k in got]
     return {"p50": pct(lat, 50), "p99": pct(lat, 99), "max": max(lat) if lat else float("nan"),
-            "n": len(lat), "missing": PROBES - len(lat)}
+            "s50": pct(lat_send, 50), "s99": pct(lat_send, 99), "n": len(lat), "missing": PROBES - len(lat)}
 
 
 def throughput(port, sink_port, conns=64):
@@ -111,6 +117,26 @@ def throughput(port, sink_port, conns=64):
         time.sleep(0.2)
     total_s = time.time() - t0 - 1.0  # minus the quiet second that ended the wait
     return w, last, last / max(total_s, wrote_s)
+
+
+def drain(port, sink_port, arn, n=100000):
+    """Delivery capacity alone: n records already in the stream, then a
+    mapping from TRIM_HORIZON; records/s until the function has them all."""
+    run.seed(port, n // 10, 10)  # BatchWriteItem into the stream's table, 10 items per user
+    sink_get(sink_port, "DELETE")
+    t0 = time.time()
+    m = rest(port, "POST", "/2015-03-31/event-source-mappings/",
+             {"FunctionName": "sink", "EventSourceArn": arn, "StartingPosition": "TRIM_HORIZON", "BatchSize": 100})
+    deadline = t0 + 120
+    got = 0
+    while time.time() < deadline:
+        got = sink_get(sink_port)["records"]
+        if got >= n:
+            break
+        time.sleep(0.05)
+    rate = got / (time.time() - t0)
+    rest(port, "DELETE", f"/2015-03-31/event-source-mappings/{m['UUID']}")
+    return rate, got
 
 
 def bench(threads):
@@ -134,6 +160,8 @@ def bench(threads):
                     raise
                 time.sleep(0.02)
         arn = create_table(port, "bench")
+        # the delivery capacity first: a backlog of seeded records
+        drain_rate, drained = drain(port, sink_port, arn)
         # the write path without a mapping (the stream is on in both runs)
         base, _, _ = throughput(port, sink_port)
         m = rest(port, "POST", "/2015-03-31/event-source-mappings/",
@@ -142,7 +170,8 @@ def bench(threads):
         lat = latency(port, sink_port)
         w, delivered, rate = throughput(port, sink_port)
         rest(port, "DELETE", f"/2015-03-31/event-source-mappings/{m['UUID']}")
-        return {"threads": threads, "lat": lat, "base": base, "with": w, "delivered": delivered, "rate": rate}
+        return {"threads": threads, "lat": lat, "base": base, "with": w, "delivered": delivered, "rate": rate,
+                "drain": drain_rate, "drained": drained}
     finally:
         ddbd.terminate()
         ddbd.wait()
@@ -152,15 +181,17 @@ def bench(threads):
 
 def main():
     rows = [bench(t) for t in (1, 2)]
-    print("| ddbd threads | put→invoke p50 ms | p99 ms | max ms | samples | PutItem/s without mapping | "
-          "PutItem/s with mapping | kept | records delivered/s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| ddbd threads | ack→invoke p50 ms | p99 ms | max ms | send→invoke p50 ms | p99 ms | samples | "
+          "PutItem/s without mapping | PutItem/s with mapping | kept | delivered/s meanwhile | "
+          "backlog drained/s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         lat = r["lat"]
         kept = r["with"]["req_s"] / r["base"]["req_s"] if r["base"]["req_s"] else 0
         print(f"| {r['threads']} | {lat['p50']:.1f} | {lat['p99']:.1f} | {lat['max']:.1f} | "
+              f"{lat['s50']:.1f} | {lat['s99']:.1f} | "
               f"{lat['n']} ({lat['missing']} missing) | {r['base']['req_s']:,} | {r['with']['req_s']:,} | "
-              f"{kept:.0%} | {r['rate']:,.0f} |")
+              f"{kept:.0%} | {r['rate']:,.0f} | {r['drain']:,.0f} ({r['drained']:,}) |")
 
 
 if __name__ == "__main__":

@@ -75,15 +75,21 @@ static int store(ddbd_rest_req_t *r, const esm_t *m) {
     return 0;
 }
 
-/* The state and LastProcessingResult to show: the dispatcher's when it
- * knows the mapping, else what is stored. */
+/* The state and LastProcessingResult to show: the stored state is what
+ * the user last asked (Enabled or Disabled), the dispatcher's refines it
+ * while it catches up (Creating before a new mapping's poller runs,
+ * Enabling while a re-enabled one restarts); its LastProcessingResult when
+ * it knows the mapping. A disabled mapping shows Disabled at once: its
+ * poller takes no new batch after trig_reload. */
 static esm_state_t status_of(ddbd_rest_req_t *r, const esm_t *m, char *last, size_t n) {
-    esm_state_t st = m->state;
+    esm_state_t st = m->state, live = 0;
     snprintf(last, n, "%s", NO_RECORDS);
-    if (r->srv->triggers && trig_status(r->srv->triggers, m->uuid, &st, last, n) != 0) {
-        st = m->state;
+    if (!r->srv->triggers || trig_status(r->srv->triggers, m->uuid, &live, last, n) != 0) {
         snprintf(last, n, "%s", NO_RECORDS);
+        return st;
     }
+    if (st == ESM_ENABLED && live == ESM_DISABLED) return ESM_ENABLING;
+    if (st == ESM_ENABLED && live == ESM_CREATING) return ESM_CREATING;
     return st;
 }
 

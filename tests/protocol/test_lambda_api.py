@@ -265,13 +265,14 @@ def test_unknown_uuid(lam):
 
 
 def test_update(lam, stream):
-    r = create(lam, stream, BatchSize=5, FilterCriteria={"Filters": [{"Pattern": "{}"}]},
+    pattern = '{"eventName": ["INSERT"]}'
+    r = create(lam, stream, BatchSize=5, FilterCriteria={"Filters": [{"Pattern": pattern}]},
                FunctionResponseTypes=["ReportBatchItemFailures"])
     u = lam.update_event_source_mapping(UUID=r["UUID"], BatchSize=50, MaximumRetryAttempts=3)
     assert u["ResponseMetadata"]["HTTPStatusCode"] == 202
     assert u["State"] == "Updating"
     assert (u["BatchSize"], u["MaximumRetryAttempts"]) == (50, 3)
-    assert u["FilterCriteria"] == {"Filters": [{"Pattern": "{}"}]}  # kept
+    assert u["FilterCriteria"] == {"Filters": [{"Pattern": pattern}]}  # kept
     assert u["LastModified"] >= r["LastModified"]
     d = lam.update_event_source_mapping(UUID=r["UUID"], Enabled=False)
     assert d["State"] == "Disabling"
