@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,61 +18,22 @@
 
 #include "streams/fn_internal.h"
 
-extern char **environ;
-
 #define MAX_RESPONSE (6u << 20) /* Lambda's synchronous response limit */
-
-static char *env_entry(const char *name, const char *value) {
-    size_t n = strlen(name) + strlen(value) + 2;
-    char *s = malloc(n);
-    if (s) snprintf(s, n, "%s=%s", name, value);
-    return s;
-}
 
 static pid_t spawn(fn_registry_t *r, fn_entry_t *e, const char *arn, const char *request_id, int in,
                    int out, int err) {
-    size_t nenv = 0;
-    while (environ[nenv])
-        nenv++;
-    char **envp = calloc(nenv + 5, sizeof *envp);
-    char *extra[4] = {env_entry("AWS_LAMBDA_FUNCTION_NAME", e->name),
-                      env_entry("AWS_LAMBDA_FUNCTION_ARN", arn),
-                      env_entry("AWS_REQUEST_ID", request_id ? request_id : ""),
-                      env_entry("AWS_REGION", r->o.region)};
-    pid_t pid = -1;
-    int rc = ENOMEM;
-    if (envp && extra[0] && extra[1] && extra[2] && extra[3]) {
-        memcpy(envp, environ, nenv * sizeof *envp);
-        memcpy(envp + nenv, extra, sizeof extra);
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t at;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, in, 0);
-        posix_spawn_file_actions_adddup2(&fa, out, 1);
-        posix_spawn_file_actions_adddup2(&fa, err, 2);
-        posix_spawnattr_init(&at);
-        sigset_t none, def;
-        sigemptyset(&none);
-        sigemptyset(&def);
-        sigaddset(&def, SIGPIPE); /* ddbd ignores it; the program gets the default */
-        posix_spawnattr_setsigmask(&at, &none);
-        posix_spawnattr_setsigdefault(&at, &def);
-        posix_spawnattr_setpgroup(&at, 0); /* its own group: a timeout kills all of it */
-        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                          POSIX_SPAWN_SETPGROUP);
-        char *argv[] = {"sh", "-c", e->target, NULL};
-        rc = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, envp);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&at);
-    }
-    for (size_t i = 0; i < 4; i++)
-        free(extra[i]);
-    free(envp);
-    if (rc) {
-        errno = rc;
-        return -1;
-    }
-    return pid;
+    const char *vars[] = {"AWS_LAMBDA_FUNCTION_NAME",
+                          e->name,
+                          "AWS_LAMBDA_FUNCTION_ARN",
+                          arn,
+                          "AWS_REQUEST_ID",
+                          request_id ? request_id : "",
+                          "AWS_REGION",
+                          r->o.region,
+                          NULL};
+    char *argv[] = {"sh", "-c", e->target, NULL};
+    int fds[] = {in, out, err};
+    return fn__spawn("/bin/sh", false, argv, fds, 3, vars, true);
 }
 
 void fn__cmd_invoke(fn_registry_t *r, fn_entry_t *e, const char *arn, const char *event, size_t len,

@@ -66,6 +66,14 @@ bool fn__timeout_text(const char *text, size_t len, fn_result_t *out);
 /* RFC 3986 percent-encoding of s[0..n) (unreserved kept), malloc'd. */
 char *fn__urlencode(const char *s, size_t n);
 
+/* Starts a function process (fn_spawn.c): file (found on PATH with
+ * search) with argv, fds[i] as its descriptor i for i < nfds, ddbd's
+ * environment plus the NULL-ended NAME, value pairs of vars, SIGPIPE at its
+ * default; own_group: a process group of its own. The pid, or -1 with
+ * errno. */
+pid_t fn__spawn(const char *file, bool search, char *const argv[], const int *fds, int nfds,
+                const char *const vars[], bool own_group);
+
 /* fn_node.c: checks the handler file exists (0, or -1 with a sentence). */
 int fn__node_check(const char *target, char *err, size_t errlen);
 fn__node_pool_t *fn__node_pool_new(void);

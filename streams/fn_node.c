@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +21,6 @@
 #include <cjson/cJSON.h>
 
 #include "streams/fn_internal.h"
-
-extern char **environ;
 
 #define POOL_MAX        10    /* workers per function */
 #define INIT_TIMEOUT_MS 10000 /* Lambda's limit on a function's init phase */
@@ -201,13 +198,6 @@ static int pump(fn_registry_t *r, worker_t *w, const char *out, size_t outlen, l
     }
 }
 
-static char *env_entry(const char *name, const char *value) {
-    size_t n = strlen(name) + strlen(value) + 2;
-    char *s = malloc(n);
-    if (s) snprintf(s, n, "%s=%s", name, value);
-    return s;
-}
-
 /* Starts a worker in slot w and waits for its READY. 0, or -1 with out set. */
 static int worker_spawn(fn_registry_t *r, fn_entry_t *e, const char *arn, worker_t *w,
                         fn_result_t *out) {
@@ -221,44 +211,13 @@ static int worker_spawn(fn_registry_t *r, fn_entry_t *e, const char *arn, worker
             if (fds[i] >= 0) close(fds[i]);
         return -1;
     }
-    size_t nenv = 0;
-    while (environ[nenv])
-        nenv++;
-    char **envp = calloc(nenv + 5, sizeof *envp);
-    char *extra[4] = {env_entry("DDB_FN_NAME", e->name), env_entry("DDB_FN_HANDLER", e->target),
-                      env_entry("DDB_FN_ARN", arn), env_entry("DDB_FN_REGION", r->o.region)};
-    int rc = -1;
-    pid_t pid = 0;
-    if (envp && extra[0] && extra[1] && extra[2] && extra[3]) {
-        memcpy(envp, environ, nenv * sizeof *envp);
-        memcpy(envp + nenv, extra, sizeof extra);
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t at;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, devnull, 0);
-        posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-        posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-        posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
-        posix_spawnattr_init(&at);
-        sigset_t none, def;
-        sigemptyset(&none);
-        sigemptyset(&def);
-        sigaddset(&def, SIGPIPE); /* ddbd ignores it; its children must not inherit that */
-        posix_spawnattr_setsigmask(&at, &none);
-        posix_spawnattr_setsigdefault(&at, &def);
-        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        char *argv[] = {"node", "-e", (char *)fn__node_runner_js, NULL};
-        rc = posix_spawnp(&pid, "node", &fa, &at, argv, envp);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&at);
-        if (rc) errno = rc;
-    } else {
-        errno = ENOMEM;
-    }
+    const char *vars[] = {"DDB_FN_NAME", e->name,         "DDB_FN_HANDLER", e->target, "DDB_FN_ARN",
+                          arn,           "DDB_FN_REGION", r->o.region,      NULL};
+    char *argv[] = {"node", "-e", (char *)fn__node_runner_js, NULL};
+    int fds[] = {devnull, po[1], pe[1], sv[1]};
+    pid_t pid = fn__spawn("node", true, argv, fds, 4, vars, false);
+    int rc = pid < 0 ? -1 : 0;
     int saved = errno;
-    for (size_t i = 0; i < 4; i++)
-        free(extra[i]);
-    free(envp);
     close(sv[1]);
     close(po[1]);
     close(pe[1]);
