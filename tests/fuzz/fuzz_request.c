@@ -4,10 +4,13 @@
  *
  * Input: one or more requests separated by a line "%%"; each is a first line
  * naming the operation ("PutItem", "GetRecords", ...; an unknown name picks
- * one by its bytes; "GET /path" or "POST /path" is a REST request) and the
- * body. In a body, $STREAM $SHARD $ITER $SEQ are replaced by the last stream
- * ARN, shard id, shard iterator and sequence number seen in a response, so
- * that Streams calls reach real shards. Every response must be JSON (a
+ * one by its bytes; "GET /path", "POST /path", "PUT /path" or "DELETE /path"
+ * is a REST request, e.g. the Lambda API's event-source mappings) and the
+ * body. In a line or body, $STREAM $SHARD $ITER $SEQ $UUID are replaced by
+ * the last stream ARN, shard id, shard iterator, sequence number and
+ * mapping UUID seen in a response, so that Streams and Lambda calls reach
+ * real shards and mappings (whose dispatcher runs, its functions answering
+ * in process). Every response must be JSON (a
  * DynamoDB error body or a result) with a 2xx/4xx status; a 5xx aborts.
  *
  * The engine lives across inputs (fast) and is recreated every
@@ -27,6 +30,8 @@
 
 #include "server/ddbd.h"
 #include "storage/ddb.h"
+#include "streams/fn.h"
+#include "streams/trigger.h"
 
 #define SEP "\n%%\n"
 
@@ -47,11 +52,35 @@ static capture_t captures[] = {
     {"$SHARD", "\"ShardId\":\"", ""},
     {"$ITER", "ShardIterator\":\"", ""}, /* ShardIterator and NextShardIterator */
     {"$SEQ", "\"SequenceNumber\":\"", ""},
+    {"$UUID", "\"UUID\":\"", ""}, /* an event-source mapping */
 };
 #define NCAPTURES (sizeof captures / sizeof captures[0])
 
+/* The functions mappings may name ("proc", "other") answer at once, in
+ * process: the dispatcher runs as in ddbd, no process is started. */
+static void invoke_ok(void *ctx, const char *arn, const char *event, size_t len, const char *id,
+                      fn_result_t *out) {
+    (void)ctx, (void)arn, (void)event, (void)len, (void)id;
+    memset(out, 0, sizeof *out);
+    out->outcome = FN_OK;
+    out->status = 200;
+}
+
+static int send_dropped(void *ctx, const char *arn, const char *json, size_t len, char *err,
+                        size_t errlen) {
+    (void)ctx, (void)arn, (void)json, (void)len, (void)err, (void)errlen;
+    return 0;
+}
+
+static void quiet(void *ctx, const char *line) {
+    (void)ctx;
+    if (verbose) fprintf(stderr, "  %s\n", line);
+}
+
 static void engine_close(void) {
     if (!engine) return;
+    trig_stop(srv.triggers);
+    fn_registry_free(srv.functions);
     ddb_close(engine);
     buf_free(&srv.headers);
     ddb_arena_destroy(srv.arena);
@@ -70,6 +99,20 @@ static void engine_open(void) {
         abort();
     }
     srv = (ddbd_t){.engine = engine, .arena = ddb_arena_create(0), .scratch = ddb_arena_create(0)};
+    fn_opts_t fo = {.sqs_endpoint = "http://127.0.0.1:9", .log = quiet};
+    srv.functions = fn_registry_new(&fo);
+    char msg[256];
+    if (!srv.functions || fn_registry_add(srv.functions, "proc=cmd:true", msg, sizeof msg) ||
+        fn_registry_add(srv.functions, "other=cmd:true", msg, sizeof msg)) {
+        fprintf(stderr, "fuzz_request: cannot set up functions\n");
+        abort();
+    }
+    trig_opts_t to = {
+        .engine = engine, .invoke = invoke_ok, .send_destination = send_dropped, .log = quiet};
+    if (trig_start(&to, &srv.triggers, &err)) {
+        fprintf(stderr, "fuzz_request: cannot start triggers: %s\n", err.msg);
+        abort();
+    }
     for (size_t i = 0; i < NCAPTURES; i++)
         captures[i].value[0] = 0;
 }
@@ -193,13 +236,23 @@ static void one_request(const char *p, size_t len) {
     };
     req.authorization_len = strlen(req.authorization);
     char method[8] = "", *url = NULL;
-    if ((ll >= 5 && !memcmp(p, "GET /", 5)) || (ll >= 6 && !memcmp(p, "POST /", 6))) {
+    size_t ml = 0;
+    static const char *const methods[] = {"GET", "POST", "PUT", "DELETE"};
+    for (size_t i = 0; i < 4; i++) {
+        size_t n = strlen(methods[i]);
+        if (ll > n + 1 && !memcmp(p, methods[i], n) && p[n] == ' ' && p[n + 1] == '/') ml = n;
+    }
+    if (ml) {
         /* a REST request: METHOD /path?query */
-        size_t ml = p[0] == 'G' ? 3 : 4;
         memcpy(method, p, ml);
         method[ml] = 0;
-        /* NUL-terminated, and cut at a NUL as llhttp would refuse one */
-        url = strndup(p + ml + 1, ll - ml - 1);
+        /* placeholders replaced; NUL-terminated, and cut at a NUL as llhttp
+         * would refuse one */
+        buf_t u;
+        buf_init(&u);
+        substitute(p + ml + 1, ll - ml - 1, &u);
+        url = strndup(u.data ? u.data : "", u.len);
+        buf_free(&u);
         req.method = method;
         req.url = url;
         req.url_len = strlen(url);
