@@ -490,6 +490,14 @@ int ddb_kv_put(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, const 
                size_t vlen, ddb_error_t *err);
 int ddb_kv_delete(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_error_t *err);
 
+/* ddb_kv_put for a record whose loss in a crash only repeats work (a
+ * trigger checkpoint: a lost one redelivers, it never skips): with group
+ * commit it reaches the WAL with the next ddb_commit of any caller instead
+ * of being flushed now; readers see it at once. Writes reach the WAL in
+ * order, so a crash keeps a prefix of them. Writer (briefly); any thread. */
+int ddb_kv_put_lazy(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
+                    size_t vlen, ddb_error_t *err);
+
 /* Calls fn for every record of ns whose key starts with prefix, in key
  * order, from one iterator (not a snapshot of later writes); fn returns
  * nonzero to stop. Not the writer; any thread. */

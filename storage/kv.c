@@ -41,7 +41,7 @@ int ddb_kv_get(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_ar
 /* One put (val non-NULL) or delete, through the writer and the commit path
  * (in the WAL, fsynced with sync, before the caller acts on it). */
 static int kv_write(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
-                    size_t vlen, ddb_error_t *err) {
+                    size_t vlen, bool flush, ddb_error_t *err) {
     bytes_t k = {0};
     kv_key(&k, ns, key, klen);
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
@@ -54,16 +54,21 @@ static int kv_write(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, c
     pthread_mutex_lock(&e->writer);
     int rc = ddb__write_batch(e, wb, err);
     pthread_mutex_unlock(&e->writer);
-    return rc ? rc : ddb_commit(e, err);
+    return rc || !flush ? rc : ddb_commit(e, err);
 }
 
 int ddb_kv_put(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
                size_t vlen, ddb_error_t *err) {
-    return kv_write(e, ns, key, klen, val ? val : "", vlen, err);
+    return kv_write(e, ns, key, klen, val ? val : "", vlen, true, err);
+}
+
+int ddb_kv_put_lazy(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
+                    size_t vlen, ddb_error_t *err) {
+    return kv_write(e, ns, key, klen, val ? val : "", vlen, false, err);
 }
 
 int ddb_kv_delete(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_error_t *err) {
-    return kv_write(e, ns, key, klen, NULL, 0, err);
+    return kv_write(e, ns, key, klen, NULL, 0, true, err);
 }
 
 int ddb_kv_scan(ddb_engine_t *e, uint8_t ns, const void *prefix, size_t plen, ddb_kv_fn fn,

@@ -15,10 +15,16 @@ static size_t ckpt_key(char *out, size_t cap, const char *uuid, const char *shar
 
 int trig__ckpt_put(ddb_engine_t *e, const char *uuid, const char *shard_id, uint64_t next,
                    bool closed, ddb_error_t *err) {
+    return trig__ckpt_write(e, uuid, shard_id, next, closed, true, err);
+}
+
+int trig__ckpt_write(ddb_engine_t *e, const char *uuid, const char *shard_id, uint64_t next,
+                     bool closed, bool flush, ddb_error_t *err) {
     char key[128], val[64];
     size_t kl = ckpt_key(key, sizeof key, uuid, shard_id);
     int vl = snprintf(val, sizeof val, "%llu%s", (unsigned long long)next, closed ? " closed" : "");
-    return ddb_kv_put(e, DDB_KV_CHECKPOINTS, key, kl, val, (size_t)vl, err);
+    return flush ? ddb_kv_put(e, DDB_KV_CHECKPOINTS, key, kl, val, (size_t)vl, err)
+                 : ddb_kv_put_lazy(e, DDB_KV_CHECKPOINTS, key, kl, val, (size_t)vl, err);
 }
 
 typedef struct ckpt_acc {

@@ -65,9 +65,11 @@ struct tshard {
     bool eof;  /* the reader reached the end of the closed shard */
     trec_t *head, *tail;
     size_t pending, pending_bytes;
-    uint64_t read_next;   /* the reader's position */
-    pthread_mutex_t ckmu; /* serialises checkpoint writes (monotonic) */
-    uint64_t ckpt;        /* the last checkpoint written */
+    uint64_t read_next;    /* the reader's position */
+    pthread_mutex_t ckmu;  /* serialises checkpoint writes (monotonic) */
+    uint64_t ckpt;         /* the last checkpoint written */
+    bool ckpt_lazy;        /* ckpt is not flushed yet (ckmu) */
+    int64_t ckpt_flush_ms; /* when checkpoints were last flushed (ckmu) */
     tlane_t lanes[TRIG_MAX_LANES];
     uint32_t nlanes;
 };
@@ -136,6 +138,12 @@ typedef struct tckpt {
 } tckpt_t;
 int trig__ckpt_put(ddb_engine_t *e, const char *uuid, const char *shard_id, uint64_t next,
                    bool closed, ddb_error_t *err);
+/* The same, flushed now (flush) or with the next commit (ddb_kv_put_lazy):
+ * a checkpoint lost in a crash redelivers a batch, it never skips one. */
+int trig__ckpt_write(ddb_engine_t *e, const char *uuid, const char *shard_id, uint64_t next,
+                     bool closed, bool flush, ddb_error_t *err);
+/* Flushes a shard's lazily written checkpoints (when the shard goes idle). */
+void trig__ckpt_settle(tshard_t *sh);
 /* Every checkpoint of mapping uuid into *out (malloc'd; free it). */
 int trig__ckpt_list(ddb_engine_t *e, const char *uuid, tckpt_t **out, size_t *n, ddb_error_t *err);
 int trig__ckpt_delete_all(ddb_engine_t *e, const char *uuid, ddb_error_t *err);

@@ -15,6 +15,7 @@
 
 #define READ_CHUNK     1000
 #define WAIT_SLICE_MS  100
+#define CKPT_FLUSH_MS  100 /* longest a busy shard's checkpoint waits for the WAL */
 #define PENDING_BYTES  (32u << 20)
 #define EVENT_OVERHEAD 4096 /* {"Records":[]} and a tumbling window's members */
 
@@ -61,12 +62,35 @@ void trig__finish(tshard_t *sh, trec_t **r, size_t n) {
     pthread_cond_broadcast(&sh->cond);
     pthread_mutex_unlock(&sh->mu);
     if (target > sh->ckpt) {
+        /* flushed at most CKPT_FLUSH_MS after the last flush, and at once
+         * when the shard goes idle (trig__ckpt_settle): a busy shard costs
+         * no WAL flush per batch, and a crash repeats at most that much */
+        int64_t now = ddb_now_ms();
+        bool flush = now - sh->ckpt_flush_ms >= CKPT_FLUSH_MS;
         ddb_error_t err;
-        if (trig__ckpt_put(sh->m->t->o.engine, sh->m->uuid, sh->shard_id, target, false, &err)) {
+        if (trig__ckpt_write(sh->m->t->o.engine, sh->m->uuid, sh->shard_id, target, false, flush,
+                             &err)) {
             trig__log(sh->m->t, "trigger mapping=%s shard=%s: cannot write checkpoint: %s",
                       sh->m->uuid, sh->shard_id, err.msg);
         } else {
             sh->ckpt = target;
+            sh->ckpt_lazy = !flush;
+            if (flush) sh->ckpt_flush_ms = now;
+        }
+    }
+    pthread_mutex_unlock(&sh->ckmu);
+}
+
+void trig__ckpt_settle(tshard_t *sh) {
+    pthread_mutex_lock(&sh->ckmu);
+    if (sh->ckpt_lazy) {
+        ddb_error_t err;
+        if (ddb_commit(sh->m->t->o.engine, &err)) {
+            trig__log(sh->m->t, "trigger mapping=%s shard=%s: cannot flush checkpoints: %s",
+                      sh->m->uuid, sh->shard_id, err.msg);
+        } else {
+            sh->ckpt_lazy = false;
+            sh->ckpt_flush_ms = ddb_now_ms();
         }
     }
     pthread_mutex_unlock(&sh->ckmu);
@@ -327,7 +351,10 @@ static tshard_end_t read_more(tshard_t *sh, ddb_arena_t *a, size_t room) {
     pthread_cond_broadcast(&sh->cond);
     pthread_mutex_unlock(&sh->mu);
     trig__finish(sh, NULL, 0); /* records filtered out are finished at once */
-    if (!n && !done) ddb_stream_wait(e, seen, WAIT_SLICE_MS);
+    if (!n && !done) {
+        trig__ckpt_settle(sh); /* idle: what was delivered is checkpointed durably */
+        ddb_stream_wait(e, seen, WAIT_SLICE_MS);
+    }
     return TSH_STOPPED;
 }
 
@@ -389,6 +416,7 @@ tshard_end_t trig__run_shard(tmap_t *m, const ddb_shard_t *info, uint64_t pos) {
     pthread_mutex_unlock(&sh->mu);
     for (uint32_t i = 0; i < sh->nlanes; i++)
         pthread_join(sh->lanes[i].th, NULL);
+    trig__ckpt_settle(sh); /* the lanes are done: their last checkpoint reaches the WAL */
     pthread_mutex_lock(&m->mu);
     m->sh = NULL;
     pthread_mutex_unlock(&m->mu);
