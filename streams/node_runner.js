@@ -15,6 +15,7 @@ const path = require('path');
 const util = require('util');
 const url = require('url');
 const crypto = require('crypto');
+const asyncHooks = require('async_hooks');
 
 const env = process.env;
 const fnName = env.DDB_FN_NAME;
@@ -151,8 +152,10 @@ function invoke(header, eventText) {
         if (finished) return;
         finished = true;
         inflight = null;
+        pending = null;
         send(type, payload);
     };
+    pending = new Set();
     inflight = {finish};
     if (initError) return finish('E', JSON.stringify(initError));
     let event;
@@ -190,11 +193,46 @@ function invoke(header, eventText) {
     };
     try {
         const r = handler(event, context, callback);
-        if (r && typeof r.then === 'function') r.then(ok, fail);
-        // otherwise the handler answers through the callback (or context.done/succeed/fail)
+        if (r && typeof r.then === 'function') {
+            r.then(ok, fail);
+        } else {
+            // the handler answers through the callback (or context.done/succeed/fail); one
+            // that never does is answered null once the event loop is empty, as Lambda does
+            whenEmpty(() => ok(null));
+        }
     } catch (e) {
         fail(e);
     }
+}
+
+// The async resources (timers, sockets, file requests, ...) the current invocation started
+// and that are still alive: "the event loop is empty" for Lambda's runtime means none is
+// left. Promises are not event-loop work and are not counted; the runner's own polling is
+// created with the tracking off.
+let pending = null;
+asyncHooks.createHook({
+    init(id, type) {
+        if (pending && type !== 'PROMISE') pending.add(id);
+    },
+    destroy(id) {
+        if (pending) pending.delete(id);
+    },
+}).enable();
+
+function whenEmpty(fn) {
+    const mine = pending;
+    const check = () => {
+        if (pending !== mine) return; // answered meanwhile
+        if (mine.size === 0) return fn();
+        const saved = pending;
+        pending = null;
+        setTimeout(check, 1);
+        pending = saved;
+    };
+    const saved = pending;
+    pending = null;
+    setImmediate(check);
+    pending = saved;
 }
 
 // An exception nobody caught ends the invocation with it, then the runtime, as on Lambda:

@@ -143,6 +143,7 @@ static void test_node(void) {
     add(r, "cbfails=node:functions/events/callback.fails");
     add(r, "cbstring=node:functions/events/callback.failsWithString");
     add(r, "succeed=node:functions/events/callback.succeed");
+    add(r, "noanswer=node:functions/events/callback.noAnswer");
     add(r, "esm=node:functions/events/esm.handler");
     add(r, "esmpkg=node:functions/esm-pkg/handler.handler");
     add(r, "throws=node:functions/events/errors.throws");
@@ -214,6 +215,24 @@ static void test_node(void) {
     fn_result_free(&res);
     expect(r, "cbfails", "{}", FN_ERROR, "RangeError", "out of range");
     expect(r, "cbstring", "{}", FN_ERROR, "string", "plain string");
+    /* neither promise nor callback: null once the event loop is empty (after the timer) */
+    char marker[] = "/tmp/ddb-test-fn-noanswer-XXXXXX";
+    int mfd = mkstemp(marker);
+    CHECK(mfd >= 0);
+    if (mfd >= 0) close(mfd);
+    char ev[128];
+    snprintf(ev, sizeof ev, "{\"file\":\"%s\"}", marker);
+    res = call(r, "noanswer", ev, "req-4b");
+    CHECK(res.outcome == FN_OK && res.body && !strcmp(res.body, "null"));
+    fn_result_free(&res);
+    char seen[32] = "";
+    FILE *mf = fopen(marker, "r");
+    if (mf) {
+        if (!fgets(seen, sizeof seen, mf)) seen[0] = 0;
+        fclose(mf);
+    }
+    CHECK_STR(seen, "timer ran");
+    unlink(marker);
     res = call(r, "succeed", "{}", "req-5");
     CHECK(res.outcome == FN_OK && res.body && strstr(res.body, "\"succeed\""));
     fn_result_free(&res);
