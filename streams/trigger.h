@@ -17,6 +17,10 @@
 
 typedef struct trig trig_t;
 
+/* Lambda's cap on a tumbling window's state (1 MB per shard): an answer
+ * whose state is larger ends the window early (isWindowTerminatedEarly). */
+#define TRIG_MAX_WINDOW_STATE (1u << 20)
+
 typedef struct trig_opts {
     ddb_engine_t *engine;
     const char *region;  /* awsRegion of records (default us-east-1) */

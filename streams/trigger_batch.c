@@ -61,8 +61,8 @@ static void put_event(buf_t *b, const tlane_t *l, trec_t **r, size_t n, const tw
         json_put_str(b, l->sh->shard_id, strlen(l->sh->shard_id));
         buf_puts(b, ",\"eventSourceARN\":");
         json_put_str(b, m->stream_arn, strlen(m->stream_arn));
-        buf_printf(b, ",\"isFinalInvokeForWindow\":%s,\"isWindowTerminatedEarly\":false",
-                   w->final ? "true" : "false");
+        buf_printf(b, ",\"isFinalInvokeForWindow\":%s,\"isWindowTerminatedEarly\":%s",
+                   w->final ? "true" : "false", w->early ? "true" : "false");
     }
     buf_putc(b, '}');
 }
@@ -263,6 +263,8 @@ static verdict_t invoke_once(tlane_t *l, trec_t **r, size_t n, const twin_t *w, 
         if (v == V_OK && w) {
             free(l->win_state);
             l->win_state = state;
+            /* a state past 1 MB ends the window: its final invocation comes next */
+            if (!w->final && state && strlen(state) > TRIG_MAX_WINDOW_STATE) l->win_early = true;
         }
     }
     char fs[SW_SEQ_MAX + 1] = "-", ls[SW_SEQ_MAX + 1] = "-";

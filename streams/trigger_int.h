@@ -50,6 +50,7 @@ typedef struct tlane {
     bool win_open;
     int64_t win_start_s;
     char *win_state; /* the "state" of the last invocation of the window (malloc'd) */
+    bool win_early;  /* that state passed TRIG_MAX_WINDOW_STATE: the window ends now */
 } tlane_t;
 
 typedef struct tmap tmap_t;
@@ -122,7 +123,9 @@ int trig__sleep(tshard_t *sh, int ms);
 typedef struct twin {
     int64_t start_s, end_s;
     bool final;
+    bool early; /* isWindowTerminatedEarly: the state grew past its cap */
 } twin_t;
+
 /* Delivers r[0..n) with retries, bisection, partial failures and the
  * OnFailure destination; finishes the records it delivered or discarded.
  * 0, or -1 when interrupted (what is unfinished stays unfinished). */

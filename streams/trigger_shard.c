@@ -137,6 +137,12 @@ static bool lane_take(tlane_t *l, trec_t **batch, size_t *n, twin_t *w, bool *wi
     *n = 0;
     *windowed = T > 0;
     *wait_ms = -1;
+    if (T > 0 && l->win_open && l->win_early) {
+        /* the state outgrew its cap: the window's final invocation now, with
+         * no records; what is left of the window's records opens it again */
+        *w = (twin_t){l->win_start_s, l->win_start_s + T, true, true};
+        return true;
+    }
     if (T > 0 && l->win_open) {
         int64_t end = l->win_start_s + T;
         bool later = l->count && window_of(l->head, T) != l->win_start_s;
@@ -145,7 +151,7 @@ static bool lane_take(tlane_t *l, trec_t **batch, size_t *n, twin_t *w, bool *wi
         if (later || (!l->count && ended)) {
             /* the window is over and everything of it delivered: its final
              * invocation, with no records */
-            *w = (twin_t){l->win_start_s, end, true};
+            *w = (twin_t){l->win_start_s, end, true, false};
             return true;
         }
     }
@@ -178,7 +184,7 @@ static bool lane_take(tlane_t *l, trec_t **batch, size_t *n, twin_t *w, bool *wi
         bool more_of_window = l->head && window_of(l->head, T) == hw;
         bool later = l->head && !more_of_window;
         bool ended = sh->eof || trig__now(sh->m->t) / 1000 >= hw + T;
-        *w = (twin_t){hw, hw + T, later || (!more_of_window && ended)};
+        *w = (twin_t){hw, hw + T, later || (!more_of_window && ended), false};
     }
     return true;
 }
@@ -207,6 +213,7 @@ static void *lane_main(void *arg) {
         pthread_mutex_lock(&sh->mu);
         if (rc == 0 && windowed && w.final) {
             l->win_open = false;
+            l->win_early = false;
             free(l->win_state);
             l->win_state = NULL;
             pthread_cond_broadcast(&sh->cond);

@@ -293,6 +293,54 @@ static void test_tumbling_window(void) {
     ddb_close(e);
 }
 
+/* A window whose state outgrows 1 MB is ended early: a final invocation
+ * with no records, isWindowTerminatedEarly, the big state; the rest of the
+ * window's records start it again with a fresh state. */
+static void test_window_terminated_early(void) {
+    h_reset();
+    ddb_engine_opts_t o = {.in_memory = true};
+    ddb_engine_t *e = open_opts(&o);
+    ddb_table_info_t tb = h_table(e, "early");
+    char arn[256];
+    h_arn(arn, &tb);
+    size_t big = TRIG_MAX_WINDOW_STATE + 16;
+    char *body = malloc(big + 64);
+    int k = snprintf(body, big + 64, "{\"state\":{\"big\":\"");
+    memset(body + k, 'x', big);
+    snprintf(body + k + big, 64, "\"}}");
+    H.respond_once = body;
+    H.windowed = true;
+    trig_t *t = h_start(e);
+    esm_t m = h_mapping(U1, arn);
+    m.tumbling_s = 900;
+    while (ddb_now_ms() % 900000 > 880000) /* not at a window's end */
+        h_sleep(100);
+    h_store(e, t, &m);
+    WAIT_UNTIL(h_state(t, U1, NULL, 0) == ESM_ENABLED, 3000);
+    h_write(e, &tb, "a", "e0");
+    WAIT_UNTIL(h_ncalls() >= 2, 3000);
+    cJSON *first = h_event(0), *fin = h_event(1);
+    CHECK(first && h_records(first) == 1 && cJSON_IsFalse(member(first, "isFinalInvokeForWindow")));
+    CHECK(fin && h_records(fin) == 0);
+    CHECK(cJSON_IsTrue(member(fin, "isFinalInvokeForWindow")));
+    CHECK(cJSON_IsTrue(member(fin, "isWindowTerminatedEarly")));
+    const char *bs = cJSON_GetStringValue(member(member(fin, "state"), "big"));
+    CHECK(bs && strlen(bs) == big);
+    h_write(e, &tb, "b", "e1");
+    WAIT_UNTIL(h_ncalls() >= 3, 3000);
+    cJSON *again = h_event(2);
+    CHECK(again && h_records(again) == 1 && !member(member(again, "state"), "big"));
+    CHECK(cJSON_IsFalse(member(again, "isWindowTerminatedEarly")));
+    CHECK(again && first &&
+          strcmp(cJSON_GetStringValue(member(member(again, "window"), "start")),
+                 cJSON_GetStringValue(member(member(first, "window"), "start"))) == 0);
+    cJSON_Delete(first);
+    cJSON_Delete(fin);
+    cJSON_Delete(again);
+    trig_stop(t);
+    ddb_close(e);
+}
+
 /* FilterCriteria: records that match no filter are skipped and
  * checkpointed; a batch of them invokes nothing. */
 static void test_filters(void) {
@@ -351,6 +399,7 @@ int main(void) {
     test_trimmed_checkpoint();
     test_parallelization();
     test_tumbling_window();
+    test_window_terminated_early();
     test_filters();
     h_reset();
     return check_summary();
