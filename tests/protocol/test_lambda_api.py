@@ -21,6 +21,16 @@ FUNCS = ["--function", "proc=cmd:cat", "--function", "other=cmd:cat"]
 
 
 @pytest.fixture(scope="module")
+
+def settled(lam, uuid, timeout=10):
+    """The mapping once its transition (Creating, Enabling, Updating) is over."""
+    deadline = time.time() + timeout
+    g = lam.get_event_source_mapping(UUID=uuid)
+    while g["State"] in ("Creating", "Enabling", "Updating") and time.time() < deadline:
+        time.sleep(0.02)
+        g = lam.get_event_source_mapping(UUID=uuid)
+    return g
+
 def server():
     s = Ddbd(extra=FUNCS).start()
     yield s
@@ -87,7 +97,8 @@ def test_create_echoes_every_default(lam, stream):
         assert r["EventSourceMappingArn"] == f"arn:aws:lambda:us-east-1:000000000000:event-source-mapping:{uuid}"
     assert abs(r["LastModified"].timestamp() - before) < 5
     assert "FilterCriteria" not in r and "Enabled" not in r
-    g = lam.get_event_source_mapping(UUID=uuid)
+    # Creating until the dispatcher runs the mapping (as on Lambda), then Enabled
+    g = settled(lam, uuid)
     assert g["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert g["State"] == "Enabled"
     for k, v in DEFAULTS.items():
@@ -281,7 +292,7 @@ def test_update(lam, stream):
                                         FunctionResponseTypes=[])
     assert e["State"] == "Enabling"
     assert "FilterCriteria" not in e and e["FunctionResponseTypes"] == []
-    g = lam.get_event_source_mapping(UUID=r["UUID"])
+    g = settled(lam, r["UUID"])  # Enabling until the dispatcher has restarted it
     assert g["State"] == "Enabled" and g["BatchSize"] == 50 and g["StartingPosition"] == "LATEST"
     f = lam.update_event_source_mapping(UUID=r["UUID"], FunctionName="other")
     assert f["FunctionArn"] == FN_ARN + "other"
@@ -336,6 +347,8 @@ def test_list_filters_and_pages(lam, ddb):
             if not marker:
                 break
         assert set(made) <= set(seen) and len(seen) == len(set(seen))
+        for u in made:
+            settled(lam, u)
         full = lam.list_event_source_mappings()["EventSourceMappings"]
         assert set(made) <= {m["UUID"] for m in full}
         assert all(m["State"] == "Enabled" for m in full if m["UUID"] in made)
