@@ -59,9 +59,10 @@ def server():
     path = write_credentials(CREDENTIALS)
     s = Ddbd(extra=["--auth", path, "--function", "proc=cmd:cat"]).start()
     yield s
-    s.stop()
+    rc = s.stop()
     s.cleanup()
     os.unlink(path)
+    assert rc == 0, "ddbd --auth did not shut down cleanly"
 
 
 def client(server, service="dynamodb", key=KEY1, secret=SECRET1, region="us-east-1"):
@@ -257,6 +258,24 @@ def test_ten_minutes_off_is_accepted(server):
     for t in (time.time() - 600, time.time() + 600):
         status, _, data = send(server, "POST", "/", sign(server, LIST, b"{}", t=t), b"{}")
         assert status == 200, data
+
+
+def test_date_header_instead_of_x_amz_date(server):
+    """Without X-Amz-Date the request time is the Date header's (IMF-fixdate)."""
+    import email.utils
+    t = int(time.time())
+    amz_date = amz(t)
+    host = server.endpoint.split("//")[1]
+    headers = {"host": host, "date": email.utils.formatdate(t, usegmt=True), "x-amz-target": LIST}
+    signed = "date;host;x-amz-target"
+    scope = f"{amz_date[:8]}/us-east-1/dynamodb/aws4_request"
+    sts = string_to_sign(amz_date, scope, canonical("POST", "/", [], headers, signed, b"{}"))
+    sig = hmac.new(signing_key(SECRET1, amz_date[:8], "us-east-1", "dynamodb"), sts.encode(),
+                   hashlib.sha256).hexdigest()
+    headers["authorization"] = (f"AWS4-HMAC-SHA256 Credential={KEY1}/{scope}, "
+                                f"SignedHeaders={signed}, Signature={sig}")
+    status, _, data = send(server, "POST", "/", headers, b"{}")
+    assert status == 200, data
 
 
 def test_a_changed_body_does_not_match(server):
