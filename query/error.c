@@ -39,6 +39,8 @@ static const struct {
     [DDB_ERR_MISSING_AUTH] = {"com.amazon.coral.service#MissingAuthenticationTokenException", 400},
     [DDB_ERR_INCOMPLETE_SIGNATURE] = {"com.amazon.coral.service#IncompleteSignatureException", 400},
     [DDB_ERR_ACCESS_DENIED] = {"com.amazon.coral.service#AccessDeniedException", 400},
+    [DDB_ERR_UNRECOGNIZED_CLIENT] = {"com.amazon.coral.service#UnrecognizedClientException", 400},
+    [DDB_ERR_INVALID_SIGNATURE] = {"com.amazon.coral.service#InvalidSignatureException", 400},
     [DDB_ERR_REQUEST_TOO_LARGE] = {"com.amazon.coral.service#RequestEntityTooLargeException", 413},
     [DDB_ERR_TRANSACTION_CANCELED] =
         {"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", 400},

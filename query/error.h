@@ -21,6 +21,8 @@ typedef enum ddb_status {
     DDB_ERR_MISSING_AUTH,         /* MissingAuthenticationTokenException, 400 */
     DDB_ERR_INCOMPLETE_SIGNATURE, /* IncompleteSignatureException, 400 */
     DDB_ERR_ACCESS_DENIED,        /* AccessDeniedException, 400 */
+    DDB_ERR_UNRECOGNIZED_CLIENT,  /* UnrecognizedClientException (unknown access key), 400 */
+    DDB_ERR_INVALID_SIGNATURE,    /* InvalidSignatureException (mismatch, clock), 400 */
     DDB_ERR_REQUEST_TOO_LARGE,    /* request body over the limit, 413 */
     DDB_ERR_TRANSACTION_CANCELED, /* TransactionCanceledException, 400 */
     DDB_ERR_TRANSACTION_CONFLICT, /* TransactionConflictException, 400 */

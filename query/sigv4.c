@@ -3,6 +3,11 @@
  * verifier that recomputes a parsed signature (parsing and dates are sigv4_parse.c's).
  * Pure: HMAC-SHA256/SHA-256 from libcrypto, memory from the caller's arena, time passed in;
  * never does I/O or reads the clock. */
+/* OpenSSL 3's one-shot EVP_Digest, SHA256 and HMAC fetch the algorithm under a lock and allocate a
+ * context on every call: most of a verification's cost once the signing key is cached. The
+ * low-level SHA-256 (deprecated in 3.0, still built) does neither, so it is used on purpose. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "query/sigv4.h"
 
 #include <stdio.h>
@@ -10,8 +15,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include "query/sigv4_internal.h"
 
@@ -65,17 +69,44 @@ static void sv4_hex(const unsigned char *in, size_t n, char *out) {
     out[2 * n] = '\0';
 }
 
+/* SHA256() itself goes through EVP in OpenSSL 3: the context calls do not. */
+static void sv4_sha256(const void *p, size_t n, unsigned char md[32]) {
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, p, n);
+    SHA256_Final(md, &c);
+}
+
 static void sv4_sha256_hex(const void *p, size_t n, char out[65]) {
     unsigned char md[32];
-    unsigned int md_len = 0;
-    EVP_Digest(p, n, md, &md_len, EVP_sha256(), NULL);
+    sv4_sha256(p, n, md);
     sv4_hex(md, 32, out);
 }
 
+/* HMAC-SHA256 (RFC 2104): H((K ^ opad) || H((K ^ ipad) || msg)), K hashed when over a block. */
 static void sv4_hmac(const void *key, size_t key_len, const void *msg, size_t n,
                      unsigned char out[32]) {
-    unsigned int out_len = 32;
-    HMAC(EVP_sha256(), key, (int)key_len, msg, n, out, &out_len);
+    unsigned char k[SHA256_CBLOCK] = {0}, pad[SHA256_CBLOCK], inner[32];
+    if (key_len > SHA256_CBLOCK)
+        sv4_sha256(key, key_len, k);
+    else
+        memcpy(k, key, key_len);
+    SHA256_CTX c;
+    for (size_t i = 0; i < SHA256_CBLOCK; i++)
+        pad[i] = k[i] ^ 0x36;
+    SHA256_Init(&c);
+    SHA256_Update(&c, pad, sizeof pad);
+    SHA256_Update(&c, msg, n);
+    SHA256_Final(inner, &c);
+    for (size_t i = 0; i < SHA256_CBLOCK; i++)
+        pad[i] = k[i] ^ 0x5c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, pad, sizeof pad);
+    SHA256_Update(&c, inner, sizeof inner);
+    SHA256_Final(out, &c);
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(pad, sizeof pad);
+    OPENSSL_cleanse(&c, sizeof c);
 }
 
 static int sv4_unreserved(unsigned char c) {
@@ -159,19 +190,20 @@ int sv4__space(char c) {
 
 /* AWS's Trimall: no leading/trailing white space, each inner run of it one space. Folded
  * (multi-line) values collapse the same way. */
+/* Runs of non-space bytes are copied whole: a header value (a User-Agent) is long. */
 static void sv4_put_trimmed(sv4_sb_t *b, const char *v, size_t n) {
     size_t i = 0;
-    int pending = 0;
     while (i < n && sv4__space(v[i]))
         i++;
-    for (; i < n; i++) {
-        if (sv4__space(v[i])) {
-            pending = 1;
-            continue;
-        }
-        if (pending) sv4_sb_putc(b, ' ');
-        pending = 0;
-        sv4_sb_putc(b, v[i]);
+    while (i < n) {
+        size_t j = i;
+        while (j < n && !sv4__space(v[j]))
+            j++;
+        sv4_sb_put(b, v + i, j - i);
+        while (j < n && sv4__space(v[j]))
+            j++;
+        if (j < n) sv4_sb_putc(b, ' ');
+        i = j;
     }
 }
 
@@ -336,8 +368,10 @@ static ddb_sigv4_status_t sv4_put_headers_listed(sv4_sb_t *canon, sv4_sb_t *sign
         for (size_t k = 0; k < n; k++) {
             if (!sv4__ieq(h[k].name, h[k].name_len, list + i, j - i)) continue;
             if (!found) {
-                for (size_t c = i; c < j; c++)
-                    sv4_sb_putc(canon, (char)sv4_lower(list[c]));
+                size_t at = canon->len;
+                sv4_sb_put(canon, list + i, j - i);
+                for (size_t c = at; c < canon->len; c++)
+                    canon->p[c] = (char)sv4_lower((unsigned char)canon->p[c]);
                 sv4_sb_putc(canon, ':');
             } else {
                 sv4_sb_putc(canon, ',');

@@ -176,11 +176,13 @@ ddb_sigv4_status_t ddb_sigv4_parse_header(const char *value, size_t value_len,
     while (i < n) {
         while (i < n && (sv4__space(value[i]) || value[i] == ','))
             i++;
+        /* memchr: the parts are long (a signature is 64 bytes), scanned byte by byte they
+         * were a tenth of a verification */
         size_t start = i, eq = 0;
-        while (i < n && value[i] != ',') {
-            if (value[i] == '=' && !eq) eq = i;
-            i++;
-        }
+        const char *comma = memchr(value + i, ',', n - i);
+        i = comma ? (size_t)(comma - value) : n;
+        const char *eqp = memchr(value + start, '=', i - start);
+        if (eqp) eq = (size_t)(eqp - value);
         size_t end = i;
         while (end > start && sv4__space(value[end - 1]))
             end--;

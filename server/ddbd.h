@@ -32,6 +32,8 @@ typedef struct ddbd {
     int64_t iterator_ttl_ms; /* lifetime of a stream shard iterator (0: 15 minutes, as DynamoDB) */
     struct fn_registry *functions; /* functions mappings may name (streams/fn.h), shared */
     struct trig *triggers;         /* the trigger dispatcher (streams/trigger.h), shared */
+    struct auth_verifier *auth;    /* --auth: this loop's verifier (server/auth.h); NULL:
+                                    * any well-formed credential is accepted */
 } ddbd_t;
 
 typedef struct ddbd_req {

@@ -233,6 +233,8 @@ static int on_message_begin(llhttp_t *p) {
     buf_reset(&c->url);
     buf_reset(&c->body);
     buf_reset(&c->field);
+    buf_reset(&c->hraw);
+    buf_reset(&c->hspan);
     c->has_target = c->has_ctype = c->has_auth = false;
     c->conn_close = false;
     c->expect_continue = false;
@@ -273,6 +275,13 @@ static int on_header_field_complete(llhttp_t *p) {
              : ieq(f, n, "connection")    ? H_CONN
              : ieq(f, n, "expect")        ? H_EXPECT
                                           : H_OTHER;
+    /* the whole list is kept too: a signature may cover any header. The ':'
+     * and CRLF of each line count toward the header limit, so that the
+     * list's size is bounded by it even for empty headers */
+    if (count_header(c, 4)) return HPE_USER;
+    hspan_t h = {(uint32_t)c->hraw.len, (uint32_t)n, (uint32_t)(c->hraw.len + n), 0};
+    buf_put(&c->hraw, f, n);
+    buf_put(&c->hspan, &h, sizeof h);
     buf_reset(&c->field);
     if (c->cur == H_TARGET) c->has_target = true;
     if (c->cur == H_CTYPE) c->has_ctype = true;
@@ -283,6 +292,7 @@ static int on_header_field_complete(llhttp_t *p) {
 static int on_header_value(llhttp_t *p, const char *at, size_t len) {
     conn_t *c = conn_of(p);
     if (count_header(c, len)) return HPE_USER;
+    buf_put(&c->hraw, at, len);
     switch (c->cur) {
     case H_TARGET:
         buf_put(&c->target, at, len);
@@ -303,6 +313,26 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
         break;
     }
     return 0;
+}
+
+static int on_header_value_complete(llhttp_t *p) {
+    conn_t *c = conn_of(p);
+    hspan_t *h = (hspan_t *)(c->hspan.data + c->hspan.len - sizeof *h);
+    h->value_len = (uint32_t)(c->hraw.len - h->value_off);
+    return 0;
+}
+
+/* The request's headers as pointers into hraw, which no longer grows. */
+static const http_header_t *header_list(conn_t *c, size_t *n) {
+    *n = c->hspan.len / sizeof(hspan_t);
+    buf_reset(&c->hlist);
+    for (size_t i = 0; i < *n; i++) {
+        const hspan_t *s = (const hspan_t *)(c->hspan.data + i * sizeof *s);
+        http_header_t h = {c->hraw.data + s->name_off, s->name_len, c->hraw.data + s->value_off,
+                           s->value_len};
+        buf_put(&c->hlist, &h, sizeof h);
+    }
+    return (const http_header_t *)c->hlist.data;
 }
 
 static int on_headers_complete(llhttp_t *p) {
@@ -340,6 +370,8 @@ static int on_message_complete(llhttp_t *p) {
     http_server_t *s = c->srv;
     char id[53];
     make_request_id(s, id);
+    size_t n_headers;
+    const http_header_t *headers = header_list(c, &n_headers);
     http_request_t req = {
         .method = llhttp_method_name((llhttp_method_t)p->method),
         .url = buf_cstr(&c->url),
@@ -353,6 +385,8 @@ static int on_message_complete(llhttp_t *p) {
         .body = c->body.data,
         .body_len = c->body.len,
         .request_id = id,
+        .headers = headers,
+        .n_headers = n_headers,
     };
     c->in_request = false;
     http__set_deadline(c, s->lim.idle_ms);
@@ -388,6 +422,9 @@ static void on_close(uv_handle_t *h) {
     buf_free(&c->ctype);
     buf_free(&c->auth);
     buf_free(&c->url);
+    buf_free(&c->hraw);
+    buf_free(&c->hspan);
+    buf_free(&c->hlist);
     buf_free(&c->body);
     buf_free(&c->rest);
     free(c);
@@ -506,6 +543,7 @@ int http__conn_accept(http_server_t *s, uv_stream_t *ls) {
     c->settings.on_header_field = on_header_field;
     c->settings.on_header_field_complete = on_header_field_complete;
     c->settings.on_header_value = on_header_value;
+    c->settings.on_header_value_complete = on_header_value_complete;
     c->settings.on_headers_complete = on_headers_complete;
     c->settings.on_body = on_body;
     c->settings.on_message_complete = on_message_complete;

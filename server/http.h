@@ -18,6 +18,15 @@
 /* Largest request body accepted; larger ones get 413 without being read. */
 #define HTTP_MAX_BODY (16u * 1024u * 1024u + 64u * 1024u)
 
+/* One request header as received: name as sent (any case), value without
+ * the leading whitespace llhttp drops. Neither is NUL-terminated. */
+typedef struct http_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} http_header_t;
+
 typedef struct http_request {
     const char *method; /* "POST", "GET", ... NUL-terminated */
     const char *url;    /* request target, NUL-terminated */
@@ -30,7 +39,10 @@ typedef struct http_request {
     size_t authorization_len;
     const char *body; /* request body (not NUL-terminated), may be NULL when empty */
     size_t body_len;
-    const char *request_id; /* id generated for this request, NUL-terminated */
+    const char *request_id;       /* id generated for this request, NUL-terminated */
+    const http_header_t *headers; /* every header in the order received (what a
+                                   * SigV4 signature covers), valid during the call */
+    size_t n_headers;
 } http_request_t;
 
 typedef struct http_response {

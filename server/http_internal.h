@@ -58,6 +58,9 @@ typedef struct conn {
     hdr_t cur;   /* header whose value is being read */
     buf_t field; /* current header field name */
     buf_t target, ctype, auth, url;
+    buf_t hraw;  /* every header's name and value bytes, back to back */
+    buf_t hspan; /* hspan_t per complete header: where it lies in hraw */
+    buf_t hlist; /* the request's http_header_t array, built when it completes */
     bool has_target, has_ctype, has_auth;
     bool conn_close;      /* Connection: close seen */
     bool expect_continue; /* Expect: 100-continue seen */
@@ -82,6 +85,11 @@ typedef struct conn {
     uv_shutdown_t shutdown;
     uint64_t deadline; /* loop time (ms) it is closed at if nothing happens; 0: none */
 } conn_t;
+
+/* A received header inside conn_t.hraw (offsets: hraw may move as it grows). */
+typedef struct hspan {
+    uint32_t name_off, name_len, value_off, value_len;
+} hspan_t;
 
 typedef struct wreq {
     uv_write_t req;

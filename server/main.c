@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "server/auth.h"
 #include "server/ddbd.h"
 #include "server/http.h"
 #include "storage/ddb.h"
@@ -45,6 +46,7 @@ typedef struct options {
     int nfunctions;
     long function_timeout_ms;
     const char *lambda_endpoint, *sqs_endpoint, *sns_endpoint;
+    const char *auth_file; /* --auth: verify SigV4 against these keys */
 } options_t;
 
 static void usage(FILE *f) {
@@ -93,6 +95,9 @@ static void usage(FILE *f) {
                "                         Invoke API at URL (sam local, LocalStack, AWS)\n"
                "  --sqs-endpoint URL     where OnFailure records for SQS queues are sent\n"
                "  --sns-endpoint URL     where OnFailure records for SNS topics are sent\n"
+               "  --auth FILE      verify every request's SigV4 signature against the access\n"
+               "                   keys of FILE (the ~/.aws/credentials format); without it\n"
+               "                   any well-formed signature is accepted (local development)\n"
                "  --help           show this help\n");
 }
 
@@ -127,6 +132,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--lambda-endpoint", &o->lambda_endpoint, NULL, 0, 0, 0},
         {"--sqs-endpoint", &o->sqs_endpoint, NULL, 0, 0, 0},
         {"--sns-endpoint", &o->sns_endpoint, NULL, 0, 0, 0},
+        {"--auth", &o->auth_file, NULL, 0, 0, 0},
         {"--function", NULL, NULL, 0, 0, 0},
     };
     for (int i = 1; i < argc; i++) {
@@ -225,6 +231,7 @@ static int commit(void *ctx) {
 
 /* Frees what a loop thread's ddbd_t owns. */
 static void srv_free(ddbd_t *s) {
+    auth_verifier_destroy(s->auth);
     buf_free(&s->headers);
     ddb_arena_destroy(s->arena);
     ddb_arena_destroy(s->scratch);
@@ -334,6 +341,12 @@ int main(int argc, char **argv) {
                    .body_timeout_ms = 60000,
                    .idle_timeout_ms = 60000};
     if (parse_args(argc, argv, &o)) return 2;
+    auth_keys_t *keys = NULL;
+    char amsg[512];
+    if (o.auth_file && auth_keys_load(o.auth_file, &keys, amsg, sizeof amsg)) {
+        fprintf(stderr, "ddbd: --auth %s: %s; not starting\n", o.auth_file, amsg);
+        return 2;
+    }
     if (o.check && !o.in_memory && check_data_dir(o.data_dir)) return 1;
     /* the data is the users': the data directory RocksDB creates is 0700,
      * its files (tables, WAL, LOCK, LOG) 0600 */
@@ -411,7 +424,9 @@ int main(int argc, char **argv) {
                           .scratch = ddb_arena_create(0),
                           .iterator_ttl_ms = o.iterator_lifetime_s * 1000,
                           .functions = fns,
-                          .triggers = trig};
+                          .triggers = trig,
+                          .auth = keys ? auth_verifier_create(keys) : NULL};
+        if (keys && !w->srv.auth) abort();
         uv_loop_init(&w->loop);
         rc = http_server_start(&w->loop, o.host, port, n > 1, ddbd_handle, &w->srv, &w->server);
         if (rc) {
@@ -447,6 +462,9 @@ int main(int argc, char **argv) {
     app.sigint.data = app.sigterm.data = &app;
     uv_signal_start(&app.sigint, on_signal, SIGINT);
     uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+    if (keys)
+        fprintf(stderr, "ddbd: --auth: verifying SigV4 signatures against %zu access key%s\n",
+                auth_keys_count(keys), auth_keys_count(keys) == 1 ? "" : "s");
     fprintf(stderr, "ddbd: listening on http://%s:%d with %d thread%s (%s%s)\n", o.host, port, n,
             n == 1 ? "" : "s", o.in_memory ? "in memory" : o.data_dir, ro ? ", read-only" : "");
     for (int i = 1; i < n; i++)
@@ -462,6 +480,7 @@ int main(int argc, char **argv) {
     trig_stop(trig); /* before the engine: it reads streams and writes checkpoints */
     fn_registry_free(fns);
     ddb_close(engine);
+    auth_keys_free(keys);
     fprintf(stderr, "ddbd: stopped\n");
     return 0;
 }

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "server/auth.h"
 #include "server/ddbd.h"
 #include "server/lambda.h"
 #include "server/route.h"
@@ -92,9 +94,9 @@ static void write_error(http_response_t *resp, const ddb_error_t *err, const buf
     json_put_error(&resp->body, err, extra);
 }
 
-/* Accepts any syntactically valid SigV4 header and takes the region from its
- * credential scope: Credential=AKID/DATE/REGION/SERVICE/aws4_request. */
-static int check_auth(const http_request_t *req, char *region, size_t cap, ddb_error_t *err) {
+/* Without --auth: accepts any syntactically valid SigV4 header and takes the
+ * region from its credential scope: Credential=AKID/DATE/REGION/SERVICE/aws4_request. */
+static int check_auth_shape(const http_request_t *req, char *region, size_t cap, ddb_error_t *err) {
     const char *a = req->authorization;
     size_t len = req->authorization_len;
     if (!a || len == 0) {
@@ -141,6 +143,15 @@ static int check_auth(const http_request_t *req, char *region, size_t cap, ddb_e
     memcpy(region, parts[2], plen[2]);
     region[plen[2]] = '\0';
     return 0;
+}
+
+/* With --auth the signature is verified for the scope's service (DynamoDB
+ * Streams' clients sign as "dynamodb" too); without, only its shape is checked. */
+static int check_auth(const ddbd_t *srv, const http_request_t *req, const char *service,
+                      unsigned flags, char *region, size_t cap, ddb_error_t *err) {
+    if (!srv->auth) return check_auth_shape(req, region, cap, err);
+    return auth_verify(srv->auth, srv->arena, req, service, (int64_t)time(NULL), flags, region, cap,
+                       err);
 }
 
 static bool content_type_ok(const http_request_t *req) {
@@ -227,7 +238,9 @@ int ddbd_rest_error_from(ddbd_rest_error_t *e, const ddb_error_t *err) {
         return ddbd_rest_error_set(e, 400, "InvalidParameterValueException", "%s", err->msg);
     case DDB_ERR_MISSING_AUTH:
     case DDB_ERR_INCOMPLETE_SIGNATURE:
-    case DDB_ERR_ACCESS_DENIED: {
+    case DDB_ERR_ACCESS_DENIED:
+    case DDB_ERR_UNRECOGNIZED_CLIENT:
+    case DDB_ERR_INVALID_SIGNATURE: {
         const char *type = strchr(ddb_error_type(err->code), '#') + 1;
         return ddbd_rest_error_set(e, 403, type, "%s", err->msg);
     }
@@ -288,7 +301,8 @@ static int rest_route(ddbd_t *srv, const rest_service_t *svc, const http_request
                          .status = 200,
                          .err = err};
     ddb_error_t auth;
-    if (check_auth(req, r.region, sizeof r.region, &auth)) return ddbd_rest_error_from(err, &auth);
+    if (check_auth(srv, req, "lambda", AUTH_SHOW_CANONICAL, r.region, sizeof r.region, &auth))
+        return ddbd_rest_error_from(err, &auth);
     const char *path, *qs;
     size_t path_len, qs_len;
     route_split_url(req->url, req->url_len, &path, &path_len, &qs, &qs_len);
@@ -331,7 +345,7 @@ static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, 
                     .err = err,
                     .last_table = &last_table,
                     .err_extra = extra};
-    int rc = check_auth(req, r.region, sizeof r.region, err);
+    int rc = check_auth(srv, req, "dynamodb", 0, r.region, sizeof r.region, err);
     if (rc) return rc;
     pthread_once(&json_hooks_once, json_hooks);
     json_arena = srv->arena;
