@@ -20,8 +20,6 @@ FN_ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
 FUNCS = ["--function", "proc=cmd:cat", "--function", "other=cmd:cat"]
 
 
-@pytest.fixture(scope="module")
-
 def settled(lam, uuid, timeout=10):
     """The mapping once its transition (Creating, Enabling, Updating) is over."""
     deadline = time.time() + timeout
@@ -31,6 +29,8 @@ def settled(lam, uuid, timeout=10):
         g = lam.get_event_source_mapping(UUID=uuid)
     return g
 
+
+@pytest.fixture(scope="module")
 def server():
     s = Ddbd(extra=FUNCS).start()
     yield s
