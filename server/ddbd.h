@@ -32,6 +32,11 @@ typedef struct ddbd {
     int64_t iterator_ttl_ms; /* lifetime of a stream shard iterator (0: 15 minutes, as DynamoDB) */
     struct fn_registry *functions; /* functions mappings may name (streams/fn.h), shared */
     struct trig *triggers;         /* the trigger dispatcher (streams/trigger.h), shared */
+    struct metrics *metrics;       /* the registry GET /metrics renders (server/metrics.h),
+                                    * shared; NULL: no metrics */
+    struct metrics_loop *stats;    /* this loop's request counters in it */
+    int op_slot;                   /* the current request's operation: its metrics slot */
+    const char *op_name;           /* and name (static), set by the router */
 } ddbd_t;
 
 typedef struct ddbd_req {

@@ -15,10 +15,16 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <llhttp.h>
+#include <openssl/crypto.h>
 #include <uv.h>
+#include <xxhash.h>
 
 #include "server/ddbd.h"
 #include "server/http.h"
+#include "server/metrics.h"
 #include "storage/ddb.h"
 #include "streams/fn.h"
 #include "streams/trigger.h"
@@ -93,7 +99,26 @@ static void usage(FILE *f) {
                "                         Invoke API at URL (sam local, LocalStack, AWS)\n"
                "  --sqs-endpoint URL     where OnFailure records for SQS queues are sent\n"
                "  --sns-endpoint URL     where OnFailure records for SNS topics are sent\n"
+               "  --version        print the version of ddbd and of its libraries and exit\n"
                "  --help           show this help\n");
+}
+
+/* --version: ddbd's and every library's it runs with (the linked ones as
+ * they report themselves at run time). */
+static void print_version(void) {
+    unsigned xxh = XXH_versionNumber();
+    printf("ddbd %s\n"
+           "RocksDB %s\n"
+           "libuv %s\n"
+           "cJSON %s\n"
+           "llhttp %d.%d.%d\n"
+           "libcurl %s\n"
+           "OpenSSL %s\n"
+           "xxHash %u.%u.%u\n",
+           DDB_VERSION, ddb_rocksdb_version(), uv_version_string(), cJSON_Version(),
+           LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH,
+           curl_version_info(CURLVERSION_NOW)->version, OpenSSL_version(OPENSSL_VERSION_STRING),
+           xxh / 10000, xxh / 100 % 100, xxh % 100);
 }
 
 /* An option with a value: --name V or --name=V. */
@@ -169,6 +194,9 @@ static int parse_args(int argc, char **argv, options_t *o) {
             o->sync = true;
         } else if (!strcmp(a, "--check")) {
             o->check = true;
+        } else if (!strcmp(a, "--version")) {
+            print_version();
+            exit(0);
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
@@ -402,6 +430,7 @@ int main(int argc, char **argv) {
                             .header_ms = (uint64_t)o.header_timeout_ms,
                             .body_ms = (uint64_t)o.body_timeout_ms,
                             .idle_ms = (uint64_t)o.idle_timeout_ms};
+    metrics_t *metrics = metrics_create(n, &nconns);
     int port = (int)o.port, started = 0;
     int rc = n > 1 && port ? http_port_free(o.host, port) : 0;
     for (; !rc && started < n; started++) {
@@ -411,7 +440,9 @@ int main(int argc, char **argv) {
                           .scratch = ddb_arena_create(0),
                           .iterator_ttl_ms = o.iterator_lifetime_s * 1000,
                           .functions = fns,
-                          .triggers = trig};
+                          .triggers = trig,
+                          .metrics = metrics,
+                          .stats = metrics_loop(metrics, started)};
         uv_loop_init(&w->loop);
         rc = http_server_start(&w->loop, o.host, port, n > 1, ddbd_handle, &w->srv, &w->server);
         if (rc) {
@@ -436,6 +467,7 @@ int main(int argc, char **argv) {
             srv_free(&workers[i].srv);
         }
         free(workers);
+        metrics_destroy(metrics);
         trig_stop(trig);
         fn_registry_free(fns);
         ddb_close(engine);
@@ -459,6 +491,7 @@ int main(int argc, char **argv) {
         srv_free(&workers[i].srv);
     }
     free(workers);
+    metrics_destroy(metrics);
     trig_stop(trig); /* before the engine: it reads streams and writes checkpoints */
     fn_registry_free(fns);
     ddb_close(engine);
