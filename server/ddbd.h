@@ -34,6 +34,11 @@ typedef struct ddbd {
     struct trig *triggers;         /* the trigger dispatcher (streams/trigger.h), shared */
     struct auth_verifier *auth;    /* --auth: this loop's verifier (server/auth.h); NULL:
                                     * any well-formed credential is accepted */
+    struct metrics *metrics;       /* the registry GET /metrics renders (server/metrics.h),
+                                    * shared; NULL: no metrics */
+    struct metrics_loop *stats;    /* this loop's request counters in it */
+    int op_slot;                   /* the current request's operation: its metrics slot */
+    const char *op_name;           /* and name (static), set by the router */
 } ddbd_t;
 
 typedef struct ddbd_req {

@@ -15,11 +15,17 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <llhttp.h>
+#include <openssl/crypto.h>
 #include <uv.h>
+#include <xxhash.h>
 
 #include "server/auth.h"
 #include "server/ddbd.h"
 #include "server/http.h"
+#include "server/metrics.h"
 #include "storage/ddb.h"
 #include "streams/fn.h"
 #include "streams/trigger.h"
@@ -98,7 +104,26 @@ static void usage(FILE *f) {
                "  --auth FILE      verify every request's SigV4 signature against the access\n"
                "                   keys of FILE (the ~/.aws/credentials format); without it\n"
                "                   any well-formed signature is accepted (local development)\n"
+               "  --version        print the version of ddbd and of its libraries and exit\n"
                "  --help           show this help\n");
+}
+
+/* --version: ddbd's and every library's it runs with (the linked ones as
+ * they report themselves at run time). */
+static void print_version(void) {
+    unsigned xxh = XXH_versionNumber();
+    printf("ddbd %s\n"
+           "RocksDB %s\n"
+           "libuv %s\n"
+           "cJSON %s\n"
+           "llhttp %d.%d.%d\n"
+           "libcurl %s\n"
+           "OpenSSL %s\n"
+           "xxHash %u.%u.%u\n",
+           DDB_VERSION, ddb_rocksdb_version(), uv_version_string(), cJSON_Version(),
+           LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH,
+           curl_version_info(CURLVERSION_NOW)->version, OpenSSL_version(OPENSSL_VERSION_STRING),
+           xxh / 10000, xxh / 100 % 100, xxh % 100);
 }
 
 /* An option with a value: --name V or --name=V. */
@@ -175,6 +200,9 @@ static int parse_args(int argc, char **argv, options_t *o) {
             o->sync = true;
         } else if (!strcmp(a, "--check")) {
             o->check = true;
+        } else if (!strcmp(a, "--version")) {
+            print_version();
+            exit(0);
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
@@ -415,6 +443,7 @@ int main(int argc, char **argv) {
                             .header_ms = (uint64_t)o.header_timeout_ms,
                             .body_ms = (uint64_t)o.body_timeout_ms,
                             .idle_ms = (uint64_t)o.idle_timeout_ms};
+    metrics_t *metrics = metrics_create(n, &nconns);
     int port = (int)o.port, started = 0;
     int rc = n > 1 && port ? http_port_free(o.host, port) : 0;
     for (; !rc && started < n; started++) {
@@ -425,7 +454,9 @@ int main(int argc, char **argv) {
                           .iterator_ttl_ms = o.iterator_lifetime_s * 1000,
                           .functions = fns,
                           .triggers = trig,
-                          .auth = keys ? auth_verifier_create(keys) : NULL};
+                          .auth = keys ? auth_verifier_create(keys) : NULL,
+                          .metrics = metrics,
+                          .stats = metrics_loop(metrics, started)};
         if (keys && !w->srv.auth) abort();
         uv_loop_init(&w->loop);
         rc = http_server_start(&w->loop, o.host, port, n > 1, ddbd_handle, &w->srv, &w->server);
@@ -451,6 +482,7 @@ int main(int argc, char **argv) {
             srv_free(&workers[i].srv);
         }
         free(workers);
+        metrics_destroy(metrics);
         trig_stop(trig);
         fn_registry_free(fns);
         ddb_close(engine);
@@ -477,6 +509,7 @@ int main(int argc, char **argv) {
         srv_free(&workers[i].srv);
     }
     free(workers);
+    metrics_destroy(metrics);
     trig_stop(trig); /* before the engine: it reads streams and writes checkpoints */
     fn_registry_free(fns);
     ddb_close(engine);

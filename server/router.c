@@ -17,6 +17,7 @@
 #include "server/auth.h"
 #include "server/ddbd.h"
 #include "server/lambda.h"
+#include "server/metrics.h"
 #include "server/route.h"
 #include "query/json.h"
 
@@ -66,17 +67,23 @@ static bool has_prefix(const char *s, size_t len, const char *prefix) {
     return len >= n && memcmp(s, prefix, n) == 0;
 }
 
+/* Metrics slots (server/metrics.h): the DynamoDB operations', then the
+ * Streams operations', then the catch-alls. */
+#define NOPS         (sizeof ops / sizeof ops[0])
+#define SLOT_LAMBDA  (NOPS + sizeof stream_ops / sizeof stream_ops[0])
+#define SLOT_UNKNOWN (SLOT_LAMBDA + 1)
+_Static_assert(SLOT_UNKNOWN < METRICS_MAX_OPS, "METRICS_MAX_OPS too small");
+
 /* The operation of one table of operations named after a target prefix. */
-static ddbd_op_fn find_in(const op_entry_t *table, size_t n, const char *name, size_t len) {
+static const op_entry_t *find_in(const op_entry_t *table, size_t n, const char *name, size_t len) {
     for (size_t i = 0; i < n; i++) {
-        if (strlen(table[i].name) == len && memcmp(table[i].name, name, len) == 0)
-            return table[i].fn;
+        if (strlen(table[i].name) == len && memcmp(table[i].name, name, len) == 0) return &table[i];
     }
     return NULL;
 }
 
 /* The operation an X-Amz-Target names (DynamoDB or DynamoDB Streams). */
-static ddbd_op_fn find_op(const char *target, size_t len) {
+static const op_entry_t *find_op(const char *target, size_t len) {
     if (has_prefix(target, len, STREAMS_PREFIX)) {
         size_t pl = strlen(STREAMS_PREFIX);
         return find_in(stream_ops, sizeof stream_ops / sizeof stream_ops[0], target + pl, len - pl);
@@ -86,6 +93,13 @@ static ddbd_op_fn find_op(const char *target, size_t len) {
         return find_in(ops, sizeof ops / sizeof ops[0], target + pl, len - pl);
     }
     return NULL;
+}
+
+/* Notes the request's operation for the metrics. */
+static void set_op(ddbd_t *srv, const op_entry_t *op) {
+    bool dynamodb = op >= ops && op < ops + NOPS;
+    srv->op_slot = dynamodb ? (int)(op - ops) : (int)NOPS + (int)(op - stream_ops);
+    srv->op_name = op->name;
 }
 
 static void write_error(http_response_t *resp, const ddb_error_t *err, const buf_t *extra) {
@@ -331,7 +345,9 @@ static int rest_route(ddbd_t *srv, const rest_service_t *svc, const http_request
 
 static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, ddb_error_t *err,
                  buf_t *extra) {
-    ddbd_op_fn fn = req->target ? find_op(req->target, req->target_len) : NULL;
+    const op_entry_t *op = req->target ? find_op(req->target, req->target_len) : NULL;
+    if (op) set_op(srv, op);
+    ddbd_op_fn fn = op ? op->fn : NULL;
     if (!fn) {
         return ddb_error_set(err, DDB_ERR_UNKNOWN_OPERATION, "An unknown operation was requested.");
     }
@@ -368,6 +384,14 @@ static void handle(ddbd_t *srv, const http_request_t *req, http_response_t *resp
         /* DynamoDB answers health checks on GET / with a plain text line */
         resp->content_type = "text/plain";
         buf_puts(&resp->body, "healthy: dynamodb." DDBD_DEFAULT_REGION ".amazonaws.com ");
+        srv->op_slot = -1; /* not an operation: not counted */
+        return;
+    }
+    if (srv->metrics && strcmp(req->method, "GET") == 0 && req->url_len == 8 &&
+        memcmp(req->url, "/metrics", 8) == 0) {
+        resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+        metrics_render(srv->metrics, srv->engine, srv->arena, &resp->body);
+        srv->op_slot = -1;
         return;
     }
     const char *path, *qs;
@@ -375,6 +399,8 @@ static void handle(ddbd_t *srv, const http_request_t *req, http_response_t *resp
     route_split_url(req->url, req->url_len, &path, &path_len, &qs, &qs_len);
     const rest_service_t *svc = req->target ? NULL : find_service(path, path_len);
     if (svc) {
+        srv->op_slot = SLOT_LAMBDA;
+        srv->op_name = "Lambda";
         ddbd_rest_error_t rerr;
         if (rest_route(srv, svc, req, resp, &rerr)) write_rest_error(srv, resp, &rerr);
         return;
@@ -390,9 +416,16 @@ static void handle(ddbd_t *srv, const http_request_t *req, http_response_t *resp
 
 void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp) {
     ddbd_t *srv = ctx;
+    uint64_t t0 = srv->stats ? metrics_now_ns() : 0;
+    srv->op_slot = SLOT_UNKNOWN; /* until the router finds the operation */
+    srv->op_name = "Unknown";
     ddb_arena_reset(srv->arena);
     handle(srv, req, resp);
     /* the response is in resp (and srv->headers): a huge request's memory
      * goes back now, not when the next request on this loop comes */
     ddb_arena_reset(srv->arena);
+    if (srv->stats && srv->op_slot >= 0) {
+        metrics_count(srv->stats, srv->op_slot, srv->op_name, resp->status, metrics_now_ns() - t0,
+                      req->body_len, resp->body.len);
+    }
 }

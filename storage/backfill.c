@@ -145,6 +145,7 @@ static int index_items(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_ind
         }
         bytes_free(&ek);
     }
+    atomic_fetch_add_explicit(&e->backfill_scanned, n, memory_order_relaxed);
     *more = !rc && rocksdb_iter_valid(it);
     if (!rc) rc = ddb__iter_status(it, err);
     rocksdb_iter_destroy(it);

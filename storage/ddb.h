@@ -526,6 +526,37 @@ uint64_t ddb_stream_latest(ddb_engine_t *e);
  * ddb_close. */
 int ddb_stream_wait(ddb_engine_t *e, uint64_t after, int timeout_ms);
 
+/* ---- statistics (metrics) ---------------------------------------------------- */
+
+/* The engine's counters and RocksDB's key figures at one moment (each read
+ * on its own: not one snapshot). Counters count since ddb_open. */
+typedef struct ddb_engine_stats {
+    uint64_t stream_records;           /* stream records committed, ever (from the sequence
+                                        * counter: it survives restarts) */
+    uint64_t ttl_deleted;              /* items the TTL sweeper deleted */
+    uint64_t backfill_scanned;         /* items index backfills read (TTL indexes too) */
+    uint64_t memtable_bytes;           /* all column families' memtables */
+    uint64_t sst_bytes;                /* all column families' SST files */
+    uint64_t pending_compaction_bytes; /* RocksDB's estimate, summed over column families */
+    uint64_t block_cache_bytes;        /* the block cache's usage */
+    uint64_t block_cache_capacity;
+    uint64_t block_cache_hits; /* lookups that found their block (0: no statistics) */
+    uint64_t block_cache_misses;
+    uint64_t stall_micros;       /* time writes spent stalled by RocksDB (0: no statistics) */
+    uint64_t delayed_write_rate; /* bytes/s writes are held to now; 0: not delayed */
+    bool write_stopped;          /* RocksDB stops writes now (too many L0 files, memtables
+                                  * or pending compaction bytes) */
+    bool has_statistics;         /* the hit, miss and stall counters are kept */
+} ddb_engine_stats_t;
+
+/* Fills *out. Reads RocksDB properties (a few microseconds) and, with
+ * statistics, formats RocksDB's statistics (tens of microseconds): meant
+ * for a scrape, not a request path. Not the writer; any thread. */
+void ddb_engine_stats(ddb_engine_t *e, ddb_engine_stats_t *out);
+
+/* The RocksDB version linked in, "MAJOR.MINOR.PATCH" (static). Pure. */
+const char *ddb_rocksdb_version(void);
+
 /* ---- consistency ----------------------------------------------------------- */
 
 /* Verifies every table's statistics against a full scan of its items, and

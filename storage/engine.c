@@ -68,6 +68,9 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
      * errors that matter reach ddb as statuses, and ddbd prints them. */
     rocksdb_options_set_info_log_level(e->opts, 5 /* HEADER_LEVEL */);
     if (o->group_commit) rocksdb_options_set_manual_wal_flush(e->opts, 1);
+    /* block cache hits and misses, write stall time (ddb_engine_stats): a
+     * few atomic adds per block read */
+    rocksdb_options_enable_statistics(e->opts);
     e->cache = rocksdb_cache_create_lru(64 << 20);
     e->topts = rocksdb_block_based_options_create();
     rocksdb_block_based_options_set_block_cache(e->topts, e->cache);

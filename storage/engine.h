@@ -94,6 +94,10 @@ struct ddb_engine {
     uint32_t max_tables; /* 0: no limit */
     int64_t rollover_ms, retention_ms;
     int64_t token_window_ms; /* tokens.c: how long an idempotency token is remembered */
+    /* engine_stats.c: counters since open, for ddb_engine_stats; written by
+     * the maintenance thread only (relaxed: nothing is ordered by them) */
+    _Atomic uint64_t ttl_deleted;      /* ttl.c: items the sweeper deleted */
+    _Atomic uint64_t backfill_scanned; /* backfill.c: items the backfills read */
 };
 
 /* ---- common.c ---- */

@@ -75,10 +75,12 @@ static int delete_group(ddb_engine_t *e, const ddb_table_info_t *seen, uint32_t 
         rc = batch_expired(e, wb, &t, ttl, keys, n, now, &d, a, &deleted, err);
         if (rc)
             ddb__abandon_batch(e, wb);
-        else if (deleted)
+        else if (deleted) {
             rc = ddb__commit_batch(e, wb, &d, err);
-        else
+            if (!rc) atomic_fetch_add_explicit(&e->ttl_deleted, deleted, memory_order_relaxed);
+        } else {
             rocksdb_writebatch_destroy(wb); /* nothing had expired after all: no write */
+        }
         ddb__delta_free(&d);
     }
     pthread_mutex_unlock(&e->writer);
