@@ -1,19 +1,21 @@
-/* log.c: the process's log lines: built on the caller's stack, written with
- * one write(2) each (O_APPEND: concurrent writers' lines never interleave),
- * to a descriptor that SIGHUP's reopen replaces with dup2 (atomic: a writer
- * never sees it closed). The configuration is set once by main before any
- * thread starts; only the descriptor's file changes afterwards. Never
- * allocates on the path of a line. */
+/* log.c: the process's log lines: built on the caller's stack, written in
+ * one write(2) of whole lines (O_APPEND: concurrent writers' lines never
+ * interleave) to a descriptor that SIGHUP's reopen replaces with dup2
+ * (atomic: a writer never sees it closed). The configuration is set once
+ * by main before any thread starts; only the descriptor's file changes
+ * afterwards. Never allocates on the path of a line. */
 #include "server/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +23,9 @@ static log_level_t log_level = LOG_INFO;
 static log_format_t log_fmt = LOG_TEXT;
 static int log_fd = STDERR_FILENO;
 static char *log_path; /* NULL: stderr */
+/* The most one write(2) may carry and stay whole beside other writers: a
+ * pipe keeps PIPE_BUF bytes together, a regular file a whole write */
+static size_t log_atomic = PIPE_BUF;
 static pthread_mutex_t reopen_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
@@ -54,15 +59,22 @@ static int open_file(const char *path, char *err, size_t errlen) {
     return fd;
 }
 
+static size_t atomic_size(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? SIZE_MAX : PIPE_BUF;
+}
+
 int log_open(log_level_t level, log_format_t fmt, const char *path, char *err, size_t errlen) {
     log_level = level;
     log_fmt = fmt;
+    log_atomic = atomic_size(log_fd);
     if (!path) return 0;
     int fd = open_file(path, err, errlen);
     if (fd < 0) return -1;
     log_path = strdup(path);
     if (!log_path) abort();
     log_fd = fd;
+    log_atomic = atomic_size(fd);
     return 0;
 }
 
@@ -266,10 +278,58 @@ static void write_line(const char *s, size_t n) {
     }
 }
 
-void log_end(log_line_t *l) {
+/* A thread's buffered lines (log_thread_buffer): whole lines only. */
+typedef struct tbuf {
+    char *data;
+    size_t len;
+} tbuf_t;
+#define TBUF_CAP (64 * 1024)
+static _Thread_local tbuf_t tbuf;
+
+void log_thread_buffer(bool on) {
+    log_flush();
+    if (on && !tbuf.data) {
+        tbuf.data = malloc(TBUF_CAP);
+        if (!tbuf.data) abort();
+    }
+    if (!on) {
+        free(tbuf.data);
+        tbuf.data = NULL;
+    }
+}
+
+void log_flush(void) {
+    size_t at = 0;
+    while (at < tbuf.len) { /* the most whole lines that stay whole in one write */
+        size_t n = tbuf.len - at;
+        if (n > log_atomic) {
+            n = 0;
+            for (size_t i = at; i < tbuf.len && i - at < log_atomic; i++) {
+                if (tbuf.data[i] == '\n') n = i + 1 - at;
+            }
+            if (n == 0) n = log_atomic; /* no line is longer: cannot happen */
+        }
+        write_line(tbuf.data + at, n);
+        at += n;
+    }
+    tbuf.len = 0;
+}
+
+static void finish(log_line_t *l, bool buffered) {
     if (l->fmt == LOG_JSON) l->buf[l->len++] = '}';
     l->buf[l->len++] = '\n';
-    write_line(l->buf, l->len);
+    if (!buffered || !tbuf.data) {
+        log_flush(); /* after what the thread wrote before it */
+        write_line(l->buf, l->len);
+        return;
+    }
+    if (tbuf.len + l->len > TBUF_CAP) log_flush();
+    memcpy(tbuf.data + tbuf.len, l->buf, l->len);
+    tbuf.len += l->len;
+}
+
+void log_end(log_line_t *l) {
+    finish(l, true);
 }
 
 void log_msg(log_level_t level, const char *fmt, ...) {
@@ -281,7 +341,7 @@ void log_msg(log_level_t level, const char *fmt, ...) {
     va_end(ap);
     log_line_t l;
     log_begin(&l, level, msg);
-    log_end(&l);
+    finish(&l, false);
 }
 
 void log_raw(log_level_t level, const char *line, size_t len) {
@@ -290,6 +350,7 @@ void log_raw(log_level_t level, const char *line, size_t len) {
     if (len > sizeof buf - 1) len = sizeof buf - 1;
     memcpy(buf, line, len);
     buf[len] = '\n';
+    log_flush();
     write_line(buf, len + 1);
 }
 

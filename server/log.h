@@ -81,7 +81,17 @@ void log_int(log_line_t *l, const char *key, long long v);
 /* A number field. */
 void log_num(log_line_t *l, const char *key, double v);
 
-/* Writes the line. */
+/* Writes the line (into the thread's buffer, if it has one). */
 void log_end(log_line_t *l);
+
+/* From now on (on) the lines this thread ends with log_end collect in a
+ * buffer of its own, written whole lines at a time by log_flush (or when
+ * full): an event loop's request lines cost one write(2) per round, not
+ * one per request. A log_msg or log_raw line flushes it first and is
+ * written at once. off: flushes and frees the buffer. */
+void log_thread_buffer(bool on);
+
+/* Writes the calling thread's buffered lines. */
+void log_flush(void);
 
 #endif

@@ -241,6 +241,7 @@ static void on_hup(uv_signal_t *h, int signum) {
 static int commit(void *ctx) {
     worker_t *w = (worker_t *)((char *)ctx - offsetof(worker_t, srv));
     ddb_error_t err;
+    log_flush(); /* the round's request lines, before its responses leave */
     int rc = ddb_commit_round(w->srv.engine, &w->commit_mark, &err);
     if (rc) log_msg(LOG_ERROR, "commit failed, the round goes unanswered: %s", err.msg);
     return rc;
@@ -407,7 +408,9 @@ static int setup_log(const options_t *o) {
 
 static void run_worker(void *arg) {
     worker_t *w = arg;
+    log_thread_buffer(true); /* flushed by commit, round by round */
     uv_run(&w->loop, UV_RUN_DEFAULT);
+    log_thread_buffer(false);
 }
 
 int main(int argc, char **argv) {
