@@ -170,7 +170,28 @@ def test_trigger_delivery_lines(started):
     lines = json_lines("\n".join(x for x in text.splitlines() if "said-by-f" not in x))
     inv = [x for x in lines if x["msg"] == "trigger invocation"][0]
     assert inv["mapping"] == m["UUID"] and inv["function"].endswith(":function:f")
-    assert inv["batch"] == 1 and inv["duration_ms"] >= 0 and inv["outcome"] == "OK"
+    assert inv["level"] == "info" and inv["batch"] == 1 and inv["duration_ms"] >= 0 and inv["outcome"] == "OK"
     assert inv["request"] == console[0].split("\t")[1]
     create = [x for x in requests_of(lines) if x["op"] == "CreateEventSourceMapping"][0]
     assert create["status"] == 202 and create["table"] is None
+
+
+def raw_request(port, data):
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(data)
+        return s.recv(65536)
+
+
+def test_client_bytes_are_escaped_and_refused_requests_logged(started):
+    d = started("--log-format", "json")
+    body = b"{}"
+    raw_request(d.port, b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.Get\"It\\em\tX\xff\r\n"
+                        b"Authorization: AWS4-HMAC-SHA256 Credential=AK\"ID/20200101/us-east-1/dynamodb/aws4_request, "
+                        b"SignedHeaders=host, Signature=00\r\nContent-Length: 2\r\nConnection: close\r\n\r\n" + body)
+    raw_request(d.port, b"NOT-HTTP\r\n\r\n")
+    reqs = requests_of(json_lines(wait_for(lambda: d.log().count('"msg":"request"') >= 2 and d.log())))
+    weird, refused = reqs
+    assert weird["op"] == "Get\"It\\em\tX\ufffd" and weird["access_key"] == "AK\"ID"
+    assert (weird["status"], weird["error"]) == (400, "UnknownOperationException")
+    assert (refused["op"], refused["status"], refused["error"]) == (None, 400, "SerializationException")
