@@ -22,6 +22,15 @@
 #define DDBD_ACCOUNT        "000000000000"
 #define DDBD_DEFAULT_REGION "us-east-1"
 
+/* What the request log records of the current request beyond its HTTP
+ * exchange: the router and the handlers fill it, reset per request. */
+typedef struct ddbd_note {
+    char table[256];   /* the request's table: TableName, or a batch's first */
+    size_t table_len;  /* 0: none */
+    double capacity;   /* capacity units the handler reported */
+    bool has_capacity; /* false: it reported none */
+} ddbd_note_t;
+
 typedef struct ddbd {
     ddb_engine_t *engine;    /* shared engine */
     ddb_arena_t *arena;      /* request arena of this loop thread, reset per request */
@@ -39,6 +48,7 @@ typedef struct ddbd {
     struct metrics_loop *stats;    /* this loop's request counters in it */
     int op_slot;                   /* the current request's operation: its metrics slot */
     const char *op_name;           /* and name (static), set by the router */
+    ddbd_note_t note;              /* the current request, for the request log */
 } ddbd_t;
 
 typedef struct ddbd_req {
@@ -95,6 +105,15 @@ typedef int (*ddbd_rest_fn)(ddbd_rest_req_t *r);
 
 /* HTTP handler: ctx is a ddbd_t*. */
 void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp);
+
+/* The request log (reqlog.c): one info line per request; an http_log_fn
+ * (ctx is a ddbd_t*). */
+void ddbd_log_request(void *ctx, const http_request_t *req, const http_response_t *resp,
+                      const http_exchange_t *x);
+
+/* Notes the table a JSON-protocol request names (TableName, the first of
+ * RequestItems or TransactItems) in srv->note. */
+void ddbd_note_table(ddbd_t *srv, const cJSON *in);
 
 /* Operations (ops_table.c). */
 int op_create_table(ddbd_req_t *r);

@@ -200,6 +200,43 @@ static void send_response(conn_t *c, int status, const char *ctype, const char *
     mark_dirty(c);
 }
 
+/* ---- the request-log hook -------------------------------------------------- */
+
+void http_server_set_log(http_server_t *s, http_log_fn fn) {
+    s->log = fn;
+}
+
+/* The client's address, formatted once per connection. */
+static const char *peer(conn_t *c) {
+    if (c->peer[0]) return c->peer;
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    char ip[46] = "?";
+    int port = 0;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+            uv_ip6_name(a, ip, sizeof ip);
+            port = ntohs(a->sin6_port);
+        } else {
+            const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+            uv_ip4_name(a, ip, sizeof ip);
+            port = ntohs(a->sin_port);
+        }
+    }
+    snprintf(c->peer, sizeof c->peer, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip, port);
+    return c->peer;
+}
+
+static void log_exchange(conn_t *c, const http_request_t *req, const http_response_t *resp) {
+    uint64_t ns = uv_hrtime() - c->begin_ns;
+    http_exchange_t x = {.remote = peer(c),
+                         .latency_us = ns / 1000 ? ns / 1000 : 1,
+                         .bytes_in = req->body_len,
+                         .bytes_out = resp->body.len};
+    c->srv->log(c->srv->ctx, req, resp, &x);
+}
+
 static void send_error(conn_t *c, int status, const char *type, const char *msg) {
     char id[53];
     make_request_id(c->srv, id);
@@ -207,6 +244,15 @@ static void send_error(conn_t *c, int status, const char *type, const char *msg)
     buf_init(&b);
     buf_printf(&b, "{\"__type\":\"%s\",\"message\":\"%s\"}", type, msg);
     send_response(c, status, "application/x-amz-json-1.0", NULL, b.data, b.len, id, true);
+    if (c->srv->log) { /* refused before it parsed: what is known of it */
+        http_request_t req = {.method = "",
+                              .url = buf_cstr(&c->url),
+                              .url_len = c->url.len,
+                              .body_len = c->body.len,
+                              .request_id = id};
+        http_response_t resp = {.status = status, .body = b};
+        log_exchange(c, &req, &resp);
+    }
     buf_free(&b);
 }
 
@@ -242,6 +288,7 @@ static int on_message_begin(llhttp_t *p) {
     c->header_bytes = 0;
     c->cur = H_NONE;
     c->in_request = true;
+    if (c->srv->log) c->begin_ns = uv_hrtime();
     http__set_deadline(c, c->srv->lim.header_ms);
     return 0;
 }
@@ -398,6 +445,7 @@ static int on_message_complete(llhttp_t *p) {
     send_response(c, resp.status,
                   resp.content_type ? resp.content_type : "application/x-amz-json-1.0",
                   resp.headers, resp.body.data, resp.body.len, id, close);
+    if (s->log) log_exchange(c, &req, &resp);
     s->resp_body = resp.body;
     if (s->resp_body.cap > (1u << 20)) buf_free(&s->resp_body); /* keep no huge one around */
     if (close) return HPE_PAUSED;

@@ -82,6 +82,24 @@ int http_port_free(const char *host, int port);
 /* Sets the commit hook. */
 void http_server_set_commit(http_server_t *s, http_commit_fn fn);
 
+/* What the front end knows of one answered request, for a request log. */
+typedef struct http_exchange {
+    const char *remote;  /* the client's "ip:port" ("[ip6]:port") */
+    uint64_t latency_us; /* from the request's first byte to its response queued */
+    size_t bytes_in;     /* request body bytes */
+    size_t bytes_out;    /* response body bytes */
+} http_exchange_t;
+
+/* Called on the loop thread once per request, right after its response is
+ * queued (ctx is the handler's; req and resp as the handler saw them).
+ * Requests refused before they parse (400, 413, 431) come with an empty
+ * method and no handler call before. */
+typedef void (*http_log_fn)(void *ctx, const http_request_t *req, const http_response_t *resp,
+                            const http_exchange_t *x);
+
+/* Sets the request-log hook (NULL: none, and no clock is read). */
+void http_server_set_log(http_server_t *s, http_log_fn fn);
+
 /* What one client may hold of a server. The loops of one ddbd share one
  * connection count, so the cap is on the process. Times are milliseconds;
  * 0 turns a timeout off. */

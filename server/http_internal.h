@@ -35,6 +35,7 @@ struct http_server {
     http_handler_fn handler;
     void *ctx;
     http_commit_fn commit;
+    http_log_fn log;
     struct conn *dirty;   /* connections with responses queued this round */
     int open_handles;     /* listener, check and sweep: the last one closed frees the server */
     char rbuf[64 * 1024]; /* every read lands here: parsed at once, and what
@@ -84,6 +85,8 @@ typedef struct conn {
     size_t drained;
     uv_shutdown_t shutdown;
     uint64_t deadline; /* loop time (ms) it is closed at if nothing happens; 0: none */
+    uint64_t begin_ns; /* uv_hrtime of the request's first byte (with a log hook) */
+    char peer[56];     /* "ip:port" for the log, formatted at its first request */
 } conn_t;
 
 /* A received header inside conn_t.hraw (offsets: hraw may move as it grows). */

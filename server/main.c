@@ -8,6 +8,7 @@
  * write is on disk). */
 #include <malloc.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "server/ddbd.h"
 #include "server/http.h"
 #include "server/metrics.h"
+#include "server/log.h"
 #include "storage/ddb.h"
 #include "streams/fn.h"
 #include "streams/trigger.h"
@@ -53,6 +55,7 @@ typedef struct options {
     long function_timeout_ms;
     const char *lambda_endpoint, *sqs_endpoint, *sns_endpoint;
     const char *auth_file; /* --auth: verify SigV4 against these keys */
+    const char *log_level, *log_format, *log_file; /* NULL: info, by the terminal, stderr */
 } options_t;
 
 static void usage(FILE *f) {
@@ -105,6 +108,12 @@ static void usage(FILE *f) {
                "                   keys of FILE (the ~/.aws/credentials format); without it\n"
                "                   any well-formed signature is accepted (local development)\n"
                "  --version        print the version of ddbd and of its libraries and exit\n"
+               "  --log-level L          error, warn, info (default: a line per request\n"
+               "                         and per trigger invocation) or debug\n"
+               "  --log-format F         json (one object per line; the default unless\n"
+               "                         stderr is a terminal) or text\n"
+               "  --log-file PATH        append the log to PATH instead of stderr; SIGHUP\n"
+               "                         reopens it (log rotation)\n"
                "  --help           show this help\n");
 }
 
@@ -158,6 +167,9 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--sqs-endpoint", &o->sqs_endpoint, NULL, 0, 0, 0},
         {"--sns-endpoint", &o->sns_endpoint, NULL, 0, 0, 0},
         {"--auth", &o->auth_file, NULL, 0, 0, 0},
+        {"--log-level", &o->log_level, NULL, 0, 0, 0},
+        {"--log-format", &o->log_format, NULL, 0, 0, 0},
+        {"--log-file", &o->log_file, NULL, 0, 0, 0},
         {"--function", NULL, NULL, 0, 0, 0},
     };
     for (int i = 1; i < argc; i++) {
@@ -227,7 +239,7 @@ typedef struct worker {
 } worker_t;
 
 typedef struct app {
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
     worker_t *workers;
     int n;
 } app_t;
@@ -240,11 +252,22 @@ static void on_stop(uv_async_t *a) {
 
 static void on_signal(uv_signal_t *h, int signum) {
     app_t *app = h->data;
-    fprintf(stderr, "ddbd: received signal %d, shutting down\n", signum);
+    log_msg(LOG_INFO, "received signal %d, shutting down", signum);
     for (int i = 0; i < app->n; i++)
         uv_async_send(&app->workers[i].stop);
     uv_close((uv_handle_t *)&app->sigint, NULL);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
+    uv_close((uv_handle_t *)&app->sighup, NULL);
+}
+
+/* SIGHUP: logrotate has renamed the log file; later lines go to a new one. */
+static void on_hup(uv_signal_t *h, int signum) {
+    (void)h, (void)signum;
+    char err[512];
+    if (log_reopen(err, sizeof err))
+        log_msg(LOG_ERROR, "%s", err);
+    else
+        log_msg(LOG_INFO, "log file reopened");
 }
 
 /* Before a round's responses leave: their writes reach the WAL together.
@@ -252,8 +275,9 @@ static void on_signal(uv_signal_t *h, int signum) {
 static int commit(void *ctx) {
     worker_t *w = (worker_t *)((char *)ctx - offsetof(worker_t, srv));
     ddb_error_t err;
+    log_flush(); /* the round's request lines, before its responses leave */
     int rc = ddb_commit_round(w->srv.engine, &w->commit_mark, &err);
-    if (rc) fprintf(stderr, "ddbd: commit failed, the round goes unanswered: %s\n", err.msg);
+    if (rc) log_msg(LOG_ERROR, "commit failed, the round goes unanswered: %s", err.msg);
     return rc;
 }
 
@@ -311,6 +335,44 @@ static int check_data_dir(const char *dir) {
     return 0;
 }
 
+/* A failure to start: said plainly on stderr (where whoever started ddbd
+ * looks), and in the log file too when there is one. */
+static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fatal(const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "ddbd: %s\n", msg);
+    if (log_has_file()) log_msg(LOG_ERROR, "%s", msg);
+}
+
+/* The dispatcher's lines ("trigger mapping=... outcome=OK request=...")
+ * become lines with those fields: an invocation that did not succeed, a
+ * discarded batch or a trim is a warning, a failure to read or write an
+ * error. */
+static void trigger_log(void *ctx, const char *line) {
+    (void)ctx;
+    log_level_t level = LOG_INFO;
+    if (strstr(line, ": cannot ") || strstr(line, ": bad "))
+        level = LOG_ERROR;
+    else if (strstr(line, ": ") || !strstr(line, " outcome=OK "))
+        level = LOG_WARN;
+    log_kv_line(level, line, " invocation");
+}
+
+/* A function's console lines (TIME\tREQUEST-ID\tLEVEL\tmessage, Lambda's
+ * format) are the function's own text and pass through as they are;
+ * ddbd's lines about a function (a timeout) are warnings. */
+static void function_log(void *ctx, const char *line) {
+    (void)ctx;
+    if (line[0] >= '0' && line[0] <= '9' && strchr(line, '\t'))
+        log_raw(LOG_INFO, line, strlen(line));
+    else
+        log_msg(LOG_WARN, "%s", line);
+}
+
 /* The dispatcher's ways out, through the registry. */
 static void invoke(void *ctx, const char *arn, const char *event, size_t len, const char *id,
                    fn_result_t *out) {
@@ -331,13 +393,14 @@ static int start_triggers(const options_t *o, ddb_engine_t *engine, fn_registry_
                     .sqs_endpoint = o->sqs_endpoint,
                     .sns_endpoint = o->sns_endpoint,
                     .region = DDBD_DEFAULT_REGION,
-                    .account = DDBD_ACCOUNT};
+                    .account = DDBD_ACCOUNT,
+                    .log = function_log};
     *fns = fn_registry_new(&fo);
     if (!*fns) abort();
     for (int i = 0; i < o->nfunctions; i++) {
         char msg[512];
         if (fn_registry_add(*fns, o->functions[i], msg, sizeof msg)) {
-            fprintf(stderr, "ddbd: %s\n", msg);
+            fatal("%s", msg);
             return -1;
         }
     }
@@ -346,10 +409,33 @@ static int start_triggers(const options_t *o, ddb_engine_t *engine, fn_registry_
                       .account = DDBD_ACCOUNT,
                       .invoke = invoke,
                       .send_destination = send_destination,
-                      .fn_ctx = *fns};
+                      .fn_ctx = *fns,
+                      .log = trigger_log};
     ddb_error_t err;
     if (trig_start(&to, trig, &err)) {
-        fprintf(stderr, "ddbd: cannot start triggers: %s\n", err.msg);
+        fatal("cannot start triggers: %s", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* --log-level, --log-format and --log-file. JSON unless a person reads
+ * the log on a terminal. */
+static int setup_log(const options_t *o) {
+    log_level_t level = LOG_INFO;
+    if (o->log_level && log_parse_level(o->log_level, &level)) {
+        fprintf(stderr, "ddbd: invalid value '%s' for --log-level (error, warn, info, debug)\n",
+                o->log_level);
+        return -1;
+    }
+    log_format_t fmt = !o->log_file && isatty(STDERR_FILENO) ? LOG_TEXT : LOG_JSON;
+    if (o->log_format && log_parse_format(o->log_format, &fmt)) {
+        fprintf(stderr, "ddbd: invalid value '%s' for --log-format (json, text)\n", o->log_format);
+        return -1;
+    }
+    char err[512];
+    if (log_open(level, fmt, o->log_file, err, sizeof err)) {
+        fprintf(stderr, "ddbd: %s\n", err);
         return -1;
     }
     return 0;
@@ -357,7 +443,9 @@ static int start_triggers(const options_t *o, ddb_engine_t *engine, fn_registry_
 
 static void run_worker(void *arg) {
     worker_t *w = arg;
+    log_thread_buffer(true); /* flushed by commit, round by round */
     uv_run(&w->loop, UV_RUN_DEFAULT);
+    log_thread_buffer(false);
 }
 
 int main(int argc, char **argv) {
@@ -369,6 +457,7 @@ int main(int argc, char **argv) {
                    .body_timeout_ms = 60000,
                    .idle_timeout_ms = 60000};
     if (parse_args(argc, argv, &o)) return 2;
+    if (setup_log(&o)) return 2;
     auth_keys_t *keys = NULL;
     char amsg[512];
     if (o.auth_file && auth_keys_load(o.auth_file, &keys, amsg, sizeof amsg)) {
@@ -406,16 +495,15 @@ int main(int argc, char **argv) {
     ddb_error_clear(&err);
     if (ddb_open(&eo, &engine, &err)) {
         if (err.code == DDB_ERR_RESOURCE_IN_USE)
-            fprintf(stderr, "ddbd: %s\n", err.msg); /* another ddbd holds it: said plainly */
+            fatal("%s", err.msg); /* another ddbd holds it: said plainly */
         else
-            fprintf(stderr, "ddbd: cannot open data store: %s\n", err.msg);
+            fatal("cannot open data store: %s", err.msg);
         return 1;
     }
     const char *ro = ddb_read_only(engine);
     if (ro)
-        fprintf(stderr,
-                "ddbd: running READ-ONLY: reads are served, writes fail with "
-                "InternalServerError: %s\n",
+        log_msg(LOG_WARN,
+                "running READ-ONLY: reads are served, writes fail with InternalServerError: %s",
                 ro);
     if (o.check) {
         int bad = ddb_check(engine, &err);
@@ -468,12 +556,13 @@ int main(int argc, char **argv) {
         }
         port = http_server_port(w->server); /* port 0: the others join the one the first got */
         http_server_set_commit(w->server, commit);
+        if (log_enabled(LOG_INFO)) http_server_set_log(w->server, ddbd_log_request);
         http_server_set_limits(w->server, &limits);
         uv_async_init(&w->loop, &w->stop, on_stop);
         w->stop.data = w;
     }
     if (rc) {
-        fprintf(stderr, "ddbd: cannot listen on %s:%ld: %s\n", o.host, o.port, uv_strerror(rc));
+        fatal("cannot listen on %s:%ld: %s", o.host, o.port, uv_strerror(rc));
         for (int i = 0; i < started; i++) {
             http_server_stop(workers[i].server);
             uv_close((uv_handle_t *)&workers[i].stop, NULL);
@@ -494,10 +583,12 @@ int main(int argc, char **argv) {
     app.sigint.data = app.sigterm.data = &app;
     uv_signal_start(&app.sigint, on_signal, SIGINT);
     uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+    uv_signal_init(&workers[0].loop, &app.sighup);
+    uv_signal_start(&app.sighup, on_hup, SIGHUP);
     if (keys)
-        fprintf(stderr, "ddbd: --auth: verifying SigV4 signatures against %zu access key%s\n",
+        log_msg(LOG_INFO, "--auth: verifying SigV4 signatures against %zu access key%s",
                 auth_keys_count(keys), auth_keys_count(keys) == 1 ? "" : "s");
-    fprintf(stderr, "ddbd: listening on http://%s:%d with %d thread%s (%s%s)\n", o.host, port, n,
+    log_msg(LOG_INFO, "listening on http://%s:%d with %d thread%s (%s%s)", o.host, port, n,
             n == 1 ? "" : "s", o.in_memory ? "in memory" : o.data_dir, ro ? ", read-only" : "");
     for (int i = 1; i < n; i++)
         uv_thread_create(&workers[i].thread, run_worker, &workers[i]);
@@ -514,6 +605,7 @@ int main(int argc, char **argv) {
     fn_registry_free(fns);
     ddb_close(engine);
     auth_keys_free(keys);
-    fprintf(stderr, "ddbd: stopped\n");
+    log_msg(LOG_INFO, "stopped");
+    log_close();
     return 0;
 }

@@ -191,6 +191,8 @@ void ddbd_put_capacity(buf_t *b, const char *table, size_t len, int mode, double
 }
 
 void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode, double units) {
+    r->srv->note.capacity = units; /* for the request log, asked for or not */
+    r->srv->note.has_capacity = true;
     if (!mode) return;
     buf_puts(r->out, ",\"ConsumedCapacity\":");
     ddbd_put_capacity(r->out, t->name, t->name_len, mode, units);

@@ -373,6 +373,7 @@ static int route(ddbd_t *srv, const http_request_t *req, http_response_t *resp, 
     }
     r.in = in;
     rc = fn(&r);
+    ddbd_note_table(srv, in);
     json_arena = NULL; /* the tree goes with the arena */
     return rc;
 }
@@ -420,6 +421,7 @@ void ddbd_handle(void *ctx, const http_request_t *req, http_response_t *resp) {
     srv->op_slot = SLOT_UNKNOWN; /* until the router finds the operation */
     srv->op_name = "Unknown";
     ddb_arena_reset(srv->arena);
+    srv->note = (ddbd_note_t){.table_len = 0}; /* the request log's, of this request */
     handle(srv, req, resp);
     /* the response is in resp (and srv->headers): a huge request's memory
      * goes back now, not when the next request on this loop comes */
