@@ -54,7 +54,7 @@ typedef struct options {
     int nfunctions;
     long function_timeout_ms;
     const char *lambda_endpoint, *sqs_endpoint, *sns_endpoint;
-    const char *auth_file; /* --auth: verify SigV4 against these keys */
+    const char *auth_file;                         /* --auth: verify SigV4 against these keys */
     const char *log_level, *log_format, *log_file; /* NULL: info, by the terminal, stderr */
 } options_t;
 

@@ -44,7 +44,8 @@ export async function startServer(extra = []) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), "ddbd-js-"));
   const bin = process.env.DDBD || path.join(repo, "build", "ddbd");
-  const proc = spawn(bin, ["--port", String(port), "--data-dir", dir, ...extra], { stdio: ["ignore", "ignore", "inherit"] });
+  // warn: the request lines of every test would flood the test output (stderr is inherited)
+  const proc = spawn(bin, ["--port", String(port), "--data-dir", dir, "--log-level", "warn", ...extra], { stdio: ["ignore", "ignore", "inherit"] });
   await waitForPort(port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
