@@ -63,7 +63,12 @@ static int load_param(ddbd_rest_req_t *r, esm_t *m) {
     return 0;
 }
 
-static int store(ddbd_rest_req_t *r, const esm_t *m) {
+/* Writes a created or updated mapping: modified now, its settled state
+ * what the user asked; the dispatcher is told. */
+static int store(ddbd_rest_req_t *r, esm_t *m) {
+    m->last_modified_ms = now_ms();
+    m->state = m->enabled ? ESM_ENABLED : ESM_DISABLED;
+    m->state_reason = "User action";
     buf_t b;
     buf_init(&b);
     esm_put_stored(&b, m);
@@ -170,9 +175,6 @@ int op_lambda_create_esm(ddbd_rest_req_t *r) {
     if (!rc) rc = new_uuid(r, m.uuid);
     if (!rc) rc = check_conflict(r, &m, &asked);
     if (rc) return rc;
-    m.last_modified_ms = now_ms();
-    m.state = m.enabled ? ESM_ENABLED : ESM_DISABLED;
-    m.state_reason = "User action";
     rc = store(r, &m);
     if (rc) return rc;
     r->status = 202;
@@ -201,9 +203,6 @@ int op_lambda_update_esm(ddbd_rest_req_t *r) {
     rc = lesm_parse(r, false, &m, &asked);
     if (!rc && asked.function_given) rc = check_conflict(r, &m, &asked);
     if (rc) return rc;
-    m.last_modified_ms = now_ms();
-    m.state = m.enabled ? ESM_ENABLED : ESM_DISABLED;
-    m.state_reason = "User action";
     rc = store(r, &m);
     if (rc) return rc;
     esm_state_t shown = ESM_UPDATING;
@@ -231,26 +230,16 @@ int op_lambda_delete_esm(ddbd_rest_req_t *r) {
 
 /* ---- ListEventSourceMappings -------------------------------------------------------- */
 
-/* A function as a List filter names it (a name, NAME:QUALIFIER, a partial
- * or a full ARN): its name and qualifier (NULL: any). */
-static void fn_parts(const char *s, const char **name, size_t *nl, const char **qual, size_t *ql) {
-    const char *p = strstr(s, "function:");
-    const char *n = p ? p + 9 : s;
-    const char *colon = strchr(n, ':');
-    *name = n;
-    *nl = colon ? (size_t)(colon - n) : strlen(n);
-    *qual = colon ? colon + 1 : NULL;
-    *ql = colon ? strlen(colon + 1) : 0;
-}
-
+/* Whether a mapping's function is the one a List filter names (a name,
+ * NAME:QUALIFIER, a partial or a full ARN; no qualifier: any). */
 static bool fn_matches(const char *filter, const char *function_arn) {
     const char *fname, *fqual, *mname, *mqual;
-    size_t fnl, fql, mnl, mql;
-    fn_parts(filter, &fname, &fnl, &fqual, &fql);
-    fn_parts(function_arn, &mname, &mnl, &mqual, &mql);
+    size_t fnl, mnl;
+    fn_name_split(filter, &fname, &fnl, &fqual);
+    fn_name_split(function_arn, &mname, &mnl, &mqual);
     if (fnl != mnl || memcmp(fname, mname, fnl) != 0) return false;
     if (!fqual) return true;
-    return mqual && fql == mql && memcmp(fqual, mqual, fql) == 0;
+    return mqual && strcmp(fqual, mqual) == 0;
 }
 
 /* MaxItems from the query string: 1..10000, as the model says. */

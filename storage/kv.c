@@ -76,7 +76,6 @@ int ddb_kv_scan(ddb_engine_t *e, uint8_t ns, const void *prefix, size_t plen, dd
     bytes_t k = {0};
     kv_key(&k, ns, prefix, plen);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_CATALOG]);
-    int rc = 0;
     for (rocksdb_iter_seek(it, (const char *)k.p, k.len); rocksdb_iter_valid(it);
          rocksdb_iter_next(it)) {
         size_t kl, vl;
@@ -85,7 +84,7 @@ int ddb_kv_scan(ddb_engine_t *e, uint8_t ns, const void *prefix, size_t plen, dd
         const char *v = rocksdb_iter_value(it, &vl);
         if (fn(ctx, key + 2, kl - 2, v, vl)) break;
     }
-    if (!rc) rc = ddb__iter_status(it, err);
+    int rc = ddb__iter_status(it, err);
     rocksdb_iter_destroy(it);
     bytes_free(&k);
     return rc;

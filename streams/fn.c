@@ -259,15 +259,21 @@ int fn_registry_add(fn_registry_t *r, const char *spec, char *err, size_t errlen
 
 /* The function name in a FunctionName: NAME, ACCOUNT:function:NAME[:Q] or
  * arn:aws:lambda:REGION:ACCOUNT:function:NAME[:Q]. */
-static bool split_name(const char *s, const char **name, size_t *nl, const char **qual) {
+void fn_name_split(const char *s, const char **name, size_t *nl, const char **qual) {
     const char *p = strstr(s, "function:");
     const char *n = p ? p + 9 : s;
-    if (p && p != s && p[-1] != ':') return false;
     const char *colon = strchr(n, ':');
     *name = n;
     *nl = colon ? (size_t)(colon - n) : strlen(n);
     *qual = colon ? colon + 1 : NULL;
-    return name_ok(n, *nl);
+}
+
+/* fn_name_split, and whether the name is one Lambda accepts. */
+static bool split_name(const char *s, const char **name, size_t *nl, const char **qual) {
+    const char *p = strstr(s, "function:");
+    if (p && p != s && p[-1] != ':') return false;
+    fn_name_split(s, name, nl, qual);
+    return name_ok(*name, *nl);
 }
 
 bool fn_resolve(fn_registry_t *r, const char *name, char *arn, size_t arn_len) {

@@ -44,6 +44,12 @@ int fn_registry_add(fn_registry_t *r, const char *spec, char *err, size_t errlen
  * exists: it was given with --function, or --lambda-endpoint is set. */
 bool fn_resolve(fn_registry_t *r, const char *name, char *arn, size_t arn_len);
 
+/* The function name and qualifier in a FunctionName as Lambda accepts it
+ * (NAME[:QUAL], ACCOUNT:function:NAME[:QUAL] or a full ARN): *name, *nl
+ * and *qual (NULL when none; NUL-terminated, the rest of s). Pure; checks
+ * nothing (fn_resolve does). */
+void fn_name_split(const char *s, const char **name, size_t *nl, const char **qual);
+
 typedef enum fn_outcome {
     FN_OK = 0,     /* the function returned; body is its response (may be empty/null) */
     FN_ERROR,      /* a function error (X-Amz-Function-Error, {errorType,errorMessage},
