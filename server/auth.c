@@ -174,10 +174,16 @@ int auth_keys_load(const char *path, auth_keys_t **out, char *msg, size_t cap) {
     size_t len;
     char *text = auth_read_file(path, &len, msg, cap);
     if (!text) return -1;
-    auth_keys_t *k = calloc(1, sizeof *k);
-    int rc = k ? auth_parse(k, text, len, msg, cap) : (snprintf(msg, cap, "out of memory"), -1);
+    int rc = auth_keys_parse(text, len, out, msg, cap);
     OPENSSL_cleanse(text, len);
     free(text);
+    return rc;
+}
+
+int auth_keys_parse(const char *text, size_t len, auth_keys_t **out, char *msg, size_t cap) {
+    *out = NULL;
+    auth_keys_t *k = calloc(1, sizeof *k);
+    int rc = k ? auth_parse(k, text, len, msg, cap) : (snprintf(msg, cap, "out of memory"), -1);
     if (!rc && k->n == 0) {
         snprintf(msg, cap,
                  "no access key in it (a [profile] with aws_access_key_id and "

@@ -26,6 +26,9 @@ int auth_keys_load(const char *path,  /* the file */
                    char *msg,         /* out: why it failed */
                    size_t cap);       /* size of msg */
 
+/* The same from the file's text (len bytes; need not be NUL-terminated). */
+int auth_keys_parse(const char *text, size_t len, auth_keys_t **out, char *msg, size_t cap);
+
 /* The number of access keys in k. */
 size_t auth_keys_count(const auth_keys_t *k);
 

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-25}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_number fuzz_codec fuzz_expr fuzz_request fuzz_filter)
+[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_number fuzz_codec fuzz_expr fuzz_request fuzz_filter fuzz_auth)
 dir=build-fuzz
 
 if [[ ! -f $dir/CMakeCache.txt ]]; then
