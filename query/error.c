@@ -50,6 +50,18 @@ static const struct {
         {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400},
     [DDB_ERR_EXPIRED_ITERATOR] = {"com.amazonaws.dynamodb.v20120810#ExpiredIteratorException", 400},
     [DDB_ERR_TRIMMED_DATA] = {"com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException", 400},
+    [DDB_ERR_BACKUP_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#BackupNotFoundException", 400},
+    [DDB_ERR_BACKUP_IN_USE] = {"com.amazonaws.dynamodb.v20120810#BackupInUseException", 400},
+    [DDB_ERR_TABLE_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#TableNotFoundException", 400},
+    [DDB_ERR_TABLE_ALREADY_EXISTS] =
+        {"com.amazonaws.dynamodb.v20120810#TableAlreadyExistsException", 400},
+    [DDB_ERR_TABLE_IN_USE] = {"com.amazonaws.dynamodb.v20120810#TableInUseException", 400},
+    [DDB_ERR_PITR_UNAVAILABLE] =
+        {"com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException", 400},
+    [DDB_ERR_INVALID_RESTORE_TIME] =
+        {"com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException", 400},
+    [DDB_ERR_CONTINUOUS_BACKUPS_UNAVAILABLE] =
+        {"com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException", 400},
     [DDB_ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500},
 };
 

@@ -29,7 +29,15 @@ typedef enum ddb_status {
     DDB_ERR_IDEMPOTENT_MISMATCH,  /* IdempotentParameterMismatchException, 400 */
     DDB_ERR_EXPIRED_ITERATOR,     /* ExpiredIteratorException, 400 */
     DDB_ERR_TRIMMED_DATA,         /* TrimmedDataAccessException, 400 */
-    DDB_ERR_INTERNAL,             /* InternalServerError, 500 */
+    DDB_ERR_BACKUP_NOT_FOUND,     /* BackupNotFoundException, 400 */
+    DDB_ERR_BACKUP_IN_USE,        /* BackupInUseException, 400 */
+    DDB_ERR_TABLE_NOT_FOUND,      /* TableNotFoundException (backup/restore APIs), 400 */
+    DDB_ERR_TABLE_ALREADY_EXISTS, /* TableAlreadyExistsException (restores), 400 */
+    DDB_ERR_TABLE_IN_USE,         /* TableInUseException (backup/restore APIs), 400 */
+    DDB_ERR_PITR_UNAVAILABLE,     /* PointInTimeRecoveryUnavailableException, 400 */
+    DDB_ERR_INVALID_RESTORE_TIME, /* InvalidRestoreTimeException, 400 */
+    DDB_ERR_CONTINUOUS_BACKUPS_UNAVAILABLE, /* ContinuousBackupsUnavailableException, 400 */
+    DDB_ERR_INTERNAL,                       /* InternalServerError, 500 */
     DDB_ERR__COUNT
 } ddb_status_t;
 

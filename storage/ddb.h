@@ -55,6 +55,9 @@ typedef struct ddb_engine_opts {
                                   * long after their write (0: 600, DynamoDB's 10 minutes) */
     bool read_only_if_full;      /* when the store cannot be opened for writing because the
                                   * disk is full, open it read-only (see ddb_read_only) */
+    uint32_t pitr_retention_s;   /* point-in-time recovery window of tables that name none
+                                  * (0: 35 days, DynamoDB's); also how long the SYSTEM backup
+                                  * of a deleted PITR table is kept */
 } ddb_engine_opts_t;
 
 /* Opens (creating if needed) the engine. On success *out owns it; release
@@ -165,6 +168,13 @@ typedef struct ddb_stream_ref {
     int64_t created_ms; /* creation time: the stream's label */
 } ddb_stream_ref_t;
 
+/* A table's point-in-time recovery (ddb_pitr_set). */
+typedef struct ddb_pitr {
+    bool enabled;
+    int64_t since_ms;  /* when it was (last) enabled */
+    int64_t period_ms; /* its recovery window; 0: the engine's (pitr_retention_s) */
+} ddb_pitr_t;
+
 /* A table as the catalog knows it. All pointers live in the arena passed to
  * ddb_table_get (or are borrowed from the caller for ddb_table_create). */
 typedef struct ddb_table_info {
@@ -178,6 +188,10 @@ typedef struct ddb_table_info {
     ddb_index_info_t *indexes; /* secondary indexes (and the hidden TTL index) */
     size_t nindexes;
     ddb_stream_ref_t stream; /* ddb_table_create: stream.enabled/view ask for one */
+    ddb_pitr_t pitr;         /* point-in-time recovery (ignored by ddb_table_create) */
+    bool restoring;          /* a restore is still filling the table (DynamoDB's CREATING):
+                              * the engine refuses item writes to it (RESOURCE_NOT_FOUND),
+                              * and the server must refuse reads and writes alike */
     uint64_t catalog_gen;    /* out of ddb_table_get: the catalog's version this copy
                               * was read at (writes reuse a copy still current) */
 } ddb_table_info_t;
@@ -556,6 +570,115 @@ void ddb_engine_stats(ddb_engine_t *e, ddb_engine_stats_t *out);
 
 /* The RocksDB version linked in, "MAJOR.MINOR.PATCH" (static). Pure. */
 const char *ddb_rocksdb_version(void);
+
+/* ---- backups and point-in-time recovery (backup.c, restore.c, pitr.c) ---------------
+ * A backup is a copy of one table taken at one instant while writes go on
+ * (a RocksDB checkpoint of the store, from which the table is then copied
+ * into the backup store in the background, a bounded step at a time): it is
+ * CREATING until the copy is done, then AVAILABLE, and it survives restarts
+ * (an unfinished copy resumes from its checkpoint). Restores create a new
+ * table with restoring set, fill it in the background through the writer
+ * (index entries and statistics as for any write; no stream records), then
+ * clear restoring. Point-in-time recovery keeps, for each write to a table
+ * with PITR on, the item's previous state in the table's change log (in the
+ * same batch as the write); a restore to T copies the table's current items
+ * from a snapshot and then undoes, newest first, every change later than T.
+ * The log is trimmed past the recovery window. Messages of the errors below
+ * are the engine's; the server may reword them as DynamoDB's. */
+
+typedef enum ddb_backup_status {
+    DDB_BACKUP_CREATING = 1,
+    DDB_BACKUP_AVAILABLE,
+    DDB_BACKUP_DELETED /* only in ddb_backup_delete's answer */
+} ddb_backup_status_t;
+
+typedef enum ddb_backup_type {
+    DDB_BACKUP_USER = 1, /* CreateBackup */
+    DDB_BACKUP_SYSTEM    /* made by ddb_table_delete of a table with PITR on */
+} ddb_backup_type_t;
+
+/* A backup (strings in the caller's arena, NUL-terminated). */
+typedef struct ddb_backup_info {
+    const char *id; /* "01700000000000-1a2b3c4d": creation ms, 14 digits, '-', 8 hex
+                     * digits; unique, ordered by creation; the tail of the ARN */
+    size_t id_len;
+    const char *name; /* BackupName */
+    size_t name_len;
+    ddb_backup_type_t type;
+    ddb_backup_status_t status;
+    int64_t created_ms;
+    int64_t expires_ms; /* SYSTEM: when the engine deletes it; 0: never */
+    /* the source table as it was: name, id, key, meta, indexes (the TTL index
+     * included), stream, pitr; item_count and size_bytes are the backup's
+     * (the table's at the request while CREATING, exact once AVAILABLE) */
+    ddb_table_info_t table;
+    bool restoring; /* a restore from it is in progress */
+} ddb_backup_info_t;
+
+/* Starts a backup of table (name) named name. DDB_ERR_TABLE_NOT_FOUND when
+ * the table does not exist, DDB_ERR_TABLE_IN_USE while it is being
+ * restored. *out: the new backup, CREATING. Takes a checkpoint (a flush of
+ * the memtables and hard links; writes go on) and the writer briefly. Any
+ * thread. */
+int ddb_backup_create(ddb_engine_t *e, const char *table, size_t len, const char *name,
+                      size_t name_len, ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err);
+
+/* Looks a backup up by id; DDB_ERR_BACKUP_NOT_FOUND when absent. Not the
+ * writer; any thread. */
+int ddb_backup_get(ddb_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
+                   ddb_backup_info_t *out, ddb_error_t *err);
+
+/* Calls fn for every backup with an id greater than after (NULL: all), in
+ * id (creation) order, each decoded in a scratch arena valid during the
+ * call; a nonzero return from fn stops the walk and is returned. Not the
+ * writer; any thread. */
+typedef int (*ddb_backup_fn)(void *ctx, const ddb_backup_info_t *b);
+int ddb_backup_list(ddb_engine_t *e, const char *after, size_t after_len, ddb_backup_fn fn,
+                    void *ctx, ddb_error_t *err);
+
+/* Deletes a backup and its copy; *out: the backup as it was, status
+ * DDB_BACKUP_DELETED. DDB_ERR_BACKUP_NOT_FOUND when absent,
+ * DDB_ERR_BACKUP_IN_USE while it is CREATING or a restore reads it.
+ * Writer. Any thread. */
+int ddb_backup_delete(ddb_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
+                      ddb_backup_info_t *out, ddb_error_t *err);
+
+/* Restores backup id into a new table target (name, key: the backup's,
+ * indexes: any the caller chooses, e.g. the backup's or a subset, without
+ * the TTL index; meta; stream and pitr are ignored: a restored table has
+ * neither, as in DynamoDB). On success target->id and index ids are set
+ * and the table exists with restoring set until its items are in.
+ * DDB_ERR_BACKUP_NOT_FOUND, DDB_ERR_BACKUP_IN_USE (not AVAILABLE),
+ * DDB_ERR_TABLE_ALREADY_EXISTS (target name taken), DDB_ERR_LIMIT_EXCEEDED
+ * (table quota). Writer. Any thread. */
+int ddb_backup_restore(ddb_engine_t *e, const char *id, size_t id_len, ddb_table_info_t *target,
+                       ddb_error_t *err);
+
+/* Turns point-in-time recovery on (period_days 1..35, or 0 for the engine's
+ * window) or off for a table; turning it on again starts a new window.
+ * DDB_ERR_TABLE_NOT_FOUND. Writer. Any thread. */
+int ddb_pitr_set(ddb_engine_t *e, const char *table, size_t len, bool enabled, uint32_t period_days,
+                 ddb_error_t *err);
+
+/* The window a restore of t (PITR on) may aim at: [*earliest, *latest] in
+ * ms since the epoch; latest is now (every acknowledged write is in the
+ * log). Pure but for the clock. */
+void ddb_pitr_window(ddb_engine_t *e, const ddb_table_info_t *t, int64_t *earliest_ms,
+                     int64_t *latest_ms);
+
+/* Restores table source as it was at at_ms (every write made at or before
+ * at_ms, none after) into a new table target (as ddb_backup_restore's).
+ * DDB_ERR_TABLE_NOT_FOUND (source), DDB_ERR_PITR_UNAVAILABLE (PITR off),
+ * DDB_ERR_INVALID_RESTORE_TIME (outside the window),
+ * DDB_ERR_TABLE_ALREADY_EXISTS, DDB_ERR_LIMIT_EXCEEDED. Writer. Any
+ * thread. */
+int ddb_pitr_restore(ddb_engine_t *e, const char *source, size_t len, int64_t at_ms,
+                     ddb_table_info_t *target, ddb_error_t *err);
+
+/* A consistent copy of the whole store in directory dir (which must not
+ * exist): a RocksDB checkpoint, openable as a data directory. Not the
+ * writer (writes go on); any thread. */
+int ddb_checkpoint(ddb_engine_t *e, const char *dir, ddb_error_t *err);
 
 /* ---- consistency ----------------------------------------------------------- */
 
