@@ -39,6 +39,7 @@ typedef struct options {
     bool in_memory;
     bool sync;
     bool check;
+    const char *backup_to; /* --backup-to: checkpoint the data directory there and exit */
     long backfill_batch;
     long backfill_pause_ms;
     long ttl_interval_ms;
@@ -72,6 +73,9 @@ static void usage(FILE *f) {
                "  --check          verify the data directory (statistics, every secondary\n"
                "                   index and every stream against its table), print the\n"
                "                   result and exit (a missing directory is an error)\n"
+               "  --backup-to DIR  copy the whole data directory, consistently, to DIR (which\n"
+               "                   must not exist; a RocksDB checkpoint: DIR is a data\n"
+               "                   directory) and exit; with ddbd stopped (offline)\n"
                "  --backfill-batch N     items indexed per step when a new GSI is built\n"
                "                         (default 1000; writes run between steps)\n"
                "  --backfill-pause-ms N  pause between backfill steps (default 0)\n"
@@ -167,6 +171,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--sqs-endpoint", &o->sqs_endpoint, NULL, 0, 0, 0},
         {"--sns-endpoint", &o->sns_endpoint, NULL, 0, 0, 0},
         {"--auth", &o->auth_file, NULL, 0, 0, 0},
+        {"--backup-to", &o->backup_to, NULL, 0, 0, 0},
         {"--log-level", &o->log_level, NULL, 0, 0, 0},
         {"--log-format", &o->log_format, NULL, 0, 0, 0},
         {"--log-file", &o->log_file, NULL, 0, 0, 0},
@@ -212,6 +217,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
             o->sync = true;
         } else if (!strcmp(a, "--check")) {
             o->check = true;
+
         } else if (!strcmp(a, "--version")) {
             print_version();
             exit(0);
@@ -312,10 +318,10 @@ static long default_max_connections(long nofile) {
 /* --check looks at an existing database and creates nothing: a mistyped
  * --data-dir must not become an empty database that "passes". Every RocksDB
  * database has a CURRENT file (naming its manifest). */
-static int check_data_dir(const char *dir) {
+static int check_data_dir(const char *dir, const char *flag) {
     struct stat st;
     if (stat(dir, &st) != 0) {
-        fprintf(stderr, "ddbd: no data directory at %s (--check creates nothing)\n", dir);
+        fprintf(stderr, "ddbd: no data directory at %s (%s creates nothing)\n", dir, flag);
         return -1;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -329,7 +335,7 @@ static int check_data_dir(const char *dir) {
     int rc = stat(current, &st);
     free(current);
     if (rc != 0) {
-        fprintf(stderr, "ddbd: %s holds no ddbd database (--check creates nothing)\n", dir);
+        fprintf(stderr, "ddbd: %s holds no ddbd database (%s creates nothing)\n", dir, flag);
         return -1;
     }
     return 0;
@@ -464,7 +470,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ddbd: --auth %s: %s; not starting\n", o.auth_file, amsg);
         return 2;
     }
-    if (o.check && !o.in_memory && check_data_dir(o.data_dir)) return 1;
+    if (o.backup_to && o.in_memory) {
+        fprintf(stderr, "ddbd: --backup-to copies a data directory; --in-memory has none\n");
+        return 2;
+    }
+    if (o.backup_to) o.check = false;
+    bool inspect = o.check || o.backup_to;
+    if (inspect && !o.in_memory && check_data_dir(o.data_dir, o.check ? "--check" : "--backup-to"))
+        return 1;
     /* the data is the users': the data directory RocksDB creates is 0700,
      * its files (tables, WAL, LOCK, LOG) 0600 */
     umask(077);
@@ -480,8 +493,8 @@ int main(int argc, char **argv) {
     ddb_engine_opts_t eo = {.data_dir = o.data_dir,
                             .in_memory = o.in_memory,
                             .sync = o.sync,
-                            .group_commit = !o.check,
-                            .inspect_only = o.check,
+                            .group_commit = !inspect,
+                            .inspect_only = inspect,
                             .backfill_batch = (uint32_t)o.backfill_batch,
                             .backfill_pause_ms = (uint32_t)o.backfill_pause_ms,
                             .ttl_interval_ms = (uint32_t)o.ttl_interval_ms,
@@ -505,6 +518,16 @@ int main(int argc, char **argv) {
         log_msg(LOG_WARN,
                 "running READ-ONLY: reads are served, writes fail with InternalServerError: %s",
                 ro);
+    if (o.backup_to) {
+        int bad = ddb_checkpoint(engine, o.backup_to, &err);
+        if (bad)
+            fprintf(stderr, "ddbd: --backup-to %s: %s\n", o.backup_to, err.msg);
+        else
+            printf("ddbd: %s copied to %s (start it with --data-dir %s)\n", o.data_dir, o.backup_to,
+                   o.backup_to);
+        ddb_close(engine);
+        return bad ? 1 : 0;
+    }
     if (o.check) {
         int bad = ddb_check(engine, &err);
         printf("%s\n",
