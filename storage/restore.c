@@ -339,6 +339,13 @@ static int copy_items(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table
     return rc;
 }
 
+static bool touched(const bytes_t *seen, size_t n, const char *k, size_t kl) {
+    for (size_t i = 0; i < n; i++) {
+        if (seen[i].len == kl && memcmp(seen[i].p, k, kl) == 0) return true;
+    }
+    return false;
+}
+
 /* Undoes the next source changes (newest first, before s->cursor) later
  * than s->at_ms; *done when the next is not later. */
 static int undo_changes(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
@@ -354,6 +361,9 @@ static int undo_changes(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_tab
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_BACKUPS]);
     ddb_arena_t *a = ddb_arena_create(0);
     bytes_t last = {0};
+    bytes_t *seen = calloc(e->bf_batch, sizeof *seen);
+    if (!seen) abort();
+    size_t nseen = 0;
     uint32_t n = 0;
     int rc = 0;
     *done = false;
@@ -376,6 +386,11 @@ static int undo_changes(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_tab
             break;
         }
         const char *ik = (const char *)v + 13;
+        /* a key this step already changed: its state is in wb, not the
+         * store, and set_item compares with the store; the next step
+         * (after this batch is written) takes it */
+        if (touched(seen, nseen, ik, ikl)) break;
+        bytes_put(&seen[nseen++], ik, ikl);
         ddb_value_t old, *prev = NULL;
         if (v[8]) {
             rc = ic_decode(v + 13 + ikl, vl - 13 - ikl, a, &old, err);
@@ -385,6 +400,9 @@ static int undo_changes(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_tab
         last.len = 0;
         bytes_put(&last, k, kl);
     }
+    for (size_t i = 0; i < nseen; i++)
+        bytes_free(&seen[i]);
+    free(seen);
     if (!rc && !*done && !rocksdb_iter_valid(it)) *done = true;
     if (!rc) rc = ddb__iter_status(it, err);
     rocksdb_iter_destroy(it);

@@ -325,6 +325,12 @@ static void test_pitr(const char *dir) {
         state_text(&s, want[r], sizeof want[r]);
         sleep_ms(3);
     }
+    /* one item changed twice after the instant, undone within one restore
+     * step: put then delete, and two puts over an absent item */
+    write_item(e, "p", &s, 60, "x");
+    write_item(e, "p", &s, 60, NULL);
+    write_item(e, "p", &s, 61, "y");
+    write_item(e, "p", &s, 61, "z");
     for (int i = 0; i < 40; i++)
         write_item(e, "p", &s, i, "after");
     CHECK(ddb_pitr_restore(e, "p", 1, lo - 1, &tt, &err) == DDB_ERR_INVALID_RESTORE_TIME);
@@ -383,6 +389,7 @@ int main(void) {
     memset(&all, 0, sizeof all);
     for (int i = 0; i < 40; i++)
         snprintf(all.v[i], sizeof all.v[i], "after");
+    snprintf(all.v[61], sizeof all.v[61], "z");
     char want[2048];
     state_text(&all, want, sizeof want);
     test_system_backup(pd, want);
