@@ -1,0 +1,156 @@
+/* partiql_lex.c: PartiQL's tokenizer. Splits a statement into tokens and
+ * nothing else: no keyword table (the parser matches words in context, so a
+ * keyword stays usable as a quoted name) and no unescaping (the parser copies
+ * what it keeps). Never reads past len; pure. */
+#include "query/partiql_lex.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+static bool is_word_start(unsigned char c) {
+    return isalpha(c) || c == '_' || c == '$' || c >= 0x80;
+}
+
+static bool is_word(unsigned char c) {
+    return is_word_start(c) || isdigit(c);
+}
+
+/* Skips white space, -- line comments and block comments; an unterminated
+ * block comment sets *bad (DynamoDB cannot read the statement at all). */
+static size_t skip_space(const char *s, size_t len, size_t i, bool *bad) {
+    for (;;) {
+        while (i < len && isspace((unsigned char)s[i]))
+            i++;
+        if (i + 1 < len && s[i] == '-' && s[i + 1] == '-') {
+            while (i < len && s[i] != '\n')
+                i++;
+            continue;
+        }
+        if (i + 1 < len && s[i] == '/' && s[i + 1] == '*') {
+            const char *end = NULL;
+            for (size_t j = i + 2; j + 1 < len; j++) {
+                if (s[j] == '*' && s[j + 1] == '/') {
+                    end = s + j;
+                    break;
+                }
+            }
+            if (!end) {
+                *bad = true;
+                return i;
+            }
+            i = (size_t)(end - s) + 2;
+            continue;
+        }
+        return i;
+    }
+}
+
+/* End of a quoted token starting at i (quote q; a doubled q is literal);
+ * 0 if it is not terminated. */
+static size_t quoted_end(const char *s, size_t len, size_t i, char q) {
+    for (size_t j = i + 1; j < len; j++) {
+        if (s[j] != q) continue;
+        if (j + 1 < len && s[j + 1] == q) {
+            j++;
+            continue;
+        }
+        return j + 1;
+    }
+    return 0;
+}
+
+static size_t number_end(const char *s, size_t len, size_t i) {
+    while (i < len && isdigit((unsigned char)s[i]))
+        i++;
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && isdigit((unsigned char)s[i]))
+            i++;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        size_t j = i + 1;
+        if (j < len && (s[j] == '+' || s[j] == '-')) j++;
+        if (j < len && isdigit((unsigned char)s[j])) {
+            while (j < len && isdigit((unsigned char)s[j]))
+                j++;
+            i = j;
+        }
+    }
+    return i;
+}
+
+static pq_tok_t tok(pq_tok_kind_t k, const char *s, size_t start, size_t end) {
+    pq_tok_t t = {k, start, s + start, end - start};
+    return t;
+}
+
+pq_tok_t pq__lex(const char *s, size_t len, size_t pos) {
+    bool bad = false;
+    size_t i = skip_space(s, len, pos, &bad);
+    if (bad) return tok(PQ_T_BAD, s, i, len);
+    if (i >= len) return tok(PQ_T_EOF, s, len, len);
+    unsigned char c = (unsigned char)s[i];
+    char n = i + 1 < len ? s[i + 1] : 0;
+    if (c == '"' || c == '\'') {
+        size_t e = quoted_end(s, len, i, (char)c);
+        if (!e) return tok(PQ_T_BAD, s, i, len);
+        return tok(c == '"' ? PQ_T_QIDENT : PQ_T_STRING, s, i, e);
+    }
+    if (is_word_start(c)) {
+        size_t j = i;
+        while (j < len && is_word((unsigned char)s[j]))
+            j++;
+        return tok(PQ_T_IDENT, s, i, j);
+    }
+    if (isdigit(c) || (c == '.' && isdigit((unsigned char)n)))
+        return tok(PQ_T_NUMBER, s, i, number_end(s, len, i));
+    if (c == '?') return tok(PQ_T_PARAM, s, i, i + 1);
+    if (c == '<' && n == '<') return tok(PQ_T_LBAG, s, i, i + 2);
+    if (c == '>' && n == '>') return tok(PQ_T_RBAG, s, i, i + 2);
+    if ((c == '<' && (n == '=' || n == '>')) || (c == '>' && n == '=') || (c == '!' && n == '='))
+        return tok(PQ_T_OP, s, i, i + 2);
+    if (c == '=' || c == '<' || c == '>') return tok(PQ_T_OP, s, i, i + 1);
+    if (strchr(".,()[]{}:*;+-", c) && c) return tok(PQ_T_PUNCT, s, i, i + 1);
+    return tok(PQ_T_BAD, s, i, i + 1);
+}
+
+bool pq__is_kw(const pq_tok_t *t, const char *kw) {
+    return t->kind == PQ_T_IDENT && strlen(kw) == t->len && strncasecmp(t->p, kw, t->len) == 0;
+}
+
+bool pq__is(const pq_tok_t *t, const char *s) {
+    if (t->kind != PQ_T_PUNCT && t->kind != PQ_T_OP && t->kind != PQ_T_LBAG && t->kind != PQ_T_RBAG)
+        return false;
+    return strlen(s) == t->len && memcmp(t->p, s, t->len) == 0;
+}
+
+/* Words that cannot be bare attribute names (DynamoDB's PartiQL reserves
+ * these where a term or a path step is expected). */
+static const char *const RESERVED[] = {
+    "select",  "from",      "where",   "and",   "or",     "not",      "in",    "is",
+    "between", "null",      "missing", "true",  "false",  "order",    "by",    "asc",
+    "desc",    "insert",    "into",    "value", "values", "update",   "set",   "remove",
+    "delete",  "returning", "exists",  "inner", "join",   "as",       "like",  "limit",
+    "all",     "case",      "when",    "then",  "else",   "end",      "group", "having",
+    "outer",   "left",      "right",   "on",    "union",  "distinct", "cast",  NULL};
+
+bool pq__is_reserved(const pq_tok_t *t) {
+    for (size_t i = 0; RESERVED[i]; i++)
+        if (pq__is_kw(t, RESERVED[i])) return true;
+    return false;
+}
+
+size_t pq__chars(const char *s, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+bool pq__table_name_ok(const char *s, size_t len) {
+    if (len < 3 || len > 255) return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i])) return false;
+    return true;
+}
