@@ -54,6 +54,11 @@ static void test_lexer(void) {
     CHECK(t.kind == PQ_T_BAD);
     t = pq__lex("#", 1, 0);
     CHECK(t.kind == PQ_T_BAD);
+    /* a NUL inside a string or name is refused (cJSON strings end there) */
+    t = pq__lex("'a\0b'", 5, 0);
+    CHECK(t.kind == PQ_T_BAD);
+    t = pq__lex("\"a\0b\"", 5, 0);
+    CHECK(t.kind == PQ_T_BAD);
     /* nothing reads past len: a statement ending in a word, in a buffer of
      * exactly its length (ASan sees a read past it; found by fuzz_partiql) */
     const char *w = "SELECT * FROM tt1 WHERE x";
