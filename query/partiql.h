@@ -164,8 +164,15 @@ typedef enum pq_op {
 /* A plan: the operation and its request(s), exactly as a client would send
  * them to DynamoDB's JSON API ({"TableName":..., "KeyConditionExpression":
  * ..., ...}). IN on the partition key gives one Query per value (nreq > 1),
- * whose results follow each other in the order written. The cJSON trees are
- * owned by the plan: free it with pq_plan_free. */
+ * whose results follow each other in the order written. Placeholders are
+ * #n0, #n1 ... (one per distinct name) and :v0, :v1 ... (one per literal).
+ * What belongs to the call and not the statement is the caller's to add:
+ * ConsistentRead, Limit, ExclusiveStartKey (from NextToken),
+ * ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure. A
+ * ConditionCheck comes only from EXISTS(...), which DynamoDB accepts only in
+ * ExecuteTransaction ("EXISTS can only be used in ExecuteTransaction write
+ * requests." elsewhere: the caller's check). The cJSON trees are owned by
+ * the plan: free them with pq_plan_free. */
 typedef struct pq_plan {
     pq_op_t op;
     cJSON **req; /* the requests (nreq >= 1) */
@@ -174,8 +181,12 @@ typedef struct pq_plan {
 } pq_plan_t;
 
 /* Plans stmt against schema, substituting params[0..nparams) for its '?'s
- * (their count must match the statement's). DDB_ERR_VALIDATION with
- * DynamoDB's message for what DynamoDB refuses before touching data. The
+ * (their count must match the statement's when it has any). Fails with
+ * DDB_ERR_VALIDATION and DynamoDB's message for what DynamoDB refuses
+ * before touching data: writes without the full key, ORDER BY off the key,
+ * key values of the wrong type, unknown indexes, and whatever the
+ * expression language refuses of the translation (checked with query/expr.h,
+ * worded as PartiQL words it). The table's existence is the caller's. The
  * plan struct is in arena a; its cJSON trees are malloc'ed (pq_plan_free). */
 int pq_plan(const pq_stmt_t *stmt, const pq_schema_t *schema, const ddb_value_t *params,
             size_t nparams, ddb_arena_t *a, pq_plan_t **out, ddb_error_t *err);

@@ -77,8 +77,7 @@ static void set_text(const ddb_value_t *v, char *out, size_t cap) {
 static int value_at(pq_ctx_t *c, const pq_node_t *n, ddb_value_t *out, char *path, size_t plen);
 
 static int set_value(pq_ctx_t *c, const pq_node_t *n, ddb_value_t *out, char *path, size_t plen) {
-    if (n->nkids == 0)
-        return ddb_error_set(c->err, DDB_ERR_VALIDATION, "Empty bags are not supported");
+    if (n->nkids == 0) return at_node(c, n, "Empty bags are not supported"); /* Local */
     ddb_value_t *els = ddb_arena_alloc(c->a, n->nkids * sizeof *els);
     for (size_t i = 0; i < n->nkids; i++) {
         int rc = value_at(c, n->kids[i], &els[i], path, plen);
@@ -107,6 +106,32 @@ static int set_value(pq_ctx_t *c, const pq_node_t *n, ddb_value_t *out, char *pa
 
 /* A map literal; at the top of an INSERT (top) each attribute's value is
  * itself "root" in DynamoDB's messages, so the key is not appended. */
+/* The PartiQL type name DynamoDB gives a map key that is not a string
+ * (Local: INT for 1; the others follow PartiQL's names). */
+static const char *key_type(const pq_node_t *k, const ddb_value_t *v) {
+    if (k->kind == PQ_N_NUM)
+        return memchr(k->text, '.', k->len) || memchr(k->text, 'e', k->len) ||
+                       memchr(k->text, 'E', k->len)
+                   ? "DECIMAL"
+                   : "INT";
+    switch (v->type) {
+    case DDB_T_N:
+        return "DECIMAL";
+    case DDB_T_BOOL:
+        return "BOOL";
+    case DDB_T_NULL:
+        return "NULL";
+    case DDB_T_L:
+        return "LIST";
+    case DDB_T_M:
+        return "STRUCT";
+    case DDB_T_B:
+        return "BLOB";
+    default:
+        return "BAG";
+    }
+}
+
 static int map_value(pq_ctx_t *c, const pq_node_t *n, ddb_value_t *out, char *path, size_t plen,
                      bool top) {
     ddb_attr_t *attrs = ddb_arena_alloc(c->a, (n->nkids ? n->nkids : 1) * sizeof *attrs);
@@ -114,7 +139,12 @@ static int map_value(pq_ctx_t *c, const pq_node_t *n, ddb_value_t *out, char *pa
         ddb_value_t key;
         int rc = value_at(c, n->keys[i], &key, path, plen);
         if (rc) return rc;
-        if (key.type != DDB_T_S) return at_node(c, n->keys[i], "Map keys must be strings");
+        if (key.type != DDB_T_S) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "Tuple keys must be of type String. Actual type: %s under %s",
+                     key_type(n->keys[i], &key), path);
+            return at_node(c, n->keys[i], msg);
+        }
         for (size_t j = 0; j < i; j++) {
             if (attrs[j].name_len != key.u.str.len ||
                 memcmp(attrs[j].name, key.u.str.ptr, key.u.str.len) != 0)
@@ -174,9 +204,6 @@ static int value_at(pq_ctx_t *c, const pq_node_t *n, ddb_value_t *out, char *pat
                                  "Number of parameters in request and statement don't match.");
         *out = c->params[n->param];
         return 0;
-    case PQ_N_MISSING:
-        return ddb_error_set(c->err, DDB_ERR_VALIDATION,
-                             "MISSING must be compared using IS operator");
     case PQ_N_SET:
         return set_value(c, n, out, path, plen);
     case PQ_N_MAP:

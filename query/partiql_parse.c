@@ -187,7 +187,8 @@ static int parse_elems(parser_t *p, pq_node_t *n, const char *close) {
     }
 }
 
-/* {'k': v, ...}: keys are strings or parameters. */
+/* {'k': v, ...}: keys are operands here; that they are strings is checked
+ * when the map becomes a value (DynamoDB reports it there, positioned). */
 static int parse_map(parser_t *p, pq_node_t *n) {
     next(p);
     if (pq__is(&p->t, "}")) {
@@ -196,7 +197,6 @@ static int parse_map(parser_t *p, pq_node_t *n) {
     }
     for (;;) {
         pq_node_t *key, *v;
-        if (p->t.kind != PQ_T_STRING && p->t.kind != PQ_T_PARAM) return bad_term(p);
         int rc = parse_operand(p, &key);
         if (rc) return rc;
         if (!pq__is(&p->t, ":")) return syntax(p, "Expected ':'");

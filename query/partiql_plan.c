@@ -438,6 +438,8 @@ static int emit_set_fn(planner_t *p, buf_t *b, const pq_action_t *act, const cha
     if (f->nkids != 2) return at(p, f, "%s must have exactly two arguments", upper);
     if (!same_path(f->kids[0], act->path))
         return at(p, f, "The first argument to %s must equal the assignment value", upper);
+    if (f->kids[1]->kind == PQ_N_SET && f->kids[1]->nkids == 0) /* AWS: no position here */
+        return fail(p, "Empty bags are not supported");
     ddb_value_t v;
     int rc = pq__value(&p->c, f->kids[1], &v);
     if (rc) return rc;
@@ -496,6 +498,18 @@ static int update_expression(planner_t *p, cJSON *r) {
     for (size_t i = 0; i < p->st->nacts && !rc; i++) {
         const pq_action_t *act = &p->st->acts[i];
         const pq_node_t *v = act->value;
+        const pq_elem_t *e = &act->path->elems[0];
+        const char *key = p->keys->hash;
+        if (p->keys->range && strlen(p->keys->range) == e->len &&
+            memcmp(p->keys->range, e->name, e->len) == 0)
+            key = p->keys->range;
+        if (strlen(key) == e->len && memcmp(key, e->name, e->len) == 0) { /* Local */
+            rc = ddb_error_set(p->c.err, DDB_ERR_VALIDATION,
+                               "One or more parameter values were invalid: Cannot update attribute "
+                               "%s. This attribute is part of the key",
+                               key);
+            break;
+        }
         if (act->remove) {
             if (rem.len) buf_puts(&rem, ", ");
             pq__emit_path(&p->c, &rem, act->path);

@@ -349,7 +349,7 @@ static const struct {
      "WHERE clause must contain an expression that resolves to a boolean"},
     {&COMPOSITE, "SELECT * FROM \"tt1\" WHERE x = y + 1",
      "Unsupported operator in Condition Expression. Operator: +"},
-    {&COMPOSITE, "SELECT * FROM \"tt1\" WHERE x = <<>>", "Empty bags are not supported"},
+    {&COMPOSITE, "SELECT * FROM \"tt1\" WHERE x = <<>>", "Empty bags are not supported at 1:31:2"},
     {&COMPOSITE, "SELECT * FROM \"tt1\" WHERE x = <<1, 'a'>>",
      "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags"},
     {&COMPOSITE, "SELECT * FROM \"tt1\" WHERE x = <<'x', 'x'>>",
@@ -447,6 +447,24 @@ static const struct {
      "EXISTS() must contain a single item read with additional condition"},
     {&HASH, "EXISTS(SELECT * FROM \"hh1\" WHERE x = 1)",
      "Where clause does not contain a mandatory equality on all key attributes"},
+    /* Local: the item of an INSERT, and updating a key */
+    {&HASH, "INSERT INTO \"hh1\" VALUE {'id': 'q1', 'x': MISSING}",
+     "Unsupported data type: MISSING under key root at 1:43:7"},
+    {&HASH, "INSERT INTO \"hh1\" VALUE {'id': 'q2', 'x': <<>>}",
+     "Empty bags are not supported at 1:43:2"},
+    {&HASH, "INSERT INTO \"hh1\" VALUE {'id': 'q3', 1: 2}",
+     "Tuple keys must be of type String. Actual type: INT under root at 1:38:1"},
+    {&HASH, "INSERT INTO \"hh1\" VALUE {'id': 'q4', 'x': y}",
+     "Unsupported data type: y under key root at 1:43:1"},
+    {&HASH, "UPDATE \"hh1\" SET id = 'x' WHERE id = 'm3'",
+     "One or more parameter values were invalid: Cannot update attribute id. This attribute is "
+     "part of the key"},
+    {&COMPOSITE, "UPDATE \"tt1\" REMOVE sk WHERE pk = 'a' AND sk = 1",
+     "One or more parameter values were invalid: Cannot update attribute sk. This attribute is "
+     "part of the key"},
+    {&HASH, "SELECT * FROM \"hh1\" WHERE x BETWEEN 5 AND 1",
+     "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower "
+     "bound operand: AttributeValue: {N:5}, upper bound operand: AttributeValue: {N:1}"},
     /* Local: what the expression language refuses, worded without its
      * "Invalid FilterExpression: " prefix (ddb's expression parser names
      * overlapping paths in the other order) */
