@@ -78,8 +78,9 @@ static bool or_of_eqs(planner_t *p, const pq_node_t *n, const char *h, const pq_
     return true;
 }
 
-/* The partition key's values: from `h = v`, `h IN [..]` or an OR of `h = v`. */
-static bool find_hash(planner_t *p, const pq_node_t ***vals, size_t *nv) {
+/* The partition key's values: from `h = v`, `h IN [..]` or an OR of `h = v`
+ * (*from_or: the last, whose repeated values are one Query). */
+static bool find_hash(planner_t *p, const pq_node_t ***vals, size_t *nv, bool *from_or) {
     const char *h = p->keys->hash;
     for (size_t i = 0; i < p->w.n; i++) {
         const pq_node_t *n = p->w.v[i], *v = eq_on(n, h);
@@ -94,8 +95,9 @@ static bool find_hash(planner_t *p, const pq_node_t ***vals, size_t *nv) {
             *nv = n->kids[1]->nkids;
             for (size_t k = 0; k < *nv; k++)
                 if (!pq__is_literal((*vals)[k])) *nv = 0;
-        } else if (n->kind == PQ_N_OR && !or_of_eqs(p, n, h, vals, nv)) {
-            *nv = 0;
+        } else if (n->kind == PQ_N_OR) {
+            *from_or = true;
+            if (!or_of_eqs(p, n, h, vals, nv)) *nv = 0;
         }
         if (*nv) {
             p->w.used[i] = true;
@@ -344,6 +346,27 @@ static int plan_scan(planner_t *p, pq_plan_t *plan) {
     return 0;
 }
 
+/* Drops repeated values from vals (an OR names an item once; DynamoDB
+ * Local answers IN ['a', 'a'] twice, and so does the plan). */
+static size_t distinct(planner_t *p, const pq_node_t **vals, size_t n) {
+    ddb_value_t *v = ddb_arena_alloc(p->c.a, n * sizeof *v);
+    ddb_error_t ignore;
+    ddb_error_t *keep = p->c.err;
+    p->c.err = &ignore; /* a bad value is reported when its Query is built */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool dup = false;
+        if (pq__value(&p->c, vals[i], &v[k]) == 0)
+            for (size_t j = 0; j < k && !dup; j++)
+                dup = ddb_value_equal(&v[j], &v[k]);
+        else
+            v[k].type = DDB_T_NONE;
+        if (!dup) vals[k++] = vals[i];
+    }
+    p->c.err = keep;
+    return k;
+}
+
 static int plan_select(planner_t *p, const pq_schema_t *schema, pq_plan_t *plan) {
     const pq_stmt_t *st = p->st;
     p->keys = &schema->keys;
@@ -361,7 +384,9 @@ static int plan_select(planner_t *p, const pq_schema_t *schema, pq_plan_t *plan)
     split_and(p, st->where);
     const pq_node_t **hv = NULL;
     size_t nh = 0;
-    bool query = find_hash(p, &hv, &nh);
+    bool from_or = false;
+    bool query = find_hash(p, &hv, &nh, &from_or);
+    if (query && from_or) nh = distinct(p, hv, nh);
     const pq_node_t *range = query ? find_range(p) : NULL;
     bool forward;
     int rc = check_order(p, query, &forward);

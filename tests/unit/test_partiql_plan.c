@@ -311,6 +311,26 @@ static void test_plans(void) {
     }
 }
 
+static void test_in_or_repeats(void) {
+    /* Local: OR names an item once, IN as often as it is listed */
+    ddb_error_t err;
+    pq_op_t op;
+    char *j = plan(&HASH, "SELECT * FROM \"hh1\" WHERE id = 'd1' OR id = 'd1' OR id = 'd2'", NULL,
+                   0, &op, &err);
+    CHECK(op == PQ_OP_QUERY);
+    const char *want =
+        "{\"Operation\":\"Query\",\"Requests\":[{\"TableName\":\"hh1\","
+        "\"KeyConditionExpression\":\"#n0 = :v0\",\"ExpressionAttributeNames\":{\"#n0\":\"id\"},"
+        "\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"d1\"}}},{\"TableName\":\"hh1\","
+        "\"KeyConditionExpression\":\"#n0 = :v0\",\"ExpressionAttributeNames\":{\"#n0\":\"id\"},"
+        "\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"d2\"}}}]}";
+    CHECK_STR(j, want);
+    free(j);
+    j = plan(&HASH, "SELECT * FROM \"hh1\" WHERE id IN ['d1', 'd1']", NULL, 0, &op, &err);
+    CHECK(j && strstr(j, "\"Requests\":[{") && strstr(strstr(j, "d1") + 2, "d1"));
+    free(j);
+}
+
 /* The planner's refusals. AWS: the number messages with "under root...",
  * set_add/set_delete's, attribute_exists's operand messages, Unrecognized
  * function ... at, Unsupported data type ... under key root, Empty bags,
@@ -566,6 +586,7 @@ int main(void) {
     test_plans();
     test_plan_errors();
     test_in_limit();
+    test_in_or_repeats();
     test_params();
     test_op_names();
     ddb_arena_destroy(A);
