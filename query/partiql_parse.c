@@ -587,7 +587,7 @@ static int push_action(parser_t *p, pq_stmt_t *st, pq_action_t act) {
     return 0;
 }
 
-/* SET path = sum {, ...} | REMOVE path {, ...}, one or more of them. */
+/* SET path = sum {, ...} | REMOVE path, one or more of them. */
 static int parse_actions(parser_t *p, pq_stmt_t *st) {
     while (pq__is_kw(&p->t, "set") || pq__is_kw(&p->t, "remove")) {
         bool remove = pq__is_kw(&p->t, "remove");
@@ -604,7 +604,7 @@ static int parse_actions(parser_t *p, pq_stmt_t *st) {
                 if (rc) return rc;
             }
             push_action(p, st, act);
-        } while (pq__is(&p->t, ","));
+        } while (!remove && pq__is(&p->t, ",")); /* REMOVE takes one path (Local) */
     }
     if (st->nacts == 0)
         return at_end(p) ? syntax(p, "Unexpected term") : syntax(p, "Unexpected keyword");

@@ -204,6 +204,9 @@ static const struct {
     {"SELECT attribute_exists(ss) FROM \"tt1\"", 7, "Unexpected path component at 1:8:16"},
     {"SELECT * FROM \"tt1\" WHERE x = 1 @", 32, NWF ""},
     {"INSERT INTO \"tt1\" VALUES {'pk': 'a'}", 18, NWF "Unexpected token after expression"},
+    /* Local refuses a REMOVE list (each REMOVE takes one path) */
+    {"UPDATE \"tt1\" SET x = 1 REMOVE w, l[0] WHERE pk = 'a'", 31,
+     NWF "Unexpected token after expression"},
     {"UPDATE \"tt1\" WHERE pk = 'a'", 13, NWF "Unexpected keyword"},
     {"UPDATE \"tt1\" SET x = 1 RETURNING ALL OLD * WHERE pk = 'a'", 43,
      NWF "Unexpected token after expression"},

@@ -238,7 +238,8 @@ static const struct {
      ",\"sk\":{\"N\":\"7\"}},\"ConditionExpression\":\"attribute_not_exists(#n0)\","
      "\"ExpressionAttributeNames\":{\"#n0\":\"pk\"}}}"},
     {&COMPOSITE,
-     "UPDATE \"tt1\" SET x = 1, y = y + 2 SET z = if_not_exists(z, 0) - 1 REMOVE w, l[0] WHERE pk "
+     "UPDATE \"tt1\" SET x = 1, y = y + 2 SET z = if_not_exists(z, 0) - 1 REMOVE w REMOVE l[0] "
+     "WHERE pk "
      "= 'a' AND sk = 1",
      PQ_OP_UPDATE_ITEM,
      "{\"Operation\":\"UpdateItem\",\"Request\":{\"TableName\":\"tt1\",\"Key\":{\"pk\":{\"S\":"
