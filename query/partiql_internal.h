@@ -61,4 +61,58 @@ bool pq__is_attr(const pq_node_t *n, const char *name);
 /* True when n is a literal or a parameter (a value, not a path or call). */
 bool pq__is_literal(const pq_node_t *n);
 
+/* ---- planning (partiql_plan.c, partiql_write.c) ---- */
+
+/* The WHERE clause of one statement split at its top-level ANDs. */
+typedef struct conj {
+    const pq_node_t **v; /* the conjuncts, in statement order */
+    bool *used;          /* taken as a key condition */
+    size_t n;            /* number of conjuncts */
+} conj_t;
+
+/* Planning one statement: the shared context and the statement. */
+typedef struct planner {
+    pq_ctx_t c;
+    const pq_stmt_t *st;
+    const pq_keys_t *keys; /* the table's or the index's key schema */
+    conj_t w;
+} planner_t;
+
+/* Splits WHERE into p->w at its top-level ANDs. */
+void pq__split_and(planner_t *p, const pq_node_t *where);
+
+/* DDB_ERR_VALIDATION with msg. */
+int pq__fail(planner_t *p, const char *msg);
+
+/* `name = literal` in either order: the literal, else NULL. */
+const pq_node_t *pq__eq_on(const pq_node_t *n, const char *name);
+
+/* The value of key literal v, checked against the schema's type. */
+int pq__key_value(planner_t *p, const pq_node_t *v, const char *name, ddb_type_t type,
+                  ddb_value_t *out);
+
+/* The conjuncts not taken as key conditions, ANDed, into b (*any: some). */
+int pq__emit_rest(planner_t *p, buf_t *b, bool *any);
+
+/* r[k] = the text of b. */
+void pq__add_str(cJSON *r, const char *k, buf_t *b);
+
+/* Fresh placeholder maps for a request; moved into r, or dropped with it. */
+void pq__new_request(planner_t *p);
+void pq__finish_request(planner_t *p, cJSON *r);
+void pq__drop_request(planner_t *p, cJSON *r);
+
+/* {"TableName":...} and, when index is set, the statement's IndexName. */
+cJSON *pq__table_request(planner_t *p, bool index);
+
+/* The placeholder of a top-level attribute into b. */
+void pq__emit_attr(planner_t *p, buf_t *b, const char *name);
+
+/* o[name] = v as DynamoDB JSON. */
+void pq__add_json_value(cJSON *o, const char *name, const ddb_value_t *v);
+
+/* The write statements' plans (partiql_write.c). */
+int pq__plan_insert(planner_t *p, const pq_schema_t *schema, pq_plan_t *plan);
+int pq__plan_keyed(planner_t *p, const pq_schema_t *schema, pq_plan_t *plan);
+
 #endif

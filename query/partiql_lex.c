@@ -405,3 +405,18 @@ bool pq__table_name_ok(const char *s, size_t len) {
         if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i])) return false;
     return true;
 }
+
+bool pq__cmp_op(const pq_tok_t *t, pq_cmp_t *op) {
+    static const struct {
+        const char *s;
+        pq_cmp_t op;
+    } ops[] = {{"=", PQ_EQ},  {"<>", PQ_NE}, {"!=", PQ_NE}, {"<", PQ_LT},
+               {"<=", PQ_LE}, {">", PQ_GT},  {">=", PQ_GE}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (pq__is(t, ops[i].s)) {
+            *op = ops[i].op;
+            return true;
+        }
+    }
+    return false;
+}

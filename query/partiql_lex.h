@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "query/partiql.h"
+
 typedef enum pq_tok_kind {
     PQ_T_EOF,
     PQ_T_IDENT,  /* bare word: a keyword or an attribute name */
@@ -37,6 +39,9 @@ bool pq__is_kw(const pq_tok_t *t, const char *kw);
 
 /* True when t is the punctuation or operator text s. */
 bool pq__is(const pq_tok_t *t, const char *s);
+
+/* True when t is a comparison operator, and which (<> and != are both NE). */
+bool pq__cmp_op(const pq_tok_t *t, pq_cmp_t *op);
 
 /* True for words that cannot be bare attribute names (DynamoDB's PartiQL
  * reserves them where a term or a path step is expected). */

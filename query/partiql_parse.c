@@ -313,21 +313,6 @@ static int parse_sum(parser_t *p, pq_node_t **out) {
     return rc;
 }
 
-static int cmp_op(const pq_tok_t *t, pq_cmp_t *op) {
-    static const struct {
-        const char *s;
-        pq_cmp_t op;
-    } ops[] = {{"=", PQ_EQ},  {"<>", PQ_NE}, {"!=", PQ_NE}, {"<", PQ_LT},
-               {"<=", PQ_LE}, {">", PQ_GT},  {">=", PQ_GE}};
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        if (pq__is(t, ops[i].s)) {
-            *op = ops[i].op;
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* IS [NOT] NULL|MISSING after operand l. */
 static int parse_is(parser_t *p, pq_node_t *l, pq_node_t **out) {
     pq_node_t *n = node(p, PQ_N_IS, l->pos);
@@ -359,7 +344,7 @@ static int parse_pred(parser_t *p, pq_node_t **out) {
             next(p);
         }
     }
-    if (cmp_op(&p->t, &op)) {
+    if (pq__cmp_op(&p->t, &op)) {
         rc = rhs(p, parse_sum, &r);
         if (rc) return rc;
         *out = binary(p, PQ_N_CMP, l, r);
@@ -649,6 +634,14 @@ static int parse_exists(parser_t *p, pq_stmt_t *st) {
     return 0;
 }
 
+/* True when the statement is one name and nothing else (PartiQL parses
+ * it as an expression, which DynamoDB then refuses to run). */
+static bool bare_name(const parser_t *p) {
+    pq_tok_t t = pq__lex(p->s, p->len, p->t.pos + p->t.len);
+    if (pq__is(&t, ";")) t = pq__lex(p->s, p->len, t.pos + t.len);
+    return t.kind == PQ_T_EOF;
+}
+
 int pq_parse_at(const char *text, size_t len, ddb_arena_t *a, pq_stmt_t **out, size_t *err_pos,
                 ddb_error_t *err) {
     size_t n = pq__chars(text, len);
@@ -672,6 +665,8 @@ int pq_parse_at(const char *text, size_t len, ddb_arena_t *a, pq_stmt_t **out, s
         rc = parse_delete(&p, st);
     else if (pq__is_kw(&p.t, "exists"))
         rc = parse_exists(&p, st);
+    else if (is_name(&p.t) && bare_name(&p)) /* Local */
+        rc = plain(&p, &p.t, "Unsupported operation: VariableReference", false);
     else
         rc = bad_term(&p);
     if (rc) return rc;

@@ -220,7 +220,8 @@ static const struct {
      "'_', '.'."},
     {"SELECT * FROM \"tt1\" WHERE EXISTS(SELECT * FROM \"tt1\")", 33,
      "Unsupported token in expression: SELECT at 1:34:6"},
-    {"FOO", 0, NWF "Unexpected term"},
+    {"FOO", 0, "Unsupported operation: VariableReference"}, /* Local */
+    {"FOO BAR", 0, NWF "Unexpected term"},
     {"", 0,
      "1 validation error detected: Value at 'statement' failed to satisfy constraint: Member must "
      "have length greater than or equal to 1"},
