@@ -20,8 +20,10 @@
 /* DynamoDB's limit on ExecuteStatement's Statement (1..8192 characters). */
 #define PQ_MAX_STATEMENT 8192
 /* Nesting bound of expressions and literals: deeper input is a syntax error
- * instead of a deep recursion. */
-#define PQ_MAX_DEPTH 64
+ * instead of a deep recursion (a few hundred bytes of stack a level).
+ * DynamoDB Local takes 1000 parentheses and overflows its stack at 2000;
+ * documents nest 32 levels at most anyway. */
+#define PQ_MAX_DEPTH 256
 
 typedef enum pq_kind {
     PQ_SELECT,

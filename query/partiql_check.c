@@ -27,6 +27,9 @@ static void names_value(ddb_arena_t *a, const cJSON *o, ddb_value_t *out) {
 /* The expression parser's error as PartiQL words it. */
 static int reword(const ddb_error_t *in, ddb_error_t *err) {
     const char *m = in->msg;
+    const char *nest = "Nesting Levels have exceeded supported limits"; /* Local: no detail */
+    if (strncmp(m, nest, strlen(nest)) == 0)
+        return ddb_error_set(err, DDB_ERR_VALIDATION, "%s", nest);
     if (strncmp(m, "Invalid ", 8) == 0) {
         const char *colon = strstr(m, "Expression: ");
         if (colon) m = colon + 12;

@@ -262,9 +262,16 @@ static void test_limits(void) {
     memset(s + 431, 'x', PQ_MAX_STATEMENT - 232);
     s[PQ_MAX_STATEMENT + 199] = '\'';
     CHECK(pq_parse(s, PQ_MAX_STATEMENT + 200, A, &st, &err) == 0);
+    /* Local: 200 parentheses are fine */
+    size_t k = (size_t)sprintf(s, "SELECT * FROM \"tt1\" WHERE ");
+    for (size_t i = 0; i < 200; i++)
+        s[k++] = '(';
+    k += (size_t)sprintf(s + k, "x = 1");
+    for (size_t i = 0; i < 200; i++)
+        s[k++] = ')';
+    CHECK(pq_parse(s, k, A, &st, &err) == 0);
     /* nesting past PQ_MAX_DEPTH is an error, not a deep recursion */
-    size_t k = 0;
-    k += (size_t)sprintf(s, "SELECT * FROM \"tt1\" WHERE ");
+    k = (size_t)sprintf(s, "SELECT * FROM \"tt1\" WHERE ");
     for (size_t i = 0; i < 4000; i++)
         s[k++] = '(';
     s[k] = 0;

@@ -486,6 +486,11 @@ static const struct {
     {&HASH, "SELECT * FROM \"hh1\" WHERE x BETWEEN 5 AND 1",
      "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower "
      "bound operand: AttributeValue: {N:5}, upper bound operand: AttributeValue: {N:1}"},
+    /* Local: documents nest 32 levels */
+    {&HASH,
+     "SELECT * FROM \"hh1\" WHERE x = "
+     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+     "Nesting Levels have exceeded supported limits"},
     /* Local: what the expression language refuses, worded without its
      * "Invalid FilterExpression: " prefix (ddb's expression parser names
      * overlapping paths in the other order) */
