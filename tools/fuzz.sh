@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-25}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_number fuzz_codec fuzz_expr fuzz_request fuzz_filter fuzz_auth)
+[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_number fuzz_codec fuzz_expr fuzz_request fuzz_filter fuzz_auth fuzz_partiql)
 dir=build-fuzz
 
 if [[ ! -f $dir/CMakeCache.txt ]]; then
@@ -43,6 +43,7 @@ for t in "${targets[@]}"; do
     fuzz_request) dict=(-dict=tests/fuzz/request.dict -max_len=16384) ;;
     fuzz_expr) dict=(-dict=tests/fuzz/expr.dict) ;;
     fuzz_filter) dict=(-dict=tests/fuzz/filter.dict -max_len=8192) ;;
+    fuzz_partiql) dict=(-dict=tests/fuzz/partiql.dict -max_len=8192) ;;
   esac
   echo "== $t (${secs}s)"
   out=$dir/artifacts/$t.log
