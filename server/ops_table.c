@@ -387,9 +387,20 @@ int op_describe_table(ddbd_req_t *r) {
     return 0;
 }
 
+/* A table a restore is still filling cannot change (DynamoDB's answer for
+ * a table being created). */
+static int refuse_restoring(ddbd_req_t *r, const ddb_table_info_t *t) {
+    if (!t->restoring) return 0;
+    return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE,
+                         "Attempt to change a resource which is still in use: Table is being "
+                         "created: %.*s",
+                         (int)t->name_len, t->name);
+}
+
 int op_delete_table(ddbd_req_t *r) {
     ddb_table_info_t t;
     int rc = ddbd_load_table(r, true, &t);
+    if (!rc) rc = refuse_restoring(r, &t);
     if (rc) return rc;
     if (meta_bool(t.meta, "DeletionProtection", false)) {
         buf_t arn;
@@ -506,6 +517,7 @@ int op_update_table(ddbd_req_t *r) {
     }
     ddb_table_info_t t;
     rc = ddbd_load_table(r, true, &t);
+    if (!rc) rc = refuse_restoring(r, &t);
     if (rc) return rc;
     size_t cur_l;
     const char *cur = meta_str(t.meta, "BillingMode", &cur_l);
