@@ -11,16 +11,9 @@
 #include "storage/backfill.h"
 #include "storage/catalog.h"
 #include "storage/index.h"
+#include "storage/maint.h"
 #include "storage/stats.h"
 #include "storage/writer.h"
-
-/* Wakes the maintenance thread to run the backfills. */
-static void backfill_wake(ddb_engine_t *e) {
-    pthread_mutex_lock(&e->bf_mu);
-    e->bf_wake = true;
-    pthread_cond_signal(&e->bf_cond);
-    pthread_mutex_unlock(&e->bf_mu);
-}
 
 int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
                   const ddb_value_t *meta, ddb_error_t *err) {
@@ -55,7 +48,7 @@ int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info
     }
     pthread_mutex_unlock(&e->writer);
     ddb_arena_destroy(a);
-    if (!rc) backfill_wake(e);
+    if (!rc) ddb__maint_wake(e);
     return rc;
 }
 

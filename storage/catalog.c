@@ -24,11 +24,11 @@ void ddb__backfill_key(uint8_t k[5], uint32_t index_id) {
 }
 
 /* Table record: the key schema and meta as one map value via the item codec. */
-static void encode_table(bytes_t *out, const ddb_table_info_t *t) {
+void ddb__encode_table(bytes_t *out, const ddb_table_info_t *t) {
     uint8_t id[4];
     kc_put_be32(id, t->id);
     bytes_put(out, id, 4);
-    ddb_attr_t attrs[7];
+    ddb_attr_t attrs[9];
     size_t n = 0;
     char ht = (char)t->key.hash_type, rt = (char)t->key.range_type;
     attrs[n++] =
@@ -55,13 +55,23 @@ static void encode_table(bytes_t *out, const ddb_table_info_t *t) {
         attrs[n++] =
             (ddb_attr_t){"st", 2, {.type = DDB_T_B, .u.str = {(const char *)st, sizeof st}}};
     }
+    /* point-in-time recovery: [enabled][since ms BE64][period ms BE64] */
+    uint8_t pr[17];
+    if (t->pitr.enabled) {
+        pr[0] = 1;
+        kc_put_be64(pr + 1, (uint64_t)t->pitr.since_ms);
+        kc_put_be64(pr + 9, (uint64_t)t->pitr.period_ms);
+        attrs[n++] =
+            (ddb_attr_t){"pitr", 4, {.type = DDB_T_B, .u.str = {(const char *)pr, sizeof pr}}};
+    }
+    if (t->restoring) attrs[n++] = (ddb_attr_t){"rg", 2, {.type = DDB_T_BOOL, .u.boolean = true}};
     ddb_value_t rec = {.type = DDB_T_M, .u.map = {attrs, n}};
     ic_encode(out, &rec);
     ddb_arena_destroy(a);
 }
 
-static int decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_info_t *t,
-                        ddb_error_t *err) {
+int ddb__decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_info_t *t,
+                      ddb_error_t *err) {
     if (len < 4) return ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt table record");
     t->id = kc_get_be32(p);
     ddb_value_t *rec = ddb_arena_alloc(a, sizeof *rec);
@@ -94,6 +104,16 @@ static int decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_
         t->stream.enabled = b[5] != 0;
         t->stream.created_ms = (int64_t)kc_get_be64(b + 6);
     }
+    memset(&t->pitr, 0, sizeof t->pitr);
+    const ddb_value_t *pr = ddb_map_get(rec, "pitr", 4);
+    if (pr && pr->type == DDB_T_B && pr->u.str.len == 17) {
+        const uint8_t *b = (const uint8_t *)pr->u.str.ptr;
+        t->pitr.enabled = b[0] != 0;
+        t->pitr.since_ms = (int64_t)kc_get_be64(b + 1);
+        t->pitr.period_ms = (int64_t)kc_get_be64(b + 9);
+    }
+    const ddb_value_t *rg = ddb_map_get(rec, "rg", 2);
+    t->restoring = rg && rg->type == DDB_T_BOOL && rg->u.boolean;
     if (ddb__ix_defs_from_value(a, ddb_map_get(rec, "ix", 2), &t->indexes, &t->nindexes)) {
         return ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt table record (indexes)");
     }
@@ -104,7 +124,7 @@ void ddb__put_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_
     e->cat_changed = true;
     bytes_t k = {0}, rec = {0};
     ddb__table_key(&k, t->name, t->name_len);
-    encode_table(&rec, t);
+    ddb__encode_table(&rec, t);
     rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k.p, k.len, (const char *)rec.p,
                               rec.len);
     bytes_free(&k);
@@ -241,7 +261,7 @@ int ddb__get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_are
     if (cat_lookup(e, name, len, &rec, &gen)) {
         out->name = ddb_arena_strndup(a, name, len);
         out->name_len = len;
-        rc = decode_table(rec.p, rec.len, a, out, err);
+        rc = ddb__decode_table(rec.p, rec.len, a, out, err);
         out->catalog_gen = gen;
         bytes_free(&rec);
         return rc;
@@ -259,7 +279,7 @@ int ddb__get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_are
     }
     out->name = ddb_arena_strndup(a, name, len);
     out->name_len = len;
-    rc = decode_table((const uint8_t *)v, vl, a, out, err);
+    rc = ddb__decode_table((const uint8_t *)v, vl, a, out, err);
     out->catalog_gen = gen;
     if (!rc) cat_insert(e, name, len, v, vl, gen);
     free(v);

@@ -5,6 +5,7 @@
 #define DDB_STORAGE_CATALOG_H
 
 #include "storage/engine.h"
+#include "storage/stats.h"
 
 /* Catalog keys: 't' + table name -> table record; 'b' + index id BE32 ->
  * key of the last item the index's backfill has indexed; NEXT_ID_KEY -> the
@@ -28,6 +29,13 @@ int ddb__each_table(ddb_engine_t *e, ddb__table_fn fn, void *ctx, ddb_error_t *e
  * catalog; DDB_ERR_RESOURCE_NOT_FOUND when absent. */
 int ddb__get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
                           ddb_table_info_t *out, ddb_error_t *err);
+
+/* A table record's value (the catalog's, also kept in backups) and back:
+ * everything of ddb_table_info_t but the name and statistics; decoded
+ * strings point into the arena or p. */
+void ddb__encode_table(bytes_t *out, const ddb_table_info_t *t);
+int ddb__decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_info_t *t,
+                      ddb_error_t *err);
 
 /* Puts table record t (with meta) into wb and marks the batch as a catalog
  * change (caller holds the writer). */
@@ -69,5 +77,19 @@ int ddb__backfill_cursor(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint3
  * will index the item's state when it gets there). */
 int ddb__index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_index_info_t *ix,
                       const uint8_t *k, size_t kl, bool *covered, ddb_error_t *err);
+
+/* ---- tables.c (writer held) ---- */
+
+/* Whether a table named name may be created: DDB_ERR_RESOURCE_IN_USE when
+ * the name is taken, DDB_ERR_LIMIT_EXCEEDED at the table quota. */
+int ddb__table_admit(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err);
+
+/* Puts a new table (ids assigned into info) into wb and its zero
+ * statistics into d. */
+int ddb__table_create_into(ddb_engine_t *e, ddb_table_info_t *info, rocksdb_writebatch_t *wb,
+                           stats_delta_t *d, ddb_error_t *err);
+
+/* ddb_table_delete with the writer held. */
+int ddb__table_delete_locked(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err);
 
 #endif

@@ -9,14 +9,15 @@
 #include <string.h>
 #include <rocksdb/c.h>
 
+#include "storage/backup.h"
 #include "storage/catalog.h"
 #include "storage/commit.h"
 #include "storage/engine.h"
 #include "storage/maint.h"
 #include "storage/streams.h"
 
-static const char *const cf_names[CF_COUNT] = {"default", "catalog", "items",
-                                               "stats",   "index",   "streams"};
+static const char *const cf_names[CF_COUNT] = {"default", "catalog", "items",  "stats",
+                                               "index",   "streams", "backups"};
 
 /* The open's error. RocksDB's answer when another process holds the
  * database's LOCK file ("IO error: While lock file: DIR/LOCK: Resource
@@ -28,20 +29,22 @@ static int open_error(ddb_error_t *err, const char *path, char *msg) {
                          "the data directory %s is in use by another ddbd process", path);
 }
 
-/* Opens RocksDB at path into e->db and e->cf: NULL, or RocksDB's error
- * (malloc'd). */
-static char *open_db(ddb_engine_t *e, const char *path, bool read_only) {
+char *ddb__open_store(ddb_engine_t *e, const char *path, bool read_only, rocksdb_t **db,
+                      rocksdb_column_family_handle_t **cf) {
     const rocksdb_options_t *cfopts[CF_COUNT];
     for (int i = 0; i < CF_COUNT; i++)
         cfopts[i] = i == CF_ITEMS || i == CF_INDEX ? e->keyed_opts : e->opts;
     char *msg = NULL;
     if (read_only)
-        e->db = rocksdb_open_for_read_only_column_families(e->opts, path, CF_COUNT, cf_names,
-                                                           cfopts, e->cf, 0, &msg);
+        *db = rocksdb_open_for_read_only_column_families(e->opts, path, CF_COUNT, cf_names, cfopts,
+                                                         cf, 0, &msg);
     else
-        e->db =
-            rocksdb_open_column_families(e->opts, path, CF_COUNT, cf_names, cfopts, e->cf, &msg);
+        *db = rocksdb_open_column_families(e->opts, path, CF_COUNT, cf_names, cfopts, cf, &msg);
     return msg;
+}
+
+static char *open_db(ddb_engine_t *e, const char *path, bool read_only) {
+    return ddb__open_store(e, path, read_only, &e->db, e->cf);
 }
 
 int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
@@ -84,6 +87,9 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     rocksdb_env_lower_high_priority_thread_pool_cpu_priority(e->env);
     rocksdb_options_set_env(e->opts, e->env);
     if (o->in_memory) path = "/ddb-in-memory";
+    e->path = strdup(path);
+    e->in_memory = o->in_memory;
+    if (!e->path) abort();
     /* items and index entries start with [id BE32][partition hash BE64]: a
      * 12-byte prefix, with blooms, lets a Query skip every file and memtable
      * range that lacks its partition; other iterators ask for total order */
@@ -136,9 +142,11 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     e->rollover_ms = (int64_t)(o->shard_rollover_s ? o->shard_rollover_s : 4 * 3600) * 1000;
     e->retention_ms = (int64_t)(o->stream_retention_s ? o->stream_retention_s : 24 * 3600) * 1000;
     e->token_window_ms = (int64_t)(o->token_window_s ? o->token_window_s : 600) * 1000;
+    e->pitr_retention_ms = (int64_t)(o->pitr_retention_s ? o->pitr_retention_s : 35 * 86400) * 1000;
     /* a counter that cannot be read fails the open: starting over at 1
      * would reuse sequence numbers readers have seen */
     int rc = ddb__st_open(e, err);
+    if (!rc) rc = ddb__pitr_open(e, err);
     if (rc) {
         ddb_close(e);
         return rc;
@@ -157,6 +165,7 @@ void ddb_close(ddb_engine_t *e) {
     if (!e) return;
     ddb_error_t err;
     ddb__maint_stop(e);
+    ddb__backup_jobs_release(e);
     if (e->db) {
         /* nowhere to return it: say so, as the maintenance thread does */
         if (ddb_commit(e, &err)) fprintf(stderr, "ddb: final commit at close: %s\n", err.msg);
@@ -178,5 +187,6 @@ void ddb_close(ddb_engine_t *e) {
     pthread_mutex_destroy(&e->stats_mu);
     free(e->stats);
     free(e->streams);
+    free(e->path);
     free(e);
 }

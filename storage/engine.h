@@ -13,8 +13,9 @@
 #include "storage/codec.h"
 #include "storage/ddb.h"
 
-/* CF_DEFAULT holds the idempotency tokens (tokens.c) and nothing else. */
-enum { CF_DEFAULT, CF_CATALOG, CF_ITEMS, CF_STATS, CF_INDEX, CF_STREAMS, CF_COUNT };
+/* CF_DEFAULT holds the idempotency tokens (tokens.c) and nothing else;
+ * CF_BACKUPS the backups and the PITR change logs (backup.h). */
+enum { CF_DEFAULT, CF_CATALOG, CF_ITEMS, CF_STATS, CF_INDEX, CF_STREAMS, CF_BACKUPS, CF_COUNT };
 
 /* A table's or index's statistics (the stats CF's value, cached). */
 typedef struct table_stats {
@@ -98,7 +99,26 @@ struct ddb_engine {
      * the maintenance thread only (relaxed: nothing is ordered by them) */
     _Atomic uint64_t ttl_deleted;      /* ttl.c: items the sweeper deleted */
     _Atomic uint64_t backfill_scanned; /* backfill.c: items the backfills read */
+    /* backup.c, restore.c, pitr.c */
+    char *path;                /* the store's directory (checkpoints are made in it) */
+    bool in_memory;            /* (so no checkpoint outlives the process) */
+    int64_t pitr_retention_ms; /* the default recovery window */
+    uint64_t pitr_last;        /* the change logs' last sequence number (writer) */
+    bool pitr_in_batch;        /* the batch being assembled has a change-log time: */
+    int64_t pitr_batch_ms;     /* this one, for all its records (writer) */
+    int64_t pitr_last_ms;      /* the last batch's, so that times never go back */
+    struct bk_copy *bk_copy;   /* the backup copy in progress (maintenance thread) */
+    struct rs_snap *rs_snap;   /* the PITR restore in progress's snapshot (same) */
+    bool bk_swept;             /* leftover checkpoints removed since open (same) */
 };
+
+/* ---- engine.c ---- */
+
+/* Opens the RocksDB store at path with the engine's options and column
+ * families (read-only: a checkpoint, or a store on a full disk): NULL, or
+ * RocksDB's error (malloc'd). */
+char *ddb__open_store(ddb_engine_t *e, const char *path, bool read_only, rocksdb_t **db,
+                      rocksdb_column_family_handle_t **cf);
 
 /* ---- common.c ---- */
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "storage/backfill.h"
+#include "storage/backup.h"
 #include "storage/maint.h"
 #include "storage/streams.h"
 #include "storage/tokens.h"
@@ -50,6 +51,28 @@ static bool run_backfills(ddb_engine_t *e) {
     }
 }
 
+/* Runs steps of the backup copies and restores while they have more to
+ * do; false when stopping. */
+static bool run_backups(ddb_engine_t *e) {
+    ddb_error_t err;
+    for (;;) {
+        bool more;
+        int rc = ddb__backup_round(e, &more, &err);
+        report("backup", rc, &err);
+        if (rc || !more) return true;
+        report("commit", ddb_commit(e, &err), &err);
+        if (maint_stopping(e)) return false;
+        pause_between_steps(e);
+    }
+}
+
+void ddb__maint_wake(ddb_engine_t *e) {
+    pthread_mutex_lock(&e->bf_mu);
+    e->bf_wake = true;
+    pthread_cond_signal(&e->bf_cond);
+    pthread_mutex_unlock(&e->bf_mu);
+}
+
 static void *maint_main(void *arg) {
     ddb_engine_t *e = arg;
     int64_t next_tick = ddb_now_ms() + e->ttl_interval_ms;
@@ -65,12 +88,16 @@ static void *maint_main(void *arg) {
         pthread_mutex_unlock(&e->bf_mu);
         if (stop) break;
         if (wake && !run_backfills(e)) break;
+        if (wake && !run_backups(e)) break;
         ddb_error_t err;
         int64_t now = ddb_now_ms();
         if (now >= next_tick) {
             report("TTL sweep", ddb__ttl_sweep(e, now, &err), &err);
             report("stream trimming", ddb__st_maintain(e, now, &err), &err);
             report("token sweep", ddb__token_sweep(e, now, &err), &err);
+            report("backup expiry and PITR trimming", ddb__backup_maintain(e, now, &err), &err);
+            /* a copy or restore whose step failed (a full disk) is retried */
+            if (!run_backups(e)) break;
             next_tick = ddb_now_ms() + e->ttl_interval_ms;
         }
         report("commit", ddb_commit(e, &err), &err);

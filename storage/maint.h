@@ -9,6 +9,9 @@
  * not). */
 void ddb__maint_init(ddb_engine_t *e);
 
+/* Wakes the thread to run the backfills and backup jobs now. */
+void ddb__maint_wake(ddb_engine_t *e);
+
 /* Starts the thread (it resumes backfills a previous run left unfinished);
  * false when it could not be created. */
 bool ddb__maint_start(ddb_engine_t *e);

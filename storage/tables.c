@@ -5,21 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "storage/backup.h"
 #include "storage/catalog.h"
 #include "storage/stats.h"
 #include "storage/streams.h"
 #include "storage/writer.h"
 
-/* ddb_table_create's batch for a name known to be free (writer held). */
-static int create_batch(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
-    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+int ddb__table_create_into(ddb_engine_t *e, ddb_table_info_t *info, rocksdb_writebatch_t *wb,
+                           stats_delta_t *d, ddb_error_t *err) {
     uint32_t id;
     int rc = ddb__alloc_ids(e, wb, 1 + (uint32_t)info->nindexes + (info->stream.enabled ? 1 : 0),
                             &id, err);
-    if (rc) {
-        rocksdb_writebatch_destroy(wb);
-        return rc;
-    }
+    if (rc) return rc;
     info->id = id;
     info->item_count = info->size_bytes = 0;
     for (size_t i = 0; i < info->nindexes; i++)
@@ -32,14 +29,10 @@ static int create_batch(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *er
         memset(&info->stream, 0, sizeof info->stream);
     }
     ddb__put_table_record(e, wb, info);
-    stats_delta_t d;
-    ddb__delta_init(&d);
-    ddb__delta_zero(&d, id);
+    ddb__delta_zero(d, id);
     for (size_t i = 0; i < info->nindexes; i++)
-        ddb__delta_zero(&d, info->indexes[i].id);
-    rc = ddb__commit_batch(e, wb, &d, err);
-    ddb__delta_free(&d);
-    return rc;
+        ddb__delta_zero(d, info->indexes[i].id);
+    return 0;
 }
 
 /* Whether the catalog holds e->max_tables tables already (under the writer,
@@ -63,15 +56,15 @@ static int at_table_limit(ddb_engine_t *e, bool *full, ddb_error_t *err) {
     return rc;
 }
 
-int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
+int ddb__table_admit(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
     bytes_t k = {0};
-    ddb__table_key(&k, info->name, info->name_len);
-    pthread_mutex_lock(&e->writer);
+    ddb__table_key(&k, name, len);
     bool exists, full = false;
     int rc = ddb__table_exists(e, &k, &exists, err);
+    bytes_free(&k);
     if (!rc && exists) {
-        rc = ddb_error_set(err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s",
-                           (int)info->name_len, info->name);
+        rc = ddb_error_set(err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s", (int)len,
+                           name);
     }
     if (!rc) rc = at_table_limit(e, &full, err);
     if (!rc && full) {
@@ -80,9 +73,26 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
                            "subscriber",
                            e->max_tables);
     }
-    if (!rc) rc = create_batch(e, info, err);
+    return rc;
+}
+
+int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
+    pthread_mutex_lock(&e->writer);
+    int rc = ddb__table_admit(e, info->name, info->name_len, err);
+    if (!rc) {
+        info->restoring = false;
+        memset(&info->pitr, 0, sizeof info->pitr);
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        stats_delta_t d;
+        ddb__delta_init(&d);
+        rc = ddb__table_create_into(e, info, wb, &d, err);
+        if (rc)
+            ddb__abandon_batch(e, wb);
+        else
+            rc = ddb__commit_batch(e, wb, &d, err);
+        ddb__delta_free(&d);
+    }
     pthread_mutex_unlock(&e->writer);
-    bytes_free(&k);
     return rc;
 }
 
@@ -113,11 +123,12 @@ static void delete_id(ddb_engine_t *e, rocksdb_writebatch_t *wb, int cf, uint32_
     rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)lo, 4);
 }
 
-int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
+int ddb__table_delete_locked(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
-    pthread_mutex_lock(&e->writer);
     int rc = ddb__get_table_record(e, name, len, a, &t, err);
+    /* a table with PITR on leaves a SYSTEM backup of what it held */
+    if (!rc && t.pitr.enabled) rc = ddb__backup_system(e, &t, err);
     rocksdb_writebatch_t *wb = rc ? NULL : rocksdb_writebatch_create();
     /* the stream outlives the table until its records age out */
     if (!rc && t.stream.enabled) rc = ddb__st_disable(e, wb, t.stream.id, ddb_now_ms(), err);
@@ -130,6 +141,10 @@ int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
             ddb__backfill_key(bk, t.indexes[i].id);
             rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)bk, 5);
         }
+        ddb__pitr_drop_log(e, wb, t.id);
+        uint8_t rk[5] = {DDB__RESTORE_KEY};
+        kc_put_be32(rk + 1, t.id);
+        rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)rk, 5);
         rc = ddb__commit_batch(e, wb, NULL, err);
         if (!rc) {
             ddb__stats_forget(e, t.id);
@@ -139,8 +154,14 @@ int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
     } else if (wb) {
         ddb__abandon_batch(e, wb);
     }
-    pthread_mutex_unlock(&e->writer);
     ddb_arena_destroy(a);
+    return rc;
+}
+
+int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
+    pthread_mutex_lock(&e->writer);
+    int rc = ddb__table_delete_locked(e, name, len, err);
+    pthread_mutex_unlock(&e->writer);
     return rc;
 }
 

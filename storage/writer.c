@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "storage/backup.h"
 #include "storage/catalog.h"
 #include "storage/commit.h"
 #include "storage/index.h"
@@ -21,6 +22,7 @@ int ddb__commit_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_del
     if (d) ddb__delta_put(e, wb, d);
     int rc = ddb__write_batch(e, wb, err);
     ddb__cat_settle(e);
+    ddb__pitr_batch_done(e);
     if (rc) {
         ddb__st_reset(e);
         return rc;
@@ -33,6 +35,7 @@ int ddb__commit_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_del
 void ddb__abandon_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb) {
     rocksdb_writebatch_destroy(wb);
     ddb__cat_settle(e);
+    ddb__pitr_batch_done(e);
     ddb__st_reset(e);
 }
 
@@ -98,6 +101,10 @@ int ddb__batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_i
         rc = ddb__st_append(e, wb, t, old, next, by_ttl, ddb_now_ms(), err);
         if (rc) return rc;
     }
+    if (t->pitr.enabled) {
+        rc = ddb__pitr_append(e, wb, t, k, old, err);
+        if (rc) return rc;
+    }
     if (!t->nindexes) return 0;
     ddb_arena_t *a = ddb_arena_create(0);
     for (size_t i = 0; !rc && i < t->nindexes; i++) {
@@ -120,12 +127,13 @@ static bool current_table(ddb_engine_t *e, const ddb_table_info_t *t, ddb_arena_
      * under the writer, which the caller holds): the copy is current */
     if (ddb__cat_current(e, t)) {
         *cur = *t;
-        return true;
+        return !cur->restoring;
     }
     ddb_error_t err;
     ddb_error_clear(&err);
     if (ddb__get_table_record(e, t->name, t->name_len, a, cur, &err)) return false;
-    return cur->id == t->id;
+    /* a restoring table is filled by its restore alone */
+    return cur->id == t->id && !cur->restoring;
 }
 
 /* A write that leaves the item as it was changes nothing: no batch, and so
