@@ -76,8 +76,8 @@ int op_update_continuous_backups(ddbd_req_t *r) {
     ddb_table_info_t t;
     rc = ddbd_backup_table(r, "TableName", "tableName", &t);
     if (rc) return rc;
-    /* enabling it again keeps the window unless the period changes (the
-     * engine starts a new window whenever it is set) */
+    /* enabling it again without a period changes nothing (the engine would
+     * take a missing period for its own window's) */
     uint32_t want = pp ? (uint32_t)days : 0;
     bool same = on && t.pitr.enabled && (!pp || t.pitr.period_ms == (int64_t)want * DAY_MS);
     if (!same && (on || t.pitr.enabled)) {
