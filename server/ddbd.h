@@ -39,6 +39,7 @@ typedef struct ddbd {
                               * malloc consolidate its heap every Query) */
     buf_t headers;           /* extra response header lines of the current request (REST errors) */
     int64_t iterator_ttl_ms; /* lifetime of a stream shard iterator (0: 15 minutes, as DynamoDB) */
+    uint32_t pitr_retention_s;     /* the engine's PITR window, --pitr-retention (0: 35 days) */
     struct fn_registry *functions; /* functions mappings may name (streams/fn.h), shared */
     struct trig *triggers;         /* the trigger dispatcher (streams/trigger.h), shared */
     struct auth_verifier *auth;    /* --auth: this loop's verifier (server/auth.h); NULL:
@@ -127,9 +128,42 @@ int op_list_tags_of_resource(ddbd_req_t *r);
 int op_describe_limits(ddbd_req_t *r);
 int op_describe_endpoints(ddbd_req_t *r);
 
+/* What the catalog's description of a new table holds besides its
+ * creation time and id (CreateTable, and the target of a restore). */
+struct attr_def; /* server/indexes.h */
+typedef struct ddbd_meta_spec {
+    const struct attr_def *defs; /* AttributeDefinitions */
+    size_t ndefs;
+    bool on_demand; /* BillingMode PAY_PER_REQUEST (else PROVISIONED, rcu/wcu) */
+    int64_t rcu, wcu;
+    const ddb_value_t *tags; /* Tags as a list value (NULL: none) */
+    const char *tclass;      /* TableClass (NULL: none) */
+    size_t tcl;
+    bool deletion_protection;
+    const ddb_value_t *index_tp; /* the GSIs' throughput, name -> {RCU, WCU} (NULL: none) */
+    const ddb_value_t *restore;  /* RestoreSummary {SourceBackupArn|SourceTableArn,
+                                  * RestoreDateTime} of a restore's target (NULL: none) */
+} ddbd_meta_spec_t;
+
+/* The meta map of a new table (ops_table.c), in arena a: a new TableId,
+ * CreationDateTime now. */
+ddb_value_t ddbd_table_meta(ddb_arena_t *a, const ddbd_meta_spec_t *s);
+
 /* Operations (ops_ttl.c). */
 int op_describe_time_to_live(ddbd_req_t *r);
 int op_update_time_to_live(ddbd_req_t *r);
+
+/* Backups and restores (ops_backup.c). */
+int op_create_backup(ddbd_req_t *r);
+int op_describe_backup(ddbd_req_t *r);
+int op_list_backups(ddbd_req_t *r);
+int op_delete_backup(ddbd_req_t *r);
+int op_restore_table_from_backup(ddbd_req_t *r);
+
+/* Point-in-time recovery (ops_pitr.c). */
+int op_update_continuous_backups(ddbd_req_t *r);
+int op_describe_continuous_backups(ddbd_req_t *r);
+int op_restore_table_to_point_in_time(ddbd_req_t *r);
 
 /* DynamoDB Streams operations (ops_streams.c). */
 int op_list_streams(ddbd_req_t *r);

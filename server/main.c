@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,8 @@ typedef struct options {
     const char *lambda_endpoint, *sqs_endpoint, *sns_endpoint;
     const char *auth_file;                         /* --auth: verify SigV4 against these keys */
     const char *log_level, *log_format, *log_file; /* NULL: info, by the terminal, stderr */
+    const char *pitr_retention;                    /* --pitr-retention DURATION (NULL: 35d) */
+    long pitr_retention_s;
 } options_t;
 
 static void usage(FILE *f) {
@@ -85,6 +88,10 @@ static void usage(FILE *f) {
                "                         shard takes over (default 14400)\n"
                "  --stream-retention S   seconds stream records are kept (default 86400)\n"
                "  --iterator-lifetime S  seconds a shard iterator stays valid (default 900)\n"
+               "  --pitr-retention D     point-in-time recovery window of tables that name\n"
+               "                         none, and how long a deleted table's SYSTEM backup\n"
+               "                         is kept: 35d, 12h, 90m, 30s (a plain number is days;\n"
+               "                         default 35d, DynamoDB's)\n"
                "  --max-tables N         tables at most (default 2500, DynamoDB's default\n"
                "                         quota per region; 0: no limit)\n"
                "  --idempotency-window S seconds a TransactWriteItems ClientRequestToken is\n"
@@ -148,6 +155,21 @@ typedef struct opt_value {
     long scale; /* >1: a decimal number of units, stored times scale */
 } opt_value_t;
 
+/* A duration as --pitr-retention takes it: digits and a unit (d, h, m, s;
+ * none: days), in seconds; -1 when malformed or outside 1 s .. 3650 days. */
+static long parse_duration(const char *s) {
+    char *end;
+    long n = strtol(s, &end, 10);
+    if (end == s || n < 1 || !isdigit((unsigned char)*s)) return -1;
+    long unit = !*end || !strcmp(end, "d") ? 86400
+                : !strcmp(end, "h")        ? 3600
+                : !strcmp(end, "m")        ? 60
+                : !strcmp(end, "s")        ? 1
+                                           : 0;
+    if (!unit || n > 3650L * 86400 / unit) return -1;
+    return n * unit;
+}
+
 static int parse_args(int argc, char **argv, options_t *o) {
     const opt_value_t vals[] = {
         {"--port", NULL, &o->port, 0, 65535, 0},
@@ -175,6 +197,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--log-level", &o->log_level, NULL, 0, 0, 0},
         {"--log-format", &o->log_format, NULL, 0, 0, 0},
         {"--log-file", &o->log_file, NULL, 0, 0, 0},
+        {"--pitr-retention", &o->pitr_retention, NULL, 0, 0, 0},
         {"--function", NULL, NULL, 0, 0, 0},
     };
     for (int i = 1; i < argc; i++) {
@@ -227,6 +250,13 @@ static int parse_args(int argc, char **argv, options_t *o) {
         } else {
             fprintf(stderr, "ddbd: unknown option '%s'\n", a);
             usage(stderr);
+            return -1;
+        }
+    }
+    if (o->pitr_retention) {
+        o->pitr_retention_s = parse_duration(o->pitr_retention);
+        if (o->pitr_retention_s < 0) {
+            fprintf(stderr, "ddbd: invalid value '%s' for --pitr-retention\n", o->pitr_retention);
             return -1;
         }
     }
@@ -502,6 +532,7 @@ int main(int argc, char **argv) {
                             .stream_retention_s = (uint32_t)o.stream_retention_s,
                             .max_tables = (uint32_t)o.max_tables,
                             .token_window_s = (uint32_t)o.idempotency_window_s,
+                            .pitr_retention_s = (uint32_t)o.pitr_retention_s,
                             .read_only_if_full = true};
     ddb_engine_t *engine;
     ddb_error_t err;
@@ -563,6 +594,7 @@ int main(int argc, char **argv) {
                           .arena = ddb_arena_create(0),
                           .scratch = ddb_arena_create(0),
                           .iterator_ttl_ms = o.iterator_lifetime_s * 1000,
+                          .pitr_retention_s = (uint32_t)o.pitr_retention_s,
                           .functions = fns,
                           .triggers = trig,
                           .auth = keys ? auth_verifier_create(keys) : NULL,

@@ -30,7 +30,11 @@ int ddbd_load_table_name(ddbd_req_t *r, const char *name, size_t nl, bool contro
         *t = *last;
         return 0;
     }
+    *t = (ddb_table_info_t){0}; /* fields the engine leaves alone read as unset */
     rc = ddb_table_get(r->srv->engine, name, nl, r->arena, t, r->err);
+    /* a table a restore is still filling is CREATING: DynamoDB serves no
+     * data operation on a table that is not ACTIVE */
+    if (!rc && !control && t->restoring) rc = DDB_ERR_RESOURCE_NOT_FOUND;
     if (!rc && !control && r->last_table) {
         ddb_table_info_t *keep = ddb_arena_alloc(r->arena, sizeof *keep);
         *keep = *t;

@@ -300,21 +300,22 @@ static int create_check_rest(ddbd_req_t *r, create_req_t *c) {
     return rc;
 }
 
-/* Step 4: the description kept in the catalog. */
-static ddb_value_t create_meta(ddbd_req_t *r, const create_req_t *c) {
+/* The description kept in the catalog of a new table (CreateTable's, a
+ * restore's target). */
+ddb_value_t ddbd_table_meta(ddb_arena_t *a, const ddbd_meta_spec_t *s) {
     int64_t now = ddb_now_ms();
-    const char *nowtext = meta_time_text(r->arena, now);
-    ddb_value_t *nowv = ddb_arena_alloc(r->arena, sizeof *nowv);
+    const char *nowtext = meta_time_text(a, now);
+    ddb_value_t *nowv = ddb_arena_alloc(a, sizeof *nowv);
     *nowv = (ddb_value_t){.type = DDB_T_N, .u.str = {nowtext, strlen(nowtext)}};
     mb_t m;
-    mb_init(&m, r->arena, 16);
+    mb_init(&m, a, 16);
     ddb_value_t defl = {.type = DDB_T_L};
-    defl.u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (c->ndefs ? c->ndefs : 1));
-    for (size_t i = 0; i < c->ndefs; i++) {
+    defl.u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (s->ndefs ? s->ndefs : 1));
+    for (size_t i = 0; i < s->ndefs; i++) {
         mb_t d;
-        mb_init(&d, r->arena, 2);
-        mb_str(&d, "AttributeName", c->defs[i].name, c->defs[i].len);
-        const char *tn = ddb_type_name(c->defs[i].type);
+        mb_init(&d, a, 2);
+        mb_str(&d, "AttributeName", s->defs[i].name, s->defs[i].len);
+        const char *tn = ddb_type_name(s->defs[i].type);
         mb_str(&d, "AttributeType", tn, strlen(tn));
         defl.u.list.v[defl.u.list.n++] = mb_done(&d);
     }
@@ -323,15 +324,17 @@ static ddb_value_t create_meta(ddbd_req_t *r, const create_req_t *c) {
     char uuid[37];
     make_uuid(uuid);
     mb_str(&m, "TableId", uuid, 36);
-    bool od = c->on_demand;
+    bool od = s->on_demand;
     mb_str(&m, "BillingMode", od ? "PAY_PER_REQUEST" : "PROVISIONED", od ? 15 : 11);
     if (od) mb_val(&m, "PayPerRequestSince", nowv);
-    mb_int(&m, "RCU", od ? 0 : c->rcu);
-    mb_int(&m, "WCU", od ? 0 : c->wcu);
-    mb_val(&m, "Tags", &c->tagv);
-    if (c->tclass) mb_str(&m, "TableClass", c->tclass, c->tcl);
-    mb_bool(&m, "DeletionProtection", c->dp);
-    if (c->index_tp.u.map.n) mb_val(&m, "IndexThroughput", &c->index_tp);
+    mb_int(&m, "RCU", od ? 0 : s->rcu);
+    mb_int(&m, "WCU", od ? 0 : s->wcu);
+    ddb_value_t none = {.type = DDB_T_L};
+    mb_val(&m, "Tags", s->tags ? s->tags : &none);
+    if (s->tclass) mb_str(&m, "TableClass", s->tclass, s->tcl);
+    mb_bool(&m, "DeletionProtection", s->deletion_protection);
+    if (s->index_tp && s->index_tp->u.map.n) mb_val(&m, "IndexThroughput", s->index_tp);
+    if (s->restore) mb_val(&m, "RestoreSummary", s->restore);
     return mb_done(&m);
 }
 
@@ -342,7 +345,17 @@ int op_create_table(ddbd_req_t *r) {
     if (!rc) rc = create_check_key(r, &c);
     if (!rc) rc = create_check_rest(r, &c);
     if (rc) return rc;
-    ddb_value_t meta = create_meta(r, &c);
+    ddbd_meta_spec_t ms = {.defs = c.defs,
+                           .ndefs = c.ndefs,
+                           .on_demand = c.on_demand,
+                           .rcu = c.rcu,
+                           .wcu = c.wcu,
+                           .tags = &c.tagv,
+                           .tclass = c.tclass,
+                           .tcl = c.tcl,
+                           .deletion_protection = c.dp,
+                           .index_tp = &c.index_tp};
+    ddb_value_t meta = ddbd_table_meta(r->arena, &ms);
     ddb_table_info_t info = {.name = c.name,
                              .name_len = c.nl,
                              .meta = &meta,
@@ -374,9 +387,20 @@ int op_describe_table(ddbd_req_t *r) {
     return 0;
 }
 
+/* A table a restore is still filling cannot change (DynamoDB's answer for
+ * a table being created). */
+static int refuse_restoring(ddbd_req_t *r, const ddb_table_info_t *t) {
+    if (!t->restoring) return 0;
+    return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE,
+                         "Attempt to change a resource which is still in use: Table is being "
+                         "created: %.*s",
+                         (int)t->name_len, t->name);
+}
+
 int op_delete_table(ddbd_req_t *r) {
     ddb_table_info_t t;
     int rc = ddbd_load_table(r, true, &t);
+    if (!rc) rc = refuse_restoring(r, &t);
     if (rc) return rc;
     if (meta_bool(t.meta, "DeletionProtection", false)) {
         buf_t arn;
@@ -493,6 +517,7 @@ int op_update_table(ddbd_req_t *r) {
     }
     ddb_table_info_t t;
     rc = ddbd_load_table(r, true, &t);
+    if (!rc) rc = refuse_restoring(r, &t);
     if (rc) return rc;
     size_t cur_l;
     const char *cur = meta_str(t.meta, "BillingMode", &cur_l);

@@ -43,6 +43,30 @@ static void put_attr_defs(buf_t *b, const ddb_value_t *meta) {
     buf_putc(b, ']');
 }
 
+/* ,"RestoreSummary":{...} of a table made by a restore (recorded in its
+ * meta when the restore began); in progress while the engine fills it. */
+static void put_restore_summary(buf_t *b, const ddb_table_info_t *t) {
+    const ddb_value_t *rs = meta_get(t->meta, "RestoreSummary");
+    if (!rs || rs->type != DDB_T_M) return;
+    buf_puts(b, ",\"RestoreSummary\":{");
+    static const char *const sources[] = {"SourceBackupArn", "SourceTableArn"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t l;
+        const char *s = meta_str(rs, sources[i], &l);
+        if (!s) continue;
+        json_put_key(b, sources[i]);
+        json_put_str(b, s, l);
+        buf_putc(b, ',');
+    }
+    const ddb_value_t *at = meta_get(rs, "RestoreDateTime");
+    buf_puts(b, "\"RestoreDateTime\":");
+    if (at && at->type == DDB_T_N)
+        buf_put(b, at->u.str.ptr, at->u.str.len);
+    else
+        buf_putc(b, '0');
+    buf_printf(b, ",\"RestoreInProgress\":%s}", t->restoring ? "true" : "false");
+}
+
 void ddbd_put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *status,
                          const char *deleting, size_t deleting_len) {
     buf_t *b = r->out;
@@ -53,6 +77,9 @@ void ddbd_put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *s
     json_put_str(b, t->name, t->name_len);
     buf_puts(b, ",\"KeySchema\":");
     ddbd_put_key_schema(b, &t->key);
+    /* a restore's target is CREATING until its items are in (DynamoDB's
+     * answer to every control-plane call meanwhile) */
+    if (t->restoring && strcmp(status, "ACTIVE") == 0) status = "CREATING";
     buf_puts(b, ",\"TableStatus\":");
     json_put_str(b, status, strlen(status));
     put_time_member(b, "CreationDateTime", meta, "CreationDateTime");
@@ -101,5 +128,6 @@ void ddbd_put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *s
                meta_bool(meta, "DeletionProtection", false) ? "true" : "false");
     ddbd_put_stream_desc(r, t);
     ddbd_put_indexes_desc(r, t, deleting, deleting_len);
+    put_restore_summary(b, t);
     buf_putc(b, '}');
 }

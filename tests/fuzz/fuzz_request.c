@@ -150,13 +150,21 @@ static const char *const ops[] = {
     "UpdateItem",
     "UpdateTable",
     "UpdateTimeToLive",
+    "CreateBackup",
+    "DescribeBackup",
+    "ListBackups",
+    "DeleteBackup",
+    "RestoreTableFromBackup",
+    "UpdateContinuousBackups",
+    "DescribeContinuousBackups",
+    "RestoreTableToPointInTime",
     "DescribeStream",
     "GetRecords",
     "GetShardIterator",
     "ListStreams",
 };
 #define NOPS             (sizeof ops / sizeof ops[0])
-#define FIRST_STREAMS_OP 22
+#define FIRST_STREAMS_OP 30
 
 /* The X-Amz-Target for an operation line. */
 static void target_of(const char *line, size_t len, buf_t *t) {
