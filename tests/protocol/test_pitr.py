@@ -108,17 +108,10 @@ def test_errors(ddb, endpoint, table, table_name):
                UseLatestRestorableTime=True) == ("TableAlreadyExistsException", f"Table already exists: {table}")
 
 
-# storage/restore.c's undo_changes reads the target's item from the store,
-# not from the step's batch: when one step undoes two changes of one item
-# and the older one's previous state equals the item as the step began
-# (put X then delete X after T, X absent at T), set_item sees "no change"
-# and skips it, leaving the newer one's undo (X present). The writers'
-# deletes make this happen now and then under load.
-ENGINE_UNDO_BUG = ("engine: a PITR restore step that undoes two changes of one item compares the older "
-                   "undo with the stored item, not the one its own batch already set (storage/restore.c)")
-
-
-@pytest.mark.xfail(strict=True, reason=ENGINE_UNDO_BUG)
+# One restore step undoing two changes of one item (put X then delete X
+# after T, X absent at T) must leave X absent: each undo is compared with
+# the item as the step has left it (fixed in storage/restore.c, where the
+# step ends before a key it already changed).
 def test_undo_put_then_delete(ddb, make_table, table_name):
     src = make_table()
     enable(ddb, src)
@@ -136,7 +129,6 @@ def test_undo_put_then_delete(ddb, make_table, table_name):
         ddb.delete_table(TableName=table_name)
 
 
-@pytest.mark.xfail(strict=False, reason=ENGINE_UNDO_BUG + ": fails when a step meets the pattern")
 def test_three_instants_under_load(ddb, endpoint, make_table, table_name):
     src = make_table()
     fill(ddb, src)
