@@ -6,11 +6,12 @@
  * naming the operation ("PutItem", "GetRecords", ...; an unknown name picks
  * one by its bytes; "GET /path", "POST /path", "PUT /path" or "DELETE /path"
  * is a REST request, e.g. the Lambda API's event-source mappings) and the
- * body. In a line or body, $STREAM $SHARD $ITER $SEQ $UUID are replaced by
- * the last stream ARN, shard id, shard iterator, sequence number and
- * mapping UUID seen in a response, so that Streams and Lambda calls reach
- * real shards and mappings (whose dispatcher runs, its functions answering
- * in process). Every response must be JSON (a
+ * body. In a line or body, $STREAM $SHARD $ITER $SEQ $UUID $BACKUP are
+ * replaced by the last stream ARN, shard id, shard iterator, sequence
+ * number, mapping UUID and backup ARN seen in a response, so that Streams,
+ * Lambda and backup calls reach real shards, mappings (whose dispatcher
+ * runs, its functions answering in process) and backups. Every response
+ * must be JSON (a
  * DynamoDB error body or a result) with a 2xx/4xx status; a 5xx aborts.
  *
  * The engine lives across inputs (fast) and is recreated every
@@ -53,6 +54,7 @@ static capture_t captures[] = {
     {"$ITER", "ShardIterator\":\"", ""}, /* ShardIterator and NextShardIterator */
     {"$SEQ", "\"SequenceNumber\":\"", ""},
     {"$UUID", "\"UUID\":\"", ""}, /* an event-source mapping */
+    {"$BACKUP", "\"BackupArn\":\"", ""},
 };
 #define NCAPTURES (sizeof captures / sizeof captures[0])
 
