@@ -125,7 +125,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     const char *e = getenv("FUZZ_RESET_EVERY");
     if (e && atol(e) > 0) reset_every = atol(e);
     verbose = getenv("FUZZ_VERBOSE") != NULL;
-    /* no ddb_close at exit: RocksDB's own statics may be gone by then */
     return 0;
 }
 
@@ -316,7 +315,16 @@ static void one_request(const char *p, size_t len) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (engine && ++inputs % reset_every == 0) engine_close();
-    if (!engine) engine_open();
+    if (!engine) {
+        engine_open();
+        /* closed at exit, joining the maintenance thread (a backup round
+         * left running opens its checkpoint while RocksDB's statics are
+         * destroyed); registered after the first open built RocksDB's
+         * lazily made statics, so that it runs before they go */
+        static bool registered;
+        if (!registered) atexit(engine_close);
+        registered = true;
+    }
     const char *p = (const char *)data, *end = p + size;
     while (p <= end) {
         const char *sep = memmem(p, (size_t)(end - p), SEP, strlen(SEP));
