@@ -6,11 +6,12 @@
  * naming the operation ("PutItem", "GetRecords", ...; an unknown name picks
  * one by its bytes; "GET /path", "POST /path", "PUT /path" or "DELETE /path"
  * is a REST request, e.g. the Lambda API's event-source mappings) and the
- * body. In a line or body, $STREAM $SHARD $ITER $SEQ $UUID are replaced by
- * the last stream ARN, shard id, shard iterator, sequence number and
- * mapping UUID seen in a response, so that Streams and Lambda calls reach
- * real shards and mappings (whose dispatcher runs, its functions answering
- * in process). Every response must be JSON (a
+ * body. In a line or body, $STREAM $SHARD $ITER $SEQ $UUID $BACKUP are
+ * replaced by the last stream ARN, shard id, shard iterator, sequence
+ * number, mapping UUID and backup ARN seen in a response, so that Streams,
+ * Lambda and backup calls reach real shards, mappings (whose dispatcher
+ * runs, its functions answering in process) and backups. Every response
+ * must be JSON (a
  * DynamoDB error body or a result) with a 2xx/4xx status; a 5xx aborts.
  *
  * The engine lives across inputs (fast) and is recreated every
@@ -53,6 +54,7 @@ static capture_t captures[] = {
     {"$ITER", "ShardIterator\":\"", ""}, /* ShardIterator and NextShardIterator */
     {"$SEQ", "\"SequenceNumber\":\"", ""},
     {"$UUID", "\"UUID\":\"", ""}, /* an event-source mapping */
+    {"$BACKUP", "\"BackupArn\":\"", ""},
 };
 #define NCAPTURES (sizeof captures / sizeof captures[0])
 
@@ -123,7 +125,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     const char *e = getenv("FUZZ_RESET_EVERY");
     if (e && atol(e) > 0) reset_every = atol(e);
     verbose = getenv("FUZZ_VERBOSE") != NULL;
-    /* no ddb_close at exit: RocksDB's own statics may be gone by then */
     return 0;
 }
 
@@ -314,7 +315,16 @@ static void one_request(const char *p, size_t len) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (engine && ++inputs % reset_every == 0) engine_close();
-    if (!engine) engine_open();
+    if (!engine) {
+        engine_open();
+        /* closed at exit, joining the maintenance thread (a backup round
+         * left running opens its checkpoint while RocksDB's statics are
+         * destroyed); registered after the first open built RocksDB's
+         * lazily made statics, so that it runs before they go */
+        static bool registered;
+        if (!registered) atexit(engine_close);
+        registered = true;
+    }
     const char *p = (const char *)data, *end = p + size;
     while (p <= end) {
         const char *sep = memmem(p, (size_t)(end - p), SEP, strlen(SEP));

@@ -182,16 +182,50 @@ def test_restore_into_existing_name(ddb, table, make_table):
     assert error_of(e) == ("TableAlreadyExistsException", f"Table already exists: {other}")
 
 
-def test_delete_while_creating_is_in_use(ddb, table):
-    fill(ddb, table)
-    arn = backup_of(ddb, table)["BackupArn"]
+def test_in_progress_backup_and_restore(tmp_path):
+    """Copies and restores slowed to 10 items a step, 25 ms apart: CREATING
+    is long enough to see every answer DynamoDB gives meanwhile."""
+    server = Ddbd(data_dir=str(tmp_path / "data"), extra=["--backfill-batch", "10", "--backfill-pause-ms", "25"]).start()
     try:
-        ddb.delete_backup(BackupArn=arn)
-    except ddb.exceptions.BackupInUseException as e:
-        assert e.response["Error"]["Message"] == f"Backup is in use: {arn}"
+        ddb = make_client(server.endpoint)
+        ddb.create_table(TableName="slow", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        fill(ddb, "slow", 600)
+        arn = backup_of(ddb, "slow")["BackupArn"]
+        assert ddb.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"]["BackupStatus"] == "CREATING"
+        for call, kw in ((ddb.delete_backup, {}), (ddb.restore_table_from_backup, {"TargetTableName": "early"})):
+            with pytest.raises(ddb.exceptions.BackupInUseException) as e:
+                call(BackupArn=arn, **kw)
+            assert error_of(e) == ("BackupInUseException", f"Backup is in use: {arn}")
         wait_available(ddb, arn)
-        return
-    pytest.skip("the backup was AVAILABLE before DeleteBackup reached it: CREATING not observable")
+        ddb.restore_table_from_backup(TargetTableName="filling", BackupArn=arn)
+        t = ddb.describe_table(TableName="filling")["Table"]
+        assert t["TableStatus"] == "CREATING" and t["RestoreSummary"]["RestoreInProgress"] is True
+        assert "filling" in ddb.list_tables()["TableNames"]
+        key = {"pk": {"S": "static-1"}}
+        for call, kw in ((ddb.get_item, {"Key": key}), (ddb.put_item, {"Item": key}), (ddb.delete_item, {"Key": key}),
+                         (ddb.scan, {}), (ddb.query, {"KeyConditionExpression": "pk = :p",
+                                                      "ExpressionAttributeValues": {":p": key["pk"]}})):
+            with pytest.raises(ddb.exceptions.ResourceNotFoundException) as e:
+                call(TableName="filling", **kw)
+            assert error_of(e) == ("ResourceNotFoundException", "Requested resource not found")
+        with pytest.raises(ddb.exceptions.ResourceNotFoundException):
+            ddb.batch_get_item(RequestItems={"filling": {"Keys": [key]}})
+        with pytest.raises(ddb.exceptions.ResourceInUseException) as e:
+            ddb.delete_table(TableName="filling")
+        assert error_of(e) == ("ResourceInUseException",
+                               "Attempt to change a resource which is still in use: Table is being created: filling")
+        with pytest.raises(ddb.exceptions.TableInUseException):
+            ddb.create_backup(TableName="filling", BackupName="too-early")
+        # still restoring after all that: the answers above were all made while CREATING
+        assert ddb.describe_table(TableName="filling")["Table"]["TableStatus"] == "CREATING"
+        wait_active(ddb, "filling")
+        assert ddb.get_item(TableName="filling", Key=key)["Item"]["v"] == {"N": "1"}
+        assert len(scan_all(ddb, "filling")) == 600
+    finally:
+        server.stop()
+        server.cleanup()
 
 
 def test_list_backups_filters_and_paging(ddb, endpoint, make_table):
