@@ -150,13 +150,16 @@ static const char *const ops[] = {
     "UpdateItem",
     "UpdateTable",
     "UpdateTimeToLive",
+    "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
     "DescribeStream",
     "GetRecords",
     "GetShardIterator",
     "ListStreams",
 };
 #define NOPS             (sizeof ops / sizeof ops[0])
-#define FIRST_STREAMS_OP 22
+#define FIRST_STREAMS_OP 25
 
 /* The X-Amz-Target for an operation line. */
 static void target_of(const char *line, size_t len, buf_t *t) {
