@@ -107,7 +107,9 @@ static void write_item(ddb_engine_t *e, const char *table, state_t *s, int i, co
     ddb_arena_destroy(a);
 }
 
-static ddb_index_info_t gsi = {.name = "v-index", .name_len = 7, .key = {"v", 1, DDB_T_S}};
+static ddb_index_info_t gsi = {.name = "v-index",
+                               .name_len = 7,
+                               .key = {.hash_name = "v", .hash_len = 1, .hash_type = DDB_T_S}};
 
 static void create_table(ddb_engine_t *e, const char *name) {
     static ddb_value_t meta = {.type = DDB_T_M};
