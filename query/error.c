@@ -63,6 +63,7 @@ static const struct {
     [DDB_ERR_CONTINUOUS_BACKUPS_UNAVAILABLE] =
         {"com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException", 400},
     [DDB_ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500},
+    [DDB_ERR_DUPLICATE_ITEM] = {"com.amazonaws.dynamodb.v20120810#DuplicateItemException", 400},
 };
 
 /* An unknown or out-of-range code is reported as InternalServerError. */

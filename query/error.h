@@ -38,6 +38,7 @@ typedef enum ddb_status {
     DDB_ERR_INVALID_RESTORE_TIME, /* InvalidRestoreTimeException, 400 */
     DDB_ERR_CONTINUOUS_BACKUPS_UNAVAILABLE, /* ContinuousBackupsUnavailableException, 400 */
     DDB_ERR_INTERNAL,                       /* InternalServerError, 500 */
+    DDB_ERR_DUPLICATE_ITEM, /* DuplicateItemException (PartiQL INSERT of an existing key), 400 */
     DDB_ERR__COUNT
 } ddb_status_t;
 

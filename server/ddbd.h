@@ -187,6 +187,11 @@ int op_batch_get_item(ddbd_req_t *r);
 int op_transact_write_items(ddbd_req_t *r);
 int op_transact_get_items(ddbd_req_t *r);
 
+/* PartiQL operations (ops_partiql.c, ops_partiql_batch.c). */
+int op_execute_statement(ddbd_req_t *r);
+int op_batch_execute_statement(ddbd_req_t *r);
+int op_execute_transaction(ddbd_req_t *r);
+
 /* Shared helpers (ops_common.c). */
 
 /* Loads a table by the request's TableName member (validated). control:

@@ -29,6 +29,7 @@ typedef struct op_entry {
 } op_entry_t;
 
 static const op_entry_t ops[] = {
+    {"BatchExecuteStatement", op_batch_execute_statement},
     {"BatchGetItem", op_batch_get_item},
     {"BatchWriteItem", op_batch_write_item},
     {"CreateBackup", op_create_backup},
@@ -42,6 +43,8 @@ static const op_entry_t ops[] = {
     {"DescribeLimits", op_describe_limits},
     {"DescribeTable", op_describe_table},
     {"DescribeTimeToLive", op_describe_time_to_live},
+    {"ExecuteStatement", op_execute_statement},
+    {"ExecuteTransaction", op_execute_transaction},
     {"GetItem", op_get_item},
     {"ListBackups", op_list_backups},
     {"ListTables", op_list_tables},

@@ -159,13 +159,16 @@ static const char *const ops[] = {
     "UpdateContinuousBackups",
     "DescribeContinuousBackups",
     "RestoreTableToPointInTime",
+    "ExecuteStatement",
+    "BatchExecuteStatement",
+    "ExecuteTransaction",
     "DescribeStream",
     "GetRecords",
     "GetShardIterator",
     "ListStreams",
 };
 #define NOPS             (sizeof ops / sizeof ops[0])
-#define FIRST_STREAMS_OP 30
+#define FIRST_STREAMS_OP 33
 
 /* The X-Amz-Target for an operation line. */
 static void target_of(const char *line, size_t len, buf_t *t) {
