@@ -30,7 +30,8 @@ SETTLE = float(os.environ.get("BENCH_SETTLE", "10"))
 PEERS = os.path.join(ROOT, "bench", "peers", "node_modules")
 EMULATOR = os.path.join(PEERS, "amplify-dynamodb-simulator", "emulator")
 OPS = [("GetItem", "getitem"), ("PutItem", "putitem"), ("UpdateItem ADD", "updateitem"),
-       ("PutItem, condition fails", "condput"), ("Query 10 items", "query"), ("BatchWriteItem 25", "batchwrite")]
+       ("PutItem, condition fails", "condput"), ("Query 10 items", "query"), ("BatchWriteItem 25", "batchwrite"),
+       ("PartiQL SELECT by key", "pqget"), ("PartiQL SELECT 10 items", "pqquery")]
 CONNS = [16, 64]
 AUTH = ("AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, "
         "SignedHeaders=host;x-amz-date, Signature=00")
