@@ -30,6 +30,10 @@ int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool o
 void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *deleting,
                            size_t deleting_len);
 
+/* Writes an index description's start: {"IndexName":…,"KeySchema":…,
+ * "Projection":{…} (the object left open for what the caller adds). */
+void ddbd_put_index_head(buf_t *b, const ddb_index_info_t *ix);
+
 /* Parses AttributeDefinitions (CreateTable, UpdateTable) into *defs (in the
  * request arena, as many as the list holds), collecting constraint errors in v. */
 int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t **defs, size_t *ndefs,

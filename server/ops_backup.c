@@ -11,6 +11,7 @@
 #include "query/arn.h"
 #include "query/json.h"
 #include "server/backup.h"
+#include "server/indexes.h"
 #include "server/meta.h"
 #include "server/streams.h"
 
@@ -135,22 +136,8 @@ static void put_source_table(ddbd_req_t *r, const ddb_table_info_t *t) {
 }
 
 static void put_index(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_info_t *ix) {
-    static const char *const types[] = {"ALL", "KEYS_ONLY", "INCLUDE"};
     buf_t *b = r->out;
-    buf_puts(b, "{\"IndexName\":");
-    json_put_str(b, ix->name, ix->name_len);
-    buf_puts(b, ",\"KeySchema\":");
-    ddbd_put_key_schema(b, &ix->key);
-    buf_printf(b, ",\"Projection\":{\"ProjectionType\":\"%s\"", types[ix->projection]);
-    if (ix->ninclude) {
-        buf_puts(b, ",\"NonKeyAttributes\":[");
-        for (size_t i = 0; i < ix->ninclude; i++) {
-            if (i) buf_putc(b, ',');
-            json_put_str(b, ix->include[i], ix->include_len[i]);
-        }
-        buf_putc(b, ']');
-    }
-    buf_putc(b, '}');
+    ddbd_put_index_head(b, ix);
     if (!ix->local) {
         const ddb_value_t *all = meta_get(t->meta, "IndexThroughput");
         const ddb_value_t *mine = all ? ddb_map_get(all, ix->name, ix->name_len) : NULL;

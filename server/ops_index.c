@@ -295,10 +295,8 @@ int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool o
     return 0;
 }
 
-static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                    bool deleting) {
+void ddbd_put_index_head(buf_t *b, const ddb_index_info_t *ix) {
     static const char *const types[] = {"ALL", "KEYS_ONLY", "INCLUDE"};
-    buf_t *b = r->out;
     buf_puts(b, "{\"IndexName\":");
     json_put_str(b, ix->name, ix->name_len);
     buf_puts(b, ",\"KeySchema\":");
@@ -313,6 +311,12 @@ static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_in
         buf_putc(b, ']');
     }
     buf_putc(b, '}');
+}
+
+static void put_one(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                    bool deleting) {
+    buf_t *b = r->out;
+    ddbd_put_index_head(b, ix);
     if (!ix->local) {
         buf_printf(b, ",\"IndexStatus\":\"%s\"",
                    deleting          ? "DELETING"
