@@ -734,3 +734,83 @@ int json_parse_request(const char *body, size_t len, cJSON **out, ddb_error_t *e
     *out = in;
     return 0;
 }
+
+/* ---- spans of members in JSON text --------------------------------------- */
+
+static size_t skip_ws(const char *p, size_t n, size_t i) {
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* The end of the string starting at p[i] == '"' (after its closing quote),
+ * or n when unterminated. A quote ends it unless an odd run of backslashes
+ * precedes it; memchr finds the quotes (items are mostly string bytes). */
+static size_t skip_string(const char *p, size_t n, size_t i) {
+    size_t at = i + 1;
+    for (;;) {
+        const char *q = at < n ? memchr(p + at, '"', n - at) : NULL;
+        if (!q) return n;
+        size_t k = (size_t)(q - p), bs = 0;
+        while (k - bs > i + 1 && p[k - bs - 1] == '\\')
+            bs++;
+        if (bs % 2 == 0) return k + 1;
+        at = k + 1;
+    }
+}
+
+/* The end of the value starting at p[i], or n when it is cut short. */
+static size_t skip_value(const char *p, size_t n, size_t i) {
+    if (i >= n) return n;
+    if (p[i] == '"') return skip_string(p, n, i);
+    if (p[i] == '{' || p[i] == '[') {
+        size_t depth = 0;
+        while (i < n) {
+            char c = p[i];
+            if (c == '"') {
+                i = skip_string(p, n, i);
+                continue;
+            }
+            if (c == '{' || c == '[') depth++;
+            if ((c == '}' || c == ']') && --depth == 0) return i + 1;
+            i++;
+        }
+        return n;
+    }
+    while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ']' && p[i] != ' ' && p[i] != '\n')
+        i++;
+    return i;
+}
+
+size_t json_members(const char *p, size_t n, json_member_t *out, size_t max) {
+    size_t i = skip_ws(p, n, 0), k = 0;
+    if (i >= n || p[i] != '{') return 0;
+    i = skip_ws(p, n, i + 1);
+    while (i < n && p[i] == '"' && k < max) {
+        size_t ks = i + 1, kend = skip_string(p, n, i);
+        if (kend >= n) return 0;
+        i = skip_ws(p, n, kend);
+        if (i >= n || p[i] != ':') return 0;
+        i = skip_ws(p, n, i + 1);
+        size_t end = skip_value(p, n, i);
+        if (end >= n) return 0; /* an object ends after its last value */
+        out[k++] = (json_member_t){p + ks, kend - 1 - ks, i, end};
+        i = skip_ws(p, n, end);
+        if (i >= n || p[i] != ',') break;
+        i = skip_ws(p, n, i + 1);
+    }
+    return k;
+}
+
+bool json_member_span(const char *p, size_t n, const char *name, size_t *vs, size_t *ve) {
+    json_member_t m[32];
+    size_t k = json_members(p, n, m, 32), nl = strlen(name);
+    for (size_t i = 0; i < k; i++) {
+        if (m[i].name_len == nl && memcmp(m[i].name, name, nl) == 0) {
+            *vs = m[i].vs;
+            *ve = m[i].ve;
+            return true;
+        }
+    }
+    return false;
+}

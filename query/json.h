@@ -58,6 +58,21 @@ int json_base64_decode(ddb_arena_t *a, const char *s, size_t len, unsigned char 
  * control characters in its strings and nothing but white space after it;
  * otherwise DDB_ERR_SERIALIZATION. The tree is cJSON's (allocated through
  * cJSON's hooks). */
+/* The span p[*vs, *ve) of the value of top-level member name in the JSON
+ * object text p[0..n) — to pass a member of text ddb wrote on without
+ * parsing it; false when absent (or the text is not an object). Pure. */
+bool json_member_span(const char *p, size_t n, const char *name, size_t *vs, size_t *ve);
+
+/* The top-level members of object text p[0..n) in order, at most max (the
+ * rest are not listed), in one pass: each name (without quotes, escapes
+ * as written) and its value's span. 0 when p is not a whole object. */
+typedef struct json_member {
+    const char *name;
+    size_t name_len;
+    size_t vs, ve;
+} json_member_t;
+size_t json_members(const char *p, size_t n, json_member_t *out, size_t max);
+
 int json_parse_request(const char *body, size_t len, cJSON **out, ddb_error_t *err);
 
 /* The text of a string node of a parsed request, and of a member's name,

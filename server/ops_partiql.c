@@ -5,6 +5,7 @@
  * into PartiQL's. Never evaluates a condition, applies an update or pages
  * by itself: whatever the handlers do is what a statement does. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -211,20 +212,59 @@ static void set_member(cJSON *obj, const char *name, cJSON *v) {
         cJSON_AddItemToObject(obj, name, v);
 }
 
+/* Runs fn on request in into *b (initialized by the caller). */
+static int call_text(ddbd_req_t *r, ddbd_op_fn fn, const cJSON *in, buf_t *b) {
+    ddbd_req_t sub = *r;
+    sub.in = in;
+    sub.out = b;
+    return fn(&sub);
+}
+
+/* A handler's answer's top-level members (its own JSON: the items pass on
+ * as written instead of being parsed and written again), found in one pass. */
+typedef struct answer {
+    const buf_t *b;
+    json_member_t m[8];
+    size_t n;
+} answer_t;
+
+static void answer_scan(answer_t *an, const buf_t *b) {
+    an->b = b;
+    an->n = json_members(b->data, b->len, an->m, 8);
+}
+
+static bool member(const answer_t *an, const char *name, const char **v, size_t *len) {
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < an->n; i++) {
+        if (an->m[i].name_len == nl && memcmp(an->m[i].name, name, nl) == 0) {
+            *v = an->b->data + an->m[i].vs;
+            *len = an->m[i].ve - an->m[i].vs;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* SELECT as a GetItem: Items is the item, or nothing. */
 static int run_get(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
-    cJSON *req = s->plan->req[0], *out;
+    cJSON *req = s->plan->req[0];
     if (o->has_consistent) set_member(req, "ConsistentRead", cJSON_CreateBool(o->consistent));
-    int rc = pqx_call(r, op_get_item, req, r->err, r->err_extra, &out);
-    if (rc) return rc;
-    buf_puts(r->out, "{\"Items\":[");
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(out, "Item");
-    if (item) rc = pqx_put_item(r, r->out, item, r->err);
-    if (rc) return rc;
-    buf_putc(r->out, ']');
-    ddbd_put_consumed(r, &s->table, o->rcc, r->srv->note.capacity);
-    buf_putc(r->out, '}');
-    return 0;
+    buf_t b;
+    buf_init(&b);
+    int rc = call_text(r, op_get_item, req, &b);
+    if (!rc) {
+        buf_puts(r->out, "{\"Items\":[");
+        const char *item;
+        size_t il;
+        answer_t an;
+        answer_scan(&an, &b);
+        if (member(&an, "Item", &item, &il)) buf_put(r->out, item, il);
+        buf_putc(r->out, ']');
+        ddbd_put_consumed(r, &s->table, o->rcc, r->srv->note.capacity);
+        buf_putc(r->out, '}');
+    }
+    buf_free(&b);
+    return rc;
 }
 
 /* SELECT as Queries or a Scan: one page, Limit items at most, resumed from
@@ -244,23 +284,34 @@ static int run_pages(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
     double units = 0;
     const cJSON *lek = NULL;
     size_t next = plan->nreq; /* nreq: no more pages */
-    for (size_t i = first; i < plan->nreq; i++) {
-        cJSON *req = plan->req[i], *out;
+    buf_t b;
+    buf_init(&b);
+    cJSON *lek_json = NULL;
+    answer_t an = {.n = 0};
+    int rc = 0;
+    for (size_t i = first; !rc && i < plan->nreq; i++) {
+        cJSON *req = plan->req[i];
         if (o->limit) set_member(req, "Limit", cJSON_CreateNumber((double)(o->limit - count)));
         if (o->has_consistent) set_member(req, "ConsistentRead", cJSON_CreateBool(o->consistent));
         if (i == first && esk) set_member(req, "ExclusiveStartKey", cJSON_Duplicate(esk, true));
-        int rc = pqx_call(r, fn, req, r->err, r->err_extra, &out);
-        if (rc) return rc;
+        buf_reset(&b);
+        rc = call_text(r, fn, req, &b);
+        if (rc) break;
         units += r->srv->note.capacity;
-        const cJSON *item;
-        cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(out, "Items")) {
+        const char *items, *n, *k;
+        size_t il, nl, kl;
+        answer_scan(&an, &b);
+        int64_t got = member(&an, "Count", &n, &nl) ? strtoll(n, NULL, 10) : 0;
+        if (got && member(&an, "Items", &items, &il) && il > 2) {
             if (count) buf_putc(r->out, ',');
-            rc = pqx_put_item(r, r->out, item, r->err);
-            if (rc) return rc;
-            count++;
+            buf_put(r->out, items + 1, il - 2); /* inside the brackets */
+            count += got;
         }
-        lek = cJSON_GetObjectItemCaseSensitive(out, "LastEvaluatedKey");
-        if (lek) {
+        if (member(&an, "LastEvaluatedKey", &k, &kl)) {
+            ddb_error_t perr;
+            rc = json_parse_request(k, kl, &lek_json, &perr);
+            if (rc) rc = ddb_error_set(r->err, DDB_ERR_INTERNAL, "%s", perr.msg);
+            lek = lek_json;
             next = i;
             break;
         }
@@ -269,19 +320,24 @@ static int run_pages(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
             break;
         }
     }
-    buf_putc(r->out, ']');
-    if (next < plan->nreq) {
-        put_token(r, digest, next, lek);
-        if (lek) {
-            /* DynamoDB documents it beside NextToken (DynamoDB Local omits it) */
-            buf_puts(r->out, ",\"LastEvaluatedKey\":");
-            int rc = pqx_put_item(r, r->out, lek, r->err);
-            if (rc) return rc;
+    if (!rc) {
+        buf_putc(r->out, ']');
+        if (next < plan->nreq) {
+            put_token(r, digest, next, lek);
+            if (lek) {
+                /* DynamoDB documents it beside NextToken (DynamoDB Local omits it) */
+                const char *k;
+                size_t kl;
+                buf_puts(r->out, ",\"LastEvaluatedKey\":");
+                if (member(&an, "LastEvaluatedKey", &k, &kl)) buf_put(r->out, k, kl);
+            }
         }
+        ddbd_put_consumed(r, &s->table, o->rcc, units);
+        buf_putc(r->out, '}');
     }
-    ddbd_put_consumed(r, &s->table, o->rcc, units);
-    buf_putc(r->out, '}');
-    return 0;
+    if (lek_json) cJSON_Delete(lek_json);
+    buf_free(&b);
+    return rc;
 }
 
 /* INSERT, UPDATE, DELETE: Items holds RETURNING's attributes. */

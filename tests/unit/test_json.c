@@ -332,8 +332,45 @@ static void test_request_text_every_offset(void) {
     CHECK(missed == 0);
 }
 
+/* json_member_span: the value text of a top-level member, across strings
+ * with escaped quotes and brackets, nested values and whitespace; nothing
+ * for an absent member, a nested one of the same name, or cut text. */
+static bool span_is(const char *text, const char *name, const char *want) {
+    size_t vs, ve;
+    if (!json_member_span(text, strlen(text), name, &vs, &ve)) return want == NULL;
+    return want && ve - vs == strlen(want) && memcmp(text + vs, want, ve - vs) == 0;
+}
+
+static void test_member_span(void) {
+    const char *t =
+        "{\"Items\":[{\"a\":{\"S\":\"x]}\\\"\"}},{\"b\":{\"N\":\"1\"}}],"
+        "\"Count\":2, \"ScannedCount\" : 7 ,\"LastEvaluatedKey\":{\"Count\":{\"N\":\"3\"}}}";
+    CHECK(span_is(t, "Items", "[{\"a\":{\"S\":\"x]}\\\"\"}},{\"b\":{\"N\":\"1\"}}]"));
+    CHECK(span_is(t, "Count", "2"));
+    CHECK(span_is(t, "ScannedCount", "7"));
+    CHECK(span_is(t, "LastEvaluatedKey", "{\"Count\":{\"N\":\"3\"}}"));
+    CHECK(span_is(t, "Item", NULL));
+    CHECK(span_is(t, "N", NULL));
+    CHECK(span_is("{}", "Items", NULL));
+    CHECK(span_is("[1]", "Items", NULL));
+    CHECK(span_is("{\"Items\":[1,2", "Items", NULL));
+    CHECK(span_is("{\"Items\":\"abc", "Items", NULL));
+    CHECK(span_is("{\"Item\":{}}", "Item", "{}"));
+    /* a string ending in an escaped backslash ends at its quote */
+    CHECK(span_is("{\"a\":\"b\\\\\",\"c\":1}", "c", "1"));
+    CHECK(span_is("{\"a\":\"\\\\\\\"\",\"c\":[2]}", "c", "[2]"));
+    json_member_t m[2];
+    CHECK(json_members(t, strlen(t), m, 2) == 2 && m[1].name_len == 5);
+    /* every cut of the text: never a span past its end */
+    for (size_t n = 0; n < strlen(t); n++) {
+        size_t vs, ve;
+        if (json_member_span(t, n, "LastEvaluatedKey", &vs, &ve)) CHECK(ve <= n);
+    }
+}
+
 int main(void) {
     arena = ddb_arena_create(0);
+    test_member_span();
     test_request_text_every_offset();
     test_nul_characters();
     test_request_text();
