@@ -37,10 +37,20 @@ static void record_key(bytes_t *k, const char *id) {
     bytes_put(k, id, DDB__BACKUP_ID_LEN);
 }
 
-static void put_str16(bytes_t *b, const char *s, size_t len) {
+void ddb__put_str16(bytes_t *b, const void *s, size_t len) {
     uint8_t l[2] = {(uint8_t)(len >> 8), (uint8_t)len};
     bytes_put(b, l, 2);
     bytes_put(b, s, len);
+}
+
+bool ddb__get_str16(const uint8_t **p, const uint8_t *end, const uint8_t **s, size_t *len) {
+    if (end - *p < 2) return false;
+    size_t l = (size_t)(*p)[0] << 8 | (*p)[1];
+    if ((size_t)(end - *p - 2) < l) return false;
+    *s = *p + 2;
+    *len = l;
+    *p += 2 + l;
+    return true;
 }
 
 /* [status][type][created BE64][expires BE64][count BE64][size BE64]
@@ -54,19 +64,16 @@ static void encode_backup(bytes_t *out, const ddb_backup_info_t *b) {
     kc_put_be64(h + 18, b->table.item_count);
     kc_put_be64(h + 26, b->table.size_bytes);
     bytes_put(out, h, sizeof h);
-    put_str16(out, b->name, b->name_len);
-    put_str16(out, b->table.name, b->table.name_len);
+    ddb__put_str16(out, b->name, b->name_len);
+    ddb__put_str16(out, b->table.name, b->table.name_len);
     ddb__encode_table(out, &b->table);
 }
 
 static bool get_str16(const uint8_t **p, const uint8_t *end, ddb_arena_t *a, const char **s,
                       size_t *len) {
-    if (end - *p < 2) return false;
-    size_t l = (size_t)(*p)[0] << 8 | (*p)[1];
-    if ((size_t)(end - *p - 2) < l) return false;
-    *s = ddb_arena_strndup(a, (const char *)*p + 2, l);
-    *len = l;
-    *p += 2 + l;
+    const uint8_t *v;
+    if (!ddb__get_str16(p, end, &v, len)) return false;
+    *s = ddb_arena_strndup(a, (const char *)v, *len);
     return true;
 }
 
@@ -458,7 +465,7 @@ static int copy_open(ddb_engine_t *e, const ddb_backup_info_t *b, ddb_error_t *e
 /* One step of the copy: the next items into the backup store; at the end,
  * the record AVAILABLE (with the table as the checkpoint has it) and the
  * checkpoint removed. */
-static int copy_step(ddb_engine_t *e, bool *more, ddb_error_t *err) {
+static int copy_step(ddb_engine_t *e, ddb_error_t *err) {
     bk_copy_t *c = e->bk_copy;
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     bytes_t k = {0};
@@ -509,7 +516,6 @@ static int copy_step(ddb_engine_t *e, bool *more, ddb_error_t *err) {
     rc = ddb__commit_batch(e, wb, NULL, err);
     pthread_mutex_unlock(&e->writer);
     if (!rc && done) copy_close(e, true);
-    *more = !rc && !done;
     return rc;
 }
 
@@ -592,9 +598,9 @@ int ddb__backup_round(ddb_engine_t *e, bool *more, ddb_error_t *err) {
         }
     }
     if (e->bk_copy) {
-        int rc = copy_step(e, more, err);
-        if (rc) copy_close(e, false);    /* reopened by the next round */
-        if (!rc && !*more) *more = true; /* another backup or a restore may wait */
+        int rc = copy_step(e, err);
+        if (rc) copy_close(e, false); /* reopened by the next round */
+        *more = !rc;                  /* this copy's next step, another backup or a restore */
         return rc;
     }
     return ddb__restore_round(e, more, err);

@@ -23,6 +23,11 @@
 
 /* ---- backup.c ---- */
 
+/* [len BE16][bytes]: the strings of backup records and restore states. The
+ * reader points *s into the encoding (false when cut short). */
+void ddb__put_str16(bytes_t *b, const void *s, size_t len);
+bool ddb__get_str16(const uint8_t **p, const uint8_t *end, const uint8_t **s, size_t *len);
+
 /* Reads backup id's record with ro into a (DDB_ERR_BACKUP_NOT_FOUND when
  * absent). */
 int ddb__backup_read(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const char *id,
@@ -48,6 +53,9 @@ int ddb__backup_maintain(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err);
 void ddb__backup_jobs_release(ddb_engine_t *e);
 
 /* ---- restore.c ---- */
+
+/* The catalog key of table id's restore state. */
+void ddb__restore_key(uint8_t k[5], uint32_t table_id);
 
 /* One step of the first restoring table's fill (writer taken here); *more
  * while a restore has more to do. */

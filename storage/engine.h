@@ -105,8 +105,8 @@ struct ddb_engine {
     int64_t pitr_retention_ms; /* the default recovery window */
     uint64_t pitr_last;        /* the change logs' last sequence number (writer) */
     bool pitr_in_batch;        /* the batch being assembled has a change-log time: */
-    int64_t pitr_batch_ms;     /* this one, for all its records (writer) */
-    int64_t pitr_last_ms;      /* the last batch's, so that times never go back */
+    int64_t pitr_batch_ms;     /* this one, for all its records; between batches the
+                                * last one's, so that times never go back (writer) */
     struct bk_copy *bk_copy;   /* the backup copy in progress (maintenance thread) */
     struct rs_snap *rs_snap;   /* the PITR restore in progress's snapshot (same) */
     bool bk_swept;             /* leftover checkpoints removed since open (same) */

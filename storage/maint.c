@@ -37,28 +37,15 @@ static void pause_between_steps(ddb_engine_t *e) {
     nanosleep(&ts, NULL);
 }
 
-/* Runs backfill rounds while they have more to do; false when stopping. */
-static bool run_backfills(ddb_engine_t *e) {
+/* Runs rounds of a job (backfills; backup copies and restores) while they
+ * have more to do, committing after each; false when stopping. */
+typedef int (*round_fn)(ddb_engine_t *e, bool *more, ddb_error_t *err);
+static bool run_rounds(ddb_engine_t *e, const char *job, round_fn round) {
     ddb_error_t err;
     for (;;) {
         bool more;
-        int rc = ddb__backfill_round(e, &more, &err);
-        report("backfill", rc, &err);
-        if (rc || !more) return true;
-        report("commit", ddb_commit(e, &err), &err);
-        if (maint_stopping(e)) return false;
-        pause_between_steps(e);
-    }
-}
-
-/* Runs steps of the backup copies and restores while they have more to
- * do; false when stopping. */
-static bool run_backups(ddb_engine_t *e) {
-    ddb_error_t err;
-    for (;;) {
-        bool more;
-        int rc = ddb__backup_round(e, &more, &err);
-        report("backup", rc, &err);
+        int rc = round(e, &more, &err);
+        report(job, rc, &err);
         if (rc || !more) return true;
         report("commit", ddb_commit(e, &err), &err);
         if (maint_stopping(e)) return false;
@@ -87,8 +74,8 @@ static void *maint_main(void *arg) {
         e->bf_wake = false;
         pthread_mutex_unlock(&e->bf_mu);
         if (stop) break;
-        if (wake && !run_backfills(e)) break;
-        if (wake && !run_backups(e)) break;
+        if (wake && !run_rounds(e, "backfill", ddb__backfill_round)) break;
+        if (wake && !run_rounds(e, "backup", ddb__backup_round)) break;
         ddb_error_t err;
         int64_t now = ddb_now_ms();
         if (now >= next_tick) {
@@ -97,7 +84,7 @@ static void *maint_main(void *arg) {
             report("token sweep", ddb__token_sweep(e, now, &err), &err);
             report("backup expiry and PITR trimming", ddb__backup_maintain(e, now, &err), &err);
             /* a copy or restore whose step failed (a full disk) is retried */
-            if (!run_backups(e)) break;
+            if (!run_rounds(e, "backup", ddb__backup_round)) break;
             next_tick = ddb_now_ms() + e->ttl_interval_ms;
         }
         report("commit", ddb_commit(e, &err), &err);

@@ -51,8 +51,8 @@ int ddb__pitr_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_
     int64_t now = ddb_now_ms();
     if (!e->pitr_in_batch) {
         e->pitr_in_batch = true;
-        e->pitr_batch_ms = now > e->pitr_last_ms ? now : e->pitr_last_ms;
-        e->pitr_last_ms = e->pitr_batch_ms;
+        /* the previous batch's time stays here: times never go back */
+        if (now > e->pitr_batch_ms) e->pitr_batch_ms = now;
     }
     /* a sequence number at least the time in µs: trimming by time can then
      * cut the log by key (every record below T*1000 is older than T) */

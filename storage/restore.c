@@ -40,15 +40,9 @@ typedef struct rs_snap {
     rocksdb_readoptions_t *ro;
 } rs_snap_t;
 
-static void state_key(uint8_t k[5], uint32_t table_id) {
+void ddb__restore_key(uint8_t k[5], uint32_t table_id) {
     k[0] = DDB__RESTORE_KEY;
     kc_put_be32(k + 1, table_id);
-}
-
-static void put16(bytes_t *b, const bytes_t *s) {
-    uint8_t l[2] = {(uint8_t)(s->len >> 8), (uint8_t)s->len};
-    bytes_put(b, l, 2);
-    bytes_put(b, s->p, s->len);
 }
 
 /* [kind][phase][at BE64][src id BE32][backup id][src name][name][cursor], the
@@ -62,17 +56,16 @@ static void encode_state(bytes_t *out, const rs_state_t *s) {
     kc_put_be32(h + 10, s->src_id);
     memcpy(h + 14, s->bid, strnlen(s->bid, DDB__BACKUP_ID_LEN));
     bytes_put(out, h, sizeof h);
-    put16(out, &s->src_name);
-    put16(out, &s->name);
-    put16(out, &s->cursor);
+    ddb__put_str16(out, s->src_name.p, s->src_name.len);
+    ddb__put_str16(out, s->name.p, s->name.len);
+    ddb__put_str16(out, s->cursor.p, s->cursor.len);
 }
 
 static bool get16(const uint8_t **p, const uint8_t *end, bytes_t *s) {
-    if (end - *p < 2) return false;
-    size_t l = (size_t)(*p)[0] << 8 | (*p)[1];
-    if ((size_t)(end - *p - 2) < l) return false;
-    bytes_put(s, *p + 2, l);
-    *p += 2 + l;
+    const uint8_t *v;
+    size_t l;
+    if (!ddb__get_str16(p, end, &v, &l)) return false;
+    bytes_put(s, v, l);
     return true;
 }
 
@@ -99,7 +92,7 @@ static void state_free(rs_state_t *s) {
 static void put_state(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t table_id,
                       const rs_state_t *s) {
     uint8_t k[5];
-    state_key(k, table_id);
+    ddb__restore_key(k, table_id);
     bytes_t v = {0};
     encode_state(&v, s);
     rocksdb_writebatch_put_cf(wb, e->cf[CF_CATALOG], (const char *)k, 5, (const char *)v.p, v.len);
@@ -491,7 +484,7 @@ static int restore_step(ddb_engine_t *e, ddb_table_info_t *t, rs_state_t *s, boo
         t->restoring = false;
         ddb__put_table_record(e, wb, t);
         uint8_t k[5];
-        state_key(k, t->id);
+        ddb__restore_key(k, t->id);
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)k, 5);
     } else if (!rc) {
         put_state(e, wb, t->id, s);
@@ -503,7 +496,6 @@ static int restore_step(ddb_engine_t *e, ddb_table_info_t *t, rs_state_t *s, boo
     ddb__delta_free(&d);
     if (!rc && done && s->kind == RS_PITR) ddb__restore_release(e);
     *more = true; /* this one's next step, or the next restore */
-    if (!rc && done) *more = true;
     return rc;
 }
 
@@ -546,7 +538,7 @@ int ddb__restore_round(ddb_engine_t *e, bool *more, ddb_error_t *err) {
     } else if (!rc || rc == DDB_ERR_RESOURCE_NOT_FOUND) {
         /* a state its table outlived (or never got): drop it */
         uint8_t k[5];
-        state_key(k, c.id);
+        ddb__restore_key(k, c.id);
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
         rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)k, 5);
         rc = ddb__commit_batch(e, wb, NULL, err);

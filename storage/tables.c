@@ -141,10 +141,13 @@ int ddb__table_delete_locked(ddb_engine_t *e, const char *name, size_t len, ddb_
             ddb__backfill_key(bk, t.indexes[i].id);
             rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)bk, 5);
         }
-        ddb__pitr_drop_log(e, wb, t.id);
-        uint8_t rk[5] = {DDB__RESTORE_KEY};
-        kc_put_be32(rk + 1, t.id);
-        rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)rk, 5);
+        /* PITR off dropped the log already: no range tombstone otherwise */
+        if (t.pitr.enabled) ddb__pitr_drop_log(e, wb, t.id);
+        if (t.restoring) {
+            uint8_t rk[5];
+            ddb__restore_key(rk, t.id);
+            rocksdb_writebatch_delete_cf(wb, e->cf[CF_CATALOG], (const char *)rk, 5);
+        }
         rc = ddb__commit_batch(e, wb, NULL, err);
         if (!rc) {
             ddb__stats_forget(e, t.id);
