@@ -93,16 +93,23 @@ ddbd_op_fn pqx_handler(pq_op_t op) {
     return NULL;
 }
 
+/* Runs fn on request in with its answer's text in *b (the caller's,
+ * initialized), its errors in err and err_extra. */
+static int call_text(ddbd_req_t *r, ddbd_op_fn fn, const cJSON *in, ddb_error_t *err,
+                     buf_t *err_extra, buf_t *b) {
+    ddbd_req_t sub = *r;
+    sub.in = in;
+    sub.out = b;
+    sub.err = err;
+    sub.err_extra = err_extra;
+    return fn(&sub);
+}
+
 int pqx_call(ddbd_req_t *r, ddbd_op_fn fn, const cJSON *in, ddb_error_t *err, buf_t *err_extra,
              cJSON **out) {
     buf_t b;
     buf_init(&b);
-    ddbd_req_t sub = *r;
-    sub.in = in;
-    sub.out = &b;
-    sub.err = err;
-    sub.err_extra = err_extra;
-    int rc = fn(&sub);
+    int rc = call_text(r, fn, in, err, err_extra, &b);
     if (!rc) rc = json_parse_request(b.data, b.len, out, err);
     buf_free(&b);
     return rc;
@@ -212,14 +219,6 @@ static void set_member(cJSON *obj, const char *name, cJSON *v) {
         cJSON_AddItemToObject(obj, name, v);
 }
 
-/* Runs fn on request in into *b (initialized by the caller). */
-static int call_text(ddbd_req_t *r, ddbd_op_fn fn, const cJSON *in, buf_t *b) {
-    ddbd_req_t sub = *r;
-    sub.in = in;
-    sub.out = b;
-    return fn(&sub);
-}
-
 /* A handler's answer's top-level members (its own JSON: the items pass on
  * as written instead of being parsed and written again), found in one pass. */
 typedef struct answer {
@@ -251,7 +250,7 @@ static int run_get(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
     if (o->has_consistent) set_member(req, "ConsistentRead", cJSON_CreateBool(o->consistent));
     buf_t b;
     buf_init(&b);
-    int rc = call_text(r, op_get_item, req, &b);
+    int rc = call_text(r, op_get_item, req, r->err, r->err_extra, &b);
     if (!rc) {
         buf_puts(r->out, "{\"Items\":[");
         const char *item;
@@ -295,7 +294,7 @@ static int run_pages(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
         if (o->has_consistent) set_member(req, "ConsistentRead", cJSON_CreateBool(o->consistent));
         if (i == first && esk) set_member(req, "ExclusiveStartKey", cJSON_Duplicate(esk, true));
         buf_reset(&b);
-        rc = call_text(r, fn, req, &b);
+        rc = call_text(r, fn, req, r->err, r->err_extra, &b);
         if (rc) break;
         units += r->srv->note.capacity;
         const char *items, *n, *k;
