@@ -1,10 +1,22 @@
 /* dds_error.c: libddbstreams' errors as values: setting one, naming a code, and carrying a
- * transport error over into the library's codes. Never prints, never aborts. */
+ * transport error over into the library's codes; and the bounded string copy every file uses. Never
+ * prints, never aborts. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "streams/dds_int.h"
+
+void dds__copyn(char *dst, size_t cap, const char *s, size_t n) {
+    if (!cap) return;
+    if (n >= cap) n = cap - 1;
+    if (n) memcpy(dst, s, n);
+    dst[n] = 0;
+}
+
+void dds__copy(char *dst, size_t cap, const char *s) {
+    dds__copyn(dst, cap, s ? s : "", s ? strlen(s) : 0);
+}
 
 int dds__fail(dds_error *err, int code, const char *fmt, ...) {
     if (!err) return code;

@@ -59,6 +59,10 @@ int dds__parse_records(const char *body, size_t len, const char *shard_id, dds_b
 /* Maps a transport error onto the library's (code, type and message copied). */
 int dds__from_client(const dc_error_t *ce, dds_error *err);
 
+/* Copies s (NULL: "") or s[0..n) into dst of cap bytes, cut to fit, NUL-terminated. */
+void dds__copy(char *dst, size_t cap, const char *s);
+void dds__copyn(char *dst, size_t cap, const char *s, size_t n);
+
 /* Sets *err (when not NULL) and returns code. */
 int dds__fail(dds_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -75,7 +79,7 @@ typedef struct dds_lease {
     char checkpoint[DDS__SEQ_MAX]; /* a sequence number, or one of DDS__CK_* */
     int64_t owner_switches;        /* ownerSwitchesSinceCheckpoint */
     char parents[2][DDS__ID_MAX];  /* parentShardIds ("" when fewer) */
-    char stream[256];              /* streamArn (ours; KCL ignores it) */
+    char stream[512];              /* streamArn (ours; KCL ignores it) */
 } dds_lease;
 
 /* What a worker decides about the lease table after one scan (pure: dds_balance.c). */
