@@ -3,7 +3,7 @@
 # peers from bench/peers: AWS DynamoDB Local and dynalite; moto when Python
 # has it), builds ddbd, the limit server and the microbenchmarks in Release,
 # and prints the result tables (see bench/run.py; about 12 minutes).
-# Usage: bench/run.sh [all|http|micro|scale|triggers|partiql]
+# Usage: bench/run.sh [all|http|micro|scale|triggers|partiql|dds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh bench

@@ -1,6 +1,6 @@
 /* dds_probe.c: a libddbstreams worker for the protocol tests: reads a table's stream through
  * dds.h and prints what it is given, one JSON line each — a record {"w","shard","seq","event",
- * "keys","new","old","ttl","end"} or an error {"w","error","shard","seq","message"} — flushing
+ * "keys","new","old","ttl","end","rx"} or an error {"w","error","shard","seq","message"} — flushing
  * before it checkpoints, so a test sees every record delivered, including those of a worker it
  * kills. Exits 0 on SIGTERM/SIGINT after dds_close, 2 when dds_open fails. */
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "streams/dds.h"
@@ -39,7 +40,14 @@ static void put_image(const char *name, const char *json, size_t len) {
     printf(",\"%s\":%.*s", name, (int)len, json);
 }
 
-static void put_record(const char *w, const dds_record *r, int end) {
+/* Wall-clock milliseconds: when a record was handed over (end-to-end latency). */
+static long long wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void put_record(const char *w, const dds_record *r, int end, long long rx) {
     size_t len;
     const char *j;
     printf("{\"w\":");
@@ -48,9 +56,9 @@ static void put_record(const char *w, const dds_record *r, int end) {
     put_json_str(dds_record_shard_id(r));
     printf(",\"seq\":");
     put_json_str(dds_record_seq(r));
-    printf(",\"event\":\"%s\",\"ttl\":%s,\"end\":%s,\"size\":%zu,\"time\":%lld",
+    printf(",\"event\":\"%s\",\"ttl\":%s,\"end\":%s,\"size\":%zu,\"time\":%lld,\"rx\":%lld",
            dds_record_event_name(r), dds_record_is_ttl(r) ? "true" : "false",
-           end ? "true" : "false", dds_record_size(r), (long long)dds_record_time_ms(r));
+           end ? "true" : "false", dds_record_size(r), (long long)dds_record_time_ms(r), rx);
     j = dds_record_keys_json(r, &len);
     put_image("keys", j, len);
     j = dds_record_new_json(r, &len);
@@ -85,7 +93,7 @@ static const char *arg(int argc, char **argv, int *i) {
 
 int main(int argc, char **argv) {
     dds_config cfg = {0};
-    int no_checkpoint = 0, limit = -1;
+    int no_checkpoint = 0, limit = -1, pause_ms = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--endpoint"))
@@ -108,6 +116,10 @@ int main(int argc, char **argv) {
             cfg.start = DDS_LATEST;
         else if (!strcmp(a, "--no-checkpoint"))
             no_checkpoint = 1;
+        else if (!strcmp(a, "--pause-ms"))
+            pause_ms = atoi(arg(argc, argv, &i)); /* wait after each batch (iterator expiry) */
+        else if (!strcmp(a, "--quiet"))
+            quiet = 1; /* count only: one line per batch (benchmarks) */
         else if (!strcmp(a, "--records"))
             limit = atoi(arg(argc, argv, &i)); /* exit (closing) after this many */
         else if (a[0] != '-' && !cfg.table)
@@ -148,12 +160,18 @@ int main(int argc, char **argv) {
             continue;
         }
         if (rc == 0) continue;
-        for (size_t i = 0; i < dds_batch_len(b); i++)
-            put_record(w, dds_batch_at(b, i), dds_batch_shard_end(b) && i + 1 == dds_batch_len(b));
+        long long rx = wall_ms();
+        size_t n = dds_batch_len(b);
+        if (quiet)
+            printf("{\"n\":%zu,\"rx\":%lld,\"last\":\"%s\"}\n", n, rx,
+                   dds_record_seq(dds_batch_at(b, n - 1)));
+        for (size_t i = 0; !quiet && i < n; i++)
+            put_record(w, dds_batch_at(b, i), dds_batch_shard_end(b) && i + 1 == n, rx);
         seen += (long)dds_batch_len(b);
         fflush(stdout);
         if (!no_checkpoint && dds_checkpoint(c, b, NULL) < 0) put_error(w, dds_last_error(c));
         dds_batch_free(b);
+        if (pause_ms) usleep((useconds_t)pause_ms * 1000);
     }
     int rc = dds_close(c);
     printf("{\"w\":");
