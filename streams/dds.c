@@ -48,6 +48,11 @@ dds_shard *dds__shard(dds_consumer *c, const char *id, bool create) {
     return s;
 }
 
+void dds__kick(dds_consumer *c) {
+    c->kicked = true;
+    pthread_cond_signal(&c->wake_bg);
+}
+
 void dds__push(dds_consumer *c, dds_batch *b, const dds_error *err) {
     dds_qitem *q = calloc(1, sizeof *q);
     if (!q) {
@@ -205,7 +210,7 @@ int dds_next(dds_consumer *c, dds_batch **out, int timeout_ms) {
             } else {
                 dds_shard *s = dds__shard(c, b->shard_id, false);
                 if (s) s->queued = false;
-                pthread_cond_signal(&c->wake_bg); /* the shard can be read again */
+                dds__kick(c); /* the shard can be read again */
                 if (s && s->active && s->gen == b->lease_gen) {
                     *out = b;
                     rc = 1;
@@ -304,7 +309,7 @@ int dds_checkpoint(dds_consumer *c, const dds_batch *b, const char *seq) {
         s->counter = counter;
         dds__copy(s->checkpoint, sizeof s->checkpoint, value);
         dds__copy(s->ckpt_done, sizeof s->ckpt_done, at);
-        if (end) pthread_cond_signal(&c->wake_bg); /* children may start */
+        if (end) dds__kick(c); /* children may start */
     } else if (s && rc == DDS_ELEASE_LOST && s->gen == b->lease_gen) {
         s->active = s->owned = false;
         s->gen++;
@@ -325,7 +330,7 @@ int dds_close(dds_consumer *c) {
     if (!c) return 0;
     pthread_mutex_lock(&c->mu);
     atomic_store(&c->closing, 1);
-    pthread_cond_broadcast(&c->wake_bg);
+    dds__kick(c);
     pthread_cond_broadcast(&c->wake_user);
     pthread_mutex_unlock(&c->mu);
     if (c->started) pthread_join(c->thread, NULL);

@@ -75,6 +75,7 @@ struct dds_consumer {
     pthread_t thread;
     bool started;
     atomic_int closing;
+    bool kicked; /* wake_bg was signalled: the background thread must not sleep through it */
 
     dds_shard *shards;
     size_t nshards, capshards;
@@ -96,6 +97,9 @@ int64_t dds__now_ms(void);
 
 /* The shard named id (NULL when unknown); with create, added when missing. Holds mu. */
 dds_shard *dds__shard(dds_consumer *c, const char *id, bool create);
+
+/* Wakes the background thread (holds mu): a batch was taken, a shard finished, closing. */
+void dds__kick(dds_consumer *c);
 
 /* Queues a batch or an error (err NULL: batch). Holds mu. */
 void dds__push(dds_consumer *c, dds_batch *b, const dds_error *err);

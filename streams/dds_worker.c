@@ -514,7 +514,7 @@ static bool read_one(bg_t *g, size_t i) {
 static void wait_until(dds_consumer *c, int64_t until) {
     pthread_mutex_lock(&c->mu);
     int64_t now = dds__now_ms();
-    if (until > now && !atomic_load(&c->closing)) {
+    if (until > now && !atomic_load(&c->closing) && !c->kicked) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         int64_t d = until - now;
@@ -523,6 +523,7 @@ static void wait_until(dds_consumer *c, int64_t until) {
         ts.tv_nsec = ns % 1000000000;
         pthread_cond_timedwait(&c->wake_bg, &c->mu, &ts);
     }
+    c->kicked = false;
     pthread_mutex_unlock(&c->mu);
 }
 
