@@ -414,9 +414,10 @@ static bool read_one(bg_t *g, size_t i) {
         pthread_mutex_unlock(&c->mu);
         return false;
     }
-    char id[DDS__ID_MAX], pos[DDS__SEQ_MAX];
+    char id[DDS__ID_MAX], pos[DDS__SEQ_MAX], from[DDS__SEQ_MAX];
     dds__copy(id, sizeof id, s->id);
     dds__copy(pos, sizeof pos, s->last_read[0] ? s->last_read : s->position);
+    dds__copy(from, sizeof from, pos);
     uint64_t gen = s->gen;
     char *iter = s->iter;
     if (iter && now - s->iter_ms > ITER_MAX_AGE_MS) {
@@ -477,7 +478,7 @@ static bool read_one(bg_t *g, size_t i) {
             dds_error ge;
             const char *first = b && b->n ? b->recs[0].seq : "";
             dds__fail(&ge, DDS_EGAP,
-                      "shard %s: records after %s were trimmed; reading resumes at %s", id, pos,
+                      "shard %s: records after %s were trimmed; reading resumes at %s", id, from,
                       first[0] ? first : "its end");
             dds__copy(ge.seq, sizeof ge.seq, first);
             report(g, &ge, id);
