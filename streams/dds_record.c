@@ -612,11 +612,11 @@ const dds_record *dds_batch_at(const dds_batch *b, size_t i) {
 }
 
 const char *dds_batch_shard_id(const dds_batch *b) {
-    return b->shard_id;
+    return b ? b->shard_id : "";
 }
 
 int dds_batch_shard_end(const dds_batch *b) {
-    return b->shard_end;
+    return b && b->shard_end;
 }
 
 void dds_batch_free(dds_batch *b) {

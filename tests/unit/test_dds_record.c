@@ -224,6 +224,26 @@ static void test_shapes(void) {
     }
 }
 
+/* A batch holds copies of all it hands out: the body (the transport's buffer) may go at once,
+ * values built afterwards included. */
+static void test_owns_copies(void) {
+    const char *text = "{\"Records\":[" REC_MODIFY "],\"NextShardIterator\":\"n\"}";
+    char *body = strdup(text);
+    dds_batch *b;
+    char *next;
+    dds_error err;
+    CHECK(dds__parse_records(body, strlen(body), "s", &b, &next, &err) == 0);
+    memset(body, 'x', strlen(body));
+    free(body);
+    const dds_record *r = dds_batch_at(b, 0);
+    CHECK_STR(dds_record_json(r, NULL), REC_MODIFY);
+    CHECK_STR(dds_record_seq(r), "43");
+    CHECK_STR(dds_value_bytes(dds_value_get(dds_record_keys(r), "pk"), NULL), "b");
+    CHECK(dds_value_len(dds_record_new(r)) == 9);
+    free(next);
+    dds_batch_free(b);
+}
+
 static void test_malformed(void) {
     static const char *const bodies[] = {
         "",
@@ -354,6 +374,7 @@ int main(void) {
     test_identity();
     test_times();
     test_shapes();
+    test_owns_copies();
     test_malformed();
     test_speed();
     return check_summary();
