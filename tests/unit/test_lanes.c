@@ -2,9 +2,10 @@
  * an item's records all in the lane of its partition key, in order, every
  * lane used; each lane rolling over on its own with the right parent; the
  * lane count kept by the stream across a reopen with another count; trimming,
- * disabling and ddb_check over lanes; and a one-lane stream stored exactly as
- * before lanes (record keys, shard records, descriptor). Looks at the raw
- * streams column family through storage/engine.h, as only a storage test may. */
+ * disabling and ddb_check over lanes (which finds a record in the wrong
+ * lane); and a one-lane stream stored exactly as before lanes (record keys,
+ * shard records, descriptor). Looks at the raw streams column family through
+ * storage/engine.h, as only a storage test may. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -319,12 +320,46 @@ static void test_lanes_trim(void) {
     ddb_close(e);
 }
 
+/* ddb_check finds a record stored in another lane than its key's. */
+static void test_check_finds_a_misplaced_record(void) {
+    ddb_engine_opts_t o = {.in_memory = true, .stream_shards = LANES};
+    ddb_engine_t *e;
+    ddb_error_t err;
+    CHECK(ddb_open(&o, &e, &err) == 0);
+    ddb_table_info_t t = make_table(e, "misplaced");
+    put(e, &t, 7, "a");
+    CHECK(ddb_check(e, &err) == 0);
+    ddb_arena_t *a = ddb_arena_create(0);
+    static seen_t v[1000];
+    ddb_shard_t *sh;
+    size_t nsh;
+    CHECK(read_all(e, t.stream.id, v, &sh, &nsh, a) == 1);
+    bytes_t k = {0}, other = {0};
+    ddb__lane_key(&k, t.stream.id, v[0].lane, v[0].seq);
+    ddb__lane_key(&other, t.stream.id, (v[0].lane + 1) % LANES, v[0].seq);
+    char *val, *msg = NULL;
+    size_t vl;
+    CHECK(ddb__get(e, e->ro, CF_STREAMS, k.p, k.len, &val, &vl, &err) == 0 && val);
+    rocksdb_delete_cf(e->db, e->wo, e->cf[CF_STREAMS], (const char *)k.p, k.len, &msg);
+    rocksdb_put_cf(e->db, e->wo, e->cf[CF_STREAMS], (const char *)other.p, other.len, val, vl,
+                   &msg);
+    CHECK(msg == NULL);
+    CHECK(ddb_check(e, &err) == DDB_ERR_INTERNAL);
+    CHECK(strstr(err.msg, "its key's is") != NULL);
+    free(val);
+    bytes_free(&k);
+    bytes_free(&other);
+    ddb_arena_destroy(a);
+    ddb_close(e);
+}
+
 int main(void) {
     char dir[] = "/tmp/ddb-test-lanes-XXXXXX";
     if (!mkdtemp(dir)) return 2;
     test_lanes(dir);
     test_one_lane_descriptor();
     test_lanes_trim();
+    test_check_finds_a_misplaced_record();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
