@@ -165,7 +165,8 @@ def test_latest_skips_what_was_written_before(endpoint, ddb, make_table, probes)
 def test_a_table_without_a_stream_is_refused(endpoint, make_table):
     table = make_table()
     p = Probe(endpoint, table)
-    assert p.stop() == 2  # dds_open failed
+    assert p.proc.wait(timeout=20) == 2  # dds_open failed
+    p.reader.join(timeout=5)
     (err,) = p.errors()
     assert err["error"] == "DDS_ENOSTREAM"
     assert table in err["message"]
@@ -404,12 +405,16 @@ def test_a_trimmed_checkpoint_gives_egap_once(server, probes):
     arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
 
     def trimmed():
+        """the checkpoint and every record after it (the b's) are gone"""
         try:
             streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
                                        SequenceNumber=checkpoint)
             return False
         except streams.exceptions.TrimmedDataAccessException:
-            return True
+            pass
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        return streams.get_records(ShardIterator=it)["Records"] == []
     wait_until(trimmed, timeout=30, what="the checkpoint to be trimmed")
     put_versions(ddb, table, ["c"], 2)
     q = Probe(server.endpoint, table, app="trim_leases", worker="w2")
