@@ -180,6 +180,34 @@ def test_a_missing_table_is_refused(endpoint):
     assert err["error"] == "DDS_ENOSTREAM"
 
 
+def test_dds_tail_prints_changes_as_json_lines_and_stops_cleanly(endpoint, ddb, make_table):
+    """The example program (streams/examples/tail.c), with a lease table."""
+    table = stream_table(ddb, make_table)
+    app = app_name(table)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "x"}, "n": {"N": "12345678901234567890123456789012345678"}})
+    ddb.delete_item(TableName=table, Key={"pk": {"S": "x"}})
+    tail = os.path.join(os.path.dirname(DDBD), "dds_tail")
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDLOCAL", AWS_SECRET_ACCESS_KEY="secret",
+               AWS_EC2_METADATA_DISABLED="true")
+    proc = subprocess.Popen([tail, "--endpoint", endpoint, "--region", "us-east-1", "--app", app, table],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        lines = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        assert [x["event"] for x in lines] == ["INSERT", "REMOVE"]
+        assert lines[0]["new"]["n"] == {"N": "12345678901234567890123456789012345678"}
+        assert lines[1]["keys"] == {"pk": {"S": "x"}} and lines[1]["ttl"] is False
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        # it checkpointed what it printed and released its lease
+        (lease,) = leases(ddb, app).values()
+        assert lease["checkpoint"]["S"] == lines[1]["seq"] and "leaseOwner" not in lease
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        cleanup_app(ddb, app)
+
+
 # ---- leases and checkpoints ------------------------------------------------------------------
 
 
