@@ -50,7 +50,7 @@ struct dc_client {
     uint64_t rng;
     /* the response of the attempt in progress */
     buf_t *resp;
-    int has_crc;
+    int has_crc; /* 1: crc holds x-amz-crc32; 2: the header was unparsable (never matches) */
     uint32_t crc;
     char date[64];
     char type_hdr[96];
@@ -163,9 +163,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
         header_copy(v, end, tmp, sizeof tmp);
         char *e;
         unsigned long x = strtoul(tmp, &e, 10);
-        c->has_crc = 1;
-        c->crc = e != tmp && *e == 0 && x <= UINT32_MAX ? (uint32_t)x : 0;
-        if (e == tmp || *e) c->crc = ~ddb_crc32("", 0); /* unparsable: never matches */
+        int ok = e != tmp && *e == 0 && x <= UINT32_MAX;
+        c->has_crc = ok ? 1 : 2;
+        c->crc = ok ? (uint32_t)x : 0;
     } else if (header_is(p, len, "date", &v)) {
         header_copy(v, end, c->date, sizeof c->date);
     } else if (header_is(p, len, "x-amzn-errortype", &v)) {
@@ -208,8 +208,7 @@ static int setup_curl(dc_client_t *c, const dc_options_t *o, dc_error_t *err) {
 }
 
 static int check_options(const dc_options_t *o, dc_error_t *err) {
-    if (o->max_attempts < 0 || o->max_attempts > 100)
-        return dc__fail(err, DC_ECONFIG, "max_attempts must be 0..100");
+    if (o->max_attempts < 0) return dc__fail(err, DC_ECONFIG, "max_attempts must not be negative");
     if (o->timeout_ms < 0 || o->connect_timeout_ms < 0)
         return dc__fail(err, DC_ECONFIG, "timeouts must not be negative");
     return 0;
@@ -330,10 +329,11 @@ static int refresh(dc_client_t *c, dc_error_t *err) {
     return err->code;
 }
 
-static struct curl_slist *add_header(struct curl_slist *l, const char *name, const char *value,
-                                     int *oom) {
-    char line[8192];
-    snprintf(line, sizeof line, "%s: %s", name, value);
+static struct curl_slist *add_header(ddb_arena_t *a, struct curl_slist *l, const char *name,
+                                     const char *value, int *oom) {
+    size_t cap = strlen(name) + strlen(value) + 3;
+    char *line = ddb_arena_alloc(a, cap);
+    snprintf(line, cap, "%s: %s", name, value);
     struct curl_slist *n = curl_slist_append(l, line);
     if (!n) *oom = 1;
     return n ? n : l;
@@ -375,12 +375,13 @@ static struct curl_slist *sign(dc_client_t *c, const dc_target_t *t, const char 
         return NULL;
     }
     int oom = 0;
-    struct curl_slist *l = add_header(NULL, "Host", t->host, &oom);
-    l = add_header(l, "Content-Type", CONTENT_TYPE, &oom);
-    l = add_header(l, "X-Amz-Target", target, &oom);
-    l = add_header(l, "X-Amz-Date", out.amz_date, &oom);
-    if (k->session_token) l = add_header(l, "X-Amz-Security-Token", k->session_token, &oom);
-    l = add_header(l, "Authorization", out.authorization, &oom);
+    struct curl_slist *l = add_header(c->arena, NULL, "Host", t->host, &oom);
+    l = add_header(c->arena, l, "Content-Type", CONTENT_TYPE, &oom);
+    l = add_header(c->arena, l, "X-Amz-Target", target, &oom);
+    l = add_header(c->arena, l, "X-Amz-Date", out.amz_date, &oom);
+    if (k->session_token)
+        l = add_header(c->arena, l, "X-Amz-Security-Token", k->session_token, &oom);
+    l = add_header(c->arena, l, "Authorization", out.authorization, &oom);
     l = curl_slist_append(l, "Expect:"); /* no 100-continue round trip on larger bodies */
     if (oom || !l) {
         curl_slist_free_all(l);
@@ -483,7 +484,7 @@ static int judge(dc_client_t *c, CURLcode cc, const buf_t *b, int *kind, int *sk
     curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
     err->status = (int)status;
     uint32_t got = ddb_crc32(b->data ? b->data : "", b->len);
-    if (c->has_crc && got != c->crc) {
+    if (c->has_crc == 2 || (c->has_crc && got != c->crc)) {
         err->type[0] = 0;
         snprintf(err->message, sizeof err->message,
                  "x-amz-crc32 is %u but the body's CRC32 is %u (HTTP %ld)", c->crc, got, status);
@@ -518,11 +519,19 @@ static int final_code(int kind) {
     }
 }
 
+/* Ends a call with code, keeping the count of attempts made. */
+static int end_call(dc_error_t *err, int code, const char *message) {
+    int attempts = err->attempts;
+    dc__fail(err, code, "%s", message);
+    err->attempts = attempts;
+    return code;
+}
+
 static int call_loop(dc_client_t *c, const dc_target_t *t, const char *target, const char *body,
                      size_t len, buf_t *resp, dc_error_t *err) {
     int skew_done = 0, retries = 0;
     for (;;) {
-        if (aborted(c)) return dc__fail(err, DC_EABORTED, "aborted");
+        if (aborted(c)) return end_call(err, DC_EABORTED, "aborted");
         int rc = refresh(c, err);
         if (rc) return rc;
         struct curl_slist *hl = sign(c, t, target, body, len, err);
@@ -533,23 +542,15 @@ static int call_loop(dc_client_t *c, const dc_target_t *t, const char *target, c
         err->attempts++;
         CURLcode cc = perform(c, t, hl, body, len, &was_aborted);
         curl_slist_free_all(hl);
-        if (was_aborted) {
-            int attempts = err->attempts;
-            dc__fail(err, DC_EABORTED, "aborted during the transfer");
-            err->attempts = attempts;
-            return DC_EABORTED;
-        }
+        if (was_aborted) return end_call(err, DC_EABORTED, "aborted during the transfer");
         int kind = 0;
         rc = judge(c, cc, resp, &kind, &skew_done, err);
         if (rc < 0) return 0;
         if (rc > 0) return err->code = rc;
         if (!kind) continue;
         if (++retries >= c->max_attempts) return err->code = final_code(kind);
-        if (sleep_ms(c, dc_backoff_ms(retries, BACKOFF_BASE_MS, BACKOFF_CAP_MS, next_rnd(c)))) {
-            err->code = DC_EABORTED;
-            snprintf(err->message, sizeof err->message, "aborted while waiting to retry");
-            return DC_EABORTED;
-        }
+        if (sleep_ms(c, dc_backoff_ms(retries, BACKOFF_BASE_MS, BACKOFF_CAP_MS, next_rnd(c))))
+            return end_call(err, DC_EABORTED, "aborted while waiting to retry");
     }
 }
 

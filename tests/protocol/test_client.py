@@ -85,6 +85,8 @@ class Fake:
                 fake.requests.append(req)
                 if self.command == "POST" and self.path == "/":
                     resp = fake.script.pop(0) if fake.script else fake.default
+                    if callable(resp):
+                        resp = resp(req)
                 else:
                     resp = fake.routes.get((self.command, self.path), (404, {}, b"not found"))
                     if callable(resp):
@@ -300,6 +302,25 @@ def test_abort_ends_the_backoff_promptly(fake):
     err = json.loads(stderr.decode().strip().splitlines()[-1])
     assert p.returncode == 1
     assert err["code"] == "DC_EABORTED"
+
+
+def test_abort_ends_a_transfer_promptly(fake):
+    def slow(req):
+        time.sleep(5)
+        return OK
+    fake.default = slow
+    p = subprocess.Popen([DC_CALL, "--endpoint", fake.url, "ListTables"], env=keys_env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 5
+    while not fake.posts() and time.time() < deadline:
+        time.sleep(0.02)
+    assert fake.posts(), "the request never arrived"
+    t0 = time.time()
+    p.send_signal(signal.SIGTERM)
+    _, stderr = p.communicate(timeout=10)
+    assert time.time() - t0 < 0.5
+    err = json.loads(stderr.decode().strip().splitlines()[-1])
+    assert (p.returncode, err["code"], err["attempts"]) == (1, "DC_EABORTED", 1)
 
 
 # ---- what is sent ----
