@@ -12,6 +12,7 @@ import http.server
 import json
 import os
 import signal
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -66,8 +67,9 @@ class Fake:
     """An HTTP/1.1 server on 127.0.0.1: POST / answers from `script` (then `default`), other
     paths from `routes`; every request is recorded."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         self.script, self.default, self.routes, self.requests = [], None, {}, []
+        self.scheme = "https" if tls else "http"
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -107,12 +109,16 @@ class Fake:
             do_GET = do_POST = do_PUT = handle_any
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}"
 
     def posts(self):
         return [r for r in self.requests if r["method"] == "POST"]
@@ -321,6 +327,26 @@ def test_abort_ends_a_transfer_promptly(fake):
     assert time.time() - t0 < 0.5
     err = json.loads(stderr.decode().strip().splitlines()[-1])
     assert (p.returncode, err["code"], err["attempts"]) == (1, "DC_EABORTED", 1)
+
+
+def test_https_verifies_the_peer_against_aws_ca_bundle(tmp_path):
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    f = Fake(tls=(cert, key))
+    try:
+        f.default = OK
+        rc, _, err = dc_call("--endpoint", f.url, "ListTables")
+        assert (rc, err["code"], err["attempts"]) == (1, "DC_ENET", 1)  # no retrying a bad peer
+        assert "certificate" in err["message"].lower()
+        rc, out, err = dc_call("--endpoint", f.url, "ListTables", env=keys_env(AWS_CA_BUNDLE=cert))
+        assert rc == 0, err
+        verify_signature(f.posts()[-1], SECRET)
+    finally:
+        f.close()
 
 
 # ---- what is sent ----
