@@ -16,7 +16,7 @@
 #include "query/arena.h"
 #include "query/crc32.h"
 #include "query/sigv4.h"
-#include "streams/client.h"
+#include "streams/client_int.h"
 
 #define DEFAULT_ATTEMPTS 10
 #define DEFAULT_TIMEOUT  15000

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "streams/client.h"
+#include "streams/client_int.h"
 
 extern char **environ;
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "streams/client.h"
+#include "streams/client_int.h"
 
 #define PATH_CAP  4096
 #define VALUE_CAP 1024
