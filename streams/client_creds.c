@@ -363,14 +363,14 @@ static int from_container(dc_credentials_t *out, dc_error_t *err, int *got) {
 /* GET base+path with the session token; 0 with the 200 body in b, else -1 (why set). */
 static int imds_get(const char *base, const char *path, const char *token, buf_t *b,
                     char why[CURL_ERROR_SIZE]) {
-    char url[2 * VALUE_CAP], hdr[VALUE_CAP];
+    char url[2 * VALUE_CAP], hdr[VALUE_CAP + 64];
     snprintf(url, sizeof url, "%s%s", base, path);
     snprintf(hdr, sizeof hdr, "X-aws-ec2-metadata-token: %s", token);
     long status = 0;
     buf_reset(b);
     if (http_fetch("GET", url, hdr, IMDS_MS, b, &status, why) != 0) return -1;
     if (status == 200) return 0;
-    snprintf(why, CURL_ERROR_SIZE, "GET %s: HTTP %ld", path, status);
+    snprintf(why, CURL_ERROR_SIZE, "GET %.200s: HTTP %ld", path, status);
     return -1;
 }
 
