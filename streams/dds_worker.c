@@ -317,7 +317,12 @@ static void lease_round(bg_t *g) {
     int made = 0;
     for (size_t i = 0; i < nmk && !atomic_load(&c->closing); i++) {
         int created = 0;
-        if (dds__lease_create(c->bg, c->app, &mk[i], &created, &e)) break;
+        if (dds__lease_create(c->bg, c->app, &mk[i], &created, &e)) {
+            pthread_mutex_lock(&c->mu);
+            report(g, &e, mk[i].key);
+            pthread_mutex_unlock(&c->mu);
+            break;
+        }
         made += created;
     }
     for (size_t i = 0; i < nrm && !atomic_load(&c->closing); i++)
@@ -325,7 +330,7 @@ static void lease_round(bg_t *g) {
     free(mk);
     free(rm);
     free(l);
-    if (nmk) {
+    if (made) {
         g->next_scan = 0; /* take them without waiting a round */
         return;
     }
