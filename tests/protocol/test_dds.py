@@ -508,3 +508,20 @@ def test_bad_credentials_give_eauth(tmp_path, probes):
     finally:
         s.stop()
         s.cleanup()
+
+
+@pytest.mark.ddbd_only
+@pytest.mark.parametrize("server", [["--ttl-interval", "0.2"]], indirect=True)
+def test_a_ttl_deletion_is_marked_as_one(server, probes):
+    ddb = client_of(server)
+    table = make_stream_table(ddb, "ttl")
+    ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "gone"}, "ttl": {"N": str(int(time.time()) - 10)}})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "kept"}})
+    ddb.delete_item(TableName=table, Key={"pk": {"S": "kept"}})
+    p = Probe(server.endpoint, table)
+    probes.append(p)
+    wait_until(lambda: len(p.records()) >= 4, what="two inserts and two removals")
+    removals = {r["keys"]["pk"]["S"]: r for r in p.records() if r["event"] == "REMOVE"}
+    assert removals["gone"]["ttl"] is True  # by the TTL sweeper (userIdentity dynamodb)
+    assert removals["kept"]["ttl"] is False  # by a client
