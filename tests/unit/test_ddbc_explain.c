@@ -119,10 +119,8 @@ static void test_explain(void) {
     buf_t b;
     buf_init(&b);
     xp_explain(&x, false, &b);
-    CHECK(strncmp(buf_cstr(&b),
-                  "-- Query: Query on index byg of tbl\n-- aws dynamodb query "
-                  "--cli-input-json",
-                  73) == 0);
+    const char *want = "-- Query on index byg of tbl\n-- aws dynamodb query --cli-input-json";
+    CHECK(strncmp(buf_cstr(&b), want, strlen(want)) == 0);
     buf_reset(&b);
     xp_explain(&x, true, &b);
     CHECK(strncmp(buf_cstr(&b),

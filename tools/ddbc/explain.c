@@ -236,8 +236,8 @@ void xp_explain_request(const char *op, const cJSON *req, const char *note, bool
     }
     char cli[64];
     xp_cli_name(op, cli, sizeof cli);
-    buf_printf(b, "-- %s%s%s\n-- aws dynamodb %s --cli-input-json \"$(cat request.json)\"\n", op,
-               note ? ": " : "", note ? note : "", cli);
+    buf_printf(b, "-- %s\n-- aws dynamodb %s --cli-input-json \"$(cat request.json)\"\n",
+               note ? note : op, cli);
     char *s = cJSON_Print(req);
     buf_puts(b, s);
     buf_putc(b, '\n');
@@ -262,10 +262,10 @@ void xp_explain(const xp_plan_t *x, bool json, buf_t *b) {
                      *ix ? "index " : "", *ix ? ix : "", *ix ? "" : tbl);
             break;
         case PQ_OP_GET_ITEM:
-            snprintf(note, sizeof note, "one item of %s by its key", tbl);
+            snprintf(note, sizeof note, "GetItem of one item of %s, by its key", tbl);
             break;
         default:
-            snprintf(note, sizeof note, "one item of %s", tbl);
+            snprintf(note, sizeof note, "%s of one item of %s, by its key", pq_op_name(p->op), tbl);
             break;
         }
         if (x->keyless) {
