@@ -199,15 +199,26 @@ static void sleep_ms(int ms) {
     nanosleep(&ts, NULL);
 }
 
-/* Polls DescribeTable until the table (and its indexes) are ACTIVE; -1 on error or Ctrl-C. */
+/* Whether a DescribeTable answer's table and indexes are all ACTIVE. */
+static bool all_active(const cJSON *t) {
+    if (strcmp(str_of(t, "TableStatus"), "ACTIVE") != 0) return false;
+    const cJSON *ix;
+    cJSON_ArrayForEach(ix, cJSON_GetObjectItemCaseSensitive(t, "GlobalSecondaryIndexes")) {
+        const char *st = str_of(ix, "IndexStatus");
+        if (*st && strcmp(st, "ACTIVE") != 0) return false;
+    }
+    return true;
+}
+
+/* Polls DescribeTable until the table and its indexes are ACTIVE (an index being created
+ * includes its backfill); -1 on error or Ctrl-C. */
 static int wait_active(session_t *s, const char *table) {
     for (int i = 0; i < 6000 && !atomic_load(&s->stop); i++) {
         cJSON *req = table_req(table), *resp = NULL;
         int rc = ss_call(s, "DescribeTable", req, &resp);
         cJSON_Delete(req);
         if (rc) return rc;
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(resp, "Table");
-        bool active = strcmp(str_of(t, "TableStatus"), "ACTIVE") == 0;
+        bool active = all_active(cJSON_GetObjectItemCaseSensitive(resp, "Table"));
         cJSON_Delete(resp);
         if (active) return 0;
         sleep_ms(i < 20 ? 50 : 500);
@@ -245,10 +256,9 @@ int ad_ddl(session_t *s, const ddl_plan_t *d) {
         if (ss_call(s, st->op, st->req, &resp)) return -1;
         cJSON_Delete(resp);
         ss_forget(s, d->table);
-        if (strcmp(st->op, "CreateTable") == 0) {
-            ss_names_add(&s->tables, d->table);
-            if (wait_active(s, d->table)) return -1;
-        }
+        if (strcmp(st->op, "CreateTable") == 0) ss_names_add(&s->tables, d->table);
+        /* the next statement can use the table (or the index) at once */
+        if (strcmp(st->op, "DeleteTable") != 0 && wait_active(s, d->table)) return -1;
     }
     if (s->format == OUT_TABLE) {
         const char *op = d->steps[0].op;

@@ -258,8 +258,8 @@ void xp_explain(const xp_plan_t *x, bool json, buf_t *b) {
                 snprintf(note, sizeof note, "Query on the table %s", tbl);
             break;
         case PQ_OP_SCAN:
-            snprintf(note, sizeof note, "full Scan of %s%s%s (reads every item)",
-                     *ix ? "index " : "", *ix ? ix : "", *ix ? "" : tbl);
+            snprintf(note, sizeof note, "Scan of %s%s%s%s: a full scan, reading every item",
+                     *ix ? "index " : "", *ix ? ix : "", *ix ? " of " : "", tbl);
             break;
         case PQ_OP_GET_ITEM:
             snprintf(note, sizeof note, "GetItem of one item of %s, by its key", tbl);

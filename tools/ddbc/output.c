@@ -333,28 +333,53 @@ static void csv(const columns_t *c, cJSON *const *items, size_t n, buf_t *b) {
     buf_free(&f);
 }
 
+/* The item's attributes with o->first's names first (as the table puts its columns). */
+static void put_attr(const cJSON *a, bool typed, bool *first, buf_t *b) {
+    if (!*first) buf_putc(b, ',');
+    *first = false;
+    json_put_str(b, a->string, strlen(a->string));
+    buf_putc(b, ':');
+    if (!typed) {
+        out_value_json(a, b);
+        return;
+    }
+    char *s = cJSON_PrintUnformatted(a);
+    buf_puts(b, s);
+    free(s);
+}
+
+static void put_ordered(const out_opts_t *o, const cJSON *item, bool typed, buf_t *b) {
+    const cJSON *a;
+    bool first = true;
+    buf_putc(b, '{');
+    for (size_t f = 0; f < o->nfirst; f++) {
+        a = cJSON_GetObjectItemCaseSensitive(item, o->first[f]);
+        if (a) put_attr(a, typed, &first, b);
+    }
+    cJSON_ArrayForEach(a, item) {
+        bool lead = false;
+        for (size_t f = 0; f < o->nfirst && !lead; f++)
+            lead = strcmp(a->string, o->first[f]) == 0;
+        if (!lead) put_attr(a, typed, &first, b);
+    }
+    buf_putc(b, '}');
+}
+
 void out_items(const out_opts_t *o, cJSON *const *items, size_t n, buf_t *b) {
     switch (o->format) {
     case OUT_JSON:
         buf_putc(b, '[');
         for (size_t i = 0; i < n; i++) {
             if (i) buf_putc(b, ',');
-            out_item_json(items[i], b);
+            put_ordered(o, items[i], false, b);
         }
         buf_puts(b, "]\n");
         return;
     case OUT_JSONL:
-        for (size_t i = 0; i < n; i++) {
-            out_item_json(items[i], b);
-            buf_putc(b, '\n');
-        }
-        return;
     case OUT_DDBJSON:
         for (size_t i = 0; i < n; i++) {
-            char *s = cJSON_PrintUnformatted(items[i]);
-            buf_puts(b, s);
+            put_ordered(o, items[i], o->format == OUT_DDBJSON, b);
             buf_putc(b, '\n');
-            free(s);
         }
         return;
     case OUT_CSV:
