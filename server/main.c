@@ -46,6 +46,7 @@ typedef struct options {
     long ttl_interval_ms;
     long shard_rollover_s;
     long stream_retention_s;
+    long stream_shards;
     long idempotency_window_s;
     long threads;
     long iterator_lifetime_s;
@@ -87,6 +88,9 @@ static void usage(FILE *f) {
                "  --shard-rollover S     seconds after which a stream shard closes and a child\n"
                "                         shard takes over (default 14400)\n"
                "  --stream-retention S   seconds stream records are kept (default 86400)\n"
+               "  --stream-shards N      open shards of a stream created from now on, 1..64\n"
+               "                         (default 1): an item's records go to the shard of\n"
+               "                         its partition key; each rolls over on its own\n"
                "  --iterator-lifetime S  seconds a shard iterator stays valid (default 900)\n"
                "  --pitr-retention D     point-in-time recovery window of tables that name\n"
                "                         none, and how long a deleted table's SYSTEM backup\n"
@@ -181,6 +185,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--ttl-interval", NULL, &o->ttl_interval_ms, 10, 86400000, 1000},
         {"--shard-rollover", NULL, &o->shard_rollover_s, 1, 86400 * 7, 0},
         {"--stream-retention", NULL, &o->stream_retention_s, 1, 86400 * 7, 0},
+        {"--stream-shards", NULL, &o->stream_shards, 1, DDB_STREAM_LANES_MAX, 0},
         {"--iterator-lifetime", NULL, &o->iterator_lifetime_s, 1, 86400, 0},
         {"--max-tables", NULL, &o->max_tables, 0, 1000000, 0},
         {"--idempotency-window", NULL, &o->idempotency_window_s, 1, 86400, 0},
@@ -530,6 +535,7 @@ int main(int argc, char **argv) {
                             .ttl_interval_ms = (uint32_t)o.ttl_interval_ms,
                             .shard_rollover_s = (uint32_t)o.shard_rollover_s,
                             .stream_retention_s = (uint32_t)o.stream_retention_s,
+                            .stream_shards = (uint32_t)o.stream_shards,
                             .max_tables = (uint32_t)o.max_tables,
                             .token_window_s = (uint32_t)o.idempotency_window_s,
                             .pitr_retention_s = (uint32_t)o.pitr_retention_s,

@@ -2,11 +2,17 @@
  *  - shards: consecutive indexes, each child's parent is the shard before
  *    it, which is closed, and the child starts after the parent's end; only
  *    the last shard of an enabled stream is open (a disabled stream has
- *    none open); no shard starts past the sequence counter;
+ *    none open); no shard starts past the sequence counter. A stream of
+ *    several lanes: the same per lane (indexes growing, each child's
+ *    parent the lane's shard before), every shard of the stream's lane
+ *    count, and an enabled stream has one open shard in every lane;
  *  - records: every key is well formed and every record decodes; sequence
  *    numbers are at or above the trim point and below the counter, strictly
  *    increasing, and each lies inside a shard's [start, end] (end open for
- *    the open shard), so no record is outside or between shards;
+ *    the open shard), so no record is outside or between shards; with
+ *    lanes, per lane: each record is in its lane's key run, in one of its
+ *    lane's shards, and its lane is its partition key's (ddb__lane_of);
+ *    no record is stored under the other layout's tag;
  *  - images, only for the table's current, enabled stream with a NEW_IMAGE
  *    or NEW_AND_OLD_IMAGES view: replaying each item key's retained records
  *    in order, INSERT follows nothing or a REMOVE, MODIFY/REMOVE follow an
@@ -43,8 +49,9 @@ static void replay_free(replay_t *rp) {
     free(rp->v);
 }
 
-static int check_shards(const ddb_engine_t *e, const ddb_stream_desc_t *d, const ddb_shard_t *sh,
-                        size_t n, ddb_error_t *err) {
+/* Checks one lane's chain sh[0..n) (a one-lane stream: all its shards). */
+static int check_chain(const ddb_engine_t *e, const ddb_stream_desc_t *d, const ddb_shard_t *sh,
+                       size_t n, ddb_error_t *err) {
     if (d->enabled && (n == 0 || sh[n - 1].closed)) {
         return ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: enabled without an open shard",
                              d->id);
@@ -64,8 +71,8 @@ static int check_shards(const ddb_engine_t *e, const ddb_stream_desc_t *d, const
         }
         if (i == 0) continue;
         const ddb_shard_t *p = &sh[i - 1];
-        if (s->index != p->index + 1 || !s->has_parent || s->parent != p->index ||
-            s->start <= p->end) {
+        bool next_ok = d->lanes > 1 ? s->index > p->index : s->index == p->index + 1;
+        if (!next_ok || !s->has_parent || s->parent != p->index || s->start <= p->end) {
             return ddb_error_set(err, DDB_ERR_INTERNAL,
                                  "stream %u: shard %u does not follow "
                                  "shard %u (start %llu, parent end %llu)",
@@ -74,6 +81,36 @@ static int check_shards(const ddb_engine_t *e, const ddb_stream_desc_t *d, const
         }
     }
     return 0;
+}
+
+/* The shards of lane `lane` of sh[0..n), in order, into the arena. */
+static ddb_shard_t *lane_shards(const ddb_shard_t *sh, size_t n, uint32_t lane, ddb_arena_t *a,
+                                size_t *out_n) {
+    ddb_shard_t *v = ddb_arena_alloc(a, sizeof *v * (n ? n : 1));
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sh[i].lane == lane) v[m++] = sh[i];
+    }
+    *out_n = m;
+    return v;
+}
+
+static int check_shards(const ddb_engine_t *e, const ddb_stream_desc_t *d, const ddb_shard_t *sh,
+                        size_t n, ddb_arena_t *a, ddb_error_t *err) {
+    for (size_t i = 0; i < n; i++) {
+        if (sh[i].lanes != d->lanes || sh[i].lane >= d->lanes) {
+            return ddb_error_set(err, DDB_ERR_INTERNAL,
+                                 "stream %u: shard %u is of lane %u of %u, the stream has %u",
+                                 d->id, sh[i].index, sh[i].lane, sh[i].lanes, d->lanes);
+        }
+    }
+    int rc = 0;
+    for (uint32_t l = 0; !rc && l < d->lanes; l++) {
+        size_t m;
+        const ddb_shard_t *v = lane_shards(sh, n, l, a, &m);
+        rc = check_chain(e, d, v, m, err);
+    }
+    return rc;
 }
 
 /* Checks one record's place: above the trim point and the previous record,
@@ -98,14 +135,39 @@ static int check_place(const ddb_engine_t *e, uint32_t id, uint64_t seq, uint64_
     return 0;
 }
 
-/* Walks a stream's records in order; with t (images are checked), keeps
- * each one in rp. */
-static int check_records(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id,
+/* One run of records to walk: a one-lane stream's, or one lane's. */
+typedef struct run {
+    const ddb_stream_desc_t *d;
+    uint32_t lane;
+    bytes_t prefix; /* the run's keys begin so */
+    size_t klen;    /* and are this long, the sequence number last */
+} run_t;
+
+/* Whether any key begins with prefix. */
+static int any_under(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_t *prefix,
+                     bool *yes, ddb_error_t *err) {
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_STREAMS]);
+    rocksdb_iter_seek(it, (const char *)prefix->p, prefix->len);
+    *yes = false;
+    if (rocksdb_iter_valid(it)) {
+        size_t kl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        *yes = kl >= prefix->len && memcmp(k, prefix->p, prefix->len) == 0;
+    }
+    int rc = ddb__iter_status(it, err);
+    rocksdb_iter_destroy(it);
+    return rc;
+}
+
+/* Walks a run's records in order (sh[0..n): the run's shards); with t
+ * (images are checked), keeps each one in rp. */
+static int check_records(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const run_t *run,
                          uint64_t trim, const ddb_shard_t *sh, size_t n, const ddb_table_info_t *t,
                          ddb_arena_t *a, replay_t *rp, ddb_error_t *err) {
+    uint32_t id = run->d->id;
     bytes_t lo = {0}, hi = {0};
-    ddb__skey(&lo, 'R', id);
-    ddb__skey(&hi, 'R', id);
+    bytes_put(&lo, run->prefix.p, run->prefix.len);
+    bytes_put(&hi, run->prefix.p, run->prefix.len);
     kc_successor(&hi);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_STREAMS]);
     uint64_t prev = 0;
@@ -116,15 +178,22 @@ static int check_records(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint3
         size_t kl, vl;
         const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
         if (ddb__cmp_bytes(k, kl, hi.p, hi.len) >= 0) break;
-        if (kl != DDB__RECORD_KEY_LEN) {
+        if (kl != run->klen) {
             rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: malformed record key", id);
             break;
         }
-        uint64_t seq = kc_get_be64(k + 5);
+        uint64_t seq = kc_get_be64(k + kl - 8);
         const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vl);
         ddb_stream_record_t r;
         rc = ddb__decode_record(v, vl, id, seq, a, &r, err);
         if (!rc) rc = check_place(e, id, seq, prev, trim, sh, n, &j, err);
+        if (!rc && run->d->lanes > 1 &&
+            ddb__lane_of(&run->d->key, r.keys, run->d->lanes) != run->lane) {
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL,
+                               "stream %u: record %llu is in lane %u, its key's is %u", id,
+                               (unsigned long long)seq, run->lane,
+                               ddb__lane_of(&run->d->key, r.keys, run->d->lanes));
+        }
         prev = seq;
         if (rc || !t) continue;
         if (rp->n == rp->cap) {
@@ -225,6 +294,58 @@ static int images_checkable(ddb_engine_t *e, const ddb_stream_desc_t *d, ddb_are
     return 0;
 }
 
+/* Walks every run of d's records: 'R' for one lane, each lane's 'L' run
+ * otherwise; records under the other tag are misplaced. */
+static int check_runs(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_stream_desc_t *d,
+                      uint64_t trim, const ddb_shard_t *sh, size_t n, const ddb_table_info_t *t,
+                      ddb_arena_t *a, replay_t *rp, ddb_error_t *err) {
+    bool lanes = d->lanes > 1;
+    bytes_t other = {0};
+    ddb__skey(&other, lanes ? 'R' : 'L', d->id);
+    bool stray;
+    int rc = any_under(e, ro, &other, &stray, err);
+    bytes_free(&other);
+    if (!rc && stray) {
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: records under the %s layout", d->id,
+                           lanes ? "one-lane" : "lanes'");
+    }
+    for (uint32_t l = 0; !rc && l < d->lanes; l++) {
+        run_t run = {.d = d, .lane = l};
+        if (lanes) {
+            ddb__skey32(&run.prefix, 'L', d->id, l);
+            run.klen = DDB__LANE_RECORD_KEY_LEN;
+        } else {
+            ddb__skey(&run.prefix, 'R', d->id);
+            run.klen = DDB__RECORD_KEY_LEN;
+        }
+        size_t m;
+        const ddb_shard_t *v = lane_shards(sh, n, l, a, &m);
+        rc = check_records(e, ro, &run, trim, v, m, t, a, rp, err);
+        bytes_free(&run.prefix);
+    }
+    if (!rc && lanes) { /* nothing past the last lane's run */
+        bytes_t past = {0};
+        ddb__skey32(&past, 'L', d->id, d->lanes);
+        bytes_t end = {0};
+        ddb__skey(&end, 'L', d->id);
+        kc_successor(&end);
+        rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_STREAMS]);
+        rocksdb_iter_seek(it, (const char *)past.p, past.len);
+        if (rocksdb_iter_valid(it)) {
+            size_t kl;
+            const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
+            if (ddb__cmp_bytes(k, kl, end.p, end.len) < 0) {
+                rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: a record of no lane", d->id);
+            }
+        }
+        if (!rc) rc = ddb__iter_status(it, err);
+        rocksdb_iter_destroy(it);
+        bytes_free(&past);
+        bytes_free(&end);
+    }
+    return rc;
+}
+
 static int check_stream(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
                         const ddb_stream_desc_t *d, ddb_arena_t *a, ddb_error_t *err) {
     uint64_t trim;
@@ -234,10 +355,10 @@ static int check_stream(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
     bool images;
     int rc = ddb__trim_point(e, ro, d->id, &trim, err);
     if (!rc) rc = ddb__shards_from(e, ro, d->id, a, &sh, &n, err);
-    if (!rc) rc = check_shards(e, d, sh, n, err);
+    if (!rc) rc = check_shards(e, d, sh, n, a, err);
     if (!rc) rc = images_checkable(e, d, a, &t, &images, err);
     replay_t rp = {0};
-    if (!rc) rc = check_records(e, ro, d->id, trim, sh, n, images ? &t : NULL, a, &rp, err);
+    if (!rc) rc = check_runs(e, ro, d, trim, sh, n, images ? &t : NULL, a, &rp, err);
     if (!rc && images) rc = check_images(e, ro, d, &rp, a, err);
     replay_free(&rp);
     return rc;

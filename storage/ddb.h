@@ -49,6 +49,10 @@ typedef struct ddb_engine_opts {
     uint32_t ttl_interval_ms;    /* period of the TTL sweeper and stream trimming (0: 2000) */
     uint32_t shard_rollover_s;   /* a stream shard closes after this long (0: 4 hours) */
     uint32_t stream_retention_s; /* stream records are trimmed after this long (0: 24 hours) */
+    uint32_t stream_shards;      /* open shards ("lanes") of a stream created from now on (0: 1;
+                                  * at most DDB_STREAM_LANES_MAX): an item's records go to lane
+                                  * hash(partition key) % N; a stream keeps the count it was
+                                  * created with */
     uint32_t max_tables;         /* ddb_table_create refuses a table past this many (0: no
                                   * limit): DynamoDB's per-region table quota */
     uint32_t token_window_s;     /* idempotency tokens (ddb_write_all_once) are remembered this
@@ -422,15 +426,20 @@ typedef struct ddb_stream_desc {
     int64_t created_ms;
     bool enabled;
     int64_t disabled_ms; /* when it was disabled (0 while enabled) */
+    uint32_t lanes;      /* shards open at once (1..DDB_STREAM_LANES_MAX) */
 } ddb_stream_desc_t;
 
 /* Every stream still readable, newest first. Not the writer; any thread. */
 int ddb_stream_list(ddb_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, size_t *n,
                     ddb_error_t *err);
 
-/* A shard: the records of its stream with sequence numbers in [start, end]
- * (end open while !closed). Shards follow one another: each child starts
- * after its parent closed. */
+#define DDB_STREAM_LANES_MAX 64 /* open shards of one stream at most */
+
+/* A shard: the records of its stream's lane with sequence numbers in
+ * [start, end] (end open while !closed). A stream has `lanes` chains of
+ * shards, one open at a time each; within a lane shards follow one
+ * another: each child starts after its parent (the lane's shard before)
+ * closed. Indexes are unique in the stream and grow with creation. */
 typedef struct ddb_shard {
     uint32_t index;
     int64_t created_ms;
@@ -438,6 +447,8 @@ typedef struct ddb_shard {
     bool closed;
     bool has_parent;
     uint32_t parent;
+    uint32_t lane;  /* the chain it belongs to, < lanes */
+    uint32_t lanes; /* the stream's lane count (1: one chain, today's layout) */
 } ddb_shard_t;
 
 /* The stream's shards not yet trimmed, from one snapshot. Not the writer;

@@ -141,6 +141,8 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     e->max_tables = o->max_tables;
     e->rollover_ms = (int64_t)(o->shard_rollover_s ? o->shard_rollover_s : 4 * 3600) * 1000;
     e->retention_ms = (int64_t)(o->stream_retention_s ? o->stream_retention_s : 24 * 3600) * 1000;
+    e->stream_lanes = o->stream_shards ? o->stream_shards : 1;
+    if (e->stream_lanes > DDB_STREAM_LANES_MAX) e->stream_lanes = DDB_STREAM_LANES_MAX;
     e->token_window_ms = (int64_t)(o->token_window_s ? o->token_window_s : 600) * 1000;
     e->pitr_retention_ms = (int64_t)(o->pitr_retention_s ? o->pitr_retention_s : 35 * 86400) * 1000;
     /* a counter that cannot be read fails the open: starting over at 1

@@ -23,16 +23,23 @@ typedef struct table_stats {
     uint64_t count, size;
 } table_stats_t;
 
-/* Where a stream's writing stands (a cache of its open shard; guarded by
- * the writer). */
-typedef struct stream_state {
-    uint32_t id;
+/* Where one lane of a stream's writing stands (its open shard). */
+typedef struct stream_lane {
     uint32_t shard; /* the open shard's index */
     int64_t shard_created_ms;
     uint64_t shard_start;
     uint64_t last_seq; /* the open shard's last record, 0: none yet */
     bool has_parent;
     uint32_t parent;
+} stream_lane_t;
+
+/* Where a stream's writing stands (a cache of its open shards; guarded by
+ * the writer). */
+typedef struct stream_state {
+    uint32_t id;
+    uint32_t nlanes;     /* 1: the single-chain layout */
+    uint32_t next_shard; /* the index the next child shard gets */
+    stream_lane_t lane[DDB_STREAM_LANES_MAX];
 } stream_state_t;
 
 struct ddb_engine {
@@ -94,6 +101,7 @@ struct ddb_engine {
     uint32_t ttl_interval_ms;
     uint32_t max_tables; /* 0: no limit */
     int64_t rollover_ms, retention_ms;
+    uint32_t stream_lanes;   /* lanes of a stream created now (1..DDB_STREAM_LANES_MAX) */
     int64_t token_window_ms; /* tokens.c: how long an idempotency token is remembered */
     /* engine_stats.c: counters since open, for ddb_engine_stats; written by
      * the maintenance thread only (relaxed: nothing is ordered by them) */

@@ -107,29 +107,42 @@ int ddb_stream_shards(ddb_engine_t *e, uint32_t stream, ddb_arena_t *a, ddb_shar
     return rc;
 }
 
-/* Reads shard sh's records in [from, below) with ro (see ddb_stream_read). */
+/* Reads shard sh's records in [from, below) with ro (see ddb_stream_read):
+ * a one-lane stream's under 'R', a lane's under its own 'L' prefix, so a
+ * read never walks another lane's records. *exhausted: nothing of the
+ * shard's range is left after what was read. */
 static int read_records(ddb_engine_t *e, rocksdb_readoptions_t *ro, uint32_t stream,
                         const ddb_shard_t *sh, uint64_t from, uint64_t below, size_t limit,
                         size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t *out, size_t *n,
-                        uint64_t *next, ddb_error_t *err) {
+                        uint64_t *next, bool *exhausted, ddb_error_t *err) {
     uint64_t to = sh->closed ? sh->end : UINT64_MAX;
+    uint64_t first = from < sh->start ? sh->start : from;
+    bool lanes = sh->lanes > 1;
+    size_t klen = lanes ? DDB__LANE_RECORD_KEY_LEN : DDB__RECORD_KEY_LEN;
     bytes_t lo = {0}, hi = {0};
-    ddb__skey64(&lo, 'R', stream, from < sh->start ? sh->start : from);
-    ddb__skey(&hi, 'R', stream);
+    if (lanes) {
+        ddb__lane_key(&lo, stream, sh->lane, first);
+        ddb__skey32(&hi, 'L', stream, sh->lane);
+    } else {
+        ddb__skey64(&lo, 'R', stream, first);
+        ddb__skey(&hi, 'R', stream);
+    }
     kc_successor(&hi);
+    *exhausted = false;
     rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi.p, hi.len);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_STREAMS]);
     size_t bytes = 0;
     int rc = 0;
-    for (rocksdb_iter_seek(it, (const char *)lo.p, lo.len); rocksdb_iter_valid(it) && *n < limit;
-         rocksdb_iter_next(it)) {
+    rocksdb_iter_seek(it, (const char *)lo.p, lo.len);
+    for (; rocksdb_iter_valid(it) && *n < limit; rocksdb_iter_next(it)) {
         size_t kl, rl;
         const uint8_t *rk = (const uint8_t *)rocksdb_iter_key(it, &kl);
-        if (kl != DDB__RECORD_KEY_LEN) {
+        if (kl != klen) {
             rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: corrupt record key", stream);
             break;
         }
-        uint64_t seq = kc_get_be64(rk + 5);
+        uint64_t seq = kc_get_be64(rk + klen - 8);
+        if (seq > to) *exhausted = true;
         if (seq > to || seq >= below) break;
         const uint8_t *rv = (const uint8_t *)rocksdb_iter_value(it, &rl);
         ddb_stream_record_t *r = &out[*n];
@@ -140,6 +153,7 @@ static int read_records(ddb_engine_t *e, rocksdb_readoptions_t *ro, uint32_t str
         (*n)++;
         *next = seq + 1;
     }
+    if (!rc && !rocksdb_iter_valid(it)) *exhausted = true;
     if (!rc) rc = ddb__iter_status(it, err);
     rocksdb_iter_destroy(it);
     bytes_free(&lo);
@@ -180,12 +194,19 @@ int ddb_stream_read(ddb_engine_t *e, uint32_t stream, uint32_t shard, uint64_t f
                            "The operation attempted to read past the oldest stream record in a "
                            "shard.");
     }
+    bool exhausted = false;
     if (!rc) {
-        rc = read_records(e, ro, stream, &sh, from, below, limit, max_bytes, a, *out, n, next, err);
+        rc = read_records(e, ro, stream, &sh, from, below, limit, max_bytes, a, *out, n, next,
+                          &exhausted, err);
     }
     if (!rc) {
         if (*next < sh.start) *next = sh.start;
         *done = sh.closed && *next > sh.end;
+        /* a lane's shard holds only some of the numbers of its range, and
+         * one closed empty (the stream disabled before the lane had a
+         * record) none: it is done once nothing of it is left, its end
+         * being visible */
+        if (sh.lanes > 1 && sh.closed && exhausted && sh.end < below) *done = true;
     } else {
         *n = 0;
     }

@@ -3,8 +3,10 @@
  * in the same write batch as the change, under a sequence number from one
  * engine-wide counter that the single writer advances: numbers increase in
  * commit order, so a reader that has seen number n has seen every record
- * below n. A stream has one open shard at a time; it rolls over to a child
- * shard once it is older than the rollover period and holds records. The
+ * below n. A stream has one open shard per lane (one lane unless created
+ * under --stream-shards N): an item's records always go to the same lane,
+ * so its order is one shard chain's. A lane's open shard rolls over to a
+ * child once it is older than the rollover period and holds records. The
  * layout is in streams.h. Puts into the caller's batch; never writes one. */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,24 @@ void ddb__skey64(bytes_t *k, char tag, uint32_t stream, uint64_t x) {
     bytes_put(k, b, 8);
 }
 
+void ddb__lane_key(bytes_t *k, uint32_t stream, uint32_t lane, uint64_t seq) {
+    ddb__skey32(k, 'L', stream, lane);
+    uint8_t b[8];
+    kc_put_be64(b, seq);
+    bytes_put(k, b, 8);
+}
+
+uint32_t ddb__lane_of(const ddb_key_schema_t *ks, const ddb_value_t *keys, uint32_t lanes) {
+    if (lanes <= 1) return 0;
+    const ddb_value_t *h = ddb_map_get(keys, ks->hash_name, ks->hash_len);
+    bytes_t pk = {0};
+    uint32_t lane = 0;
+    if (h && kc_encode_value(&pk, h) == 0)
+        lane = (uint32_t)(kc_partition_hash(pk.p, pk.len) % lanes);
+    bytes_free(&pk);
+    return lane;
+}
+
 static void put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const bytes_t *k, const void *v,
                 size_t vl) {
     rocksdb_writebatch_put_cf(wb, e->cf[CF_STREAMS], (const char *)k->p, k->len, v, vl);
@@ -39,17 +59,29 @@ static void put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const bytes_t *k, con
 
 /* ---- shards ---------------------------------------------------------------------- */
 
-static void encode_shard(uint8_t b[DDB__SHARD_REC_LEN], const ddb_shard_t *s) {
+/* The encoding's length: lanes > 1 adds [lane][lanes]. */
+static size_t encode_shard(uint8_t b[DDB__SHARD_REC_LEN_LANES], const ddb_shard_t *s) {
     kc_put_be64(b, (uint64_t)s->created_ms);
     kc_put_be64(b + 8, s->start);
     kc_put_be64(b + 16, s->end);
     b[24] = s->closed;
     b[25] = s->has_parent;
     kc_put_be32(b + 26, s->parent);
+    if (s->lanes <= 1) return DDB__SHARD_REC_LEN;
+    b[30] = (uint8_t)s->lane;
+    b[31] = (uint8_t)s->lanes;
+    return DDB__SHARD_REC_LEN_LANES;
 }
 
 bool ddb__decode_shard(const uint8_t *b, size_t len, uint32_t index, ddb_shard_t *s) {
-    if (len != DDB__SHARD_REC_LEN) return false;
+    if (len != DDB__SHARD_REC_LEN && len != DDB__SHARD_REC_LEN_LANES) return false;
+    s->lane = 0;
+    s->lanes = 1;
+    if (len == DDB__SHARD_REC_LEN_LANES) {
+        s->lane = b[30];
+        s->lanes = b[31];
+        if (s->lanes < 2 || s->lanes > DDB_STREAM_LANES_MAX || s->lane >= s->lanes) return false;
+    }
     s->index = index;
     s->created_ms = (int64_t)kc_get_be64(b);
     s->start = kc_get_be64(b + 8);
@@ -64,9 +96,9 @@ static void put_shard(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t stream
                       const ddb_shard_t *s) {
     bytes_t k = {0};
     ddb__skey32(&k, 'H', stream, s->index);
-    uint8_t b[DDB__SHARD_REC_LEN];
-    encode_shard(b, s);
-    put(e, wb, &k, b, sizeof b);
+    uint8_t b[DDB__SHARD_REC_LEN_LANES];
+    size_t len = encode_shard(b, s);
+    put(e, wb, &k, b, len);
     bytes_free(&k);
 }
 
@@ -114,12 +146,12 @@ static stream_state_t *remember(ddb_engine_t *e, const stream_state_t *s) {
 }
 
 /* The key (into *key, emptied first) and value (into *val) of the last key
- * under [tag][stream]; *found false when there is none. */
-static int last_under(ddb_engine_t *e, char tag, uint32_t stream, bytes_t *key, bytes_t *val,
+ * starting with prefix; *found false when there is none. */
+static int last_under(ddb_engine_t *e, const bytes_t *prefix, bytes_t *key, bytes_t *val,
                       bool *found, ddb_error_t *err) {
     bytes_t lo = {0}, hi = {0};
-    ddb__skey(&lo, tag, stream);
-    ddb__skey(&hi, tag, stream);
+    bytes_put(&lo, prefix->p, prefix->len);
+    bytes_put(&hi, prefix->p, prefix->len);
     kc_successor(&hi);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_iterate_lower_bound(ro, (const char *)lo.p, lo.len);
@@ -143,7 +175,65 @@ static int last_under(ddb_engine_t *e, char tag, uint32_t stream, bytes_t *key, 
     return rc;
 }
 
-/* The open shard of a stream (loaded into the cache on first use). */
+static int read_desc(ddb_engine_t *e, uint32_t id, ddb_arena_t *a, ddb_stream_desc_t *d,
+                     bool *found, ddb_error_t *err);
+
+/* The last record of lane l of stream s into l->last_seq (kept only when
+ * it is in the lane's open shard). */
+static int load_last(ddb_engine_t *e, const stream_state_t *s, uint32_t lane, stream_lane_t *l,
+                     ddb_error_t *err) {
+    bytes_t prefix = {0}, k = {0}, v = {0};
+    bool lanes = s->nlanes > 1;
+    if (lanes) {
+        ddb__skey32(&prefix, 'L', s->id, lane);
+    } else {
+        ddb__skey(&prefix, 'R', s->id);
+    }
+    size_t klen = lanes ? DDB__LANE_RECORD_KEY_LEN : DDB__RECORD_KEY_LEN;
+    bool found;
+    int rc = last_under(e, &prefix, &k, &v, &found, err);
+    if (!rc && found && k.len == klen) {
+        uint64_t seq = kc_get_be64(k.p + klen - 8);
+        if (seq >= l->shard_start) l->last_seq = seq;
+    }
+    bytes_free(&prefix);
+    bytes_free(&k);
+    bytes_free(&v);
+    return rc;
+}
+
+/* Loads a stream's open shards: the lane count from its descriptor, each
+ * lane's newest shard, and the records they hold. */
+static int load_state(ddb_engine_t *e, stream_state_t *s, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_stream_desc_t d;
+    bool found;
+    ddb_shard_t *sh;
+    size_t n = 0;
+    int rc = read_desc(e, s->id, a, &d, &found, err);
+    s->nlanes = !rc && found ? d.lanes : 1;
+    if (!rc) rc = ddb__shards_from(e, e->ro, s->id, a, &sh, &n, err);
+    for (size_t i = 0; !rc && i < n; i++) { /* oldest first: a lane's newest wins */
+        if (sh[i].lane >= s->nlanes) {
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: shard %u of lane %u", s->id,
+                               sh[i].index, sh[i].lane);
+            break;
+        }
+        stream_lane_t *l = &s->lane[sh[i].lane];
+        *l = (stream_lane_t){.shard = sh[i].index,
+                             .shard_created_ms = sh[i].created_ms,
+                             .shard_start = sh[i].start,
+                             .has_parent = sh[i].has_parent,
+                             .parent = sh[i].parent};
+        if (sh[i].index >= s->next_shard) s->next_shard = sh[i].index + 1;
+    }
+    for (uint32_t i = 0; !rc && i < s->nlanes; i++)
+        rc = load_last(e, s, i, &s->lane[i], err);
+    ddb_arena_destroy(a);
+    return rc;
+}
+
+/* The open shards of a stream (loaded into the cache on first use). */
 static int state_of(ddb_engine_t *e, uint32_t id, stream_state_t **out, ddb_error_t *err) {
     for (size_t i = 0; i < e->nstreams; i++) {
         if (e->streams[i].id == id) {
@@ -151,45 +241,29 @@ static int state_of(ddb_engine_t *e, uint32_t id, stream_state_t **out, ddb_erro
             return 0;
         }
     }
-    stream_state_t s = {.id = id};
-    bytes_t k = {0}, v = {0};
-    ddb_shard_t sh = {0};
-    bool found;
-    int rc = last_under(e, 'H', id, &k, &v, &found, err);
-    if (!rc && found &&
-        (k.len != DDB__SHARD_KEY_LEN ||
-         !ddb__decode_shard(v.p, v.len, kc_get_be32(k.p + 5), &sh))) {
-        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: corrupt shard record", id);
-    }
-    s.shard = sh.index;
-    s.shard_created_ms = sh.created_ms;
-    s.shard_start = sh.start;
-    s.has_parent = sh.has_parent;
-    s.parent = sh.parent;
-    if (!rc) rc = last_under(e, 'R', id, &k, &v, &found, err);
-    if (!rc && found && k.len == DDB__RECORD_KEY_LEN) {
-        uint64_t seq = kc_get_be64(k.p + 5);
-        if (seq >= sh.start) s.last_seq = seq;
-    }
-    bytes_free(&k);
-    bytes_free(&v);
-    if (rc) return rc;
-    *out = remember(e, &s);
-    return 0;
+    stream_state_t *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->id = id;
+    int rc = load_state(e, s, err);
+    if (!rc) *out = remember(e, s);
+    free(s);
+    return rc;
 }
 
 /* ---- descriptors ------------------------------------------------------------------ */
 
 static void put_desc(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, const char *table,
                      size_t table_len, const ddb_key_schema_t *key, ddb_stream_view_t view,
-                     int64_t created_ms, bool enabled, int64_t disabled_ms) {
+                     int64_t created_ms, bool enabled, int64_t disabled_ms, uint32_t lanes) {
     uint8_t nums[18];
     nums[0] = (uint8_t)view;
     nums[1] = enabled;
     kc_put_be64(nums + 2, (uint64_t)created_ms);
     kc_put_be64(nums + 10, (uint64_t)disabled_ms);
     char ht = (char)key->hash_type, rt = (char)key->range_type;
-    ddb_attr_t at[6];
+    uint8_t ln[4];
+    kc_put_be32(ln, lanes);
+    ddb_attr_t at[7];
     size_t n = 0;
     at[n++] = (ddb_attr_t){"tn", 2, {.type = DDB_T_S, .u.str = {table, table_len}}};
     at[n++] = (ddb_attr_t){"x", 1, {.type = DDB_T_B, .u.str = {(const char *)nums, sizeof nums}}};
@@ -199,6 +273,9 @@ static void put_desc(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, con
         at[n++] =
             (ddb_attr_t){"rn", 2, {.type = DDB_T_S, .u.str = {key->range_name, key->range_len}}};
         at[n++] = (ddb_attr_t){"rt", 2, {.type = DDB_T_B, .u.str = {&rt, 1}}};
+    }
+    if (lanes > 1) { /* absent: one lane, as every descriptor before lanes */
+        at[n++] = (ddb_attr_t){"ln", 2, {.type = DDB_T_B, .u.str = {(const char *)ln, 4}}};
     }
     ddb_value_t m = {.type = DDB_T_M, .u.map = {at, n}};
     bytes_t k = {0}, v = {0};
@@ -217,6 +294,8 @@ bool ddb__decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *a,
     const ddb_value_t *tn = ddb_map_get(&m, "tn", 2), *x = ddb_map_get(&m, "x", 1);
     const ddb_value_t *hn = ddb_map_get(&m, "hn", 2), *ht = ddb_map_get(&m, "ht", 2);
     const ddb_value_t *rn = ddb_map_get(&m, "rn", 2), *rt = ddb_map_get(&m, "rt", 2);
+    const ddb_value_t *ln = ddb_map_get(&m, "ln", 2);
+    if (ln && (ln->type != DDB_T_B || ln->u.str.len != 4)) return false;
     if (!tn || !x || x->u.str.len != 18 || !hn || !ht || ht->u.str.len != 1) return false;
     const uint8_t *b = (const uint8_t *)x->u.str.ptr;
     memset(d, 0, sizeof *d);
@@ -227,6 +306,8 @@ bool ddb__decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *a,
     d->enabled = b[1] != 0;
     d->created_ms = (int64_t)kc_get_be64(b + 2);
     d->disabled_ms = (int64_t)kc_get_be64(b + 10);
+    d->lanes = ln ? kc_get_be32((const uint8_t *)ln->u.str.ptr) : 1;
+    if (d->lanes < 1 || d->lanes > DDB_STREAM_LANES_MAX) return false;
     d->key.hash_name = hn->u.str.ptr;
     d->key.hash_len = hn->u.str.len;
     d->key.hash_type = (ddb_type_t)ht->u.str.ptr[0];
@@ -241,40 +322,70 @@ bool ddb__decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *a,
 
 void ddb__st_create(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id,
                     const ddb_table_info_t *t, ddb_stream_view_t view, int64_t now_ms) {
-    put_desc(e, wb, id, t->name, t->name_len, &t->key, view, now_ms, true, 0);
-    ddb_shard_t sh = {.index = 0, .created_ms = now_ms, .start = e->next_seq};
-    put_shard(e, wb, id, &sh);
-    stream_state_t s = {.id = id, .shard = 0, .shard_created_ms = now_ms, .shard_start = sh.start};
-    remember(e, &s);
+    uint32_t lanes = e->stream_lanes ? e->stream_lanes : 1;
+    put_desc(e, wb, id, t->name, t->name_len, &t->key, view, now_ms, true, 0, lanes);
+    stream_state_t *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    *s = (stream_state_t){.id = id, .nlanes = lanes, .next_shard = lanes};
+    for (uint32_t i = 0; i < lanes; i++) { /* lane i opens with shard i */
+        ddb_shard_t sh = {
+            .index = i, .created_ms = now_ms, .start = e->next_seq, .lane = i, .lanes = lanes};
+        put_shard(e, wb, id, &sh);
+        s->lane[i] =
+            (stream_lane_t){.shard = i, .shard_created_ms = now_ms, .shard_start = sh.start};
+    }
+    remember(e, s);
+    free(s);
 }
 
-int ddb__st_disable(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, int64_t now_ms,
-                    ddb_error_t *err) {
+/* The descriptor of stream id (*found false when it is gone). */
+static int read_desc(ddb_engine_t *e, uint32_t id, ddb_arena_t *a, ddb_stream_desc_t *d,
+                     bool *found, ddb_error_t *err) {
     bytes_t k = {0};
     ddb__skey(&k, 'D', id);
     char *v;
     size_t vl;
     int rc = ddb__get(e, e->ro, CF_STREAMS, k.p, k.len, &v, &vl, err);
     bytes_free(&k);
-    if (rc || !v) return rc; /* no descriptor: already dropped */
-    ddb_arena_t *a = ddb_arena_create(0);
-    ddb_stream_desc_t d;
-    stream_state_t *s;
-    if (!ddb__decode_desc((const uint8_t *)v, vl, id, a, &d)) {
+    *found = !rc && v;
+    if (*found && !ddb__decode_desc((const uint8_t *)v, vl, id, a, d)) {
         rc = ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: corrupt descriptor", id);
-    } else if ((rc = state_of(e, id, &s, err)) == 0) {
-        put_desc(e, wb, id, d.table, d.table_len, &d.key, d.view, d.created_ms, false, now_ms);
-        ddb_shard_t sh = {.index = s->shard,
-                          .created_ms = s->shard_created_ms,
-                          .start = s->shard_start,
-                          .end = s->last_seq ? s->last_seq : s->shard_start,
-                          .closed = true,
-                          .has_parent = s->has_parent,
-                          .parent = s->parent};
-        put_shard(e, wb, id, &sh);
-        ddb__st_forget(e, id);
     }
     free(v);
+    return rc;
+}
+
+/* The shard record of lane l of stream s, open or closed at end. */
+static ddb_shard_t lane_shard(const stream_state_t *s, uint32_t i, bool closed, uint64_t end) {
+    const stream_lane_t *l = &s->lane[i];
+    return (ddb_shard_t){.index = l->shard,
+                         .created_ms = l->shard_created_ms,
+                         .start = l->shard_start,
+                         .end = end,
+                         .closed = closed,
+                         .has_parent = l->has_parent,
+                         .parent = l->parent,
+                         .lane = i,
+                         .lanes = s->nlanes};
+}
+
+int ddb__st_disable(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, int64_t now_ms,
+                    ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_stream_desc_t d;
+    bool found;
+    stream_state_t *s;
+    int rc = read_desc(e, id, a, &d, &found, err);
+    if (!rc && found && (rc = state_of(e, id, &s, err)) == 0) { /* no descriptor: dropped */
+        put_desc(e, wb, id, d.table, d.table_len, &d.key, d.view, d.created_ms, false, now_ms,
+                 d.lanes);
+        for (uint32_t i = 0; i < s->nlanes; i++) {
+            const stream_lane_t *l = &s->lane[i];
+            ddb_shard_t sh = lane_shard(s, i, true, l->last_seq ? l->last_seq : l->shard_start);
+            put_shard(e, wb, id, &sh);
+        }
+        ddb__st_forget(e, id);
+    }
     ddb_arena_destroy(a);
     return rc;
 }
@@ -294,28 +405,20 @@ static ddb_value_t keys_of(ddb_attr_t at[2], const ddb_table_info_t *t, const dd
     return out;
 }
 
-/* Closes the open shard s and opens its child starting at seq, in wb. */
-static void roll_over(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, stream_state_t *s,
+/* Closes lane i's open shard and opens its child starting at seq, in wb.
+ * The child's index is the stream's next: with one lane, the parent's + 1. */
+static void roll_over(ddb_engine_t *e, rocksdb_writebatch_t *wb, stream_state_t *s, uint32_t i,
                       uint64_t seq, int64_t now_ms) {
-    ddb_shard_t closed = {.index = s->shard,
-                          .created_ms = s->shard_created_ms,
-                          .start = s->shard_start,
-                          .end = s->last_seq,
-                          .closed = true,
-                          .has_parent = s->has_parent,
-                          .parent = s->parent};
-    put_shard(e, wb, id, &closed);
-    ddb_shard_t child = {.index = s->shard + 1,
-                         .created_ms = now_ms,
-                         .start = seq,
-                         .has_parent = true,
-                         .parent = s->shard};
-    put_shard(e, wb, id, &child);
-    s->has_parent = true;
-    s->parent = s->shard;
-    s->shard++;
-    s->shard_created_ms = now_ms;
-    s->shard_start = seq;
+    stream_lane_t *l = &s->lane[i];
+    ddb_shard_t closed = lane_shard(s, i, true, l->last_seq);
+    put_shard(e, wb, s->id, &closed);
+    l->has_parent = true;
+    l->parent = l->shard;
+    l->shard = s->next_shard++;
+    l->shard_created_ms = now_ms;
+    l->shard_start = seq;
+    ddb_shard_t child = lane_shard(s, i, false, 0);
+    put_shard(e, wb, s->id, &child);
 }
 
 int ddb__st_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
@@ -326,16 +429,19 @@ int ddb__st_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_in
     stream_state_t *s;
     if (!rc) rc = state_of(e, id, &s, err);
     if (rc) return rc;
+    const ddb_value_t *item = next ? next : old;
+    uint32_t lane = ddb__lane_of(&t->key, item, s->nlanes);
+    stream_lane_t *l = &s->lane[lane];
     uint64_t seq = e->next_seq++;
-    if (s->last_seq && now_ms - s->shard_created_ms >= e->rollover_ms) {
-        roll_over(e, wb, id, s, seq, now_ms);
+    if (l->last_seq && now_ms - l->shard_created_ms >= e->rollover_ms) {
+        roll_over(e, wb, s, lane, seq, now_ms);
     }
-    s->last_seq = seq;
+    l->last_seq = seq;
     ddb_stream_view_t view = t->stream.view;
     ddb_event_t ev = !old ? DDB_EV_INSERT : !next ? DDB_EV_REMOVE : DDB_EV_MODIFY;
     ddb_attr_t at[3], key_at[2];
     size_t n = 0;
-    at[n++] = (ddb_attr_t){"k", 1, keys_of(key_at, t, next ? next : old)};
+    at[n++] = (ddb_attr_t){"k", 1, keys_of(key_at, t, item)};
     if (next && (view == DDB_VIEW_NEW_IMAGE || view == DDB_VIEW_NEW_AND_OLD_IMAGES)) {
         at[n++] = (ddb_attr_t){"n", 1, *next};
     }
@@ -350,7 +456,11 @@ int ddb__st_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_in
     head[9] = by_ttl;
     bytes_put(&v, head, sizeof head);
     ic_encode(&v, &m);
-    ddb__skey64(&k, 'R', id, seq);
+    if (s->nlanes > 1) {
+        ddb__lane_key(&k, id, lane, seq);
+    } else {
+        ddb__skey64(&k, 'R', id, seq);
+    }
     put(e, wb, &k, v.p, v.len);
     k.len = 0;
     bytes_put(&k, DDB__SEQ_KEY, sizeof DDB__SEQ_KEY - 1);

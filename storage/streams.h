@@ -9,21 +9,37 @@
 #include "storage/engine.h"
 
 /* Layout in the streams column family:
- *   SEQ_KEY               -> next sequence number (BE64)
- *   'D' [stream]          -> descriptor (table, key schema, view, times, enabled)
- *   'H' [stream] [shard]  -> shard: created, start, end, closed, parent (SHARD_REC_LEN)
- *   'R' [stream] [seq]    -> record: [time ms BE64][event][by ttl][item codec map k/n/o]
- *   'T' [stream]          -> trim point: the lowest sequence number retained
- * ([stream], [shard] BE32; [seq] BE64) */
-#define DDB__SEQ_KEY        "\x01seq"
-#define DDB__SHARD_REC_LEN  30
-#define DDB__RECORD_KEY_LEN 13
-#define DDB__SHARD_KEY_LEN  9
+ *   SEQ_KEY                    -> next sequence number (BE64)
+ *   'D' [stream]               -> descriptor (table, key schema, view, times, enabled,
+ *                                 and "ln" the lane count when above 1)
+ *   'H' [stream] [shard]       -> shard: created, start, end, closed, parent (SHARD_REC_LEN),
+ *                                 then [lane][lanes] (one byte each) when lanes > 1
+ *   'R' [stream] [seq]         -> record of a one-lane stream: [time ms BE64][event][by ttl]
+ *                                 [item codec map k/n/o]
+ *   'L' [stream] [lane] [seq]  -> record of a stream of several lanes, the same value: a
+ *                                 lane's records are contiguous, so a shard's read seeks
+ *                                 straight to them
+ *   'T' [stream]               -> trim point: the lowest sequence number retained
+ * ([stream], [shard], [lane] BE32; [seq] BE64). A stream of one lane is written
+ * exactly as before lanes existed. */
+#define DDB__SEQ_KEY             "\x01seq"
+#define DDB__SHARD_REC_LEN       30
+#define DDB__SHARD_REC_LEN_LANES 32
+#define DDB__RECORD_KEY_LEN      13
+#define DDB__LANE_RECORD_KEY_LEN 17
+#define DDB__SHARD_KEY_LEN       9
 
 /* [tag][stream], + [x BE32], + [x BE64] */
 void ddb__skey(bytes_t *k, char tag, uint32_t stream);
 void ddb__skey32(bytes_t *k, char tag, uint32_t stream, uint32_t x);
 void ddb__skey64(bytes_t *k, char tag, uint32_t stream, uint64_t x);
+
+/* The first key of lane `lane`'s records from seq on ('L' [stream] [lane] [seq]). */
+void ddb__lane_key(bytes_t *k, uint32_t stream, uint32_t lane, uint64_t seq);
+/* The lane an item's records go to, of a stream of `lanes` lanes: its
+ * partition key's hash (the one items are placed by) modulo lanes. keys:
+ * the item or its key attributes. 0 when lanes is 1. */
+uint32_t ddb__lane_of(const ddb_key_schema_t *ks, const ddb_value_t *keys, uint32_t lanes);
 
 bool ddb__decode_shard(const uint8_t *b, size_t len, uint32_t index, ddb_shard_t *s);
 bool ddb__decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *a,

@@ -120,4 +120,14 @@ int dc_backoff_ms(int attempt, int base_ms, int cap_ms, double rnd);
  * InternalServerError, ServiceUnavailable, TransactionInProgressException). */
 int dc_retryable(int status, const char *type);
 
+/* The name of a dc_code_t ("DC_OK", "DC_ENET", ...; "DC_UNKNOWN" for anything else). */
+const char *dc_code_name(int code);
+
+/* A setting of a profile (NULL: AWS_PROFILE, else "default"), as the credential chain reads
+ * them: the shared credentials file's [NAME] first, then the config file's [profile NAME]
+ * ([default] for "default"); the last occurrence in a file wins. Returns 1 with the value in
+ * out (NUL-terminated, cut at cap), 0 when absent. key NULL asks whether the profile has a
+ * section in either file (out unused, may be NULL). */
+int dc_profile_get(const char *profile, const char *key, char *out, size_t cap);
+
 #endif

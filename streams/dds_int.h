@@ -37,6 +37,8 @@ struct dds_record {
     const char *keys_json, *new_json, *old_json; /* NUL-terminated spans, or NULL */
     size_t keys_len, new_len, old_len;
     const dds_value *keys, *new_image, *old_image; /* or NULL */
+    ddb_arena_t *arena; /* the batch's: the values are built there on first access */
+    unsigned built;     /* which values were built: 1 keys, 2 new_image, 4 old_image */
 };
 
 /* A batch owns an arena holding its records, their strings and values. */

@@ -51,6 +51,20 @@ static void lost(bg_t *g, dds_shard *s, const char *why) {
     report(g, &e, s->id);
 }
 
+/* Applies the outcome of a conditional write to shard s's lease (holds mu): the new counter,
+ * or the lease lost, or a report. True when it was written. */
+static bool written(bg_t *g, dds_shard *s, int rc, dds_error *e, int64_t counter) {
+    if (!rc) {
+        s->counter = counter;
+        return true;
+    }
+    if (rc == DDS_ELEASE_LOST)
+        lost(g, s, "the lease was taken by another worker");
+    else
+        report(g, e, s->id);
+    return false;
+}
+
 /* ---- shards ---------------------------------------------------------------------------- */
 
 /* Without leases every shard is ours once its parent is read (holds mu). */
@@ -129,16 +143,8 @@ static void renew_all(bg_t *g) {
         int rc = dds__lease_renew(c->bg, c->app, id, c->worker, &counter, &e);
         pthread_mutex_lock(&c->mu);
         s = dds__shard(c, id, false);
-        if (s && s->owned && (int64_t)s->gen == gen) {
-            if (!rc) {
-                s->counter = counter;
-                s->renewed_ms = start;
-            } else if (rc == DDS_ELEASE_LOST) {
-                lost(g, s, "the lease was taken by another worker");
-            } else {
-                report(g, &e, id);
-            }
-        }
+        if (s && s->owned && (int64_t)s->gen == gen && written(g, s, rc, &e, counter))
+            s->renewed_ms = start;
         pthread_mutex_unlock(&c->mu);
         pthread_mutex_unlock(&c->lease_mu);
     }
@@ -345,16 +351,8 @@ static void finish(bg_t *g, const char *id) {
     int rc = dds__lease_checkpoint(c->bg, c->app, id, c->worker, DDS__CK_END, &counter, &e);
     pthread_mutex_lock(&c->mu);
     s = dds__shard(c, id, false);
-    if (s && s->gen == gen) {
-        if (!rc) {
-            s->counter = counter;
-            dds__copy(s->checkpoint, sizeof s->checkpoint, DDS__CK_END);
-        } else if (rc == DDS_ELEASE_LOST) {
-            lost(g, s, "the lease was taken by another worker");
-        } else {
-            report(g, &e, id);
-        }
-    }
+    if (s && s->gen == gen && written(g, s, rc, &e, counter))
+        dds__copy(s->checkpoint, sizeof s->checkpoint, DDS__CK_END);
     pthread_mutex_unlock(&c->mu);
     pthread_mutex_unlock(&c->lease_mu);
 }

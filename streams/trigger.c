@@ -2,7 +2,9 @@
  * supervisor thread per mapping that loads its stored configuration,
  * binds it to the stream its ARN names, picks the shard and position to
  * deliver from (checkpoints, StartingPosition, lineage, trimming) and runs
- * it (trigger_shard.c). Never invokes a function itself; never blocks the
+ * it (trigger_shard.c). A stream of several lanes (--stream-shards) gets a
+ * thread per lane, each following its lane's chain of shards in lineage
+ * order, the lanes side by side. Never invokes a function itself; never blocks the
  * caller of trig_reload/trig_status. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -147,16 +149,36 @@ static const tckpt_t *find_ckpt(const tckpt_t *v, size_t n, const char *id) {
     return NULL;
 }
 
-/* Where to deliver from: 1 with *shard and *pos, 0 when every shard is
- * drained (a disabled stream), -1 on error. Shards are oldest first, so
- * a parent always comes before its child. */
-static int pick(tmap_t *m, ddb_arena_t *a, ddb_shard_t *shard, uint64_t *pos) {
+#define ALL_LANES UINT32_MAX
+
+/* Whether the shard id names one of sh[0..n) (of lane `lane` unless ALL_LANES). */
+static bool has_shard(const ddb_shard_t *sh, size_t n, uint32_t lane, const char *shard_id) {
+    for (size_t i = 0; i < n; i++) {
+        if (lane != ALL_LANES && sh[i].lane != lane) continue;
+        char id[SW_SHARD_ID_LEN + 1];
+        sw_shard_id(id, sh[i].created_ms, sh[i].index);
+        if (strcmp(id, shard_id) == 0) return true;
+    }
+    return false;
+}
+
+/* Where to deliver lane `lane` (ALL_LANES: a stream of one lane) from: 1
+ * with *shard and *pos, 0 when every shard of it is drained (a disabled
+ * stream), -1 on error. Shards are oldest first, so a parent always comes
+ * before its child. A checkpoint of a shard that is gone cannot be placed
+ * in a lane: it counts as an earlier shard of every lane, and only the
+ * first lane reports it lost. */
+static int pick(tmap_t *m, ddb_arena_t *a, uint32_t lane, ddb_shard_t *shard, uint64_t *pos) {
     ddb_engine_t *e = m->t->o.engine;
-    ddb_shard_t *sh;
-    size_t n;
+    ddb_shard_t *all, *sh;
+    size_t nall, n = 0;
     uint64_t trim;
     ddb_error_t err;
-    if (ddb_stream_shards(e, m->stream.id, a, &sh, &n, &trim, &err)) return -1;
+    if (ddb_stream_shards(e, m->stream.id, a, &all, &nall, &trim, &err)) return -1;
+    sh = ddb_arena_alloc(a, sizeof *sh * (nall ? nall : 1));
+    for (size_t i = 0; i < nall; i++) {
+        if (lane == ALL_LANES || all[i].lane == lane) sh[n++] = all[i];
+    }
     tckpt_t *ck;
     size_t nck;
     if (trig__ckpt_list(e, m->uuid, &ck, &nck, &err)) return -1;
@@ -165,14 +187,10 @@ static int pick(tmap_t *m, ddb_arena_t *a, ddb_shard_t *shard, uint64_t *pos) {
     /* a checkpoint (not closed) of a shard that is gone: trimmed under us */
     bool lost = false;
     for (size_t j = 0; j < nck; j++) {
-        bool present = false;
-        for (size_t i = 0; i < n; i++) {
-            char id[SW_SHARD_ID_LEN + 1];
-            sw_shard_id(id, sh[i].created_ms, sh[i].index);
-            if (strcmp(id, ck[j].shard_id) == 0) present = true;
-        }
-        if (!present && !ck[j].closed) lost = true;
-        if (!present) earlier = true;
+        if (has_shard(sh, n, ALL_LANES, ck[j].shard_id)) continue;
+        if (has_shard(all, nall, ALL_LANES, ck[j].shard_id)) continue; /* another lane's */
+        if (!ck[j].closed && (lane == ALL_LANES || lane == 0)) lost = true;
+        earlier = true;
     }
     for (size_t i = 0; i < n && !rc; i++) {
         char id[SW_SHARD_ID_LEN + 1];
@@ -214,14 +232,15 @@ static int pick(tmap_t *m, ddb_arena_t *a, ddb_shard_t *shard, uint64_t *pos) {
     return rc;
 }
 
-/* Delivers the stream until interrupted. */
-static void run_stream(tmap_t *m) {
+/* Delivers one lane's chain of shards (ALL_LANES: the stream's only one)
+ * until interrupted. */
+static void run_chain(tmap_t *m, uint32_t lane) {
     ddb_arena_t *a = ddb_arena_create(0);
     while (!interrupted(m)) {
         ddb_arena_reset(a);
         ddb_shard_t shard;
         uint64_t pos;
-        int rc = pick(m, a, &shard, &pos);
+        int rc = pick(m, a, lane, &shard, &pos);
         set_state(m, ESM_ENABLED);
         if (rc <= 0) {
             /* drained (or an engine error): nothing until a reload */
@@ -239,6 +258,37 @@ static void run_stream(tmap_t *m) {
         }
     }
     ddb_arena_destroy(a);
+}
+
+typedef struct lane_run {
+    tmap_t *m;
+    uint32_t lane;
+    pthread_t th;
+} lane_run_t;
+
+static void *lane_main(void *arg) {
+    lane_run_t *r = arg;
+    run_chain(r->m, r->lane);
+    return NULL;
+}
+
+/* Delivers the stream until interrupted: its one chain on this thread, or
+ * each lane's on a thread of its own. */
+static void run_stream(tmap_t *m) {
+    uint32_t lanes = m->stream.lanes;
+    if (lanes <= 1) {
+        run_chain(m, ALL_LANES);
+        return;
+    }
+    lane_run_t *runs = calloc(lanes, sizeof *runs);
+    if (!runs) abort();
+    for (uint32_t i = 0; i < lanes; i++) {
+        runs[i] = (lane_run_t){.m = m, .lane = i};
+        if (pthread_create(&runs[i].th, NULL, lane_main, &runs[i])) abort();
+    }
+    for (uint32_t i = 0; i < lanes; i++)
+        pthread_join(runs[i].th, NULL);
+    free(runs);
 }
 
 static void *supervise(void *arg) {
@@ -315,11 +365,13 @@ static void poke(tmap_t *m, bool stop) {
         m->reload = true;
     }
     pthread_cond_broadcast(&m->cond);
-    if (m->sh) {
-        pthread_mutex_lock(&m->sh->mu);
-        m->sh->stop = true;
-        pthread_cond_broadcast(&m->sh->cond);
-        pthread_mutex_unlock(&m->sh->mu);
+    for (size_t i = 0; i < DDB_STREAM_LANES_MAX; i++) {
+        tshard_t *sh = m->sh[i];
+        if (!sh) continue;
+        pthread_mutex_lock(&sh->mu);
+        sh->stop = true;
+        pthread_cond_broadcast(&sh->cond);
+        pthread_mutex_unlock(&sh->mu);
     }
     pthread_mutex_unlock(&m->mu);
 }

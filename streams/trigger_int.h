@@ -86,7 +86,9 @@ struct tmap {
     bool reload, stop, finished, deleted;
     esm_state_t state;
     char last[TRIG_RESULT_LEN];
-    tshard_t *sh; /* the shard being delivered (to interrupt it) */
+    /* the shard being delivered in each of the stream's lanes (to
+     * interrupt it); a stream of one lane uses sh[0] */
+    tshard_t *sh[DDB_STREAM_LANES_MAX];
     /* the configuration, the supervisor's own (read by its lanes) */
     ddb_arena_t *arena;
     esm_t cfg;

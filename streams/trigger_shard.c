@@ -380,7 +380,7 @@ tshard_end_t trig__run_shard(tmap_t *m, const ddb_shard_t *info, uint64_t pos) {
     size_t max_pending = 2 * (size_t)sh->nlanes * (size_t)m->cfg.batch_size;
     if (max_pending < 2 * READ_CHUNK) max_pending = 2 * READ_CHUNK;
     pthread_mutex_lock(&m->mu);
-    m->sh = sh;
+    m->sh[info->lane] = sh;
     if (m->stop || m->reload) sh->stop = true;
     pthread_mutex_unlock(&m->mu);
     for (uint32_t i = 0; i < sh->nlanes; i++) {
@@ -425,7 +425,7 @@ tshard_end_t trig__run_shard(tmap_t *m, const ddb_shard_t *info, uint64_t pos) {
         pthread_join(sh->lanes[i].th, NULL);
     trig__ckpt_settle(sh); /* the lanes are done: their last checkpoint reaches the WAL */
     pthread_mutex_lock(&m->mu);
-    m->sh = NULL;
+    m->sh[info->lane] = NULL;
     pthread_mutex_unlock(&m->mu);
     shard_free(sh);
     return end;

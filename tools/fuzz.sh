@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 secs=${1:-25}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_number fuzz_codec fuzz_expr fuzz_request fuzz_filter fuzz_auth fuzz_partiql)
+[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_number fuzz_codec fuzz_expr fuzz_request fuzz_filter fuzz_auth fuzz_partiql
+  fuzz_dds_records)
 dir=build-fuzz
 
 if [[ ! -f $dir/CMakeCache.txt ]]; then
@@ -44,6 +45,7 @@ for t in "${targets[@]}"; do
     fuzz_expr) dict=(-dict=tests/fuzz/expr.dict) ;;
     fuzz_filter) dict=(-dict=tests/fuzz/filter.dict -max_len=8192) ;;
     fuzz_partiql) dict=(-dict=tests/fuzz/partiql.dict -max_len=8192) ;;
+    fuzz_dds_records) dict=(-dict=tests/fuzz/dds_records.dict -max_len=16384) ;;
   esac
   echo "== $t (${secs}s)"
   out=$dir/artifacts/$t.log

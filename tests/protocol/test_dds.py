@@ -110,15 +110,23 @@ def leases(ddb, app):
     return {i["leaseKey"]["S"]: i for i in items}
 
 
-def app_name(table):
-    return f"{table}_leases"
+@pytest.fixture
+def lease_app(ddb, probes):
+    """Names a lease table for a table; after the test, once every worker has stopped, the
+    lease tables are deleted."""
+    made = []
 
-
-def cleanup_app(ddb, app):
-    try:
-        ddb.delete_table(TableName=app)
-    except Exception:
-        pass
+    def make(table):
+        made.append(f"{table}_leases")
+        return made[-1]
+    yield make
+    for p in probes:
+        p.stop()
+    for app in made:
+        try:
+            ddb.delete_table(TableName=app)
+        except ddb.exceptions.ResourceNotFoundException:
+            pass
 
 
 # ---- reading without leases ----------------------------------------------------------------
@@ -165,7 +173,8 @@ def test_latest_skips_what_was_written_before(endpoint, ddb, make_table, probes)
 def test_a_table_without_a_stream_is_refused(endpoint, make_table):
     table = make_table()
     p = Probe(endpoint, table)
-    assert p.stop() == 2  # dds_open failed
+    assert p.proc.wait(timeout=20) == 2  # dds_open failed
+    p.reader.join(timeout=5)
     (err,) = p.errors()
     assert err["error"] == "DDS_ENOSTREAM"
     assert table in err["message"]
@@ -179,145 +188,152 @@ def test_a_missing_table_is_refused(endpoint):
     assert err["error"] == "DDS_ENOSTREAM"
 
 
+def test_dds_tail_prints_changes_as_json_lines_and_stops_cleanly(endpoint, ddb, make_table, lease_app):
+    """The example program (streams/examples/tail.c), with a lease table."""
+    table = stream_table(ddb, make_table)
+    app = lease_app(table)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "x"}, "n": {"N": "12345678901234567890123456789012345678"}})
+    ddb.delete_item(TableName=table, Key={"pk": {"S": "x"}})
+    tail = os.path.join(os.path.dirname(DDBD), "dds_tail")
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDLOCAL", AWS_SECRET_ACCESS_KEY="secret",
+               AWS_EC2_METADATA_DISABLED="true")
+    proc = subprocess.Popen([tail, "--endpoint", endpoint, "--region", "us-east-1", "--app", app, table],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        lines = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        assert [x["event"] for x in lines] == ["INSERT", "REMOVE"]
+        assert lines[0]["new"]["n"] == {"N": "12345678901234567890123456789012345678"}
+        assert lines[1]["keys"] == {"pk": {"S": "x"}} and lines[1]["ttl"] is False
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        # it checkpointed what it printed and released its lease
+        (lease,) = leases(ddb, app).values()
+        assert lease["checkpoint"]["S"] == lines[1]["seq"] and "leaseOwner" not in lease
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
 # ---- leases and checkpoints ------------------------------------------------------------------
 
 
-def test_checkpoints_live_in_an_ordinary_kcl_shaped_table(endpoint, ddb, make_table, probes):
+def test_checkpoints_live_in_an_ordinary_kcl_shaped_table(endpoint, ddb, make_table, probes, lease_app):
     table = stream_table(ddb, make_table)
-    app = app_name(table)
-    try:
-        put_versions(ddb, table, ["a", "b", "c"], 5)
-        p = Probe(endpoint, table, app=app, worker="w1")
-        probes.append(p)
-        wait_until(lambda: len(p.records()) >= 15, what="15 records")
-        last = p.records()[-1]["seq"]
-        wait_until(lambda: any(l["checkpoint"]["S"] == last for l in leases(ddb, app).values()),
-                   what="the checkpoint of the last record")
-        (lease,) = [l for l in leases(ddb, app).values() if l["checkpoint"]["S"] == last]
-        assert lease["leaseKey"]["S"] == p.records()[-1]["shard"]
-        assert lease["leaseOwner"] == {"S": "w1"}
-        assert int(lease["leaseCounter"]["N"]) >= 2  # taken, then checkpointed
-        assert lease["checkpointSubSequenceNumber"] == {"N": "0"}
-        assert lease["ownerSwitchesSinceCheckpoint"] == {"N": "0"}
-        assert p.stop() == 0
-        # released on close: no owner, the checkpoint kept
-        lease = leases(ddb, app)[lease["leaseKey"]["S"]]
-        assert "leaseOwner" not in lease and lease["checkpoint"]["S"] == last
+    app = lease_app(table)
+    put_versions(ddb, table, ["a", "b", "c"], 5)
+    p = Probe(endpoint, table, app=app, worker="w1")
+    probes.append(p)
+    wait_until(lambda: len(p.records()) >= 15, what="15 records")
+    last = p.records()[-1]["seq"]
+    wait_until(lambda: any(l["checkpoint"]["S"] == last for l in leases(ddb, app).values()),
+               what="the checkpoint of the last record")
+    (lease,) = [l for l in leases(ddb, app).values() if l["checkpoint"]["S"] == last]
+    assert lease["leaseKey"]["S"] == p.records()[-1]["shard"]
+    assert lease["leaseOwner"] == {"S": "w1"}
+    assert int(lease["leaseCounter"]["N"]) >= 2  # taken, then checkpointed
+    assert lease["checkpointSubSequenceNumber"] == {"N": "0"}
+    assert lease["ownerSwitchesSinceCheckpoint"] == {"N": "0"}
+    assert p.stop() == 0
+    # released on close: no owner, the checkpoint kept
+    lease = leases(ddb, app)[lease["leaseKey"]["S"]]
+    assert "leaseOwner" not in lease and lease["checkpoint"]["S"] == last
 
-        # a restarted worker goes on from the checkpoint: no record twice
-        put_versions(ddb, table, ["a", "b", "c"], 2, start=6)
-        q = Probe(endpoint, table, app=app, worker="w2")
-        probes.append(q)
-        wait_until(lambda: len(q.records()) >= 6, what="the 6 new records")
-        time.sleep(0.5)
-        assert versions_of(q.records()) == {"a": [6, 7], "b": [6, 7], "c": [6, 7]}
-    finally:
-        for x in probes:
-            x.stop()
-        cleanup_app(ddb, app)
+    # a restarted worker goes on from the checkpoint: no record twice
+    put_versions(ddb, table, ["a", "b", "c"], 2, start=6)
+    q = Probe(endpoint, table, app=app, worker="w2")
+    probes.append(q)
+    wait_until(lambda: len(q.records()) >= 6, what="the 6 new records")
+    time.sleep(0.5)
+    assert versions_of(q.records()) == {"a": [6, 7], "b": [6, 7], "c": [6, 7]}
 
 
-def test_a_clean_close_hands_shards_over_without_duplicates(endpoint, ddb, make_table, probes):
+def test_a_clean_close_hands_shards_over_without_duplicates(endpoint, ddb, make_table, probes, lease_app):
     table = stream_table(ddb, make_table)
-    app = app_name(table)
+    app = lease_app(table)
     keys = [f"k{i}" for i in range(8)]
-    try:
-        a = Probe(endpoint, table, app=app, worker="A")
-        b = Probe(endpoint, table, app=app, worker="B")
-        probes += [a, b]
-        put_versions(ddb, table, keys, 5)
-        wait_until(lambda: len(a.records()) + len(b.records()) >= 40, what="40 records")
-        # one shard: one of the two holds it; it closes, the other takes over at once
-        holder, other = (a, b) if a.records() else (b, a)
-        assert other.records() == []
-        assert holder.stop() == 0
-        put_versions(ddb, table, keys, 5, start=6)
-        wait_until(lambda: len(a.records()) + len(b.records()) >= 80, timeout=30,
-                   what="80 records in all")
-        time.sleep(1.0)
-        every = a.records() + b.records()
-        assert len(every) == 80, "a record was delivered twice or not at all"
-        got = versions_of(every)
-        assert all(sorted(got[k]) == list(range(1, 11)) for k in keys)
-        for w in (a, b):
-            assert all(v == sorted(v) for v in versions_of(w.records()).values())
-    finally:
-        for x in probes:
-            x.stop()
-        cleanup_app(ddb, app)
+    a = Probe(endpoint, table, app=app, worker="A")
+    b = Probe(endpoint, table, app=app, worker="B")
+    probes += [a, b]
+    put_versions(ddb, table, keys, 5)
+    wait_until(lambda: len(a.records()) + len(b.records()) >= 40, what="40 records")
+    # one shard: one of the two holds it; it closes, the other takes over at once
+    holder, other = (a, b) if a.records() else (b, a)
+    assert other.records() == []
+    assert holder.stop() == 0
+    put_versions(ddb, table, keys, 5, start=6)
+    wait_until(lambda: len(a.records()) + len(b.records()) >= 80, timeout=30,
+               what="80 records in all")
+    time.sleep(1.0)
+    every = a.records() + b.records()
+    assert len(every) == 80, "a record was delivered twice or not at all"
+    got = versions_of(every)
+    assert all(sorted(got[k]) == list(range(1, 11)) for k in keys)
+    for w in (a, b):
+        assert all(v == sorted(v) for v in versions_of(w.records()).values())
 
 
-def test_a_killed_worker_s_shards_are_taken_over(endpoint, ddb, make_table, probes):
+def test_a_killed_worker_s_shards_are_taken_over(endpoint, ddb, make_table, probes, lease_app):
     """Three workers; the one holding shards is killed with kill -9: within lease_ms plus a
     poll another worker goes on from its checkpoint; every record is delivered at least once,
     in order per key within each worker, none skipped."""
     table = stream_table(ddb, make_table)
-    app = app_name(table)
+    app = lease_app(table)
     keys = [f"k{i}" for i in range(10)]
-    try:
-        ws = [Probe(endpoint, table, app=app, worker=f"W{i}") for i in range(3)]
-        probes += ws
-        put_versions(ddb, table, keys, 5)
-        wait_until(lambda: sum(len(w.records()) for w in ws) >= 50, what="50 records")
-        victim = max(ws, key=lambda w: len(w.records()))
-        victim_shards = {r["shard"] for r in victim.records()}
-        victim.stop(signal.SIGKILL)
-        killed = time.time()
-        put_versions(ddb, table, keys, 5, start=6)
-        others = [w for w in ws if w is not victim]
+    ws = [Probe(endpoint, table, app=app, worker=f"W{i}") for i in range(3)]
+    probes += ws
+    put_versions(ddb, table, keys, 5)
+    wait_until(lambda: sum(len(w.records()) for w in ws) >= 50, what="50 records")
+    victim = max(ws, key=lambda w: len(w.records()))
+    victim_shards = {r["shard"] for r in victim.records()}
+    victim.stop(signal.SIGKILL)
+    killed = time.time()
+    put_versions(ddb, table, keys, 5, start=6)
+    others = [w for w in ws if w is not victim]
 
-        def taken_over():
-            return any(r["shard"] in victim_shards and int(r["new"]["v"]["N"]) > 5
-                       for w in others for r in w.records())
-        wait_until(taken_over, timeout=30, what="another worker reading the victim's shards")
-        took = time.time() - killed
-        # lease_ms, then one lease scan (lease_ms / 10) and a read, with slack for a busy host
-        assert took < LEASE_MS / 1000 * 2 + 3, f"takeover took {took:.1f} s"
-        wait_until(lambda: all(set(versions_of([r for w in ws for r in w.records()]).get(k, []))
-                               == set(range(1, 11)) for k in keys), timeout=30,
-                   what="every version of every key")
-        for w in ws:
-            for k, v in versions_of(w.records()).items():
-                assert v == sorted(v), f"{w.proc.args} delivered {k} out of order: {v}"
-        # the lease changed hands: the table says so
-        moved = [l for l in leases(ddb, app).values() if l["leaseKey"]["S"] in victim_shards]
-        assert moved and all(l.get("leaseOwner", {}).get("S") != victim.worker for l in moved)
-    finally:
-        for x in probes:
-            x.stop()
-        cleanup_app(ddb, app)
+    def taken_over():
+        return any(r["shard"] in victim_shards and int(r["new"]["v"]["N"]) > 5
+                   for w in others for r in w.records())
+    wait_until(taken_over, timeout=30, what="another worker reading the victim's shards")
+    took = time.time() - killed
+    # lease_ms, then one lease scan (lease_ms / 10) and a read, with slack for a busy host
+    assert took < LEASE_MS / 1000 * 2 + 3, f"takeover took {took:.1f} s"
+    wait_until(lambda: all(set(versions_of([r for w in ws for r in w.records()]).get(k, []))
+                           == set(range(1, 11)) for k in keys), timeout=30,
+               what="every version of every key")
+    for w in ws:
+        for k, v in versions_of(w.records()).items():
+            assert v == sorted(v), f"{w.proc.args} delivered {k} out of order: {v}"
+    # the lease changed hands: the table says so
+    moved = [l for l in leases(ddb, app).values() if l["leaseKey"]["S"] in victim_shards]
+    assert moved and all(l.get("leaseOwner", {}).get("S") != victim.worker for l in moved)
 
 
-def test_a_recreated_stream_does_not_inherit_checkpoints(endpoint, ddb, make_table, probes):
+def test_a_recreated_stream_does_not_inherit_checkpoints(endpoint, ddb, make_table, probes, lease_app):
     table = stream_table(ddb, make_table)
-    app = app_name(table)
-    try:
-        put_versions(ddb, table, ["a"], 3)
-        p = Probe(endpoint, table, app=app, worker="w1")
-        probes.append(p)
-        wait_until(lambda: len(p.records()) >= 3, what="3 records")
-        time.sleep(0.5)
-        assert p.stop() == 0
-        old = {l["leaseKey"]["S"] for l in leases(ddb, app).values()}
-        old_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-        ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": False})
-        ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": True,
-                                                               "StreamViewType": "NEW_AND_OLD_IMAGES"})
-        new_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-        assert new_arn != old_arn
-        put_versions(ddb, table, ["b"], 2)
-        q = Probe(endpoint, table, app=app, worker="w2")
-        probes.append(q)
-        wait_until(lambda: len(q.records()) >= 2, what="the new stream's records")
-        time.sleep(0.5)
-        assert versions_of(q.records()) == {"b": [1, 2]}
-        # the old stream's leases are gone from the table
-        wait_until(lambda: not (old & set(leases(ddb, app))), what="the old leases deleted")
-        assert all(l["streamArn"]["S"] == new_arn for l in leases(ddb, app).values())
-    finally:
-        for x in probes:
-            x.stop()
-        cleanup_app(ddb, app)
+    app = lease_app(table)
+    put_versions(ddb, table, ["a"], 3)
+    p = Probe(endpoint, table, app=app, worker="w1")
+    probes.append(p)
+    wait_until(lambda: len(p.records()) >= 3, what="3 records")
+    time.sleep(0.5)
+    assert p.stop() == 0
+    old = {l["leaseKey"]["S"] for l in leases(ddb, app).values()}
+    old_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": False})
+    ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": True,
+                                                           "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    new_arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    assert new_arn != old_arn
+    put_versions(ddb, table, ["b"], 2)
+    q = Probe(endpoint, table, app=app, worker="w2")
+    probes.append(q)
+    wait_until(lambda: len(q.records()) >= 2, what="the new stream's records")
+    time.sleep(0.5)
+    assert versions_of(q.records()) == {"b": [1, 2]}
+    # the old stream's leases are gone from the table
+    wait_until(lambda: not (old & set(leases(ddb, app))), what="the old leases deleted")
+    assert all(l["streamArn"]["S"] == new_arn for l in leases(ddb, app).values())
 
 
 # ---- ddbd's own flags ------------------------------------------------------------------------
@@ -404,12 +420,16 @@ def test_a_trimmed_checkpoint_gives_egap_once(server, probes):
     arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
 
     def trimmed():
+        """the checkpoint and every record after it (the b's) are gone"""
         try:
             streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
                                        SequenceNumber=checkpoint)
             return False
         except streams.exceptions.TrimmedDataAccessException:
-            return True
+            pass
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        return streams.get_records(ShardIterator=it)["Records"] == []
     wait_until(trimmed, timeout=30, what="the checkpoint to be trimmed")
     put_versions(ddb, table, ["c"], 2)
     q = Probe(server.endpoint, table, app="trim_leases", worker="w2")
