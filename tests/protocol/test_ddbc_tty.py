@@ -205,4 +205,4 @@ def test_tail_shows_another_clients_change(tty, make_table, ddb):
     ddb.delete_item(TableName=name, Key={"pk": {"S": "tailed"}})
     t.wait_for("REMOVE", timeout=15)
     t.key("C-c")
-    t.wait_for("ddbc> ", after=1)
+    t.wait_for("ddbc>", after=1)  # the prompt again
