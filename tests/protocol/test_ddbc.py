@@ -6,6 +6,8 @@ format, and the exit status. The plain-API path also passes against DynamoDB Loc
 """
 import json
 import os
+import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -357,3 +359,38 @@ def test_sigv4_against_ddbd_auth(tmp_path):
     finally:
         server.stop()
         server.cleanup()
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="needs the AWS CLI")
+def test_explain_output_runs_in_the_aws_cli(ddbc, tname, tmp_path, endpoint):
+    make(ddbc, tname)
+    seed(ddbc, tname)
+    p = ddbc("-o", "table", "-e", f"EXPLAIN SELECT * FROM {tname} WHERE pk = 'a' AND sk > 1")
+    req = tmp_path / "request.json"
+    req.write_text(p.stdout.split("\n", 2)[2])
+    env = ddbc_env(str(tmp_path))
+    out = subprocess.run(["aws", "dynamodb", "query", "--cli-input-json", f"file://{req}",
+                          "--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert [i["sk"]["N"] for i in json.loads(out.stdout)["Items"]] == ["2"]
+
+
+def test_tail_from_trim_horizon_until_sigint(ddbc, ddb, tname, endpoint, tmp_path):
+    make(ddbc, tname, "STREAM NEW_AND_OLD_IMAGES")
+    ddb.put_item(TableName=tname, Item={"pk": {"S": "t"}, "sk": {"N": "1"}, "n": {"N": N38}})
+    ddb.update_item(TableName=tname, Key={"pk": {"S": "t"}, "sk": {"N": "1"}},
+                    UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"S": "x"}})
+    proc = subprocess.Popen([DDBC, "--endpoint", endpoint, "-e", f"TAIL {tname} FROM TRIM_HORIZON"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=ddbc_env(str(tmp_path)))
+    try:
+        got = [json.loads(proc.stdout.readline()) for _ in range(2)]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    assert [g["event"] for g in got] == ["INSERT", "MODIFY"]
+    assert got[0]["keys"] == {"pk": "t", "sk": 1} and got[0]["old"] is None
+    assert got[0]["new"]["n"] == int(N38)
+    assert got[1]["old"]["n"] == int(N38) and got[1]["new"]["v"] == "x"
