@@ -13,9 +13,10 @@ import tempfile
 
 import pytest
 
-from conftest import REPO, Ddbd, make_client
+from conftest import DDBD, Ddbd
 
-DDBC = os.environ.get("DDBC", os.path.join(REPO, "build", "ddbc"))
+# beside the ddbd under test (build-asan/ddbc under DDB_SANITIZE=1), unless DDBC says
+DDBC = os.environ.get("DDBC", os.path.join(os.path.dirname(DDBD), "ddbc"))
 N38 = "12345678901234567890123456789012345678"
 
 
@@ -394,3 +395,14 @@ def test_tail_from_trim_horizon_until_sigint(ddbc, ddb, tname, endpoint, tmp_pat
     assert got[0]["keys"] == {"pk": "t", "sk": 1} and got[0]["old"] is None
     assert got[0]["new"]["n"] == int(N38)
     assert got[1]["old"]["n"] == int(N38) and got[1]["new"]["v"] == "x"
+
+
+def test_connect_and_use(endpoint, tmp_path, tname, ddbc):
+    make(ddbc, tname)
+    # a dead endpoint first, then \connect to the live one
+    p = run_ddbc("http://127.0.0.1:9", "-e", f"\\connect {endpoint}", "-e", f"\\use {tname}",
+                 "-e", "\\connect", "-e", "SHOW TABLES", home=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert f"connected to {endpoint}" in p.stderr and {"table": tname} in lines(p.stdout)
+    p = ddbc("-e", "\\use no_such_table_here")
+    assert p.returncode == 1 and "ResourceNotFoundException" in p.stderr

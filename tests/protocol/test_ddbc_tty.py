@@ -12,7 +12,6 @@ import time
 
 import pytest
 
-from conftest import make_client
 from test_ddbc import DDBC, ddbc_env
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")

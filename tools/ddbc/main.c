@@ -71,15 +71,18 @@ int main(int argc, char **argv) {
             break;
         case 'h':
             fputs(META_USAGE, stdout);
+            free(stmts);
             return 0;
         default:
             fputs(META_USAGE, stderr);
+            free(stmts);
             return 2;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "ddbc: unexpected argument %s\n", argv[optind]);
         fputs(META_USAGE, stderr);
+        free(stmts);
         return 2;
     }
     bool interactive = !nstmts && !file && isatty(STDIN_FILENO);
@@ -87,10 +90,14 @@ int main(int argc, char **argv) {
     s->format = isatty(STDOUT_FILENO) ? OUT_TABLE : OUT_JSONL;
     if (format && !out_format_parse(format, &s->format)) {
         fprintf(stderr, "ddbc: unknown format %s (table, json, jsonl, ddbjson, csv)\n", format);
+        free(stmts);
         return 2;
     }
     catch_sigint();
-    if (ss_connect(s)) return 1;
+    if (ss_connect(s)) {
+        free(stmts);
+        return 1;
+    }
     int failed = 0;
     bool quit = false;
     if (interactive) {
@@ -109,6 +116,8 @@ int main(int argc, char **argv) {
             if (!text) {
                 fprintf(stderr, "ddbc: cannot read %s: %s\n", file ? file : "stdin",
                         strerror(errno));
+                free(stmts);
+                ss_disconnect(s);
                 return 2;
             }
             int rc = ex_run_script(s, text, len);
