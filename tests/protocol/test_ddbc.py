@@ -249,11 +249,19 @@ def test_transaction(ddbc, ddb, tname):
     assert p.returncode == 0 and p.stdout == "COMMIT 3\n", p.stderr
     keys = sorted((i["pk"]["S"], i["sk"]["N"]) for i in ddb.scan(TableName=tname)["Items"])
     assert keys == [("a", "1"), ("a", "2"), ("t", "1")]
+    assert ddb.get_item(TableName=tname, Key={"pk": {"S": "a"}, "sk": {"N": "2"}})["Item"]["v"] == {"N": "2"}
     # one write fails its condition: nothing is written
     p = ddbc("-e", f"BEGIN; INSERT INTO {tname} VALUE {{'pk': 'u', 'sk': 1}};"
                    f"INSERT INTO {tname} VALUE {{'pk': 't', 'sk': 1}}; COMMIT;")
     assert p.returncode == 1 and "TransactionCanceledException" in p.stderr
     assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "u"}, "sk": {"N": "1"}})
+    # EXISTS is a ConditionCheck: the transaction writes only while it holds
+    p = ddbc("-o", "table", "-e", f"BEGIN; EXISTS(SELECT * FROM {tname} WHERE pk = 'a' AND sk = 2 AND v = 3);"
+                                   f"INSERT INTO {tname} VALUE {{'pk': 'x', 'sk': 1}}; COMMIT;")
+    assert p.returncode == 1 and "ConditionalCheckFailed" in p.stderr
+    p = ddbc("-o", "table", "-e", f"BEGIN; EXISTS(SELECT * FROM {tname} WHERE pk = 'a' AND sk = 2 AND v = 2);"
+                                   f"INSERT INTO {tname} VALUE {{'pk': 'x', 'sk': 1}}; COMMIT;")
+    assert p.returncode == 0 and p.stdout == "COMMIT 2\n", p.stderr
     p = ddbc("-e", f"BEGIN; INSERT INTO {tname} VALUE {{'pk': 'v', 'sk': 1}}; ROLLBACK;")
     assert p.returncode == 0
     assert "Item" not in ddb.get_item(TableName=tname, Key={"pk": {"S": "v"}, "sk": {"N": "1"}})

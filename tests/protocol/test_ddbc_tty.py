@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from test_ddbc import DDBC, ddbc_env
+from test_ddbc import DDBC, ddbc_env, run_ddbc, tname  # noqa: F401 (tname: a fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
@@ -70,14 +70,17 @@ def tty(endpoint, tmp_path):
         t.close()
 
 
-def test_completion(tty, make_table, ddb):
-    name = make_table("complete_me_" + str(os.getpid()))
+def test_completion(tty, tname, ddb, endpoint, tmp_path):
+    name = tname
+    p = run_ddbc(endpoint, "-e", f"CREATE TABLE {name} (pk S HASH) GSI by_gee_index (g S HASH)",
+                 home=str(tmp_path))
+    assert p.returncode == 0, p.stderr
     ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "zebra_attr": {"S": "v"}})
     t = tty()
     t.type("SEL")
     t.key("Tab")  # completes the word and adds a space
-    t.type("* FROM complete_m")
-    t.wait_for("SELECT * FROM complete_m")
+    t.type("* FROM test_completio")
+    t.wait_for("SELECT * FROM test_completio")
     t.key("Tab")
     t.wait_for(f"FROM {name}")
     t.type(" WHERE pk = 'a';")
@@ -86,6 +89,10 @@ def test_completion(tty, make_table, ddb):
     t.type("SELECT zebra_a")  # an attribute name seen in a result
     t.key("Tab")
     t.wait_for("SELECT zebra_attr")
+    t.key("C-u")
+    t.type(f'SELECT * FROM "{name}"."by_g')  # the index names of the tables used
+    t.key("Tab")
+    t.wait_for(f'"{name}"."by_gee_index')
     t.key("C-u")
     t.type("sel")  # keywords keep the case they were started in
     t.key("Tab")

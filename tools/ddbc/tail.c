@@ -121,5 +121,6 @@ int tail_run(session_t *s, const char *text, size_t len, size_t rest) {
         }
     }
     dds_close(c);
+    if (s->tty && atomic_load(&s->stop)) fputc('\n', stdout); /* past the terminal's ^C */
     return rc;
 }
