@@ -53,9 +53,9 @@ typedef struct dc_options {
 
 typedef struct dc_client dc_client_t;
 
-/* Resolves region, endpoint and credentials (reading the environment and the profile files
- * once) and prepares a connection. NULL with *err set (DC_ECONFIG) when there is no region,
- * no credentials, or a bad endpoint. */
+/* Resolves region, endpoint and credentials (from the environment and the profile files, at
+ * open; only expiring credentials are looked up again) and prepares a connection. NULL with *err
+ * set (DC_ECONFIG) when there is no region, no credentials, or a bad endpoint. */
 dc_client_t *dc_open(const dc_options_t *o, dc_error_t *err);
 
 /* One call: POST body to the service's endpoint with X-Amz-Target <prefix>.<op>. Returns 0 with

@@ -140,7 +140,8 @@ int main(int argc, char **argv) {
         put_error(cfg.worker_id ? cfg.worker_id : "", &err);
         return 2;
     }
-    const char *w = dds_worker_id(c);
+    char w[128]; /* kept past dds_close, which frees the consumer's copy */
+    snprintf(w, sizeof w, "%s", dds_worker_id(c));
     printf("{\"w\":");
     put_json_str(w);
     printf(",\"open\":");

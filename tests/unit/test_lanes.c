@@ -306,6 +306,9 @@ static void test_lanes_trim(void) {
         CHECK(ddb_stream_shards(e, t.stream.id, a, &sh, &nsh, &trim, &err) == 0);
     }
     CHECK(trim > 0);
+    /* the trim point is written first, the lanes' records deleted after it: wait for them */
+    for (int i = 0; i < 100 && count_keys(e, 'L', t.stream.id, NULL, NULL); i++)
+        sleep_ms(50);
     CHECK(count_keys(e, 'L', t.stream.id, NULL, NULL) == 0);
     ddb_stream_record_t *r;
     size_t got;
