@@ -131,6 +131,29 @@ static void test_splitter(void) {
     CHECK(lx_statement_end(s, strlen(s), &blank) == 0);
 }
 
+static void test_lexer(void) {
+    const char *s = " \"a\"\"b\" 'it''s' my-table.x ( 'open";
+    char name[32];
+    lx_tok_t t = lx_next(s, strlen(s), 0);
+    CHECK(t.kind == LX_QUOTED && t.pos == 1);
+    lx_name(&t, name, sizeof name);
+    CHECK_STR(name, "a\"b");
+    t = lx_next(s, strlen(s), t.pos + t.len);
+    lx_name(&t, name, sizeof name);
+    CHECK(t.kind == LX_STRING);
+    CHECK_STR(name, "it's");
+    t = lx_next(s, strlen(s), t.pos + t.len);
+    lx_name(&t, name, sizeof name);
+    CHECK(t.kind == LX_WORD);
+    CHECK_STR(name, "my-table.x");
+    t = lx_next(s, strlen(s), t.pos + t.len);
+    CHECK(lx_punct(&t, '('));
+    t = lx_next(s, strlen(s), t.pos + t.len);
+    CHECK(t.kind == LX_BAD && t.pos == 29);
+    lx_name(&t, name, 4); /* truncated to the buffer */
+    CHECK(strlen(name) == 3);
+}
+
 static void test_classify(void) {
     size_t rest;
     CHECK(lang_classify(" select * from t", 16, &rest) == LK_PARTIQL && rest == 1);
@@ -161,6 +184,7 @@ int main(void) {
     test_alter_drop();
     test_errors();
     test_splitter();
+    test_lexer();
     test_classify();
     test_limit();
     return check_summary();
