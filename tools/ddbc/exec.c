@@ -148,6 +148,7 @@ static int select_rows(session_t *s, xp_plan_t *x, const pq_schema_t *sc) {
     firsts_t f;
     firsts_of(x, sc, &f);
     int rc = run_read(s, x->plan, pq_op_name(x->plan->op), x->limit, &r, stream_page, &f);
+    if (rc == 2 && s->tty) ss_print("\n", 1); /* past the terminal's ^C */
     if (rc != -1) print_rows(s, &r, &f);
     if (rc == 2) fprintf(stderr, "-- interrupted after %zu items\n", r.total);
     rows_clear(&r);
@@ -244,7 +245,9 @@ static int keyless_write(session_t *s, xp_plan_t *x, const pq_schema_t *sc) {
     int rc = run_read(s, x->plan, pq_op_name(x->plan->op), -1, &r, keyless_page, &k);
     rows_clear(&r);
     free(r.v);
-    if (rc == 2) fprintf(stderr, "-- interrupted after %zu items\n", k.written);
+    if (rc == 2)
+        fprintf(stderr, "%s-- interrupted after %zu items written\n", s->tty ? "\n" : "",
+                k.written);
     status(s, verb(x->stmt->kind), k.written);
     return rc ? -1 : 0;
 }
