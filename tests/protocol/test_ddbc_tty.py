@@ -94,6 +94,11 @@ def test_completion(tty, tname, ddb, endpoint, tmp_path):
     t.key("Tab")
     t.wait_for(f'"{name}"."by_gee_index')
     t.key("C-u")
+    t.key("C-u")
+    t.type("SELECT * FROM t")  # after FROM only table names: not TABLE, TAIL, ...
+    t.key("Tab")
+    t.wait_for("SELECT * FROM test_")
+    t.key("C-u")
     t.type("sel")  # keywords keep the case they were started in
     t.key("Tab")
     t.type("*")

@@ -100,8 +100,27 @@ static const char *const KEYWORDS[] = {"SELECT",
                                        "\\?",
                                        NULL};
 
-/* The candidates: keywords (in the case the word was started in), then names. */
+/* The candidates: keywords (in the case the word was started in), then names; only table
+ * names where a table name goes (after FROM, INTO, UPDATE, TABLE, DESCRIBE, TAIL, \use, \d). */
 static size_t CAND_LIST, CAND_IDX;
+static bool ONLY_TABLES;
+
+/* Whether the word before offset start of the line is one a table name follows. */
+static bool after_table_word(const char *line, int start) {
+    static const char *const words[] = {"FROM", "INTO",  "UPDATE", "TABLE", "DESCRIBE",
+                                        "TAIL", "\\use", "\\d",    NULL};
+    int e = start;
+    while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t'))
+        e--;
+    int b = e;
+    while (b > 0 && line[b - 1] != ' ' && line[b - 1] != '\t')
+        b--;
+    for (size_t i = 0; words[i]; i++) {
+        if ((size_t)(e - b) == strlen(words[i]) && strncasecmp(line + b, words[i], e - b) == 0)
+            return true;
+    }
+    return false;
+}
 
 static char *next_name(const ss_names_t *l, const char *text, size_t len) {
     while (CAND_IDX < l->n) {
@@ -119,6 +138,10 @@ static char *generator(const char *text, int state) {
         CAND_IDX = 0;
         if (!s->tables_listed) ad_list_tables(s);
     }
+    if (CAND_LIST == 0 && ONLY_TABLES) {
+        CAND_LIST = 1;
+        CAND_IDX = 0;
+    }
     if (CAND_LIST == 0) {
         bool lower = len && text[0] >= 'a' && text[0] <= 'z';
         while (KEYWORDS[CAND_IDX]) {
@@ -133,7 +156,7 @@ static char *generator(const char *text, int state) {
         CAND_IDX = 0;
     }
     const ss_names_t *lists[] = {NULL, &s->tables, &s->indexes, &s->attrs};
-    for (; CAND_LIST < 4; CAND_LIST++, CAND_IDX = 0) {
+    for (; CAND_LIST < (ONLY_TABLES ? 2u : 4u); CAND_LIST++, CAND_IDX = 0) {
         char *c = next_name(lists[CAND_LIST], text, len);
         if (c) return c;
     }
@@ -141,8 +164,8 @@ static char *generator(const char *text, int state) {
 }
 
 static char **complete(const char *text, int start, int end) {
-    (void)start;
     (void)end;
+    ONLY_TABLES = after_table_word(rl_line_buffer, start);
     rl_attempted_completion_over = 1;
     return rl_completion_matches(text, generator);
 }
