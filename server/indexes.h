@@ -25,6 +25,18 @@ int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool o
                        const ddb_key_schema_t *table_key, const attr_def_t *defs, size_t ndefs,
                        ddb_index_info_t **out, size_t *n, ddb_value_t *throughput);
 
+/* Parses an index's KeySchema into ix->key (and, for a GSI naming more than
+ * one partition or sort attribute, ix->nhash/hash/nrange/range) with
+ * DynamoDB's validation against the attribute definitions. */
+int ddbd_parse_index_key(ddbd_req_t *r, const cJSON *ks, bool global, const attr_def_t *defs,
+                         size_t ndefs, ddb_index_info_t *ix);
+
+/* Whether name is one of ix's key attributes (any of a multi-attribute key). */
+bool ddbd_index_key_has(const ddb_index_info_t *ix, const char *name, size_t len);
+
+/* Writes ix's KeySchema list as it was given. */
+void ddbd_put_index_key_schema(buf_t *b, const ddb_index_info_t *ix);
+
 /* Writes ,"GlobalSecondaryIndexes":[...],"LocalSecondaryIndexes":[...] for t;
  * the index named deleting (if any) is reported as DELETING. */
 void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *deleting,

@@ -62,45 +62,6 @@ int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t **out, size
     return 0;
 }
 
-static int index_key(ddbd_req_t *r, const cJSON *ks, bool global, const attr_def_t *defs,
-                     size_t ndefs, ddb_key_schema_t *key) {
-    int n = cJSON_GetArraySize(ks);
-    if (!cJSON_IsArray(ks) || n < 1 || n > 2) {
-        /* DynamoDB names the upper bound here, even for an empty list */
-        return p_error_len_max(r->err, "[...]", 5, 2, "keySchema");
-    }
-    memset(key, 0, sizeof *key);
-    int i = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, ks) {
-        const char *name, *kt;
-        size_t nl, kl;
-        int rc = p_str(e, "AttributeName", &name, &nl, r->err);
-        if (!rc) rc = p_str(e, "KeyType", &kt, &kl, r->err);
-        if (rc) return rc;
-        bool hash = streq(kt, kl, "HASH");
-        if (!name || (!hash && !streq(kt, kl, "RANGE")) || (i == 0) != hash) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "Invalid KeySchema: The %s KeySchemaElement is not a %s key type",
-                                 i == 0 ? "first" : "second", i == 0 ? "HASH" : "RANGE");
-        }
-        ddb_type_t t = def_type(defs, ndefs, name, nl);
-        if (t == DDB_T_NONE) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "%s %s key not specified in Attribute Definitions.Type unknown.",
-                                 global ? "Global Secondary Index" : "Local Secondary Index",
-                                 hash ? "hash" : "range");
-        }
-        if (hash) {
-            key->hash_name = name, key->hash_len = nl, key->hash_type = t;
-        } else {
-            key->range_name = name, key->range_len = nl, key->range_type = t;
-        }
-        i++;
-    }
-    return 0;
-}
-
 static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
     const char *pt;
     size_t pl;
@@ -212,7 +173,7 @@ static int one_index(ddbd_req_t *r, const cJSON *d, bool global, bool on_demand,
     ix->name = name;
     ix->name_len = nl;
     ix->local = !global;
-    rc = index_key(r, ks, global, defs, ndefs, &ix->key);
+    rc = ddbd_parse_index_key(r, ks, global, defs, ndefs, ix);
     if (!rc) rc = projection(r, proj, ix);
     if (rc) return rc;
     if (!global) {
@@ -300,7 +261,7 @@ void ddbd_put_index_head(buf_t *b, const ddb_index_info_t *ix) {
     buf_puts(b, "{\"IndexName\":");
     json_put_str(b, ix->name, ix->name_len);
     buf_puts(b, ",\"KeySchema\":");
-    ddbd_put_key_schema(b, &ix->key);
+    ddbd_put_index_key_schema(b, ix);
     buf_printf(b, ",\"Projection\":{\"ProjectionType\":\"%s\"", types[ix->projection]);
     if (ix->ninclude) {
         buf_puts(b, ",\"NonKeyAttributes\":[");
@@ -387,10 +348,12 @@ int ddbd_check_index_keys(const ddb_table_info_t *t, const ddb_value_t *item, dd
     for (size_t i = 0; i < t->nindexes; i++) {
         const ddb_index_info_t *ix = &t->indexes[i];
         if (ix->ttl) continue; /* any TTL value is allowed; only numbers expire */
-        int rc = check_attr(ix, item, ix->key.hash_name, ix->key.hash_len, ix->key.hash_type, err);
-        if (!rc && ix->key.range_type != DDB_T_NONE) {
-            rc = check_attr(ix, item, ix->key.range_name, ix->key.range_len, ix->key.range_type,
-                            err);
+        ddb_key_attr_t k[DDB_KEY_ATTRS_MAX];
+        int rc = 0;
+        for (int range = 0; !rc && range < 2; range++) {
+            size_t n = ddb_index_attrs(ix, range, k);
+            for (size_t j = 0; !rc && j < n; j++)
+                rc = check_attr(ix, item, k[j].name, k[j].len, k[j].type, err);
         }
         if (rc) return rc;
     }
@@ -414,14 +377,14 @@ static ddb_value_t defs_after(ddbd_req_t *r, const ddb_table_info_t *t, const at
     out.u.list.v = ddb_arena_alloc(r->arena, sizeof(ddb_value_t) * (ndefs ? ndefs : 1));
     for (size_t i = 0; i < ndefs; i++) {
         bool used = key_uses(&t->key, defs[i].name, defs[i].len) ||
-                    (added && key_uses(&added->key, defs[i].name, defs[i].len));
+                    (added && ddbd_index_key_has(added, defs[i].name, defs[i].len));
         for (size_t x = 0; !used && x < t->nindexes; x++) {
             const ddb_index_info_t *ix = &t->indexes[x];
             if (ix->ttl) continue;
             if (dropped && ix->name_len == dropped_len &&
                 memcmp(ix->name, dropped, dropped_len) == 0)
                 continue;
-            used = key_uses(&ix->key, defs[i].name, defs[i].len);
+            used = ddbd_index_key_has(ix, defs[i].name, defs[i].len);
         }
         if (!used) continue;
         mb_t d;

@@ -10,6 +10,8 @@
 
 #include "server/ddbd.h"
 #include "server/exprs.h"
+#include "server/indexes.h"
+#include "query/expr_key_multi.h"
 #include "query/json.h"
 #include "query/params.h"
 
@@ -71,9 +73,9 @@ static int parse_select(ddbd_req_t *r, const req_exprs_t *x, select_t *out) {
 
 static bool projects(const ddb_table_info_t *t, const ddb_index_info_t *ix, const char *name,
                      size_t len) {
-    const ddb_key_schema_t *ks[2] = {&t->key, &ix->key};
-    if (ix->projection == DDB_PROJ_ALL) return true;
-    for (int i = 0; i < 2; i++) {
+    const ddb_key_schema_t *ks[1] = {&t->key};
+    if (ix->projection == DDB_PROJ_ALL || ddbd_index_key_has(ix, name, len)) return true;
+    for (int i = 0; i < 1; i++) {
         if (ks[i]->hash_len == len && !memcmp(ks[i]->hash_name, name, len)) return true;
         if (ks[i]->range_type && ks[i]->range_len == len && !memcmp(ks[i]->range_name, name, len))
             return true;
@@ -117,22 +119,25 @@ static int index_reads(ddbd_req_t *r, const ddb_table_info_t *t, page_t *pg) {
     return 0;
 }
 
-/* Number of distinct attributes in the table key and the index key. */
-static size_t key_attr_count(const ddb_table_info_t *t, const ddb_index_info_t *ix) {
-    size_t n = t->key.range_type != DDB_T_NONE ? 2 : 1;
-    if (!ix) return n;
-    const ddb_key_schema_t *k = &ix->key;
-    bool h =
-        (k->hash_len == t->key.hash_len && !memcmp(k->hash_name, t->key.hash_name, k->hash_len)) ||
-        (t->key.range_type && k->hash_len == t->key.range_len &&
-         !memcmp(k->hash_name, t->key.range_name, k->hash_len));
-    n += !h;
-    if (k->range_type != DDB_T_NONE) {
-        bool rr = (k->range_len == t->key.hash_len &&
-                   !memcmp(k->range_name, t->key.hash_name, k->range_len)) ||
-                  (t->key.range_type && k->range_len == t->key.range_len &&
-                   !memcmp(k->range_name, t->key.range_name, k->range_len));
-        n += !rr;
+#define KEY_NAMES_MAX (2 + 2 * DDB_KEY_ATTRS_MAX)
+
+/* The distinct attributes of the table key and the index key (every one of
+ * a multi-attribute key), table key first. */
+static size_t key_names(const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                        ddb_key_attr_t out[KEY_NAMES_MAX]) {
+    size_t n = 0;
+    out[n++] = (ddb_key_attr_t){t->key.hash_name, t->key.hash_len, t->key.hash_type};
+    if (t->key.range_type != DDB_T_NONE)
+        out[n++] = (ddb_key_attr_t){t->key.range_name, t->key.range_len, t->key.range_type};
+    ddb_key_attr_t k[DDB_KEY_ATTRS_MAX];
+    for (int range = 0; ix && range < 2; range++) {
+        size_t m = ddb_index_attrs(ix, range, k);
+        for (size_t j = 0; j < m; j++) {
+            bool dup = false;
+            for (size_t i = 0; i < n; i++)
+                dup |= out[i].len == k[j].len && !memcmp(out[i].name, k[j].name, k[j].len);
+            if (!dup) out[n++] = k[j];
+        }
     }
     return n;
 }
@@ -140,7 +145,9 @@ static size_t key_attr_count(const ddb_table_info_t *t, const ddb_index_info_t *
 /* An ExclusiveStartKey holds the table key (and, on an index, its key). */
 static int check_start_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                            const ddb_value_t *k) {
-    if (k->u.map.n != key_attr_count(t, ix)) {
+    ddb_key_attr_t names[KEY_NAMES_MAX];
+    size_t nnames = key_names(t, ix, names);
+    if (k->u.map.n != nnames) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "The provided starting key is invalid: The provided key element "
                              "does not match the schema");
@@ -148,13 +155,12 @@ static int check_start_key(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_i
     ddb_value_t tk;
     int rc = ddbd_item_key(r, t, k, &tk);
     if (!rc && ix) {
-        const ddb_value_t *h = ddb_map_get(k, ix->key.hash_name, ix->key.hash_len);
-        const ddb_value_t *g =
-            ix->key.range_type ? ddb_map_get(k, ix->key.range_name, ix->key.range_len) : NULL;
-        if (!h || h->type != ix->key.hash_type ||
-            (ix->key.range_type && (!g || g->type != ix->key.range_type))) {
-            rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                               "The provided key element does not match the schema");
+        for (size_t i = 0; !rc && i < nnames; i++) {
+            const ddb_value_t *h = ddb_map_get(k, names[i].name, names[i].len);
+            if (!h || h->type != names[i].type) {
+                rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                   "The provided key element does not match the schema");
+            }
         }
     }
     if (rc) {
@@ -236,23 +242,12 @@ static void put_member(buf_t *b, const ddb_value_t *item, const char *name, size
  * attributes when reading an index (each attribute once). */
 static void put_key_of(buf_t *b, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                        const ddb_value_t *item) {
-    const char *names[4];
-    size_t lens[4], n = 0;
-    const ddb_key_schema_t *ks[2] = {&t->key, ix ? &ix->key : NULL};
-    for (int s = 0; s < 2 && ks[s]; s++) {
-        const char *cand[2] = {ks[s]->hash_name, ks[s]->range_name};
-        size_t cl[2] = {ks[s]->hash_len, ks[s]->range_len};
-        for (int c = 0; c < (ks[s]->range_type ? 2 : 1); c++) {
-            bool dup = false;
-            for (size_t i = 0; i < n; i++)
-                dup |= lens[i] == cl[c] && !memcmp(names[i], cand[c], cl[c]);
-            if (!dup) names[n] = cand[c], lens[n++] = cl[c];
-        }
-    }
+    ddb_key_attr_t names[KEY_NAMES_MAX];
+    size_t n = key_names(t, ix, names);
     bool first = true;
     buf_putc(b, '{');
     for (size_t i = 0; i < n; i++)
-        put_member(b, item, names[i], lens[i], &first);
+        put_member(b, item, names[i].name, names[i].len, &first);
     buf_putc(b, '}');
 }
 
@@ -323,6 +318,48 @@ static bool start_in_range(const ddb_key_schema_t *ks, const expr_key_cond_t *kc
     return true;
 }
 
+/* Query on an index with a multi-attribute key: every partition attribute
+ * by =, sort attributes left to right, and no key attribute in the filter. */
+static int query_multi(ddbd_req_t *r, const req_exprs_t *x, const page_t *pg,
+                       const ddb_table_info_t *t, const ddb_value_t *start, bool forward) {
+    const ddb_index_info_t *ix = pg->index;
+    expr_key_attr_t h[DDB_KEY_ATTRS_MAX], s[DDB_KEY_ATTRS_MAX], all[2 * DDB_KEY_ATTRS_MAX];
+    for (size_t i = 0; i < ix->nhash; i++)
+        all[i] = h[i] = (expr_key_attr_t){ix->hash[i].name, ix->hash[i].len, ix->hash[i].type};
+    for (size_t i = 0; i < ix->nrange; i++)
+        all[ix->nhash + i] = s[i] =
+            (expr_key_attr_t){ix->range[i].name, ix->range[i].len, ix->range[i].type};
+    expr_key_multi_t kc;
+    int rc = expr_key_condition_multi(x->key, h, ix->nhash, s, ix->nrange, &kc, r->err);
+    if (!rc && pg->filter)
+        rc = expr_filter_check_keys(pg->filter, all, ix->nhash + ix->nrange, r->err);
+    if (rc) return rc;
+    ddb_key_range_t range = {.lo = kc.lo,
+                             .lo_incl = kc.lo_incl,
+                             .hi = kc.hi,
+                             .hi_incl = kc.hi_incl,
+                             .prefix = kc.prefix,
+                             .nhashv = kc.nhash,
+                             .neq = kc.neq};
+    for (size_t i = 0; i < kc.nhash; i++) {
+        range.hashv[i] = kc.hash[i];
+        const ddb_value_t *v = start ? ddb_map_get(start, h[i].name, h[i].len) : NULL;
+        if (start && (!v || !ddb_value_equal(v, kc.hash[i]))) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "The provided starting key does not match the range key "
+                                 "predicate");
+        }
+    }
+    for (size_t i = 0; i < kc.neq; i++)
+        range.eq[i] = kc.eq[i];
+    ddb_iter_t *it;
+    rc = ddb_iter_query(r->srv->engine, t, ix, &range, start, !forward, &it, r->err);
+    if (rc) return rc;
+    rc = run_page(r, t, it, pg);
+    ddb_iter_destroy(it);
+    return rc;
+}
+
 int op_query(ddbd_req_t *r) {
     req_exprs_t x;
     page_t pg;
@@ -339,6 +376,7 @@ int op_query(ddbd_req_t *r) {
                              "Either the KeyConditions or KeyConditionExpression parameter must "
                              "be specified in the request.");
     }
+    if (pg.index && pg.index->nhash) return query_multi(r, &x, &pg, &t, start, forward);
     expr_key_cond_t kc;
     const ddb_key_schema_t *ks = pg.index ? &pg.index->key : &t.key;
     rc = expr_key_condition(x.key, ks->hash_name, ks->hash_len, ks->hash_type, ks->range_name,

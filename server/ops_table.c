@@ -282,7 +282,7 @@ static int create_check_rest(ddbd_req_t *r, create_req_t *c) {
     for (size_t i = 0; i < c->ndefs; i++) {
         bool is_key = in_key(&c->key, c->defs[i].name, c->defs[i].len);
         for (size_t x = 0; !is_key && x < c->nindexes; x++) {
-            is_key = in_key(&c->indexes[x].key, c->defs[i].name, c->defs[i].len);
+            is_key = ddbd_index_key_has(&c->indexes[x], c->defs[i].name, c->defs[i].len);
         }
         used += is_key;
     }

@@ -142,11 +142,18 @@ uint64_t kc_segment_start(uint32_t seg, uint32_t total, int *is_end) {
 }
 
 int kc_partition_prefix(bytes_t *out, uint32_t table_id, const ddb_value_t *hash) {
+    return kc_partition_prefix_n(out, table_id, &hash, 1);
+}
+
+int kc_partition_prefix_n(bytes_t *out, uint32_t table_id, const ddb_value_t *const *hash,
+                          size_t n) {
     bytes_t pk = {0};
-    int rc = kc_encode_value(&pk, hash);
-    if (rc) {
-        bytes_free(&pk);
-        return rc;
+    for (size_t i = 0; i < n; i++) {
+        int rc = kc_encode_value(&pk, hash[i]);
+        if (rc) {
+            bytes_free(&pk);
+            return rc;
+        }
     }
     uint8_t head[12];
     kc_put_be32(head, table_id);

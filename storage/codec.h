@@ -78,6 +78,12 @@ size_t kc_decode_value(const uint8_t *p, size_t len, ddb_type_t t, ddb_arena_t *
 /* Appends [table id][hash][enc(hash key)]: the prefix of a partition's keys. */
 int kc_partition_prefix(bytes_t *out, uint32_t table_id, const ddb_value_t *hash);
 
+/* The same for a multi-attribute partition key: [id][hash of the encodings
+ * concatenated][enc(hash[0])]..[enc(hash[n-1])]; n == 1 is kc_partition_prefix.
+ * Each encoding is self-delimiting, so distinct tuples never share bytes. */
+int kc_partition_prefix_n(bytes_t *out, uint32_t table_id, const ddb_value_t *const *hash,
+                          size_t n);
+
 /* Appends the item key: [table id BE32][hash BE64][enc(hash key)][enc(range key)].
  * key is a map holding the key attributes named by ks. */
 int kc_item_key(bytes_t *out, uint32_t table_id, const ddb_key_schema_t *ks,

@@ -130,6 +130,15 @@ typedef struct ddb_key_schema {
     ddb_type_t range_type;
 } ddb_key_schema_t;
 
+/* One attribute of a multi-attribute index key. */
+typedef struct ddb_key_attr {
+    const char *name;
+    size_t len;
+    ddb_type_t type; /* S, N or B */
+} ddb_key_attr_t;
+
+#define DDB_KEY_ATTRS_MAX 4 /* partition (and sort) attributes of a GSI key at most */
+
 /* What a secondary index stores of each item besides the keys. */
 typedef enum ddb_projection {
     DDB_PROJ_ALL = 0,   /* the whole item */
@@ -142,9 +151,16 @@ typedef enum ddb_projection {
 typedef struct ddb_index_info {
     const char *name; /* index name */
     size_t name_len;
-    uint32_t id; /* assigned by the engine, never reused; prefixes the index's keys */
-    bool local;  /* LSI: same partition key as the table */
-    ddb_key_schema_t key;
+    uint32_t id;          /* assigned by the engine, never reused; prefixes the index's keys */
+    bool local;           /* LSI: same partition key as the table */
+    ddb_key_schema_t key; /* single-attribute key; with a multi-attribute key, its
+                           * first partition and first sort attribute */
+    /* A multi-attribute key (GSIs only): nhash > 0 lists every partition
+     * attribute in hash[] and every sort attribute in range[], in key order;
+     * nhash == 0 means the key is `key` alone. Entries hash the encodings of
+     * all partition values together and sort by the sort values in order. */
+    size_t nhash, nrange;
+    ddb_key_attr_t hash[DDB_KEY_ATTRS_MAX], range[DDB_KEY_ATTRS_MAX];
     ddb_projection_t projection;
     const char *const *include; /* DDB_PROJ_INCLUDE: non-key attribute names */
     const size_t *include_len;
@@ -205,6 +221,12 @@ const ddb_index_info_t *ddb_table_ttl(const ddb_table_info_t *t);
 
 /* The index of t named name, or NULL. Pure. */
 const ddb_index_info_t *ddb_table_index(const ddb_table_info_t *t, const char *name, size_t len);
+
+/* An index's partition (range false) or sort (range true) attributes in key
+ * order into out, single- or multi-attribute alike; returns how many (0: no
+ * sort key). */
+size_t ddb_index_attrs(const ddb_index_info_t *ix, bool range,
+                       ddb_key_attr_t out[DDB_KEY_ATTRS_MAX]);
 
 /* Creates a table. Fails with DDB_ERR_RESOURCE_IN_USE if the name exists,
  * DDB_ERR_LIMIT_EXCEEDED when the engine holds opts.max_tables tables.
@@ -394,6 +416,13 @@ typedef struct ddb_key_range {
     const ddb_value_t *hi;
     bool hi_incl;
     const ddb_value_t *prefix;
+    /* On an index with a multi-attribute key (hash unused): every partition
+     * value in key order, then the values of the leading sort attributes
+     * fixed by equality; lo/hi/prefix then bound the next sort attribute. */
+    const ddb_value_t *hashv[DDB_KEY_ATTRS_MAX];
+    size_t nhashv;
+    const ddb_value_t *eq[DDB_KEY_ATTRS_MAX];
+    size_t neq;
 } ddb_key_range_t;
 
 /* Iterates one partition's items in sort-key order. Reads a consistent

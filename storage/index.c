@@ -23,6 +23,23 @@ const ddb_index_info_t *ddb_table_ttl(const ddb_table_info_t *t) {
     return NULL;
 }
 
+size_t ddb_index_attrs(const ddb_index_info_t *ix, bool range,
+                       ddb_key_attr_t out[DDB_KEY_ATTRS_MAX]) {
+    if (ix->nhash) {
+        size_t n = range ? ix->nrange : ix->nhash;
+        memcpy(out, range ? ix->range : ix->hash, sizeof *out * n);
+        return n;
+    }
+    const ddb_key_schema_t *k = &ix->key;
+    if (!range) {
+        out[0] = (ddb_key_attr_t){k->hash_name, k->hash_len, k->hash_type};
+        return 1;
+    }
+    if (k->range_type == DDB_T_NONE) return 0;
+    out[0] = (ddb_key_attr_t){k->range_name, k->range_len, k->range_type};
+    return 1;
+}
+
 bool ddb__ix_expiry(const ddb_value_t *v, uint64_t *secs) {
     if (!v || v->type != DDB_T_N || v->u.str.len == 0 || v->u.str.len > 60) return false;
     char tmp[64];
@@ -63,25 +80,31 @@ static int expiry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_i
     return 0;
 }
 
+/* [index id][hash][enc(partition values)..][enc(sort values)..][table key]:
+ * with one partition and at most one sort attribute this is the
+ * single-attribute layout, byte for byte. */
 static int entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                      const ddb_value_t *item, bool strict) {
     if (ix->ttl) return strict ? DDB_ERR_VALIDATION : expiry_key(out, t, ix, item);
-    const ddb_key_schema_t *k = &ix->key;
-    const ddb_value_t *ih = attr_of(item, k->hash_name, k->hash_len, k->hash_type);
-    const ddb_value_t *ir = k->range_type != DDB_T_NONE
-                                ? attr_of(item, k->range_name, k->range_len, k->range_type)
-                                : NULL;
+    ddb_key_attr_t ha[DDB_KEY_ATTRS_MAX], ra[DDB_KEY_ATTRS_MAX];
+    size_t nh = ddb_index_attrs(ix, false, ha), nr = ddb_index_attrs(ix, true, ra);
+    const ddb_value_t *hv[DDB_KEY_ATTRS_MAX], *rv[DDB_KEY_ATTRS_MAX];
+    bool all = true;
+    for (size_t i = 0; i < nh; i++)
+        all &= (hv[i] = attr_of(item, ha[i].name, ha[i].len, ha[i].type)) != NULL;
+    for (size_t i = 0; i < nr; i++)
+        all &= (rv[i] = attr_of(item, ra[i].name, ra[i].len, ra[i].type)) != NULL;
     const ddb_value_t *th = attr_of(item, t->key.hash_name, t->key.hash_len, t->key.hash_type);
     const ddb_value_t *tr =
         t->key.range_type != DDB_T_NONE
             ? attr_of(item, t->key.range_name, t->key.range_len, t->key.range_type)
             : NULL;
-    if (!ih || (k->range_type != DDB_T_NONE && !ir) || !th ||
-        (t->key.range_type != DDB_T_NONE && !tr)) {
+    if (!all || !th || (t->key.range_type != DDB_T_NONE && !tr)) {
         return strict ? DDB_ERR_VALIDATION : 1;
     }
-    kc_partition_prefix(out, ix->id, ih);
-    if (ir) kc_encode_value(out, ir);
+    kc_partition_prefix_n(out, ix->id, hv, nh);
+    for (size_t i = 0; i < nr; i++)
+        kc_encode_value(out, rv[i]);
     kc_encode_value(out, th);
     if (tr) kc_encode_value(out, tr);
     return 0;
@@ -103,6 +126,15 @@ static bool is_key_attr(const ddb_key_schema_t *k, const char *name, size_t len)
             memcmp(k->range_name, name, len) == 0);
 }
 
+static bool is_index_attr(const ddb_index_info_t *ix, const char *name, size_t len) {
+    if (!ix->nhash) return is_key_attr(&ix->key, name, len);
+    for (size_t i = 0; i < ix->nhash + ix->nrange; i++) {
+        const ddb_key_attr_t *k = i < ix->nhash ? &ix->hash[i] : &ix->range[i - ix->nhash];
+        if (k->len == len && memcmp(k->name, name, len) == 0) return true;
+    }
+    return false;
+}
+
 void ddb__ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                      const ddb_value_t *item, ddb_value_t *out) {
     if (ix->projection == DDB_PROJ_ALL) {
@@ -115,7 +147,7 @@ void ddb__ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_
     for (size_t i = 0; i < item->u.map.n; i++) {
         const ddb_attr_t *at = &item->u.map.a[i];
         bool keep = is_key_attr(&t->key, at->name, at->name_len) ||
-                    is_key_attr(&ix->key, at->name, at->name_len);
+                    is_index_attr(ix, at->name, at->name_len);
         for (size_t k = 0; !keep && ix->projection == DDB_PROJ_INCLUDE && k < ix->ninclude; k++) {
             keep = ix->include_len[k] == at->name_len &&
                    memcmp(ix->include[k], at->name, at->name_len) == 0;
@@ -137,13 +169,27 @@ static ddb_value_t num_value(ddb_arena_t *a, uint64_t v) {
                          .u.str = {ddb_arena_strndup(a, tmp, (size_t)n), (size_t)n}};
 }
 
+/* Key attributes as a list of [name, type] lists. */
+static ddb_value_t attrs_value(ddb_arena_t *a, const ddb_key_attr_t *k, size_t n) {
+    ddb_value_t out = {.type = DDB_T_L};
+    out.u.list.n = n;
+    out.u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++) {
+        ddb_value_t *pair = ddb_arena_alloc(a, sizeof *pair * 2);
+        pair[0] = str_value(k[i].name, k[i].len);
+        pair[1] = num_value(a, (uint64_t)k[i].type);
+        out.u.list.v[i] = (ddb_value_t){.type = DDB_T_L, .u.list = {pair, 2}};
+    }
+    return out;
+}
+
 void ddb__ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_value_t *out) {
     out->type = DDB_T_L;
     out->u.list.n = n;
     out->u.list.v = ddb_arena_alloc(a, sizeof(ddb_value_t) * (n ? n : 1));
     for (size_t i = 0; i < n; i++) {
         const ddb_index_info_t *x = &ix[i];
-        ddb_attr_t *at = ddb_arena_alloc(a, sizeof *at * 11);
+        ddb_attr_t *at = ddb_arena_alloc(a, sizeof *at * 13);
         size_t k = 0;
         at[k++] = (ddb_attr_t){"n", 1, str_value(x->name, x->name_len)};
         at[k++] = (ddb_attr_t){"i", 1, num_value(a, x->id)};
@@ -163,6 +209,11 @@ void ddb__ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n,
         for (size_t j = 0; j < x->ninclude; j++)
             inc.u.list.v[j] = str_value(x->include[j], x->include_len[j]);
         at[k++] = (ddb_attr_t){"inc", 3, inc};
+        if (x->nhash) {
+            /* only multi-attribute keys add these: older records stay as they were */
+            at[k++] = (ddb_attr_t){"mh", 2, attrs_value(a, x->hash, x->nhash)};
+            at[k++] = (ddb_attr_t){"mr", 2, attrs_value(a, x->range, x->nrange)};
+        }
         out->u.list.v[i] = (ddb_value_t){.type = DDB_T_M, .u.map = {at, k}};
     }
 }
@@ -173,6 +224,19 @@ static uint64_t num_of(const ddb_value_t *v) {
     memcpy(tmp, v->u.str.ptr, v->u.str.len);
     tmp[v->u.str.len] = '\0';
     return strtoull(tmp, NULL, 10);
+}
+
+static int attrs_from_value(const ddb_value_t *v, ddb_key_attr_t *k, size_t *n) {
+    if (!v || v->type != DDB_T_L || v->u.list.n > DDB_KEY_ATTRS_MAX) return DDB_ERR_INTERNAL;
+    for (size_t i = 0; i < v->u.list.n; i++) {
+        const ddb_value_t *p = &v->u.list.v[i];
+        if (p->type != DDB_T_L || p->u.list.n != 2 || p->u.list.v[0].type != DDB_T_S)
+            return DDB_ERR_INTERNAL;
+        k[i] = (ddb_key_attr_t){p->u.list.v[0].u.str.ptr, p->u.list.v[0].u.str.len,
+                                (ddb_type_t)num_of(&p->u.list.v[1])};
+    }
+    *n = v->u.list.n;
+    return 0;
 }
 
 int ddb__ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out,
@@ -208,6 +272,12 @@ int ddb__ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info
             x->key.range_name = rn->u.str.ptr;
             x->key.range_len = rn->u.str.len;
             x->key.range_type = (ddb_type_t)num_of(ddb_map_get(d, "rt", 2));
+        }
+        const ddb_value_t *mh = ddb_map_get(d, "mh", 2);
+        if (mh &&
+            (attrs_from_value(mh, x->hash, &x->nhash) ||
+             attrs_from_value(ddb_map_get(d, "mr", 2), x->range, &x->nrange) || x->nhash == 0)) {
+            return DDB_ERR_INTERNAL;
         }
         x->ninclude = inc->u.list.n;
         const char **names = ddb_arena_alloc(a, sizeof(char *) * (x->ninclude ? x->ninclude : 1));

@@ -135,7 +135,17 @@ int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_i
                    const ddb_key_range_t *range, const ddb_value_t *start_after, bool reverse,
                    ddb_iter_t **out, ddb_error_t *err) {
     bytes_t part = {0}, lower = {0}, upper = {0};
-    int rc = kc_partition_prefix(&part, index ? index->id : t->id, range->hash);
+    int rc;
+    if (index && index->nhash) {
+        /* a multi-attribute key: the partition, then the sort values fixed by
+         * equality, form the prefix the bounds below extend */
+        rc = range->nhashv == index->nhash && range->neq <= index->nrange ? 0 : DDB_ERR_VALIDATION;
+        if (!rc) rc = kc_partition_prefix_n(&part, index->id, range->hashv, range->nhashv);
+        for (size_t i = 0; !rc && i < range->neq; i++)
+            rc = kc_encode_value(&part, range->eq[i]);
+    } else {
+        rc = kc_partition_prefix(&part, index ? index->id : t->id, range->hash);
+    }
     if (rc) {
         bytes_free(&part);
         return ddb_error_set(err, DDB_ERR_VALIDATION,
