@@ -59,6 +59,11 @@ int pqx_plan(ddbd_req_t *r, const cJSON *params, pqx_stmt_t *s, ddb_error_t *err
         ix[schema.nindexes].name =
             ddb_arena_strndup(r->arena, t->indexes[i].name, t->indexes[i].name_len);
         keys_of(r->arena, &t->indexes[i].key, &ix[schema.nindexes].keys);
+        if (t->indexes[i].nhash) {
+            /* the planner knows single-attribute keys only: it scans an index
+             * with a multi-attribute key (no attribute is named "") */
+            ix[schema.nindexes].keys = (pq_keys_t){.hash = "", .hash_type = DDB_T_S};
+        }
         schema.nindexes++;
     }
     schema.indexes = ix;

@@ -223,7 +223,7 @@ int ddbd_restore_target(ddbd_req_t *r, const restore_ov_t *ov, const ddb_table_i
     for (size_t i = 0; i < ndefs; i++) {
         bool keep = key_has(&src->key, defs[i].name, defs[i].len);
         for (size_t x = 0; !keep && x < out->nindexes; x++)
-            keep = key_has(&out->indexes[x].key, defs[i].name, defs[i].len);
+            keep = ddbd_index_key_has(&out->indexes[x], defs[i].name, defs[i].len);
         if (keep) defs[used++] = defs[i];
     }
     size_t tcl;

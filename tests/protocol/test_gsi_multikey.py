@@ -312,3 +312,28 @@ def test_stream_restart_and_check():
         assert "check passed" in out.stdout
     finally:
         server.cleanup()
+
+
+def test_partiql_select_on_the_index(ddb, tab):
+    fill(ddb, tab)
+    got = ddb.execute_statement(Statement=f'SELECT pk FROM "{tab}"."multi" WHERE tenant = ? AND geo = ? '
+                                          'AND seq > ?',
+                                Parameters=[{"S": "acme"}, {"N": "1"}, {"N": "1"}])["Items"]
+    assert sorted(i["pk"]["S"] for i in got) == ["a", "b", "d"]
+
+
+def test_backup_restore_keeps_the_index(ddb, tab, table_name):
+    from restore_load import wait_active, wait_available
+    fill(ddb, tab)
+    arn = ddb.create_backup(TableName=tab, BackupName="multikey")["BackupDetails"]["BackupArn"]
+    wait_available(ddb, arn)
+    target = table_name + "_restored"
+    ddb.restore_table_from_backup(TargetTableName=target, BackupArn=arn)
+    try:
+        wait_active(ddb, target)
+        t = ddb.describe_table(TableName=target)["Table"]
+        assert t["GlobalSecondaryIndexes"][0]["KeySchema"] == MULTI
+        assert sorted(d["AttributeName"] for d in t["AttributeDefinitions"]) == ["day", "geo", "pk", "seq", "tenant"]
+        assert pks(q(ddb, target, PART, PV)) == ["e", "a", "b", "c", "d"]
+    finally:
+        ddb.delete_table(TableName=target)
