@@ -272,6 +272,8 @@ def test_backfill_via_update_table(ddb, table_name):
         assert g["KeySchema"] == MULTI
         assert pks(q(ddb, table_name, PART, PV)) == ["e", "a", "b", "c", "d"]
         assert g["ItemCount"] == 7
+        defs = ddb.describe_table(TableName=table_name)["Table"]["AttributeDefinitions"]
+        assert sorted(d["AttributeName"] for d in defs) == ["day", "geo", "pk", "seq", "tenant"]
         with pytest.raises(ClientError) as e:
             ddb.update_table(TableName=table_name, AttributeDefinitions=DEFS,
                              GlobalSecondaryIndexUpdates=[{"Create": gsi([h("tenant"), r("day"), h("geo")],
