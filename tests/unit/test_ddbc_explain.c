@@ -77,6 +77,29 @@ static void test_plans(void) {
                "\"N\":\"3\"}}}");
 }
 
+/* an index with a multi-attribute key is scanned, as ddbd plans it */
+static void test_multi_key_index(void) {
+    cJSON *d =
+        cJSON_Parse("{\"Table\":{\"TableName\":\"tbl\",\"AttributeDefinitions\":["
+                    "{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},{\"AttributeName\":\"a\","
+                    "\"AttributeType\":\"S\"},{\"AttributeName\":\"b\",\"AttributeType\":\"N\"}],"
+                    "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+                    "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"ab\",\"KeySchema\":["
+                    "{\"AttributeName\":\"a\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"b\","
+                    "\"KeyType\":\"HASH\"}]}]}}");
+    ddb_error_t err;
+    pq_schema_t keep = SCHEMA;
+    CHECK(xp_schema(d, A, &SCHEMA, &err) == 0);
+    CHECK(SCHEMA.nindexes == 1);
+    CHECK_PLAN("SELECT * FROM \"tbl\".\"ab\" WHERE a = 'x' AND b = 1",
+               "Scan {\"TableName\":\"tbl\",\"IndexName\":\"ab\",\"FilterExpression\":"
+               "\"#n0 = :v0 AND #n1 = :v1\",\"ExpressionAttributeNames\":{\"#n0\":\"a\","
+               "\"#n1\":\"b\"},\"ExpressionAttributeValues\":{\":v0\":{\"S\":\"x\"},"
+               "\":v1\":{\"N\":\"1\"}}}");
+    SCHEMA = keep;
+    cJSON_Delete(d);
+}
+
 static void test_keyed_write(void) {
     xp_plan_t x;
     ddb_error_t err;
@@ -138,6 +161,7 @@ int main(void) {
     A = ddb_arena_create(0);
     test_schema();
     test_plans();
+    test_multi_key_index();
     test_keyed_write();
     test_explain();
     ddb_arena_destroy(A);

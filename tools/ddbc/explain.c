@@ -28,10 +28,19 @@ static ddb_type_t attr_type(const cJSON *defs, const char *name) {
 static int keys_of(const cJSON *ks, const cJSON *defs, ddb_arena_t *a, pq_keys_t *out) {
     const cJSON *k;
     memset(out, 0, sizeof *out);
+    int nh = 0, nr = 0;
     cJSON_ArrayForEach(k, ks) {
         const char *n = str_of(k, "AttributeName"), *t = str_of(k, "KeyType");
         if (!n || !t) return -1;
-        if (strcmp(t, "HASH") == 0) {
+        bool hash = strcmp(t, "HASH") == 0;
+        nh += hash, nr += !hash;
+        if (nh > 1 || nr > 1) {
+            /* a multi-attribute key: planned as ddbd plans it, a Scan of the
+             * index (no attribute is named "") */
+            *out = (pq_keys_t){.hash = "", .hash_type = DDB_T_S};
+            continue;
+        }
+        if (hash) {
             out->hash = ddb_arena_strndup(a, n, strlen(n));
             out->hash_type = attr_type(defs, n);
         } else {
