@@ -450,8 +450,10 @@ int auth_verify(auth_verifier_t *v, ddb_arena_t *arena, const http_request_t *re
                              .method_len = strlen(req->method),
                              .headers = h,
                              .n_headers = req->n_headers,
-                             .payload = req->body ? req->body : "",
-                             .payload_len = req->body_len};
+                             .payload = req->wire_body ? req->wire_body
+                                        : req->body    ? req->body
+                                                       : "",
+                             .payload_len = req->wire_body ? req->wire_body_len : req->body_len};
     auth_split_url(req, &r);
     ddb_sigv4_auth_t a;
     ddb_sigv4_status_t st = req->authorization

@@ -3,7 +3,8 @@
  * and the headers every DynamoDB response carries. Each connection owns its
  * parser and reusable buffers; handlers run synchronously on the loop
  * thread. Listening, the connection cap and the deadline sweep are in
- * http_listen.c. */
+ * http_listen.c; body codings and CORS headers in http_body.c (over
+ * http_gzip.c) and http_cors.c. A CORS preflight is answered here. */
 #include "server/http_internal.h"
 
 #include "query/crc32.h"
@@ -30,6 +31,8 @@ static const char *reason(int status) {
         return "Not Found";
     case 413:
         return "Request Entity Too Large";
+    case 414:
+        return "URI Too Long";
     case 431:
         return "Request Header Fields Too Large";
     case 500:
@@ -243,7 +246,12 @@ static void send_error(conn_t *c, int status, const char *type, const char *msg)
     buf_t b;
     buf_init(&b);
     buf_printf(&b, "{\"__type\":\"%s\",\"message\":\"%s\"}", type, msg);
-    send_response(c, status, "application/x-amz-json-1.0", NULL, b.data, b.len, id, true);
+    buf_t h;
+    buf_init(&h);
+    if (c->has_origin) http__cors_headers(&h, c->origin.data, c->origin.len, false, NULL, 0);
+    send_response(c, status, "application/x-amz-json-1.0", h.len ? buf_cstr(&h) : NULL, b.data,
+                  b.len, id, true);
+    buf_free(&h);
     if (c->srv->log) { /* refused before it parsed: what is known of it */
         http_request_t req = {.method = "",
                               .url = buf_cstr(&c->url),
@@ -281,7 +289,13 @@ static int on_message_begin(llhttp_t *p) {
     buf_reset(&c->field);
     buf_reset(&c->hraw);
     buf_reset(&c->hspan);
+    buf_reset(&c->cenc);
+    buf_reset(&c->aenc);
+    buf_reset(&c->origin);
+    buf_reset(&c->acrh);
     c->has_target = c->has_ctype = c->has_auth = false;
+    c->has_cenc = c->has_origin = c->has_acrh = false;
+    c->url_too_long = false;
     c->conn_close = false;
     c->expect_continue = false;
     c->too_large = false;
@@ -300,6 +314,10 @@ static int count_header(conn_t *c, size_t len) {
 
 static int on_url(llhttp_t *p, const char *at, size_t len) {
     conn_t *c = conn_of(p);
+    if (c->url.len + len > MAX_URL_BYTES) {
+        c->url_too_long = true;
+        return HPE_USER;
+    }
     if (count_header(c, len)) return HPE_USER;
     buf_put(&c->url, at, len);
     return 0;
@@ -316,12 +334,16 @@ static int on_header_field_complete(llhttp_t *p) {
     conn_t *c = conn_of(p);
     const char *f = c->field.data ? c->field.data : "";
     size_t n = c->field.len;
-    c->cur = ieq(f, n, "x-amz-target")    ? H_TARGET
-             : ieq(f, n, "content-type")  ? H_CTYPE
-             : ieq(f, n, "authorization") ? H_AUTH
-             : ieq(f, n, "connection")    ? H_CONN
-             : ieq(f, n, "expect")        ? H_EXPECT
-                                          : H_OTHER;
+    c->cur = ieq(f, n, "x-amz-target")                     ? H_TARGET
+             : ieq(f, n, "content-type")                   ? H_CTYPE
+             : ieq(f, n, "authorization")                  ? H_AUTH
+             : ieq(f, n, "connection")                     ? H_CONN
+             : ieq(f, n, "expect")                         ? H_EXPECT
+             : ieq(f, n, "content-encoding")               ? H_CENC
+             : ieq(f, n, "accept-encoding")                ? H_AENC
+             : ieq(f, n, "origin")                         ? H_ORIGIN
+             : ieq(f, n, "access-control-request-headers") ? H_ACRH
+                                                           : H_OTHER;
     /* the whole list is kept too: a signature may cover any header. The ':'
      * and CRLF of each line count toward the header limit, so that the
      * list's size is bounded by it even for empty headers */
@@ -333,6 +355,19 @@ static int on_header_field_complete(llhttp_t *p) {
     if (c->cur == H_TARGET) c->has_target = true;
     if (c->cur == H_CTYPE) c->has_ctype = true;
     if (c->cur == H_AUTH) c->has_auth = true;
+    if (c->cur == H_CENC) {
+        if (c->has_cenc) buf_putc(&c->cenc, ','); /* repeated: one list (RFC 9110 5.3) */
+        c->has_cenc = true;
+    }
+    if (c->cur == H_AENC && c->aenc.len) buf_putc(&c->aenc, ',');
+    if (c->cur == H_ORIGIN) {
+        buf_reset(&c->origin); /* one origin: the last one sent */
+        c->has_origin = true;
+    }
+    if (c->cur == H_ACRH) {
+        if (c->has_acrh) buf_putc(&c->acrh, ',');
+        c->has_acrh = true;
+    }
     return 0;
 }
 
@@ -355,6 +390,18 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len) {
         break;
     case H_EXPECT:
         if (len >= 12 && ieq(at, 12, "100-continue")) c->expect_continue = true;
+        break;
+    case H_CENC:
+        buf_put(&c->cenc, at, len);
+        break;
+    case H_AENC:
+        buf_put(&c->aenc, at, len);
+        break;
+    case H_ORIGIN:
+        buf_put(&c->origin, at, len);
+        break;
+    case H_ACRH:
+        buf_put(&c->acrh, at, len);
         break;
     default:
         break;
@@ -412,6 +459,19 @@ static int on_body(llhttp_t *p, const char *at, size_t len) {
     return 0;
 }
 
+/* Queues resp for c's request, encoded for the client (http_body.c). */
+static void respond(conn_t *c, http_response_t *resp, const char *id, bool close, bool preflight) {
+    http_server_t *s = c->srv;
+    const char *body;
+    size_t len;
+    http__encode_response(c, resp, preflight, &body, &len);
+    /* x-amz-crc32 is over the bytes sent, compressed or not: what the SDKs check */
+    send_response(c, resp->status,
+                  resp->content_type ? resp->content_type : "application/x-amz-json-1.0",
+                  buf_cstr(&s->hdrs), body, len, id, close);
+    if (s->zbody.cap > (1u << 20)) buf_free(&s->zbody);
+}
+
 static int on_message_complete(llhttp_t *p) {
     conn_t *c = conn_of(p);
     http_server_t *s = c->srv;
@@ -440,14 +500,20 @@ static int on_message_complete(llhttp_t *p) {
     http_response_t resp = {
         .status = 200, .content_type = NULL, .headers = NULL, .body = s->resp_body};
     buf_reset(&resp.body); /* one body buffer per loop, reused: send_response copies it */
-    s->handler(s->ctx, &req, &resp);
+    /* a browser's CORS preflight carries no credentials: answered here, before
+     * any signature check, whatever the path */
+    bool preflight = p->method == HTTP_OPTIONS;
+    if (preflight) {
+        resp.content_type = "text/plain";
+    } else if (http__decode_body(c, &req, &resp)) {
+        s->handler(s->ctx, &req, &resp);
+    }
     bool close = c->conn_close || !llhttp_should_keep_alive(p);
-    send_response(c, resp.status,
-                  resp.content_type ? resp.content_type : "application/x-amz-json-1.0",
-                  resp.headers, resp.body.data, resp.body.len, id, close);
+    respond(c, &resp, id, close, preflight);
     if (s->log) log_exchange(c, &req, &resp);
     s->resp_body = resp.body;
     if (s->resp_body.cap > (1u << 20)) buf_free(&s->resp_body); /* keep no huge one around */
+    if (c->plain.cap > (1u << 20)) buf_free(&c->plain);
     if (close) return HPE_PAUSED;
     if (c->pending > MAX_PENDING_WRITE) {
         /* back-pressure at the request, not after the whole read buffer:
@@ -474,6 +540,11 @@ static void on_close(uv_handle_t *h) {
     buf_free(&c->hspan);
     buf_free(&c->hlist);
     buf_free(&c->body);
+    buf_free(&c->plain);
+    buf_free(&c->cenc);
+    buf_free(&c->aenc);
+    buf_free(&c->origin);
+    buf_free(&c->acrh);
     buf_free(&c->rest);
     free(c);
 }
@@ -529,6 +600,9 @@ static void feed(conn_t *c, const char *data, size_t len) {
     if (c->too_large) {
         send_error(c, 413, "com.amazon.coral.service#SerializationException",
                    "Request entity too large: the request body exceeds the maximum size");
+    } else if (c->url_too_long) {
+        send_error(c, 414, "com.amazon.coral.service#SerializationException",
+                   "Request line too long");
     } else if (c->header_bytes > MAX_HEADER_BYTES) {
         send_error(c, 431, "com.amazon.coral.service#SerializationException",
                    "Request header fields too large");

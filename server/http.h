@@ -4,7 +4,9 @@
  * responses go out in request order), enforces the body limit, and hands each
  * complete request to one handler callback that fills in a response. Adds the
  * headers every DynamoDB response carries (x-amzn-RequestId, x-amz-crc32,
- * Content-Type, Content-Length). Knows nothing about DynamoDB operations. */
+ * Content-Type, Content-Length). Inflates gzip/deflate request bodies,
+ * compresses responses a client accepts compressed, answers CORS preflights
+ * and adds CORS headers. Knows nothing about DynamoDB operations. */
 #ifndef DDB_HTTP_H
 #define DDB_HTTP_H
 
@@ -39,6 +41,10 @@ typedef struct http_request {
     size_t authorization_len;
     const char *body; /* request body (not NUL-terminated), may be NULL when empty */
     size_t body_len;
+    const char *wire_body; /* the body as it came (what a signature covers): compressed
+                            * when Content-Encoding says so, body its decoding; NULL:
+                            * the same as body */
+    size_t wire_body_len;
     const char *request_id;       /* id generated for this request, NUL-terminated */
     const http_header_t *headers; /* every header in the order received (what a
                                    * SigV4 signature covers), valid during the call */

@@ -11,7 +11,11 @@
 
 #include "server/http.h"
 
-#define MAX_HEADER_BYTES  (64 * 1024)
+/* The request line and headers together at most (431 past it), and the
+ * request line alone (414): enough for any SDK's request, and each
+ * connection's header buffers stay small. */
+#define MAX_HEADER_BYTES  (16 * 1024)
+#define MAX_URL_BYTES     (8 * 1024)
 #define MAX_PENDING_WRITE (8u << 20) /* pause parsing above this much unsent output */
 /* After an error answer that closes the connection (413, 431, 400), what the
  * client is still sending is read and dropped, up to this much, so that it
@@ -19,7 +23,19 @@
 #define MAX_DRAIN (HTTP_MAX_BODY + (1u << 20))
 #define DRAIN_MS  5000
 
-typedef enum { H_NONE, H_TARGET, H_CTYPE, H_AUTH, H_CONN, H_EXPECT, H_OTHER } hdr_t;
+typedef enum {
+    H_NONE,
+    H_TARGET,
+    H_CTYPE,
+    H_AUTH,
+    H_CONN,
+    H_EXPECT,
+    H_CENC,   /* Content-Encoding */
+    H_AENC,   /* Accept-Encoding */
+    H_ORIGIN, /* Origin (CORS) */
+    H_ACRH,   /* Access-Control-Request-Headers (a CORS preflight) */
+    H_OTHER
+} hdr_t;
 
 struct http_server {
     uv_loop_t *loop;
@@ -41,6 +57,8 @@ struct http_server {
     char rbuf[64 * 1024]; /* every read lands here: parsed at once, and what
                            * a request needs is copied out by the parser callbacks */
     buf_t resp_body;      /* the handler's response body, reused request after request */
+    buf_t zbody;          /* a compressed response body, reused likewise */
+    buf_t hdrs;           /* a response's extra header lines, reused likewise */
     struct conn *conns;   /* all open connections, for shutdown */
     uint64_t seq;         /* request counter for request ids */
     uint64_t seed;        /* random start-up seed mixed into request ids */
@@ -59,10 +77,14 @@ typedef struct conn {
     hdr_t cur;   /* header whose value is being read */
     buf_t field; /* current header field name */
     buf_t target, ctype, auth, url;
-    buf_t hraw;  /* every header's name and value bytes, back to back */
-    buf_t hspan; /* hspan_t per complete header: where it lies in hraw */
-    buf_t hlist; /* the request's http_header_t array, built when it completes */
+    buf_t cenc, aenc, origin, acrh; /* Content-Encoding, Accept-Encoding, CORS headers */
+    buf_t plain;                    /* the body inflated, when it came compressed */
+    buf_t hraw;                     /* every header's name and value bytes, back to back */
+    buf_t hspan;                    /* hspan_t per complete header: where it lies in hraw */
+    buf_t hlist;                    /* the request's http_header_t array, built when it completes */
     bool has_target, has_ctype, has_auth;
+    bool has_cenc, has_origin, has_acrh;
+    bool url_too_long;    /* request line over MAX_URL_BYTES */
     bool conn_close;      /* Connection: close seen */
     bool expect_continue; /* Expect: 100-continue seen */
     bool too_large;       /* body over the limit */
@@ -100,6 +122,23 @@ typedef struct wreq {
     char *body; /* the bytes written (owned) */
     size_t size;
 } wreq_t;
+
+/* Appends the CORS header lines for a request with Origin origin[0..len)
+ * to out; a preflight (OPTIONS) also gets what it asks, the headers it
+ * may send being acrh[0..acrh_len) (NULL: the SDKs' list). */
+void http__cors_headers(buf_t *out, const char *origin, size_t len, bool preflight,
+                        const char *acrh, size_t acrh_len);
+
+/* Replaces req's body by its decoding when Content-Encoding compressed it
+ * (req->wire_body then keeps the bytes as sent). False, with resp filled in
+ * with the error to answer, when it cannot be decoded. */
+bool http__decode_body(conn_t *c, http_request_t *req, http_response_t *resp);
+
+/* The body (*body, *len) to send for resp, compressed when c's client
+ * accepts it and it is worth it, and its extra header lines in
+ * c->srv->hdrs (resp's own, CORS, Content-Encoding). */
+void http__encode_response(conn_t *c, const http_response_t *resp, bool preflight,
+                           const char **body, size_t *len);
 
 /* Closes c (its memory goes with the handle's close callback). */
 void http__conn_close(conn_t *c);

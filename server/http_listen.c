@@ -206,6 +206,8 @@ static void on_server_handle_closed(uv_handle_t *h) {
     http_server_t *s = h->data;
     if (--s->open_handles == 0) {
         buf_free(&s->resp_body);
+        buf_free(&s->zbody);
+        buf_free(&s->hdrs);
         free(s);
     }
 }

@@ -15,7 +15,7 @@ secs=${1:-25}
 shift || true
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_number fuzz_codec fuzz_expr fuzz_request fuzz_filter fuzz_auth fuzz_partiql
-  fuzz_dds_records)
+  fuzz_dds_records fuzz_http_body)
 dir=build-fuzz
 
 if [[ ! -f $dir/CMakeCache.txt ]]; then
