@@ -65,6 +65,7 @@ struct expr_node {
     size_t nlist;
     expr_path_t path;         /* EXPR_PATH, EXPR_SIZE */
     const ddb_value_t *value; /* EXPR_VALUE */
+    bool parens;              /* the parser's: written in parentheses */
 };
 
 /* ---- request context ------------------------------------------------------ */

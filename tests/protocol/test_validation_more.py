@@ -1,0 +1,150 @@
+"""Validation DynamoDB does that ddbd used to skip (issue #21, outcome 5).
+
+Every expected message here is DynamoDB Local's answer to the same request,
+byte for byte; the file passes against it (DDB_ENDPOINT=...). Where Local
+deviates from AWS's documentation the test follows the documentation and
+says so.
+"""
+import botocore.exceptions
+import pytest
+
+from conftest import error_of
+
+V = {":v": {"S": "q"}}
+N = {":n": {"N": "1"}}
+L = {":l": {"L": []}}
+DEEP33 = ".".join(["a"] * 33)
+
+PARENS = "The expression has redundant parentheses;"
+DISTINCT = ("The first operand must be distinct from the remaining operands for this operator or "
+            "function; operator: {}, first operand: {}")
+USED_THIS_WAY = "The function is not allowed to be used this way in an expression; function: {}"
+IN_CONDITION = "The function is not allowed in a condition expression; function: {}"
+OPERAND_N = "Incorrect operand type for operator or function; operator or function: {}, operand type: N"
+TOO_DEEP = "The document path has too many nesting levels; nesting levels: {}"
+TOO_MANY = "The expression contains too many operators; operator count: 301"
+
+
+def refused(call, **kw):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        call(**kw)
+    return error_of(e)
+
+
+CONDITIONS = [
+    # a group that is all one other group; checked once the text parses,
+    # ahead of the other findings
+    ("((a = :v))", V, PARENS),
+    ("a = :v AND ((a = :v))", V, PARENS),
+    ("(((a = :v)) AND (a = :v))", V, PARENS),
+    ("NOT ((a = :v))", V, PARENS),
+    ("((attribute_exists(a)))", None, PARENS),
+    ("a = a AND ((a = :v))", V, PARENS),
+    ("((attribute_exists(" + DEEP33 + ")))", None, PARENS),
+    ("(" * 1500 + "a = :v" + ")" * 1500, V, PARENS),
+    # the same path as first and a later operand
+    ("contains(a, a)", None, DISTINCT.format("contains", "[a]")),
+    ("begins_with(a, a)", None, DISTINCT.format("begins_with", "[a]")),
+    ("attribute_type(a, a)", None, DISTINCT.format("attribute_type", "[a]")),
+    ("a = a", None, DISTINCT.format("=", "[a]")),
+    ("a <> a", None, DISTINCT.format("<>", "[a]")),
+    ("a < a", None, DISTINCT.format("<", "[a]")),
+    ("a.b = a.b", None, DISTINCT.format("=", "[a, b]")),
+    ("a[1].b = a[1].b", None, DISTINCT.format("=", "[a, [1], b]")),
+    ("a BETWEEN :v AND a", V, DISTINCT.format("BETWEEN", "[a]")),
+    ("a BETWEEN a AND a", None, DISTINCT.format("BETWEEN", "[a]")),
+    ("a IN (:v, a)", V, DISTINCT.format("IN", "[a]")),
+    # update functions in a condition
+    ("if_not_exists(a, :v) = :v", V, IN_CONDITION.format("if_not_exists")),
+    ("a = if_not_exists(a, :v)", V, IN_CONDITION.format("if_not_exists")),
+    ("list_append(a, :v)", V, IN_CONDITION.format("list_append")),
+    # size is a number
+    ("size(size(a)) > :n", N, OPERAND_N.format("size")),
+    ("begins_with(size(a), :v)", V, OPERAND_N.format("begins_with")),
+    ("begins_with(a, size(b))", None, OPERAND_N.format("begins_with")),
+    # document paths of more than 32 steps (a list index is a step)
+    ("attribute_exists(" + DEEP33 + ")", None, TOO_DEEP.format(33)),
+    ("attribute_exists(a" + "[0]" * 33 + ")", None, TOO_DEEP.format(34)),
+    # operators and functions count alike, 300 at most
+    (" AND ".join(["attribute_exists(a)"] * 151), None, TOO_MANY),
+    (" AND ".join(["size(a) = :n"] * 101), N, TOO_MANY),
+    ("NOT (" * 300 + "a = :v" + ")" * 300, V, TOO_MANY),
+]
+
+
+@pytest.mark.parametrize("text,values,message", CONDITIONS)
+def test_condition_refused(ddb, table, text, values, message):
+    kw = {"TableName": table, "Key": {"pk": {"S": "a"}}, "ConditionExpression": text}
+    if values:
+        kw["ExpressionAttributeValues"] = values
+    assert refused(ddb.delete_item, **kw) == ("ValidationException", "Invalid ConditionExpression: " + message)
+
+
+def test_path_names_count_as_the_path(ddb, table):
+    assert refused(ddb.delete_item, TableName=table, Key={"pk": {"S": "a"}},
+                   ConditionExpression="contains(#x, a)", ExpressionAttributeNames={"#x": "a"}) == (
+        "ValidationException", "Invalid ConditionExpression: " + DISTINCT.format("contains", "[a]"))
+    assert refused(ddb.delete_item, TableName=table, Key={"pk": {"S": "a"}},
+                   ConditionExpression="attribute_exists(" + ".".join(["#a"] * 33) + ")",
+                   ExpressionAttributeNames={"#a": "a"}) == (
+        "ValidationException", "Invalid ConditionExpression: " + TOO_DEEP.format(33))
+
+
+def test_redundant_parentheses_before_unused_values(ddb, table):
+    assert refused(ddb.delete_item, TableName=table, Key={"pk": {"S": "a"}}, ConditionExpression="((a = :v))",
+                   ExpressionAttributeValues={":v": {"S": "q"}, ":w": {"S": "x"}}) == (
+        "ValidationException", "Invalid ConditionExpression: " + PARENS)
+
+
+def test_filter_key_condition_and_projection(ddb, table):
+    assert refused(ddb.scan, TableName=table, FilterExpression="((a = :v))", ExpressionAttributeValues=V) == (
+        "ValidationException", "Invalid FilterExpression: " + PARENS)
+    assert refused(ddb.query, TableName=table, KeyConditionExpression="((pk = :v))",
+                   ExpressionAttributeValues=V) == ("ValidationException", "Invalid KeyConditionExpression: " + PARENS)
+    assert refused(ddb.get_item, TableName=table, Key={"pk": {"S": "a"}}, ProjectionExpression=DEEP33) == (
+        "ValidationException", "Invalid ProjectionExpression: " + TOO_DEEP.format(33))
+
+
+UPDATES = [
+    ("SET a = list_append(list_append(a, :l), :l)", L, USED_THIS_WAY.format("list_append")),
+    ("SET a = if_not_exists(a, list_append(a, :l))", L, USED_THIS_WAY.format("list_append")),
+    ("SET a = list_append(:l, list_append(a, :l))", L, USED_THIS_WAY.format("list_append")),
+    ("SET a = list_append(a, :l) + :n", {**L, **N}, USED_THIS_WAY.format("list_append")),
+    ("SET a = if_not_exists(a, :n + :n)", N, 'Syntax error; token: "+", near: ":n + :n"'),
+    ("SET a = if_not_exists(a, a)", None, DISTINCT.format("if_not_exists", "[a]")),
+    ("SET " + DEEP33 + " = :v", V, TOO_DEEP.format(33)),
+]
+
+
+@pytest.mark.parametrize("text,values,message", UPDATES)
+def test_update_refused(ddb, table, text, values, message):
+    kw = {"TableName": table, "Key": {"pk": {"S": "a"}}, "UpdateExpression": text}
+    if values:
+        kw["ExpressionAttributeValues"] = values
+    assert refused(ddb.update_item, **kw) == ("ValidationException", "Invalid UpdateExpression: " + message)
+
+
+def test_legal_forms_still_work(ddb, table):
+    """Groups with a reason to exist, deep nesting within the limits, nested
+    if_not_exists and a 32-step path all parse and evaluate."""
+    key = {"pk": {"S": "a"}}
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "a": {"S": "q"}, "n": {"N": "1"}})
+    nested = "a = :v"
+    for _ in range(100):
+        nested = f"a = :v AND ({nested})"
+    for text in ["(a = :v)", "(a = :v) AND (a = :v)", "((a = :v) AND (a = :v))", "(NOT (a <> :v))",
+                 "NOT (" * 100 + "a = :v" + ")" * 100, "NOT " * 299 + "a <> :v", nested,
+                 " AND ".join(["attribute_exists(a)"] * 150), "size(a) = size(a)", "contains(a, :v)"]:
+        ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "a": {"S": "q"}, "n": {"N": "1"}},
+                     ConditionExpression=text, **({"ExpressionAttributeValues": V} if ":v" in text else {}))
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="SET b = if_not_exists(a, if_not_exists(a, :v))",
+                    ExpressionAttributeValues=V)
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="SET c = list_append(if_not_exists(c, :l), :l)",
+                    ExpressionAttributeValues=L)
+    assert refused(ddb.delete_item, TableName=table, Key=key,
+                   ConditionExpression="attribute_exists(" + ".".join(["a"] * 32) + ")")[0] == (
+        "ConditionalCheckFailedException")
+    item = ddb.get_item(TableName=table, Key=key)["Item"]
+    assert item["b"] == {"S": "q"} and item["c"] == {"L": []}
+
+
