@@ -96,6 +96,10 @@ int expr_parse_condition(expr_ctx_t *ctx, const char *what, const char *text, si
 /* Evaluates a condition against item (a map value, or NULL for "no item"). */
 bool expr_eval(const expr_node_t *cond, const ddb_value_t *item);
 
+/* Whether cond uses the top-level attribute name: 0 no, 1 as a whole, 2 only
+ * nested paths under it (a.b, a[0]). */
+int expr_references(const expr_node_t *cond, const char *name, size_t len);
+
 /* ---- key conditions (Query) ------------------------------------------------- */
 
 /* What a KeyConditionExpression selects: the partition key value and an

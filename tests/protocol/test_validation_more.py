@@ -148,3 +148,81 @@ def test_legal_forms_still_work(ddb, table):
     assert item["b"] == {"S": "q"} and item["c"] == {"L": []}
 
 
+
+# ---- filters on key attributes ----------------------------------------------------------------
+
+@pytest.fixture
+def keyed(ddb, table_name):
+    """A table keyed pk/sk with a GSI `gix` keyed g, holding one item."""
+    ddb.create_table(
+        TableName=table_name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "g")],
+        GlobalSecondaryIndexes=[{"IndexName": "gix", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}])
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "g": {"S": "a"}, "a": {"S": "x"}})
+    yield table_name
+    ddb.delete_table(TableName=table_name)
+
+
+KEY_ONLY = "{} can only contain non-primary key attributes: Primary key attribute: {}"
+
+
+@pytest.mark.parametrize("text,names,values,key", [
+    ("pk = :v", None, V, "pk"),
+    ("sk = :v", None, V, "sk"),
+    ("a = pk", None, None, "pk"),                      # compared with a key attribute
+    ("begins_with(a, sk)", None, None, "sk"),
+    ("attribute_exists(sk)", None, None, "sk"),
+    ("size(sk) > :n", None, N, "sk"),
+    ("#k = :v", {"#k": "sk"}, V, "sk"),
+    ("sk = :v AND pk = :v", None, V, "pk"),            # the hash key is reported first
+])
+def test_query_filter_on_table_key_refused(ddb, keyed, text, names, values, key):
+    kw = {"TableName": keyed, "KeyConditionExpression": "pk = :p", "FilterExpression": text,
+          "ExpressionAttributeValues": {":p": {"S": "a"}, **(values or {})}}
+    if names:
+        kw["ExpressionAttributeNames"] = names
+    assert refused(ddb.query, **kw) == ("ValidationException", KEY_ONLY.format("Filter Expression", key))
+
+
+def test_query_filter_on_nested_key_path_refused(ddb, keyed):
+    assert refused(ddb.query, TableName=keyed, KeyConditionExpression="pk = :p", FilterExpression="pk.x = :v",
+                   ExpressionAttributeValues={":p": {"S": "a"}, **V}) == (
+        "ValidationException", "Key attributes must be scalars; list random access '[]' and map lookup '.' "
+        "are not allowed: Key: pk")
+
+
+def test_query_filter_on_index_key(ddb, keyed):
+    """On an index the index's key is off limits, the table's is not."""
+    vals = {":p": {"S": "a"}, **V}
+    assert refused(ddb.query, TableName=keyed, IndexName="gix", KeyConditionExpression="g = :p",
+                   FilterExpression="g = :v", ExpressionAttributeValues=vals) == (
+        "ValidationException", KEY_ONLY.format("Filter Expression", "g"))
+    got = ddb.query(TableName=keyed, IndexName="gix", KeyConditionExpression="g = :p",
+                    FilterExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}})
+    assert got["Count"] == 1
+    # a Scan may filter on any attribute, and a table Query on the GSI's key
+    assert ddb.scan(TableName=keyed, FilterExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}})[
+        "Count"] == 1
+    assert ddb.query(TableName=keyed, KeyConditionExpression="pk = :p", FilterExpression="g = :p",
+                     ExpressionAttributeValues={":p": {"S": "a"}})["Count"] == 1
+
+
+def test_query_filter_legacy(ddb, keyed):
+    eq = {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}
+    assert refused(ddb.query, TableName=keyed, KeyConditions={"pk": eq}, QueryFilter={"sk": eq}) == (
+        "ValidationException", KEY_ONLY.format("QueryFilter", "sk"))
+    assert refused(ddb.query, TableName=keyed, KeyConditions={"pk": eq},
+                   QueryFilter={"pk": {"ComparisonOperator": "NOT_NULL"}}) == (
+        "ValidationException", KEY_ONLY.format("QueryFilter", "pk"))
+    assert refused(ddb.query, TableName=keyed, IndexName="gix", KeyConditions={"g": eq},
+                   QueryFilter={"g": {"ComparisonOperator": "NOT_NULL"}}) == (
+        "ValidationException", KEY_ONLY.format("QueryFilter", "g"))
+
+
+def test_unused_values_come_before_the_key_check(ddb, keyed):
+    assert refused(ddb.query, TableName=keyed, KeyConditionExpression="pk = :p", FilterExpression="pk = :v",
+                   ExpressionAttributeValues={":p": {"S": "a"}, ":v": {"S": "q"}, ":w": {"S": "x"}}) == (
+        "ValidationException", "Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}")
+
