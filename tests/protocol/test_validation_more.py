@@ -226,3 +226,77 @@ def test_unused_values_come_before_the_key_check(ddb, keyed):
                    ExpressionAttributeValues={":p": {"S": "a"}, ":v": {"S": "q"}, ":w": {"S": "x"}}) == (
         "ValidationException", "Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}")
 
+
+# ---- legacy operators ----------------------------------------------------------------------------
+
+INVALID = "One or more parameter values were invalid: "
+NOT_VALID = INVALID + "ComparisonOperator {} is not valid for {} AttributeValue type"
+SAME_TYPE = INVALID + "AttributeValues inside AttributeValueList must be of same type"
+REVERSED = "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"
+
+LEGACY = [
+    ("BETWEEN", [{"N": "5"}, {"N": "1"}], REVERSED),
+    ("BETWEEN", [{"S": "b"}, {"S": "a"}], REVERSED),
+    ("BETWEEN", [{"N": "1"}, {"S": "5"}], SAME_TYPE),
+    ("BETWEEN", [{"L": []}, {"L": []}], NOT_VALID.format("BETWEEN", "L")),
+    ("BEGINS_WITH", [{"N": "1"}], NOT_VALID.format("BEGINS_WITH", "N")),
+    ("BEGINS_WITH", [{"L": []}], NOT_VALID.format("BEGINS_WITH", "L")),
+    ("IN", [{"S": "1"}, {"N": "2"}], SAME_TYPE),
+    ("IN", [{"S": "x"}, {"L": []}], NOT_VALID.format("IN", "L")),
+    ("IN", [{"BOOL": True}], NOT_VALID.format("IN", "BOOL")),
+    ("LT", [{"L": []}], NOT_VALID.format("LT", "L")),
+    ("GT", [{"M": {}}], NOT_VALID.format("GT", "M")),
+    ("GE", [{"SS": ["x"]}], NOT_VALID.format("GE", "SS")),
+    ("LE", [{"BOOL": True}], NOT_VALID.format("LE", "BOOL")),
+    ("LT", [{"NULL": True}], NOT_VALID.format("LT", "NULL")),
+    ("CONTAINS", [{"SS": ["x"]}], NOT_VALID.format("CONTAINS", "SS")),
+    ("CONTAINS", [{"L": []}], NOT_VALID.format("CONTAINS", "L")),
+    ("CONTAINS", [{"M": {}}], NOT_VALID.format("CONTAINS", "M")),
+    ("NOT_CONTAINS", [{"NS": ["1"]}], NOT_VALID.format("NOT_CONTAINS", "NS")),
+]
+
+
+@pytest.mark.parametrize("op,values,message", LEGACY)
+def test_legacy_operands_refused(ddb, keyed, op, values, message):
+    cond = {"a": {"ComparisonOperator": op, "AttributeValueList": values}}
+    key = {"pk": {"S": "a"}, "sk": {"S": "1"}}
+    assert refused(ddb.delete_item, TableName=keyed, Key=key, Expected=cond) == ("ValidationException", message)
+    assert refused(ddb.scan, TableName=keyed, ScanFilter=cond) == ("ValidationException", message)
+    assert refused(ddb.query, TableName=keyed, QueryFilter=cond, KeyConditions={
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}}) == ("ValidationException", message)
+
+
+def test_legacy_operands_checked_in_order_and_in_key_conditions(ddb, keyed):
+    key = {"pk": {"S": "a"}, "sk": {"S": "1"}}
+    two = {"a": {"ComparisonOperator": "LT", "AttributeValueList": [{"L": []}]},
+           "b": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "1"}]}}
+    assert refused(ddb.delete_item, TableName=keyed, Key=key, Expected=two) == (
+        "ValidationException", NOT_VALID.format("LT", "L"))
+    pk = {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}
+    assert refused(ddb.query, TableName=keyed, KeyConditions={
+        "pk": pk, "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"S": "b"}, {"S": "a"}]}}) == (
+        "ValidationException", REVERSED)
+    assert refused(ddb.query, TableName=keyed, KeyConditions={
+        "pk": pk, "sk": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"N": "1"}]}}) == (
+        "ValidationException", NOT_VALID.format("BEGINS_WITH", "N"))
+
+
+def test_legacy_operands_still_accepted(ddb, keyed):
+    """EQ/NE take any type, CONTAINS a scalar, BOOL or NULL, BEGINS_WITH a binary."""
+    key = {"pk": {"S": "a"}, "sk": {"S": "1"}}
+    for op, values in [("EQ", [{"L": []}]), ("CONTAINS", [{"BOOL": True}]), ("CONTAINS", [{"NULL": True}]),
+                       ("CONTAINS", [{"N": "1"}]), ("BEGINS_WITH", [{"B": b"\x00"}])]:
+        assert refused(ddb.delete_item, TableName=keyed, Key=key, Expected={
+            "a": {"ComparisonOperator": op, "AttributeValueList": values}})[0] == "ConditionalCheckFailedException"
+    ddb.delete_item(TableName=keyed, Key=key, Expected={
+        "a": {"ComparisonOperator": "NE", "AttributeValueList": [{"L": []}]}})
+
+
+def test_conditional_operator_needs_conditions(ddb, keyed):
+    msg = ("ValidationException", "ConditionalOperator cannot be used without Filter or Expected")
+    key = {"pk": {"S": "a"}, "sk": {"S": "1"}}
+    assert refused(ddb.delete_item, TableName=keyed, Key=key, Expected={}, ConditionalOperator="AND") == msg
+    assert refused(ddb.scan, TableName=keyed, ScanFilter={}, ConditionalOperator="AND") == msg
+    assert refused(ddb.query, TableName=keyed, QueryFilter={}, ConditionalOperator="OR", KeyConditions={
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}}) == msg
+    ddb.delete_item(TableName=keyed, Key=key, Expected={})  # without it, an empty Expected is fine
