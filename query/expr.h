@@ -119,6 +119,9 @@ int expr_key_condition(const expr_node_t *cond, const char *hash, size_t hash_le
                        ddb_type_t hash_type, const char *range, size_t range_len,
                        ddb_type_t range_type, expr_key_cond_t *out, ddb_error_t *err);
 
+/* Whether a sort-key value (NULL: absent) lies in the key condition's range. */
+bool expr_key_cond_holds(const expr_key_cond_t *kc, const ddb_value_t *range);
+
 /* ---- projections ------------------------------------------------------------ */
 
 typedef struct expr_projection {

@@ -315,12 +315,14 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
     return 0;
 }
 
-/* The key condition's range must contain the start key (same partition). */
+/* The key condition's range must contain the start key: its partition, and
+ * its sort key within the sort-key condition. */
 static bool start_in_range(const ddb_key_schema_t *ks, const expr_key_cond_t *kc,
                            const ddb_value_t *start) {
     const ddb_value_t *h = ddb_map_get(start, ks->hash_name, ks->hash_len);
     if (!h || !ddb_value_equal(h, kc->hash)) return false;
-    return true;
+    if (ks->range_type == DDB_T_NONE) return true;
+    return expr_key_cond_holds(kc, ddb_map_get(start, ks->range_name, ks->range_len));
 }
 
 /* DynamoDB refuses a Query filter that reads the queried key's attributes

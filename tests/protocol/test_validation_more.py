@@ -300,3 +300,62 @@ def test_conditional_operator_needs_conditions(ddb, keyed):
     assert refused(ddb.query, TableName=keyed, QueryFilter={}, ConditionalOperator="OR", KeyConditions={
         "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}}) == msg
     ddb.delete_item(TableName=keyed, Key=key, Expected={})  # without it, an empty Expected is fine
+
+
+# ---- ExclusiveStartKey ---------------------------------------------------------------------------
+
+RANGE_PREDICATE = "The provided starting key does not match the range key predicate"
+
+
+@pytest.mark.parametrize("condition,values,start_sk", [
+    ("sk > :s", {":s": {"S": "5"}}, "1"),
+    ("sk >= :s", {":s": {"S": "5"}}, "4"),
+    ("sk < :s", {":s": {"S": "5"}}, "5"),
+    ("sk BETWEEN :s AND :t", {":s": {"S": "2"}, ":t": {"S": "3"}}, "9"),
+    ("begins_with(sk, :s)", {":s": {"S": "5"}}, "1"),
+])
+def test_query_start_key_outside_the_sort_key_condition(ddb, keyed, condition, values, start_sk):
+    assert refused(ddb.query, TableName=keyed, KeyConditionExpression="pk = :p AND " + condition,
+                   ExpressionAttributeValues={":p": {"S": "a"}, **values},
+                   ExclusiveStartKey={"pk": {"S": "a"}, "sk": {"S": start_sk}}) == (
+        "ValidationException", RANGE_PREDICATE)
+
+
+def test_query_start_key_inside_the_condition(ddb, keyed):
+    """(A start key equal to an inclusive upper bound, `sk <= :s` at :s, is
+    left out: DynamoDB Local refuses it though it lies in the range, while
+    it takes one equal to an inclusive lower bound; ddbd takes both.)"""
+    for condition, values, start_sk in [("sk > :s", {":s": {"S": "0"}}, "1"), ("sk <= :s", {":s": {"S": "5"}}, "4"),
+                                        ("sk >= :s", {":s": {"S": "5"}}, "5"), ("sk = :s", {":s": {"S": "5"}}, "5"),
+                                        ("begins_with(sk, :s)", {":s": {"S": "1"}}, "1"),
+                                        ("sk BETWEEN :s AND :t", {":s": {"S": "0"}, ":t": {"S": "1"}}, "0")]:
+        got = ddb.query(TableName=keyed, KeyConditionExpression="pk = :p AND " + condition,
+                        ExpressionAttributeValues={":p": {"S": "a"}, **values},
+                        ExclusiveStartKey={"pk": {"S": "a"}, "sk": {"S": start_sk}})
+        assert got["Count"] == (1 if start_sk == "0" else 0)
+    # another partition, as before
+    assert refused(ddb.query, TableName=keyed, KeyConditionExpression="pk = :p",
+                   ExpressionAttributeValues={":p": {"S": "a"}},
+                   ExclusiveStartKey={"pk": {"S": "b"}, "sk": {"S": "1"}}) == ("ValidationException", RANGE_PREDICATE)
+    # legacy KeyConditions too
+    assert refused(ddb.query, TableName=keyed, KeyConditions={
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]},
+        "sk": {"ComparisonOperator": "GT", "AttributeValueList": [{"S": "5"}]}},
+        ExclusiveStartKey={"pk": {"S": "a"}, "sk": {"S": "1"}}) == ("ValidationException", RANGE_PREDICATE)
+
+
+def test_scan_start_key_must_lie_in_the_segment(ddb, keyed):
+    """Which segment holds a key is the server's business; the key of the
+    one item is found in its segment, then refused in every other."""
+    key = {"pk": {"S": "a"}, "sk": {"S": "1"}}
+    total = 4
+    home = [s for s in range(total)
+            if ddb.scan(TableName=keyed, Segment=s, TotalSegments=total)["Count"] == 1]
+    assert len(home) == 1
+    for s in range(total):
+        if s == home[0]:
+            got = ddb.scan(TableName=keyed, Segment=s, TotalSegments=total, ExclusiveStartKey=key)
+            assert got["Count"] == 0
+        else:
+            assert refused(ddb.scan, TableName=keyed, Segment=s, TotalSegments=total, ExclusiveStartKey=key) == (
+                "ValidationException", "Exclusive start key must lie within the segment")
