@@ -359,3 +359,76 @@ def test_scan_start_key_must_lie_in_the_segment(ddb, keyed):
         else:
             assert refused(ddb.scan, TableName=keyed, Segment=s, TotalSegments=total, ExclusiveStartKey=key) == (
                 "ValidationException", "Exclusive start key must lie within the segment")
+
+
+# ---- DescribeStream's ShardFilter ----------------------------------------------------------------
+
+def stream_call(endpoint, target, body):
+    """A raw Streams request: this botocore's model has no ShardFilter."""
+    import http.client
+    import json
+    import urllib.parse
+    u = urllib.parse.urlparse(endpoint)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("POST", "/", json.dumps(body), {
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"DynamoDBStreams_20120810.{target}",
+        "X-Amz-Date": "20260101T000000Z",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/dynamodb/aws4_request, "
+                         "SignedHeaders=host;x-amz-date, Signature=0123abcd"})
+    resp = conn.getresponse()
+    out = json.loads(resp.read() or b"{}")
+    conn.close()
+    return resp.status, out
+
+
+@pytest.mark.ddbd_only
+def test_describe_stream_shard_filter():
+    """ShardFilter {"Type": "CHILD_SHARDS", "ShardId": parent} lists the
+    parent's children only. ddbd_only: DynamoDB Local ignores ShardFilter
+    altogether (it lists every shard, and takes any Type or ShardId); this
+    follows AWS's API reference (Type: CHILD_SHARDS only; ShardId: length 28
+    to 65), with the model's standard constraint messages."""
+    import time
+
+    from conftest import Ddbd, make_client
+    server = Ddbd(extra=["--shard-rollover", "1"]).start()
+    try:
+        c = make_client(server.endpoint)
+        c.create_table(TableName="rolls", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                       BillingMode="PAY_PER_REQUEST",
+                       StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+        arn = c.describe_table(TableName="rolls")["Table"]["LatestStreamArn"]
+        c.put_item(TableName="rolls", Item={"pk": {"S": "a"}})
+        time.sleep(1.1)
+        c.put_item(TableName="rolls", Item={"pk": {"S": "b"}})  # the first shard rolls over
+        status, out = stream_call(server.endpoint, "DescribeStream", {"StreamArn": arn})
+        shards = out["StreamDescription"]["Shards"]
+        assert status == 200 and len(shards) == 2
+        root, child = shards
+        assert child["ParentShardId"] == root["ShardId"]
+
+        def filtered(shard_filter):
+            return stream_call(server.endpoint, "DescribeStream", {"StreamArn": arn, "ShardFilter": shard_filter})
+
+        status, out = filtered({"Type": "CHILD_SHARDS", "ShardId": root["ShardId"]})
+        assert status == 200 and out["StreamDescription"]["Shards"] == [child]
+        status, out = filtered({"Type": "CHILD_SHARDS", "ShardId": child["ShardId"]})
+        assert status == 200 and out["StreamDescription"]["Shards"] == []
+        status, out = filtered({"Type": "CHILD_SHARDS", "ShardId": "shardId-00000000000000000000-00000000"})
+        assert status == 200 and out["StreamDescription"]["Shards"] == []
+
+        status, out = filtered({"Type": "PARENT_SHARDS", "ShardId": root["ShardId"]})
+        assert status == 400 and out["message"] == (
+            "1 validation error detected: Value 'PARENT_SHARDS' at 'shardFilter.type' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [CHILD_SHARDS]")
+        status, out = stream_call(server.endpoint, "DescribeStream", {
+            "StreamArn": arn, "Limit": 0, "ShardFilter": {"Type": "CHILD_SHARDS", "ShardId": "x"}})
+        assert status == 400 and out["message"] == (
+            "2 validation errors detected: Value '0' at 'limit' failed to satisfy constraint: Member must have "
+            "value greater than or equal to 1; Value 'x' at 'shardFilter.shardId' failed to satisfy constraint: "
+            "Member must have length greater than or equal to 28")
+        assert out["__type"].endswith("ValidationException")
+    finally:
+        server.stop()
+        server.cleanup()
