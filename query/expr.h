@@ -65,6 +65,7 @@ struct expr_node {
     size_t nlist;
     expr_path_t path;         /* EXPR_PATH, EXPR_SIZE */
     const ddb_value_t *value; /* EXPR_VALUE */
+    bool parens;              /* the parser's: written in parentheses */
 };
 
 /* ---- request context ------------------------------------------------------ */
@@ -95,6 +96,10 @@ int expr_parse_condition(expr_ctx_t *ctx, const char *what, const char *text, si
 /* Evaluates a condition against item (a map value, or NULL for "no item"). */
 bool expr_eval(const expr_node_t *cond, const ddb_value_t *item);
 
+/* Whether cond uses the top-level attribute name: 0 no, 1 as a whole, 2 only
+ * nested paths under it (a.b, a[0]). */
+int expr_references(const expr_node_t *cond, const char *name, size_t len);
+
 /* ---- key conditions (Query) ------------------------------------------------- */
 
 /* What a KeyConditionExpression selects: the partition key value and an
@@ -113,6 +118,9 @@ typedef struct expr_key_cond {
 int expr_key_condition(const expr_node_t *cond, const char *hash, size_t hash_len,
                        ddb_type_t hash_type, const char *range, size_t range_len,
                        ddb_type_t range_type, expr_key_cond_t *out, ddb_error_t *err);
+
+/* Whether a sort-key value (NULL: absent) lies in the key condition's range. */
+bool expr_key_cond_holds(const expr_key_cond_t *kc, const ddb_value_t *range);
 
 /* ---- projections ------------------------------------------------------------ */
 

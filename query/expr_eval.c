@@ -300,3 +300,19 @@ void expr_projection_from_names(ddb_arena_t *a, const char *const *names, const 
         out->paths[i] = (expr_path_t){st, 1};
     }
 }
+
+int expr_references(const expr_node_t *n, const char *name, size_t len) {
+    if (!n) return 0;
+    if (n->kind == EXPR_PATH) {
+        const expr_step_t *st = &n->path.steps[0];
+        if (st->len != len || memcmp(st->name, name, len) != 0) return 0;
+        return n->path.n > 1 ? 2 : 1;
+    }
+    int best = 0;
+    const expr_node_t *kids[3] = {n->a, n->b, n->c};
+    for (size_t i = 0; i < 3 + n->nlist; i++) {
+        int r = expr_references(i < 3 ? kids[i] : n->list[i - 3], name, len);
+        if (r > best) best = r;
+    }
+    return best;
+}

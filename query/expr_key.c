@@ -181,3 +181,24 @@ int expr_key_condition(const expr_node_t *cond, const char *hash, size_t hash_le
     }
     return 0;
 }
+
+bool expr_key_cond_holds(const expr_key_cond_t *kc, const ddb_value_t *range) {
+    if (!kc->lo && !kc->hi && !kc->prefix) return true;
+    if (!range) return false;
+    if (kc->lo) {
+        if (range->type != kc->lo->type) return false;
+        int c = expr_compare_scalars(range, kc->lo);
+        if (c < 0 || (c == 0 && !kc->lo_incl)) return false;
+    }
+    if (kc->hi) {
+        if (range->type != kc->hi->type) return false;
+        int c = expr_compare_scalars(range, kc->hi);
+        if (c > 0 || (c == 0 && !kc->hi_incl)) return false;
+    }
+    if (kc->prefix) {
+        const ddb_value_t *p = kc->prefix;
+        if (range->type != p->type || range->u.str.len < p->u.str.len) return false;
+        if (memcmp(range->u.str.ptr, p->u.str.ptr, p->u.str.len) != 0) return false;
+    }
+    return true;
+}

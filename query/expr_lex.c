@@ -3,6 +3,7 @@
  * token helpers with DynamoDB's syntax-error message, and the paths, names
  * and value references every expression kind shares. Pure. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,38 @@ int expr__invalid(parser_t *p, const char *fmt, const char *a, size_t alen) {
     return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, detail);
 }
 
+void expr__defer(parser_t *p, const char *fmt, ...) {
+    if (p->has_deferred) return;
+    char detail[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    ddb_error_set(&p->deferred, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, detail);
+    p->has_deferred = true;
+}
+
+int expr__finish(parser_t *p) {
+    if (p->operators > MAX_OPERATORS) {
+        return ddb_error_set(p->err, DDB_ERR_VALIDATION,
+                             "Invalid %s: The expression contains too many operators; operator "
+                             "count: %d",
+                             p->what, MAX_OPERATORS + 1);
+    }
+    if (p->redundant) {
+        return ddb_error_set(p->err, DDB_ERR_VALIDATION,
+                             "Invalid %s: The expression has redundant parentheses;", p->what);
+    }
+    if (!p->has_deferred) return 0;
+    if (p->err) *p->err = p->deferred;
+    return p->deferred.code;
+}
+
+int expr__too_deep(parser_t *p) {
+    p->redundant = true;
+    return expr__finish(p);
+}
+
 bool expr__accept(parser_t *p, tok_kind_t k) {
     if (expr__peek(p)->kind != k) return false;
     p->pos++;
@@ -257,6 +290,9 @@ int expr__parse_path(parser_t *p, expr_path_t *out) {
         }
         steps[n++] = st;
     }
+    if (n > MAX_PATH_DEPTH) {
+        expr__defer(p, "The document path has too many nesting levels; nesting levels: %zu", n);
+    }
     out->steps = steps;
     out->n = n;
     return 0;
@@ -265,6 +301,7 @@ int expr__parse_path(parser_t *p, expr_path_t *out) {
 expr_node_t *expr__node(parser_t *p, expr_kind_t kind) {
     expr_node_t *n = ddb_arena_alloc(p->ctx->arena, sizeof *n);
     n->kind = kind;
+    if (kind != EXPR_PATH && kind != EXPR_VALUE) p->operators++;
     return n;
 }
 

@@ -12,7 +12,12 @@
 
 #define MAX_IN_OPERANDS 100
 #define MAX_EXPR_BYTES  4096
-#define MAX_DEPTH       64 /* parser recursion guard (parentheses, NOT chains) */
+/* parser recursion guard (parentheses, NOT chains), well within the stack:
+ * past it a text has too many operators or redundant parentheses, since 300
+ * operators can give at most 301 levels a reason to exist */
+#define MAX_DEPTH      1000
+#define MAX_OPERATORS  300 /* DynamoDB's limit on operators and functions */
+#define MAX_PATH_DEPTH 32  /* DynamoDB's limit on the steps of a document path */
 
 typedef enum tok_kind {
     T_EOF,
@@ -51,6 +56,12 @@ typedef struct parser {
     size_t ntoks, pos;
     int depth;
     ddb_error_t *err;
+    /* DynamoDB reports these only once the whole text has parsed, ahead of
+     * (redundant) or in place of (deferred) its other findings */
+    size_t operators;  /* operator and function nodes made */
+    bool redundant;    /* a parenthesised group directly inside another */
+    bool has_deferred; /* deferred holds the first semantic error found */
+    ddb_error_t deferred;
 } parser_t;
 
 /* Checks the text's size, splits it into tokens (T_BAD for a character that
@@ -71,6 +82,18 @@ int expr__syntax_error(parser_t *p);
 
 /* "Invalid <what>: <fmt with a[0..alen)>". */
 int expr__invalid(parser_t *p, const char *fmt, const char *a, size_t alen);
+
+/* Records "Invalid <what>: <fmt...>" unless an earlier error was recorded;
+ * expr__finish reports it after the text has parsed. */
+void expr__defer(parser_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* After a successful parse: the too-many-operators error, else the
+ * redundant-parentheses one, else the first deferred one, else 0. */
+int expr__finish(parser_t *p);
+
+/* The error for nesting past MAX_DEPTH: too many operators when there are,
+ * else redundant parentheses. */
+int expr__too_deep(parser_t *p);
 
 /* Consumes a token of kind k: accept says whether it did, expect fails with
  * the syntax error when it cannot. */

@@ -43,12 +43,38 @@ static bool at_function(const parser_t *p) {
     return expr__peek(p)->kind == T_NAME && p->toks[p->pos + 1].kind == T_LPAREN;
 }
 
-typedef enum { CTX_CONDITION, CTX_OPERAND, CTX_UPDATE } fn_ctx_t;
+/* CTX_UPDATE_ARG: an argument of an update function, where DynamoDB takes
+ * neither arithmetic nor list_append */
+typedef enum { CTX_CONDITION, CTX_OPERAND, CTX_UPDATE, CTX_UPDATE_ARG } fn_ctx_t;
 
 static int parse_operand(parser_t *p, fn_ctx_t where, expr_node_t **out);
+static int parse_primary_operand(parser_t *p, fn_ctx_t where, expr_node_t **out);
 
 static const char *type_of(const expr_node_t *n) {
     return ddb_type_name(n->value->type);
+}
+
+static bool same_path(const expr_node_t *a, const expr_node_t *b) {
+    return a->kind == EXPR_PATH && b->kind == EXPR_PATH && a->path.n == b->path.n &&
+           expr_paths_clash(&a->path, &b->path) == 1;
+}
+
+/* DynamoDB refuses an operator or function whose first operand is the same
+ * path as one of the others (`a = a`, contains(a, a)); reported after the
+ * parse. True when it did. */
+static bool check_distinct(parser_t *p, const char *op, const expr_node_t *first,
+                           expr_node_t *const *rest, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!same_path(first, rest[i])) continue;
+        char path[300];
+        expr_path_render(&first->path, path, sizeof path);
+        expr__defer(p,
+                    "The first operand must be distinct from the remaining operands for this "
+                    "operator or function; operator: %s, first operand: %s",
+                    op, path);
+        return true;
+    }
+    return false;
 }
 
 static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, int nargs) {
@@ -59,6 +85,15 @@ static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, in
                  "operator or function: %s, number of operands: %d",
                  f->name, nargs);
         return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, tmp);
+    }
+    bool distinct_args = f->kind == EXPR_ATTR_TYPE || f->kind == EXPR_BEGINS_WITH ||
+                         f->kind == EXPR_CONTAINS || f->kind == EXPR_IF_NOT_EXISTS;
+    if (distinct_args && check_distinct(p, f->name, args[0], args + 1, (size_t)nargs - 1)) return 0;
+    if (f->kind == EXPR_SIZE && args[0]->kind == EXPR_SIZE) {
+        return expr__invalid(p,
+                             "Incorrect operand type for operator or function; operator or "
+                             "function: %.*s, operand type: N",
+                             "size", 4);
     }
     bool needs_path = f->kind == EXPR_EXISTS || f->kind == EXPR_NOT_EXISTS ||
                       f->kind == EXPR_ATTR_TYPE || f->kind == EXPR_SIZE ||
@@ -110,13 +145,15 @@ static int check_fn_args(parser_t *p, const fn_info_t *f, expr_node_t **args, in
     }
     if (f->kind == EXPR_BEGINS_WITH) {
         for (int i = 0; i < 2; i++) {
-            if (args[i]->kind == EXPR_VALUE && args[i]->value->type != DDB_T_S &&
-                args[i]->value->type != DDB_T_B) {
+            bool bad = args[i]->kind == EXPR_SIZE ||
+                       (args[i]->kind == EXPR_VALUE && args[i]->value->type != DDB_T_S &&
+                        args[i]->value->type != DDB_T_B);
+            if (bad) {
                 char tmp[200];
                 snprintf(tmp, sizeof tmp,
                          "Incorrect operand type for operator or function; "
                          "operator or function: begins_with, operand type: %s",
-                         type_of(args[i]));
+                         args[i]->kind == EXPR_SIZE ? "N" : type_of(args[i]));
                 return ddb_error_set(p->err, DDB_ERR_VALIDATION, "Invalid %s: %s", p->what, tmp);
             }
         }
@@ -130,13 +167,20 @@ static int parse_function(parser_t *p, fn_ctx_t where, expr_node_t **out) {
     const char *s = p->s + t->start;
     const fn_info_t *f = find_fn(s, t->len);
     if (!f) return expr__invalid(p, "Invalid function name; function: %.*s", s, t->len);
+    bool in_update = where == CTX_UPDATE || where == CTX_UPDATE_ARG;
     bool allowed = where == CTX_CONDITION ? f->condition
                    : where == CTX_OPERAND ? f->kind == EXPR_SIZE
-                                          : f->update;
-    if (!allowed && where == CTX_UPDATE) {
+                   : where == CTX_UPDATE  ? f->update
+                                          : f->kind == EXPR_IF_NOT_EXISTS;
+    if (!allowed && in_update && !f->update) {
         return expr__invalid(p,
                              "The function is not allowed in an update expression; function: %.*s",
                              f->name, strlen(f->name));
+    }
+    if (!allowed && !in_update && f->update) {
+        return expr__invalid(
+            p, "The function is not allowed in a condition expression; function: %.*s", f->name,
+            strlen(f->name));
     }
     if (!allowed) {
         return expr__invalid(p,
@@ -145,14 +189,14 @@ static int parse_function(parser_t *p, fn_ctx_t where, expr_node_t **out) {
                              f->name, strlen(f->name));
     }
     p->pos += 2; /* name ( */
-    if (++p->depth > MAX_DEPTH) return expr__syntax_error(p);
+    if (++p->depth > MAX_DEPTH) return expr__too_deep(p);
     expr_node_t *args[8];
     int nargs = 0;
     if (expr__peek(p)->kind != T_RPAREN) {
         do {
             if (nargs == 8) return expr__syntax_error(p);
-            fn_ctx_t argctx = where == CTX_UPDATE ? CTX_UPDATE : CTX_OPERAND;
-            int rc = parse_operand(p, argctx, &args[nargs++]);
+            int rc = in_update ? parse_primary_operand(p, CTX_UPDATE_ARG, &args[nargs++])
+                               : parse_operand(p, CTX_OPERAND, &args[nargs++]);
             if (rc) return rc;
         } while (expr__accept(p, T_COMMA));
     }
@@ -197,6 +241,12 @@ static int parse_operand(parser_t *p, fn_ctx_t where, expr_node_t **out) {
     if (rc) return rc;
     for (int i = 0; i < 2; i++) {
         const expr_node_t *o = i ? n->b : n->a;
+        if (o->kind == EXPR_LIST_APPEND) {
+            return expr__invalid(p,
+                                 "The function is not allowed to be used this way in an "
+                                 "expression; function: %.*s",
+                                 "list_append", 11);
+        }
         if (o->kind == EXPR_VALUE && o->value->type != DDB_T_N) {
             char tmp[200];
             snprintf(tmp, sizeof tmp,
@@ -291,7 +341,10 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
             if (!expr__is_kw(p, expr__peek(p), "AND")) return expr__syntax_error(p);
             p->pos++;
             rc = parse_operand(p, CTX_OPERAND, &n->c);
-            if (!rc) rc = check_orderable(p, "BETWEEN", n->a, n->b);
+            if (rc) return rc;
+            expr_node_t *bounds[2] = {n->b, n->c};
+            check_distinct(p, "BETWEEN", n->a, bounds, 2);
+            rc = check_orderable(p, "BETWEEN", n->a, n->b);
             if (!rc) rc = check_orderable(p, "BETWEEN", n->a, n->c);
             if (rc) return rc;
             if (n->b->kind == EXPR_VALUE && n->c->kind == EXPR_VALUE &&
@@ -328,6 +381,7 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
             } while (expr__accept(p, T_COMMA));
             rc = expr__expect(p, T_RPAREN);
             if (rc) return rc;
+            check_distinct(p, "IN", n->a, n->list, n->nlist);
             *out = n;
             return 0;
         }
@@ -339,6 +393,7 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
     n->a = a;
     rc = parse_operand(p, CTX_OPERAND, &n->b);
     if (rc) return rc;
+    check_distinct(p, cmp_text(cmp), n->a, &n->b, 1);
     if (cmp != CMP_EQ && cmp != CMP_NE) {
         rc = check_orderable(p, cmp_text(cmp), n->a, n->b);
         if (rc) return rc;
@@ -348,7 +403,7 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
 }
 
 static int parse_unary(parser_t *p, expr_node_t **out) {
-    if (++p->depth > MAX_DEPTH) return expr__syntax_error(p);
+    if (++p->depth > MAX_DEPTH) return expr__too_deep(p);
     int rc;
     if (expr__is_kw(p, expr__peek(p), "NOT")) {
         p->pos++;
@@ -358,6 +413,9 @@ static int parse_unary(parser_t *p, expr_node_t **out) {
     } else if (expr__accept(p, T_LPAREN)) {
         rc = parse_or(p, out);
         if (!rc) rc = expr__expect(p, T_RPAREN);
+        /* ((x)): DynamoDB refuses a group that is all one other group */
+        if (!rc && (*out)->parens) p->redundant = true;
+        if (!rc) (*out)->parens = true;
     } else {
         rc = parse_predicate(p, out);
     }
@@ -396,6 +454,7 @@ int expr_parse_condition(expr_ctx_t *ctx, const char *what, const char *text, si
     if (rc) return rc;
     rc = parse_or(&p, out);
     if (!rc && expr__peek(&p)->kind != T_EOF) rc = expr__syntax_error(&p);
+    if (!rc) rc = expr__finish(&p);
     return rc;
 }
 
@@ -431,6 +490,8 @@ int expr_parse_projection(expr_ctx_t *ctx, const char *text, size_t len, expr_pr
         if (rc) return rc;
     } while (expr__accept(&p, T_COMMA));
     if (expr__peek(&p)->kind != T_EOF) return expr__syntax_error(&p);
+    rc = expr__finish(&p);
+    if (rc) return rc;
     rc = check_clashes(&p, pr->paths, pr->n);
     if (rc) return rc;
     *out = pr;
@@ -502,6 +563,8 @@ int expr_parse_update(expr_ctx_t *ctx, const char *text, size_t len, expr_update
         rc = parse_actions(&p, (expr_action_kind_t)which, u->actions, &u->n);
         if (rc) return rc;
     }
+    rc = expr__finish(&p);
+    if (rc) return rc;
     expr_path_t *paths = ddb_arena_alloc(ctx->arena, sizeof(expr_path_t) * (u->n + 1));
     for (size_t i = 0; i < u->n; i++)
         paths[i] = u->actions[i].path;

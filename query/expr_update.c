@@ -392,6 +392,44 @@ static const legacy_op_t legacy_ops[] = {
     {"BEGINS_WITH", 1}, {"IN", -1},      {"BETWEEN", 2},
 };
 
+/* The operand types each legacy operator takes, as DynamoDB checks them up
+ * front: a value no item could match is a validation error, not a failed
+ * condition. */
+static bool legacy_type_ok(const char *op, ddb_type_t t) {
+    bool scalar = t == DDB_T_S || t == DDB_T_N || t == DDB_T_B;
+    if (!strcmp(op, "BEGINS_WITH")) return t == DDB_T_S || t == DDB_T_B;
+    if (!strcmp(op, "CONTAINS") || !strcmp(op, "NOT_CONTAINS")) {
+        return !ddb_type_is_set(t) && t != DDB_T_L && t != DDB_T_M;
+    }
+    if (!strcmp(op, "EQ") || !strcmp(op, "NE")) return true;
+    return scalar; /* LT LE GT GE IN BETWEEN */
+}
+
+static int legacy_operands(const char *op, const ddb_value_t *v, size_t n, ddb_error_t *err) {
+    for (size_t i = 0; i < n; i++) {
+        if (!legacy_type_ok(op, v[i].type)) {
+            return ddb_error_set(err, DDB_ERR_VALIDATION,
+                                 "One or more parameter values were invalid: ComparisonOperator %s "
+                                 "is not valid for %s AttributeValue type",
+                                 op, ddb_type_name(v[i].type));
+        }
+    }
+    bool listed = !strcmp(op, "IN") || !strcmp(op, "BETWEEN");
+    for (size_t i = 1; listed && i < n; i++) {
+        if (v[i].type != v[0].type) {
+            return ddb_error_set(err, DDB_ERR_VALIDATION,
+                                 "One or more parameter values were invalid: AttributeValues "
+                                 "inside AttributeValueList must be of same type");
+        }
+    }
+    if (!strcmp(op, "BETWEEN") && expr_compare_scalars(&v[0], &v[1]) > 0) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "The BETWEEN condition was provided a range where the lower bound is "
+                             "greater than the upper bound");
+    }
+    return 0;
+}
+
 static int legacy_one(ddb_arena_t *a, const char *what, const expr_legacy_cond_t *c,
                       expr_node_t **out, ddb_error_t *err) {
     const char *op = c->op;
@@ -436,6 +474,8 @@ static int legacy_one(ddb_arena_t *a, const char *what, const expr_legacy_cond_t
                              "argument(s) for the %s ComparisonOperator",
                              lo->name);
     }
+    int rc = legacy_operands(lo->name, c->values, c->nvalues, err);
+    if (rc) return rc;
     expr_node_t *path = mk_path(a, c->name, c->len);
     const ddb_value_t *v = c->values;
     const char *n = lo->name;

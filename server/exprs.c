@@ -184,6 +184,11 @@ static int read_legacy_conditions(ddbd_req_t *r, const cJSON *in, const cJSON *j
     if (cop && !is_or && !(col == 3 && memcmp(cop, "AND", 3) == 0)) {
         return p_error_enum(r->err, cop, (int)col, "AND, OR", "conditionalOperator");
     }
+    if (cop && n == 0) {
+        /* Expected: {} (or an empty filter) with it: nothing to join */
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "ConditionalOperator cannot be used without Filter or Expected");
+    }
     return expr_from_legacy(r->arena, what, conds, n, is_or, out, r->err);
 }
 

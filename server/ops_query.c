@@ -310,12 +310,40 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
     return 0;
 }
 
-/* The key condition's range must contain the start key (same partition). */
+/* The key condition's range must contain the start key: its partition, and
+ * its sort key within the sort-key condition. */
 static bool start_in_range(const ddb_key_schema_t *ks, const expr_key_cond_t *kc,
                            const ddb_value_t *start) {
     const ddb_value_t *h = ddb_map_get(start, ks->hash_name, ks->hash_len);
     if (!h || !ddb_value_equal(h, kc->hash)) return false;
-    return true;
+    if (ks->range_type == DDB_T_NONE) return true;
+    return expr_key_cond_holds(kc, ddb_map_get(start, ks->range_name, ks->range_len));
+}
+
+/* DynamoDB refuses a Query filter that reads the queried key's attributes
+ * (the table's, or on an index the index's), hash key first. */
+static int check_filter_keys(ddbd_req_t *r, const expr_node_t *filter, const ddb_key_schema_t *ks) {
+    if (!filter) return 0;
+    const char *what = cJSON_GetObjectItemCaseSensitive(r->in, "QueryFilter") ? "QueryFilter"
+                                                                              : "Filter Expression";
+    const char *names[2] = {ks->hash_name, ks->range_name};
+    size_t lens[2] = {ks->hash_len, ks->range_len};
+    for (int i = 0; i < (ks->range_type != DDB_T_NONE ? 2 : 1); i++) {
+        int use = expr_references(filter, names[i], lens[i]);
+        if (use == 1) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "%s can only contain non-primary key attributes: Primary key "
+                                 "attribute: %.*s",
+                                 what, (int)lens[i], names[i]);
+        }
+        if (use == 2) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Key attributes must be scalars; list random access '[]' and map "
+                                 "lookup '.' are not allowed: Key: %.*s",
+                                 (int)lens[i], names[i]);
+        }
+    }
+    return 0;
 }
 
 /* Query on an index with a multi-attribute key: every partition attribute
@@ -381,6 +409,7 @@ int op_query(ddbd_req_t *r) {
     const ddb_key_schema_t *ks = pg.index ? &pg.index->key : &t.key;
     rc = expr_key_condition(x.key, ks->hash_name, ks->hash_len, ks->hash_type, ks->range_name,
                             ks->range_len, ks->range_type, &kc, r->err);
+    if (!rc) rc = check_filter_keys(r, x.filter, ks);
     if (rc) return rc;
     if (start && !start_in_range(ks, &kc, start)) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,

@@ -100,6 +100,18 @@ static int iter_start(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_inde
     return 0;
 }
 
+/* Whether a parallel scan's start key lies in [lower, upper), its segment's
+ * key range (a key that does not encode is left to iter_start to refuse). */
+static bool key_in_segment(const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                           const ddb_value_t *key, const bytes_t *lower, const bytes_t *upper) {
+    bytes_t k = {0};
+    int bad = ix ? ddb__ix_start_key(&k, t, ix, key) : kc_item_key(&k, t->id, &t->key, key);
+    bool in = bad || (ddb__cmp_bytes(k.p, k.len, lower->p, lower->len) >= 0 &&
+                      ddb__cmp_bytes(k.p, k.len, upper->p, upper->len) < 0);
+    bytes_free(&k);
+    return in;
+}
+
 int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
                   const ddb_value_t *start_after, uint32_t segment, uint32_t total,
                   ddb_iter_t **out, ddb_error_t *err) {
@@ -119,6 +131,12 @@ int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_in
     } else {
         kc_put_be64(b + 4, hi);
         bytes_put(&upper, b, 12);
+    }
+    if (start_after && total > 1 && !key_in_segment(t, index, start_after, &lower, &upper)) {
+        bytes_free(&lower);
+        bytes_free(&upper);
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "Exclusive start key must lie within the segment");
     }
     return iter_start(e, t, index, lower, upper, false, false, start_after, out, err);
 }

@@ -178,17 +178,59 @@ static void sapi__put_shard(buf_t *b, const ddb_shard_t *sh, size_t n, size_t i,
     buf_putc(b, '}');
 }
 
+/* ShardFilter {"Type": "CHILD_SHARDS", "ShardId": parent}: its members'
+ * constraints join Limit's in one message, as DynamoDB's model checks do. */
+typedef struct sapi_filter {
+    const char *type, *sid;
+    size_t tl, sl;
+} sapi_filter_t;
+
+static int sapi__describe_args(const sapi_ctx_t *c, const cJSON *in, int64_t *limit,
+                               const char **after, size_t *afl, sapi_filter_t *f) {
+    bool lp;
+    const cJSON *filter;
+    *f = (sapi_filter_t){0};
+    int rc = p_int(in, "Limit", limit, &lp, c->err);
+    if (!rc) rc = p_str(in, "ExclusiveStartShardId", after, afl, c->err);
+    if (!rc) rc = p_obj(in, "ShardFilter", &filter, c->err);
+    if (!rc && filter) rc = p_str(filter, "Type", &f->type, &f->tl, c->err);
+    if (!rc && filter) rc = p_str(filter, "ShardId", &f->sid, &f->sl, c->err);
+    if (rc) return rc;
+    vlist_t v;
+    vlist_init(&v);
+    vlist_range(&v, "limit", lp, *limit, 1, 100);
+    if (f->type && !(f->tl == 12 && memcmp(f->type, "CHILD_SHARDS", 12) == 0)) {
+        vlist_enum(&v, f->type, p_cut(f->tl, 100), "CHILD_SHARDS", "shardFilter.type");
+    }
+    if (f->sid) vlist_len(&v, f->sid, p_cut(f->sl, 100), f->sl, 28, 65, "shardFilter.shardId");
+    rc = vlist_finish(&v, c->err);
+    if (rc) return rc;
+    if (!lp) *limit = 100;
+    return 0;
+}
+
+/* Whether shard i passes the filter: with CHILD_SHARDS and a ShardId, only
+ * the children of that shard do (none when it names no shard). */
+static bool sapi__passes(const sapi_filter_t *f, const ddb_shard_t *sh, size_t n, size_t i) {
+    if (!f->type || !f->sid) return true;
+    uint32_t idx;
+    int64_t created;
+    if (!sw_shard_id_parse(f->sid, f->sl, &created, &idx)) return false;
+    for (size_t j = 0; j < n; j++) {
+        if (sh[j].index == idx && sh[j].created_ms == created) {
+            return sh[i].has_parent && sh[i].parent == idx;
+        }
+    }
+    return false;
+}
+
 int sapi_describe_stream(const sapi_ctx_t *c, const cJSON *in, buf_t *b) {
     int64_t limit = 100;
-    bool lp;
     const char *after;
     size_t afl;
-    int rc = p_int(in, "Limit", &limit, &lp, c->err);
-    if (!rc) rc = p_str(in, "ExclusiveStartShardId", &after, &afl, c->err);
+    sapi_filter_t filter;
+    int rc = sapi__describe_args(c, in, &limit, &after, &afl, &filter);
     if (rc) return rc;
-    rc = p_error_range(c->err, "limit", lp, limit, 1, 100);
-    if (rc) return rc;
-    if (!lp) limit = 100;
     ddb_stream_desc_t d;
     ddb_shard_t *sh;
     size_t n;
@@ -224,6 +266,7 @@ int sapi_describe_stream(const sapi_ctx_t *c, const cJSON *in, buf_t *b) {
     const ddb_shard_t *last = NULL;
     bool more = false;
     for (; i < n; i++) {
+        if (!sapi__passes(&filter, sh, n, i)) continue;
         if (count == limit) {
             more = true;
             break;

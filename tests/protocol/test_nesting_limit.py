@@ -107,14 +107,15 @@ def test_list_append_result_beyond_the_limit_is_refused(ddb, table):
 def test_add_below_the_limit_is_refused(ddb, table):
     """ddbd accepts an empty map at level 32 in a PutItem (DynamoDB Local
     refuses a map or list at that level, hence ddbd_only); ADD must not
-    create a number under it, at level 33. (DynamoDB refuses a 33-level path
-    in the expression itself.)"""
+    create a number under it, at level 33. DynamoDB refuses the 33-level path
+    in the expression itself, and so now does ddbd (issue #21)."""
     ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "x": nest(31, leaf={"M": {}})})
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ddb.update_item(TableName=table, Key={"pk": {"S": "a"}},
                         UpdateExpression="ADD " + ".".join(["x"] * 33) + " :one",
                         ExpressionAttributeValues={":one": {"N": "1"}})
-    assert error_of(e) == ("ValidationException", UPDATE_MSG)
+    assert error_of(e) == ("ValidationException", "Invalid UpdateExpression: The document path has too "
+                           "many nesting levels; nesting levels: 33")
     assert ddb.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]["x"] == nest(31, leaf={"M": {}})
 
 
