@@ -165,30 +165,22 @@ int expr_key_condition_multi(const expr_node_t *cond, const expr_key_attr_t *has
     return 0;
 }
 
-static int filter_walk(const expr_node_t *n, const expr_key_attr_t *keys, size_t nkeys,
-                       ddb_error_t *err) {
-    if (!n) return 0;
-    if (n->kind == EXPR_PATH || n->kind == EXPR_SIZE) {
-        const expr_path_t *p = &n->path;
-        for (size_t i = 0; p->n && p->steps[0].index < 0 && i < nkeys; i++) {
-            if (keys[i].len == p->steps[0].len &&
-                !memcmp(keys[i].name, p->steps[0].name, keys[i].len)) {
-                return ddb_error_set(err, DDB_ERR_VALIDATION,
-                                     "Filter Expression can only contain non-primary key "
-                                     "attributes: Primary key attribute: %.*s",
-                                     (int)keys[i].len, keys[i].name);
-            }
+int expr_filter_check_keys(const expr_node_t *filter, const expr_key_attr_t *keys, size_t nkeys,
+                           const char *what, ddb_error_t *err) {
+    for (size_t i = 0; filter && i < nkeys; i++) {
+        int use = expr_references(filter, keys[i].name, keys[i].len);
+        if (use == 1) {
+            return ddb_error_set(err, DDB_ERR_VALIDATION,
+                                 "%s can only contain non-primary key attributes: Primary key "
+                                 "attribute: %.*s",
+                                 what, (int)keys[i].len, keys[i].name);
+        }
+        if (use == 2) {
+            return ddb_error_set(err, DDB_ERR_VALIDATION,
+                                 "Key attributes must be scalars; list random access '[]' and map "
+                                 "lookup '.' are not allowed: Key: %.*s",
+                                 (int)keys[i].len, keys[i].name);
         }
     }
-    int rc = filter_walk(n->a, keys, nkeys, err);
-    if (!rc) rc = filter_walk(n->b, keys, nkeys, err);
-    if (!rc) rc = filter_walk(n->c, keys, nkeys, err);
-    for (size_t i = 0; !rc && i < n->nlist; i++)
-        rc = filter_walk(n->list[i], keys, nkeys, err);
-    return rc;
-}
-
-int expr_filter_check_keys(const expr_node_t *filter, const expr_key_attr_t *keys, size_t nkeys,
-                           ddb_error_t *err) {
-    return filter_walk(filter, keys, nkeys, err);
+    return 0;
 }

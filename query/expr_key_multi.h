@@ -35,9 +35,13 @@ int expr_key_condition_multi(const expr_node_t *cond, const expr_key_attr_t *has
                              const expr_key_attr_t *range, size_t nrange, expr_key_multi_t *out,
                              ddb_error_t *err);
 
-/* A Query's FilterExpression may not name a key attribute of the index:
- * DynamoDB's error for the first one it names. */
+/* A Query's filter may not read a key attribute of the queried key (the
+ * table's, or the index's, all of them for a multi-attribute one): DynamoDB's
+ * error for the first key attribute, in key order, that it reads — "<what>
+ * can only contain non-primary key attributes" when it reads the attribute,
+ * "Key attributes must be scalars" when only a path inside it. what is
+ * "Filter Expression" or "QueryFilter". */
 int expr_filter_check_keys(const expr_node_t *filter, const expr_key_attr_t *keys, size_t nkeys,
-                           ddb_error_t *err);
+                           const char *what, ddb_error_t *err);
 
 #endif

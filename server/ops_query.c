@@ -320,30 +320,19 @@ static bool start_in_range(const ddb_key_schema_t *ks, const expr_key_cond_t *kc
     return expr_key_cond_holds(kc, ddb_map_get(start, ks->range_name, ks->range_len));
 }
 
+/* The name DynamoDB's messages give the request's filter. */
+static const char *filter_name(const ddbd_req_t *r) {
+    return cJSON_GetObjectItemCaseSensitive(r->in, "QueryFilter") ? "QueryFilter"
+                                                                  : "Filter Expression";
+}
+
 /* DynamoDB refuses a Query filter that reads the queried key's attributes
  * (the table's, or on an index the index's), hash key first. */
 static int check_filter_keys(ddbd_req_t *r, const expr_node_t *filter, const ddb_key_schema_t *ks) {
-    if (!filter) return 0;
-    const char *what = cJSON_GetObjectItemCaseSensitive(r->in, "QueryFilter") ? "QueryFilter"
-                                                                              : "Filter Expression";
-    const char *names[2] = {ks->hash_name, ks->range_name};
-    size_t lens[2] = {ks->hash_len, ks->range_len};
-    for (int i = 0; i < (ks->range_type != DDB_T_NONE ? 2 : 1); i++) {
-        int use = expr_references(filter, names[i], lens[i]);
-        if (use == 1) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "%s can only contain non-primary key attributes: Primary key "
-                                 "attribute: %.*s",
-                                 what, (int)lens[i], names[i]);
-        }
-        if (use == 2) {
-            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "Key attributes must be scalars; list random access '[]' and map "
-                                 "lookup '.' are not allowed: Key: %.*s",
-                                 (int)lens[i], names[i]);
-        }
-    }
-    return 0;
+    expr_key_attr_t keys[2] = {{ks->hash_name, ks->hash_len, ks->hash_type},
+                               {ks->range_name, ks->range_len, ks->range_type}};
+    return expr_filter_check_keys(filter, keys, ks->range_type != DDB_T_NONE ? 2 : 1,
+                                  filter_name(r), r->err);
 }
 
 /* Query on an index with a multi-attribute key: every partition attribute
@@ -360,7 +349,8 @@ static int query_multi(ddbd_req_t *r, const req_exprs_t *x, const page_t *pg,
     expr_key_multi_t kc;
     int rc = expr_key_condition_multi(x->key, h, ix->nhash, s, ix->nrange, &kc, r->err);
     if (!rc && pg->filter)
-        rc = expr_filter_check_keys(pg->filter, all, ix->nhash + ix->nrange, r->err);
+        rc =
+            expr_filter_check_keys(pg->filter, all, ix->nhash + ix->nrange, filter_name(r), r->err);
     if (rc) return rc;
     ddb_key_range_t range = {.lo = kc.lo,
                              .lo_incl = kc.lo_incl,

@@ -93,13 +93,14 @@ static void test_refused(void) {
 static void test_filter_keys(void) {
     expr_key_attr_t all[5] = {H[0], H[1], R[0], R[1], R[2]};
     ddb_error_t err;
-    CHECK(expr_filter_check_keys(parse("w = :s OR size(v) > :n"), all, 5, &err) == 0);
-    CHECK(expr_filter_check_keys(parse("w = :s OR NOT (size(y) > :n)"), all, 5, &err) ==
-          DDB_ERR_VALIDATION);
+    CHECK(expr_filter_check_keys(parse("w = :s OR size(v) > :n"), all, 5, "Filter Expression",
+                                 &err) == 0);
+    CHECK(expr_filter_check_keys(parse("w = :s OR NOT (size(y) > :n)"), all, 5, "Filter Expression",
+                                 &err) == DDB_ERR_VALIDATION);
     CHECK_STR(err.msg, "Filter Expression can only contain non-primary key attributes: Primary "
                        "key attribute: y");
-    CHECK(expr_filter_check_keys(parse("w IN (:s, :t) AND attribute_exists(a)"), all, 5, &err) ==
-          DDB_ERR_VALIDATION);
+    CHECK(expr_filter_check_keys(parse("w IN (:s, :t) AND attribute_exists(a)"), all, 5,
+                                 "Filter Expression", &err) == DDB_ERR_VALIDATION);
     CHECK_STR(err.msg, "Filter Expression can only contain non-primary key attributes: Primary "
                        "key attribute: a");
 }
