@@ -12,13 +12,6 @@ static bool streq(const char *s, size_t len, const char *lit) {
     return s && strlen(lit) == len && memcmp(s, lit, len) == 0;
 }
 
-static ddb_type_t def_type(const attr_def_t *defs, size_t n, const char *name, size_t len) {
-    for (size_t i = 0; i < n; i++) {
-        if (defs[i].len == len && memcmp(defs[i].name, name, len) == 0) return defs[i].type;
-    }
-    return DDB_T_NONE;
-}
-
 static const char *const ordinal[] = {"first", "second", "third",   "fourth",
                                       "fifth", "sixth",  "seventh", "eighth"};
 
@@ -82,7 +75,7 @@ int ddbd_parse_index_key(ddbd_req_t *r, const cJSON *ks, bool global, const attr
                                  "first",
                                  ordinal[i]);
         }
-        ddb_type_t t = def_type(defs, ndefs, name, nl);
+        ddb_type_t t = ddbd_attr_type(defs, ndefs, name, nl);
         if (t == DDB_T_NONE) {
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                                  "%s %s key not specified in Attribute Definitions.Type unknown.",

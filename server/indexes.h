@@ -46,6 +46,9 @@ void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char 
  * "Projection":{…} (the object left open for what the caller adds). */
 void ddbd_put_index_head(buf_t *b, const ddb_index_info_t *ix);
 
+/* The type AttributeDefinitions give name (DDB_T_NONE when it is not defined). */
+ddb_type_t ddbd_attr_type(const attr_def_t *defs, size_t n, const char *name, size_t len);
+
 /* Parses AttributeDefinitions (CreateTable, UpdateTable) into *defs (in the
  * request arena, as many as the list holds), collecting constraint errors in v. */
 int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t **defs, size_t *ndefs,

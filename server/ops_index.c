@@ -13,7 +13,7 @@ static bool streq(const char *s, size_t len, const char *lit) {
     return s && strlen(lit) == len && memcmp(s, lit, len) == 0;
 }
 
-static ddb_type_t def_type(const attr_def_t *defs, size_t n, const char *name, size_t len) {
+ddb_type_t ddbd_attr_type(const attr_def_t *defs, size_t n, const char *name, size_t len) {
     for (size_t i = 0; i < n; i++) {
         if (defs[i].len == len && memcmp(defs[i].name, name, len) == 0) return defs[i].type;
     }
@@ -475,14 +475,14 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
         if (!rc) rc = vlist_finish(&v, r->err);
         if (rc) return rc;
         for (size_t i = 0; i < nreq; i++) {
-            ddb_type_t have = def_type(defs, ncur, req[i].name, req[i].len);
+            ddb_type_t have = ddbd_attr_type(defs, ncur, req[i].name, req[i].len);
             if (have != DDB_T_NONE && have != req[i].type) {
                 return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                                      "invalid attribute, SchemaElement redefined should be of same "
                                      "type as previously defined");
             }
             if (have == DDB_T_NONE &&
-                def_type(defs, ndefs, req[i].name, req[i].len) == DDB_T_NONE) {
+                ddbd_attr_type(defs, ndefs, req[i].name, req[i].len) == DDB_T_NONE) {
                 defs[ndefs++] = req[i];
             }
         }
