@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config clang clang-format librocksdb-dev libcjson-dev libuv1-dev
             libxxhash-dev libbenchmark-dev node-llhttp libssl-dev libcurl4-openssl-dev libedit-dev
             zlib1g-dev)
-test_pkgs=(python3 python3-boto3 python3-pytest python3-prometheus-client awscli nodejs npm tmux)
+test_pkgs=(python3 python3-boto3 python3-pytest python3-prometheus-client awscli nodejs npm tmux curl)
 bench_pkgs=(wrk nodejs npm default-jre-headless)
 
 want=()
