@@ -46,7 +46,8 @@ struct dc_client {
     int64_t skew; /* seconds the service's clock is ahead of ours */
     const atomic_int *abort;
     int max_attempts;
-    ddb_arena_t *arena; /* the signing strings of one attempt */
+    long timeout_ms, connect_ms; /* one attempt's, connecting's (dc_dup copies them) */
+    ddb_arena_t *arena;          /* the signing strings of one attempt */
     uint64_t rng;
     /* the response of the attempt in progress */
     buf_t *resp;
@@ -175,7 +176,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     return len;
 }
 
-static int setup_curl(dc_client_t *c, const dc_options_t *o, dc_error_t *err) {
+static int setup_curl(dc_client_t *c, dc_error_t *err) {
     dc__curl_global();
     c->multi = curl_multi_init();
     c->h = curl_easy_init();
@@ -185,10 +186,8 @@ static int setup_curl(dc_client_t *c, const dc_options_t *o, dc_error_t *err) {
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                     (long)(o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(o->connect_timeout_ms ? o->connect_timeout_ms : DEFAULT_CONNECT));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -205,6 +204,14 @@ static int setup_curl(dc_client_t *c, const dc_options_t *o, dc_error_t *err) {
         bundle = ca;
     if (bundle && *bundle) curl_easy_setopt(h, CURLOPT_CAINFO, bundle);
     return 0;
+}
+
+/* The backoff jitter's generator and the signing arena of a new client. */
+static void seed(dc_client_t *c) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    c->rng = ((uint64_t)ts.tv_sec * 1000000007u) ^ (uint64_t)ts.tv_nsec ^ (uintptr_t)c;
+    c->arena = ddb_arena_create(0);
 }
 
 static int check_options(const dc_options_t *o, dc_error_t *err) {
@@ -240,14 +247,45 @@ dc_client_t *dc_open(const dc_options_t *o, dc_error_t *err) {
         return NULL;
     }
     c->max_attempts = o->max_attempts ? o->max_attempts : DEFAULT_ATTEMPTS;
+    c->timeout_ms = o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT;
+    c->connect_ms = o->connect_timeout_ms ? o->connect_timeout_ms : DEFAULT_CONNECT;
     c->profile = o->profile && *o->profile ? strdup(o->profile) : NULL;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    c->rng = ((uint64_t)ts.tv_sec * 1000000007u) ^ (uint64_t)ts.tv_nsec ^ (uintptr_t)c;
-    c->arena = ddb_arena_create(0);
+    seed(c);
     int rc = (o->profile && *o->profile && !c->profile) ? dc__fail(err, DC_ECONFIG, "out of memory")
                                                         : resolve_all(c, o, err);
-    if (!rc) rc = setup_curl(c, o, err);
+    if (!rc) rc = setup_curl(c, err);
+    if (rc) {
+        dc_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+dc_client_t *dc_dup(const dc_client_t *src, dc_error_t *err) {
+    dc_error_t local;
+    if (!err) err = &local;
+    memset(err, 0, sizeof *err);
+    dc_client_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        dc__fail(err, DC_ECONFIG, "out of memory");
+        return NULL;
+    }
+    memcpy(c->region, src->region, sizeof c->region);
+    memcpy(c->endpoint, src->endpoint, sizeof c->endpoint);
+    memcpy(c->target, src->target, sizeof c->target);
+    c->custom = src->custom;
+    c->skew = src->skew;
+    c->max_attempts = src->max_attempts;
+    c->timeout_ms = src->timeout_ms;
+    c->connect_ms = src->connect_ms;
+    c->profile = src->profile ? strdup(src->profile) : NULL;
+    seed(c);
+    const dc_credentials_t *k = &src->cred;
+    int rc = src->profile && !c->profile
+                 ? dc__fail(err, DC_ECONFIG, "out of memory")
+                 : dc__credentials_set(&c->cred, k->access_key_id, k->secret, k->session_token,
+                                       k->expires, k->source, err);
+    if (!rc) rc = setup_curl(c, err);
     if (rc) {
         dc_close(c);
         return NULL;

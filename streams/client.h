@@ -58,6 +58,11 @@ typedef struct dc_client dc_client_t;
  * set (DC_ECONFIG) when there is no region, no credentials, or a bad endpoint. */
 dc_client_t *dc_open(const dc_options_t *o, dc_error_t *err);
 
+/* A second client like c (for another thread): the same region, endpoints, options and
+ * credentials, without resolving them again (no profile files read, no credential_process
+ * run, no metadata service asked), and a connection of its own. NULL with *err set. */
+dc_client_t *dc_dup(const dc_client_t *c, dc_error_t *err);
+
 /* One call: POST body to the service's endpoint with X-Amz-Target <prefix>.<op>. Returns 0 with
  * the 200 response's body in *resp (reset first), or the dc_code_t with *err set; an error
  * response's body is also left in *resp. Credentials that expire (process, container, IMDS)

@@ -39,8 +39,8 @@ void dc_credentials_free(dc_credentials_t *c) {
     memset(c, 0, sizeof *c);
 }
 
-static int creds_set(dc_credentials_t *out, const char *akid, const char *secret, const char *token,
-                     int64_t expires, const char *source, dc_error_t *err) {
+int dc__credentials_set(dc_credentials_t *out, const char *akid, const char *secret,
+                        const char *token, int64_t expires, const char *source, dc_error_t *err) {
     dc_credentials_free(out);
     out->access_key_id = strdup(akid);
     out->secret = strdup(secret);
@@ -104,7 +104,7 @@ static int creds_from_json(const char *body, size_t len, const char *token_key, 
     else if (exp && parse_iso8601(exp, &expires) != 0)
         rc = dc__fail(err, DC_ECONFIG, "%s credentials: bad Expiration \"%.64s\"", source, exp);
     else
-        rc = creds_set(out, akid, secret, jstr(j, token_key), expires, source, err);
+        rc = dc__credentials_set(out, akid, secret, jstr(j, token_key), expires, source, err);
     cJSON_Delete(j);
     return rc;
 }
@@ -121,7 +121,7 @@ static int from_env(dc_credentials_t *out, dc_error_t *err, int *got) {
                         has_a ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
     const char *token = getenv("AWS_SESSION_TOKEN");
     if (!token || !*token) token = getenv("AWS_SECURITY_TOKEN");
-    return creds_set(out, akid, secret, token, 0, "env", err);
+    return dc__credentials_set(out, akid, secret, token, 0, "env", err);
 }
 
 /* ---- credential_process ---- */
@@ -236,7 +236,7 @@ static int from_profile(const char *profile, dc_credentials_t *out, dc_error_t *
             dc_profile_get(name, "aws_security_token", token, sizeof token);
         char source[64];
         snprintf(source, sizeof source, "profile:%.50s", name);
-        return creds_set(out, akid, secret, token, 0, source, err);
+        return dc__credentials_set(out, akid, secret, token, 0, source, err);
     }
     if (dc_profile_get(name, "credential_process", cmd, sizeof cmd) && *cmd) {
         *got = 1;

@@ -21,6 +21,11 @@ int dc__config_get(const char *profile, const char *key, char *out, size_t cap);
 void dc__credentials_path(char *out, size_t cap);
 void dc__config_path(char *out, size_t cap);
 
+/* Sets *out to copies of the given credentials (token NULL or "": none); DC_ECONFIG when
+ * memory runs out. */
+int dc__credentials_set(dc_credentials_t *out, const char *akid, const char *secret,
+                        const char *token, int64_t expires, const char *source, dc_error_t *err);
+
 /* curl_global_init, once per process (thread-safe). */
 void dc__curl_global(void);
 

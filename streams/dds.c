@@ -19,6 +19,13 @@ int64_t dds__now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void dds__abstime(struct timespec *ts, int64_t ms) {
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    int64_t ns = ts->tv_nsec + ms % 1000 * 1000000;
+    ts->tv_sec += ms / 1000 + ns / 1000000000;
+    ts->tv_nsec = ns % 1000000000;
+}
+
 int dds__seq_cmp(const char *a, const char *b) {
     while (*a == '0' && a[1])
         a++;
@@ -171,7 +178,7 @@ dds_consumer *dds_open(const dds_config *cfg, dds_error *err) {
 
     dc_options_t o = {.endpoint = cfg->endpoint, .region = cfg->region, .profile = cfg->profile};
     dc_error_t ce;
-    if (!(c->bg = dc_open(&o, &ce)) || !(c->user = dc_open(&o, &ce))) {
+    if (!(c->bg = dc_open(&o, &ce)) || !(c->user = dc_dup(c->bg, &ce))) {
         dds__from_client(&ce, err);
         destroy(c);
         return NULL;
@@ -234,10 +241,7 @@ int dds_next(dds_consumer *c, dds_batch **out, int timeout_ms) {
         if (now >= deadline) break;
         int64_t until = deadline - now > 3600000 ? now + 3600000 : deadline;
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t ns = ts.tv_nsec + (until - now) % 1000 * 1000000;
-        ts.tv_sec += (until - now) / 1000 + ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
+        dds__abstime(&ts, until - now);
         pthread_cond_timedwait(&c->wake_user, &c->mu, &ts);
     }
     pthread_mutex_unlock(&c->mu);

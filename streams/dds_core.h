@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "streams/dds_int.h"
 
@@ -17,10 +18,9 @@
 /* One shard as this consumer knows it. */
 typedef struct dds_shard {
     char id[DDS__ID_MAX];
-    char parent[DDS__ID_MAX];     /* ParentShardId, or "" */
-    char start_seq[DDS__SEQ_MAX]; /* SequenceNumberRange */
-    char end_seq[DDS__SEQ_MAX];   /* "" while open */
-    bool listed;                  /* in the last DescribeStream */
+    char parent[DDS__ID_MAX];   /* ParentShardId, or "" */
+    char end_seq[DDS__SEQ_MAX]; /* SequenceNumberRange's end, "" while open */
+    bool listed;                /* in the last DescribeStream */
 
     /* reading */
     bool active;                  /* owned (leases) or eligible (tail): being read */
@@ -32,7 +32,6 @@ typedef struct dds_shard {
                                    * sequence number or DDS__CK_TRIM/LATEST/END */
     bool queued;                  /* a batch of it waits in the queue */
     bool ended;                   /* read to its end (no NextShardIterator) */
-    bool gap_pending;             /* its position was trimmed: report with the next read */
     int64_t next_read_ms;         /* not before (monotonic) */
     int errors;                   /* consecutive failed reads (backoff) */
 
@@ -95,6 +94,9 @@ struct dds_consumer {
 /* Monotonic milliseconds. */
 int64_t dds__now_ms(void);
 
+/* The CLOCK_MONOTONIC time ms from now, for the condition variables' waits. */
+void dds__abstime(struct timespec *ts, int64_t ms);
+
 /* The shard named id (NULL when unknown); with create, added when missing. Holds mu. */
 dds_shard *dds__shard(dds_consumer *c, const char *id, bool create);
 
@@ -107,6 +109,11 @@ void dds__push(dds_consumer *c, dds_batch *b, const dds_error *err);
 /* Sequence numbers compared as numbers (decimal text of any length). */
 int dds__seq_cmp(const char *a, const char *b);
 
+/* One call through the client (body NULL or empty: "{}"), its error mapped by
+ * dds__from_client (so a failed condition is DDS_ELEASE_LOST). dds_error.c. */
+int dds__call(dc_client_t *cl, dc_service_t svc, const char *op, const buf_t *body, buf_t *resp,
+              dds_error *err);
+
 /* ---- dds_worker.c ---- */
 void *dds__run(void *consumer);
 
@@ -117,7 +124,7 @@ int dds__resolve_stream(dc_client_t *cl, const char *table, char *out, size_t ca
 
 /* One listed shard of DescribeStream. */
 typedef struct dds_listed {
-    char id[DDS__ID_MAX], parent[DDS__ID_MAX], start[DDS__SEQ_MAX], end[DDS__SEQ_MAX];
+    char id[DDS__ID_MAX], parent[DDS__ID_MAX], end[DDS__SEQ_MAX];
 } dds_listed;
 
 /* Every shard of the stream (all pages), malloc'ed into *out. */

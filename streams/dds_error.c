@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "streams/dds_int.h"
+#include "streams/dds_core.h"
 
 void dds__copyn(char *dst, size_t cap, const char *s, size_t n) {
     if (!cap) return;
@@ -84,7 +84,12 @@ int dds__from_client(const dc_error_t *ce, dds_error *err) {
         code = DDS_ECLOSED;
         break;
     default:
-        code = strcmp(ce->type, "ResourceNotFoundException") ? DDS_ESERVICE : DDS_ENOSTREAM;
+        if (!strcmp(ce->type, "ResourceNotFoundException"))
+            code = DDS_ENOSTREAM;
+        else if (!strcmp(ce->type, "ConditionalCheckFailedException"))
+            code = DDS_ELEASE_LOST;
+        else
+            code = DDS_ESERVICE;
         break;
     }
     if (!err) return code;
@@ -93,4 +98,12 @@ int dds__from_client(const dc_error_t *ce, dds_error *err) {
     snprintf(err->type, sizeof err->type, "%s", ce->type);
     snprintf(err->message, sizeof err->message, "%s", ce->message);
     return code;
+}
+
+int dds__call(dc_client_t *cl, dc_service_t svc, const char *op, const buf_t *body, buf_t *resp,
+              dds_error *err) {
+    dc_error_t ce;
+    bool empty = !body || !body->len;
+    int rc = dc_call(cl, svc, op, empty ? "{}" : body->data, empty ? 2 : body->len, resp, &ce);
+    return rc ? dds__from_client(&ce, err) : 0;
 }

@@ -49,7 +49,6 @@ struct dds_batch {
     char shard_id[DDS__ID_MAX];
     int shard_end;      /* the shard is read to its end with this batch */
     uint64_t lease_gen; /* the consumer's generation of the shard's lease when read */
-    void *owner;        /* the consumer's shard state (dds.c) */
 };
 
 /* Parses a GetRecords response body into a new batch of shard_id's records (in order) and
@@ -58,7 +57,9 @@ struct dds_batch {
 int dds__parse_records(const char *body, size_t len, const char *shard_id, dds_batch **out,
                        char **next, dds_error *err);
 
-/* Maps a transport error onto the library's (code, type and message copied). */
+/* Maps a transport error onto the library's (code, type and message copied): a
+ * ResourceNotFoundException is DDS_ENOSTREAM, a ConditionalCheckFailedException (only lease
+ * writes are conditional) DDS_ELEASE_LOST. */
 int dds__from_client(const dc_error_t *ce, dds_error *err);
 
 /* Copies s (NULL: "") or s[0..n) into dst of cap bytes, cut to fit, NUL-terminated. */

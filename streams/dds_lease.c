@@ -13,16 +13,6 @@
 #include "query/json.h"
 #include "streams/dds_core.h"
 
-static int call(dc_client_t *cl, const char *op, const buf_t *body, buf_t *resp, dds_error *err) {
-    dc_error_t ce;
-    int rc = dc_call(cl, DC_DYNAMODB, op, body->data, body->len, resp, &ce);
-    if (!rc) return 0;
-    if (!strcmp(ce.type, "ConditionalCheckFailedException")) {
-        return dds__fail(err, DDS_ELEASE_LOST, "the lease changed hands");
-    }
-    return dds__from_client(&ce, err);
-}
-
 static void put_s(buf_t *b, const char *name, const char *s) {
     buf_printf(b, "\"%s\":{\"S\":", name);
     json_put_str(b, s, strlen(s));
@@ -46,7 +36,7 @@ int dds__lease_table(dc_client_t *cl, const char *app, dds_error *err) {
     buf_puts(&body, ",\"AttributeDefinitions\":[{\"AttributeName\":\"leaseKey\","
                     "\"AttributeType\":\"S\"}],\"KeySchema\":[{\"AttributeName\":\"leaseKey\","
                     "\"KeyType\":\"HASH\"}],\"BillingMode\":\"PAY_PER_REQUEST\"}");
-    int rc = call(cl, "CreateTable", &body, &resp, err);
+    int rc = dds__call(cl, DC_DYNAMODB, "CreateTable", &body, &resp, err);
     if (rc && !strcmp(err->type, "ResourceInUseException")) rc = 0; /* it exists */
     /* wait for ACTIVE: immediate on ddbd, seconds on AWS */
     buf_reset(&body);
@@ -54,7 +44,7 @@ int dds__lease_table(dc_client_t *cl, const char *app, dds_error *err) {
     json_put_str(&body, app, strlen(app));
     buf_putc(&body, '}');
     for (int i = 0; !rc && i < 600; i++) {
-        rc = call(cl, "DescribeTable", &body, &resp, err);
+        rc = dds__call(cl, DC_DYNAMODB, "DescribeTable", &body, &resp, err);
         if (rc) break;
         cJSON *j = cJSON_ParseWithLength(resp.data, resp.len);
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "Table");
@@ -120,7 +110,7 @@ int dds__lease_scan(dc_client_t *cl, const char *app, dds_lease **out, size_t *n
             buf_put(&body, start.data, start.len);
         }
         buf_putc(&body, '}');
-        rc = call(cl, "Scan", &body, &resp, err);
+        rc = dds__call(cl, DC_DYNAMODB, "Scan", &body, &resp, err);
         if (rc) break;
         cJSON *j = cJSON_ParseWithLength(resp.data, resp.len);
         const cJSON *items = cJSON_GetObjectItemCaseSensitive(j, "Items");
@@ -189,7 +179,7 @@ int dds__lease_create(dc_client_t *cl, const char *app, const dds_lease *l, int 
         buf_puts(&body, "]}");
     }
     buf_puts(&body, "},\"ConditionExpression\":\"attribute_not_exists(leaseKey)\"}");
-    int rc = call(cl, "PutItem", &body, &resp, err);
+    int rc = dds__call(cl, DC_DYNAMODB, "PutItem", &body, &resp, err);
     *created = !rc;
     if (rc == DDS_ELEASE_LOST) rc = 0; /* another worker made it first */
     buf_free(&body);
@@ -220,7 +210,7 @@ static int update(dc_client_t *cl, const char *app, const char *key, const char 
     }
     if (extra) buf_puts(&body, extra);
     buf_puts(&body, "}}");
-    int rc = call(cl, "UpdateItem", &body, &resp, err);
+    int rc = dds__call(cl, DC_DYNAMODB, "UpdateItem", &body, &resp, err);
     if (!rc) (*counter)++;
     buf_free(&body);
     buf_free(&resp);
@@ -274,7 +264,7 @@ int dds__lease_delete(dc_client_t *cl, const char *app, const char *key, int64_t
                ",\"ConditionExpression\":\"leaseCounter = :c\","
                "\"ExpressionAttributeValues\":{\":c\":{\"N\":\"%" PRId64 "\"}}}",
                counter);
-    int rc = call(cl, "DeleteItem", &body, &resp, err);
+    int rc = dds__call(cl, DC_DYNAMODB, "DeleteItem", &body, &resp, err);
     buf_free(&body);
     buf_free(&resp);
     return rc;

@@ -10,15 +10,6 @@
 #include "query/json.h"
 #include "streams/dds_core.h"
 
-/* The call, its error mapped onto the library's. */
-static int call(dc_client_t *cl, dc_service_t svc, const char *op, const buf_t *body, buf_t *resp,
-                dds_error *err) {
-    dc_error_t ce;
-    int rc = dc_call(cl, svc, op, body->data ? body->data : "{}", body->len, resp, &ce);
-    if (rc) return dds__from_client(&ce, err);
-    return 0;
-}
-
 static cJSON *parse(const buf_t *resp, const char *op, dds_error *err) {
     cJSON *j = cJSON_ParseWithLength(resp->data ? resp->data : "", resp->len);
     if (!j || !cJSON_IsObject(j)) {
@@ -41,7 +32,7 @@ int dds__resolve_stream(dc_client_t *cl, const char *table, char *out, size_t ca
     buf_puts(&body, "{\"TableName\":");
     json_put_str(&body, table, strlen(table));
     buf_putc(&body, '}');
-    int rc = call(cl, DC_DYNAMODB, "DescribeTable", &body, &resp, err);
+    int rc = dds__call(cl, DC_DYNAMODB, "DescribeTable", &body, &resp, err);
     if (rc == DDS_ENOSTREAM) {
         snprintf(err->message, sizeof err->message, "table %s does not exist", table);
     } else if (!rc) {
@@ -83,7 +74,6 @@ static int take_shards(const cJSON *shards, dds_listed **out, size_t *n, size_t 
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "SequenceNumberRange");
         dds__copy(l->id, sizeof l->id, id);
         dds__copy(l->parent, sizeof l->parent, str_of(s, "ParentShardId"));
-        dds__copy(l->start, sizeof l->start, r ? str_of(r, "StartingSequenceNumber") : NULL);
         dds__copy(l->end, sizeof l->end, r ? str_of(r, "EndingSequenceNumber") : NULL);
     }
     return 0;
@@ -107,7 +97,7 @@ int dds__describe(dc_client_t *cl, const char *arn, dds_listed **out, size_t *n,
             json_put_str(&body, after, strlen(after));
         }
         buf_putc(&body, '}');
-        rc = call(cl, DC_STREAMS, "DescribeStream", &body, &resp, err);
+        rc = dds__call(cl, DC_STREAMS, "DescribeStream", &body, &resp, err);
         if (rc) break;
         cJSON *j = parse(&resp, "DescribeStream", err);
         const cJSON *d = j ? cJSON_GetObjectItemCaseSensitive(j, "StreamDescription") : NULL;
@@ -151,7 +141,7 @@ int dds__iterator(dc_client_t *cl, const char *arn, const char *shard, const cha
         json_put_str(&body, position, strlen(position));
         buf_putc(&body, '}');
     }
-    int rc = call(cl, DC_STREAMS, "GetShardIterator", &body, &resp, err);
+    int rc = dds__call(cl, DC_STREAMS, "GetShardIterator", &body, &resp, err);
     if (!rc) {
         cJSON *j = parse(&resp, "GetShardIterator", err);
         const char *it = j ? str_of(j, "ShardIterator") : NULL;
@@ -178,7 +168,7 @@ int dds__get_records(dc_client_t *cl, const char *iter, int limit, const char *s
     buf_puts(&body, "{\"ShardIterator\":");
     json_put_str(&body, iter, strlen(iter));
     buf_printf(&body, ",\"Limit\":%d}", limit);
-    int rc = call(cl, DC_STREAMS, "GetRecords", &body, &resp, err);
+    int rc = dds__call(cl, DC_STREAMS, "GetRecords", &body, &resp, err);
     if (!rc) rc = dds__parse_records(resp.data, resp.len, shard, out, next, err);
     buf_free(&body);
     buf_free(&resp);

@@ -107,7 +107,6 @@ static void sync_shards(bg_t *g) {
             if (!s) break;
             s->listed = true;
             dds__copy(s->parent, sizeof s->parent, l[i].parent);
-            dds__copy(s->start_seq, sizeof s->start_seq, l[i].start);
             dds__copy(s->end_seq, sizeof s->end_seq, l[i].end);
         }
         if (!c->cfg.app) tail_eligible(c, !c->synced_once);
@@ -282,7 +281,7 @@ static void take_leases(bg_t *g) {
             bool seq = l->checkpoint[0] >= '0' && l->checkpoint[0] <= '9';
             dds__copy(s->ckpt_done, sizeof s->ckpt_done, seq ? l->checkpoint : "");
             s->last_read[0] = 0;
-            s->ended = s->queued = s->gap_pending = false;
+            s->ended = s->queued = false;
             s->next_read_ms = 0;
             s->errors = 0;
         } else if (rc && rc != DDS_ELEASE_LOST) {
@@ -477,7 +476,7 @@ static bool read_one(bg_t *g, size_t i) {
         report(g, &e, id);
     } else {
         s->errors = 0;
-        if (gap || s->gap_pending) {
+        if (gap) {
             dds_error ge;
             const char *first = b && b->n ? b->recs[0].seq : "";
             dds__fail(&ge, DDS_EGAP,
@@ -485,7 +484,6 @@ static bool read_one(bg_t *g, size_t i) {
                       first[0] ? first : "its end");
             dds__copy(ge.seq, sizeof ge.seq, first);
             report(g, &ge, id);
-            s->gap_pending = false;
         }
         s->iter = next;
         s->iter_ms = now;
@@ -520,11 +518,7 @@ static void wait_until(dds_consumer *c, int64_t until) {
     int64_t now = dds__now_ms();
     if (until > now && !atomic_load(&c->closing) && !c->kicked) {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t d = until - now;
-        int64_t ns = ts.tv_nsec + d % 1000 * 1000000;
-        ts.tv_sec += d / 1000 + ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
+        dds__abstime(&ts, until - now);
         pthread_cond_timedwait(&c->wake_bg, &c->mu, &ts);
     }
     c->kicked = false;

@@ -328,6 +328,45 @@ static void test_profile_get(void) {
     CHECK(dc_profile_get("other", NULL, NULL, 0) == 0);
 }
 
+/* A second client is made from the first without resolving again: the credential_process runs
+ * once for both, and the copy has the same region, endpoints, and credentials. */
+static void test_dup(void) {
+    clear_env();
+    char script[1024], cfg[1024], count[512];
+    snprintf(count, sizeof count, "%s/runs", dir);
+    snprintf(script, sizeof script,
+             "#!/bin/sh\necho run >> '%s'\n"
+             "echo '{\"Version\": 1, \"AccessKeyId\": \"DUPKEY\", \"SecretAccessKey\": \"s\"}'\n",
+             count);
+    write_file("count.sh", script, 0700);
+    snprintf(cfg, sizeof cfg,
+             "[profile counted]\nregion = eu-west-3\ncredential_process = %s/count.sh\n", dir);
+    write_file("config", cfg, 0600);
+    dc_options_t o = {.profile = "counted", .endpoint = "http://127.0.0.1:9"};
+    dc_error_t e;
+    dc_client_t *a = dc_open(&o, &e);
+    CHECK(a != NULL);
+    if (!a) return;
+    dc_client_t *b = dc_dup(a, &e);
+    CHECK(b != NULL);
+    if (b) {
+        CHECK_STR(dc_region(b), "eu-west-3");
+        CHECK_STR(dc_endpoint(b, DC_DYNAMODB), dc_endpoint(a, DC_DYNAMODB));
+        CHECK_STR(dc_endpoint(b, DC_STREAMS), dc_endpoint(a, DC_STREAMS));
+        CHECK(dc_custom_endpoint(b));
+        CHECK_STR(dc_credential_source(b), "process");
+        dc_close(b);
+    }
+    dc_close(a);
+    FILE *f = fopen(count, "r");
+    int runs = 0;
+    char line[16];
+    while (f && fgets(line, sizeof line, f))
+        runs++;
+    if (f) fclose(f);
+    CHECK(runs == 1);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/test_client_XXXXXX");
     if (!mkdtemp(dir)) return 1;
@@ -338,6 +377,7 @@ int main(void) {
     test_credentials_chain();
     test_credentials_process_and_unsupported();
     test_profile_get();
+    test_dup();
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
