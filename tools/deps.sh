@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # deps.sh: installs the Debian packages ddb needs, only those missing, so it
-# is cheap to run every time. Usage: tools/deps.sh [build|test|bench]...
+# is cheap to run every time. Usage: tools/deps.sh [build|test|bench|cluster]...
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config clang clang-format librocksdb-dev libcjson-dev libuv1-dev
             libxxhash-dev libbenchmark-dev node-llhttp libssl-dev libcurl4-openssl-dev libedit-dev
-            zlib1g-dev)
-test_pkgs=(python3 python3-boto3 python3-pytest python3-prometheus-client awscli nodejs npm tmux curl)
+            zlib1g-dev libhiredis-dev)
+test_pkgs=(redis-server redis-tools python3 python3-boto3 python3-pytest python3-prometheus-client awscli nodejs npm tmux curl)
 bench_pkgs=(wrk nodejs npm default-jre-headless)
+cluster_pkgs=(redis-server redis-tools)
 
 want=()
 for group in "${@:-build}"; do
@@ -15,6 +16,7 @@ for group in "${@:-build}"; do
     build) want+=("${build_pkgs[@]}") ;;
     test) want+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
     bench) want+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+    cluster) want+=("${cluster_pkgs[@]}") ;;
     *) echo "deps.sh: unknown group $group" >&2; exit 2 ;;
   esac
 done
