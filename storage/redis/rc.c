@@ -495,21 +495,33 @@ int rc_command(rc_conn_t *k, const void *key, size_t klen, bool write, int argc,
     return rc;
 }
 
+rc_cluster_t *rc_conn_cluster(rc_conn_t *k) {
+    return k->c;
+}
+
+int rc_node_command(rc_conn_t *k, const rc_addr_t *node, int argc, const char **argv,
+                    const size_t *argvlen, redisReply **reply, ddb_error_t *err) {
+    size_t at;
+    *reply = NULL;
+    redisContext *ctx = conn_to(k, node, &at);
+    if (!ctx)
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "cannot reach %s:%d", node->host, node->port);
+    *reply = redisCommandArgv(ctx, argc, argv, argvlen);
+    if (!*reply) {
+        conn_drop(k, at);
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "no reply from %s:%d", node->host, node->port);
+    }
+    return 0;
+}
+
 int rc_each_master(rc_conn_t *k, int argc, const char **argv, const size_t *argvlen,
                    ddb_error_t *err) {
     rc_addr_t m[RC_NODES_MAX];
     size_t n = rc_cluster_masters(k->c, m, RC_NODES_MAX);
     for (size_t i = 0; i < n; i++) {
-        size_t at;
-        redisContext *ctx = conn_to(k, &m[i], &at);
-        if (!ctx)
-            return ddb_error_set(err, DDB_ERR_INTERNAL, "cannot reach %s:%d", m[i].host, m[i].port);
-        redisReply *r = redisCommandArgv(ctx, argc, argv, argvlen);
-        if (!r) {
-            conn_drop(k, at);
-            return ddb_error_set(err, DDB_ERR_INTERNAL, "no reply from %s:%d", m[i].host,
-                                 m[i].port);
-        }
+        redisReply *r = NULL;
+        int rc = rc_node_command(k, &m[i], argc, argv, argvlen, &r, err);
+        if (rc) return rc;
         int bad = r->type == REDIS_REPLY_ERROR;
         if (bad)
             ddb_error_set(err, DDB_ERR_INTERNAL, "%s:%d: %.*s", m[i].host, m[i].port, (int)r->len,

@@ -103,6 +103,15 @@ int rc_exec(rc_conn_t *k, rc_cmd_t *cmds, size_t n, ddb_error_t *err);
 int rc_command(rc_conn_t *k, const void *key, size_t klen, bool write, int argc, const char **argv,
                const size_t *argvlen, redisReply **reply, ddb_error_t *err);
 
+/* One command to one node, not routed or retried (administration: FUNCTION
+ * LOAD, INFO); *reply as in rc_cmd_t. Fails (DDB_ERR_INTERNAL) when the node
+ * cannot be reached or its connection breaks. */
+int rc_node_command(rc_conn_t *k, const rc_addr_t *node, int argc, const char **argv,
+                    const size_t *argvlen, redisReply **reply, ddb_error_t *err);
+
+/* The cluster a connection set belongs to. */
+rc_cluster_t *rc_conn_cluster(rc_conn_t *k);
+
 /* Sends one command to every master (FUNCTION LOAD, FLUSHALL in tests);
  * fails on the first master that cannot run it or answers an error (its
  * message copied into err). */

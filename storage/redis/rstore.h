@@ -1,0 +1,83 @@
+/* rstore.h: a table's items on the Redis Cluster, bucket by bucket (the data
+ * layout of the cluster backend): items are spread over a table's fixed
+ * number of buckets by a hash of their partition key's encoding, and every
+ * key of a bucket carries the bucket's hash tag "{t<table>:<bucket>}", so a
+ * partition always lives in one slot. Writes go through the ddb_apply
+ * function (storage/redis/ddb.lua): conditional on the versions the caller
+ * read, atomic over several items of one bucket, with their TTL entries,
+ * local index entries and change records. Item keys and bodies are opaque
+ * bytes here (the codec's memcmp-ordered keys and item encoding). */
+#ifndef DDB_RSTORE_H
+#define DDB_RSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "storage/redis/rc.h"
+
+#define RS_LIBRARY_VERSION 1 /* ddb_version of storage/redis/ddb.lua */
+
+/* The hash tag of a bucket, e.g. "{t17:5}". */
+typedef struct rs_bucket {
+    char tag[40];
+    size_t len;
+} rs_bucket_t;
+
+void rs_bucket_name(rs_bucket_t *b, uint32_t table, uint32_t bucket);
+
+/* The bucket of a partition key's encoding among nbuckets (> 0). */
+uint32_t rs_bucket_of(const void *partition, size_t len, uint32_t nbuckets);
+
+/* Makes every master run this build's ddb function library: loads it
+ * (FUNCTION LOAD REPLACE) where ddb_version is missing or older; fails
+ * (DDB_ERR_INTERNAL) where it is newer (a newer ddbd owns the cluster). */
+int rs_load_functions(rc_conn_t *k, ddb_error_t *err);
+
+/* An item's body (*body, the caller's to freeReplyObject; NULL when the
+ * item does not exist) and version (0 when it does not exist). */
+int rs_get(rc_conn_t *k, const rs_bucket_t *b, const void *key, size_t klen, redisReply **body,
+           uint64_t *version, ddb_error_t *err);
+
+/* A secondary entry added or removed with an item (a local index's). */
+typedef struct rs_entry {
+    size_t set;         /* index into rs_apply's sets */
+    bool add;           /* add (else remove) */
+    const void *member; /* the entry's sorted-set member */
+    size_t len;
+} rs_entry_t;
+
+/* One item of an rs_apply. */
+typedef struct rs_write {
+    const void *key; /* the item's key (its sorted-set member) */
+    size_t klen;
+    uint64_t expect; /* the version the caller read (0: absent) */
+    bool del;        /* delete (else put body) */
+    const void *body;
+    size_t blen;
+    int64_t expiry_s;   /* TTL: expiry time in seconds; < 0: none */
+    const void *record; /* its change record (NULL: none) */
+    size_t rlen;
+    const rs_entry_t *entries;
+    size_t nentries;
+    uint64_t version;   /* out: the item's new version */
+    char stream_id[48]; /* out: its change record's stream id ("" when none) */
+} rs_write_t;
+
+/* Writes w[0..n), all of one bucket, all or none. sets[0..nsets) name the
+ * bucket's sorted sets the entries go to (suffixes after the tag, e.g.
+ * "l3"). stream_max trims the bucket's stream to about that many records
+ * (0: no trim). Fails with DDB_ERR_TRANSACTION_CONFLICT when an item is at
+ * another version than w[i].expect (*conflict = i; nothing written): the
+ * caller reads again and retries. */
+int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
+             rs_write_t *w, size_t n, size_t stream_max, size_t *conflict, ddb_error_t *err);
+
+/* Item keys of a bucket in [lo, hi] (lo/hi NULL: unbounded; *_incl: the
+ * bound itself included) in key order, or reverse order, at most limit of
+ * them (0: all): *keys is an array reply of members, the caller's to free. */
+int rs_range(rc_conn_t *k, const rs_bucket_t *b, const void *lo, size_t lolen, bool lo_incl,
+             const void *hi, size_t hilen, bool hi_incl, bool reverse, size_t limit,
+             redisReply **keys, ddb_error_t *err);
+
+#endif

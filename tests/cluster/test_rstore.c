@@ -1,0 +1,305 @@
+/* test_rstore.c: bucket storage (storage/redis/rstore.h) on a real local
+ * Redis Cluster (run by tests/cluster/run.sh): the function library loads
+ * once per version, conditional writes conflict on a changed version and
+ * write nothing, several items of a bucket are all or none, 16 threads on
+ * their own connections incrementing one item end exact, key ranges come
+ * back in byte order both ways, and TTL, local-index entries and change
+ * records move with their items.
+ * Usage: test_rstore redis-cluster://HOST:PORT,... */
+#include "storage/redis/rstore.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../unit/check.h"
+
+static rc_cluster_t *cluster;
+
+static redisReply *raw(rc_conn_t *k, const rs_bucket_t *b, const char *fmt_suffix,
+                       const char *cmd) {
+    char key[64];
+    snprintf(key, sizeof key, "%.*s%s", (int)b->len, b->tag, fmt_suffix);
+    const char *argv[] = {cmd, key};
+    redisReply *r = NULL;
+    ddb_error_t err;
+    if (rc_command(k, b->tag, b->len, false, 2, argv, NULL, &r, &err)) return NULL;
+    return r;
+}
+
+static long long raw_int(rc_conn_t *k, const rs_bucket_t *b, const char *suffix, const char *cmd) {
+    redisReply *r = raw(k, b, suffix, cmd);
+    long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r) freeReplyObject(r);
+    return v;
+}
+
+static void test_functions(rc_conn_t *k) {
+    ddb_error_t err;
+    const char *flush[] = {"FUNCTION", "FLUSH"};
+    CHECK(rc_each_master(k, 2, flush, NULL, &err) == 0);
+    CHECK(rs_load_functions(k, &err) == 0);
+    CHECK(rs_load_functions(k, &err) == 0); /* already there: nothing to do */
+    const char *ver[] = {"FCALL_RO", "ddb_version", "0"};
+    rc_addr_t m[RC_NODES_MAX];
+    size_t n = rc_cluster_masters(cluster, m, RC_NODES_MAX);
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r = NULL;
+        CHECK(rc_node_command(k, &m[i], 3, ver, NULL, &r, &err) == 0);
+        CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == RS_LIBRARY_VERSION);
+        if (r) freeReplyObject(r);
+    }
+}
+
+static void test_conditional(rc_conn_t *k) {
+    rs_bucket_t b;
+    rs_bucket_name(&b, 1, 7);
+    CHECK_STR(b.tag, "{t1:7}");
+    ddb_error_t err;
+    size_t conflict = 99;
+    rs_write_t w = {.key = "a", .klen = 1, .expect = 0, .body = "one", .blen = 3, .expiry_s = -1};
+    CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, &conflict, &err) == 0);
+    uint64_t v1 = w.version;
+    CHECK(v1 > 0);
+    redisReply *body = NULL;
+    uint64_t ver = 0;
+    CHECK(rs_get(k, &b, "a", 1, &body, &ver, &err) == 0);
+    CHECK(body && body->len == 3 && !memcmp(body->str, "one", 3));
+    CHECK(ver == v1);
+    if (body) freeReplyObject(body);
+    /* a writer that read before that put (version 0) conflicts and changes nothing */
+    rs_write_t stale = {
+        .key = "a", .klen = 1, .expect = 0, .body = "two", .blen = 3, .expiry_s = -1};
+    CHECK(rs_apply(k, &b, NULL, 0, &stale, 1, 0, &conflict, &err) == DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(conflict == 0);
+    CHECK(rs_get(k, &b, "a", 1, &body, &ver, &err) == 0);
+    CHECK(body && !memcmp(body->str, "one", 3) && ver == v1);
+    if (body) freeReplyObject(body);
+    /* two items, the second stale: neither is written */
+    rs_write_t two[2] = {
+        {.key = "b", .klen = 1, .expect = 0, .body = "B", .blen = 1, .expiry_s = -1},
+        {.key = "a", .klen = 1, .expect = v1 + 100, .body = "A", .blen = 1, .expiry_s = -1},
+    };
+    CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, &err) == DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(conflict == 1);
+    CHECK(rs_get(k, &b, "b", 1, &body, &ver, &err) == 0);
+    CHECK(body == NULL && ver == 0);
+    two[1].expect = v1;
+    CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, &err) == 0);
+    CHECK(two[0].version > v1 && two[1].version > two[0].version); /* versions are never reused */
+    /* delete, then a put expecting "absent" succeeds with a newer version */
+    rs_write_t del = {.key = "a", .klen = 1, .expect = two[1].version, .del = true, .expiry_s = -1};
+    CHECK(rs_apply(k, &b, NULL, 0, &del, 1, 0, &conflict, &err) == 0);
+    CHECK(rs_get(k, &b, "a", 1, &body, &ver, &err) == 0 && body == NULL && ver == 0);
+    rs_write_t again = {.key = "a", .klen = 1, .expect = 0, .body = "x", .blen = 1, .expiry_s = -1};
+    CHECK(rs_apply(k, &b, NULL, 0, &again, 1, 0, &conflict, &err) == 0);
+    CHECK(again.version > del.version);
+}
+
+/* Each thread adds 1 to the decimal in item "n" of bucket {t2:0} ITER times,
+ * reading and writing conditionally, retrying on conflict. */
+enum { THREADS = 16, ITER = 25 };
+
+static void *adder(void *arg) {
+    (void)arg;
+    rc_conn_t *k = rc_conn_create(cluster);
+    rs_bucket_t b;
+    rs_bucket_name(&b, 2, 0);
+    long conflicts = 0;
+    for (int i = 0; i < ITER; i++) {
+        for (;;) {
+            ddb_error_t err;
+            redisReply *body = NULL;
+            uint64_t ver = 0;
+            if (rs_get(k, &b, "n", 1, &body, &ver, &err)) break;
+            long n = body ? strtol(body->str, NULL, 10) : 0;
+            if (body) freeReplyObject(body);
+            char s[32];
+            int len = snprintf(s, sizeof s, "%ld", n + 1);
+            rs_write_t w = {.key = "n",
+                            .klen = 1,
+                            .expect = ver,
+                            .body = s,
+                            .blen = (size_t)len,
+                            .expiry_s = -1};
+            int rc = rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, &err);
+            if (rc == 0) break;
+            if (rc != DDB_ERR_TRANSACTION_CONFLICT) {
+                fprintf(stderr, "adder: %s\n", err.msg);
+                break;
+            }
+            conflicts++;
+        }
+    }
+    rc_conn_destroy(k);
+    return (void *)conflicts;
+}
+
+static void test_concurrent(rc_conn_t *k) {
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        pthread_create(&t[i], NULL, adder, NULL);
+    long conflicts = 0;
+    for (int i = 0; i < THREADS; i++) {
+        void *c;
+        pthread_join(t[i], &c);
+        conflicts += (long)c;
+    }
+    rs_bucket_t b;
+    rs_bucket_name(&b, 2, 0);
+    redisReply *body = NULL;
+    uint64_t ver;
+    ddb_error_t err;
+    CHECK(rs_get(k, &b, "n", 1, &body, &ver, &err) == 0);
+    long n = body ? strtol(body->str, NULL, 10) : -1;
+    printf("concurrent: %ld after %d adds (%ld conflicts retried)\n", n, THREADS * ITER, conflicts);
+    CHECK(n == THREADS * ITER);
+    if (body) freeReplyObject(body);
+}
+
+static void test_ranges(rc_conn_t *k) {
+    rs_bucket_t b;
+    rs_bucket_name(&b, 3, 1);
+    static const char *keys[] = {"p\x01"
+                                 "a",
+                                 "p\x01"
+                                 "b",
+                                 "p\x01"
+                                 "c\xff",
+                                 "p\x01"
+                                 "c\x00z",
+                                 "q\x01"
+                                 "a"};
+    static const size_t lens[] = {3, 3, 4, 5, 3};
+    ddb_error_t err;
+    for (size_t i = 0; i < 5; i++) {
+        rs_write_t w = {.key = keys[i], .klen = lens[i], .body = "v", .blen = 1, .expiry_s = -1};
+        CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, &err) == 0);
+    }
+    /* partition p: [p\x01, p\x02) */
+    redisReply *r = NULL;
+    CHECK(rs_range(k, &b, "p\x01", 2, true, "p\x02", 2, false, false, 0, &r, &err) == 0);
+    CHECK(r && r->elements == 4);
+    if (r && r->elements == 4) {
+        CHECK(r->element[0]->len == 3 && !memcmp(r->element[0]->str, keys[0], 3));
+        CHECK(r->element[2]->len == 5 &&
+              !memcmp(r->element[2]->str, keys[3], 5)); /* c\0z before c\xff */
+        CHECK(r->element[3]->len == 4 && !memcmp(r->element[3]->str, keys[2], 4));
+    }
+    if (r) freeReplyObject(r);
+    CHECK(rs_range(k, &b, "p\x01", 2, true, "p\x02", 2, false, true, 2, &r, &err) == 0);
+    CHECK(r && r->elements == 2 && r->element[0]->len == 4 &&
+          !memcmp(r->element[0]->str, keys[2], 4));
+    if (r) freeReplyObject(r);
+    /* an exclusive lower bound (paging after "p\x01b") */
+    CHECK(rs_range(k, &b, keys[1], 3, false, "p\x02", 2, false, false, 0, &r, &err) == 0);
+    CHECK(r && r->elements == 2);
+    if (r) freeReplyObject(r);
+    CHECK(rs_range(k, &b, NULL, 0, false, NULL, 0, false, false, 0, &r, &err) == 0);
+    CHECK(r && r->elements == 5);
+    if (r) freeReplyObject(r);
+}
+
+static void test_side_entries(rc_conn_t *k) {
+    rs_bucket_t b;
+    rs_bucket_name(&b, 4, 2);
+    ddb_error_t err;
+    const char *sets[] = {"l1"};
+    rs_entry_t add = {.set = 0, .add = true, .member = "lsi-a", .len = 5};
+    rs_write_t w = {.key = "k",
+                    .klen = 1,
+                    .body = "v",
+                    .blen = 1,
+                    .expiry_s = 1900000000,
+                    .record = "rec1",
+                    .rlen = 4,
+                    .entries = &add,
+                    .nentries = 1};
+    CHECK(rs_apply(k, &b, sets, 1, &w, 1, 0, NULL, &err) == 0);
+    CHECK(w.stream_id[0] != '\0');
+    CHECK(raw_int(k, &b, "x", "ZCARD") == 1);
+    CHECK(raw_int(k, &b, "l1", "ZCARD") == 1);
+    CHECK(raw_int(k, &b, "s", "XLEN") == 1);
+    /* rewritten without an expiry and moved to another entry */
+    rs_entry_t move[2] = {{.set = 0, .add = false, .member = "lsi-a", .len = 5},
+                          {.set = 0, .add = true, .member = "lsi-b", .len = 5}};
+    rs_write_t w2 = {.key = "k",
+                     .klen = 1,
+                     .expect = w.version,
+                     .body = "v2",
+                     .blen = 2,
+                     .expiry_s = -1,
+                     .record = "rec2",
+                     .rlen = 4,
+                     .entries = move,
+                     .nentries = 2};
+    CHECK(rs_apply(k, &b, sets, 1, &w2, 1, 0, NULL, &err) == 0);
+    CHECK(strcmp(w2.stream_id, w.stream_id) > 0 || strlen(w2.stream_id) > strlen(w.stream_id));
+    CHECK(raw_int(k, &b, "x", "ZCARD") == 0);
+    CHECK(raw_int(k, &b, "l1", "ZCARD") == 1);
+    CHECK(raw_int(k, &b, "s", "XLEN") == 2);
+    /* an entry naming a set that was not given is refused before anything is sent */
+    rs_entry_t bad = {.set = 1, .add = true, .member = "m", .len = 1};
+    rs_write_t w3 = {.key = "k",
+                     .klen = 1,
+                     .expect = w2.version,
+                     .body = "v3",
+                     .blen = 2,
+                     .expiry_s = -1,
+                     .entries = &bad,
+                     .nentries = 1};
+    CHECK(rs_apply(k, &b, sets, 1, &w3, 1, 0, NULL, &err) == DDB_ERR_INTERNAL);
+    /* a delete takes its entries and TTL with it; the stream trims to about stream_max */
+    rs_entry_t drop = {.set = 0, .add = false, .member = "lsi-b", .len = 5};
+    rs_write_t d = {.key = "k",
+                    .klen = 1,
+                    .expect = w2.version,
+                    .del = true,
+                    .expiry_s = -1,
+                    .record = "rec3",
+                    .rlen = 4,
+                    .entries = &drop,
+                    .nentries = 1};
+    CHECK(rs_apply(k, &b, sets, 1, &d, 1, 0, NULL, &err) == 0);
+    CHECK(raw_int(k, &b, "l1", "ZCARD") == 0);
+    CHECK(raw_int(k, &b, "z", "ZCARD") == 0);
+    CHECK(raw_int(k, &b, "s", "XLEN") == 3);
+    uint64_t ver = d.version;
+    for (int i = 0; i < 300; i++) {
+        rs_write_t p = {.key = "t",
+                        .klen = 1,
+                        .expect = i ? ver : 0,
+                        .body = "v",
+                        .blen = 1,
+                        .expiry_s = -1,
+                        .record = "r",
+                        .rlen = 1};
+        CHECK(rs_apply(k, &b, NULL, 0, &p, 1, 100, NULL, &err) == 0);
+        ver = p.version;
+    }
+    long long len = raw_int(k, &b, "s", "XLEN");
+    CHECK(len >= 100 && len < 250);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_rstore redis-cluster://HOST:PORT,...\n");
+        return 2;
+    }
+    rc_opts_t o = {.wait_replicas = 1};
+    ddb_error_t err;
+    if (rc_cluster_open(argv[1], &o, &cluster, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    rc_conn_t *k = rc_conn_create(cluster);
+    test_functions(k);
+    test_conditional(k);
+    test_concurrent(k);
+    test_ranges(k);
+    test_side_entries(k);
+    rc_conn_destroy(k);
+    rc_cluster_close(cluster);
+    return check_summary();
+}
