@@ -22,13 +22,25 @@
 #define DDBD_ACCOUNT        "000000000000"
 #define DDBD_DEFAULT_REGION "us-east-1"
 
+/* Index slots of a capacity account: more than a table's indexes (20
+ * global, 5 local, the TTL index). */
+#define DDBD_CAP_INDEXES 32
+
+/* The capacity units a request used on one table: the table's own, and
+ * each index's by its position in the table's index list. */
+typedef struct ddbd_capacity {
+    double table;
+    double ix[DDBD_CAP_INDEXES];
+} ddbd_capacity_t;
+
 /* What the request log records of the current request beyond its HTTP
  * exchange: the router and the handlers fill it, reset per request. */
 typedef struct ddbd_note {
-    char table[256];   /* the request's table: TableName, or a batch's first */
-    size_t table_len;  /* 0: none */
-    double capacity;   /* capacity units the handler reported */
-    bool has_capacity; /* false: it reported none */
+    char table[256];     /* the request's table: TableName, or a batch's first */
+    size_t table_len;    /* 0: none */
+    double capacity;     /* capacity units the handler reported (cap's total) */
+    ddbd_capacity_t cap; /* ... by table and index (a PartiQL statement reads it back) */
+    bool has_capacity;   /* false: it reported none */
 } ddbd_note_t;
 
 typedef struct ddbd {
@@ -241,11 +253,36 @@ double ddbd_write_units(size_t size);
 /* Parses ReturnConsumedCapacity (NONE/TOTAL/INDEXES); *mode 0, 1 or 2. */
 int ddbd_parse_rcc(ddbd_req_t *r, int *mode);
 
-/* Writes one ConsumedCapacity object {"TableName":..,"CapacityUnits":..} of
- * a table (with its "Table" breakdown for mode 2, INDEXES). */
-void ddbd_put_capacity(buf_t *b, const char *table, size_t len, int mode, double units);
+/* A capacity account's total: the table's units and its indexes'. */
+double ddbd_cap_total(const ddbd_capacity_t *c);
 
-/* Writes ,"ConsumedCapacity":{...} for mode 1 (TOTAL) or 2 (INDEXES). */
-void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode, double units);
+/* Adds factor times c's units to *into (the same table). */
+void ddbd_cap_add(ddbd_capacity_t *into, const ddbd_capacity_t *c, double factor);
+
+/* Charges a read of `units` to the table (ix NULL) or to its index ix. */
+void ddbd_cap_read(ddbd_capacity_t *c, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                   double units);
+
+/* Charges factor times what an item write (old -> next, NULL for none)
+ * costs: the table's write units of the larger of the two items, and when
+ * indexes (ReturnConsumedCapacity was asked for: the index writes are
+ * computed only then) each index's entry writes, 1 KB units each. */
+void ddbd_cap_write(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *old,
+                    const ddb_value_t *next, double factor, bool indexes, ddbd_capacity_t *c);
+
+/* Which unit members a ConsumedCapacity carries beside CapacityUnits:
+ * transactions name theirs (ReadCapacityUnits / WriteCapacityUnits). */
+typedef enum { CAP_PLAIN, CAP_READS, CAP_WRITES } ddbd_cap_kind_t;
+
+/* Writes one ConsumedCapacity object of table t, {"TableName":..,
+ * "CapacityUnits":..}, for mode 2 (INDEXES) with the "Table" part and the
+ * "LocalSecondaryIndexes"/"GlobalSecondaryIndexes" that used any. */
+void ddbd_put_capacity(buf_t *b, const ddb_table_info_t *t, int mode, const ddbd_capacity_t *c,
+                       ddbd_cap_kind_t kind);
+
+/* Notes c for the request log (and a PartiQL caller) and writes
+ * ,"ConsumedCapacity":{...} for mode 1 (TOTAL) or 2 (INDEXES). */
+void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode,
+                       const ddbd_capacity_t *c);
 
 #endif

@@ -38,24 +38,23 @@ static bool first_of_table(const item_write_t *ws, size_t i) {
 }
 
 /* Writes ,"ConsumedCapacity":[...] for prepared writes, one entry per table,
- * each write costing `factor` times its write units (2 in transactions). */
+ * each write costing `factor` times its table and index writes (2 in
+ * transactions, which name their units: kind). */
 static void put_writes_capacity(ddbd_req_t *r, const item_write_t *ws, size_t n, int rcc,
-                                double factor, bool leading_comma) {
+                                double factor, ddbd_cap_kind_t kind, bool leading_comma) {
     if (!rcc) return;
     buf_puts(r->out, leading_comma ? ",\"ConsumedCapacity\":[" : "\"ConsumedCapacity\":[");
     bool first = true;
     for (size_t i = 0; i < n; i++) {
         if (!first_of_table(ws, i)) continue;
-        double units = 0;
+        ddbd_capacity_t cap = {0};
         for (size_t k = i; k < n; k++) {
-            if (ws[k].table.id != ws[i].table.id) continue;
-            size_t a = ws[k].old ? ddb_item_size(ws[k].old) : 0;
-            size_t b = ws[k].result ? ddb_item_size(ws[k].result) : 0;
-            units += factor * ddbd_write_units(a > b ? a : b);
+            if (ws[k].table.id == ws[i].table.id)
+                ddbd_cap_write(r, &ws[i].table, ws[k].old, ws[k].result, factor, true, &cap);
         }
         if (!first) buf_putc(r->out, ',');
         first = false;
-        ddbd_put_capacity(r->out, ws[i].table.name, ws[i].table.name_len, rcc, units);
+        ddbd_put_capacity(r->out, &ws[i].table, rcc, &cap, kind);
     }
     buf_putc(r->out, ']');
 }
@@ -127,7 +126,7 @@ int op_batch_write_item(ddbd_req_t *r) {
     }
     if (rc) return rc;
     buf_puts(r->out, "{\"UnprocessedItems\":{}");
-    put_writes_capacity(r, ws, n, rcc, 1, true);
+    put_writes_capacity(r, ws, n, rcc, 1, CAP_PLAIN, true);
     buf_putc(r->out, '}');
     return 0;
 }
@@ -248,14 +247,19 @@ int op_batch_get_item(ddbd_req_t *r) {
     buf_putc(r->out, '}');
     if (rcc) {
         buf_puts(r->out, ",\"ConsumedCapacity\":[");
+        /* each key a GetItem of its own: its item rounded up alone, a
+         * missing one the minimum */
         for (size_t k = 0; k < ntables; k++) {
-            double units = 0;
+            ddbd_capacity_t cap = {0};
             for (size_t i = 0; i < cut; i++) {
-                if (owner[i] == k)
-                    units += ddbd_read_units(got[i] ? ddb_item_size(got[i]) : 0, consistent[k]);
+                if (owner[i] == k) {
+                    ddbd_cap_read(
+                        &cap, &tables[k], NULL,
+                        ddbd_read_units(got[i] ? ddb_item_size(got[i]) : 0, consistent[k]));
+                }
             }
             if (k) buf_putc(r->out, ',');
-            ddbd_put_capacity(r->out, tables[k].name, tables[k].name_len, rcc, units);
+            ddbd_put_capacity(r->out, &tables[k], rcc, &cap, CAP_PLAIN);
         }
         buf_putc(r->out, ']');
     }
@@ -344,14 +348,16 @@ static int replay_answer(ddbd_req_t *r, const item_write_t *ws, size_t n, int rc
     bool first = true;
     for (size_t i = 0; i < n; i++) {
         if (!first_of_table(ws, i)) continue;
-        double units = 0;
+        ddbd_capacity_t cap = {0};
         for (size_t k = i; k < n; k++) {
-            if (ws[k].table.id == ws[i].table.id)
-                units += ddbd_read_units(got[k] ? ddb_item_size(got[k]) : 0, true);
+            if (ws[k].table.id == ws[i].table.id) {
+                ddbd_cap_read(&cap, &ws[i].table, NULL,
+                              ddbd_read_units(got[k] ? ddb_item_size(got[k]) : 0, true));
+            }
         }
         if (!first) buf_putc(r->out, ',');
         first = false;
-        ddbd_put_capacity(r->out, ws[i].table.name, ws[i].table.name_len, rcc, units);
+        ddbd_put_capacity(r->out, &ws[i].table, rcc, &cap, CAP_READS);
     }
     buf_puts(r->out, "]}");
     return 0;
@@ -464,7 +470,7 @@ int op_transact_write_items(ddbd_req_t *r) {
     if (rc) return rc;
     if (replayed) return replay_answer(r, ws, n, rcc);
     buf_putc(r->out, '{');
-    put_writes_capacity(r, ws, n, rcc, 2, false); /* transactional writes cost double */
+    put_writes_capacity(r, ws, n, rcc, 2, CAP_WRITES, false); /* transactional writes cost double */
     buf_putc(r->out, '}');
     return 0;
 }
@@ -527,12 +533,25 @@ int op_transact_get_items(ddbd_req_t *r) {
     }
     buf_putc(r->out, ']');
     if (rcc) {
-        double units = 0;
-        for (size_t k = 0; k < n; k++)
-            units += 2 * ddbd_read_units(got[k] ? ddb_item_size(got[k]) : 0, true);
-        buf_puts(r->out, ",\"ConsumedCapacity\":[{\"TableName\":");
-        json_put_str(r->out, tables[0].name, tables[0].name_len);
-        buf_printf(r->out, ",\"CapacityUnits\":%.1f}]", units);
+        /* per table in order of first use, each read a transactional one
+         * (twice a strongly consistent read) */
+        buf_puts(r->out, ",\"ConsumedCapacity\":[");
+        for (size_t k = 0; k < n; k++) {
+            bool seen = false;
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = tables[j].id == tables[k].id;
+            if (seen) continue;
+            ddbd_capacity_t cap = {0};
+            for (size_t j = k; j < n; j++) {
+                if (tables[j].id == tables[k].id) {
+                    ddbd_cap_read(&cap, &tables[k], NULL,
+                                  2 * ddbd_read_units(got[j] ? ddb_item_size(got[j]) : 0, true));
+                }
+            }
+            if (k) buf_putc(r->out, ',');
+            ddbd_put_capacity(r->out, &tables[k], rcc, &cap, CAP_READS);
+        }
+        buf_putc(r->out, ']');
     }
     buf_putc(r->out, '}');
     return 0;

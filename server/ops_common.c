@@ -186,20 +186,92 @@ int ddbd_parse_rcc(ddbd_req_t *r, int *mode) {
     return p_error_enum(r->err, s, p_cut(l, 100), "INDEXES, TOTAL, NONE", "returnConsumedCapacity");
 }
 
-void ddbd_put_capacity(buf_t *b, const char *table, size_t len, int mode, double units) {
+double ddbd_cap_total(const ddbd_capacity_t *c) {
+    double u = c->table;
+    for (size_t i = 0; i < DDBD_CAP_INDEXES; i++)
+        u += c->ix[i];
+    return u;
+}
+
+void ddbd_cap_add(ddbd_capacity_t *into, const ddbd_capacity_t *c, double factor) {
+    into->table += factor * c->table;
+    for (size_t i = 0; i < DDBD_CAP_INDEXES; i++)
+        into->ix[i] += factor * c->ix[i];
+}
+
+void ddbd_cap_read(ddbd_capacity_t *c, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                   double units) {
+    size_t i = ix ? (size_t)(ix - t->indexes) : DDBD_CAP_INDEXES;
+    if (i < DDBD_CAP_INDEXES)
+        c->ix[i] += units;
+    else
+        c->table += units;
+}
+
+void ddbd_cap_write(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *old,
+                    const ddb_value_t *next, double factor, bool indexes, ddbd_capacity_t *c) {
+    size_t a = old ? ddb_item_size(old) : 0, b = next ? ddb_item_size(next) : 0;
+    c->table += factor * ddbd_write_units(a > b ? a : b);
+    for (size_t i = 0; indexes && i < t->nindexes && i < DDBD_CAP_INDEXES; i++) {
+        if (t->indexes[i].ttl) continue; /* ddbd's own: DynamoDB has no such index */
+        size_t sizes[2];
+        size_t n = ddb_index_writes(r->arena, t, &t->indexes[i], old, next, sizes);
+        for (size_t k = 0; k < n; k++)
+            c->ix[i] += factor * ddbd_write_units(sizes[k]);
+    }
+}
+
+/* "CapacityUnits":u, with the kind's named member. */
+static void put_units(buf_t *b, double u, ddbd_cap_kind_t kind) {
+    buf_printf(b, "\"CapacityUnits\":%.1f", u);
+    if (kind == CAP_READS) buf_printf(b, ",\"ReadCapacityUnits\":%.1f", u);
+    if (kind == CAP_WRITES) buf_printf(b, ",\"WriteCapacityUnits\":%.1f", u);
+}
+
+/* ,"LocalSecondaryIndexes"/"GlobalSecondaryIndexes":{name:{...}} of the
+ * indexes that used any units. */
+static void put_indexes(buf_t *b, const ddb_table_info_t *t, const ddbd_capacity_t *c, bool local,
+                        ddbd_cap_kind_t kind) {
+    bool first = true;
+    for (size_t i = 0; i < t->nindexes && i < DDBD_CAP_INDEXES; i++) {
+        const ddb_index_info_t *ix = &t->indexes[i];
+        if (ix->ttl || ix->local != local || c->ix[i] == 0) continue;
+        buf_puts(b, first
+                        ? (local ? ",\"LocalSecondaryIndexes\":{" : ",\"GlobalSecondaryIndexes\":{")
+                        : ",");
+        first = false;
+        json_put_str(b, ix->name, ix->name_len);
+        buf_puts(b, ":{");
+        put_units(b, c->ix[i], kind);
+        buf_putc(b, '}');
+    }
+    if (!first) buf_putc(b, '}');
+}
+
+void ddbd_put_capacity(buf_t *b, const ddb_table_info_t *t, int mode, const ddbd_capacity_t *c,
+                       ddbd_cap_kind_t kind) {
     buf_puts(b, "{\"TableName\":");
-    json_put_str(b, table, len);
-    buf_printf(b, ",\"CapacityUnits\":%.1f", units);
-    if (mode == 2) buf_printf(b, ",\"Table\":{\"CapacityUnits\":%.1f}", units);
+    json_put_str(b, t->name, t->name_len);
+    buf_putc(b, ',');
+    put_units(b, ddbd_cap_total(c), kind);
+    if (mode == 2) {
+        buf_puts(b, ",\"Table\":{");
+        put_units(b, c->table, kind);
+        buf_putc(b, '}');
+        put_indexes(b, t, c, true, kind);
+        put_indexes(b, t, c, false, kind);
+    }
     buf_putc(b, '}');
 }
 
-void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode, double units) {
-    r->srv->note.capacity = units; /* for the request log, asked for or not */
+void ddbd_put_consumed(ddbd_req_t *r, const ddb_table_info_t *t, int mode,
+                       const ddbd_capacity_t *c) {
+    r->srv->note.capacity = ddbd_cap_total(c); /* for the request log, asked for or not */
+    r->srv->note.cap = *c;
     r->srv->note.has_capacity = true;
     if (!mode) return;
     buf_puts(r->out, ",\"ConsumedCapacity\":");
-    ddbd_put_capacity(r->out, t->name, t->name_len, mode, units);
+    ddbd_put_capacity(r->out, t, mode, c, CAP_PLAIN);
 }
 
 void ddbd_put_key_schema(buf_t *b, const ddb_key_schema_t *k) {

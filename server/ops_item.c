@@ -45,10 +45,6 @@ int item_read_map(ddbd_req_t *r, const cJSON *in, const char *member, const char
     return json_to_item(r->arena, j, out, r->err);
 }
 
-static size_t size_or_zero(const ddb_value_t *item) {
-    return item ? ddb_item_size(item) : 0;
-}
-
 /* ---- prepared writes ------------------------------------------------------------ */
 
 int item_spec_read(ddbd_req_t *r, const cJSON *in, write_kind_t kind, const char *table,
@@ -168,16 +164,19 @@ static int run_write(ddbd_req_t *r, item_write_t *w) {
     return rc;
 }
 
-/* Writes {"Attributes":...,"ConsumedCapacity":...} with the members that apply. */
-static void put_write_response(ddbd_req_t *r, const ddb_table_info_t *t, const ddb_value_t *attrs,
-                               int rcc, double units) {
+/* Writes {"Attributes":...,"ConsumedCapacity":...} with the members that
+ * apply: the write's capacity, its index writes' when asked for. */
+static void put_write_response(ddbd_req_t *r, const item_write_t *w, const ddb_value_t *attrs,
+                               int rcc) {
+    ddbd_capacity_t cap = {0};
+    ddbd_cap_write(r, &w->table, w->old, w->result, 1, rcc != 0, &cap);
     buf_putc(r->out, '{');
     size_t mark = r->out->len;
     if (attrs && attrs->u.map.n) {
         buf_puts(r->out, ",\"Attributes\":");
         json_put_item(r->out, attrs);
     }
-    ddbd_put_consumed(r, t, rcc, units);
+    ddbd_put_consumed(r, &w->table, rcc, &cap);
     if (r->out->len > mark) r->out->data[mark] = ' '; /* the first member's comma */
     buf_putc(r->out, '}');
 }
@@ -202,9 +201,7 @@ int op_put_item(ddbd_req_t *r) {
     if (!rc) rc = prepare_request(r, W_PUT, rv, &w);
     if (!rc) rc = run_write(r, &w);
     if (rc) return rc;
-    size_t size = ddb_item_size(&w.s.item), old_size = size_or_zero(w.old);
-    put_write_response(r, &w.table, w.s.return_values == RV_ALL_OLD ? w.old : NULL, rcc,
-                       ddbd_write_units(size > old_size ? size : old_size));
+    put_write_response(r, &w, w.s.return_values == RV_ALL_OLD ? w.old : NULL, rcc);
     return 0;
 }
 
@@ -216,8 +213,7 @@ int op_delete_item(ddbd_req_t *r) {
     if (!rc) rc = prepare_request(r, W_DELETE, rv, &w);
     if (!rc) rc = run_write(r, &w);
     if (rc) return rc;
-    put_write_response(r, &w.table, w.s.return_values == RV_ALL_OLD ? w.old : NULL, rcc,
-                       ddbd_write_units(size_or_zero(w.old)));
+    put_write_response(r, &w, w.s.return_values == RV_ALL_OLD ? w.old : NULL, rcc);
     return 0;
 }
 
@@ -243,9 +239,7 @@ int op_update_item(ddbd_req_t *r) {
     if (!rc) rc = prepare_request(r, W_UPDATE, rv, &w);
     if (!rc) rc = run_write(r, &w);
     if (rc) return rc;
-    size_t old_size = size_or_zero(w.old), new_size = size_or_zero(w.result);
-    put_write_response(r, &w.table, update_return(r, &w), rcc,
-                       ddbd_write_units(new_size > old_size ? new_size : old_size));
+    put_write_response(r, &w, update_return(r, &w), rcc);
     return 0;
 }
 
@@ -266,14 +260,15 @@ int op_get_item(ddbd_req_t *r) {
     const ddb_value_t *item;
     rc = ddb_item_get(r->srv->engine, &t, &key, r->arena, &item, r->err);
     if (rc) return rc;
-    double units = ddbd_read_units(size_or_zero(item), consistent);
+    ddbd_capacity_t cap = {0}; /* a missing item costs what a small one does */
+    ddbd_cap_read(&cap, &t, NULL, ddbd_read_units(item ? ddb_item_size(item) : 0, consistent));
     buf_putc(r->out, '{');
     size_t mark = r->out->len;
     if (item) {
         buf_puts(r->out, ",\"Item\":");
         json_put_projected(r->out, r->arena, x.proj, item);
     }
-    ddbd_put_consumed(r, &t, rcc, units);
+    ddbd_put_consumed(r, &t, rcc, &cap);
     if (r->out->len > mark) r->out->data[mark] = ' ';
     buf_putc(r->out, '}');
     return 0;

@@ -120,6 +120,16 @@ int pqx_call(ddbd_req_t *r, ddbd_op_fn fn, const cJSON *in, ddb_error_t *err, bu
     return rc;
 }
 
+void pqx_ask_capacity(ddbd_req_t *r, cJSON *req) {
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(r->in, "ReturnConsumedCapacity");
+    if (!m) return;
+    if (cJSON_GetObjectItemCaseSensitive(req, "ReturnConsumedCapacity"))
+        cJSON_ReplaceItemInObjectCaseSensitive(req, "ReturnConsumedCapacity",
+                                               cJSON_Duplicate(m, 1));
+    else
+        cJSON_AddItemToObject(req, "ReturnConsumedCapacity", cJSON_Duplicate(m, 1));
+}
+
 int pqx_put_item(ddbd_req_t *r, buf_t *b, const cJSON *item, ddb_error_t *err) {
     ddb_value_t v;
     int rc = json_to_item(r->arena, item, &v, err);
@@ -253,6 +263,7 @@ static bool member(const answer_t *an, const char *name, const char **v, size_t 
 static int run_get(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
     cJSON *req = s->plan->req[0];
     if (o->has_consistent) set_member(req, "ConsistentRead", cJSON_CreateBool(o->consistent));
+    pqx_ask_capacity(r, req);
     buf_t b;
     buf_init(&b);
     int rc = call_text(r, op_get_item, req, r->err, r->err_extra, &b);
@@ -264,7 +275,8 @@ static int run_get(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
         answer_scan(&an, &b);
         if (member(&an, "Item", &item, &il)) buf_put(r->out, item, il);
         buf_putc(r->out, ']');
-        ddbd_put_consumed(r, &s->table, o->rcc, r->srv->note.capacity);
+        ddbd_capacity_t cap = r->srv->note.cap;
+        ddbd_put_consumed(r, &s->table, o->rcc, &cap);
         buf_putc(r->out, '}');
     }
     buf_free(&b);
@@ -285,7 +297,7 @@ static int run_pages(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
     ddbd_op_fn fn = pqx_handler(plan->op);
     buf_puts(r->out, "{\"Items\":[");
     int64_t count = 0;
-    double units = 0;
+    ddbd_capacity_t cap = {0};
     const cJSON *lek = NULL;
     size_t next = plan->nreq; /* nreq: no more pages */
     buf_t b;
@@ -298,10 +310,11 @@ static int run_pages(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
         if (o->limit) set_member(req, "Limit", cJSON_CreateNumber((double)(o->limit - count)));
         if (o->has_consistent) set_member(req, "ConsistentRead", cJSON_CreateBool(o->consistent));
         if (i == first && esk) set_member(req, "ExclusiveStartKey", cJSON_Duplicate(esk, true));
+        pqx_ask_capacity(r, req);
         buf_reset(&b);
         rc = call_text(r, fn, req, r->err, r->err_extra, &b);
         if (rc) break;
-        units += r->srv->note.capacity;
+        ddbd_cap_add(&cap, &r->srv->note.cap, 1);
         const char *items, *n, *k;
         size_t il, nl, kl;
         answer_scan(&an, &b);
@@ -336,7 +349,7 @@ static int run_pages(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
                 if (member(&an, "LastEvaluatedKey", &k, &kl)) buf_put(r->out, k, kl);
             }
         }
-        ddbd_put_consumed(r, &s->table, o->rcc, units);
+        ddbd_put_consumed(r, &s->table, o->rcc, &cap);
         buf_putc(r->out, '}');
     }
     if (lek_json) cJSON_Delete(lek_json);
@@ -350,6 +363,7 @@ static int run_write(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
     if (o->rv_failure) {
         set_member(req, "ReturnValuesOnConditionCheckFailure", cJSON_Duplicate(o->rv_failure, 1));
     }
+    pqx_ask_capacity(r, req);
     int rc = pqx_call(r, pqx_handler(s->plan->op), req, r->err, r->err_extra, &out);
     if (rc == DDB_ERR_CONDITIONAL_CHECK && s->plan->insert) {
         buf_reset(r->err_extra);
@@ -362,7 +376,8 @@ static int run_write(ddbd_req_t *r, pqx_stmt_t *s, const call_opts_t *o) {
     if (attrs && s->st->ret != PQ_RET_NONE) rc = pqx_put_item(r, r->out, attrs, r->err);
     if (rc) return rc;
     buf_putc(r->out, ']');
-    ddbd_put_consumed(r, &s->table, o->rcc, r->srv->note.capacity);
+    ddbd_capacity_t cap = r->srv->note.cap;
+    ddbd_put_consumed(r, &s->table, o->rcc, &cap);
     buf_putc(r->out, '}');
     return 0;
 }

@@ -62,19 +62,19 @@ static bool same_key(const pqx_stmt_t *a, const pqx_stmt_t *b) {
 
 /* Capacity of a batch, per table in order of first use. */
 typedef struct table_units {
-    const char *name;
-    size_t len;
-    double units;
+    const ddb_table_info_t *t;
+    ddbd_capacity_t cap;
 } table_units_t;
 
-static void add_units(table_units_t *tu, size_t *n, const ddb_table_info_t *t, double units) {
+static void add_units(table_units_t *tu, size_t *n, const ddb_table_info_t *t,
+                      const ddbd_capacity_t *c) {
     for (size_t i = 0; i < *n; i++) {
-        if (tu[i].len == t->name_len && memcmp(tu[i].name, t->name, t->name_len) == 0) {
-            tu[i].units += units;
+        if (tu[i].t->name_len == t->name_len && memcmp(tu[i].t->name, t->name, t->name_len) == 0) {
+            ddbd_cap_add(&tu[i].cap, c, 1);
             return;
         }
     }
-    tu[(*n)++] = (table_units_t){.name = t->name, .len = t->name_len, .units = units};
+    tu[(*n)++] = (table_units_t){.t = t, .cap = *c};
 }
 
 /* Runs one planned statement of a batch; its item (a read's, or RETURNING's
@@ -94,6 +94,7 @@ static int run_one(ddbd_req_t *r, pqx_stmt_t *s, const cJSON *entry, ddb_error_t
                                   cJSON_Duplicate(rv, true));
         }
     }
+    pqx_ask_capacity(r, req);
     int rc = pqx_call(r, pqx_handler(s->plan->op), req, err, extra, &out);
     if (rc == DDB_ERR_CONDITIONAL_CHECK && s->plan->insert) {
         buf_reset(extra);
@@ -199,9 +200,10 @@ int op_batch_execute_statement(ddbd_req_t *r) {
             rcs[i] = run_one(r, &s[i], e, &errs[i], &extra, &item);
             if (!rcs[i] || rcs[i] == DDB_ERR_CONDITIONAL_CHECK ||
                 rcs[i] == DDB_ERR_DUPLICATE_ITEM) {
-                double u = rcs[i] ? 0 : r->srv->note.capacity;
+                ddbd_capacity_t none = {0};
+                const ddbd_capacity_t *u = rcs[i] ? &none : &r->srv->note.cap;
+                total += ddbd_cap_total(u);
                 add_units(tu, &ntu, &s[i].table, u);
-                total += u;
             }
         }
         if (i) buf_putc(r->out, ',');
@@ -240,7 +242,7 @@ int op_batch_execute_statement(ddbd_req_t *r) {
         buf_puts(r->out, ",\"ConsumedCapacity\":[");
         for (size_t k = 0; k < ntu; k++) {
             if (k) buf_putc(r->out, ',');
-            ddbd_put_capacity(r->out, tu[k].name, tu[k].len, rcc, tu[k].units);
+            ddbd_put_capacity(r->out, tu[k].t, rcc, &tu[k].cap, CAP_PLAIN);
         }
         buf_putc(r->out, ']');
     }

@@ -305,7 +305,11 @@ static int run_page(ddbd_req_t *r, const ddb_table_info_t *t, ddb_iter_t *it, co
         buf_put(b, last.data, last.len);
     }
     buf_free(&last);
-    ddbd_put_consumed(r, t, pg->rcc, ddbd_read_units(bytes, pg->consistent));
+    /* the bytes read, filtered or not, rounded once for the page; an
+     * index's read is the index's */
+    ddbd_capacity_t cap = {0};
+    ddbd_cap_read(&cap, t, pg->index, ddbd_read_units(bytes, pg->consistent));
+    ddbd_put_consumed(r, t, pg->rcc, &cap);
     buf_putc(b, '}');
     return 0;
 }

@@ -37,9 +37,13 @@ ddbd_op_fn pqx_handler(pq_op_t op);
 
 /* Calls fn with in as the request body, errors into err/err_extra, and
  * parses its response into *out. The capacity it used is left in
- * r->srv->note.capacity. */
+ * r->srv->note.cap. */
 int pqx_call(ddbd_req_t *r, ddbd_op_fn fn, const cJSON *in, ddb_error_t *err, buf_t *err_extra,
              cJSON **out);
+
+/* Passes the request's ReturnConsumedCapacity on to req, a statement's
+ * own request, so that its handler accounts its index writes too. */
+void pqx_ask_capacity(ddbd_req_t *r, cJSON *req);
 
 /* Writes one response item (a JSON map of AttributeValues) as DynamoDB
  * writes items. */

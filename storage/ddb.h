@@ -228,6 +228,16 @@ const ddb_index_info_t *ddb_table_index(const ddb_table_info_t *t, const char *n
 size_t ddb_index_attrs(const ddb_index_info_t *ix, bool range,
                        ddb_key_attr_t out[DDB_KEY_ATTRS_MAX]);
 
+/* The entry writes an item change (old -> next, NULL for none) costs index
+ * ix, as DynamoDB counts them: 0 (in it neither before nor after, or its
+ * entry unchanged), 1 (a put, a delete, or an update in place of a
+ * projected attribute) or 2 (a delete and a put: an index key attribute
+ * changed). sizes[i] is the i-th write's entry size in bytes (its keys and
+ * projected attributes; an update in place: the larger). The same entries
+ * the writer writes (projections in a). Pure. */
+size_t ddb_index_writes(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                        const ddb_value_t *old, const ddb_value_t *next, size_t sizes[2]);
+
 /* Creates a table. Fails with DDB_ERR_RESOURCE_IN_USE if the name exists,
  * DDB_ERR_LIMIT_EXCEEDED when the engine holds opts.max_tables tables.
  * info->id, item_count and size_bytes are ignored (assigned by the engine);

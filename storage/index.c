@@ -156,6 +156,40 @@ void ddb__ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_
     }
 }
 
+void ddb__ix_change(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                    const ddb_value_t *old, const ddb_value_t *next, ix_change_t *c) {
+    memset(c, 0, sizeof *c);
+    c->had = old && ddb__ix_entry_key(&c->ok, t, ix, old);
+    c->has = next && ddb__ix_entry_key(&c->nk, t, ix, next);
+    c->moved =
+        c->had && c->has && (c->ok.len != c->nk.len || memcmp(c->ok.p, c->nk.p, c->ok.len) != 0);
+    if (c->had) ddb__ix_project(a, t, ix, old, &c->op);
+    if (c->has) ddb__ix_project(a, t, ix, next, &c->np);
+}
+
+void ddb__ix_change_free(ix_change_t *c) {
+    bytes_free(&c->ok);
+    bytes_free(&c->nk);
+}
+
+size_t ddb_index_writes(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                        const ddb_value_t *old, const ddb_value_t *next, size_t sizes[2]) {
+    ix_change_t c;
+    ddb__ix_change(a, t, ix, old, next, &c);
+    size_t n = 0;
+    if (c.had && c.has && !c.moved) {
+        if (!ddb_value_equal(&c.op, &c.np)) {
+            size_t o = ddb_item_size(&c.op), p = ddb_item_size(&c.np);
+            sizes[n++] = o > p ? o : p;
+        }
+    } else {
+        if (c.had) sizes[n++] = ddb_item_size(&c.op);
+        if (c.has) sizes[n++] = ddb_item_size(&c.np);
+    }
+    ddb__ix_change_free(&c);
+    return n;
+}
+
 /* ---- definitions in the table record ------------------------------------------ */
 
 static ddb_value_t str_value(const char *s, size_t len) {

@@ -28,6 +28,19 @@ int ddb__ix_start_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_i
 void ddb__ix_project(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                      const ddb_value_t *item, ddb_value_t *out);
 
+/* One index's part in an item change: whether the old and the new item
+ * are in ix, their entry keys, and their projections (in a). */
+typedef struct ix_change {
+    bool had, has; /* old / next in the index */
+    bool moved;    /* in it before and after, under another entry key */
+    bytes_t ok, nk;
+    ddb_value_t op, np;
+} ix_change_t;
+
+void ddb__ix_change(ddb_arena_t *a, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                    const ddb_value_t *old, const ddb_value_t *next, ix_change_t *c);
+void ddb__ix_change_free(ix_change_t *c);
+
 /* Index definitions <-> the list value kept in the table record. */
 void ddb__ix_defs_to_value(ddb_arena_t *a, const ddb_index_info_t *ix, size_t n, ddb_value_t *out);
 int ddb__ix_defs_from_value(ddb_arena_t *a, const ddb_value_t *v, ddb_index_info_t **out,

@@ -46,29 +46,25 @@ static int batch_index(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_tabl
     table_stats_t *is;
     int rc = ddb__delta_get(e, d, ix->id, &is, err);
     if (rc) return rc;
-    bytes_t ok = {0}, nk = {0};
-    bool had = old && ddb__ix_entry_key(&ok, t, ix, old);
-    bool has = next && ddb__ix_entry_key(&nk, t, ix, next);
-    ddb_value_t p;
-    if (had) {
-        ddb__ix_project(a, t, ix, old, &p);
+    ix_change_t c;
+    ddb__ix_change(a, t, ix, old, next, &c);
+    if (c.had) {
         is->count--;
-        is->size -= ddb_item_size(&p);
-        bool same = has && ok.len == nk.len && memcmp(ok.p, nk.p, ok.len) == 0;
-        if (!same) rocksdb_writebatch_delete_cf(wb, e->cf[CF_INDEX], (const char *)ok.p, ok.len);
+        is->size -= ddb_item_size(&c.op);
+        if (!c.has || c.moved) {
+            rocksdb_writebatch_delete_cf(wb, e->cf[CF_INDEX], (const char *)c.ok.p, c.ok.len);
+        }
     }
-    if (has) {
-        ddb__ix_project(a, t, ix, next, &p);
+    if (c.has) {
         bytes_t rec = {0};
-        ic_encode(&rec, &p);
-        rocksdb_writebatch_put_cf(wb, e->cf[CF_INDEX], (const char *)nk.p, nk.len,
+        ic_encode(&rec, &c.np);
+        rocksdb_writebatch_put_cf(wb, e->cf[CF_INDEX], (const char *)c.nk.p, c.nk.len,
                                   (const char *)rec.p, rec.len);
         bytes_free(&rec);
         is->count++;
-        is->size += ddb_item_size(&p);
+        is->size += ddb_item_size(&c.np);
     }
-    bytes_free(&ok);
-    bytes_free(&nk);
+    ddb__ix_change_free(&c);
     return 0;
 }
 

@@ -154,12 +154,15 @@ def test_replay_reports_read_capacity(c):
     t = make_counter_table(c, "capacity_tokens")
     first = c.transact_write_items(TransactItems=[add(t, "a")], ClientRequestToken="tok-c",
                                    ReturnConsumedCapacity="TOTAL")
-    assert first["ConsumedCapacity"] == [{"TableName": t, "CapacityUnits": 2.0}]
+    # transactions name their units (WriteCapacityUnits), as DynamoDB does
+    assert first["ConsumedCapacity"] == [{"TableName": t, "CapacityUnits": 2.0,
+                                          "WriteCapacityUnits": 2.0}]
     again = c.transact_write_items(TransactItems=[add(t, "a")], ClientRequestToken="tok-c",
                                    ReturnConsumedCapacity="TOTAL")
     # DynamoDB: a replay reports the read capacity of reading the items (one
     # strongly consistent read unit per 4 KB), not the writes' capacity
-    assert again["ConsumedCapacity"] == [{"TableName": t, "CapacityUnits": 1.0}]
+    assert again["ConsumedCapacity"] == [{"TableName": t, "CapacityUnits": 1.0,
+                                          "ReadCapacityUnits": 1.0}]
     plain = c.transact_write_items(TransactItems=[add(t, "a")], ClientRequestToken="tok-c")
     assert "ConsumedCapacity" not in plain
     assert counter(c, t, "a") == 1
