@@ -13,23 +13,25 @@
 --   4 x  sorted set: item key scored by its expiry time in seconds (TTL)
 --   5 s  stream: the bucket's change records (the table's change feed)
 --   6 c  counter: the bucket's last version (versions are never reused)
---   7.. sorted sets the items' secondary entries go to (local indexes)
+--   7 i, 8 p  transactions' intents (below)
+--   9.. sorted sets the items' secondary entries go to (local indexes)
 
 local LIBRARY_VERSION = 1
 
--- ddb_apply: writes one or more items of a bucket, all or none.
--- ARGV: n, stream max length (0: no trim), then per item:
---   item key, expected version (0: must not exist), 'P' (put) or 'D'
---   (delete), body (P), expiry in seconds or '' (P), change record or '',
---   m, then m triples (KEYS index of a sorted set, 'A' add or 'R' remove,
---   member).
--- Returns, per item, {version, stream id or ''}; or the error
--- "DDBCONFLICT i version": item i (1-based) is at another version now and
--- nothing was written.
-local function apply(keys, args)
-  local z, b, v, x, s, c = keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
-  local n, maxlen = tonumber(args[1]), tonumber(args[2])
-  local items, at = {}, 3
+-- Two more keys of a bucket, for transactions across buckets (after c):
+--   7 i  hash: item key -> the id of the transaction holding it (an intent)
+--   8 p  hash: transaction id -> its prepared writes in this bucket (msgpack)
+-- so a bucket's KEYS are z b v x s c i p, then the sorted sets of entries
+-- (KEYS index 9..).
+local FIRST_SET = 9
+
+-- The items of ARGV from position at: per item the key, expected version
+-- (0: must not exist), 'P' (put), 'D' (delete) or 'C' (check only: the
+-- version must match, nothing is written), body, expiry in seconds or '',
+-- change record or '', m, then m triples (KEYS index of a sorted set, 'A'
+-- add or 'R' remove, member).
+local function parse_items(args, n, at)
+  local items = {}
   for i = 1, n do
     local it = {key = args[at], expect = args[at + 1], op = args[at + 2], body = args[at + 3],
                 expiry = args[at + 4], record = args[at + 5], extra = {}}
@@ -41,59 +43,189 @@ local function apply(keys, args)
     end
     items[i] = it
   end
+  return items
+end
+
+-- Fails (as an error reply) when an item is at another version than
+-- expected, or held by a transaction other than own.
+local function check(keys, items, own)
+  local v, intents = keys[3], keys[7]
   for i, it in ipairs(items) do
+    local holder = redis.call('HGET', intents, it.key)
+    if holder and holder ~= own then
+      return redis.error_reply('DDBLOCKED ' .. i .. ' ' .. holder)
+    end
     local cur = redis.call('HGET', v, it.key) or '0'
     if cur ~= it.expect then
       return redis.error_reply('DDBCONFLICT ' .. i .. ' ' .. cur)
     end
   end
+  return nil
+end
+
+-- Applies checked items; per item {version, stream id or ''} (a check-only
+-- item: {its version, ''}).
+local function write(keys, items, maxlen)
+  local z, b, v, x, s, c = keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
   local out = {}
   for i, it in ipairs(items) do
-    local ver = redis.call('INCR', c)
-    if it.op == 'P' then
-      redis.call('ZADD', z, 0, it.key)
-      redis.call('HSET', b, it.key, it.body)
-      redis.call('HSET', v, it.key, ver)
-      if it.expiry ~= '' then
-        redis.call('ZADD', x, tonumber(it.expiry), it.key)
+    if it.op == 'C' then
+      out[i] = {tonumber(it.expect), ''}
+    else
+      local ver = redis.call('INCR', c)
+      if it.op == 'P' then
+        redis.call('ZADD', z, 0, it.key)
+        redis.call('HSET', b, it.key, it.body)
+        redis.call('HSET', v, it.key, ver)
+        if it.expiry ~= '' then
+          redis.call('ZADD', x, tonumber(it.expiry), it.key)
+        else
+          redis.call('ZREM', x, it.key)
+        end
       else
+        redis.call('ZREM', z, it.key)
+        redis.call('HDEL', b, it.key)
+        redis.call('HDEL', v, it.key)
         redis.call('ZREM', x, it.key)
       end
-    else
-      redis.call('ZREM', z, it.key)
-      redis.call('HDEL', b, it.key)
-      redis.call('HDEL', v, it.key)
-      redis.call('ZREM', x, it.key)
-    end
-    for _, e in ipairs(it.extra) do
-      if e[2] == 'A' then
-        redis.call('ZADD', keys[e[1]], 0, e[3])
-      else
-        redis.call('ZREM', keys[e[1]], e[3])
+      for _, e in ipairs(it.extra) do
+        if e[2] == 'A' then
+          redis.call('ZADD', keys[e[1]], 0, e[3])
+        else
+          redis.call('ZREM', keys[e[1]], e[3])
+        end
       end
-    end
-    local id = ''
-    if it.record ~= '' then
-      if maxlen > 0 then
-        id = redis.call('XADD', s, 'MAXLEN', '~', maxlen, '*', 'v', ver, 'r', it.record)
-      else
-        id = redis.call('XADD', s, '*', 'v', ver, 'r', it.record)
+      local id = ''
+      if it.record ~= '' then
+        if maxlen > 0 then
+          id = redis.call('XADD', s, 'MAXLEN', '~', maxlen, '*', 'v', ver, 'r', it.record)
+        else
+          id = redis.call('XADD', s, '*', 'v', ver, 'r', it.record)
+        end
       end
+      out[i] = {ver, id}
     end
-    out[i] = {ver, id}
   end
   return out
 end
 
--- ddb_get: an item's body and version ({} when it does not exist).
--- KEYS: b, v. ARGV: item key.
+-- ddb_apply: writes one or more items of a bucket, all or none.
+-- ARGV: n, stream max length (0: no trim), then the items (parse_items).
+-- Returns, per item, {version, stream id or ''}; or the error
+-- "DDBCONFLICT i version" (item i, 1-based, is at another version now) or
+-- "DDBLOCKED i txid" (a transaction holds it); nothing is written then.
+local function apply(keys, args)
+  local items = parse_items(args, tonumber(args[1]), 3)
+  local bad = check(keys, items, nil)
+  if bad then return bad end
+  return write(keys, items, tonumber(args[2]))
+end
+
+-- ddb_prepare: phase one of a transaction across buckets, for this
+-- bucket's share: checks the items as ddb_apply does and holds them for
+-- transaction txid (their intents), keeping the writes until ddb_commit or
+-- ddb_abort. ARGV: txid, n, then the items. Returns 'OK' or ddb_apply's
+-- errors. Preparing the same txid twice is refused (DDBLOCKED).
+local function prepare(keys, args)
+  local txid = args[1]
+  if redis.call('HEXISTS', keys[8], txid) == 1 then
+    return redis.error_reply('DDBLOCKED 1 ' .. txid)
+  end
+  local items = parse_items(args, tonumber(args[2]), 3)
+  local bad = check(keys, items, nil)
+  if bad then return bad end
+  for _, it in ipairs(items) do
+    redis.call('HSET', keys[7], it.key, txid)
+  end
+  redis.call('HSET', keys[8], txid, cmsgpack.pack(items))
+  return 'OK'
+end
+
+-- ddb_commit: phase two: applies txid's prepared writes in this bucket and
+-- releases its items. ARGV: txid, stream max length. Returns what ddb_apply
+-- returns for them, or {} when txid holds nothing here (already committed
+-- or aborted: committing is idempotent).
+local function commit(keys, args)
+  local packed = redis.call('HGET', keys[8], args[1])
+  if not packed then return {} end
+  local items = cmsgpack.unpack(packed)
+  local out = write(keys, items, tonumber(args[2]))
+  for _, it in ipairs(items) do
+    redis.call('HDEL', keys[7], it.key)
+  end
+  redis.call('HDEL', keys[8], args[1])
+  return out
+end
+
+-- ddb_abort: releases txid's items in this bucket, writing nothing.
+-- ARGV: txid. Returns 1, or 0 when txid held nothing here.
+local function abort(keys, args)
+  local packed = redis.call('HGET', keys[8], args[1])
+  if not packed then return 0 end
+  for _, it in ipairs(cmsgpack.unpack(packed)) do
+    redis.call('HDEL', keys[7], it.key)
+  end
+  redis.call('HDEL', keys[8], args[1])
+  return 1
+end
+
+-- A transaction's coordinator record (KEYS[1], in a slot of its own): a
+-- hash with state 'P' (preparing), 'C' (committed) or 'A' (aborted), its
+-- start time (the master's clock, so every front end judges its age alike)
+-- and the buckets it prepares in. The decision is made once: whoever moves
+-- it from 'P' first (its coordinator committing, or any front end aborting
+-- it as abandoned) decides.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- ddb_tx_begin: ARGV: the buckets (one string), the record's lifetime (s).
+-- 'OK', or an error when the record exists.
+local function tx_begin(keys, args)
+  if redis.call('EXISTS', keys[1]) == 1 then
+    return redis.error_reply('DDBTXEXISTS')
+  end
+  redis.call('HSET', keys[1], 'state', 'P', 'start', now_ms(), 'buckets', args[1])
+  redis.call('EXPIRE', keys[1], tonumber(args[2]))
+  return 'OK'
+end
+
+-- ddb_tx_decide: ARGV: 'C' or 'A', and for 'A' the age (ms) the
+-- transaction must have reached (0: its own coordinator giving up). Returns
+-- {state, buckets}: the state now decided (the one asked for, or the
+-- decision made before), or 'P' when an abort found it younger than that
+-- age; {'A', ''} for a record that does not exist (never begun, or expired:
+-- a transaction without a record never commits).
+local function tx_decide(keys, args)
+  local rec = redis.call('HMGET', keys[1], 'state', 'start', 'buckets')
+  if not rec[1] then return {'A', ''} end
+  if rec[1] ~= 'P' then return {rec[1], rec[3]} end
+  if args[1] == 'A' and now_ms() - tonumber(rec[2]) < tonumber(args[2]) then
+    return {'P', rec[3]}
+  end
+  redis.call('HSET', keys[1], 'state', args[1])
+  return {args[1], rec[3]}
+end
+
+-- ddb_get: an item's {body, version, txid holding it or ''} ({} when it
+-- does not exist and no transaction holds it). KEYS: b, v, i. ARGV: item key.
 local function get(keys, args)
   local ver = redis.call('HGET', keys[2], args[1])
-  if not ver then return {} end
-  return {redis.call('HGET', keys[1], args[1]), ver}
+  local holder = redis.call('HGET', keys[3], args[1]) or ''
+  if not ver then
+    if holder == '' then return {} end
+    return {'', '0', holder}
+  end
+  return {redis.call('HGET', keys[1], args[1]), ver, holder}
 end
 
 redis.register_function('ddb_apply', apply)
+redis.register_function('ddb_prepare', prepare)
+redis.register_function('ddb_commit', commit)
+redis.register_function('ddb_abort', abort)
+redis.register_function('ddb_tx_begin', tx_begin)
+redis.register_function('ddb_tx_decide', tx_decide)
 redis.register_function{function_name = 'ddb_get', callback = get, flags = {'no-writes'}}
 redis.register_function{function_name = 'ddb_version', callback = function() return LIBRARY_VERSION end,
                         flags = {'no-writes', 'allow-stale'}}

@@ -59,15 +59,17 @@ int rs_load_functions(rc_conn_t *k, ddb_error_t *err) {
 }
 
 int rs_get(rc_conn_t *k, const rs_bucket_t *b, const void *key, size_t klen, redisReply **body,
-           uint64_t *version, ddb_error_t *err) {
-    char kb[64], kv[64];
-    size_t lb = key_name(kb, sizeof kb, b, "b"), lv = key_name(kv, sizeof kv, b, "v");
-    const char *argv[] = {"FCALL_RO", "ddb_get", "2", kb, kv, key};
-    size_t lens[] = {8, 7, 1, lb, lv, klen};
+           uint64_t *version, char holder[RS_TXID_LEN + 1], ddb_error_t *err) {
+    char kb[64], kv[64], ki[64];
+    size_t lb = key_name(kb, sizeof kb, b, "b"), lv = key_name(kv, sizeof kv, b, "v"),
+           li = key_name(ki, sizeof ki, b, "i");
+    const char *argv[] = {"FCALL_RO", "ddb_get", "3", kb, kv, ki, key};
+    size_t lens[] = {8, 7, 1, lb, lv, li, klen};
     redisReply *r = NULL;
     *body = NULL;
     *version = 0;
-    int rc = rc_command(k, b->tag, b->len, false, 6, argv, lens, &r, err);
+    if (holder) holder[0] = '\0';
+    int rc = rc_command(k, b->tag, b->len, false, 7, argv, lens, &r, err);
     if (rc) {
         if (r) freeReplyObject(r);
         return rc;
@@ -77,20 +79,26 @@ int rs_get(rc_conn_t *k, const rs_bucket_t *b, const void *key, size_t klen, red
         freeReplyObject(r);
         return rc;
     }
-    if (r->type != REDIS_REPLY_ARRAY || (r->elements != 0 && r->elements != 2)) {
+    if (r->type != REDIS_REPLY_ARRAY || (r->elements != 0 && r->elements != 3)) {
         freeReplyObject(r);
         return ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_get: an unexpected reply");
     }
-    if (r->elements == 2) {
-        redisReply *bo = r->element[0], *ve = r->element[1];
-        if (bo->type != REDIS_REPLY_STRING || ve->type != REDIS_REPLY_STRING) {
+    if (r->elements == 3) {
+        redisReply *bo = r->element[0], *ve = r->element[1], *ho = r->element[2];
+        if (bo->type != REDIS_REPLY_STRING || ve->type != REDIS_REPLY_STRING || ho->type != REDIS_REPLY_STRING ||
+            ho->len > RS_TXID_LEN) {
             freeReplyObject(r);
             return ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_get: an unexpected reply");
         }
         *version = strtoull(ve->str, NULL, 10);
-        /* hand out the body element alone */
-        r->element[0] = NULL;
-        *body = bo;
+        if (holder) {
+            memcpy(holder, ho->str, ho->len);
+            holder[ho->len] = '\0';
+        }
+        if (*version) { /* hand out the body element alone */
+            r->element[0] = NULL;
+            *body = bo;
+        }
     }
     freeReplyObject(r);
     return 0;
@@ -110,90 +118,179 @@ static const char *num(numbuf_t *nb, uint64_t v, size_t *len) {
     return at;
 }
 
-int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
-             rs_write_t *w, size_t n, size_t stream_max, size_t *conflict, ddb_error_t *err) {
-    static const char *suffix[] = {"z", "b", "v", "x", "s", "c"};
-    size_t nkeys = 6 + nsets, nargs = 2;
-    for (size_t i = 0; i < n; i++)
-        nargs += 7 + 3 * w[i].nentries;
-    size_t argc = 3 + nkeys + nargs;
-    const char **argv = malloc(argc * sizeof *argv);
-    size_t *lens = malloc(argc * sizeof *lens);
-    char *names = malloc(nkeys * 64);
-    numbuf_t nb = {malloc((3 + 3 * nargs) * 24), 0, (3 + 3 * nargs) * 24};
-    int rc = 0;
-    if (!argv || !lens || !names || !nb.p) {
-        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
-        goto out;
-    }
-    size_t a = 0;
-    argv[a] = "FCALL", lens[a++] = 5;
-    argv[a] = "ddb_apply", lens[a++] = 9;
-    argv[a] = num(&nb, nkeys, &lens[a]), a++;
+/* The words of one bucket function call: FCALL name nkeys keys... then
+ * the caller's arguments. */
+typedef struct call {
+    const char **argv;
+    size_t *lens;
+    size_t argc, cap;
+    char *names; /* the key names, 64 bytes each */
+    numbuf_t nb;
+} call_t;
+
+static const char *const bucket_suffix[] = {"z", "b", "v", "x", "s", "c", "i", "p"};
+#define BUCKET_KEYS 8 /* KEYS of a bucket before its sorted sets (ddb.lua) */
+
+static int call_init(call_t *c, size_t args, const char *fn, const rs_bucket_t *b, const char *const *sets,
+                     size_t nsets, ddb_error_t *err) {
+    size_t nkeys = BUCKET_KEYS + nsets;
+    c->cap = 3 + nkeys + args;
+    c->argc = 0;
+    c->argv = malloc(c->cap * sizeof *c->argv);
+    c->lens = malloc(c->cap * sizeof *c->lens);
+    c->names = malloc(nkeys * 64);
+    c->nb = (numbuf_t){malloc((4 + args) * 24), 0, (4 + args) * 24};
+    if (!c->argv || !c->lens || !c->names || !c->nb.p)
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
+    c->argv[c->argc] = "FCALL", c->lens[c->argc++] = 5;
+    c->argv[c->argc] = fn, c->lens[c->argc++] = strlen(fn);
+    c->argv[c->argc] = num(&c->nb, nkeys, &c->lens[c->argc]), c->argc++;
     for (size_t i = 0; i < nkeys; i++) {
-        char *name = names + i * 64;
-        char sfx[24];
-        snprintf(sfx, sizeof sfx, "%s", i < 6 ? suffix[i] : sets[i - 6]);
-        argv[a] = name, lens[a++] = key_name(name, 64, b, sfx);
+        char *name = c->names + i * 64;
+        c->argv[c->argc] = name;
+        c->lens[c->argc++] = key_name(name, 64, b, i < BUCKET_KEYS ? bucket_suffix[i] : sets[i - BUCKET_KEYS]);
     }
-    argv[a] = num(&nb, n, &lens[a]), a++;
-    argv[a] = num(&nb, stream_max, &lens[a]), a++;
+    return 0;
+}
+
+static void call_arg(call_t *c, const void *p, size_t len) {
+    c->argv[c->argc] = p, c->lens[c->argc++] = len;
+}
+
+static void call_num(call_t *c, uint64_t v) {
+    c->argv[c->argc] = num(&c->nb, v, &c->lens[c->argc]), c->argc++;
+}
+
+static void call_free(call_t *c) {
+    free(c->argv);
+    free(c->lens);
+    free(c->names);
+    free(c->nb.p);
+}
+
+/* The arguments the items of w take (ddb.lua's parse_items). */
+static size_t item_args(const rs_write_t *w, size_t n) {
+    size_t a = 0;
+    for (size_t i = 0; i < n; i++) a += 7 + 3 * w[i].nentries;
+    return a;
+}
+
+static int call_items(call_t *c, const rs_write_t *w, size_t n, size_t nsets, ddb_error_t *err) {
     for (size_t i = 0; i < n; i++) {
         const rs_write_t *x = &w[i];
-        argv[a] = x->key, lens[a++] = x->klen;
-        argv[a] = num(&nb, x->expect, &lens[a]), a++;
-        argv[a] = x->del ? "D" : "P", lens[a++] = 1;
-        argv[a] = x->del ? "" : x->body, lens[a++] = x->del ? 0 : x->blen;
-        if (x->del || x->expiry_s < 0)
-            argv[a] = "", lens[a++] = 0;
-        else
-            argv[a] = num(&nb, (uint64_t)x->expiry_s, &lens[a]), a++;
-        argv[a] = x->record ? x->record : "", lens[a++] = x->record ? x->rlen : 0;
-        argv[a] = num(&nb, x->nentries, &lens[a]), a++;
+        bool put = x->op == RS_PUT;
+        call_arg(c, x->key, x->klen);
+        call_num(c, x->expect);
+        call_arg(c, x->op == RS_PUT ? "P" : x->op == RS_DELETE ? "D" : "C", 1);
+        call_arg(c, put ? x->body : "", put ? x->blen : 0);
+        if (!put || x->expiry_s < 0) call_arg(c, "", 0);
+        else call_num(c, (uint64_t)x->expiry_s);
+        call_arg(c, x->record ? x->record : "", x->record ? x->rlen : 0);
+        call_num(c, x->nentries);
         for (size_t j = 0; j < x->nentries; j++) {
             const rs_entry_t *e = &x->entries[j];
-            if (e->set >= nsets) {
-                rc = ddb_error_set(err, DDB_ERR_INTERNAL, "an entry names set %zu of %zu", e->set,
-                                   nsets);
-                goto out;
-            }
-            argv[a] = num(&nb, 7 + e->set, &lens[a]), a++;
-            argv[a] = e->add ? "A" : "R", lens[a++] = 1;
-            argv[a] = e->member, lens[a++] = e->len;
+            if (e->set >= nsets)
+                return ddb_error_set(err, DDB_ERR_INTERNAL, "an entry names set %zu of %zu", e->set, nsets);
+            call_num(c, 1 + BUCKET_KEYS + e->set);
+            call_arg(c, e->add ? "A" : "R", 1);
+            call_arg(c, e->member, e->len);
         }
+    }
+    return 0;
+}
+
+/* A refusal of ddb_apply/ddb_prepare ("DDBCONFLICT i version", "DDBLOCKED i
+ * txid") as DDB_ERR_TRANSACTION_CONFLICT; other errors as DDB_ERR_INTERNAL. */
+static int refusal(const redisReply *r, const char *fn, size_t *conflict, char *holder, ddb_error_t *err) {
+    bool locked = !strncmp(r->str, "DDBLOCKED ", 10);
+    if (locked || !strncmp(r->str, "DDBCONFLICT ", 12)) {
+        char *rest;
+        size_t i = strtoull(r->str + (locked ? 10 : 12), &rest, 10);
+        if (conflict) *conflict = i ? i - 1 : 0;
+        if (holder) {
+            holder[0] = '\0';
+            if (locked && *rest == ' ' && strlen(rest + 1) <= RS_TXID_LEN) strcpy(holder, rest + 1);
+        }
+        return ddb_error_set(err, DDB_ERR_TRANSACTION_CONFLICT, "item %zu %s", i,
+                             locked ? "is held by a transaction" : "changed since it was read");
+    }
+    return ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", fn, (int)r->len, r->str);
+}
+
+/* The per-item {version, stream id} reply of ddb_apply/ddb_commit into w. */
+static int versions(const redisReply *r, const char *fn, rs_write_t *w, size_t n, ddb_error_t *err) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != n)
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "%s: an unexpected reply", fn);
+    for (size_t i = 0; i < n; i++) {
+        redisReply *e = r->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_INTEGER)
+            return ddb_error_set(err, DDB_ERR_INTERNAL, "%s: an unexpected reply", fn);
+        w[i].version = (uint64_t)e->element[0]->integer;
+        redisReply *id = e->element[1];
+        bool has = id->type == REDIS_REPLY_STRING && id->len < sizeof w[i].stream_id;
+        memcpy(w[i].stream_id, has ? id->str : "", has ? id->len : 0);
+        w[i].stream_id[has ? id->len : 0] = '\0';
+    }
+    return 0;
+}
+
+int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets, rs_write_t *w,
+             size_t n, size_t stream_max, size_t *conflict, char *holder, ddb_error_t *err) {
+    call_t c;
+    int rc = call_init(&c, 2 + item_args(w, n), "ddb_apply", b, sets, nsets, err);
+    if (!rc) {
+        call_num(&c, n);
+        call_num(&c, stream_max);
+        rc = call_items(&c, w, n, nsets, err);
     }
     redisReply *r = NULL;
-    rc = rc_command(k, b->tag, b->len, true, (int)a, argv, lens, &r, err);
-    if (rc == 0 && r->type == REDIS_REPLY_ERROR && !strncmp(r->str, "DDBCONFLICT ", 12)) {
-        size_t i = strtoull(r->str + 12, NULL, 10);
-        if (conflict) *conflict = i ? i - 1 : 0;
-        rc = ddb_error_set(err, DDB_ERR_TRANSACTION_CONFLICT, "item %zu changed since it was read",
-                           i);
-    } else if (rc == 0 && r->type == REDIS_REPLY_ERROR) {
-        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_apply: %.*s", (int)r->len, r->str);
-    } else if (rc == 0 && (r->type != REDIS_REPLY_ARRAY || r->elements != n)) {
-        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_apply: an unexpected reply");
-    } else if (rc == 0) {
-        for (size_t i = 0; i < n; i++) {
-            redisReply *e = r->element[i];
-            if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-                e->element[0]->type != REDIS_REPLY_INTEGER) {
-                rc = ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_apply: an unexpected reply");
-                break;
-            }
-            w[i].version = (uint64_t)e->element[0]->integer;
-            redisReply *id = e->element[1];
-            snprintf(w[i].stream_id, sizeof w[i].stream_id, "%.*s",
-                     id->type == REDIS_REPLY_STRING ? (int)id->len : 0,
-                     id->type == REDIS_REPLY_STRING ? id->str : "");
-        }
+    if (!rc) rc = rc_command(k, b->tag, b->len, true, (int)c.argc, c.argv, c.lens, &r, err);
+    if (!rc) rc = r->type == REDIS_REPLY_ERROR ? refusal(r, "ddb_apply", conflict, holder, err)
+                                               : versions(r, "ddb_apply", w, n, err);
+    if (r) freeReplyObject(r);
+    call_free(&c);
+    return rc;
+}
+
+int rs_prepare(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets, const char *txid,
+               const rs_write_t *w, size_t n, size_t *conflict, char *holder, ddb_error_t *err) {
+    call_t c;
+    int rc = call_init(&c, 2 + item_args(w, n), "ddb_prepare", b, sets, nsets, err);
+    if (!rc) {
+        call_arg(&c, txid, strlen(txid));
+        call_num(&c, n);
+        rc = call_items(&c, w, n, nsets, err);
+    }
+    redisReply *r = NULL;
+    if (!rc) rc = rc_command(k, b->tag, b->len, true, (int)c.argc, c.argv, c.lens, &r, err);
+    if (!rc && r->type == REDIS_REPLY_ERROR) rc = refusal(r, "ddb_prepare", conflict, holder, err);
+    if (r) freeReplyObject(r);
+    call_free(&c);
+    return rc;
+}
+
+int rs_finish(rc_conn_t *k, const rs_bucket_t *b, const char *txid, bool commit, size_t stream_max,
+              rs_write_t *w, size_t n, bool *done, ddb_error_t *err) {
+    call_t c;
+    const char *fn = commit ? "ddb_commit" : "ddb_abort";
+    int rc = call_init(&c, 2, fn, b, NULL, 0, err);
+    if (!rc) {
+        call_arg(&c, txid, strlen(txid));
+        if (commit) call_num(&c, stream_max);
+    }
+    redisReply *r = NULL;
+    if (!rc) rc = rc_command(k, b->tag, b->len, true, (int)c.argc, c.argv, c.lens, &r, err);
+    *done = false;
+    if (!rc && r->type == REDIS_REPLY_ERROR) {
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", fn, (int)r->len, r->str);
+    } else if (!rc && commit) {
+        *done = r->type == REDIS_REPLY_ARRAY && r->elements > 0;
+        if (*done && w) rc = versions(r, fn, w, n, err);
+    } else if (!rc) {
+        *done = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     }
     if (r) freeReplyObject(r);
-out:
-    free(argv);
-    free(lens);
-    free(names);
-    free(nb.p);
+    call_free(&c);
     return rc;
 }
 

@@ -17,6 +17,7 @@
 #include "storage/redis/rc.h"
 
 #define RS_LIBRARY_VERSION 1 /* ddb_version of storage/redis/ddb.lua */
+#define RS_TXID_LEN        32 /* a transaction id's length at most */
 
 /* The hash tag of a bucket, e.g. "{t17:5}". */
 typedef struct rs_bucket {
@@ -35,9 +36,11 @@ uint32_t rs_bucket_of(const void *partition, size_t len, uint32_t nbuckets);
 int rs_load_functions(rc_conn_t *k, ddb_error_t *err);
 
 /* An item's body (*body, the caller's to freeReplyObject; NULL when the
- * item does not exist) and version (0 when it does not exist). */
+ * item does not exist), version (0 when it does not exist) and, in holder
+ * (may be NULL), the id of the transaction holding it ("" when none; then
+ * its state may be about to change: see rtx.h). */
 int rs_get(rc_conn_t *k, const rs_bucket_t *b, const void *key, size_t klen, redisReply **body,
-           uint64_t *version, ddb_error_t *err);
+           uint64_t *version, char holder[RS_TXID_LEN + 1], ddb_error_t *err);
 
 /* A secondary entry added or removed with an item (a local index's). */
 typedef struct rs_entry {
@@ -47,12 +50,14 @@ typedef struct rs_entry {
     size_t len;
 } rs_entry_t;
 
-/* One item of an rs_apply. */
+typedef enum rs_op { RS_PUT, RS_DELETE, RS_CHECK } rs_op_t;
+
+/* One item of an rs_apply or rs_prepare. */
 typedef struct rs_write {
     const void *key; /* the item's key (its sorted-set member) */
     size_t klen;
     uint64_t expect; /* the version the caller read (0: absent) */
-    bool del;        /* delete (else put body) */
+    rs_op_t op;      /* put body, delete, or only check the version (transactions) */
     const void *body;
     size_t blen;
     int64_t expiry_s;   /* TTL: expiry time in seconds; < 0: none */
@@ -67,11 +72,26 @@ typedef struct rs_write {
 /* Writes w[0..n), all of one bucket, all or none. sets[0..nsets) name the
  * bucket's sorted sets the entries go to (suffixes after the tag, e.g.
  * "l3"). stream_max trims the bucket's stream to about that many records
- * (0: no trim). Fails with DDB_ERR_TRANSACTION_CONFLICT when an item is at
- * another version than w[i].expect (*conflict = i; nothing written): the
- * caller reads again and retries. */
-int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
-             rs_write_t *w, size_t n, size_t stream_max, size_t *conflict, ddb_error_t *err);
+ * (0: no trim). Fails with DDB_ERR_TRANSACTION_CONFLICT, writing nothing,
+ * when an item is at another version than w[i].expect or a transaction
+ * holds it: *conflict = i (may be NULL) and holder (may be NULL) the
+ * transaction's id ("" for a version mismatch): the caller reads again and
+ * retries (after rtx_resolve, for a holder). */
+int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets, rs_write_t *w,
+             size_t n, size_t stream_max, size_t *conflict, char *holder, ddb_error_t *err);
+
+/* Phase one of transaction txid in one bucket: checks w[0..n) as rs_apply
+ * does (same failures) and holds the items for txid, keeping the writes
+ * (with their versions still unassigned) for rs_finish. */
+int rs_prepare(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets, const char *txid,
+               const rs_write_t *w, size_t n, size_t *conflict, char *holder, ddb_error_t *err);
+
+/* Phase two in one bucket: applies txid's prepared writes (commit) or drops
+ * them (abort), releasing its items. *done: txid held something here (else
+ * it was finished before: finishing is idempotent). With commit and w (the
+ * n writes prepared here), their versions and stream ids are filled. */
+int rs_finish(rc_conn_t *k, const rs_bucket_t *b, const char *txid, bool commit, size_t stream_max,
+              rs_write_t *w, size_t n, bool *done, ddb_error_t *err);
 
 /* Item keys of a bucket in [lo, hi] (lo/hi NULL: unbounded; *_incl: the
  * bound itself included) in key order, or reverse order, at most limit of

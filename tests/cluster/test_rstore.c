@@ -59,21 +59,21 @@ static void test_conditional(rc_conn_t *k) {
     ddb_error_t err;
     size_t conflict = 99;
     rs_write_t w = {.key = "a", .klen = 1, .expect = 0, .body = "one", .blen = 3, .expiry_s = -1};
-    CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, &conflict, &err) == 0);
+    CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, &conflict, NULL, &err) == 0);
     uint64_t v1 = w.version;
     CHECK(v1 > 0);
     redisReply *body = NULL;
     uint64_t ver = 0;
-    CHECK(rs_get(k, &b, "a", 1, &body, &ver, &err) == 0);
+    CHECK(rs_get(k, &b, "a", 1, &body, &ver, NULL, &err) == 0);
     CHECK(body && body->len == 3 && !memcmp(body->str, "one", 3));
     CHECK(ver == v1);
     if (body) freeReplyObject(body);
     /* a writer that read before that put (version 0) conflicts and changes nothing */
     rs_write_t stale = {
         .key = "a", .klen = 1, .expect = 0, .body = "two", .blen = 3, .expiry_s = -1};
-    CHECK(rs_apply(k, &b, NULL, 0, &stale, 1, 0, &conflict, &err) == DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(rs_apply(k, &b, NULL, 0, &stale, 1, 0, &conflict, NULL, &err) == DDB_ERR_TRANSACTION_CONFLICT);
     CHECK(conflict == 0);
-    CHECK(rs_get(k, &b, "a", 1, &body, &ver, &err) == 0);
+    CHECK(rs_get(k, &b, "a", 1, &body, &ver, NULL, &err) == 0);
     CHECK(body && !memcmp(body->str, "one", 3) && ver == v1);
     if (body) freeReplyObject(body);
     /* two items, the second stale: neither is written */
@@ -81,19 +81,19 @@ static void test_conditional(rc_conn_t *k) {
         {.key = "b", .klen = 1, .expect = 0, .body = "B", .blen = 1, .expiry_s = -1},
         {.key = "a", .klen = 1, .expect = v1 + 100, .body = "A", .blen = 1, .expiry_s = -1},
     };
-    CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, &err) == DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, NULL, &err) == DDB_ERR_TRANSACTION_CONFLICT);
     CHECK(conflict == 1);
-    CHECK(rs_get(k, &b, "b", 1, &body, &ver, &err) == 0);
+    CHECK(rs_get(k, &b, "b", 1, &body, &ver, NULL, &err) == 0);
     CHECK(body == NULL && ver == 0);
     two[1].expect = v1;
-    CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, &err) == 0);
+    CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, NULL, &err) == 0);
     CHECK(two[0].version > v1 && two[1].version > two[0].version); /* versions are never reused */
     /* delete, then a put expecting "absent" succeeds with a newer version */
-    rs_write_t del = {.key = "a", .klen = 1, .expect = two[1].version, .del = true, .expiry_s = -1};
-    CHECK(rs_apply(k, &b, NULL, 0, &del, 1, 0, &conflict, &err) == 0);
-    CHECK(rs_get(k, &b, "a", 1, &body, &ver, &err) == 0 && body == NULL && ver == 0);
+    rs_write_t del = {.key = "a", .klen = 1, .expect = two[1].version, .op = RS_DELETE, .expiry_s = -1};
+    CHECK(rs_apply(k, &b, NULL, 0, &del, 1, 0, &conflict, NULL, &err) == 0);
+    CHECK(rs_get(k, &b, "a", 1, &body, &ver, NULL, &err) == 0 && body == NULL && ver == 0);
     rs_write_t again = {.key = "a", .klen = 1, .expect = 0, .body = "x", .blen = 1, .expiry_s = -1};
-    CHECK(rs_apply(k, &b, NULL, 0, &again, 1, 0, &conflict, &err) == 0);
+    CHECK(rs_apply(k, &b, NULL, 0, &again, 1, 0, &conflict, NULL, &err) == 0);
     CHECK(again.version > del.version);
 }
 
@@ -112,7 +112,7 @@ static void *adder(void *arg) {
             ddb_error_t err;
             redisReply *body = NULL;
             uint64_t ver = 0;
-            if (rs_get(k, &b, "n", 1, &body, &ver, &err)) break;
+            if (rs_get(k, &b, "n", 1, &body, &ver, NULL, &err)) break;
             long n = body ? strtol(body->str, NULL, 10) : 0;
             if (body) freeReplyObject(body);
             char s[32];
@@ -123,7 +123,7 @@ static void *adder(void *arg) {
                             .body = s,
                             .blen = (size_t)len,
                             .expiry_s = -1};
-            int rc = rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, &err);
+            int rc = rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, NULL, &err);
             if (rc == 0) break;
             if (rc != DDB_ERR_TRANSACTION_CONFLICT) {
                 fprintf(stderr, "adder: %s\n", err.msg);
@@ -151,7 +151,7 @@ static void test_concurrent(rc_conn_t *k) {
     redisReply *body = NULL;
     uint64_t ver;
     ddb_error_t err;
-    CHECK(rs_get(k, &b, "n", 1, &body, &ver, &err) == 0);
+    CHECK(rs_get(k, &b, "n", 1, &body, &ver, NULL, &err) == 0);
     long n = body ? strtol(body->str, NULL, 10) : -1;
     printf("concurrent: %ld after %d adds (%ld conflicts retried)\n", n, THREADS * ITER, conflicts);
     CHECK(n == THREADS * ITER);
@@ -175,7 +175,7 @@ static void test_ranges(rc_conn_t *k) {
     ddb_error_t err;
     for (size_t i = 0; i < 5; i++) {
         rs_write_t w = {.key = keys[i], .klen = lens[i], .body = "v", .blen = 1, .expiry_s = -1};
-        CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, &err) == 0);
+        CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, NULL, &err) == 0);
     }
     /* partition p: [p\x01, p\x02) */
     redisReply *r = NULL;
@@ -216,7 +216,7 @@ static void test_side_entries(rc_conn_t *k) {
                     .rlen = 4,
                     .entries = &add,
                     .nentries = 1};
-    CHECK(rs_apply(k, &b, sets, 1, &w, 1, 0, NULL, &err) == 0);
+    CHECK(rs_apply(k, &b, sets, 1, &w, 1, 0, NULL, NULL, &err) == 0);
     CHECK(w.stream_id[0] != '\0');
     CHECK(raw_int(k, &b, "x", "ZCARD") == 1);
     CHECK(raw_int(k, &b, "l1", "ZCARD") == 1);
@@ -234,7 +234,7 @@ static void test_side_entries(rc_conn_t *k) {
                      .rlen = 4,
                      .entries = move,
                      .nentries = 2};
-    CHECK(rs_apply(k, &b, sets, 1, &w2, 1, 0, NULL, &err) == 0);
+    CHECK(rs_apply(k, &b, sets, 1, &w2, 1, 0, NULL, NULL, &err) == 0);
     CHECK(strcmp(w2.stream_id, w.stream_id) > 0 || strlen(w2.stream_id) > strlen(w.stream_id));
     CHECK(raw_int(k, &b, "x", "ZCARD") == 0);
     CHECK(raw_int(k, &b, "l1", "ZCARD") == 1);
@@ -249,19 +249,19 @@ static void test_side_entries(rc_conn_t *k) {
                      .expiry_s = -1,
                      .entries = &bad,
                      .nentries = 1};
-    CHECK(rs_apply(k, &b, sets, 1, &w3, 1, 0, NULL, &err) == DDB_ERR_INTERNAL);
+    CHECK(rs_apply(k, &b, sets, 1, &w3, 1, 0, NULL, NULL, &err) == DDB_ERR_INTERNAL);
     /* a delete takes its entries and TTL with it; the stream trims to about stream_max */
     rs_entry_t drop = {.set = 0, .add = false, .member = "lsi-b", .len = 5};
     rs_write_t d = {.key = "k",
                     .klen = 1,
                     .expect = w2.version,
-                    .del = true,
+                    .op = RS_DELETE,
                     .expiry_s = -1,
                     .record = "rec3",
                     .rlen = 4,
                     .entries = &drop,
                     .nentries = 1};
-    CHECK(rs_apply(k, &b, sets, 1, &d, 1, 0, NULL, &err) == 0);
+    CHECK(rs_apply(k, &b, sets, 1, &d, 1, 0, NULL, NULL, &err) == 0);
     CHECK(raw_int(k, &b, "l1", "ZCARD") == 0);
     CHECK(raw_int(k, &b, "z", "ZCARD") == 0);
     CHECK(raw_int(k, &b, "s", "XLEN") == 3);
@@ -275,7 +275,7 @@ static void test_side_entries(rc_conn_t *k) {
                         .expiry_s = -1,
                         .record = "r",
                         .rlen = 1};
-        CHECK(rs_apply(k, &b, NULL, 0, &p, 1, 100, NULL, &err) == 0);
+        CHECK(rs_apply(k, &b, NULL, 0, &p, 1, 100, NULL, NULL, &err) == 0);
         ver = p.version;
     }
     long long len = raw_int(k, &b, "s", "XLEN");

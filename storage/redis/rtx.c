@@ -1,0 +1,178 @@
+/* rtx.c: the two-phase protocol of rtx.h over rstore's ddb_prepare and
+ * rs_finish and the coordinator functions of ddb.lua (ddb_tx_begin,
+ * ddb_tx_decide). The coordinator record lives under its own hash tag
+ * ("{x:<txid>}"), so coordinators spread over the slots like the data. */
+#include "storage/redis/rtx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define RECORD_TTL_S "86400" /* a decided record outlives any recovery that needs it */
+
+static void coord_key(char out[64], const char *txid) {
+    snprintf(out, 64, "{x:%s}", txid);
+}
+
+static int new_txid(char out[RS_TXID_LEN + 1], ddb_error_t *err) {
+    uint8_t r[RS_TXID_LEN / 2];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "getrandom failed");
+    for (size_t i = 0; i < sizeof r; i++) snprintf(out + 2 * i, 3, "%02x", r[i]);
+    return 0;
+}
+
+/* FCALL fn 1 key args...: the reply, checked not to be an error. */
+static int coord_call(rc_conn_t *k, const char *fn, const char *key, int nargs, const char **args,
+                      redisReply **out, ddb_error_t *err) {
+    const char *argv[8] = {"FCALL", fn, "1", key};
+    for (int i = 0; i < nargs; i++) argv[4 + i] = args[i];
+    *out = NULL;
+    int rc = rc_command(k, key, strlen(key), true, 4 + nargs, argv, NULL, out, err);
+    if (!rc && (*out)->type == REDIS_REPLY_ERROR)
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", fn, (int)(*out)->len, (*out)->str);
+    if (rc && *out) {
+        freeReplyObject(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* The decision: 'C', 'A' or 'P' (an abort asked too early), and the
+ * buckets the record names (copied into buckets, at most cap bytes). */
+static int decide(rc_conn_t *k, const char *txid, char want, int min_age_ms, char *state, char *buckets,
+                  size_t cap, ddb_error_t *err) {
+    char key[64], w[2] = {want, 0}, age[16];
+    coord_key(key, txid);
+    snprintf(age, sizeof age, "%d", min_age_ms);
+    const char *args[] = {w, age};
+    redisReply *r;
+    int rc = coord_call(k, "ddb_tx_decide", key, 2, args, &r, err);
+    if (rc) return rc;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
+        r->element[1]->type != REDIS_REPLY_STRING) {
+        freeReplyObject(r);
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_tx_decide: an unexpected reply");
+    }
+    *state = r->element[0]->str[0];
+    if (buckets) snprintf(buckets, cap, "%s", r->element[1]->str);
+    freeReplyObject(r);
+    return 0;
+}
+
+/* Finishes txid in every bucket of the comma-separated list (and in where). */
+static int finish_all(rc_conn_t *k, const char *txid, bool commit, const char *list, const rs_bucket_t *where,
+                      const rtx_opts_t *o, ddb_error_t *err) {
+    bool done;
+    int rc = 0;
+    if (where) rc = rs_finish(k, where, txid, commit, o->stream_max, NULL, 0, &done, err);
+    for (const char *p = list; !rc && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        rs_bucket_t b;
+        if (len < sizeof b.tag) {
+            memcpy(b.tag, p, len);
+            b.tag[len] = '\0';
+            b.len = len;
+            if (!where || b.len != where->len || memcmp(b.tag, where->tag, b.len))
+                rc = rs_finish(k, &b, txid, commit, o->stream_max, NULL, 0, &done, err);
+        }
+        if (!end) break;
+        p = end + 1;
+    }
+    return rc;
+}
+
+int rtx_resolve(rc_conn_t *k, const char *txid, const rs_bucket_t *where, const rtx_opts_t *o, bool *resolved,
+                ddb_error_t *err) {
+    int abandon = o->abandon_ms ? o->abandon_ms : 5000;
+    char state, *buckets = malloc(65536);
+    *resolved = false;
+    if (!buckets) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
+    int rc = decide(k, txid, 'A', abandon, &state, buckets, 65536, err);
+    if (!rc && state != 'P') {
+        rc = finish_all(k, txid, state == 'C', buckets, where, o, err);
+        *resolved = rc == 0;
+    }
+    free(buckets);
+    return rc;
+}
+
+int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t *failed, size_t *item,
+            char holder[RS_TXID_LEN + 1], ddb_error_t *err) {
+    size_t f_dummy, i_dummy;
+    if (!failed) failed = &f_dummy;
+    if (!item) item = &i_dummy;
+    if (holder) holder[0] = '\0';
+    if (ng == 1) {
+        *failed = 0;
+        return rs_apply(k, &g[0].bucket, g[0].sets, g[0].nsets, g[0].w, g[0].n, o->stream_max, item, holder, err);
+    }
+    char txid[RS_TXID_LEN + 1], key[64];
+    int rc = new_txid(txid, err);
+    if (rc) return rc;
+    coord_key(key, txid);
+    size_t cap = 1;
+    for (size_t i = 0; i < ng; i++) cap += g[i].bucket.len + 1;
+    char *list = malloc(cap);
+    if (!list) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
+    size_t at = 0;
+    for (size_t i = 0; i < ng; i++) {
+        if (i) list[at++] = ',';
+        memcpy(list + at, g[i].bucket.tag, g[i].bucket.len);
+        at += g[i].bucket.len;
+    }
+    list[at] = '\0';
+    const char *args[] = {list, RECORD_TTL_S};
+    redisReply *r;
+    rc = coord_call(k, "ddb_tx_begin", key, 2, args, &r, err);
+    if (rc) goto out;
+    freeReplyObject(r);
+    size_t prepared = 0;
+    for (; prepared < ng; prepared++) {
+        rtx_group_t *x = &g[prepared];
+        rc = rs_prepare(k, &x->bucket, x->sets, x->nsets, txid, x->w, x->n, item, holder, err);
+        if (rc) break;
+    }
+    if (o->stop_after == 1) goto out;
+    char state = 'A';
+    if (rc) {
+        *failed = prepared;
+        ddb_error_t e2;
+        /* our own record: nobody else decides it before it is abandoned */
+        if (decide(k, txid, 'A', 0, &state, NULL, 0, &e2) == 0 && state == 'A') {
+            for (size_t i = 0; i < prepared; i++) {
+                bool done;
+                (void)rs_finish(k, &g[i].bucket, txid, false, o->stream_max, NULL, 0, &done, &e2);
+            }
+        }
+        goto out;
+    }
+    rc = decide(k, txid, 'C', 0, &state, NULL, 0, err);
+    if (rc) goto out; /* undecided: a resolver aborts it once abandoned */
+    if (state != 'C') {
+        /* aborted as abandoned while it prepared (a very slow front end) */
+        ddb_error_t e2;
+        (void)finish_all(k, txid, false, list, NULL, o, &e2);
+        *failed = 0;
+        rc = ddb_error_set(err, DDB_ERR_TRANSACTION_CONFLICT, "the transaction was aborted as abandoned");
+        goto out;
+    }
+    if (o->stop_after == 2) goto out;
+    bool all = true;
+    for (size_t i = 0; i < ng; i++) {
+        bool done;
+        ddb_error_t e2;
+        if (rs_finish(k, &g[i].bucket, txid, true, o->stream_max, g[i].w, g[i].n, &done, &e2)) all = false;
+    }
+    if (all) {
+        const char *del[] = {"DEL", key};
+        redisReply *d = NULL;
+        ddb_error_t e2;
+        if (rc_command(k, key, strlen(key), true, 2, del, NULL, &d, &e2) == 0) freeReplyObject(d);
+    }
+out:
+    free(list);
+    return rc;
+}
