@@ -138,6 +138,19 @@ def test_deletions_on_an_existing_item_keep_it(ddb, streamed):
     assert [r["eventName"] for r in stream_records(ddb, streamed)] == ["INSERT", "MODIFY"]
 
 
+def test_updates_that_change_nothing_write_no_record(ddb, streamed):
+    """An update that leaves an existing item as it was (REMOVE of what it
+    lacks, SET of the same value, DELETE from a set it lacks) writes no
+    stream record."""
+    ddb.put_item(TableName=streamed, Item={"pk": {"S": "x"}, "a": {"N": "1"}, "l": {"L": [{"N": "1"}]}})
+    ddb.update_item(TableName=streamed, Key={"pk": {"S": "x"}}, UpdateExpression="REMOVE nope, l[5]")
+    ddb.update_item(TableName=streamed, Key={"pk": {"S": "x"}}, UpdateExpression="SET a = :v",
+                    ExpressionAttributeValues=vals(v={"N": "1"}))
+    ddb.update_item(TableName=streamed, Key={"pk": {"S": "x"}}, UpdateExpression="DELETE s :v",
+                    ExpressionAttributeValues=vals(v={"SS": ["q"]}))
+    assert [r["eventName"] for r in stream_records(ddb, streamed)] == ["INSERT"]
+
+
 # ---- ReturnValues of nested paths -----------------------------------------------------
 
 ITEM = {
@@ -437,3 +450,22 @@ def test_key_conditions_with_filter_and_projection_expressions(ddb, mt):
     assert (hit["Items"], hit["Count"], hit["ScannedCount"]) == ([{"y": {"N": "1"}}], 1, 1)
     miss = ddb.query(TableName=mt, **KC, FilterExpression="attribute_exists(nope)")
     assert (miss["Items"], miss["Count"], miss["ScannedCount"]) == ([], 0, 1)
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"FilterExpression": "pk = :v", "ExpressionAttributeValues": vals(v={"S": "a"})},
+     "Filter Expression can only contain non-primary key attributes: Primary key attribute: pk"),
+    ({"FilterExpression": "sk = :v", "ExpressionAttributeValues": vals(v={"S": "1"})},
+     "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"),
+    ({"FilterExpression": "x = :v", "ExpressionAttributeValues": vals(v={"S": "v"}, w={"S": "1"})},
+     "Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}"),
+    ({"ProjectionExpression": "#a", "ExpressionAttributeNames": {"#a": "x", "#b": "y"}},
+     "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}"),
+    ({"ExpressionAttributeValues": vals(v={"S": "v"})},
+     "ExpressionAttributeValues can only be specified when using expressions: "
+     "FilterExpression and KeyConditionExpression are null"),
+])
+def test_key_conditions_with_expressions_are_checked_as_usual(ddb, mt, params, message):
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=mt, **KC, **params)
+    assert error_of(e) == ("ValidationException", message)
