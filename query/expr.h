@@ -165,10 +165,10 @@ int expr_apply_update(ddb_arena_t *a, const expr_update_t *u, const ddb_value_t 
 int expr_update_check_keys(const expr_update_t *u, const char *hash, size_t hash_len,
                            const char *range, size_t range_len, ddb_error_t *err);
 
-/* What UPDATED_OLD / UPDATED_NEW return, as a projection: each top-level
- * attribute with an updated path that exists in src (the old or new item). */
-void expr_update_paths(ddb_arena_t *a, const expr_update_t *u, const ddb_value_t *src,
-                       expr_projection_t *out);
+/* What UPDATED_OLD / UPDATED_NEW return, as a projection (expr_project) of
+ * the old or the new item: the updated paths themselves, sub-paths and list
+ * elements included, as DynamoDB returns them. */
+void expr_update_paths(ddb_arena_t *a, const expr_update_t *u, expr_projection_t *out);
 
 /* ---- legacy parameters --------------------------------------------------------- */
 

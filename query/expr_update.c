@@ -150,19 +150,20 @@ static ddb_value_t *child(ddb_value_t *c, const expr_step_t *st) {
     return &c->u.list.v[st->index];
 }
 
-/* Edits container c (already owned by the caller) at p->steps[d..]. */
+/* Edits container c (already owned by the caller) at p->steps[d..]. Every
+ * step but the last must find a container of its kind (a map for a name, a
+ * list for an index), for a removal too: DynamoDB refuses REMOVE a.b when a
+ * is missing or a string, and accepts it when only b is missing. */
 static int edit(ddb_arena_t *a, ddb_value_t *c, const expr_path_t *p, size_t d, edit_t what,
                 const ddb_value_t *v, ddb_error_t *err) {
     const expr_step_t *st = &p->steps[d];
     bool is_map_step = st->index < 0;
     if ((is_map_step && c->type != DDB_T_M) || (!is_map_step && c->type != DDB_T_L)) {
-        return what == EDIT_REMOVE ? 0 : bad_path(err);
+        return bad_path(err);
     }
     if (d + 1 < p->n) {
         ddb_value_t *ch = child(c, st);
-        if (!ch) return what == EDIT_REMOVE ? 0 : bad_path(err);
-        if (ch->type != DDB_T_M && ch->type != DDB_T_L)
-            return what == EDIT_REMOVE ? 0 : bad_path(err);
+        if (!ch || (ch->type != DDB_T_M && ch->type != DDB_T_L)) return bad_path(err);
         own_container(a, c, 0);
         ch = child(c, st);
         own_container(a, ch, 1);
@@ -255,8 +256,8 @@ static int apply_delete(ddb_arena_t *a, ddb_value_t *item, const expr_action_t *
                         ddb_error_t *err) {
     const ddb_value_t *v = act->value ? act->value->value : NULL;
     const ddb_value_t *cur = expr_resolve(item, &act->path);
-    if (!cur) return 0;
-    if (!v) return edit(a, item, &act->path, 0, EDIT_REMOVE, NULL, err);
+    /* nothing to delete from, but the path must still be valid */
+    if (!cur || !v) return edit(a, item, &act->path, 0, EDIT_REMOVE, NULL, err);
     if (cur->type != v->type) return bad_type(err);
     ddb_value_t next;
     set_minus(a, cur, v, &next);
@@ -335,21 +336,18 @@ int expr_update_check_keys(const expr_update_t *u, const char *hash, size_t hash
     return 0;
 }
 
-/* UPDATED_OLD/UPDATED_NEW return, whole and once, each top-level attribute
- * with an updated path that exists in src (the old or the new item): what
- * DynamoDB Local does, nested paths included. */
-void expr_update_paths(ddb_arena_t *a, const expr_update_t *u, const ddb_value_t *src,
-                       expr_projection_t *out) {
-    out->n = 0;
+/* UPDATED_OLD/UPDATED_NEW return what a projection of the updated paths
+ * finds in the old or the new item: only the updated sub-paths (SET a.b.c
+ * gives {a: {b: {c}}}, SET l[1] gives {l: [that element]}), as DynamoDB
+ * does; a path that src lacks (an element appended past the end, a removed
+ * attribute in the new item) gives nothing. DynamoDB Local returns whole
+ * top-level attributes instead. The update's paths never overlap (the
+ * parser refuses that), so each is projected once. */
+void expr_update_paths(ddb_arena_t *a, const expr_update_t *u, expr_projection_t *out) {
+    out->n = u->n;
     out->paths = ddb_arena_alloc(a, sizeof(expr_path_t) * (u->n + 1));
-    for (size_t i = 0; i < u->n; i++) {
-        if (!expr_resolve(src, &u->actions[i].path)) continue;
-        expr_path_t top = {u->actions[i].path.steps, 1};
-        bool seen = false;
-        for (size_t k = 0; k < out->n && !seen; k++)
-            seen = expr_paths_clash(&out->paths[k], &top) == 1;
-        if (!seen) out->paths[out->n++] = top;
-    }
+    for (size_t i = 0; i < u->n; i++)
+        out->paths[i] = u->actions[i].path;
 }
 
 /* ---- legacy parameters ------------------------------------------------------------ */

@@ -26,15 +26,26 @@ static int present_list(const cJSON *in, const char *const *names, char *out, si
     return count;
 }
 
+/* DynamoDB refuses a request that mixes the two kinds of parameters, except
+ * that Query's legacy KeyConditions clashes with KeyConditionExpression
+ * alone: KeyConditions with a FilterExpression or a ProjectionExpression is
+ * accepted (DynamoDB Local). The lists name the members present in
+ * DynamoDB's order. */
 static int check_no_mixing(ddbd_req_t *r, const cJSON *in) {
     static const char *const legacy[] = {
-        "AttributesToGet", "AttributeUpdates",    "Expected", "KeyConditions", "QueryFilter",
+        "AttributesToGet", "AttributeUpdates",    "Expected", "QueryFilter",
         "ScanFilter",      "ConditionalOperator", NULL};
-    static const char *const modern[] = {"ProjectionExpression", "UpdateExpression",
-                                         "ConditionExpression",  "KeyConditionExpression",
-                                         "FilterExpression",     NULL};
+    static const char *const legacy_key[] = {
+        "AttributesToGet", "AttributeUpdates",    "Expected",      "QueryFilter",
+        "ScanFilter",      "ConditionalOperator", "KeyConditions", NULL};
+    static const char *const modern[] = {"ProjectionExpression",   "UpdateExpression",
+                                         "ConditionExpression",    "FilterExpression",
+                                         "KeyConditionExpression", NULL};
     char l[200], m[200];
-    if (present_list(in, legacy, l, sizeof l) && present_list(in, modern, m, sizeof m)) {
+    bool key_clash = member(in, "KeyConditions") && member(in, "KeyConditionExpression");
+    int nlegacy = present_list(in, key_clash ? legacy_key : legacy, l, sizeof l);
+    if ((nlegacy && present_list(in, modern, m, sizeof m)) || key_clash) {
+        present_list(in, modern, m, sizeof m);
         return ddb_error_set(
             r->err, DDB_ERR_VALIDATION,
             "Can not use both expression and non-expression parameters in the "
@@ -333,8 +344,7 @@ int exprs_parse(ddbd_req_t *r, const cJSON *in, unsigned accepted, req_exprs_t *
         rc = read_legacy_conditions(r, in, j, "ScanFilter", true, &x->filter);
     } else if (member(in, "ConditionalOperator") && (accepted & (EXPRS_CONDITION | EXPRS_FILTER))) {
         rc = ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                           "ConditionalOperator can only be used when Expected or QueryFilter or "
-                           "ScanFilter is present");
+                           "ConditionalOperator cannot be used without Filter or Expected");
     }
     if (!rc && (accepted & EXPRS_KEY) && (j = member(in, "KeyConditions"))) {
         rc = read_legacy_conditions(r, in, j, "KeyConditions", false, &x->key);

@@ -148,6 +148,14 @@ int item_mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item,
         return ddb_error_set(err, DDB_ERR_VALIDATION,
                              "Item size to update has exceeded the maximum allowed size");
     }
+    /* actions that leave a missing item with nothing but its key (REMOVE,
+     * DELETE from a set it lacks) create nothing, and so write no stream
+     * record, as in DynamoDB; an update without actions creates the key-only
+     * item. DynamoDB Local creates it in both cases. */
+    if (!old && w->s.update && w->s.update->n && next->u.map.n == w->key.u.map.n) {
+        *new_item = w->result = NULL;
+        return 0;
+    }
     int rc = ddbd_check_index_keys(&w->table, next, err);
     if (rc) return rc;
     *new_item = w->result = next;
@@ -225,7 +233,7 @@ static const ddb_value_t *update_return(ddbd_req_t *r, const item_write_t *w) {
     if (rv == RV_ALL_OLD || rv == RV_ALL_NEW) return src;
     if (!w->s.update) return NULL;
     expr_projection_t paths;
-    expr_update_paths(r->arena, w->s.update, src, &paths);
+    expr_update_paths(r->arena, w->s.update, &paths);
     ddb_value_t *out = ddb_arena_alloc(r->arena, sizeof *out);
     expr_project(r->arena, &paths, src, out);
     return out;

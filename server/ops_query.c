@@ -59,9 +59,10 @@ static int parse_select(ddbd_req_t *r, const req_exprs_t *x, select_t *out) {
                              "Must specify the AttributesToGet or ProjectionExpression when "
                              "choosing to get SPECIFIC_ATTRIBUTES");
     }
-    if ((*out == SEL_ALL || *out == SEL_COUNT) && has_proj) {
+    if (*out != SEL_SPECIFIC && has_proj) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                             "Cannot specify the %s when choosing to get %s", what, names[found]);
+                             "Cannot specify the %s when choosing to get %s", what,
+                             *out == SEL_COUNT ? "only the Count" : names[found]);
     }
     if (*out == SEL_PROJECTED && !cJSON_GetObjectItemCaseSensitive(r->in, "IndexName")) {
         return ddb_error_set(

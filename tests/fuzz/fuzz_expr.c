@@ -154,10 +154,10 @@ static void fuzz_update(expr_ctx_t *ctx, const input_t *in) {
         REQUIRE(out.type == DDB_T_M);
         check_renders(&out);
         expr_projection_t p;
-        expr_update_paths(A, u, &out, &p);
+        expr_update_paths(A, u, &p);
         ddb_value_t proj;
         expr_project(A, &p, &out, &proj);
-        if (olds[k]) expr_update_paths(A, u, olds[k], &p);
+        if (olds[k]) expr_project(A, &p, olds[k], &proj);
     }
 }
 

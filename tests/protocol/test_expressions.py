@@ -259,7 +259,7 @@ def test_add_delete_remove(ddb, t):
     new = update(ddb, t, "DELETE ss :v", vals(v={"SS": ["a", "b"]}))
     assert "ss" not in new
     old = update(ddb, t, "REMOVE l[0], l[1], m.b", rv="UPDATED_OLD")
-    assert old["l"]["L"][0] == {"N": "1"}  # the whole top-level attribute, as before
+    assert old["l"]["L"][0] == {"N": "1"}  # l[0] as it was (the updated elements only)
     assert get(ddb, t)["l"] == {"L": [{"M": {"q": {"N": "2"}}}]}
     assert "b" not in get(ddb, t)["m"]["M"]
 

@@ -225,20 +225,40 @@ static void test_updates(void) {
         {"SET s = s + :a", "An operand in the update expression has an incorrect data type", true},
         {"SET q.r = :a",
          "The document path provided in the update expression is invalid for update", true},
+        /* every step but the last needs a container of its kind, for
+         * removals too; a missing last step is removed as a no-op */
+        {"REMOVE s.b", "The document path provided in the update expression is invalid for update",
+         true},
+        {"REMOVE m[0]", "The document path provided in the update expression is invalid for update",
+         true},
+        {"REMOVE nope.x",
+         "The document path provided in the update expression is invalid for update", true},
+        {"REMOVE l[9].x",
+         "The document path provided in the update expression is invalid for update", true},
+        {"DELETE nope.x :s",
+         "The document path provided in the update expression is invalid for update", true},
+        {"DELETE l.x :s",
+         "The document path provided in the update expression is invalid for update", true},
+        {"ADD m[0] :a", "The document path provided in the update expression is invalid for update",
+         true},
+        {"REMOVE l[9], m.nope, nope", "{pk:\"k\",n:5,s:\"hello\",l:[1,\"x\"],m:{b:1}}", false},
+        {"DELETE m.nope :s, l[9] :s", "{pk:\"k\",n:5,s:\"hello\",l:[1,\"x\"],m:{b:1}}", false},
         {"SET a = :a, a.b = :a",
          "Invalid UpdateExpression: Two document paths overlap with each other; "
          "must remove or rewrite one of these paths; path one: [a], path two: [a, b]",
          true},
     };
-    static ddb_attr_t vv[5];
-    static ddb_value_t lv[1];
+    static ddb_attr_t vv[6];
+    static ddb_value_t lv[1], sv[1];
     lv[0] = S("x");
+    sv[0] = S("x");
     vv[0] = (ddb_attr_t){":a", 2, N("5")};
     vv[1] = (ddb_attr_t){":b", 2, S("he")};
     vv[2] = (ddb_attr_t){":c", 2, N("10")};
     vv[3] = (ddb_attr_t){":d", 2, S("x")};
     vv[4] = (ddb_attr_t){":l", 2, {.type = DDB_T_L, .u.list = {lv, 1}}};
-    ddb_value_t v = map(vv, 5);
+    vv[5] = (ddb_attr_t){":s", 2, {.type = DDB_T_SS, .u.list = {sv, 1}}};
+    ddb_value_t v = map(vv, 6);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ddb_value_t it = item();
         char before[512], after[512] = "";
@@ -289,6 +309,41 @@ static void test_projection(void) {
     }
 }
 
+/* UPDATED_OLD / UPDATED_NEW: a projection of exactly the updated paths. */
+static void test_updated_paths(void) {
+    static const struct {
+        const char *expr, *old_want, *new_want;
+    } cases[] = {
+        {"SET m.b = :a", "{m:{b:1}}", "{m:{b:5}}"},
+        {"SET l[1] = :a", "{l:[\"x\"]}", "{l:[5]}"},
+        {"SET l[9] = :a", "{}", "{}"}, /* appended at index 2: nothing at l[9] */
+        {"REMOVE l[0]", "{l:[1]}", "{l:[\"x\"]}"},
+        {"REMOVE m.b, s", "{s:\"hello\",m:{b:1}}", "{}"},
+        {"ADD m.c :a", "{}", "{m:{c:5}}"},
+    };
+    static ddb_attr_t vv[1];
+    vv[0] = (ddb_attr_t){":a", 2, N("5")};
+    ddb_value_t v = map(vv, 1);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ddb_value_t it = item(), next, proj;
+        expr_ctx_t ctx;
+        expr_ctx_init(&ctx, A, NULL, &v);
+        expr_update_t *u;
+        ddb_error_t err = {0};
+        CHECK(expr_parse_update(&ctx, cases[i].expr, strlen(cases[i].expr), &u, &err) == 0);
+        CHECK(expr_apply_update(A, u, &it, &next, &err) == 0);
+        expr_projection_t paths;
+        expr_update_paths(A, u, &paths);
+        char got[256];
+        expr_project(A, &paths, &it, &proj);
+        render(&proj, got, sizeof got);
+        CHECK_STR(got, cases[i].old_want);
+        expr_project(A, &paths, &next, &proj);
+        render(&proj, got, sizeof got);
+        CHECK_STR(got, cases[i].new_want);
+    }
+}
+
 /* A list index at the very end of the text: the parser reads the index's
  * digits within the text's length, not up to a NUL that need not be there
  * (under ASan, strtol read past this exact-size buffer). */
@@ -315,6 +370,7 @@ int main(void) {
     test_unused();
     test_updates();
     test_projection();
+    test_updated_paths();
     ddb_arena_destroy(A);
     return check_summary();
 }
