@@ -85,8 +85,8 @@ int rs_get(rc_conn_t *k, const rs_bucket_t *b, const void *key, size_t klen, red
     }
     if (r->elements == 3) {
         redisReply *bo = r->element[0], *ve = r->element[1], *ho = r->element[2];
-        if (bo->type != REDIS_REPLY_STRING || ve->type != REDIS_REPLY_STRING || ho->type != REDIS_REPLY_STRING ||
-            ho->len > RS_TXID_LEN) {
+        if (bo->type != REDIS_REPLY_STRING || ve->type != REDIS_REPLY_STRING ||
+            ho->type != REDIS_REPLY_STRING || ho->len > RS_TXID_LEN) {
             freeReplyObject(r);
             return ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_get: an unexpected reply");
         }
@@ -131,8 +131,8 @@ typedef struct call {
 static const char *const bucket_suffix[] = {"z", "b", "v", "x", "s", "c", "i", "p"};
 #define BUCKET_KEYS 8 /* KEYS of a bucket before its sorted sets (ddb.lua) */
 
-static int call_init(call_t *c, size_t args, const char *fn, const rs_bucket_t *b, const char *const *sets,
-                     size_t nsets, ddb_error_t *err) {
+static int call_init(call_t *c, size_t args, const char *fn, const rs_bucket_t *b,
+                     const char *const *sets, size_t nsets, ddb_error_t *err) {
     size_t nkeys = BUCKET_KEYS + nsets;
     c->cap = 3 + nkeys + args;
     c->argc = 0;
@@ -148,7 +148,8 @@ static int call_init(call_t *c, size_t args, const char *fn, const rs_bucket_t *
     for (size_t i = 0; i < nkeys; i++) {
         char *name = c->names + i * 64;
         c->argv[c->argc] = name;
-        c->lens[c->argc++] = key_name(name, 64, b, i < BUCKET_KEYS ? bucket_suffix[i] : sets[i - BUCKET_KEYS]);
+        c->lens[c->argc++] =
+            key_name(name, 64, b, i < BUCKET_KEYS ? bucket_suffix[i] : sets[i - BUCKET_KEYS]);
     }
     return 0;
 }
@@ -171,7 +172,8 @@ static void call_free(call_t *c) {
 /* The arguments the items of w take (ddb.lua's parse_items). */
 static size_t item_args(const rs_write_t *w, size_t n) {
     size_t a = 0;
-    for (size_t i = 0; i < n; i++) a += 7 + 3 * w[i].nentries;
+    for (size_t i = 0; i < n; i++)
+        a += 7 + 3 * w[i].nentries;
     return a;
 }
 
@@ -183,14 +185,17 @@ static int call_items(call_t *c, const rs_write_t *w, size_t n, size_t nsets, dd
         call_num(c, x->expect);
         call_arg(c, x->op == RS_PUT ? "P" : x->op == RS_DELETE ? "D" : "C", 1);
         call_arg(c, put ? x->body : "", put ? x->blen : 0);
-        if (!put || x->expiry_s < 0) call_arg(c, "", 0);
-        else call_num(c, (uint64_t)x->expiry_s);
+        if (!put || x->expiry_s < 0)
+            call_arg(c, "", 0);
+        else
+            call_num(c, (uint64_t)x->expiry_s);
         call_arg(c, x->record ? x->record : "", x->record ? x->rlen : 0);
         call_num(c, x->nentries);
         for (size_t j = 0; j < x->nentries; j++) {
             const rs_entry_t *e = &x->entries[j];
             if (e->set >= nsets)
-                return ddb_error_set(err, DDB_ERR_INTERNAL, "an entry names set %zu of %zu", e->set, nsets);
+                return ddb_error_set(err, DDB_ERR_INTERNAL, "an entry names set %zu of %zu", e->set,
+                                     nsets);
             call_num(c, 1 + BUCKET_KEYS + e->set);
             call_arg(c, e->add ? "A" : "R", 1);
             call_arg(c, e->member, e->len);
@@ -201,7 +206,8 @@ static int call_items(call_t *c, const rs_write_t *w, size_t n, size_t nsets, dd
 
 /* A refusal of ddb_apply/ddb_prepare ("DDBCONFLICT i version", "DDBLOCKED i
  * txid") as DDB_ERR_TRANSACTION_CONFLICT; other errors as DDB_ERR_INTERNAL. */
-static int refusal(const redisReply *r, const char *fn, size_t *conflict, char *holder, ddb_error_t *err) {
+static int refusal(const redisReply *r, const char *fn, size_t *conflict, char *holder,
+                   ddb_error_t *err) {
     bool locked = !strncmp(r->str, "DDBLOCKED ", 10);
     if (locked || !strncmp(r->str, "DDBCONFLICT ", 12)) {
         char *rest;
@@ -218,12 +224,14 @@ static int refusal(const redisReply *r, const char *fn, size_t *conflict, char *
 }
 
 /* The per-item {version, stream id} reply of ddb_apply/ddb_commit into w. */
-static int versions(const redisReply *r, const char *fn, rs_write_t *w, size_t n, ddb_error_t *err) {
+static int versions(const redisReply *r, const char *fn, rs_write_t *w, size_t n,
+                    ddb_error_t *err) {
     if (r->type != REDIS_REPLY_ARRAY || r->elements != n)
         return ddb_error_set(err, DDB_ERR_INTERNAL, "%s: an unexpected reply", fn);
     for (size_t i = 0; i < n; i++) {
         redisReply *e = r->element[i];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_INTEGER)
+        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+            e->element[0]->type != REDIS_REPLY_INTEGER)
             return ddb_error_set(err, DDB_ERR_INTERNAL, "%s: an unexpected reply", fn);
         w[i].version = (uint64_t)e->element[0]->integer;
         redisReply *id = e->element[1];
@@ -234,8 +242,9 @@ static int versions(const redisReply *r, const char *fn, rs_write_t *w, size_t n
     return 0;
 }
 
-int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets, rs_write_t *w,
-             size_t n, size_t stream_max, size_t *conflict, char *holder, ddb_error_t *err) {
+int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
+             rs_write_t *w, size_t n, size_t stream_max, size_t *conflict, char *holder,
+             ddb_error_t *err) {
     call_t c;
     int rc = call_init(&c, 2 + item_args(w, n), "ddb_apply", b, sets, nsets, err);
     if (!rc) {
@@ -245,15 +254,17 @@ int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t
     }
     redisReply *r = NULL;
     if (!rc) rc = rc_command(k, b->tag, b->len, true, (int)c.argc, c.argv, c.lens, &r, err);
-    if (!rc) rc = r->type == REDIS_REPLY_ERROR ? refusal(r, "ddb_apply", conflict, holder, err)
-                                               : versions(r, "ddb_apply", w, n, err);
+    if (!rc)
+        rc = r->type == REDIS_REPLY_ERROR ? refusal(r, "ddb_apply", conflict, holder, err)
+                                          : versions(r, "ddb_apply", w, n, err);
     if (r) freeReplyObject(r);
     call_free(&c);
     return rc;
 }
 
-int rs_prepare(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets, const char *txid,
-               const rs_write_t *w, size_t n, size_t *conflict, char *holder, ddb_error_t *err) {
+int rs_prepare(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
+               const char *txid, const rs_write_t *w, size_t n, size_t *conflict, char *holder,
+               ddb_error_t *err) {
     call_t c;
     int rc = call_init(&c, 2 + item_args(w, n), "ddb_prepare", b, sets, nsets, err);
     if (!rc) {

@@ -16,7 +16,7 @@
 
 #include "storage/redis/rc.h"
 
-#define RS_LIBRARY_VERSION 1 /* ddb_version of storage/redis/ddb.lua */
+#define RS_LIBRARY_VERSION 1  /* ddb_version of storage/redis/ddb.lua */
 #define RS_TXID_LEN        32 /* a transaction id's length at most */
 
 /* The hash tag of a bucket, e.g. "{t17:5}". */
@@ -77,14 +77,16 @@ typedef struct rs_write {
  * holds it: *conflict = i (may be NULL) and holder (may be NULL) the
  * transaction's id ("" for a version mismatch): the caller reads again and
  * retries (after rtx_resolve, for a holder). */
-int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets, rs_write_t *w,
-             size_t n, size_t stream_max, size_t *conflict, char *holder, ddb_error_t *err);
+int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
+             rs_write_t *w, size_t n, size_t stream_max, size_t *conflict, char *holder,
+             ddb_error_t *err);
 
 /* Phase one of transaction txid in one bucket: checks w[0..n) as rs_apply
  * does (same failures) and holds the items for txid, keeping the writes
  * (with their versions still unassigned) for rs_finish. */
-int rs_prepare(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets, const char *txid,
-               const rs_write_t *w, size_t n, size_t *conflict, char *holder, ddb_error_t *err);
+int rs_prepare(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
+               const char *txid, const rs_write_t *w, size_t n, size_t *conflict, char *holder,
+               ddb_error_t *err);
 
 /* Phase two in one bucket: applies txid's prepared writes (commit) or drops
  * them (abort), releasing its items. *done: txid held something here (else

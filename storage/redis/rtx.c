@@ -19,7 +19,8 @@ static int new_txid(char out[RS_TXID_LEN + 1], ddb_error_t *err) {
     uint8_t r[RS_TXID_LEN / 2];
     if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
         return ddb_error_set(err, DDB_ERR_INTERNAL, "getrandom failed");
-    for (size_t i = 0; i < sizeof r; i++) snprintf(out + 2 * i, 3, "%02x", r[i]);
+    for (size_t i = 0; i < sizeof r; i++)
+        snprintf(out + 2 * i, 3, "%02x", r[i]);
     return 0;
 }
 
@@ -27,7 +28,8 @@ static int new_txid(char out[RS_TXID_LEN + 1], ddb_error_t *err) {
 static int coord_call(rc_conn_t *k, const char *fn, const char *key, int nargs, const char **args,
                       redisReply **out, ddb_error_t *err) {
     const char *argv[8] = {"FCALL", fn, "1", key};
-    for (int i = 0; i < nargs; i++) argv[4 + i] = args[i];
+    for (int i = 0; i < nargs; i++)
+        argv[4 + i] = args[i];
     *out = NULL;
     int rc = rc_command(k, key, strlen(key), true, 4 + nargs, argv, NULL, out, err);
     if (!rc && (*out)->type == REDIS_REPLY_ERROR)
@@ -41,8 +43,8 @@ static int coord_call(rc_conn_t *k, const char *fn, const char *key, int nargs, 
 
 /* The decision: 'C', 'A' or 'P' (an abort asked too early), and the
  * buckets the record names (copied into buckets, at most cap bytes). */
-static int decide(rc_conn_t *k, const char *txid, char want, int min_age_ms, char *state, char *buckets,
-                  size_t cap, ddb_error_t *err) {
+static int decide(rc_conn_t *k, const char *txid, char want, int min_age_ms, char *state,
+                  char *buckets, size_t cap, ddb_error_t *err) {
     char key[64], w[2] = {want, 0}, age[16];
     coord_key(key, txid);
     snprintf(age, sizeof age, "%d", min_age_ms);
@@ -50,8 +52,8 @@ static int decide(rc_conn_t *k, const char *txid, char want, int min_age_ms, cha
     redisReply *r;
     int rc = coord_call(k, "ddb_tx_decide", key, 2, args, &r, err);
     if (rc) return rc;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_STRING ||
-        r->element[1]->type != REDIS_REPLY_STRING) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING) {
         freeReplyObject(r);
         return ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_tx_decide: an unexpected reply");
     }
@@ -62,8 +64,8 @@ static int decide(rc_conn_t *k, const char *txid, char want, int min_age_ms, cha
 }
 
 /* Finishes txid in every bucket of the comma-separated list (and in where). */
-static int finish_all(rc_conn_t *k, const char *txid, bool commit, const char *list, const rs_bucket_t *where,
-                      const rtx_opts_t *o, ddb_error_t *err) {
+static int finish_all(rc_conn_t *k, const char *txid, bool commit, const char *list,
+                      const rs_bucket_t *where, const rtx_opts_t *o, ddb_error_t *err) {
     bool done;
     int rc = 0;
     if (where) rc = rs_finish(k, where, txid, commit, o->stream_max, NULL, 0, &done, err);
@@ -84,8 +86,8 @@ static int finish_all(rc_conn_t *k, const char *txid, bool commit, const char *l
     return rc;
 }
 
-int rtx_resolve(rc_conn_t *k, const char *txid, const rs_bucket_t *where, const rtx_opts_t *o, bool *resolved,
-                ddb_error_t *err) {
+int rtx_resolve(rc_conn_t *k, const char *txid, const rs_bucket_t *where, const rtx_opts_t *o,
+                bool *resolved, ddb_error_t *err) {
     int abandon = o->abandon_ms ? o->abandon_ms : 5000;
     char state, *buckets = malloc(65536);
     *resolved = false;
@@ -99,22 +101,24 @@ int rtx_resolve(rc_conn_t *k, const char *txid, const rs_bucket_t *where, const 
     return rc;
 }
 
-int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t *failed, size_t *item,
-            char holder[RS_TXID_LEN + 1], ddb_error_t *err) {
+int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t *failed,
+            size_t *item, char holder[RS_TXID_LEN + 1], ddb_error_t *err) {
     size_t f_dummy, i_dummy;
     if (!failed) failed = &f_dummy;
     if (!item) item = &i_dummy;
     if (holder) holder[0] = '\0';
     if (ng == 1) {
         *failed = 0;
-        return rs_apply(k, &g[0].bucket, g[0].sets, g[0].nsets, g[0].w, g[0].n, o->stream_max, item, holder, err);
+        return rs_apply(k, &g[0].bucket, g[0].sets, g[0].nsets, g[0].w, g[0].n, o->stream_max, item,
+                        holder, err);
     }
     char txid[RS_TXID_LEN + 1], key[64];
     int rc = new_txid(txid, err);
     if (rc) return rc;
     coord_key(key, txid);
     size_t cap = 1;
-    for (size_t i = 0; i < ng; i++) cap += g[i].bucket.len + 1;
+    for (size_t i = 0; i < ng; i++)
+        cap += g[i].bucket.len + 1;
     char *list = malloc(cap);
     if (!list) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
     size_t at = 0;
@@ -156,7 +160,8 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
         ddb_error_t e2;
         (void)finish_all(k, txid, false, list, NULL, o, &e2);
         *failed = 0;
-        rc = ddb_error_set(err, DDB_ERR_TRANSACTION_CONFLICT, "the transaction was aborted as abandoned");
+        rc = ddb_error_set(err, DDB_ERR_TRANSACTION_CONFLICT,
+                           "the transaction was aborted as abandoned");
         goto out;
     }
     if (o->stop_after == 2) goto out;
@@ -164,7 +169,8 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
     for (size_t i = 0; i < ng; i++) {
         bool done;
         ddb_error_t e2;
-        if (rs_finish(k, &g[i].bucket, txid, true, o->stream_max, g[i].w, g[i].n, &done, &e2)) all = false;
+        if (rs_finish(k, &g[i].bucket, txid, true, o->stream_max, g[i].w, g[i].n, &done, &e2))
+            all = false;
     }
     if (all) {
         const char *del[] = {"DEL", key};

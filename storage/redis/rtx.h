@@ -34,15 +34,15 @@ typedef struct rtx_opts {
  * Once the decision to commit is recorded the transaction succeeds, even
  * if a phase-two write could not be sent (any front end finishes it; the
  * versions of such a group are then left 0). */
-int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t *failed, size_t *item,
-            char holder[RS_TXID_LEN + 1], ddb_error_t *err);
+int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t *failed,
+            size_t *item, char holder[RS_TXID_LEN + 1], ddb_error_t *err);
 
 /* Finishes transaction txid, found holding an item of bucket where: when
  * it was decided, applies (or drops) its writes in every bucket it names;
  * when it is still preparing past abandon_ms, aborts it first. *resolved:
  * it no longer holds anything (else it is alive and young: the caller
  * reports a conflict or tries later). */
-int rtx_resolve(rc_conn_t *k, const char *txid, const rs_bucket_t *where, const rtx_opts_t *o, bool *resolved,
-                ddb_error_t *err);
+int rtx_resolve(rc_conn_t *k, const char *txid, const rs_bucket_t *where, const rtx_opts_t *o,
+                bool *resolved, ddb_error_t *err);
 
 #endif

@@ -71,7 +71,8 @@ static void test_conditional(rc_conn_t *k) {
     /* a writer that read before that put (version 0) conflicts and changes nothing */
     rs_write_t stale = {
         .key = "a", .klen = 1, .expect = 0, .body = "two", .blen = 3, .expiry_s = -1};
-    CHECK(rs_apply(k, &b, NULL, 0, &stale, 1, 0, &conflict, NULL, &err) == DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(rs_apply(k, &b, NULL, 0, &stale, 1, 0, &conflict, NULL, &err) ==
+          DDB_ERR_TRANSACTION_CONFLICT);
     CHECK(conflict == 0);
     CHECK(rs_get(k, &b, "a", 1, &body, &ver, NULL, &err) == 0);
     CHECK(body && !memcmp(body->str, "one", 3) && ver == v1);
@@ -81,7 +82,8 @@ static void test_conditional(rc_conn_t *k) {
         {.key = "b", .klen = 1, .expect = 0, .body = "B", .blen = 1, .expiry_s = -1},
         {.key = "a", .klen = 1, .expect = v1 + 100, .body = "A", .blen = 1, .expiry_s = -1},
     };
-    CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, NULL, &err) == DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, NULL, &err) ==
+          DDB_ERR_TRANSACTION_CONFLICT);
     CHECK(conflict == 1);
     CHECK(rs_get(k, &b, "b", 1, &body, &ver, NULL, &err) == 0);
     CHECK(body == NULL && ver == 0);
@@ -89,7 +91,8 @@ static void test_conditional(rc_conn_t *k) {
     CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, NULL, &err) == 0);
     CHECK(two[0].version > v1 && two[1].version > two[0].version); /* versions are never reused */
     /* delete, then a put expecting "absent" succeeds with a newer version */
-    rs_write_t del = {.key = "a", .klen = 1, .expect = two[1].version, .op = RS_DELETE, .expiry_s = -1};
+    rs_write_t del = {
+        .key = "a", .klen = 1, .expect = two[1].version, .op = RS_DELETE, .expiry_s = -1};
     CHECK(rs_apply(k, &b, NULL, 0, &del, 1, 0, &conflict, NULL, &err) == 0);
     CHECK(rs_get(k, &b, "a", 1, &body, &ver, NULL, &err) == 0 && body == NULL && ver == 0);
     rs_write_t again = {.key = "a", .klen = 1, .expect = 0, .body = "x", .blen = 1, .expiry_s = -1};
