@@ -214,7 +214,7 @@ int op_batch_get_item(ddbd_req_t *r) {
     buf_puts(r->out, "{\"Responses\":{");
     for (size_t k = 0; k < ntables; k++) {
         if (k) buf_putc(r->out, ',');
-        json_put_str(r->out, tables[k].name, tables[k].name_len);
+        ddbd_put_table_name(r->out, tables[k].name, tables[k].name_len);
         buf_puts(r->out, ":[");
         bool first = true;
         for (size_t i = 0; i < cut; i++) {
@@ -234,7 +234,7 @@ int op_batch_get_item(ddbd_req_t *r) {
         if (!any) continue;
         if (!first_table) buf_putc(r->out, ',');
         first_table = false;
-        json_put_str(r->out, tables[k].name, tables[k].name_len);
+        ddbd_put_table_name(r->out, tables[k].name, tables[k].name_len);
         buf_puts(r->out, ":{\"Keys\":[");
         bool first = true;
         for (size_t i = cut; i < n; i++) {
@@ -531,7 +531,7 @@ int op_transact_get_items(ddbd_req_t *r) {
         for (size_t k = 0; k < n; k++)
             units += 2 * ddbd_read_units(got[k] ? ddb_item_size(got[k]) : 0, true);
         buf_puts(r->out, ",\"ConsumedCapacity\":[{\"TableName\":");
-        json_put_str(r->out, tables[0].name, tables[0].name_len);
+        ddbd_put_table_name(r->out, tables[0].name, tables[0].name_len);
         buf_printf(r->out, ",\"CapacityUnits\":%.1f}]", units);
     }
     buf_putc(r->out, '}');
