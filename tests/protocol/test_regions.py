@@ -186,6 +186,10 @@ def test_streams_are_per_region(endpoint, east, west, pair):
                                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     recs = ws.get_records(ShardIterator=it)["Records"]
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in recs] == ["w"]
+    # an iterator names its stream, which is not east's to read
+    with pytest.raises(ClientError) as e:
+        es.get_records(ShardIterator=it)
+    assert error_of(e)[0] == "ResourceNotFoundException"
     shard = es.describe_stream(StreamArn=e_arn)["StreamDescription"]["Shards"][0]["ShardId"]
     it = es.get_shard_iterator(StreamArn=e_arn, ShardId=shard,
                                ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
