@@ -4,10 +4,52 @@
 
 #include "query/arn.h"
 
+bool ddb_qname_split(const char *q, size_t ql, const char **region, size_t *region_len,
+                     const char **name, size_t *name_len) {
+    *region = q;
+    *region_len = 0;
+    *name = q;
+    *name_len = ql;
+    if (ql < 3 || q[0] != DDB_QNAME_MARK) return false;
+    /* a plain name holds no '~': the last one ends the region */
+    const char *end = q + ql, *m = end;
+    while (m > q + 1 && m[-1] != DDB_QNAME_MARK)
+        m--;
+    if (m == q + 1) return false;
+    *region = q + 1;
+    *region_len = (size_t)(m - 1 - (q + 1));
+    *name = m;
+    *name_len = (size_t)(end - m);
+    return true;
+}
+
+const char *ddb_qname_plain(const char *q, size_t ql, size_t *len) {
+    const char *rg, *n;
+    size_t rl;
+    ddb_qname_split(q, ql, &rg, &rl, &n, len);
+    return n;
+}
+
+void ddb_qname_put(buf_t *b, const char *region, size_t region_len, const char *name,
+                   size_t name_len) {
+    if (region && region_len) {
+        buf_putc(b, DDB_QNAME_MARK);
+        buf_put(b, region, region_len);
+        buf_putc(b, DDB_QNAME_MARK);
+    }
+    buf_put(b, name, name_len);
+}
+
 void ddb_arn_put_table(buf_t *b, const char *region, const char *account, const char *table,
                        size_t table_len) {
+    const char *qr;
+    size_t qrl;
     buf_puts(b, "arn:aws:dynamodb:");
-    buf_puts(b, region);
+    if (ddb_qname_split(table, table_len, &qr, &qrl, &table, &table_len)) {
+        buf_put(b, qr, qrl);
+    } else {
+        buf_puts(b, region);
+    }
     buf_putc(b, ':');
     buf_puts(b, account);
     buf_puts(b, ":table/");

@@ -37,7 +37,31 @@ typedef struct ddb_arn {
     size_t sub_len;
 } ddb_arn_t;
 
-/* Writes arn:aws:dynamodb:REGION:ACCOUNT:table/NAME into b (no quotes). */
+/* ---- region-qualified table names ----
+ * The engine keeps each region's tables apart by name: a table of region R
+ * is stored as "~R~NAME" ('~' sorts after every character a table name may
+ * hold, so one region's tables are one contiguous run of the catalog), and
+ * a table of the default namespace (the default region, or every region
+ * under --shared-regions) as plain NAME, as before regions existed. What
+ * DynamoDB shows (TableName, ARNs) is always the plain name. */
+#define DDB_QNAME_MARK '~'
+
+/* Splits a stored name: true with its region and plain name when it is
+ * qualified; false (name = the whole, region empty) when plain. */
+bool ddb_qname_split(const char *q, size_t ql, const char **region, size_t *region_len,
+                     const char **name, size_t *name_len);
+
+/* The plain name of a stored one (pointing into q). */
+const char *ddb_qname_plain(const char *q, size_t ql, size_t *len);
+
+/* Writes the stored name of table name in region (region NULL or empty:
+ * the default namespace, the name as given) into b. */
+void ddb_qname_put(buf_t *b, const char *region, size_t region_len, const char *name,
+                   size_t name_len);
+
+/* Writes arn:aws:dynamodb:REGION:ACCOUNT:table/NAME into b (no quotes).
+ * A region-qualified table (above) names its own region and plain name;
+ * region is the one of a table of the default namespace. */
 void ddb_arn_put_table(buf_t *b,            /* output */
                        const char *region,  /* NUL-terminated */
                        const char *account, /* NUL-terminated */

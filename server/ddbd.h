@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "query/arena.h"
+#include "query/arn.h"
 #include "query/error.h"
 #include "query/params.h"
 #include "query/buf.h"
@@ -62,6 +63,8 @@ typedef struct ddbd {
     int op_slot;                   /* the current request's operation: its metrics slot */
     const char *op_name;           /* and name (static), set by the router */
     ddbd_note_t note;              /* the current request, for the request log */
+    bool shared_regions;           /* --shared-regions: one table namespace for every region
+                                    * (else each region has its own, as in AWS) */
 } ddbd_t;
 
 typedef struct ddbd_req {
@@ -230,10 +233,28 @@ int ddbd_check_tag_count(ddbd_req_t *r, size_t n);
 /* Writes a KeySchema list ([{"AttributeName":..,"KeyType":"HASH"},...]). */
 void ddbd_put_key_schema(buf_t *b, const ddb_key_schema_t *k);
 
+/* Writes a stored table name as the JSON string of its plain name. */
+void ddbd_put_table_name(buf_t *b, const char *name, size_t len);
+
 /* Writes the table ARN for name into b (no quotes). */
 void ddbd_put_table_arn(ddbd_req_t *r, buf_t *b, const char *name, size_t len);
 
-/* Resolves a table name or ARN (as TagResource's ResourceArn) to a name. */
+/* Regions (query/arn.h: region-qualified names): the namespace qualifier of
+ * region, "" for the default namespace (the default region, or any region
+ * under --shared-regions). */
+const char *ddbd_region_ns(const ddbd_t *srv, const char *region);
+
+/* The stored name of table name (plain, as a client names it) in the
+ * request's region, in the arena; *qlen its length. */
+const char *ddbd_qname(ddbd_req_t *r, const char *name, size_t len, size_t *qlen);
+
+/* Whether stored name q is a table of the request's region. */
+bool ddbd_in_region(const ddbd_req_t *r, const char *q, size_t qlen);
+
+/* Resolves a table ARN (as TagResource's ResourceArn) to a stored name
+ * (above). The ARN names its region: an ARN of a region other than the
+ * request's (unless --shared-regions) resolves to a name no table has, as a
+ * table of another region does not exist in this one. */
 int ddbd_table_from_arn(ddbd_req_t *r, const char *arn, size_t len, const char **name,
                         size_t *name_len);
 

@@ -265,6 +265,8 @@ static int check_source(ddbd_rest_req_t *r, const char *arn, size_t len) {
         sapi_ctx_t c = {.engine = r->srv->engine,
                         .arena = r->arena,
                         .region = r->region,
+                        .ns = ddbd_region_ns(r->srv, r->region),
+                        .shared_regions = r->srv->shared_regions,
                         .account = DDBD_ACCOUNT,
                         .err = &e};
         if (!sapi_find_stream(&c, arn, len, &d)) return 0;

@@ -38,6 +38,7 @@ typedef struct options {
     long port;
     const char *data_dir;
     bool in_memory;
+    bool shared_regions; /* --shared-regions: one table namespace for every region */
     bool sync;
     bool check;
     const char *backup_to; /* --backup-to: checkpoint the data directory there and exit */
@@ -69,6 +70,9 @@ static void usage(FILE *f) {
                "  --host ADDR      address to bind (default 127.0.0.1)\n"
                "  --data-dir DIR   RocksDB data directory (default ./data)\n"
                "  --in-memory      keep all data in memory; nothing is written to disk\n"
+               "  --shared-regions one table namespace for every region (default: each\n"
+               "                   region has its own tables, as in AWS; a request's region\n"
+               "                   is its signature's, us-east-1 when unsigned)\n"
                "  --sync           fsync the write-ahead log on every write (default: an\n"
                "                   acknowledged write is in the WAL, which survives a process\n"
                "                   crash; --sync also survives power loss)\n"
@@ -241,6 +245,8 @@ static int parse_args(int argc, char **argv, options_t *o) {
             *ov->num = n;
         } else if (!strcmp(a, "--in-memory")) {
             o->in_memory = true;
+        } else if (!strcmp(a, "--shared-regions")) {
+            o->shared_regions = true;
         } else if (!strcmp(a, "--sync")) {
             o->sync = true;
         } else if (!strcmp(a, "--check")) {
@@ -447,6 +453,7 @@ static int start_triggers(const options_t *o, ddb_engine_t *engine, fn_registry_
     }
     trig_opts_t to = {.engine = engine,
                       .region = DDBD_DEFAULT_REGION,
+                      .shared_regions = o->shared_regions,
                       .account = DDBD_ACCOUNT,
                       .invoke = invoke,
                       .send_destination = send_destination,
@@ -601,6 +608,7 @@ int main(int argc, char **argv) {
                           .scratch = ddb_arena_create(0),
                           .iterator_ttl_ms = o.iterator_lifetime_s * 1000,
                           .pitr_retention_s = (uint32_t)o.pitr_retention_s,
+                          .shared_regions = o.shared_regions,
                           .functions = fns,
                           .triggers = trig,
                           .auth = keys ? auth_verifier_create(keys) : NULL,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "query/arn.h"
 #include "server/metrics.h"
 
 /* Latency buckets (upper bounds, seconds and nanoseconds); the last,
@@ -262,8 +263,17 @@ static const char *const table_fam[F_COUNT][2] = {
 
 static void put_series(buf_t *b, const char *name, const ddb_table_info_t *t,
                        const ddb_index_info_t *ix, uint64_t v) {
+    /* a table of a region other than the default namespace's carries it
+     * as a region label (the same name may be a table in two regions) */
+    const char *rg, *tn;
+    size_t rl, tl;
+    bool qualified = ddb_qname_split(t->name, t->name_len, &rg, &rl, &tn, &tl);
     buf_printf(b, "%s{table=", name);
-    label_value(b, t->name, t->name_len);
+    label_value(b, tn, tl);
+    if (qualified) {
+        buf_puts(b, ",region=");
+        label_value(b, rg, rl);
+    }
     if (ix) {
         buf_puts(b, ",index=");
         label_value(b, ix->name, ix->name_len);

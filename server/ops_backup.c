@@ -77,6 +77,10 @@ static int load_backup(ddbd_req_t *r, const char *member, const char *where, con
     size_t idl, tl;
     if (!parse_backup_arn(*arn, *al, &id, &idl, &table, &tl))
         return ddbd_backup_error(r, DDB_ERR_BACKUP_NOT_FOUND, NULL, 0, *arn, *al);
+    /* the ARN names its region: a backup of another region's table is none
+     * of this region's */
+    rc = ddbd_table_from_arn(r, *arn, *al, &table, &tl);
+    if (rc) return ddbd_backup_error(r, DDB_ERR_BACKUP_NOT_FOUND, NULL, 0, *arn, *al);
     rc = ddb_backup_get(r->srv->engine, id, idl, r->arena, b, r->err);
     if (!rc && (b->table.name_len != tl || memcmp(b->table.name, table, tl) != 0))
         rc = DDB_ERR_BACKUP_NOT_FOUND;
@@ -91,7 +95,7 @@ static void put_details(ddbd_req_t *r, const ddb_backup_info_t *k) {
     buf_puts(b, "{\"BackupArn\":\"");
     put_backup_arn(r, b, k);
     buf_puts(b, "\",\"BackupName\":");
-    json_put_str(b, k->name, k->name_len);
+    ddbd_put_table_name(b, k->name, k->name_len); /* a system backup's is its table's */
     buf_printf(b, ",\"BackupSizeBytes\":%llu,\"BackupStatus\":\"%s\",\"BackupType\":\"%s\"",
                (unsigned long long)k->table.size_bytes, status_name(k->status), type_name(k->type));
     buf_puts(b, ",\"BackupCreationDateTime\":");
@@ -117,7 +121,7 @@ static void put_source_table(ddbd_req_t *r, const ddb_table_info_t *t) {
     const char *id = meta_str(t->meta, "TableId", &idl);
     const char *bm = meta_str(t->meta, "BillingMode", &bml);
     buf_puts(b, "{\"TableName\":");
-    json_put_str(b, t->name, t->name_len);
+    ddbd_put_table_name(b, t->name, t->name_len);
     buf_puts(b, ",\"TableId\":");
     json_put_str(b, id ? id : "", idl);
     buf_puts(b, ",\"TableArn\":\"");
@@ -268,6 +272,7 @@ static int list_one(void *ctx, const ddb_backup_info_t *k) {
         (k->table.name_len != w->table_len || memcmp(k->table.name, w->table, w->table_len) != 0)) {
         return 0;
     }
+    if (!ddbd_in_region(w->r, k->table.name, k->table.name_len)) return 0; /* another region's */
     if (k->created_ms < w->lower_ms || (w->upper_ms && k->created_ms >= w->upper_ms)) return 0;
     if (w->type && (int)k->type != w->type) return 0;
     if (w->count == w->limit) {
@@ -279,7 +284,7 @@ static int list_one(void *ctx, const ddb_backup_info_t *k) {
     size_t idl;
     const char *id = meta_str(k->table.meta, "TableId", &idl);
     buf_puts(b, "{\"TableName\":");
-    json_put_str(b, k->table.name, k->table.name_len);
+    ddbd_put_table_name(b, k->table.name, k->table.name_len);
     buf_puts(b, ",\"TableId\":");
     json_put_str(b, id ? id : "", idl);
     buf_puts(b, ",\"TableArn\":\"");
@@ -289,7 +294,7 @@ static int list_one(void *ctx, const ddb_backup_info_t *k) {
     put_backup_arn(w->r, &w->last, k);
     buf_put(b, w->last.data, w->last.len);
     buf_puts(b, "\",\"BackupName\":");
-    json_put_str(b, k->name, k->name_len);
+    ddbd_put_table_name(b, k->name, k->name_len); /* a system backup's is its table's */
     buf_puts(b, ",\"BackupCreationDateTime\":");
     ddbd_put_time(b, k->created_ms);
     if (k->expires_ms) {
@@ -336,6 +341,8 @@ static int list_read(ddbd_req_t *r, list_walk_t *w, const char **after, size_t *
     if (w->table && w->table_len > 4 && memcmp(w->table, "arn:", 4) == 0) {
         rc = ddbd_table_from_arn(r, w->table, w->table_len, &w->table, &w->table_len);
         if (rc) return rc;
+    } else if (w->table) {
+        w->table = ddbd_qname(r, w->table, w->table_len, &w->table_len);
     }
     *after = NULL;
     *afl = 0;

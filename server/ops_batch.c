@@ -213,7 +213,7 @@ int op_batch_get_item(ddbd_req_t *r) {
     buf_puts(r->out, "{\"Responses\":{");
     for (size_t k = 0; k < ntables; k++) {
         if (k) buf_putc(r->out, ',');
-        json_put_str(r->out, tables[k].name, tables[k].name_len);
+        ddbd_put_table_name(r->out, tables[k].name, tables[k].name_len);
         buf_puts(r->out, ":[");
         bool first = true;
         for (size_t i = 0; i < cut; i++) {
@@ -233,7 +233,7 @@ int op_batch_get_item(ddbd_req_t *r) {
         if (!any) continue;
         if (!first_table) buf_putc(r->out, ',');
         first_table = false;
-        json_put_str(r->out, tables[k].name, tables[k].name_len);
+        ddbd_put_table_name(r->out, tables[k].name, tables[k].name_len);
         buf_puts(r->out, ":{\"Keys\":[");
         bool first = true;
         for (size_t i = cut; i < n; i++) {

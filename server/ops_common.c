@@ -22,6 +22,7 @@ int ddbd_load_table_name(ddbd_req_t *r, const char *name, size_t nl, bool contro
     vlist_table_name(&v, "tableName", name, nl);
     int rc = vlist_finish(&v, r->err);
     if (rc) return rc;
+    name = ddbd_qname(r, name, nl, &nl);
     /* a batch or transaction names the same table again and again: the
      * request keeps the last table it loaded (the engine re-checks the
      * catalog under the writer anyway) */
@@ -41,6 +42,7 @@ int ddbd_load_table_name(ddbd_req_t *r, const char *name, size_t nl, bool contro
         *r->last_table = keep;
     }
     if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
+        name = ddb_qname_plain(name, nl, &nl);
         if (control) {
             return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND,
                                  "Requested resource not found: Table: %.*s not found", (int)nl,
@@ -55,17 +57,57 @@ void ddbd_put_table_arn(ddbd_req_t *r, buf_t *b, const char *name, size_t len) {
     ddb_arn_put_table(b, r->region, DDBD_ACCOUNT, name, len);
 }
 
+void ddbd_put_table_name(buf_t *b, const char *name, size_t len) {
+    name = ddb_qname_plain(name, len, &len);
+    json_put_str(b, name, len);
+}
+
+const char *ddbd_region_ns(const ddbd_t *srv, const char *region) {
+    return srv->shared_regions || !strcmp(region, DDBD_DEFAULT_REGION) ? "" : region;
+}
+
+const char *ddbd_qname(ddbd_req_t *r, const char *name, size_t len, size_t *qlen) {
+    const char *ns = ddbd_region_ns(r->srv, r->region);
+    if (!*ns) {
+        *qlen = len;
+        return name;
+    }
+    buf_t b = {0};
+    ddb_qname_put(&b, ns, strlen(ns), name, len);
+    char *q = ddb_arena_strndup(r->arena, b.data, b.len);
+    *qlen = b.len;
+    buf_free(&b);
+    return q;
+}
+
+bool ddbd_in_region(const ddbd_req_t *r, const char *q, size_t qlen) {
+    const char *ns = ddbd_region_ns(r->srv, r->region), *rg, *n;
+    size_t rl, nl;
+    ddb_qname_split(q, qlen, &rg, &rl, &n, &nl);
+    return rl == strlen(ns) && memcmp(rg, ns, rl) == 0;
+}
+
 int ddbd_table_from_arn(ddbd_req_t *r, const char *arn, size_t len, const char **name,
                         size_t *name_len) {
-    /* arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/...]; any region and
-     * account map to the one namespace */
+    /* arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/...]; any account maps to
+     * the one account; the region must be the request's */
     ddb_arn_t a;
     if (!ddb_arn_parse(arn, len, &a) || a.partition_len != 3 || memcmp(a.partition, "aws", 3) ||
         a.service_len != 8 || memcmp(a.service, "dynamodb", 8)) {
         goto invalid;
     }
-    *name = a.table;
-    *name_len = a.table_len;
+    if (!r->srv->shared_regions &&
+        (a.region_len != strlen(r->region) || memcmp(a.region, r->region, a.region_len))) {
+        /* "~~NAME": qualified by an empty region, which no table has */
+        char *q = ddb_arena_alloc(r->arena, a.table_len + 3);
+        q[0] = q[1] = DDB_QNAME_MARK;
+        memcpy(q + 2, a.table, a.table_len);
+        q[a.table_len + 2] = 0;
+        *name = q;
+        *name_len = a.table_len + 2;
+        return 0;
+    }
+    *name = ddbd_qname(r, a.table, a.table_len, name_len);
     return 0;
 invalid:
     return ddb_error_set(r->err, DDB_ERR_VALIDATION,
@@ -251,7 +293,7 @@ static void put_indexes(buf_t *b, const ddb_table_info_t *t, const ddbd_capacity
 void ddbd_put_capacity(buf_t *b, const ddb_table_info_t *t, int mode, const ddbd_capacity_t *c,
                        ddbd_cap_kind_t kind) {
     buf_puts(b, "{\"TableName\":");
-    json_put_str(b, t->name, t->name_len);
+    ddbd_put_table_name(b, t->name, t->name_len);
     buf_putc(b, ',');
     put_units(b, ddbd_cap_total(c), kind);
     if (mode == 2) {

@@ -39,7 +39,19 @@ static int new_uuid(ddbd_rest_req_t *r, char out[ESM_UUID_LEN + 1]) {
     return 0;
 }
 
-/* The stored mapping `uuid`; *found false when there is none. */
+/* Whether mapping m is one of the request's region: as Lambda's, a
+ * mapping lives in a region, the one of its stream (its EventSourceArn);
+ * under --shared-regions every mapping is every region's. */
+static bool in_region(const ddbd_rest_req_t *r, const esm_t *m) {
+    if (r->srv->shared_regions) return true;
+    ddb_arn_t a;
+    const char *s = m->event_source_arn;
+    return ddb_arn_parse(s, strlen(s), &a) && a.region_len == strlen(r->region) &&
+           memcmp(a.region, r->region, a.region_len) == 0;
+}
+
+/* The stored mapping `uuid` of the request's region; *found false when
+ * there is none. */
 static int load(ddbd_rest_req_t *r, const char *uuid, esm_t *m, bool *found) {
     *found = false;
     if (strlen(uuid) != ESM_UUID_LEN) return 0;
@@ -50,7 +62,7 @@ static int load(ddbd_rest_req_t *r, const char *uuid, esm_t *m, bool *found) {
         return ddbd_rest_error_from(r->err, &e);
     if (!val) return 0;
     if (esm_parse(val, vlen, r->arena, m, &e)) return ddbd_rest_error_from(r->err, &e);
-    *found = true;
+    *found = in_region(r, m);
     return 0;
 }
 
@@ -122,11 +134,11 @@ static int collect(void *ctx, const char *key, size_t klen, const char *val, siz
         a->rc = ddbd_rest_error_from(a->r->err, &e);
         return 1;
     }
-    a->n++;
+    if (in_region(a->r, &a->v[a->n])) a->n++;
     return 0;
 }
 
-/* Every stored mapping, in UUID order. */
+/* Every stored mapping of the request's region, in UUID order. */
 static int load_all(ddbd_rest_req_t *r, all_maps_t *a) {
     memset(a, 0, sizeof *a);
     a->r = r;

@@ -211,7 +211,7 @@ int op_batch_execute_statement(ddbd_req_t *r) {
         bool first = true;
         if (ran) {
             buf_puts(r->out, "\"TableName\":");
-            json_put_str(r->out, s[i].table.name, s[i].table.name_len);
+            ddbd_put_table_name(r->out, s[i].table.name, s[i].table.name_len);
             first = false;
         }
         if (rcs[i]) {

@@ -103,6 +103,8 @@ static int pitr_source(ddbd_req_t *r, const char *arn, size_t al, const char *na
     if (arn) {
         int rc = ddbd_table_from_arn(r, arn, al, &name, &nl);
         if (rc) return rc;
+    } else {
+        name = ddbd_qname(r, name, nl, &nl);
     }
     *src = (ddb_table_info_t){0};
     int rc = ddb_table_get(r->srv->engine, name, nl, r->arena, src, r->err);

@@ -64,6 +64,8 @@ static sapi_ctx_t stream_ctx(const ddbd_req_t *r) {
     return (sapi_ctx_t){.engine = r->srv->engine,
                         .arena = r->arena,
                         .region = r->region,
+                        .ns = ddbd_region_ns(r->srv, r->region),
+                        .shared_regions = r->srv->shared_regions,
                         .account = DDBD_ACCOUNT,
                         .iterator_ttl_ms = r->srv->iterator_ttl_ms,
                         .err = r->err};

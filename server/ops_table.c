@@ -356,8 +356,10 @@ int op_create_table(ddbd_req_t *r) {
                            .deletion_protection = c.dp,
                            .index_tp = &c.index_tp};
     ddb_value_t meta = ddbd_table_meta(r->arena, &ms);
-    ddb_table_info_t info = {.name = c.name,
-                             .name_len = c.nl,
+    size_t ql;
+    const char *qn = ddbd_qname(r, c.name, c.nl, &ql);
+    ddb_table_info_t info = {.name = qn,
+                             .name_len = ql,
                              .meta = &meta,
                              .key = c.key,
                              .indexes = c.indexes,
@@ -391,10 +393,12 @@ int op_describe_table(ddbd_req_t *r) {
  * a table being created). */
 static int refuse_restoring(ddbd_req_t *r, const ddb_table_info_t *t) {
     if (!t->restoring) return 0;
+    size_t pl;
+    const char *plain = ddb_qname_plain(t->name, t->name_len, &pl);
     return ddb_error_set(r->err, DDB_ERR_RESOURCE_IN_USE,
                          "Attempt to change a resource which is still in use: Table is being "
                          "created: %.*s",
-                         (int)t->name_len, t->name);
+                         (int)pl, plain);
 }
 
 int op_delete_table(ddbd_req_t *r) {
@@ -414,9 +418,10 @@ int op_delete_table(ddbd_req_t *r) {
     }
     rc = ddb_table_delete(r->srv->engine, t.name, t.name_len, r->err);
     if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
+        size_t pl;
+        const char *plain = ddb_qname_plain(t.name, t.name_len, &pl);
         return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND,
-                             "Requested resource not found: Table: %.*s not found", (int)t.name_len,
-                             t.name);
+                             "Requested resource not found: Table: %.*s not found", (int)pl, plain);
     }
     if (rc) return rc;
     buf_puts(r->out, "{\"TableDescription\":");
@@ -442,21 +447,37 @@ int op_list_tables(ddbd_req_t *r) {
     rc = vlist_finish(&v, r->err);
     if (rc) return rc;
     if (!lp) limit = 100;
+    /* the region's tables are one run of the catalog (query/arn.h): list
+     * from its start (or after ExclusiveStartTableName in it), one name
+     * past the limit to know whether more of the run follow */
+    const char *ns = ddbd_region_ns(r->srv, r->region);
+    size_t afl = 0;
+    const char *after = NULL;
+    if (start || *ns) after = ddbd_qname(r, start ? start : "", start ? sl : 0, &afl);
     const char **names;
     size_t *lens, count;
     bool more;
-    rc = ddb_table_list(r->srv->engine, start, sl, (size_t)limit, r->arena, &names, &lens, &count,
-                        &more, r->err);
+    rc = ddb_table_list(r->srv->engine, after, afl, (size_t)limit + 1, r->arena, &names, &lens,
+                        &count, &more, r->err);
     if (rc) return rc;
+    size_t in = 0;
+    while (in < count && ddbd_in_region(r, names[in], lens[in]))
+        in++;
+    more = in > (size_t)limit;
+    if (more) in = (size_t)limit;
     buf_puts(r->out, "{\"TableNames\":[");
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < in; i++) {
         if (i) buf_putc(r->out, ',');
-        json_put_str(r->out, names[i], lens[i]);
+        size_t pl;
+        const char *plain = ddb_qname_plain(names[i], lens[i], &pl);
+        json_put_str(r->out, plain, pl);
     }
     buf_putc(r->out, ']');
-    if (more && count) {
+    if (more && in) {
+        size_t pl;
+        const char *plain = ddb_qname_plain(names[in - 1], lens[in - 1], &pl);
         buf_puts(r->out, ",\"LastEvaluatedTableName\":");
-        json_put_str(r->out, names[count - 1], lens[count - 1]);
+        json_put_str(r->out, plain, pl);
     }
     buf_putc(r->out, '}');
     return 0;

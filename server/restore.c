@@ -33,6 +33,7 @@ int ddbd_parse_time(ddbd_req_t *r, const char *member, int64_t *ms, bool *presen
 
 int ddbd_backup_error(ddbd_req_t *r, int rc, const char *table, size_t len, const char *arn,
                       size_t arn_len) {
+    if (table) table = ddb_qname_plain(table, len, &len);
     int tl = (int)len, al = (int)arn_len;
     switch (rc) {
     case DDB_ERR_TABLE_NOT_FOUND:
@@ -70,6 +71,8 @@ int ddbd_backup_table(ddbd_req_t *r, const char *member, const char *where, ddb_
     if (nl > 4 && memcmp(name, "arn:", 4) == 0) {
         rc = ddbd_table_from_arn(r, name, nl, &name, &nl);
         if (rc) return rc;
+    } else {
+        name = ddbd_qname(r, name, nl, &nl);
     }
     *t = (ddb_table_info_t){0};
     rc = ddb_table_get(r->srv->engine, name, nl, r->arena, t, r->err);
@@ -213,7 +216,9 @@ int ddbd_restore_target(ddbd_req_t *r, const restore_ov_t *ov, const ddb_table_i
     attr_def_t *defs;
     size_t ndefs;
     source_defs(r, src, &defs, &ndefs);
-    *out = (ddb_table_info_t){.name = ov->target, .name_len = ov->target_len, .key = src->key};
+    size_t ql;
+    const char *qn = ddbd_qname(r, ov->target, ov->target_len, &ql);
+    *out = (ddb_table_info_t){.name = qn, .name_len = ql, .key = src->key};
     ddb_value_t *tp = ddb_arena_alloc(r->arena, sizeof *tp);
     rc = restore_indexes(r, ov, src, on_demand, rcu, wcu, defs, ndefs, out, tp);
     if (rc) return rc;

@@ -74,7 +74,9 @@ void ddbd_put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *s
     buf_puts(b, "{\"AttributeDefinitions\":");
     put_attr_defs(b, meta);
     buf_puts(b, ",\"TableName\":");
-    json_put_str(b, t->name, t->name_len);
+    size_t pl;
+    const char *plain = ddb_qname_plain(t->name, t->name_len, &pl);
+    json_put_str(b, plain, pl);
     buf_puts(b, ",\"KeySchema\":");
     ddbd_put_key_schema(b, &t->key);
     /* a restore's target is CREATING until its items are in (DynamoDB's

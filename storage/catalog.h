@@ -7,7 +7,9 @@
 #include "storage/engine.h"
 #include "storage/stats.h"
 
-/* Catalog keys: 't' + table name -> table record; 'b' + index id BE32 ->
+/* Catalog keys: 't' + table name -> table record (the name as the server
+ * gives it: region-qualified for a region other than the default one,
+ * query/arn.h, so each region's tables are one run of keys); 'b' + index id BE32 ->
  * key of the last item the index's backfill has indexed; NEXT_ID_KEY -> the
  * id counter. */
 #define DDB__TABLE_KEY_PREFIX    't'

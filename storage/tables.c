@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "query/arn.h"
 #include "storage/backup.h"
 #include "storage/catalog.h"
 #include "storage/stats.h"
@@ -35,21 +36,35 @@ int ddb__table_create_into(ddb_engine_t *e, ddb_table_info_t *info, rocksdb_writ
     return 0;
 }
 
-/* Whether the catalog holds e->max_tables tables already (under the writer,
- * so that concurrent creates cannot pass the limit together). */
-static int at_table_limit(ddb_engine_t *e, bool *full, ddb_error_t *err) {
+/* Whether the catalog holds e->max_tables tables already in the region of
+ * table name (the quota is per region, as DynamoDB's: a region's tables are
+ * one run of the catalog, query/arn.h) (under the writer, so that
+ * concurrent creates cannot pass the limit together). */
+static int at_table_limit(ddb_engine_t *e, const char *name, size_t len, bool *full,
+                          ddb_error_t *err) {
     *full = false;
     if (!e->max_tables) return 0;
+    const char *rg, *plain;
+    size_t rl, pl;
+    bool qualified = ddb_qname_split(name, len, &rg, &rl, &plain, &pl);
+    /* the run's prefix: 't' alone (a plain name never starts with '~'), or
+     * 't' + "~REGION~" */
+    size_t prl = qualified ? (size_t)(plain - name) + 1 : 1;
+    char *prefix = malloc(prl);
+    if (!prefix) abort();
+    prefix[0] = DDB__TABLE_KEY_PREFIX;
+    memcpy(prefix + 1, name, prl - 1);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_CATALOG]);
-    const char prefix = DDB__TABLE_KEY_PREFIX;
     uint32_t n = 0;
-    for (rocksdb_iter_seek(it, &prefix, 1); rocksdb_iter_valid(it) && n < e->max_tables;
+    for (rocksdb_iter_seek(it, prefix, prl); rocksdb_iter_valid(it) && n < e->max_tables;
          rocksdb_iter_next(it)) {
         size_t kl;
         const char *k = rocksdb_iter_key(it, &kl);
-        if (kl < 1 || k[0] != prefix) break;
+        if (kl < prl || memcmp(k, prefix, prl) != 0) break;
+        if (!qualified && kl > 1 && k[1] == DDB_QNAME_MARK) break;
         n++;
     }
+    free(prefix);
     int rc = ddb__iter_status(it, err);
     rocksdb_iter_destroy(it);
     *full = n >= e->max_tables;
@@ -66,7 +81,7 @@ int ddb__table_admit(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
         rc = ddb_error_set(err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s", (int)len,
                            name);
     }
-    if (!rc) rc = at_table_limit(e, &full, err);
+    if (!rc) rc = at_table_limit(e, name, len, &full, err);
     if (!rc && full) {
         rc = ddb_error_set(err, DDB_ERR_LIMIT_EXCEEDED,
                            "Subscriber limit exceeded: There is a limit of %u tables per "

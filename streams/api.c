@@ -31,6 +31,17 @@ static void sapi__put_arn(const sapi_ctx_t *c, buf_t *b, const ddb_stream_desc_t
 
 /* ---- resolving ARNs and arguments ------------------------------------------------ */
 
+/* Whether stored table name q is in the request's namespace; *plain, *pl:
+ * its plain name. */
+static bool sapi__in_ns(const sapi_ctx_t *c, const char *q, size_t ql, const char **plain,
+                        size_t *pl) {
+    const char *rg;
+    size_t rl;
+    ddb_qname_split(q, ql, &rg, &rl, plain, pl);
+    size_t nl = c->ns ? strlen(c->ns) : 0;
+    return rl == nl && (!nl || memcmp(rg, c->ns, nl) == 0);
+}
+
 int sapi_find_stream(const sapi_ctx_t *c, const char *arn, size_t len, ddb_stream_desc_t *out) {
     ddb_stream_desc_t *all;
     size_t n;
@@ -46,14 +57,20 @@ int sapi_find_stream(const sapi_ctx_t *c, const char *arn, size_t len, ddb_strea
             break;
         }
     }
-    ddb_arn_t a;
-    if (tp && strncmp(arn, "arn:", 4) == 0 &&
+    ddb_arn_t a, whole;
+    /* the ARN's region names the region whose stream it is */
+    bool here = c->shared_regions ||
+                (ddb_arn_parse(arn, len, &whole) && whole.region_len == strlen(c->region) &&
+                 memcmp(whole.region, c->region, whole.region_len) == 0);
+    if (here && tp && strncmp(arn, "arn:", 4) == 0 &&
         ddb_arn_parse_resource(tp, (size_t)(arn + len - tp), &a) && a.kind == DDB_ARN_STREAM) {
         for (size_t i = 0; i < n; i++) {
             char label[SW_LABEL_SIZE];
             sw_stream_label(label, all[i].created_ms);
-            if (a.table_len == all[i].table_len &&
-                memcmp(a.table, all[i].table, a.table_len) == 0 && a.sub_len == strlen(label) &&
+            const char *pn;
+            size_t pnl;
+            if (sapi__in_ns(c, all[i].table, all[i].table_len, &pn, &pnl) && a.table_len == pnl &&
+                memcmp(a.table, pn, pnl) == 0 && a.sub_len == strlen(label) &&
                 memcmp(a.sub, label, a.sub_len) == 0) {
                 *out = all[i];
                 return 0;
@@ -120,7 +137,10 @@ int sapi_list_streams(const sapi_ctx_t *c, const cJSON *in, buf_t *out) {
     const ddb_stream_desc_t *last = NULL;
     bool more = false;
     for (; i < n; i++) {
-        if (table && (all[i].table_len != tl || memcmp(all[i].table, table, tl) != 0)) continue;
+        const char *pn;
+        size_t pnl;
+        if (!sapi__in_ns(c, all[i].table, all[i].table_len, &pn, &pnl)) continue;
+        if (table && (pnl != tl || memcmp(pn, table, tl) != 0)) continue;
         if (count == limit) {
             more = true;
             break;
@@ -131,7 +151,7 @@ int sapi_list_streams(const sapi_ctx_t *c, const cJSON *in, buf_t *out) {
         buf_puts(out, "{\"StreamArn\":\"");
         sapi__put_arn(c, out, &all[i]);
         buf_puts(out, "\",\"TableName\":");
-        json_put_str(out, all[i].table, all[i].table_len);
+        json_put_str(out, pn, pnl);
         buf_printf(out, ",\"StreamLabel\":\"%s\"}", label);
         last = &all[i];
     }
@@ -247,7 +267,9 @@ int sapi_describe_stream(const sapi_ctx_t *c, const cJSON *in, buf_t *b) {
     char created[JSON_EPOCH_MAX];
     buf_put(b, created, json_epoch_text(created, d.created_ms));
     buf_puts(b, ",\"TableName\":");
-    json_put_str(b, d.table, d.table_len);
+    size_t pnl;
+    const char *pn = ddb_qname_plain(d.table, d.table_len, &pnl);
+    json_put_str(b, pn, pnl);
     buf_puts(b, ",\"KeySchema\":");
     bool range = d.key.range_type != DDB_T_NONE;
     json_put_key_schema(b, d.key.hash_name, d.key.hash_len, range ? d.key.range_name : NULL,

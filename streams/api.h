@@ -19,7 +19,12 @@
 typedef struct sapi_ctx {
     ddb_engine_t *engine;    /* the engine the streams live in */
     ddb_arena_t *arena;      /* per-request memory (freed with the response) */
-    const char *region;      /* region written into every ARN (the request's) */
+    const char *region;      /* the request's region (a region-qualified table's ARNs name
+                              * its own: query/arn.h) */
+    const char *ns;          /* the request's table namespace: a region, or NULL or "" for
+                              * the default one (server/ddbd.h: ddbd_region_ns) */
+    bool shared_regions;     /* --shared-regions: an ARN of any region names this
+                              * namespace's streams (else only one of the request's) */
     const char *account;     /* account id written into every ARN */
     int64_t iterator_ttl_ms; /* lifetime of a shard iterator (0: 15 minutes, as DynamoDB) */
     ddb_error_t *err;        /* error out-parameter */
@@ -32,8 +37,9 @@ int sapi_describe_stream(const sapi_ctx_t *c, const cJSON *in, buf_t *out);
 int sapi_get_shard_iterator(const sapi_ctx_t *c, const cJSON *in, buf_t *out);
 int sapi_get_records(const sapi_ctx_t *c, const cJSON *in, buf_t *out);
 
-/* The stream a stream ARN names (its region and account are not checked:
- * one namespace); DDB_ERR_RESOURCE_NOT_FOUND when none. */
+/* The stream a stream ARN names in the request's namespace (its account is
+ * not checked; its region must be the request's unless shared_regions);
+ * DDB_ERR_RESOURCE_NOT_FOUND when none. */
 int sapi_find_stream(const sapi_ctx_t *c, const char *arn, size_t len, ddb_stream_desc_t *out);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "query/arn.h"
 #include "streams/trigger_int.h"
 
 int64_t trig__now(const trig_t *t) {
@@ -121,14 +122,29 @@ static bool resolve_stream(tmap_t *m) {
     if (!sp) return false;
     size_t tl = (size_t)(sp - tp);
     const char *label = sp + 8;
+    /* the table of the ARN's region (the default region's and, under
+     * --shared-regions, every region's: plain) */
+    buf_t want;
+    buf_init(&want);
+    ddb_arn_t a;
+    size_t al = strlen(arn);
+    if (!m->t->o.shared_regions && ddb_arn_parse(arn, al, &a) &&
+        !(a.region_len == strlen(m->t->o.region) &&
+          memcmp(a.region, m->t->o.region, a.region_len) == 0)) {
+        ddb_qname_put(&want, a.region, a.region_len, tp, tl);
+    } else {
+        buf_put(&want, tp, tl);
+    }
     ddb_stream_desc_t *all;
     size_t n;
     ddb_error_t err;
-    if (ddb_stream_list(m->t->o.engine, m->arena, &all, &n, &err)) return false;
-    for (size_t i = 0; i < n; i++) {
+    bool found = false;
+    if (ddb_stream_list(m->t->o.engine, m->arena, &all, &n, &err)) n = 0;
+    for (size_t i = 0; i < n && !found; i++) {
         char l[SW_LABEL_SIZE];
         sw_stream_label(l, all[i].created_ms);
-        if (all[i].table_len == tl && memcmp(all[i].table, tp, tl) == 0 && strcmp(l, label) == 0) {
+        if (all[i].table_len == want.len && memcmp(all[i].table, want.data, want.len) == 0 &&
+            strcmp(l, label) == 0) {
             m->stream = all[i];
             buf_t b;
             buf_init(&b);
@@ -136,10 +152,11 @@ static bool resolve_stream(tmap_t *m) {
                               all[i].created_ms);
             snprintf(m->stream_arn, sizeof m->stream_arn, "%s", buf_cstr(&b));
             buf_free(&b);
-            return true;
+            found = true;
         }
     }
-    return false;
+    buf_free(&want);
+    return found;
 }
 
 static const tckpt_t *find_ckpt(const tckpt_t *v, size_t n, const char *id) {

@@ -23,7 +23,10 @@ typedef struct trig trig_t;
 
 typedef struct trig_opts {
     ddb_engine_t *engine;
-    const char *region;  /* awsRegion of records (default us-east-1) */
+    const char *region;  /* awsRegion of records (default us-east-1); a table of another
+                          * region (query/arn.h: region-qualified) has its own */
+    bool shared_regions; /* --shared-regions: a mapping's stream ARN names a table of the
+                          * one namespace whatever its region (else of its region) */
     const char *account; /* account id of ARNs */
     /* how a batch reaches its function and a failure record its
      * destination (ddbd: fn_invoke and fn_send_destination of its

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "query/arn.h"
 #include "streams/record.h"
 #include "streams/trigger_int.h"
 
@@ -258,8 +259,13 @@ static trec_t *make_rec(tmap_t *m, const ddb_stream_record_t *x, uint32_t nlanes
     memset(&w, 0, sizeof w);
     sw_event_id(w.event_id, m->stream.id, x->seq);
     w.event = (sw_event_t)x->event;
-    w.region = m->t->o.region;
-    w.region_len = strlen(w.region);
+    const char *tn;
+    size_t tl;
+    if (!ddb_qname_split(m->stream.table, m->stream.table_len, &w.region, &w.region_len, &tn,
+                         &tl)) {
+        w.region = m->t->o.region;
+        w.region_len = strlen(w.region);
+    }
     w.source_arn = m->stream_arn;
     w.source_arn_len = strlen(m->stream_arn);
     w.time_s = x->time_ms / 1000;

@@ -159,9 +159,14 @@ def test_second_profile_key_works(server):
 
 
 def test_region_still_comes_from_the_scope(server):
+    # tables are per region (test_regions.py): eu-west-1 has its own
     c = client(server, region="eu-west-1")
+    c.create_table(TableName="auth_t", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                   BillingMode="PAY_PER_REQUEST")
     arn = c.describe_table(TableName="auth_t")["Table"]["TableArn"]
     assert arn.startswith("arn:aws:dynamodb:eu-west-1:")
+    c.delete_table(TableName="auth_t")
 
 
 def test_wrong_secret_is_invalid_signature(server):

@@ -13,8 +13,11 @@ import zlib
 
 import pytest
 
-AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/eu-west-2/dynamodb/aws4_request, "
+# us-east-1, the region of the suite's boto3 clients: tables are per region
+# (test_regions.py), and raw requests reach the tables the clients made
+AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/us-east-1/dynamodb/aws4_request, "
         "SignedHeaders=host;x-amz-date, Signature=0123abcd")
+AUTH_EU_WEST_2 = AUTH.replace("us-east-1", "eu-west-2")
 
 
 def raw(endpoint, body, target="DynamoDB_20120810.ListTables",
@@ -115,11 +118,13 @@ def test_region_from_credential_scope(endpoint):
     body = json.dumps({"TableName": name, "BillingMode": "PAY_PER_REQUEST",
                        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
                        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
-    status, _, data = raw(endpoint, body.encode(), target="DynamoDB_20120810.CreateTable")
+    status, _, data = raw(endpoint, body.encode(), target="DynamoDB_20120810.CreateTable",
+                          auth=AUTH_EU_WEST_2)
     assert status == 200, data
     arn = json.loads(data)["TableDescription"]["TableArn"]
     assert arn == f"arn:aws:dynamodb:eu-west-2:000000000000:table/{name}"
-    raw(endpoint, json.dumps({"TableName": name}).encode(), target="DynamoDB_20120810.DeleteTable")
+    raw(endpoint, json.dumps({"TableName": name}).encode(), target="DynamoDB_20120810.DeleteTable",
+        auth=AUTH_EU_WEST_2)
 
 
 def test_keep_alive_many_requests_one_connection(endpoint):

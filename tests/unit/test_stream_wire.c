@@ -106,6 +106,35 @@ static void test_arns(void) {
     CHECK(!ddb_arn_parse(full, strlen(full) - 1, &a));
 }
 
+/* Region-qualified table names: split, plain, and the ARNs they make. */
+static void test_qualified_names(void) {
+    buf_t b;
+    buf_init(&b);
+    ddb_qname_put(&b, "us-west-2", 9, "Music", 5);
+    CHECK_STR(text(&b), "~us-west-2~Music");
+    const char *rg, *n;
+    size_t rl, nl;
+    CHECK(ddb_qname_split(b.data, b.len, &rg, &rl, &n, &nl));
+    CHECK(rl == 9 && !memcmp(rg, "us-west-2", 9) && nl == 5 && !memcmp(n, "Music", 5));
+    CHECK(ddb_qname_plain(b.data, b.len, &nl) == b.data + 11 && nl == 5);
+    buf_t arn;
+    buf_init(&arn);
+    ddb_arn_put_stream(&arn, "us-east-1", "0", b.data, b.len, "L");
+    CHECK_STR(text(&arn), "arn:aws:dynamodb:us-west-2:0:table/Music/stream/L");
+    /* plain names (the default namespace) stay whole; the region given names them */
+    CHECK(!ddb_qname_split("Music", 5, &rg, &rl, &n, &nl) && rl == 0 && nl == 5);
+    buf_reset(&arn);
+    ddb_arn_put_table(&arn, "us-east-1", "0", "Music", 5);
+    CHECK_STR(text(&arn), "arn:aws:dynamodb:us-east-1:0:table/Music");
+    buf_reset(&b);
+    ddb_qname_put(&b, NULL, 0, "Music", 5);
+    CHECK_STR(text(&b), "Music");
+    /* no second mark: not qualified */
+    CHECK(!ddb_qname_split("~abc", 4, &rg, &rl, &n, &nl) && nl == 4);
+    buf_free(&arn);
+    buf_free(&b);
+}
+
 static void test_shard_ids(void) {
     char id[SW_SHARD_ID_LEN + 1];
     sw_shard_id(id, 1796156037959, 0);
@@ -206,6 +235,7 @@ int main(void) {
     test_views_and_events();
     test_labels_and_stream_arns();
     test_arns();
+    test_qualified_names();
     test_shard_ids();
     test_sequence_numbers();
     test_event_ids();
