@@ -332,6 +332,15 @@ static int set_from_json(ddb_arena_t *a, ddb_type_t t, const cJSON *j, ddb_value
     return 0;
 }
 
+int json_check_attr_name(size_t len, ddb_error_t *err) {
+    if (len == 0) return ddb_error_set(err, DDB_ERR_VALIDATION, "Empty attribute name");
+    if (len > JSON_ATTR_NAME_MAX) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "Attribute name is too large, must be less than 65536 bytes");
+    }
+    return 0;
+}
+
 static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int depth,
                          ddb_error_t *err) {
     out->type = DDB_T_M;
@@ -351,6 +360,8 @@ static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int d
     cJSON_ArrayForEach(e, j) {
         size_t len;
         const char *name = json_key(e, &len);
+        int rc = json_check_attr_name(len, err);
+        if (rc) return rc;
         size_t h = 1469598103934665603u;
         for (size_t k = 0; k < len; k++)
             h = (h ^ (unsigned char)name[k]) * 1099511628211u;
@@ -370,7 +381,7 @@ static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int d
             at->name = name;
             at->name_len = len;
         }
-        int rc = value_from_json(a, e, &at->value, depth + 1, err);
+        rc = value_from_json(a, e, &at->value, depth + 1, err);
         if (rc) return rc;
     }
     out->u.map.a = attrs;

@@ -78,6 +78,12 @@ int op_batch_write_item(ddbd_req_t *r) {
         if (!cJSON_IsArray(t)) {
             return p_error_type(r->err, "RequestItems");
         }
+        if (cJSON_GetArraySize(t) == 0) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "The batch write request list for a table cannot be null or "
+                                 "empty: %s",
+                                 t->string);
+        }
         total += (size_t)cJSON_GetArraySize(t);
     }
     if (total > MAX_BATCH_WRITES) {
@@ -147,10 +153,10 @@ int op_batch_get_item(ddbd_req_t *r) {
     const cJSON *t;
     cJSON_ArrayForEach(t, items) {
         const cJSON *keys = cJSON_IsObject(t) ? cJSON_GetObjectItemCaseSensitive(t, "Keys") : NULL;
-        if (!cJSON_IsArray(keys)) {
+        if (keys && !cJSON_IsNull(keys) && !cJSON_IsArray(keys)) {
             return p_error_type(r->err, "Keys");
         }
-        if (cJSON_GetArraySize(keys) == 0) {
+        if (cJSON_GetArraySize(keys) == 0) { /* no Keys reads as an empty list */
             return ddb_error_set(
                 r->err, DDB_ERR_VALIDATION,
                 "The list of keys in RequestItems for BatchGetItem is required: %s "
