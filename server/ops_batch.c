@@ -363,6 +363,8 @@ static int replay_answer(ddbd_req_t *r, const item_write_t *ws, size_t n, int rc
     return 0;
 }
 
+#define MAX_TRANSACT_BYTES (4u << 20)
+
 static const char *const action_names[] = {"Put", "Delete", "Update", "ConditionCheck"};
 static const write_kind_t action_kinds[] = {W_PUT, W_DELETE, W_UPDATE, W_CHECK};
 
@@ -430,7 +432,7 @@ int op_transact_write_items(ddbd_req_t *r) {
     }
     item_write_t *ws = ddb_arena_alloc(r->arena, sizeof *ws * n);
     ddb_write_t *ops = ddb_arena_alloc(r->arena, sizeof *ops * n);
-    size_t i = 0;
+    size_t i = 0, total = 0;
     const cJSON *a;
     cJSON_ArrayForEach(a, items) {
         int found = -1, count = 0;
@@ -459,7 +461,16 @@ int op_transact_write_items(ddbd_req_t *r) {
         }
         ops[i] = (ddb_write_t){
             .table = &ws[i].table, .key = &ws[i].key, .fn = item_mutate, .ctx = &ws[i]};
+        /* the items a Put writes, the keys of the rest */
+        total += ddb_item_size(spec.kind == W_PUT ? &spec.item : &ws[i].key);
         i++;
+    }
+    if (total > MAX_TRANSACT_BYTES) {
+        /* DynamoDB documents the limit, not its message: ours, in its words
+         * (DynamoDB Local does not check it) */
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "The aggregate size of the items in the transaction cannot exceed "
+                             "4 MB");
     }
     ddb_token_t tk = {.text = token, .len = token ? tl : 0};
     if (token) token_digest(r, items, tk.digest);
