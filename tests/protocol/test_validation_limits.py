@@ -234,6 +234,27 @@ def test_attribute_name_refused_in_legacy_parameters(ddb, table):
     assert ddb.scan(TableName=table)["Count"] == 0
 
 
+def test_attribute_name_refused_in_keys_and_values(ddb, table):
+    assert refused(ddb.get_item, TableName=table, Key={"pk": S("a"), "": S("x")}) == (
+        "ValidationException", EMPTY_NAME)
+    assert refused(ddb.put_item, TableName=table, Item={"pk": S("z")}, ConditionExpression="a = :v",
+                   ExpressionAttributeValues={":v": {"M": {"": S("x")}}}) == (
+        "ValidationException", f"ExpressionAttributeValues contains invalid value: {EMPTY_NAME} for key :v")
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO \"{t}\" VALUE {{'pk': 'a', '': 'x'}}",
+    "INSERT INTO \"{t}\" VALUE {{'pk': 'a', 'm': {{'': 'x'}}}}",
+    "UPDATE \"{t}\" SET \"\" = 'x' WHERE pk = 'a'",
+    "UPDATE \"{t}\" SET m.\"\" = 'x' WHERE pk = 'a'",
+])
+def test_empty_attribute_name_refused_in_partiql(ddb, table, statement):
+    ddb.put_item(TableName=table, Item={"pk": S("a"), "m": {"M": {}}})
+    assert refused(ddb.execute_statement, Statement=statement.format(t=table)) == (
+        "ValidationException", "Path component cannot be an empty string")
+    assert ddb.get_item(TableName=table, Key={"pk": S("a")})["Item"] == {"pk": S("a"), "m": {"M": {}}}
+
+
 # ---- projections ---------------------------------------------------------------------------
 
 @pytest.fixture
