@@ -433,6 +433,7 @@ int op_transact_write_items(ddbd_req_t *r) {
     item_write_t *ws = ddb_arena_alloc(r->arena, sizeof *ws * n);
     ddb_write_t *ops = ddb_arena_alloc(r->arena, sizeof *ops * n);
     size_t i = 0, total = 0;
+    bool reasons = false; /* an action failed in a way reported as its reason */
     const cJSON *a;
     cJSON_ArrayForEach(a, items) {
         int found = -1, count = 0;
@@ -450,9 +451,19 @@ int op_transact_write_items(ddbd_req_t *r) {
         }
         item_spec_t spec;
         rc = item_spec_read(r, body, action_kinds[found], NULL, &spec);
-        if (!rc) rc = item_prepare(r, &spec, &ws[i]);
+        if (rc) return rc;
+        rc = item_prepare(r, &spec, &ws[i]);
+        if (rc == DDB_ERR_VALIDATION && item_failure_is_reason(&ws[i], &spec)) {
+            /* this action's reason; the rest are still checked, and any
+             * request-level error among them wins */
+            ops[i] = (ddb_write_t){.status = DDB_ERR_VALIDATION, .error = *r->err};
+            reasons = true;
+            i++;
+            continue;
+        }
         if (rc) return rc;
         for (size_t k = 0; k < i; k++) {
+            if (ops[k].status) continue; /* a refused action's key may be no key */
             if (same_item(&ws[k].table, &ws[k].key, &ws[i].table, &ws[i].key)) {
                 return ddb_error_set(
                     r->err, DDB_ERR_VALIDATION,
@@ -464,6 +475,12 @@ int op_transact_write_items(ddbd_req_t *r) {
         /* the items a Put writes, the keys of the rest */
         total += ddb_item_size(spec.kind == W_PUT ? &spec.item : &ws[i].key);
         i++;
+    }
+    if (reasons) {
+        for (size_t k = 0; k < n; k++) {
+            if (ops[k].status != DDB_ERR_VALIDATION) ops[k] = (ddb_write_t){0};
+        }
+        return transaction_canceled(r, ops, ws, n);
     }
     if (total > MAX_TRANSACT_BYTES) {
         /* DynamoDB documents the limit, not its message: ours, in its words

@@ -449,6 +449,83 @@ def test_update_failure_in_transaction_is_a_reason(ddb, table, expr, values, mes
     assert ddb.scan(TableName=table)["Count"] == 1
 
 
+@pytest.fixture
+def tx_table(ddb, table_name):
+    """pk (S) keyed, with GSI `gix` keyed g (S), holding {pk: s}."""
+    ddb.create_table(
+        TableName=table_name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "g")],
+        GlobalSecondaryIndexes=[{"IndexName": "gix", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}])
+    ddb.put_item(TableName=table_name, Item={"pk": S("s")})
+    yield table_name
+    ddb.delete_table(TableName=table_name)
+
+
+def tx_actions(t):
+    """Actions DynamoDB (Local) cancels the transaction for, each with a
+    ValidationError reason: a key value of another type or too long, an
+    index key of another type, an update of a key attribute."""
+    return [
+        {"Put": {"TableName": t, "Item": {"pk": {"N": "1"}}}},
+        {"Put": {"TableName": t, "Item": {"pk": S("x" * 2049)}}},
+        {"Put": {"TableName": t, "Item": {"pk": S("p"), "g": {"N": "1"}}}},
+        {"Delete": {"TableName": t, "Key": {"pk": {"N": "1"}}}},
+        {"ConditionCheck": {"TableName": t, "Key": {"pk": {"N": "1"}}, "ConditionExpression": "attribute_exists(a)"}},
+        {"Update": {"TableName": t, "Key": {"pk": {"N": "1"}}, "UpdateExpression": "SET a = :v",
+                    "ExpressionAttributeValues": {":v": S("x")}}},
+    ]
+
+
+@pytest.mark.parametrize("which", range(6))
+def test_transaction_key_failures_are_reasons(ddb, tx_table, which):
+    action = tx_actions(tx_table)[which]
+    reasons = canceled(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": tx_table, "Item": {"pk": S("o")}}}, action])
+    assert [r["Code"] for r in reasons] == ["None", "ValidationError"]
+    assert ddb.scan(TableName=tx_table)["Count"] == 1
+
+
+def test_transaction_update_of_a_key_is_a_reason(ddb, tx_table):
+    """(DynamoDB Local lists only this action's reason here, not one for
+    each action; the reason itself is the same.)"""
+    reasons = canceled(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": tx_table, "Item": {"pk": S("o")}}},
+        {"Update": {"TableName": tx_table, "Key": {"pk": S("s")}, "UpdateExpression": "SET pk = :v",
+                    "ExpressionAttributeValues": {":v": S("x")}}}])
+    assert {"Code": "ValidationError", "Message": INVALID + "Cannot update attribute pk. This attribute is part of "
+            "the key"} in reasons
+    assert ddb.scan(TableName=tx_table)["Count"] == 1
+
+
+@pytest.mark.parametrize("action,message", [
+    ({"Put": {"Item": {"a": S("x")}}}, None),                       # a key missing
+    ({"Put": {"Item": {"pk": S("")}}},
+     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty "
+     "string value. Key: pk"),
+    ({"Put": {"Item": {"pk": S("p"), "g": S("")}}},
+     "One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
+     "The AttributeValue for a key attribute cannot contain an empty string value. IndexName: gix, IndexKey: g"),
+    ({"Put": {"Item": {"pk": S("p"), "b": S("x" * 410000)}}}, "Item size has exceeded the maximum allowed size"),
+    ({"Put": {"Item": {"pk": S("p")}, "ConditionExpression": "a = = :v"}},
+     'Invalid ConditionExpression: Syntax error; token: "=", near: "= = :v"'),
+])
+def test_transaction_request_failures_refuse_the_request(ddb, tx_table, action, message):
+    """The shape of an action (a missing or empty key, an item too large, a
+    bad expression) refuses the whole request, a reason's failure in another
+    action notwithstanding."""
+    kind, body = next(iter(action.items()))
+    bad = {kind: {"TableName": tx_table, **body}}
+    for items in ([{"Put": {"TableName": tx_table, "Item": {"pk": S("o")}}}, bad],
+                  [tx_actions(tx_table)[0], bad]):
+        code, msg = refused(ddb.transact_write_items, TransactItems=items)
+        assert code == "ValidationException"
+        if message:
+            assert msg == message
+    assert ddb.scan(TableName=tx_table)["Count"] == 1
+
+
 # ---- tags ----------------------------------------------------------------------------------
 
 def constraint(value, where, rule):
