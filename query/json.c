@@ -332,15 +332,6 @@ static int set_from_json(ddb_arena_t *a, ddb_type_t t, const cJSON *j, ddb_value
     return 0;
 }
 
-int json_check_attr_name(size_t len, ddb_error_t *err) {
-    if (len == 0) return ddb_error_set(err, DDB_ERR_VALIDATION, "Empty attribute name");
-    if (len > JSON_ATTR_NAME_MAX) {
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "Attribute name is too large, must be less than 65536 bytes");
-    }
-    return 0;
-}
-
 static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int depth,
                          ddb_error_t *err) {
     out->type = DDB_T_M;
@@ -360,7 +351,7 @@ static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int d
     cJSON_ArrayForEach(e, j) {
         size_t len;
         const char *name = json_key(e, &len);
-        int rc = json_check_attr_name(len, err);
+        int rc = ddb_check_attr_name(len, err);
         if (rc) return rc;
         size_t h = 1469598103934665603u;
         for (size_t k = 0; k < len; k++)

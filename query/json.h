@@ -86,13 +86,6 @@ const char *json_key(const cJSON *j, size_t *len);
 /* Converts one AttributeValue JSON object into out (allocated in a). */
 int json_to_value(ddb_arena_t *a, const cJSON *av, ddb_value_t *out, ddb_error_t *err);
 
-/* The longest attribute name, in bytes. */
-#define JSON_ATTR_NAME_MAX 65535
-
-/* DynamoDB's ValidationException for an attribute name of len bytes that
- * is empty or too long; 0 when it is fine. */
-int json_check_attr_name(size_t len, ddb_error_t *err);
-
 /* Converts a JSON object of name -> AttributeValue into a map value. */
 int json_to_item(ddb_arena_t *a, const cJSON *obj, ddb_value_t *out, ddb_error_t *err);
 
