@@ -130,8 +130,9 @@ bool item_failure_is_reason(const item_write_t *w, const item_spec_t *s) {
             return false; /* an empty key string */
         }
     }
-    if (key_value_wrong(hv, k->hash_type, 2048) ||
-        (rv && key_value_wrong(rv, k->range_type, 1024))) {
+    /* a table key's size limits are an index key's */
+    if (key_value_wrong(hv, k->hash_type, DDB_INDEX_HASH_MAX) ||
+        (rv && key_value_wrong(rv, k->range_type, DDB_INDEX_RANGE_MAX))) {
         return true;
     }
     if (s->kind == W_PUT) {
