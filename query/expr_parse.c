@@ -217,6 +217,20 @@ static int parse_function(parser_t *p, fn_ctx_t where, expr_node_t **out) {
  * list_append in updates), and in updates `operand (+|-) operand`. */
 static int parse_primary_operand(parser_t *p, fn_ctx_t where, expr_node_t **out) {
     const tok_t *t = expr__peek(p);
+    if (t->kind == T_LPAREN) {
+        /* (operand): DynamoDB takes an operand in parentheses, but not in
+         * two pairs at once, ((a)) */
+        p->pos++;
+        if (++p->depth > MAX_DEPTH) return expr__too_deep(p);
+        int rc = where == CTX_UPDATE_ARG ? parse_primary_operand(p, where, out)
+                                         : parse_operand(p, where, out);
+        if (!rc) rc = expr__expect(p, T_RPAREN);
+        if (rc) return rc;
+        p->depth--;
+        if ((*out)->parens) p->redundant = true;
+        (*out)->parens = true;
+        return 0;
+    }
     if (t->kind == T_VALUE) return expr__value_ref(p, out);
     if (at_function(p)) return parse_function(p, where, out);
     if (t->kind == T_NAME || t->kind == T_HNAME) {
@@ -402,6 +416,29 @@ static int parse_predicate(parser_t *p, expr_node_t **out) {
     return 0;
 }
 
+/* Whether the group opening at the current '(' is an operand, `(a) = :v`:
+ * a comparator, BETWEEN or IN follows its ')'. */
+static bool operand_group(const parser_t *p) {
+    size_t open = 0, i = p->pos;
+    for (; i < p->ntoks && p->toks[i].kind != T_EOF; i++) {
+        if (p->toks[i].kind == T_LPAREN) open++;
+        if (p->toks[i].kind == T_RPAREN && --open == 0) break;
+    }
+    if (i >= p->ntoks || p->toks[i].kind == T_EOF) return false;
+    const tok_t *next = &p->toks[i + 1];
+    switch (next->kind) {
+    case T_EQ:
+    case T_NE:
+    case T_LT:
+    case T_LE:
+    case T_GT:
+    case T_GE:
+        return true;
+    default:
+        return expr__is_kw(p, next, "BETWEEN") || expr__is_kw(p, next, "IN");
+    }
+}
+
 static int parse_unary(parser_t *p, expr_node_t **out) {
     if (++p->depth > MAX_DEPTH) return expr__too_deep(p);
     int rc;
@@ -410,6 +447,8 @@ static int parse_unary(parser_t *p, expr_node_t **out) {
         expr_node_t *n = expr__node(p, EXPR_NOT);
         rc = parse_unary(p, &n->a);
         *out = n;
+    } else if (expr__peek(p)->kind == T_LPAREN && operand_group(p)) {
+        rc = parse_predicate(p, out);
     } else if (expr__accept(p, T_LPAREN)) {
         rc = parse_or(p, out);
         if (!rc) rc = expr__expect(p, T_RPAREN);

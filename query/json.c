@@ -351,6 +351,8 @@ static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int d
     cJSON_ArrayForEach(e, j) {
         size_t len;
         const char *name = json_key(e, &len);
+        int rc = ddb_check_attr_name(len, err);
+        if (rc) return rc;
         size_t h = 1469598103934665603u;
         for (size_t k = 0; k < len; k++)
             h = (h ^ (unsigned char)name[k]) * 1099511628211u;
@@ -370,7 +372,7 @@ static int map_from_json(ddb_arena_t *a, const cJSON *j, ddb_value_t *out, int d
             at->name = name;
             at->name_len = len;
         }
-        int rc = value_from_json(a, e, &at->value, depth + 1, err);
+        rc = value_from_json(a, e, &at->value, depth + 1, err);
         if (rc) return rc;
     }
     out->u.map.a = attrs;

@@ -145,6 +145,11 @@ static int map_value(pq_ctx_t *c, const pq_node_t *n, ddb_value_t *out, char *pa
                      key_type(n->keys[i], &key), path);
             return at_node(c, n->keys[i], msg);
         }
+        if (key.u.str.len == 0) {
+            /* DynamoDB's words for an empty attribute name in a tuple */
+            return ddb_error_set(c->err, DDB_ERR_VALIDATION,
+                                 "Path component cannot be an empty string");
+        }
         for (size_t j = 0; j < i; j++) {
             if (attrs[j].name_len != key.u.str.len ||
                 memcmp(attrs[j].name, key.u.str.ptr, key.u.str.len) != 0)

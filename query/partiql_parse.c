@@ -27,6 +27,8 @@ static void next(parser_t *p) {
     p->t = pq__lex(p->s, p->len, p->t.pos + p->t.len);
 }
 
+#define PQ_EMPTY_COMPONENT "Path component cannot be an empty string"
+
 /* A syntax error at the current token: DynamoDB's envelope and detail. */
 static int syntax(parser_t *p, const char *detail) {
     if (p->err_pos) *p->err_pos = p->t.pos;
@@ -126,13 +128,17 @@ static pq_elem_t name_elem(parser_t *p) {
 /* path := name ('.' name | '[' integer ']')*, the current token a name. */
 static int parse_path(parser_t *p, pq_node_t **out) {
     pq_node_t *n = node(p, PQ_N_PATH, p->t.pos);
-    path_push(p, n, name_elem(p));
+    pq_elem_t e = name_elem(p);
+    if (e.len == 0) return plain(p, &p->t, PQ_EMPTY_COMPONENT, false);
+    path_push(p, n, e);
     next(p);
     for (;;) {
         if (pq__is(&p->t, ".")) {
             next(p);
             if (!is_name(&p->t)) return syntax(p, "Invalid path dot component");
-            path_push(p, n, name_elem(p));
+            e = name_elem(p);
+            if (e.len == 0) return plain(p, &p->t, PQ_EMPTY_COMPONENT, false);
+            path_push(p, n, e);
             next(p);
         } else if (pq__is(&p->t, "[")) {
             next(p);

@@ -1,5 +1,5 @@
 /* value.c: type names, lookup, deep equality, cloning and DynamoDB's size
- * rules for attribute values. Pure. */
+ * rules for attribute values (and names). Pure. */
 #include "query/value.h"
 
 #include <string.h>
@@ -158,6 +158,15 @@ static size_t number_size(const ddb_value_t *v) {
     ddb_num_t n;
     if (ddb_num_parse(v->u.str.ptr, v->u.str.len, &n, NULL)) return v->u.str.len;
     return (size_t)(ddb_num_digits(&n) + 1) / 2 + 1;
+}
+
+int ddb_check_attr_name(size_t len, ddb_error_t *err) {
+    if (len == 0) return ddb_error_set(err, DDB_ERR_VALIDATION, "Empty attribute name");
+    if (len > DDB_ATTR_NAME_MAX) {
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "Attribute name is too large, must be less than 65536 bytes");
+    }
+    return 0;
 }
 
 size_t ddb_value_size(const ddb_value_t *v) {

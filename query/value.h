@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "query/arena.h"
+#include "query/error.h"
 
 typedef enum ddb_type {
     DDB_T_NONE = 0,
@@ -79,6 +80,13 @@ void ddb_value_clone(ddb_arena_t *a, const ddb_value_t *v, ddb_value_t *out);
 
 /* Size of a value as DynamoDB counts it for the 400 KB item limit and for
  * capacity units (not including the attribute name). */
+/* The longest attribute name, in bytes. */
+#define DDB_ATTR_NAME_MAX 65535
+
+/* DynamoDB's ValidationException for an attribute name of len bytes that
+ * is empty or too long; 0 when it is fine. */
+int ddb_check_attr_name(size_t len, ddb_error_t *err);
+
 size_t ddb_value_size(const ddb_value_t *v);
 
 /* Size of an item (a map value): sum of name length + value size. */

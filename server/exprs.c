@@ -81,11 +81,12 @@ static int read_names(ddbd_req_t *r, const cJSON *j, ddb_value_t *out) {
                 "ExpressionAttributeNames contains invalid key: Syntax error; key: \"%s\"",
                 e->string);
         }
-        if (vl == 0) {
+        if (ddb_check_attr_name(vl, r->err)) {
+            char why[sizeof r->err->msg];
+            snprintf(why, sizeof why, "%s", r->err->msg);
             return ddb_error_set(r->err, DDB_ERR_VALIDATION,
-                                 "ExpressionAttributeNames contains invalid value: Empty attribute "
-                                 "name for key %s",
-                                 e->string);
+                                 "ExpressionAttributeNames contains invalid value: %s for key %s",
+                                 why, e->string);
         }
         ddb_attr_t *a = &out->u.map.a[out->u.map.n++];
         a->name = key;
@@ -147,10 +148,12 @@ static int read_legacy_conditions(ddbd_req_t *r, const cJSON *in, const cJSON *j
             return p_error_type(r->err, what);
         }
         c->name = json_key(e, &c->len);
+        int rc = ddb_check_attr_name(c->len, r->err);
+        if (rc) return rc;
         c->exists = -1;
         bool ex, exp;
         const cJSON *val, *list;
-        int rc = p_str(e, "ComparisonOperator", &c->op, &c->op_len, r->err);
+        rc = p_str(e, "ComparisonOperator", &c->op, &c->op_len, r->err);
         if (!rc) rc = p_bool(e, "Exists", &ex, &exp, r->err);
         if (!rc) rc = p_obj(e, "Value", &val, r->err);
         if (!rc) rc = p_arr(e, "AttributeValueList", &list, r->err);
@@ -218,7 +221,8 @@ static int read_attribute_updates(ddbd_req_t *r, const cJSON *j, req_exprs_t *x)
         }
         u->name = json_key(e, &u->len);
         const cJSON *val;
-        int rc = p_str(e, "Action", &u->action, &u->action_len, r->err);
+        int rc = ddb_check_attr_name(u->len, r->err);
+        if (!rc) rc = p_str(e, "Action", &u->action, &u->action_len, r->err);
         if (!rc) rc = p_obj(e, "Value", &val, r->err);
         if (rc) return rc;
         if (val) {
@@ -247,6 +251,8 @@ static int read_attributes_to_get(ddbd_req_t *r, const cJSON *j, req_exprs_t *x)
         }
         size_t len;
         const char *name = json_str(e, &len);
+        int rc = ddb_check_attr_name(len, r->err);
+        if (rc) return rc;
         for (size_t k = 0; k < i; k++) {
             if (lens[k] == len && memcmp(names[k], name, len) == 0) {
                 return ddb_error_set(r->err, DDB_ERR_VALIDATION,

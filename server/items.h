@@ -55,6 +55,13 @@ int item_spec_read(ddbd_req_t *r, const cJSON *in, write_kind_t kind, const char
  * JSON: r supplies only the engine, the arena and the error. */
 int item_prepare(ddbd_req_t *r, const item_spec_t *s, item_write_t *w);
 
+/* After item_prepare refused s: whether DynamoDB reports the refusal as
+ * the action's ValidationError cancellation reason in a transaction rather
+ * than refusing the whole request: a key value of another type or over its
+ * size limit, an index key attribute of another type (Put), an update of a
+ * key attribute; DynamoDB Local's split (its messages are terser). */
+bool item_failure_is_reason(const item_write_t *w, const item_spec_t *s);
+
 /* The ddb_mutate_fn of a prepared write (ctx is the item_write_t). */
 int item_mutate(void *ctx, const ddb_value_t *old, const ddb_value_t **new_item, ddb_error_t *err);
 

@@ -2,7 +2,9 @@
  * ListTagsOfResource, kept in the table's meta map) and the account-level
  * operations DescribeLimits and DescribeEndpoints. */
 #include <string.h>
+#include <strings.h>
 
+#include "query/arn.h"
 #include "query/json.h"
 #include "query/params.h"
 #include "server/ddbd.h"
@@ -10,6 +12,48 @@
 
 /* DynamoDB's limit of tags on one resource. */
 #define MAX_TAGS 50
+
+/* Characters (code points) in UTF-8 text: tag lengths count characters,
+ * not bytes. */
+static size_t utf8_chars(const char *s, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* DynamoDB's tag characters: letters, digits, white space and + - = . _ :
+ * / (and @, which AWS's tagging rules allow everywhere). Any non-ASCII
+ * character passes as a letter: without Unicode tables we do not tell
+ * letters from symbols there. */
+static bool tag_text_ok(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+            continue;
+        }
+        if (!strchr(" \t\n\r+-=._:/@", c) || c == 0) return false;
+    }
+    return true;
+}
+
+/* The checks past the length constraints, ours in DynamoDB's words (it
+ * documents the rules, not its messages; DynamoDB Local has no tags). */
+static int check_tag_key(ddbd_req_t *r, const char *k, size_t kl) {
+    if (kl >= 4 && strncasecmp(k, "aws:", 4) == 0) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: The tag key prefix aws: "
+                             "is reserved for AWS use; tag key: %.*s",
+                             (int)p_cut(kl, 200), k);
+    }
+    if (!tag_text_ok(k, kl)) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: The tag key contains "
+                             "characters that are not allowed; tag key: %.*s",
+                             (int)p_cut(kl, 200), k);
+    }
+    return 0;
+}
 
 int ddbd_parse_tags(ddbd_req_t *r, const cJSON *arr, ddb_value_t *out, vlist_t *v,
                     const char *where) {
@@ -37,8 +81,19 @@ int ddbd_parse_tags(ddbd_req_t *r, const cJSON *arr, ddb_value_t *out, vlist_t *
             vlist_not_null(v, "%s.%d.member.value", where, idx);
             continue;
         }
-        vlist_len(v, k, p_cut(kl, 200), kl, 1, 128, "%s.%d.member.key", where, idx);
-        vlist_len(v, val, p_cut(vl, 200), vl, 0, 256, "%s.%d.member.value", where, idx);
+        vlist_len(v, k, p_cut(kl, 200), utf8_chars(k, kl), 1, 128, "%s.%d.member.key", where, idx);
+        vlist_len(v, val, p_cut(vl, 200), utf8_chars(val, vl), 0, 256, "%s.%d.member.value", where,
+                  idx);
+        if (kl >= 1 && utf8_chars(k, kl) <= 128 && utf8_chars(val, vl) <= 256) {
+            int rc2 = check_tag_key(r, k, kl);
+            if (rc2) return rc2;
+            if (!tag_text_ok(val, vl)) {
+                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                     "One or more parameter values were invalid: The tag value "
+                                     "contains characters that are not allowed; tag key: %.*s",
+                                     (int)p_cut(kl, 200), k);
+            }
+        }
         mb_t m;
         mb_init(&m, r->arena, 2);
         mb_str(&m, "Key", k, kl);
@@ -76,6 +131,13 @@ static int load_table_by_arn(ddbd_req_t *r, ddb_table_info_t *t) {
     size_t nl;
     rc = ddbd_table_from_arn(r, arn, al, &name, &nl);
     if (rc) return rc;
+    ddb_arn_t a;
+    if (ddb_arn_parse(arn, al, &a) && a.kind != DDB_ARN_TABLE) {
+        /* only a table has tags: not its indexes or streams */
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Invalid TableArn: Invalid ResourceArn provided as input %.*s",
+                             (int)(al > 300 ? 300 : al), arn);
+    }
     rc = ddb_table_get(r->srv->engine, name, nl, r->arena, t, r->err);
     if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
         return ddb_error_set(r->err, DDB_ERR_RESOURCE_NOT_FOUND,
@@ -158,10 +220,24 @@ int op_untag_resource(ddbd_req_t *r) {
     if (rc) return rc;
     if (!keys) return p_error_not_null(r->err, "tagKeys");
     const cJSON *e;
+    vlist_t v;
+    vlist_init(&v);
+    int idx = 0;
     cJSON_ArrayForEach(e, keys) {
         if (!cJSON_IsString(e)) {
             return p_error_type(r->err, "TagKeys");
         }
+        size_t kl;
+        const char *k = json_str(e, &kl);
+        vlist_len(&v, k, p_cut(kl, 200), utf8_chars(k, kl), 1, 128, "tagKeys.%d.member", ++idx);
+    }
+    rc = vlist_finish(&v, r->err);
+    if (rc) return rc;
+    cJSON_ArrayForEach(e, keys) {
+        size_t kl;
+        const char *k = json_str(e, &kl);
+        rc = check_tag_key(r, k, kl);
+        if (rc) return rc;
     }
     ddb_table_info_t t;
     rc = load_table_by_arn(r, &t);

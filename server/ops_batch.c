@@ -77,6 +77,12 @@ int op_batch_write_item(ddbd_req_t *r) {
         if (!cJSON_IsArray(t)) {
             return p_error_type(r->err, "RequestItems");
         }
+        if (cJSON_GetArraySize(t) == 0) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "The batch write request list for a table cannot be null or "
+                                 "empty: %s",
+                                 t->string);
+        }
         total += (size_t)cJSON_GetArraySize(t);
     }
     if (total > MAX_BATCH_WRITES) {
@@ -146,10 +152,10 @@ int op_batch_get_item(ddbd_req_t *r) {
     const cJSON *t;
     cJSON_ArrayForEach(t, items) {
         const cJSON *keys = cJSON_IsObject(t) ? cJSON_GetObjectItemCaseSensitive(t, "Keys") : NULL;
-        if (!cJSON_IsArray(keys)) {
+        if (keys && !cJSON_IsNull(keys) && !cJSON_IsArray(keys)) {
             return p_error_type(r->err, "Keys");
         }
-        if (cJSON_GetArraySize(keys) == 0) {
+        if (cJSON_GetArraySize(keys) == 0) { /* no Keys reads as an empty list */
             return ddb_error_set(
                 r->err, DDB_ERR_VALIDATION,
                 "The list of keys in RequestItems for BatchGetItem is required: %s "
@@ -363,6 +369,8 @@ static int replay_answer(ddbd_req_t *r, const item_write_t *ws, size_t n, int rc
     return 0;
 }
 
+#define MAX_TRANSACT_BYTES (4u << 20)
+
 static const char *const action_names[] = {"Put", "Delete", "Update", "ConditionCheck"};
 static const write_kind_t action_kinds[] = {W_PUT, W_DELETE, W_UPDATE, W_CHECK};
 
@@ -430,7 +438,8 @@ int op_transact_write_items(ddbd_req_t *r) {
     }
     item_write_t *ws = ddb_arena_alloc(r->arena, sizeof *ws * n);
     ddb_write_t *ops = ddb_arena_alloc(r->arena, sizeof *ops * n);
-    size_t i = 0;
+    size_t i = 0, total = 0;
+    bool reasons = false; /* an action failed in a way reported as its reason */
     const cJSON *a;
     cJSON_ArrayForEach(a, items) {
         int found = -1, count = 0;
@@ -448,9 +457,19 @@ int op_transact_write_items(ddbd_req_t *r) {
         }
         item_spec_t spec;
         rc = item_spec_read(r, body, action_kinds[found], NULL, &spec);
-        if (!rc) rc = item_prepare(r, &spec, &ws[i]);
+        if (rc) return rc;
+        rc = item_prepare(r, &spec, &ws[i]);
+        if (rc == DDB_ERR_VALIDATION && item_failure_is_reason(&ws[i], &spec)) {
+            /* this action's reason; the rest are still checked, and any
+             * request-level error among them wins */
+            ops[i] = (ddb_write_t){.status = DDB_ERR_VALIDATION, .error = *r->err};
+            reasons = true;
+            i++;
+            continue;
+        }
         if (rc) return rc;
         for (size_t k = 0; k < i; k++) {
+            if (ops[k].status) continue; /* a refused action's key may be no key */
             if (same_item(&ws[k].table, &ws[k].key, &ws[i].table, &ws[i].key)) {
                 return ddb_error_set(
                     r->err, DDB_ERR_VALIDATION,
@@ -459,7 +478,22 @@ int op_transact_write_items(ddbd_req_t *r) {
         }
         ops[i] = (ddb_write_t){
             .table = &ws[i].table, .key = &ws[i].key, .fn = item_mutate, .ctx = &ws[i]};
+        /* the items a Put writes, the keys of the rest */
+        total += ddb_item_size(spec.kind == W_PUT ? &spec.item : &ws[i].key);
         i++;
+    }
+    if (reasons) {
+        for (size_t k = 0; k < n; k++) {
+            if (ops[k].status != DDB_ERR_VALIDATION) ops[k] = (ddb_write_t){0};
+        }
+        return transaction_canceled(r, ops, ws, n);
+    }
+    if (total > MAX_TRANSACT_BYTES) {
+        /* DynamoDB documents the limit, not its message: ours, in its words
+         * (DynamoDB Local does not check it) */
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "The aggregate size of the items in the transaction cannot exceed "
+                             "4 MB");
     }
     ddb_token_t tk = {.text = token, .len = token ? tl : 0};
     if (token) token_digest(r, items, tk.digest);

@@ -62,6 +62,19 @@ int ddbd_parse_attr_defs(ddbd_req_t *r, const cJSON *arr, attr_def_t **out, size
     return 0;
 }
 
+/* NonKeyAttributes summed over all of a table's indexes (an attribute in
+ * two indexes counts twice), as DynamoDB documents. */
+#define MAX_PROJECTED 100
+
+static int too_many_projected(ddbd_req_t *r) {
+    /* DynamoDB Local answers "No more than 20 attributes per table can be
+     * projected into Local Secondary Indices", an old limit's words */
+    return ddb_error_set(r->err, DDB_ERR_LIMIT_EXCEEDED,
+                         "One or more parameter values were invalid: Number of projected "
+                         "attributes in all indexes exceeds limit of %d",
+                         MAX_PROJECTED);
+}
+
 static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
     const char *pt;
     size_t pl;
@@ -70,7 +83,11 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
     int rc = p_str(p, "ProjectionType", &pt, &pl, r->err);
     if (!rc) rc = p_arr(p, "NonKeyAttributes", &nka, r->err);
     if (rc) return rc;
-    if (!pt || streq(pt, pl, "ALL"))
+    if (!pt) {
+        return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                             "Indexes must have a projection specified");
+    }
+    if (streq(pt, pl, "ALL"))
         ix->projection = DDB_PROJ_ALL;
     else if (streq(pt, pl, "KEYS_ONLY"))
         ix->projection = DDB_PROJ_KEYS_ONLY;
@@ -80,23 +97,19 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
         return p_error_enum(r->err, pt, p_cut(pl, 100), "ALL, INCLUDE, KEYS_ONLY",
                             "projection.projectionType");
     }
-    if (ix->projection == DDB_PROJ_INCLUDE && (!nka || cJSON_GetArraySize(nka) == 0)) {
+    size_t n = nka ? (size_t)cJSON_GetArraySize(nka) : 0;
+    if (ix->projection == DDB_PROJ_INCLUDE && n == 0) {
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "If Projection type INCLUDE is specified, some non-key attributes to "
                              "include in the projection must be specified as well");
     }
-    if (ix->projection != DDB_PROJ_INCLUDE && nka) {
+    if (ix->projection != DDB_PROJ_INCLUDE && n) { /* an empty list is no list */
         return ddb_error_set(r->err, DDB_ERR_VALIDATION,
                              "No attributes should be specified to be projected unless projection "
                              "type is INCLUDE");
     }
-    if (!nka) return 0;
-    size_t n = (size_t)cJSON_GetArraySize(nka);
-    if (n > 100) {
-        return ddb_error_set(r->err, DDB_ERR_LIMIT_EXCEEDED,
-                             "One or more parameter values were invalid: Number of projected "
-                             "attributes in all indexes exceeds limit of 100");
-    }
+    if (n == 0) return 0;
+    if (n > MAX_PROJECTED) return too_many_projected(r);
     const char **names = ddb_arena_alloc(r->arena, sizeof(char *) * n);
     size_t *lens = ddb_arena_alloc(r->arena, sizeof(size_t) * n);
     size_t i = 0;
@@ -106,6 +119,17 @@ static int projection(ddbd_req_t *r, const cJSON *p, ddb_index_info_t *ix) {
             return p_error_type(r->err, "NonKeyAttributes");
         }
         names[i] = json_str(e, &lens[i]);
+        if (lens[i] == 0 || lens[i] > 255) {
+            return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                 "Names of key attributes and attributes projected into an index "
+                                 "must be between 1 and 255 characters, inclusive");
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (lens[j] == lens[i] && memcmp(names[j], names[i], lens[i]) == 0) {
+                return ddb_error_set(r->err, DDB_ERR_VALIDATION,
+                                     "Cannot have two attributes with the same name");
+            }
+        }
         i++;
     }
     ix->include = names;
@@ -250,6 +274,10 @@ int ddbd_parse_indexes(ddbd_req_t *r, const cJSON *gsi, const cJSON *lsi, bool o
             k++;
         }
     }
+    size_t projected = 0;
+    for (size_t j = 0; j < k; j++)
+        projected += ix[j].ninclude;
+    if (projected > MAX_PROJECTED) return too_many_projected(r);
     *out = ix;
     *n = k;
     *throughput = mb_done(&tp);
@@ -323,7 +351,7 @@ void ddbd_put_indexes_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char 
 }
 
 static int check_attr(const ddb_index_info_t *ix, const ddb_value_t *item, const char *name,
-                      size_t len, ddb_type_t want, ddb_error_t *err) {
+                      size_t len, ddb_type_t want, bool range, ddb_error_t *err) {
     const ddb_value_t *v = ddb_map_get(item, name, len);
     if (!v) return 0; /* sparse: not in the index */
     if (v->type != want) {
@@ -341,6 +369,16 @@ static int check_attr(const ddb_index_info_t *ix, const ddb_value_t *item, const
             "attribute cannot contain an empty %s value. IndexName: %.*s, IndexKey: %.*s",
             want == DDB_T_S ? "string" : "binary", (int)ix->name_len, ix->name, (int)len, name);
     }
+    if (!ddb_index_value_fits(v, range)) {
+        /* AWS's words; DynamoDB Local stops after "Size limit exceeded" */
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "One or more parameter values were invalid: Size limit exceeded for "
+                             "Index Key %.*s Actual Size: %zu bytes Max Size: %d bytes IndexName: "
+                             "%.*s",
+                             (int)len, name, ddb_value_size(v),
+                             range ? DDB_INDEX_RANGE_MAX : DDB_INDEX_HASH_MAX, (int)ix->name_len,
+                             ix->name);
+    }
     return 0;
 }
 
@@ -353,7 +391,7 @@ int ddbd_check_index_keys(const ddb_table_info_t *t, const ddb_value_t *item, dd
         for (int range = 0; !rc && range < 2; range++) {
             size_t n = ddb_index_attrs(ix, range, k);
             for (size_t j = 0; !rc && j < n; j++)
-                rc = check_attr(ix, item, k[j].name, k[j].len, k[j].type, err);
+                rc = check_attr(ix, item, k[j].name, k[j].len, k[j].type, range, err);
         }
         if (rc) return rc;
     }
@@ -510,6 +548,10 @@ int ddbd_parse_gsi_updates(ddbd_req_t *r, const cJSON *updates, const cJSON *att
                                  "count exceeds the per-table limit of %d",
                                  MAX_GSI);
         }
+        size_t projected = out->ix.ninclude;
+        for (size_t i = 0; i < t->nindexes; i++)
+            projected += t->indexes[i].ninclude;
+        if (projected > MAX_PROJECTED) return too_many_projected(r);
         ddb_value_t added = mb_done(&tp);
         out->action = GSI_CREATE;
         out->defs = defs_after(r, t, defs, ndefs, &out->ix, NULL, 0);

@@ -101,6 +101,59 @@ int item_prepare(ddbd_req_t *r, const item_spec_t *s, item_write_t *w) {
     return rc;
 }
 
+/* Whether v is a key attribute's value of another type than want, or one
+ * over the key's size limit (not an empty string: that is refused with the
+ * request). */
+static bool key_value_wrong(const ddb_value_t *v, ddb_type_t want, size_t max) {
+    if (v->type != want) return true;
+    if ((want == DDB_T_S || want == DDB_T_B) && v->u.str.len == 0) return false;
+    return ddb_value_size(v) > max;
+}
+
+bool item_failure_is_reason(const item_write_t *w, const item_spec_t *s) {
+    const ddb_table_info_t *t = &w->table;
+    const ddb_key_schema_t *k = &t->key;
+    if (!t->name || !k->hash_name) return false; /* the table itself failed */
+    const ddb_value_t *from = s->kind == W_PUT ? &s->item : &s->key;
+    const ddb_value_t *hv = ddb_map_get(from, k->hash_name, k->hash_len);
+    const ddb_value_t *rv =
+        k->range_type != DDB_T_NONE ? ddb_map_get(from, k->range_name, k->range_len) : NULL;
+    if (!hv || (k->range_type != DDB_T_NONE && !rv)) return false; /* a key missing */
+    for (int i = 0; i < 2; i++) {
+        const ddb_value_t *v = i ? rv : hv;
+        if (v && (v->type == DDB_T_S || v->type == DDB_T_B) && v->u.str.len == 0 &&
+            v->type == (i ? k->range_type : k->hash_type)) {
+            return false; /* an empty key string */
+        }
+    }
+    /* a table key's size limits are an index key's */
+    if (key_value_wrong(hv, k->hash_type, DDB_INDEX_HASH_MAX) ||
+        (rv && key_value_wrong(rv, k->range_type, DDB_INDEX_RANGE_MAX))) {
+        return true;
+    }
+    if (s->kind == W_PUT) {
+        /* an index key attribute of another type */
+        for (size_t i = 0; i < t->nindexes; i++) {
+            const ddb_index_info_t *ix = &t->indexes[i];
+            if (ix->ttl) continue;
+            ddb_key_attr_t a[DDB_KEY_ATTRS_MAX];
+            for (int range = 0; range < 2; range++) {
+                size_t n = ddb_index_attrs(ix, range, a);
+                for (size_t j = 0; j < n; j++) {
+                    const ddb_value_t *v = ddb_map_get(&s->item, a[j].name, a[j].len);
+                    if (v && v->type != a[j].type) return true;
+                }
+            }
+        }
+    }
+    if (s->kind == W_UPDATE && s->update) {
+        ddb_error_t scratch;
+        return expr_update_check_keys(s->update, k->hash_name, k->hash_len, k->range_name,
+                                      k->range_len, &scratch) != 0;
+    }
+    return false;
+}
+
 /* Reads and prepares the write of a single-item request (r->in). */
 static int prepare_request(ddbd_req_t *r, write_kind_t kind, item_rv_t rv, item_write_t *w) {
     item_spec_t s;

@@ -222,6 +222,15 @@ const ddb_index_info_t *ddb_table_ttl(const ddb_table_info_t *t);
 /* The index of t named name, or NULL. Pure. */
 const ddb_index_info_t *ddb_table_index(const ddb_table_info_t *t, const char *name, size_t len);
 
+/* The longest value of an index partition-key attribute and of a sort-key
+ * attribute (each attribute of a multi-attribute key on its own). */
+#define DDB_INDEX_HASH_MAX  2048
+#define DDB_INDEX_RANGE_MAX 1024
+
+/* Whether v may be the value of an index key attribute: not an empty
+ * string or binary, and within the size limit of its kind. */
+bool ddb_index_value_fits(const ddb_value_t *v, bool range);
+
 /* An index's partition (range false) or sort (range true) attributes in key
  * order into out, single- or multi-attribute alike; returns how many (0: no
  * sort key). */

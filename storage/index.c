@@ -51,6 +51,11 @@ bool ddb__ix_expiry(const ddb_value_t *v, uint64_t *secs) {
     return true;
 }
 
+bool ddb_index_value_fits(const ddb_value_t *v, bool range) {
+    if ((v->type == DDB_T_S || v->type == DDB_T_B) && v->u.str.len == 0) return false;
+    return ddb_value_size(v) <= (range ? DDB_INDEX_RANGE_MAX : DDB_INDEX_HASH_MAX);
+}
+
 static const ddb_value_t *attr_of(const ddb_value_t *item, const char *name, size_t len,
                                   ddb_type_t type) {
     const ddb_value_t *v = ddb_map_get(item, name, len);
@@ -94,6 +99,11 @@ static int entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_in
         all &= (hv[i] = attr_of(item, ha[i].name, ha[i].len, ha[i].type)) != NULL;
     for (size_t i = 0; i < nr; i++)
         all &= (rv[i] = attr_of(item, ra[i].name, ra[i].len, ra[i].type)) != NULL;
+    /* an index key violation (a value too long, or an empty string or
+     * binary) keeps the item out of the index: a write refuses such items
+     * first, so only a backfill over older items meets one */
+    for (size_t i = 0; all && !strict && i < nh + nr; i++)
+        all = ddb_index_value_fits(i < nh ? hv[i] : rv[i - nh], i >= nh);
     const ddb_value_t *th = attr_of(item, t->key.hash_name, t->key.hash_len, t->key.hash_type);
     const ddb_value_t *tr =
         t->key.range_type != DDB_T_NONE

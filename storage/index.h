@@ -11,8 +11,9 @@
 
 /* Appends the key of item's entry in ix: [index id][hash][enc(index hash)]
  * [enc(index range)][enc(table hash)][enc(table range)]. False (nothing
- * appended) when item lacks an index key attribute or has one of another
- * type: such items are not in the index. */
+ * appended) when item lacks an index key attribute, has one of another
+ * type, or one that does not fit (ddb_index_value_fits): such items are not
+ * in the index. */
 bool ddb__ix_entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                        const ddb_value_t *item);
 

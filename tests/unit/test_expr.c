@@ -78,6 +78,18 @@ static void test_truth(void) {
         {"n = :a OR s = :b AND n = :c", true},
         {"(n = :a OR s = :b) AND n = :c", false},
         {"NOT (n = :c)", true},
+        /* an operand in parentheses, as DynamoDB takes it */
+        {"(n) = :a", true},
+        {"n = (:a)", true},
+        {"(n) = (:c)", false},
+        {"((n) = :a)", true},
+        {"(size(s)) = :a", true},
+        {"size((s)) = :a", true},
+        {"(n) BETWEEN (:a) AND :c", true},
+        {"(n) IN ((:c), :a)", true},
+        {"NOT (n) = :c", true},
+        {"begins_with((s), :b) AND (#n) = :a", true},
+        {"((n) = :a) AND ((s) = :b)", false},
     };
     ddb_value_t it = item(), v = values(), nm = names();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -120,6 +132,12 @@ static void test_parse_errors(void) {
         {"", "Invalid ConditionExpression: The expression can not be empty;"},
         {"a = :a)", "Invalid ConditionExpression: Syntax error; token: \")\", near: \":a)\""},
         {"((((a = :a)", "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \")\""},
+        /* parentheses around an operand, but not two pairs at once */
+        {"((n)) = :a", "Invalid ConditionExpression: The expression has redundant parentheses;"},
+        {"n = (((:a)))", "Invalid ConditionExpression: The expression has redundant parentheses;"},
+        {"(((n) = :a))", "Invalid ConditionExpression: The expression has redundant parentheses;"},
+        {"((n = :a))", "Invalid ConditionExpression: The expression has redundant parentheses;"},
+        {"(n) = :a)", "Invalid ConditionExpression: Syntax error; token: \")\", near: \":a)\""},
     };
     ddb_value_t v = values(), nm = names();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -222,6 +240,9 @@ static void test_updates(void) {
          "{pk:\"k\",n:5,s:\"hello\",l:[1,\"x\"],m:{b:1},z:5,y:10}", false},
         {"SET l = list_append(:l, l)", "{pk:\"k\",n:5,s:\"hello\",l:[\"x\",1,\"x\"],m:{b:1}}",
          false},
+        {"SET n = (n) + (:a)", "{pk:\"k\",n:10,s:\"hello\",l:[1,\"x\"],m:{b:1}}", false},
+        {"SET n = (n - :a), z = if_not_exists((z), :d)",
+         "{pk:\"k\",n:0,s:\"hello\",l:[1,\"x\"],m:{b:1},z:\"x\"}", false},
         {"SET s = s + :a", "An operand in the update expression has an incorrect data type", true},
         {"SET q.r = :a",
          "The document path provided in the update expression is invalid for update", true},

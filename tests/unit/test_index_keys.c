@@ -1,7 +1,8 @@
 /* test_index_keys.c: index entry keys of multi-attribute GSI keys: the
  * partition hashes every partition value together, entries sort as the
  * tuple of sort values (each by its type's order), items lacking a key
- * attribute are not in the index, and a key of one partition and one sort
+ * attribute or with a value that violates the key's limits are not in the
+ * index, and a key of one partition and one sort
  * attribute encodes exactly as a single-attribute key. */
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +56,12 @@ static int cmp(const bytes_t *p, const bytes_t *q) {
 static void test_sort_tuple_order(void) {
     ddb_table_info_t t = table();
     ddb_index_info_t ix = multi();
-    /* in tuple order: x by string order, then y numerically (10 after 9) */
-    static const char *const rows[][2] = {{"", "-5"},  {"", "3"},      {"a", "-1"},    {"a", "9"},
-                                          {"a", "10"}, {"a\x01", "0"}, {"ab", "-100"}, {"b", "0"}};
+    /* in tuple order: x by string order, then y numerically (10 after 9);
+     * no empty string: an index key value is never one (such items are
+     * refused on write, and left out of an index's backfill) */
+    static const char *const rows[][2] = {{"\x01", "-5"}, {"\x01", "3"}, {"a", "-1"},
+                                          {"a", "9"},     {"a", "10"},   {"a\x01", "0"},
+                                          {"ab", "-100"}, {"b", "0"}};
     size_t n = sizeof rows / sizeof rows[0];
     bytes_t prev = {0};
     for (size_t i = 0; i < n; i++) {
@@ -160,7 +164,38 @@ static void test_defs_round_trip(void) {
     ddb_arena_destroy(a);
 }
 
+/* An index key violation (a value over 2048 bytes in a partition or 1024 in
+ * a sort attribute, or an empty string) keeps the item out of the index. */
+static void test_violations_left_out(void) {
+    ddb_table_info_t t = table();
+    ddb_index_info_t ix = multi();
+    char *h = malloc(2050), *r = malloc(1026);
+    memset(h, 'h', 2049);
+    memset(r, 'r', 1025);
+    h[2049] = r[1025] = '\0';
+    static const struct {
+        size_t hlen, rlen;
+        bool in;
+    } cases[] = {
+        {2048, 1024, true}, {2049, 1, false}, {1, 1025, false}, {0, 1, false}, {1, 0, false}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char hs[2050], rs[1026];
+        memcpy(hs, h, cases[i].hlen);
+        hs[cases[i].hlen] = '\0';
+        memcpy(rs, r, cases[i].rlen);
+        rs[cases[i].rlen] = '\0';
+        ddb_attr_t at[5];
+        ddb_value_t it = item(at, "k", hs, "1", rs, "1");
+        bytes_t k = {0};
+        CHECK(ddb__ix_entry_key(&k, &t, &ix, &it) == cases[i].in);
+        bytes_free(&k);
+    }
+    free(h);
+    free(r);
+}
+
 int main(void) {
+    test_violations_left_out();
     test_sort_tuple_order();
     test_partition_hashes_all_values();
     test_sparse();
