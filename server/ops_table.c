@@ -589,6 +589,9 @@ int op_update_table(ddbd_req_t *r) {
         mb_int(&m, "RCU", 0);
         mb_int(&m, "WCU", 0);
     } else {
+        /* BillingModeSummary stays, with the last switch to on demand */
+        const ddb_value_t *since = meta_get(t.meta, "PayPerRequestSince");
+        if (since) mb_val(&m, "PayPerRequestSince", since);
         int64_t nr = pt ? rcu : old_rcu, nw = pt ? wcu : old_wcu;
         mb_int(&m, "RCU", nr);
         mb_int(&m, "WCU", nw);
