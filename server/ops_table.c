@@ -597,7 +597,7 @@ int op_update_table(ddbd_req_t *r) {
         mb_int(&m, "WCU", nw);
         const ddb_value_t *li = meta_get(t.meta, "LastIncrease");
         const ddb_value_t *ld = meta_get(t.meta, "LastDecrease");
-        int64_t decreases = meta_int(t.meta, "Decreases", 0);
+        int64_t decreases = meta_decreases_today(t.meta, now); /* a new day starts at 0 */
         if (!was_on_demand && (nr > old_rcu || nw > old_wcu)) li = &nowv;
         if (!was_on_demand && (nr < old_rcu || nw < old_wcu)) {
             ld = &nowv;

@@ -80,7 +80,8 @@ static void put_throughput(buf_t *b, const ddb_value_t *meta) {
         buf_put(b, v->u.str.ptr, v->u.str.len);
         buf_putc(b, ',');
     }
-    buf_printf(b, "\"NumberOfDecreasesToday\":%lld", (long long)meta_int(meta, "Decreases", 0));
+    buf_printf(b, "\"NumberOfDecreasesToday\":%lld",
+               (long long)meta_decreases_today(meta, ddb_now_ms()));
     put_num_member(b, "ReadCapacityUnits", meta, "RCU", 0);
     put_num_member(b, "WriteCapacityUnits", meta, "WCU", 0);
     buf_putc(b, '}');
