@@ -344,6 +344,41 @@ def test_ttl_update_errors(ddb, table):
     assert ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["TimeToLiveStatus"] == "DISABLED"
 
 
+@pytest.fixture(scope="module")
+def slow_backfill():
+    s = Ddbd(extra=["--backfill-batch", "1", "--backfill-pause-ms", "200"]).start()
+    yield s
+    s.stop()
+    s.cleanup()
+
+
+@pytest.mark.ddbd_only
+def test_ttl_is_enabling_while_existing_items_are_indexed(slow_backfill):
+    """DynamoDB says ENABLING while it sets TTL up; ddbd does while its
+    expiry index takes in a table's existing items (here one item per 200 ms),
+    and ENABLED at once on an empty table. ddbd_only: a server with a slowed
+    backfill (Local answers ENABLED at once)."""
+    c = make_client(slow_backfill.endpoint)
+    for name in ("shapes_ttl_full", "shapes_ttl_empty"):
+        c.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **keys_of())
+    for i in range(5):
+        c.put_item(TableName="shapes_ttl_full", Item={"pk": {"S": str(i)}, "exp": {"N": "1"}})
+    spec = {"Enabled": True, "AttributeName": "exp"}
+    c.update_time_to_live(TableName="shapes_ttl_empty", TimeToLiveSpecification=spec)
+    assert c.describe_time_to_live(TableName="shapes_ttl_empty")["TimeToLiveDescription"] == \
+        {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+    c.update_time_to_live(TableName="shapes_ttl_full", TimeToLiveSpecification=spec)
+    assert c.describe_time_to_live(TableName="shapes_ttl_full")["TimeToLiveDescription"] == \
+        {"TimeToLiveStatus": "ENABLING", "AttributeName": "exp"}
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        d = c.describe_time_to_live(TableName="shapes_ttl_full")["TimeToLiveDescription"]
+        if d["TimeToLiveStatus"] == "ENABLED":
+            break
+        time.sleep(0.05)
+    assert d == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+
+
 def test_ttl_of_a_missing_table(ddb):
     for call in (lambda: ddb.describe_time_to_live(TableName="no_such_table_shapes"),
                  lambda: ddb.update_time_to_live(TableName="no_such_table_shapes",
