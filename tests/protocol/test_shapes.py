@@ -150,6 +150,36 @@ def test_error_body_type_and_message_key(endpoint, name, target, body, type_, ke
 
 
 @pytest.mark.ddbd_only
+def test_table_errors_use_message(endpoint, ddb, table):
+    """The DynamoDB namespace's exceptions carry "message" (dynalite's
+    AWS-checked assertNotFound/assertInUse/assertConditional). ddbd_only:
+    DynamoDB Local answers "Message"."""
+    def shape(name, body):
+        st, data = op(endpoint, name, body)
+        doc = json.loads(data)
+        assert st == 400
+        return doc["__type"], sorted(doc)
+
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}})
+    assert shape("PutItem", {"TableName": table, "Item": {"pk": {"S": "a"}},
+                             "ConditionExpression": "attribute_not_exists(pk)"}) == (
+        DDB + "ConditionalCheckFailedException", ["__type", "message"])
+    assert shape("CreateTable", {"TableName": table, "BillingMode": "PAY_PER_REQUEST", **keys_of()}) == (
+        DDB + "ResourceInUseException", ["__type", "message"])
+    tx = {"TransactItems": [{"Put": {"TableName": table, "Item": {"pk": {"S": "t"}}}}],
+          "ClientRequestToken": f"shapes-{table}"}
+    assert op(endpoint, "TransactWriteItems", tx)[0] == 200
+    tx["TransactItems"][0]["Put"]["Item"]["v"] = {"N": "1"}
+    assert shape("TransactWriteItems", tx) == (DDB + "IdempotentParameterMismatchException",
+                                               ["__type", "message"])
+    assert shape("ExecuteStatement", {"Statement": f"INSERT INTO \"{table}\" VALUE {{'pk': 'a'}}"}) == (
+        DDB + "DuplicateItemException", ["__type", "message"])
+    assert shape("RestoreTableToPointInTime", {"SourceTableName": table, "TargetTableName": table + "_r",
+                                               "UseLatestRestorableTime": True}) == (
+        DDB + "PointInTimeRecoveryUnavailableException", ["__type", "message"])
+
+
+@pytest.mark.ddbd_only
 def test_missing_authentication_is_coral_with_message(endpoint):
     """ddbd_only: Local answers com.amazonaws.dynamodb.v20120810#MissingAuthenticationToken
     with "Message"; AWS's is Coral's MissingAuthenticationTokenException with "message"."""
@@ -178,6 +208,16 @@ def _raw_response(client):
     bodies = []
     client.meta.events.register("after-call", lambda http_response, **kw: bodies.append(http_response))
     return bodies
+
+
+@pytest.mark.ddbd_only
+def test_incomplete_signature_uses_message(auth_server):
+    """Needs a ddbd with --auth (Local checks no signature)."""
+    st, data = post(auth_server.endpoint, "DynamoDB_20120810.ListTables", {},
+                    auth="AWS4-HMAC-SHA256 Credential=AKIDSHAPES/20260101/us-east-1/dynamodb/aws4_request")
+    doc = json.loads(data)
+    assert st == 400 and doc["__type"] == CORAL + "IncompleteSignatureException"
+    assert set(doc) == {"__type", "message"}
 
 
 @pytest.mark.ddbd_only
@@ -458,7 +498,14 @@ def test_every_body_is_compact_json(endpoint, table_name):
                    StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                         {"AttributeName": "sk", "AttributeType": "N"}])
+                                         {"AttributeName": "sk", "AttributeType": "N"},
+                                         {"AttributeName": "g", "AttributeType": "S"}],
+                   GlobalSecondaryIndexes=[{"IndexName": "gix", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}],
+                   LocalSecondaryIndexes=[{"IndexName": "lix", "Projection": {"ProjectionType": "INCLUDE",
+                                                                              "NonKeyAttributes": ["v"]},
+                                           "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                         {"AttributeName": "g", "KeyType": "RANGE"}]}])
     try:
         c.describe_table(TableName=t)
         c.list_tables()
