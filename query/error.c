@@ -1,5 +1,6 @@
-/* error.c: formatting of ddb_error_t and the wire names of statuses (the
- * `__type` and HTTP status of each DynamoDB error). Pure. */
+/* error.c: formatting of ddb_error_t and the wire shape of statuses: the
+ * `__type`, the key the message travels under and the HTTP status of each
+ * DynamoDB error. Pure. */
 #include "query/error.h"
 
 #include <stdarg.h>
@@ -23,47 +24,50 @@ void ddb_error_clear(ddb_error_t *err) {
     err->msg[0] = '\0';
 }
 
+/* The wire shape of each status, as AWS DynamoDB answers it (bodies
+ * recorded from the service: dynalite's AWS-checked tests, SDK issue
+ * reports). Validation errors come from the Coral validation layer
+ * (com.amazon.coral.validate), the request-level ones from the Coral
+ * service framework (com.amazon.coral.service), the rest from DynamoDB
+ * itself. The message key is "message" except where the exception's model
+ * names it Message: SerializationException, UnknownOperationException,
+ * AccessDeniedException and TransactionCanceledException. */
+#define DDB_NS "com.amazonaws.dynamodb.v20120810#"
+#define CORAL  "com.amazon.coral.service#"
 static const struct {
-    const char *type;
-    int status;
+    const char *type;    /* `__type` on the wire */
+    const char *msg_key; /* key of the message in the body */
+    int status;          /* HTTP status */
 } error_types[DDB_ERR__COUNT] = {
-    [DDB_ERR_VALIDATION] = {"com.amazonaws.dynamodb.v20120810#ValidationException", 400},
-    [DDB_ERR_SERIALIZATION] = {"com.amazon.coral.service#SerializationException", 400},
-    [DDB_ERR_RESOURCE_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
-                                    400},
-    [DDB_ERR_RESOURCE_IN_USE] = {"com.amazonaws.dynamodb.v20120810#ResourceInUseException", 400},
-    [DDB_ERR_CONDITIONAL_CHECK] =
-        {"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", 400},
-    [DDB_ERR_LIMIT_EXCEEDED] = {"com.amazonaws.dynamodb.v20120810#LimitExceededException", 400},
-    [DDB_ERR_UNKNOWN_OPERATION] = {"com.amazon.coral.service#UnknownOperationException", 400},
-    [DDB_ERR_MISSING_AUTH] = {"com.amazon.coral.service#MissingAuthenticationTokenException", 400},
-    [DDB_ERR_INCOMPLETE_SIGNATURE] = {"com.amazon.coral.service#IncompleteSignatureException", 400},
-    [DDB_ERR_ACCESS_DENIED] = {"com.amazon.coral.service#AccessDeniedException", 400},
-    [DDB_ERR_UNRECOGNIZED_CLIENT] = {"com.amazon.coral.service#UnrecognizedClientException", 400},
-    [DDB_ERR_INVALID_SIGNATURE] = {"com.amazon.coral.service#InvalidSignatureException", 400},
-    [DDB_ERR_REQUEST_TOO_LARGE] = {"com.amazon.coral.service#RequestEntityTooLargeException", 413},
-    [DDB_ERR_TRANSACTION_CANCELED] =
-        {"com.amazonaws.dynamodb.v20120810#TransactionCanceledException", 400},
-    [DDB_ERR_TRANSACTION_CONFLICT] =
-        {"com.amazonaws.dynamodb.v20120810#TransactionConflictException", 400},
-    [DDB_ERR_IDEMPOTENT_MISMATCH] =
-        {"com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException", 400},
-    [DDB_ERR_EXPIRED_ITERATOR] = {"com.amazonaws.dynamodb.v20120810#ExpiredIteratorException", 400},
-    [DDB_ERR_TRIMMED_DATA] = {"com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException", 400},
-    [DDB_ERR_BACKUP_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#BackupNotFoundException", 400},
-    [DDB_ERR_BACKUP_IN_USE] = {"com.amazonaws.dynamodb.v20120810#BackupInUseException", 400},
-    [DDB_ERR_TABLE_NOT_FOUND] = {"com.amazonaws.dynamodb.v20120810#TableNotFoundException", 400},
-    [DDB_ERR_TABLE_ALREADY_EXISTS] =
-        {"com.amazonaws.dynamodb.v20120810#TableAlreadyExistsException", 400},
-    [DDB_ERR_TABLE_IN_USE] = {"com.amazonaws.dynamodb.v20120810#TableInUseException", 400},
-    [DDB_ERR_PITR_UNAVAILABLE] =
-        {"com.amazonaws.dynamodb.v20120810#PointInTimeRecoveryUnavailableException", 400},
-    [DDB_ERR_INVALID_RESTORE_TIME] =
-        {"com.amazonaws.dynamodb.v20120810#InvalidRestoreTimeException", 400},
-    [DDB_ERR_CONTINUOUS_BACKUPS_UNAVAILABLE] =
-        {"com.amazonaws.dynamodb.v20120810#ContinuousBackupsUnavailableException", 400},
-    [DDB_ERR_INTERNAL] = {"com.amazonaws.dynamodb.v20120810#InternalServerError", 500},
-    [DDB_ERR_DUPLICATE_ITEM] = {"com.amazonaws.dynamodb.v20120810#DuplicateItemException", 400},
+    [DDB_ERR_VALIDATION] = {"com.amazon.coral.validate#ValidationException", "message", 400},
+    [DDB_ERR_SERIALIZATION] = {CORAL "SerializationException", "Message", 400},
+    [DDB_ERR_RESOURCE_NOT_FOUND] = {DDB_NS "ResourceNotFoundException", "message", 400},
+    [DDB_ERR_RESOURCE_IN_USE] = {DDB_NS "ResourceInUseException", "message", 400},
+    [DDB_ERR_CONDITIONAL_CHECK] = {DDB_NS "ConditionalCheckFailedException", "message", 400},
+    [DDB_ERR_LIMIT_EXCEEDED] = {DDB_NS "LimitExceededException", "message", 400},
+    [DDB_ERR_UNKNOWN_OPERATION] = {CORAL "UnknownOperationException", "Message", 400},
+    [DDB_ERR_MISSING_AUTH] = {CORAL "MissingAuthenticationTokenException", "message", 400},
+    [DDB_ERR_INCOMPLETE_SIGNATURE] = {CORAL "IncompleteSignatureException", "message", 400},
+    [DDB_ERR_ACCESS_DENIED] = {CORAL "AccessDeniedException", "Message", 400},
+    [DDB_ERR_UNRECOGNIZED_CLIENT] = {CORAL "UnrecognizedClientException", "message", 400},
+    [DDB_ERR_INVALID_SIGNATURE] = {CORAL "InvalidSignatureException", "message", 400},
+    [DDB_ERR_REQUEST_TOO_LARGE] = {CORAL "RequestEntityTooLargeException", "message", 413},
+    [DDB_ERR_TRANSACTION_CANCELED] = {DDB_NS "TransactionCanceledException", "Message", 400},
+    [DDB_ERR_TRANSACTION_CONFLICT] = {DDB_NS "TransactionConflictException", "message", 400},
+    [DDB_ERR_IDEMPOTENT_MISMATCH] = {DDB_NS "IdempotentParameterMismatchException", "message", 400},
+    [DDB_ERR_EXPIRED_ITERATOR] = {DDB_NS "ExpiredIteratorException", "message", 400},
+    [DDB_ERR_TRIMMED_DATA] = {DDB_NS "TrimmedDataAccessException", "message", 400},
+    [DDB_ERR_BACKUP_NOT_FOUND] = {DDB_NS "BackupNotFoundException", "message", 400},
+    [DDB_ERR_BACKUP_IN_USE] = {DDB_NS "BackupInUseException", "message", 400},
+    [DDB_ERR_TABLE_NOT_FOUND] = {DDB_NS "TableNotFoundException", "message", 400},
+    [DDB_ERR_TABLE_ALREADY_EXISTS] = {DDB_NS "TableAlreadyExistsException", "message", 400},
+    [DDB_ERR_TABLE_IN_USE] = {DDB_NS "TableInUseException", "message", 400},
+    [DDB_ERR_PITR_UNAVAILABLE] = {DDB_NS "PointInTimeRecoveryUnavailableException", "message", 400},
+    [DDB_ERR_INVALID_RESTORE_TIME] = {DDB_NS "InvalidRestoreTimeException", "message", 400},
+    [DDB_ERR_CONTINUOUS_BACKUPS_UNAVAILABLE] = {DDB_NS "ContinuousBackupsUnavailableException",
+                                                "message", 400},
+    [DDB_ERR_INTERNAL] = {DDB_NS "InternalServerError", "message", 500},
+    [DDB_ERR_DUPLICATE_ITEM] = {DDB_NS "DuplicateItemException", "message", 400},
 };
 
 /* An unknown or out-of-range code is reported as InternalServerError. */
@@ -75,6 +79,10 @@ static ddb_status_t known(ddb_status_t code) {
 
 const char *ddb_error_type(ddb_status_t code) {
     return error_types[known(code)].type;
+}
+
+const char *ddb_error_message_key(ddb_status_t code) {
+    return error_types[known(code)].msg_key;
 }
 
 int ddb_error_http_status(ddb_status_t code) {

@@ -3,7 +3,7 @@
  * Functions return 0 on success or a ddb_status_t; the human message and the
  * DynamoDB exception it maps to travel in a caller-supplied ddb_error_t.
  * Pure: no I/O. ddb_error_type/ddb_error_http_status map a status to the
- * wire's `__type` and HTTP status (and ddb_error_from_type back, for clients). */
+ * wire's `__type`, message key and HTTP status (and ddb_error_from_type back, for clients). */
 #ifndef DDB_ERROR_H
 #define DDB_ERROR_H
 
@@ -56,9 +56,13 @@ int ddb_error_set(ddb_error_t *err, ddb_status_t code, const char *fmt, ...)
 void ddb_error_clear(ddb_error_t *err);
 
 /* The `__type` of a status on the wire, e.g.
- * "com.amazonaws.dynamodb.v20120810#ValidationException" (unknown codes:
+ * "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException" (unknown codes:
  * InternalServerError's). */
 const char *ddb_error_type(ddb_status_t code);
+
+/* The key DynamoDB sends the message of a status under: "message" for
+ * most, "Message" for the few whose model spells it so. */
+const char *ddb_error_message_key(ddb_status_t code);
 
 /* The HTTP status DynamoDB answers a status with (400, 413 or 500). */
 int ddb_error_http_status(ddb_status_t code);

@@ -511,7 +511,8 @@ void json_put_error(buf_t *b, const ddb_error_t *err, const buf_t *extra) {
     const char *type = ddb_error_type(err->code);
     buf_puts(b, "{\"__type\":");
     json_put_str(b, type, strlen(type));
-    buf_puts(b, ",\"message\":");
+    buf_putc(b, ',');
+    json_put_key(b, ddb_error_message_key(err->code));
     /* a message quoting a request string may hold its NULs' C0 80 marks */
     char msg[sizeof err->msg];
     size_t n = strlen(err->msg);

@@ -44,7 +44,8 @@ size_t json_epoch_text(char out[JSON_EPOCH_MAX], int64_t ms);
 void json_put_key_schema(buf_t *b, const char *hash, size_t hash_len, const char *range,
                          size_t range_len);
 
-/* Writes DynamoDB's error body {"__type":...,"message":...} for err, with
+/* Writes DynamoDB's error body {"__type":...,"message":...} for err (the
+ * message under ddb_error_message_key: "Message" for a few), with
  * extra's members (e.g. "Item":{...}, already JSON) after them when not empty. */
 void json_put_error(buf_t *b, const ddb_error_t *err, const buf_t *extra);
 

@@ -219,7 +219,8 @@ int ddbd_load_table_name(ddbd_req_t *r, const char *name, size_t len, bool contr
                          ddb_table_info_t *t);
 
 /* Writes a TableDescription object for t with the given TableStatus;
- * deleting names an index to show as DELETING (NULL: none) (table_desc.c). */
+ * deleting names an index to show as DELETING (NULL: none). Status
+ * "DELETING" writes DeleteTable's brief description (table_desc.c). */
 void ddbd_put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *status,
                          const char *deleting, size_t deleting_len);
 

@@ -240,12 +240,12 @@ static void log_exchange(conn_t *c, const http_request_t *req, const http_respon
     c->srv->log(c->srv->ctx, req, resp, &x);
 }
 
-static void send_error(conn_t *c, int status, const char *type, const char *msg) {
+static void send_error(conn_t *c, int status, const char *msg) {
     char id[53];
     make_request_id(c->srv, id);
     buf_t b;
     buf_init(&b);
-    buf_printf(&b, "{\"__type\":\"%s\",\"message\":\"%s\"}", type, msg);
+    http__put_serialization_error(&b, msg);
     buf_t h;
     buf_init(&h);
     if (c->has_origin) http__cors_headers(&h, c->origin.data, c->origin.len, false, NULL, 0);
@@ -598,17 +598,13 @@ static void feed(conn_t *c, const char *data, size_t len) {
     c->draining = true;
     http__set_deadline(c, DRAIN_MS);
     if (c->too_large) {
-        send_error(c, 413, "com.amazon.coral.service#SerializationException",
-                   "Request entity too large: the request body exceeds the maximum size");
+        send_error(c, 413, "Request entity too large: the request body exceeds the maximum size");
     } else if (c->url_too_long) {
-        send_error(c, 414, "com.amazon.coral.service#SerializationException",
-                   "Request line too long");
+        send_error(c, 414, "Request line too long");
     } else if (c->header_bytes > MAX_HEADER_BYTES) {
-        send_error(c, 431, "com.amazon.coral.service#SerializationException",
-                   "Request header fields too large");
+        send_error(c, 431, "Request header fields too large");
     } else {
-        send_error(c, 400, "com.amazon.coral.service#SerializationException",
-                   "Malformed HTTP request");
+        send_error(c, 400, "Malformed HTTP request");
     }
 }
 

@@ -8,7 +8,16 @@
 #include "server/http_internal.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "query/error.h"
+
+void http__put_serialization_error(buf_t *b, const char *msg) {
+    const char *type = ddb_error_type(DDB_ERR_SERIALIZATION);
+    buf_printf(b, "{\"__type\":\"%s\",\"%s\":\"%s\"}", type,
+               ddb_error_message_key(DDB_ERR_SERIALIZATION), msg);
+}
 
 /* Replaces req's body by its decoding when Content-Encoding compressed it.
  * False, with resp filled in with the error, when it cannot be decoded. */
@@ -19,13 +28,10 @@ bool http__decode_body(conn_t *c, http_request_t *req, http_response_t *resp) {
     /* DynamoDB answers an unknown coding and a broken stream with a 500
      * (retryable, which they are not); DynamoDB Local ignores the header.
      * A client's mistake is a 400 here, as a malformed body is */
-    const char *type = "com.amazon.coral.service#SerializationException";
     if (enc == HTTP_ENC_UNKNOWN) {
         resp->status = 400;
-        buf_printf(&resp->body,
-                   "{\"__type\":\"%s\",\"message\":\"Unsupported Content-Encoding: only gzip, "
-                   "deflate and identity are accepted\"}",
-                   type);
+        http__put_serialization_error(&resp->body, "Unsupported Content-Encoding: only gzip, "
+                                                   "deflate and identity are accepted");
         return false;
     }
     buf_reset(&c->plain);
@@ -33,16 +39,15 @@ bool http__decode_body(conn_t *c, http_request_t *req, http_response_t *resp) {
                                          HTTP_MAX_BODY, &c->plain);
     if (r == HTTP_INFLATE_TOO_BIG) { /* the same answer as a plain body that large */
         resp->status = 413;
-        buf_printf(&resp->body,
-                   "{\"__type\":\"%s\",\"message\":\"Request entity too large: the request body "
-                   "exceeds the maximum size\"}",
-                   type);
+        http__put_serialization_error(&resp->body, "Request entity too large: the request body "
+                                                   "exceeds the maximum size");
     } else if (r == HTTP_INFLATE_CORRUPT) {
         resp->status = 400;
-        buf_printf(&resp->body,
-                   "{\"__type\":\"%s\",\"message\":\"The request body is not valid %s data "
-                   "(Content-Encoding)\"}",
-                   type, enc == HTTP_ENC_GZIP ? "gzip" : "deflate");
+        http__put_serialization_error(&resp->body, enc == HTTP_ENC_GZIP
+                                                       ? "The request body is not valid gzip data "
+                                                         "(Content-Encoding)"
+                                                       : "The request body is not valid deflate "
+                                                         "data (Content-Encoding)");
     }
     if (r != HTTP_INFLATE_OK) {
         buf_reset(&c->plain);

@@ -129,6 +129,10 @@ typedef struct wreq {
 void http__cors_headers(buf_t *out, const char *origin, size_t len, bool preflight,
                         const char *acrh, size_t acrh_len);
 
+/* Appends the SerializationException body {"__type":...,"Message":msg} to
+ * b, shaped by query/error.c as every other error (http_body.c). */
+void http__put_serialization_error(buf_t *b, const char *msg);
+
 /* Replaces req's body by its decoding when Content-Encoding compressed it
  * (req->wire_body then keeps the bytes as sent). False, with resp filled in
  * with the error to answer, when it cannot be decoded. */

@@ -107,6 +107,12 @@ bool meta_bool(const ddb_value_t *meta, const char *name, bool dflt) {
     return v->u.boolean;
 }
 
+int64_t meta_decreases_today(const ddb_value_t *meta, int64_t now_ms) {
+    int64_t last_s = meta_int(meta, "LastDecrease", -1); /* whole seconds of the text */
+    if (last_s < 0 || last_s / 86400 != now_ms / 1000 / 86400) return 0;
+    return meta_int(meta, "Decreases", 0);
+}
+
 const char *meta_time_text(ddb_arena_t *a, int64_t ms) {
     char tmp[JSON_EPOCH_MAX];
     size_t n = json_epoch_text(tmp, ms);

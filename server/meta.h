@@ -36,6 +36,11 @@ int64_t meta_int(const ddb_value_t *meta, const char *name, int64_t dflt);
 bool meta_bool(const ddb_value_t *meta, const char *name, bool dflt);
 const ddb_value_t *meta_get(const ddb_value_t *meta, const char *name);
 
+/* The table's NumberOfDecreasesToday at now_ms: its count of throughput
+ * decreases ("Decreases") while its last one ("LastDecrease") is of the
+ * same UTC day, 0 from the next day on. */
+int64_t meta_decreases_today(const ddb_value_t *meta, int64_t now_ms);
+
 /* Milliseconds since the epoch as a canonical N text (seconds with up to 3 decimals). */
 const char *meta_time_text(ddb_arena_t *a, int64_t ms);
 

@@ -225,6 +225,15 @@ static int run_write(ddbd_req_t *r, item_write_t *w) {
     return rc;
 }
 
+/* Drops the comma that opens the first member written at b[mark] (the
+ * members are written each with its leading comma): compact JSON, as
+ * DynamoDB's, has no space there either. */
+static void drop_first_comma(buf_t *b, size_t mark) {
+    if (b->len <= mark) return;
+    memmove(b->data + mark, b->data + mark + 1, b->len - mark - 1);
+    b->len--;
+}
+
 /* Writes {"Attributes":...,"ConsumedCapacity":...} with the members that
  * apply: the write's capacity, its index writes' when asked for. */
 static void put_write_response(ddbd_req_t *r, const item_write_t *w, const ddb_value_t *attrs,
@@ -238,7 +247,7 @@ static void put_write_response(ddbd_req_t *r, const item_write_t *w, const ddb_v
         json_put_item(r->out, attrs);
     }
     ddbd_put_consumed(r, &w->table, rcc, &cap);
-    if (r->out->len > mark) r->out->data[mark] = ' '; /* the first member's comma */
+    drop_first_comma(r->out, mark);
     buf_putc(r->out, '}');
 }
 
@@ -330,7 +339,7 @@ int op_get_item(ddbd_req_t *r) {
         json_put_projected(r->out, r->arena, x.proj, item);
     }
     ddbd_put_consumed(r, &t, rcc, &cap);
-    if (r->out->len > mark) r->out->data[mark] = ' ';
+    drop_first_comma(r->out, mark);
     buf_putc(r->out, '}');
     return 0;
 }

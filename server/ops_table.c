@@ -610,12 +610,15 @@ int op_update_table(ddbd_req_t *r) {
         mb_int(&m, "RCU", 0);
         mb_int(&m, "WCU", 0);
     } else {
+        /* BillingModeSummary stays, with the last switch to on demand */
+        const ddb_value_t *since = meta_get(t.meta, "PayPerRequestSince");
+        if (since) mb_val(&m, "PayPerRequestSince", since);
         int64_t nr = pt ? rcu : old_rcu, nw = pt ? wcu : old_wcu;
         mb_int(&m, "RCU", nr);
         mb_int(&m, "WCU", nw);
         const ddb_value_t *li = meta_get(t.meta, "LastIncrease");
         const ddb_value_t *ld = meta_get(t.meta, "LastDecrease");
-        int64_t decreases = meta_int(t.meta, "Decreases", 0);
+        int64_t decreases = meta_decreases_today(t.meta, now); /* a new day starts at 0 */
         if (!was_on_demand && (nr > old_rcu || nw > old_wcu)) li = &nowv;
         if (!was_on_demand && (nr < old_rcu || nw < old_wcu)) {
             ld = &nowv;

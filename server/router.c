@@ -3,7 +3,7 @@
  * Two kinds of request: the JSON protocol (POST with X-Amz-Target: DynamoDB
  * and DynamoDB Streams), whose method, Content-Type and SigV4 Authorization
  * are checked, body parsed once and errors rendered in DynamoDB's shape
- * ({"__type": ..., "message": ...}); and REST paths (the Lambda API under
+ * ({"__type": ..., "message" or "Message": ...}); and REST paths (the Lambda API under
  * /2015-03-31/), matched by method and path pattern, whose errors are
  * rendered as that service renders them. Never lets bad input reach an
  * operation. */

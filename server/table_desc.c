@@ -67,8 +67,72 @@ static void put_restore_summary(buf_t *b, const ddb_table_info_t *t) {
     buf_printf(b, ",\"RestoreInProgress\":%s}", t->restoring ? "true" : "false");
 }
 
+/* ,"ProvisionedThroughput":{...}: the Last*DateTime members only once the
+ * throughput has been raised or lowered (DynamoDB omits them before). */
+static void put_throughput(buf_t *b, const ddb_value_t *meta) {
+    buf_puts(b, ",\"ProvisionedThroughput\":{");
+    static const char *const dates[][2] = {{"LastIncrease", "LastIncreaseDateTime"},
+                                           {"LastDecrease", "LastDecreaseDateTime"}};
+    for (size_t i = 0; i < 2; i++) {
+        const ddb_value_t *v = meta_get(meta, dates[i][0]);
+        if (!v || v->type != DDB_T_N) continue;
+        json_put_key(b, dates[i][1]);
+        buf_put(b, v->u.str.ptr, v->u.str.len);
+        buf_putc(b, ',');
+    }
+    buf_printf(b, "\"NumberOfDecreasesToday\":%lld",
+               (long long)meta_decreases_today(meta, ddb_now_ms()));
+    put_num_member(b, "ReadCapacityUnits", meta, "RCU", 0);
+    put_num_member(b, "WriteCapacityUnits", meta, "WCU", 0);
+    buf_putc(b, '}');
+}
+
+/* ,"BillingModeSummary":{...} of a table that is on demand or has been: a
+ * table switched back to PROVISIONED keeps it, with the time it last went
+ * on demand; one created PROVISIONED has none. */
+static void put_billing_summary(buf_t *b, const ddb_value_t *meta) {
+    size_t bml;
+    const char *bm = meta_str(meta, "BillingMode", &bml);
+    bool on_demand = bm && bml == 15 && memcmp(bm, "PAY_PER_REQUEST", 15) == 0;
+    if (!on_demand && !meta_get(meta, "PayPerRequestSince")) return;
+    buf_puts(b, ",\"BillingModeSummary\":{\"BillingMode\":");
+    buf_puts(b, on_demand ? "\"PAY_PER_REQUEST\"" : "\"PROVISIONED\"");
+    put_time_member(b, "LastUpdateToPayPerRequestDateTime", meta, "PayPerRequestSince");
+    buf_putc(b, '}');
+}
+
+static void put_identity(ddbd_req_t *r, const ddb_table_info_t *t) {
+    buf_t *b = r->out;
+    buf_printf(b, ",\"TableSizeBytes\":%llu,\"ItemCount\":%llu", (unsigned long long)t->size_bytes,
+               (unsigned long long)t->item_count);
+    buf_puts(b, ",\"TableArn\":\"");
+    ddbd_put_table_arn(r, b, t->name, t->name_len);
+    buf_puts(b, "\",\"TableId\":");
+    size_t idl;
+    const char *id = meta_str(t->meta, "TableId", &idl);
+    json_put_str(b, id ? id : "", idl);
+    put_billing_summary(b, t->meta);
+}
+
+/* DeleteTable's answer: DynamoDB describes the table being deleted briefly
+ * (its API reference's example; no key schema, attribute definitions,
+ * creation time or indexes, which go with it). */
+static void put_deleted_desc(ddbd_req_t *r, const ddb_table_info_t *t) {
+    buf_t *b = r->out;
+    buf_puts(b, "{\"TableName\":");
+    json_put_str(b, t->name, t->name_len);
+    buf_puts(b, ",\"TableStatus\":\"DELETING\"");
+    put_throughput(b, t->meta);
+    put_identity(r, t);
+    buf_printf(b, ",\"DeletionProtectionEnabled\":false}");
+}
+
 void ddbd_put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *status,
                          const char *deleting, size_t deleting_len) {
+    if (strcmp(status, "DELETING") == 0) {
+        put_deleted_desc(r, t);
+        return;
+    }
     buf_t *b = r->out;
     const ddb_value_t *meta = t->meta;
     buf_puts(b, "{\"AttributeDefinitions\":");
@@ -85,40 +149,8 @@ void ddbd_put_table_desc(ddbd_req_t *r, const ddb_table_info_t *t, const char *s
     buf_puts(b, ",\"TableStatus\":");
     json_put_str(b, status, strlen(status));
     put_time_member(b, "CreationDateTime", meta, "CreationDateTime");
-    buf_puts(b, ",\"ProvisionedThroughput\":{");
-    bool has_inc = meta_get(meta, "LastIncrease") != NULL;
-    bool has_dec = meta_get(meta, "LastDecrease") != NULL;
-    if (has_inc) {
-        const ddb_value_t *v = meta_get(meta, "LastIncrease");
-        buf_puts(b, "\"LastIncreaseDateTime\":");
-        buf_put(b, v->u.str.ptr, v->u.str.len);
-        buf_putc(b, ',');
-    }
-    if (has_dec) {
-        const ddb_value_t *v = meta_get(meta, "LastDecrease");
-        buf_puts(b, "\"LastDecreaseDateTime\":");
-        buf_put(b, v->u.str.ptr, v->u.str.len);
-        buf_putc(b, ',');
-    }
-    buf_printf(b, "\"NumberOfDecreasesToday\":%lld", (long long)meta_int(meta, "Decreases", 0));
-    put_num_member(b, "ReadCapacityUnits", meta, "RCU", 0);
-    put_num_member(b, "WriteCapacityUnits", meta, "WCU", 0);
-    buf_putc(b, '}');
-    buf_printf(b, ",\"TableSizeBytes\":%llu,\"ItemCount\":%llu", (unsigned long long)t->size_bytes,
-               (unsigned long long)t->item_count);
-    buf_puts(b, ",\"TableArn\":\"");
-    ddbd_put_table_arn(r, b, t->name, t->name_len);
-    buf_puts(b, "\",\"TableId\":");
-    size_t idl;
-    const char *id = meta_str(meta, "TableId", &idl);
-    json_put_str(b, id ? id : "", idl);
-    size_t bml;
-    const char *bm = meta_str(meta, "BillingMode", &bml);
-    if (bm && bml == 15 && memcmp(bm, "PAY_PER_REQUEST", 15) == 0) {
-        buf_puts(b, ",\"BillingModeSummary\":{\"BillingMode\":\"PAY_PER_REQUEST\"");
-        put_time_member(b, "LastUpdateToPayPerRequestDateTime", meta, "PayPerRequestSince");
-        buf_putc(b, '}');
-    }
+    put_throughput(b, meta);
+    put_identity(r, t);
     size_t tcl;
     const char *tc = meta_str(meta, "TableClass", &tcl);
     if (tc) {

@@ -15,6 +15,23 @@
 #include "storage/stats.h"
 #include "storage/writer.h"
 
+/* Whether table t holds no item (under the writer: no write can add one
+ * meanwhile). */
+static bool table_empty(ddb_engine_t *e, const ddb_table_info_t *t) {
+    uint8_t lo[4], hi[4];
+    kc_put_be32(lo, t->id);
+    kc_put_be32(hi, t->id + 1);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, 4);
+    rocksdb_readoptions_set_total_order_seek(ro, 1);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_ITEMS]);
+    rocksdb_iter_seek(it, (const char *)lo, 4);
+    bool empty = !rocksdb_iter_valid(it);
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    return empty;
+}
+
 int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
                   const ddb_value_t *meta, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
@@ -32,7 +49,9 @@ int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info
         rocksdb_writebatch_destroy(wb);
     } else {
         ix->id = id;
-        ix->backfilling = true;
+        /* the TTL index of an empty table is complete at once: TTL is
+         * ENABLED, not ENABLING, from the answer on (as DynamoDB says) */
+        ix->backfilling = !(ix->ttl && table_empty(e, &t));
         ddb_index_info_t *all = ddb_arena_alloc(a, sizeof *all * (t.nindexes + 1));
         memcpy(all, t.indexes, sizeof *all * t.nindexes);
         all[t.nindexes] = *ix;

@@ -118,7 +118,7 @@ def test_a_body_that_cannot_be_decoded_is_a_400_and_nothing_is_done(server, tbl,
     assert st == 400, (what, raw)
     doc = json.loads(raw)
     assert doc["__type"] == SER
-    assert "Content-Encoding" in doc["message"] or "Encoding" in doc["message"]
+    assert "Content-Encoding" in doc["Message"] or "Encoding" in doc["Message"]
     assert not stored(server, tbl, pk)
 
 
@@ -129,7 +129,7 @@ def test_a_body_that_inflates_past_the_limit_is_the_413_of_a_plain_one(server, t
     st, _, raw = call(server, "PutItem", gzip.compress(plain, 1), {"Content-Encoding": "gzip"})
     assert st == 413
     assert json.loads(raw)["__type"] == SER
-    assert "too large" in json.loads(raw)["message"]
+    assert "too large" in json.loads(raw)["Message"]
     assert not stored(server, tbl, "too-big")
     # the plain body of that size: the same answer
     st2, _, raw2 = call(server, "PutItem", plain)

@@ -307,7 +307,7 @@ def test_transaction_all_or_nothing_with_reasons(ddb, ctable, endpoint):
         f'EXISTS(SELECT * FROM "{ctable}" WHERE pk = \'a\' AND sk = 2 AND v = 20)',
     ])
     assert st == 400 and doc["__type"].endswith("#TransactionCanceledException")
-    assert doc["message"] == ("Transaction cancelled, please refer cancellation reasons for specific "
+    assert doc["Message"] == ("Transaction cancelled, please refer cancellation reasons for specific "
                               "reasons [ValidationError, None, ConditionalCheckFailed, None]")
     # DynamoDB Local words an INSERT's duplicate key in a transaction so
     assert doc["CancellationReasons"] == [

@@ -48,7 +48,7 @@ def test_a_body_denser_than_dynamodb_json_is_refused_cheaply(server):
     status, doc = send(server.port, "PutItem", body)
     assert status == 400
     assert doc["__type"] == "com.amazon.coral.service#SerializationException"
-    assert "values in" in doc["message"]
+    assert "values in" in doc["Message"]
     if not sanitized(server.proc.pid):
         # the body itself, not a tree of it (before: +650 MB)
         assert rss_kb(server.proc.pid) - before < 100 * 1024
