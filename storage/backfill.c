@@ -17,7 +17,7 @@
 
 /* Whether table t holds no item (under the writer: no write can add one
  * meanwhile). */
-static bool table_empty(ddb_engine_t *e, const ddb_table_info_t *t) {
+static bool table_empty(rk_engine_t *e, const ddb_table_info_t *t) {
     uint8_t lo[4], hi[4];
     kc_put_be32(lo, t->id);
     kc_put_be32(hi, t->id + 1);
@@ -32,8 +32,8 @@ static bool table_empty(ddb_engine_t *e, const ddb_table_info_t *t) {
     return empty;
 }
 
-int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
-                  const ddb_value_t *meta, ddb_error_t *err) {
+int rk_index_add(rk_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
+                 const ddb_value_t *meta, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
     pthread_mutex_lock(&e->writer);
@@ -71,8 +71,8 @@ int ddb_index_add(ddb_engine_t *e, const char *table, size_t len, ddb_index_info
     return rc;
 }
 
-int ddb_index_drop(ddb_engine_t *e, const char *table, size_t len, const char *index,
-                   size_t index_len, const ddb_value_t *meta, ddb_error_t *err) {
+int rk_index_drop(rk_engine_t *e, const char *table, size_t len, const char *index,
+                  size_t index_len, const ddb_value_t *meta, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
     pthread_mutex_lock(&e->writer);
@@ -108,21 +108,21 @@ int ddb_index_drop(ddb_engine_t *e, const char *table, size_t len, const char *i
     return rc;
 }
 
-int ddb_ttl_set(ddb_engine_t *e, const char *table, size_t len, const char *attr, size_t attr_len,
-                ddb_error_t *err) {
-    if (!attr) return ddb_index_drop(e, table, len, "", 0, NULL, err);
+int rk_ttl_set(rk_engine_t *e, const char *table, size_t len, const char *attr, size_t attr_len,
+               ddb_error_t *err) {
+    if (!attr) return rk_index_drop(e, table, len, "", 0, NULL, err);
     ddb_index_info_t ix = {.name = "",
                            .name_len = 0,
                            .ttl = true,
                            .projection = DDB_PROJ_KEYS_ONLY,
                            .key = {.hash_name = attr, .hash_len = attr_len, .hash_type = DDB_T_N}};
-    return ddb_index_add(e, table, len, &ix, NULL, err);
+    return rk_index_add(e, table, len, &ix, NULL, err);
 }
 
 /* Indexes the items of t from lower (inclusive) on, at most e->bf_batch,
  * into wb and is; *last is the last item key indexed, *more set when items
  * remain. */
-static int index_items(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+static int index_items(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                        const bytes_t *lower, rocksdb_writebatch_t *wb, table_stats_t *is,
                        ddb_arena_t *a, bytes_t *last, bool *more, ddb_error_t *err) {
     uint8_t hi[4];
@@ -169,7 +169,7 @@ static int index_items(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_ind
  * record, writer held): indexes the next items after the cursor and moves
  * the cursor in the same batch; at the end of the table, marks the index
  * built. */
-static int backfill_step(ddb_engine_t *e, ddb_table_info_t *t, ddb_index_info_t *ix, ddb_arena_t *a,
+static int backfill_step(rk_engine_t *e, ddb_table_info_t *t, ddb_index_info_t *ix, ddb_arena_t *a,
                          bool *more, ddb_error_t *err) {
     bytes_t lower = {0}, last = {0};
     int rc = ddb__backfill_cursor(e, e->ro, ix->id, &lower, err);
@@ -210,8 +210,8 @@ static int backfill_step(ddb_engine_t *e, ddb_table_info_t *t, ddb_index_info_t 
 
 /* A step of the backfill of index index_id of the table called name, if
  * it still is backfilling (under the writer). */
-static int backfill_one(ddb_engine_t *e, const char *name, size_t len, uint32_t index_id,
-                        bool *more, ddb_error_t *err) {
+static int backfill_one(rk_engine_t *e, const char *name, size_t len, uint32_t index_id, bool *more,
+                        ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
     *more = false;
@@ -232,7 +232,7 @@ static int backfill_one(ddb_engine_t *e, const char *name, size_t len, uint32_t 
 }
 
 /* One step of each backfill of table t; ctx: the round's "more" flag. */
-static int backfill_table(ddb_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_error_t *err) {
+static int backfill_table(rk_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_error_t *err) {
     bool *more = ctx;
     int rc = 0;
     for (size_t j = 0; !rc && j < t->nindexes; j++) {
@@ -244,7 +244,7 @@ static int backfill_table(ddb_engine_t *e, const ddb_table_info_t *t, void *ctx,
     return rc;
 }
 
-int ddb__backfill_round(ddb_engine_t *e, bool *more, ddb_error_t *err) {
+int ddb__backfill_round(rk_engine_t *e, bool *more, ddb_error_t *err) {
     *more = false;
     return ddb__each_table(e, backfill_table, more, err);
 }

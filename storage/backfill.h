@@ -7,6 +7,6 @@
 
 /* One round over the catalog: a step of every unfinished backfill. *more
  * is set while some backfill has more to do. */
-int ddb__backfill_round(ddb_engine_t *e, bool *more, ddb_error_t *err);
+int ddb__backfill_round(rk_engine_t *e, bool *more, ddb_error_t *err);
 
 #endif

@@ -105,7 +105,7 @@ static int decode_backup(const char *id, const uint8_t *p, size_t len, ddb_arena
     return 0;
 }
 
-int ddb__backup_read(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const char *id,
+int ddb__backup_read(rk_engine_t *e, const rocksdb_readoptions_t *ro, const char *id,
                      ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err) {
     bytes_t k = {0};
     record_key(&k, id);
@@ -140,8 +140,8 @@ static bool take_id(char out[DDB__BACKUP_ID_LEN + 1], const char *id, size_t len
     return true;
 }
 
-int ddb_backup_get(ddb_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
-                   ddb_backup_info_t *out, ddb_error_t *err) {
+int rk_backup_get(rk_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
+                  ddb_backup_info_t *out, ddb_error_t *err) {
     char bid[DDB__BACKUP_ID_LEN + 1];
     if (!take_id(bid, id, id_len)) {
         return ddb_error_set(err, DDB_ERR_BACKUP_NOT_FOUND, "Backup not found: %.*s", (int)id_len,
@@ -152,8 +152,8 @@ int ddb_backup_get(ddb_engine_t *e, const char *id, size_t id_len, ddb_arena_t *
     return rc;
 }
 
-int ddb_backup_list(ddb_engine_t *e, const char *after, size_t after_len, ddb_backup_fn fn,
-                    void *ctx, ddb_error_t *err) {
+int rk_backup_list(rk_engine_t *e, const char *after, size_t after_len, ddb_backup_fn fn, void *ctx,
+                   ddb_error_t *err) {
     bytes_t start = {0};
     bytes_putc(&start, 'B');
     if (after) bytes_put(&start, after, after_len);
@@ -197,7 +197,7 @@ void ddb__backup_items_range(bytes_t *lo, bytes_t *hi, const char *id) {
 }
 
 /* Deletes backup id's record and items, in wb. */
-static void delete_backup(ddb_engine_t *e, rocksdb_writebatch_t *wb, const char *id) {
+static void delete_backup(rk_engine_t *e, rocksdb_writebatch_t *wb, const char *id) {
     bytes_t k = {0}, lo = {0}, hi = {0};
     record_key(&k, id);
     rocksdb_writebatch_delete_cf(wb, e->cf[CF_BACKUPS], (const char *)k.p, k.len);
@@ -209,8 +209,8 @@ static void delete_backup(ddb_engine_t *e, rocksdb_writebatch_t *wb, const char 
     bytes_free(&hi);
 }
 
-int ddb_backup_delete(ddb_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
-                      ddb_backup_info_t *out, ddb_error_t *err) {
+int rk_backup_delete(rk_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
+                     ddb_backup_info_t *out, ddb_error_t *err) {
     char bid[DDB__BACKUP_ID_LEN + 1];
     if (!take_id(bid, id, id_len)) {
         return ddb_error_set(err, DDB_ERR_BACKUP_NOT_FOUND, "Backup not found: %.*s", (int)id_len,
@@ -237,7 +237,7 @@ int ddb_backup_delete(ddb_engine_t *e, const char *id, size_t id_len, ddb_arena_
 /* ---- creation ----------------------------------------------------------------- */
 
 /* The checkpoint directory of backup id (malloc'd). */
-static char *checkpoint_dir(const ddb_engine_t *e, const char *id) {
+static char *checkpoint_dir(const rk_engine_t *e, const char *id) {
     size_t n = strlen(e->path) + sizeof "/backup-" + DDB__BACKUP_ID_LEN;
     char *p = malloc(n);
     if (!p) abort();
@@ -246,7 +246,7 @@ static char *checkpoint_dir(const ddb_engine_t *e, const char *id) {
 }
 
 /* One attempt at a checkpoint in dir: NULL or RocksDB's error (malloc'd). */
-static char *checkpoint_once(ddb_engine_t *e, const char *dir) {
+static char *checkpoint_once(rk_engine_t *e, const char *dir) {
     char *msg = NULL;
     rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(e->db, &msg);
     /* log_size_for_flush 0: the memtables are flushed, so the checkpoint
@@ -256,7 +256,7 @@ static char *checkpoint_once(ddb_engine_t *e, const char *dir) {
     return msg;
 }
 
-int ddb_checkpoint(ddb_engine_t *e, const char *dir, ddb_error_t *err) {
+int rk_checkpoint(rk_engine_t *e, const char *dir, ddb_error_t *err) {
     /* RocksDB 7.8 can list an SST file that a compaction (set off by the
      * checkpoint's own flush) deletes before it is linked: the checkpoint
      * then fails with "while link file to ...". Another attempt finds the
@@ -280,7 +280,7 @@ int ddb_checkpoint(ddb_engine_t *e, const char *dir, ddb_error_t *err) {
 }
 
 /* A new backup id: the time in ms and 32 random bits. */
-static void new_id(ddb_engine_t *e, int64_t now, char id[DDB__BACKUP_ID_LEN + 1]) {
+static void new_id(rk_engine_t *e, int64_t now, char id[DDB__BACKUP_ID_LEN + 1]) {
     uint32_t r;
     if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) r = (uint32_t)now ^ (uint32_t)e->pitr_last;
     snprintf(id, DDB__BACKUP_ID_LEN + 1, "%014lld-%08x", (long long)now, r);
@@ -290,12 +290,12 @@ static void new_id(ddb_engine_t *e, int64_t now, char id[DDB__BACKUP_ID_LEN + 1]
  * held for the record) into *b. The checkpoint comes first, so that the
  * copy never meets a record without one; a checkpoint left without a
  * record by a crash is swept at the next open. */
-static int start_backup(ddb_engine_t *e, const ddb_table_info_t *t, const char *id, int64_t now,
+static int start_backup(rk_engine_t *e, const ddb_table_info_t *t, const char *id, int64_t now,
                         const char *name, size_t name_len, ddb_backup_type_t type,
                         int64_t expires_ms, bool writer_held, ddb_arena_t *a, ddb_backup_info_t *b,
                         ddb_error_t *err) {
     char *dir = checkpoint_dir(e, id);
-    int rc = ddb_checkpoint(e, dir, err);
+    int rc = rk_checkpoint(e, dir, err);
     free(dir);
     if (rc) return rc;
     *b = (ddb_backup_info_t){.id = ddb_arena_strndup(a, id, DDB__BACKUP_ID_LEN),
@@ -322,10 +322,10 @@ static int start_backup(ddb_engine_t *e, const ddb_table_info_t *t, const char *
     return rc;
 }
 
-int ddb_backup_create(ddb_engine_t *e, const char *table, size_t len, const char *name,
-                      size_t name_len, ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err) {
+int rk_backup_create(rk_engine_t *e, const char *table, size_t len, const char *name,
+                     size_t name_len, ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err) {
     ddb_table_info_t t;
-    int rc = ddb_table_get(e, table, len, a, &t, err);
+    int rc = rk_table_get(e, table, len, a, &t, err);
     if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
         return ddb_error_set(err, DDB_ERR_TABLE_NOT_FOUND, "Table not found: %.*s", (int)len,
                              table);
@@ -341,7 +341,7 @@ int ddb_backup_create(ddb_engine_t *e, const char *table, size_t len, const char
     return start_backup(e, &t, id, now, name, name_len, DDB_BACKUP_USER, 0, false, a, out, err);
 }
 
-int ddb__backup_system(ddb_engine_t *e, const ddb_table_info_t *t, ddb_error_t *err) {
+int ddb__backup_system(rk_engine_t *e, const ddb_table_info_t *t, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     char *name = malloc(t->name_len + sizeof "$DeletedTableBackup");
     if (!name) abort();
@@ -364,7 +364,7 @@ int ddb__backup_system(ddb_engine_t *e, const ddb_table_info_t *t, ddb_error_t *
 
 /* ---- the copy ------------------------------------------------------------------- */
 
-static void copy_close(ddb_engine_t *e, bool remove) {
+static void copy_close(rk_engine_t *e, bool remove) {
     bk_copy_t *c = e->bk_copy;
     if (!c) return;
     if (c->it) rocksdb_iter_destroy(c->it);
@@ -387,14 +387,14 @@ static void copy_close(ddb_engine_t *e, bool remove) {
     e->bk_copy = NULL;
 }
 
-void ddb__backup_jobs_release(ddb_engine_t *e) {
+void ddb__backup_jobs_release(rk_engine_t *e) {
     copy_close(e, false);
     ddb__restore_release(e);
 }
 
 /* A backup whose copy cannot be made (its checkpoint is missing, or its
  * table was deleted before the checkpoint) is dropped, saying so. */
-static int drop_backup(ddb_engine_t *e, const char *id, const char *why, ddb_error_t *err) {
+static int drop_backup(rk_engine_t *e, const char *id, const char *why, ddb_error_t *err) {
     fprintf(stderr, "ddb: backup %s dropped: %s\n", id, why);
     pthread_mutex_lock(&e->writer);
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
@@ -406,7 +406,7 @@ static int drop_backup(ddb_engine_t *e, const char *id, const char *why, ddb_err
 
 /* Opens backup b's checkpoint as e->bk_copy, positioned at its table's
  * first item. */
-static int copy_open(ddb_engine_t *e, const ddb_backup_info_t *b, ddb_error_t *err) {
+static int copy_open(rk_engine_t *e, const ddb_backup_info_t *b, ddb_error_t *err) {
     bk_copy_t *c = calloc(1, sizeof *c);
     if (!c) abort();
     memcpy(c->id, b->id, DDB__BACKUP_ID_LEN + 1);
@@ -465,7 +465,7 @@ static int copy_open(ddb_engine_t *e, const ddb_backup_info_t *b, ddb_error_t *e
 /* One step of the copy: the next items into the backup store; at the end,
  * the record AVAILABLE (with the table as the checkpoint has it) and the
  * checkpoint removed. */
-static int copy_step(ddb_engine_t *e, ddb_error_t *err) {
+static int copy_step(rk_engine_t *e, ddb_error_t *err) {
     bk_copy_t *c = e->bk_copy;
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     bytes_t k = {0};
@@ -520,7 +520,7 @@ static int copy_step(ddb_engine_t *e, ddb_error_t *err) {
 }
 
 /* The first CREATING backup (id into out), if any. */
-static int first_creating(ddb_engine_t *e, ddb_arena_t *a, ddb_backup_info_t *out, bool *found,
+static int first_creating(rk_engine_t *e, ddb_arena_t *a, ddb_backup_info_t *out, bool *found,
                           ddb_error_t *err) {
     *found = false;
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_BACKUPS]);
@@ -545,7 +545,7 @@ static int first_creating(ddb_engine_t *e, ddb_arena_t *a, ddb_backup_info_t *ou
 
 /* Once per open (on disk): removes checkpoints no CREATING backup owns —
  * left by a crash after a copy finished, or during a checkpoint. */
-static void sweep_checkpoints(ddb_engine_t *e) {
+static void sweep_checkpoints(rk_engine_t *e) {
     e->bk_swept = true;
     if (e->in_memory) return;
     DIR *d = opendir(e->path);
@@ -581,7 +581,7 @@ static void sweep_checkpoints(ddb_engine_t *e) {
     closedir(d);
 }
 
-int ddb__backup_round(ddb_engine_t *e, bool *more, ddb_error_t *err) {
+int ddb__backup_round(rk_engine_t *e, bool *more, ddb_error_t *err) {
     *more = false;
     if (!e->bk_swept) sweep_checkpoints(e);
     if (!e->bk_copy) {
@@ -608,7 +608,7 @@ int ddb__backup_round(ddb_engine_t *e, bool *more, ddb_error_t *err) {
 
 /* ---- expiry and trimming -------------------------------------------------------- */
 
-static int trim_table(ddb_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_error_t *err) {
+static int trim_table(rk_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_error_t *err) {
     if (!t->pitr.enabled) return 0;
     int64_t floor;
     int rc = ddb__restore_pitr_floor(e, t->id, &floor, err);
@@ -617,7 +617,7 @@ static int trim_table(ddb_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb
 }
 
 /* Deletes the first SYSTEM backup past its expiry; *again when one was. */
-static int expire_one(ddb_engine_t *e, int64_t now, bool *again, ddb_error_t *err) {
+static int expire_one(rk_engine_t *e, int64_t now, bool *again, ddb_error_t *err) {
     *again = false;
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_BACKUPS]);
     char id[DDB__BACKUP_ID_LEN + 1] = {0};
@@ -641,14 +641,14 @@ static int expire_one(ddb_engine_t *e, int64_t now, bool *again, ddb_error_t *er
     if (rc || !id[0]) return rc;
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_backup_info_t b;
-    rc = ddb_backup_delete(e, id, DDB__BACKUP_ID_LEN, a, &b, err);
+    rc = rk_backup_delete(e, id, DDB__BACKUP_ID_LEN, a, &b, err);
     ddb_arena_destroy(a);
     if (rc == DDB_ERR_BACKUP_IN_USE) return 0; /* a restore reads it: next time */
     *again = !rc;
     return rc;
 }
 
-int ddb__backup_maintain(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err) {
+int ddb__backup_maintain(rk_engine_t *e, int64_t now_ms, ddb_error_t *err) {
     bool again = true;
     int rc = 0;
     while (!rc && again)

@@ -30,7 +30,7 @@ bool ddb__get_str16(const uint8_t **p, const uint8_t *end, const uint8_t **s, si
 
 /* Reads backup id's record with ro into a (DDB_ERR_BACKUP_NOT_FOUND when
  * absent). */
-int ddb__backup_read(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const char *id,
+int ddb__backup_read(rk_engine_t *e, const rocksdb_readoptions_t *ro, const char *id,
                      ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err);
 
 /* The key range [lo, hi) of backup id's items. */
@@ -38,19 +38,19 @@ void ddb__backup_items_range(bytes_t *lo, bytes_t *hi, const char *id);
 
 /* Under the writer: the SYSTEM backup of table t, which is about to be
  * deleted in the writer's next batch (its checkpoint is taken now). */
-int ddb__backup_system(ddb_engine_t *e, const ddb_table_info_t *t, ddb_error_t *err);
+int ddb__backup_system(rk_engine_t *e, const ddb_table_info_t *t, ddb_error_t *err);
 
 /* One step of the maintenance jobs: the copy of a CREATING backup, else a
  * step of a restore. *more while work remains. Takes the writer a step at a
  * time. */
-int ddb__backup_round(ddb_engine_t *e, bool *more, ddb_error_t *err);
+int ddb__backup_round(rk_engine_t *e, bool *more, ddb_error_t *err);
 
 /* Every tick: deletes expired SYSTEM backups and trims change logs past
  * their window. */
-int ddb__backup_maintain(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err);
+int ddb__backup_maintain(rk_engine_t *e, int64_t now_ms, ddb_error_t *err);
 
 /* Releases the jobs' state (open checkpoint, snapshot) at close. */
-void ddb__backup_jobs_release(ddb_engine_t *e);
+void ddb__backup_jobs_release(rk_engine_t *e);
 
 /* ---- restore.c ---- */
 
@@ -59,42 +59,42 @@ void ddb__restore_key(uint8_t k[5], uint32_t table_id);
 
 /* One step of the first restoring table's fill (writer taken here); *more
  * while a restore has more to do. */
-int ddb__restore_round(ddb_engine_t *e, bool *more, ddb_error_t *err);
+int ddb__restore_round(rk_engine_t *e, bool *more, ddb_error_t *err);
 
 /* Whether a restore reads backup id (a restoring table's state names it). */
-int ddb__restore_uses_backup(ddb_engine_t *e, const char *id, bool *used, ddb_error_t *err);
+int ddb__restore_uses_backup(rk_engine_t *e, const char *id, bool *used, ddb_error_t *err);
 
 /* The earliest time a PITR restore in progress aims at in table id's log
  * (INT64_MAX: none). */
-int ddb__restore_pitr_floor(ddb_engine_t *e, uint32_t table_id, int64_t *at_ms, ddb_error_t *err);
+int ddb__restore_pitr_floor(rk_engine_t *e, uint32_t table_id, int64_t *at_ms, ddb_error_t *err);
 
-void ddb__restore_release(ddb_engine_t *e);
+void ddb__restore_release(rk_engine_t *e);
 
 /* ---- pitr.c ---- */
 
 /* Loads the change logs' last sequence number (at open). */
-int ddb__pitr_open(ddb_engine_t *e, ddb_error_t *err);
+int ddb__pitr_open(rk_engine_t *e, ddb_error_t *err);
 
 /* Puts the change record of item key k (previous state old, NULL: absent)
  * of table t (PITR on) into wb (writer). */
-int ddb__pitr_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+int ddb__pitr_append(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                      const bytes_t *k, const ddb_value_t *old, ddb_error_t *err);
 
 /* The batch is written or dropped: the next one takes a new time. */
-void ddb__pitr_batch_done(ddb_engine_t *e);
+void ddb__pitr_batch_done(rk_engine_t *e);
 
 /* Deletes table id's change log (PITR off, table deleted), in wb. */
-void ddb__pitr_drop_log(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t table_id);
+void ddb__pitr_drop_log(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t table_id);
 
 /* The change-log key of table id at seq. */
 void ddb__pitr_key(uint8_t k[13], uint32_t table_id, uint64_t seq);
 
 /* The recovery window of t in ms (its own, else the engine's). */
-int64_t ddb__pitr_period(const ddb_engine_t *e, const ddb_table_info_t *t);
+int64_t ddb__pitr_period(const rk_engine_t *e, const ddb_table_info_t *t);
 
 /* Trims table t's log of changes older than its window (but none later
  * than floor_ms, which a restore in progress needs), writer taken here. */
-int ddb__pitr_trim(ddb_engine_t *e, const ddb_table_info_t *t, int64_t now_ms, int64_t floor_ms,
+int ddb__pitr_trim(rk_engine_t *e, const ddb_table_info_t *t, int64_t now_ms, int64_t floor_ms,
                    ddb_error_t *err);
 
 #endif

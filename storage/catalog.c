@@ -120,7 +120,7 @@ int ddb__decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_in
     return 0;
 }
 
-void ddb__put_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t) {
+void ddb__put_table_record(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t) {
     e->cat_changed = true;
     bytes_t k = {0}, rec = {0};
     ddb__table_key(&k, t->name, t->name_len);
@@ -131,7 +131,7 @@ void ddb__put_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_
     bytes_free(&rec);
 }
 
-void ddb__delete_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const char *name,
+void ddb__delete_table_record(rk_engine_t *e, rocksdb_writebatch_t *wb, const char *name,
                               size_t len) {
     e->cat_changed = true;
     bytes_t k = {0};
@@ -140,7 +140,7 @@ void ddb__delete_table_record(ddb_engine_t *e, rocksdb_writebatch_t *wb, const c
     bytes_free(&k);
 }
 
-int ddb__table_exists(ddb_engine_t *e, const bytes_t *k, bool *found, ddb_error_t *err) {
+int ddb__table_exists(rk_engine_t *e, const bytes_t *k, bool *found, ddb_error_t *err) {
     char *v;
     size_t vl;
     int rc = ddb__get(e, e->ro, CF_CATALOG, k->p, k->len, &v, &vl, err);
@@ -149,7 +149,7 @@ int ddb__table_exists(ddb_engine_t *e, const bytes_t *k, bool *found, ddb_error_
     return rc;
 }
 
-int ddb__alloc_ids(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t n, uint32_t *first,
+int ddb__alloc_ids(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t n, uint32_t *first,
                    ddb_error_t *err) {
     char *v;
     size_t vl;
@@ -178,7 +178,7 @@ typedef struct cat_entry {
     size_t rec_len;
 } cat_entry_t;
 
-static bool cat_lookup(ddb_engine_t *e, const char *name, size_t len, bytes_t *rec, uint64_t *gen) {
+static bool cat_lookup(rk_engine_t *e, const char *name, size_t len, bytes_t *rec, uint64_t *gen) {
     pthread_mutex_lock(&e->cat_mu);
     *gen = e->cat_gen;
     bool found = false;
@@ -194,7 +194,7 @@ static bool cat_lookup(ddb_engine_t *e, const char *name, size_t len, bytes_t *r
     return found;
 }
 
-static void cat_insert(ddb_engine_t *e, const char *name, size_t len, const char *rec,
+static void cat_insert(rk_engine_t *e, const char *name, size_t len, const char *rec,
                        size_t rec_len, uint64_t gen) {
     pthread_mutex_lock(&e->cat_mu);
     if (gen == e->cat_gen && e->ncat < 4096) {
@@ -218,7 +218,7 @@ static void cat_insert(ddb_engine_t *e, const char *name, size_t len, const char
 }
 
 /* Drops every cached record and advances the generation. */
-static void cat_clear(ddb_engine_t *e) {
+static void cat_clear(rk_engine_t *e) {
     pthread_mutex_lock(&e->cat_mu);
     for (size_t i = 0; i < e->ncat; i++) {
         free(e->cat[i].name);
@@ -229,31 +229,31 @@ static void cat_clear(ddb_engine_t *e) {
     pthread_mutex_unlock(&e->cat_mu);
 }
 
-void ddb__cat_init(ddb_engine_t *e) {
+void ddb__cat_init(rk_engine_t *e) {
     pthread_mutex_init(&e->cat_mu, NULL);
     e->cat_gen = 1; /* 0 marks a table copy of unknown age */
 }
 
-void ddb__cat_destroy(ddb_engine_t *e) {
+void ddb__cat_destroy(rk_engine_t *e) {
     cat_clear(e);
     free(e->cat);
     pthread_mutex_destroy(&e->cat_mu);
 }
 
-void ddb__cat_settle(ddb_engine_t *e) {
+void ddb__cat_settle(rk_engine_t *e) {
     if (!e->cat_changed) return;
     e->cat_changed = false;
     cat_clear(e);
 }
 
-bool ddb__cat_current(ddb_engine_t *e, const ddb_table_info_t *t) {
+bool ddb__cat_current(rk_engine_t *e, const ddb_table_info_t *t) {
     pthread_mutex_lock(&e->cat_mu);
     bool same = t->catalog_gen && t->catalog_gen == e->cat_gen;
     pthread_mutex_unlock(&e->cat_mu);
     return same;
 }
 
-int ddb__get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
+int ddb__get_table_record(rk_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
                           ddb_table_info_t *out, ddb_error_t *err) {
     bytes_t rec = {0};
     uint64_t gen;
@@ -286,16 +286,15 @@ int ddb__get_table_record(ddb_engine_t *e, const char *name, size_t len, ddb_are
     return rc;
 }
 
-int ddb_table_get(ddb_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
-                  ddb_table_info_t *out, ddb_error_t *err) {
+int rk_table_get(rk_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
+                 ddb_table_info_t *out, ddb_error_t *err) {
     int rc = ddb__get_table_record(e, name, len, a, out, err);
     if (rc) return rc;
     return ddb__stats_read(e, out, err);
 }
 
-int ddb_table_list(ddb_engine_t *e, const char *after, size_t after_len, size_t limit,
-                   ddb_arena_t *a, const char ***names, size_t **lens, size_t *count, bool *more,
-                   ddb_error_t *err) {
+int rk_table_list(rk_engine_t *e, const char *after, size_t after_len, size_t limit, ddb_arena_t *a,
+                  const char ***names, size_t **lens, size_t *count, bool *more, ddb_error_t *err) {
     *names = ddb_arena_alloc(a, sizeof(char *) * (limit + 1));
     *lens = ddb_arena_alloc(a, sizeof(size_t) * (limit + 1));
     *count = 0;
@@ -330,7 +329,7 @@ int ddb_table_list(ddb_engine_t *e, const char *after, size_t after_len, size_t 
 
 /* ---- backfill cursors ------------------------------------------------------------ */
 
-int ddb__backfill_cursor(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t index_id,
+int ddb__backfill_cursor(rk_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t index_id,
                          bytes_t *out, ddb_error_t *err) {
     uint8_t k[5];
     ddb__backfill_key(k, index_id);
@@ -342,7 +341,7 @@ int ddb__backfill_cursor(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint3
     return rc;
 }
 
-int ddb__index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_index_info_t *ix,
+int ddb__index_covers(rk_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_index_info_t *ix,
                       const uint8_t *k, size_t kl, bool *covered, ddb_error_t *err) {
     *covered = true;
     if (!ix->backfilling) return 0;
@@ -353,7 +352,7 @@ int ddb__index_covers(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const dd
     return rc;
 }
 
-int ddb__each_table(ddb_engine_t *e, ddb__table_fn fn, void *ctx, ddb_error_t *err) {
+int ddb__each_table(rk_engine_t *e, ddb__table_fn fn, void *ctx, ddb_error_t *err) {
     ddb_arena_t *page = ddb_arena_create(0), *one = ddb_arena_create(0);
     const char *after = NULL;
     size_t after_len = 0;
@@ -362,7 +361,7 @@ int ddb__each_table(ddb_engine_t *e, ddb__table_fn fn, void *ctx, ddb_error_t *e
     while (!rc && more) {
         const char **names;
         size_t *lens, count;
-        rc = ddb_table_list(e, after, after_len, 256, page, &names, &lens, &count, &more, err);
+        rc = rk_table_list(e, after, after_len, 256, page, &names, &lens, &count, &more, err);
         for (size_t i = 0; !rc && i < count; i++) {
             ddb_arena_reset(one);
             ddb_table_info_t t;

@@ -12,7 +12,7 @@
 #include "storage/stats.h"
 
 /* Counts the entries stored under an index id. */
-static int count_index_entries(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id,
+static int count_index_entries(rk_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id,
                                uint64_t *n, ddb_error_t *err) {
     uint8_t lo[4], hi[4];
     kc_put_be32(lo, id);
@@ -33,7 +33,7 @@ static int count_index_entries(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
 
 /* Checks that index ix holds item's entry exactly (when it should hold
  * one), counting it in *count and *size. */
-static int check_entry(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+static int check_entry(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                        const rocksdb_readoptions_t *ro, const ddb_value_t *item, const bytes_t *ik,
                        ddb_arena_t *a, uint64_t *count, uint64_t *size, ddb_error_t *err) {
     bool covered;
@@ -64,7 +64,7 @@ static int check_entry(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_ind
 
 /* Compares the statistics and stored entries of t's indexes with what the
  * scan counted. */
-static int check_index_counts(ddb_engine_t *e, const ddb_table_info_t *t,
+static int check_index_counts(rk_engine_t *e, const ddb_table_info_t *t,
                               const rocksdb_readoptions_t *ro, const uint64_t *icount,
                               const uint64_t *isize, ddb_error_t *err) {
     int rc = 0;
@@ -87,10 +87,10 @@ static int check_index_counts(ddb_engine_t *e, const ddb_table_info_t *t,
 }
 
 /* Checks one table (and its indexes) against its items, read from snap. */
-static int check_table(ddb_engine_t *e, const ddb_table_info_t *t, rocksdb_readoptions_t *ro,
+static int check_table(rk_engine_t *e, const ddb_table_info_t *t, rocksdb_readoptions_t *ro,
                        ddb_error_t *err) {
-    ddb_iter_t *it;
-    int rc = ddb_iter_scan(e, t, NULL, NULL, 0, 1, &it, err);
+    rk_iter_t *it;
+    int rc = rk_iter_scan(e, t, NULL, NULL, 0, 1, &it, err);
     if (rc) return rc;
     uint64_t n = 0, size = 0;
     uint64_t *icount = calloc(t->nindexes + 1, sizeof *icount);
@@ -98,7 +98,7 @@ static int check_table(ddb_engine_t *e, const ddb_table_info_t *t, rocksdb_reado
     if (!icount || !isize) abort();
     ddb_arena_t *ia = ddb_arena_create(0);
     const ddb_value_t *item;
-    while (!rc && (rc = ddb_iter_next(it, ia, &item, err)) == 0 && item) {
+    while (!rc && (rc = rk_iter_next(it, ia, &item, err)) == 0 && item) {
         n++;
         size += ddb_item_size(item);
         bytes_t ik = {0};
@@ -110,7 +110,7 @@ static int check_table(ddb_engine_t *e, const ddb_table_info_t *t, rocksdb_reado
         ddb_arena_reset(ia);
     }
     ddb_arena_destroy(ia);
-    ddb_iter_destroy(it);
+    rk_iter_destroy(it);
     if (!rc && (n != t->item_count || size != t->size_bytes)) {
         rc = ddb_error_set(err, DDB_ERR_INTERNAL,
                            "table %s: stats say %llu items / %llu bytes, scan finds %llu / %llu",
@@ -125,13 +125,13 @@ static int check_table(ddb_engine_t *e, const ddb_table_info_t *t, rocksdb_reado
 }
 
 /* Checks one table (with its statistics) in the snapshot ctx reads. */
-static int check_one(ddb_engine_t *e, const ddb_table_info_t *rec, void *ctx, ddb_error_t *err) {
+static int check_one(rk_engine_t *e, const ddb_table_info_t *rec, void *ctx, ddb_error_t *err) {
     ddb_table_info_t t = *rec;
     int rc = ddb__stats_read(e, &t, err);
     return rc ? rc : check_table(e, &t, ctx, err);
 }
 
-int ddb_check(ddb_engine_t *e, ddb_error_t *err) {
+int rk_check(rk_engine_t *e, ddb_error_t *err) {
     /* the whole check holds the writer, so catalog, statistics, backfill
      * cursors and data all agree (writes wait meanwhile) */
     pthread_mutex_lock(&e->writer);

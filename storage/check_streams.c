@@ -50,7 +50,7 @@ static void replay_free(replay_t *rp) {
 }
 
 /* Checks one lane's chain sh[0..n) (a one-lane stream: all its shards). */
-static int check_chain(const ddb_engine_t *e, const ddb_stream_desc_t *d, const ddb_shard_t *sh,
+static int check_chain(const rk_engine_t *e, const ddb_stream_desc_t *d, const ddb_shard_t *sh,
                        size_t n, ddb_error_t *err) {
     if (d->enabled && (n == 0 || sh[n - 1].closed)) {
         return ddb_error_set(err, DDB_ERR_INTERNAL, "stream %u: enabled without an open shard",
@@ -95,7 +95,7 @@ static ddb_shard_t *lane_shards(const ddb_shard_t *sh, size_t n, uint32_t lane, 
     return v;
 }
 
-static int check_shards(const ddb_engine_t *e, const ddb_stream_desc_t *d, const ddb_shard_t *sh,
+static int check_shards(const rk_engine_t *e, const ddb_stream_desc_t *d, const ddb_shard_t *sh,
                         size_t n, ddb_arena_t *a, ddb_error_t *err) {
     for (size_t i = 0; i < n; i++) {
         if (sh[i].lanes != d->lanes || sh[i].lane >= d->lanes) {
@@ -116,7 +116,7 @@ static int check_shards(const ddb_engine_t *e, const ddb_stream_desc_t *d, const
 /* Checks one record's place: above the trim point and the previous record,
  * below the counter, inside a shard (*j: the shard the previous one was
  * in). */
-static int check_place(const ddb_engine_t *e, uint32_t id, uint64_t seq, uint64_t prev,
+static int check_place(const rk_engine_t *e, uint32_t id, uint64_t seq, uint64_t prev,
                        uint64_t trim, const ddb_shard_t *sh, size_t n, size_t *j,
                        ddb_error_t *err) {
     if (seq < trim || seq >= e->next_seq || (prev && seq <= prev)) {
@@ -144,7 +144,7 @@ typedef struct run {
 } run_t;
 
 /* Whether any key begins with prefix. */
-static int any_under(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_t *prefix,
+static int any_under(rk_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_t *prefix,
                      bool *yes, ddb_error_t *err) {
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, ro, e->cf[CF_STREAMS]);
     rocksdb_iter_seek(it, (const char *)prefix->p, prefix->len);
@@ -161,7 +161,7 @@ static int any_under(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const byt
 
 /* Walks a run's records in order (sh[0..n): the run's shards); with t
  * (images are checked), keeps each one in rp. */
-static int check_records(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const run_t *run,
+static int check_records(rk_engine_t *e, const rocksdb_readoptions_t *ro, const run_t *run,
                          uint64_t trim, const ddb_shard_t *sh, size_t n, const ddb_table_info_t *t,
                          ddb_arena_t *a, replay_t *rp, ddb_error_t *err) {
     uint32_t id = run->d->id;
@@ -255,9 +255,8 @@ static int check_step(const ddb_stream_desc_t *d, const ddb_stream_record_t *pre
 }
 
 /* Replays rp's records per item and compares the last with the table. */
-static int check_images(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
-                        const ddb_stream_desc_t *d, replay_t *rp, ddb_arena_t *a,
-                        ddb_error_t *err) {
+static int check_images(rk_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_stream_desc_t *d,
+                        replay_t *rp, ddb_arena_t *a, ddb_error_t *err) {
     qsort(rp->v, rp->n, sizeof *rp->v, replay_cmp);
     int rc = 0;
     for (size_t i = 0; !rc && i < rp->n; i++) {
@@ -281,7 +280,7 @@ static int check_images(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
 
 /* Whether d's images can be checked against the table: d is the table's
  * current stream, enabled, with new images. t is filled then. */
-static int images_checkable(ddb_engine_t *e, const ddb_stream_desc_t *d, ddb_arena_t *a,
+static int images_checkable(rk_engine_t *e, const ddb_stream_desc_t *d, ddb_arena_t *a,
                             ddb_table_info_t *t, bool *yes, ddb_error_t *err) {
     *yes = false;
     if (!d->enabled || (d->view != DDB_VIEW_NEW_IMAGE && d->view != DDB_VIEW_NEW_AND_OLD_IMAGES)) {
@@ -296,7 +295,7 @@ static int images_checkable(ddb_engine_t *e, const ddb_stream_desc_t *d, ddb_are
 
 /* Walks every run of d's records: 'R' for one lane, each lane's 'L' run
  * otherwise; records under the other tag are misplaced. */
-static int check_runs(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_stream_desc_t *d,
+static int check_runs(rk_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_stream_desc_t *d,
                       uint64_t trim, const ddb_shard_t *sh, size_t n, const ddb_table_info_t *t,
                       ddb_arena_t *a, replay_t *rp, ddb_error_t *err) {
     bool lanes = d->lanes > 1;
@@ -346,8 +345,8 @@ static int check_runs(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const dd
     return rc;
 }
 
-static int check_stream(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
-                        const ddb_stream_desc_t *d, ddb_arena_t *a, ddb_error_t *err) {
+static int check_stream(rk_engine_t *e, const rocksdb_readoptions_t *ro, const ddb_stream_desc_t *d,
+                        ddb_arena_t *a, ddb_error_t *err) {
     uint64_t trim;
     ddb_shard_t *sh;
     size_t n;
@@ -364,11 +363,11 @@ static int check_stream(ddb_engine_t *e, const rocksdb_readoptions_t *ro,
     return rc;
 }
 
-int ddb__check_streams(ddb_engine_t *e, const rocksdb_readoptions_t *ro, ddb_error_t *err) {
+int ddb__check_streams(rk_engine_t *e, const rocksdb_readoptions_t *ro, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_stream_desc_t *all;
     size_t n;
-    int rc = ddb_stream_list(e, a, &all, &n, err);
+    int rc = rk_stream_list(e, a, &all, &n, err);
     for (size_t i = 0; !rc && i < n; i++)
         rc = check_stream(e, ro, &all[i], a, err);
     ddb_arena_destroy(a);

@@ -31,12 +31,12 @@
 
 #include "storage/commit.h"
 
-void ddb__commit_start(ddb_engine_t *e, uint64_t seq) {
+void ddb__commit_start(rk_engine_t *e, uint64_t seq) {
     atomic_store(&e->seq_visible, seq);
     atomic_store(&e->seq_written, seq);
 }
 
-void ddb__commit_init(ddb_engine_t *e) {
+void ddb__commit_init(rk_engine_t *e) {
     pthread_mutex_init(&e->commit_mu, NULL);
     pthread_mutex_init(&e->wal_mu, NULL);
     atomic_store(&e->waiters, 0);
@@ -48,7 +48,7 @@ void ddb__commit_init(ddb_engine_t *e) {
     pthread_condattr_destroy(&ca);
 }
 
-void ddb__commit_destroy(ddb_engine_t *e) {
+void ddb__commit_destroy(rk_engine_t *e) {
     pthread_mutex_destroy(&e->commit_mu);
     pthread_mutex_destroy(&e->wal_mu);
     pthread_mutex_destroy(&e->notify_mu);
@@ -76,13 +76,13 @@ static int cannot_write(ddb_error_t *err, char *msg) {
  * again. Only the first failure counts: it may have lost the WAL buffer,
  * while a write RocksDB refuses afterwards (it has stopped writes) touches
  * no file and loses nothing. Caller holds wal_mu. */
-static void write_failed(ddb_engine_t *e, const char *msg) {
+static void write_failed(rk_engine_t *e, const char *msg) {
     if (atomic_exchange(&e->write_failed, true)) return;
     atomic_fetch_add(&e->failures, 1);
     fprintf(stderr, "ddb: the store cannot write, writes fail until it recovers: %s\n", msg);
 }
 
-int ddb__write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err) {
+int ddb__write_batch(rk_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err) {
     if (e->read_only) {
         rocksdb_writebatch_destroy(wb);
         return ddb_error_set(err, DDB_ERR_INTERNAL, "The server is read-only: %s",
@@ -114,7 +114,7 @@ int ddb__write_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, ddb_error_t *err
  * count is read after the store (both seq_cst): either the writer sees a
  * waiter and broadcasts under notify_mu, or the waiter, which counts itself
  * before it looks, sees the new watermark. */
-static void make_visible(ddb_engine_t *e, uint64_t seq) {
+static void make_visible(rk_engine_t *e, uint64_t seq) {
     uint64_t cur = atomic_load(&e->seq_visible);
     while (cur < seq && !atomic_compare_exchange_weak(&e->seq_visible, &cur, seq)) {
     }
@@ -125,7 +125,7 @@ static void make_visible(ddb_engine_t *e, uint64_t seq) {
     }
 }
 
-void ddb__publish(ddb_engine_t *e, uint64_t next_seq) {
+void ddb__publish(rk_engine_t *e, uint64_t next_seq) {
     atomic_store(&e->seq_written, next_seq);
     /* without group commit the write is in the WAL already */
     if (!e->group_commit) make_visible(e, next_seq);
@@ -133,7 +133,7 @@ void ddb__publish(ddb_engine_t *e, uint64_t next_seq) {
 
 /* Flushes the WAL unless a failure stopped writes: 0, or the flush's error
  * (a failure now). Caller holds commit_mu. */
-static int flush_wal(ddb_engine_t *e, ddb_error_t *err) {
+static int flush_wal(rk_engine_t *e, ddb_error_t *err) {
     /* read after clearing dirty: every batch counted in it was written
      * before this flush; a batch written later sets dirty again and its own
      * commit publishes it */
@@ -155,7 +155,7 @@ static int flush_wal(ddb_engine_t *e, ddb_error_t *err) {
     return 0;
 }
 
-int ddb_commit_round(ddb_engine_t *e, uint64_t *mark, ddb_error_t *err) {
+int rk_commit_round(rk_engine_t *e, uint64_t *mark, ddb_error_t *err) {
     if (!e->group_commit) return 0;
     /* under commit_mu, so that a thread finding nothing left to flush knows
      * that another thread's flush of the same writes has completed: its
@@ -175,17 +175,17 @@ int ddb_commit_round(ddb_engine_t *e, uint64_t *mark, ddb_error_t *err) {
     return rc;
 }
 
-int ddb_commit(ddb_engine_t *e, ddb_error_t *err) {
+int rk_commit(rk_engine_t *e, ddb_error_t *err) {
     /* e->commit_mark is read and written under commit_mu, which
      * ddb_commit_round takes before it looks at the mark */
-    return ddb_commit_round(e, &e->commit_mark, err);
+    return rk_commit_round(e, &e->commit_mark, err);
 }
 
-uint64_t ddb_stream_latest(ddb_engine_t *e) {
+uint64_t rk_stream_latest(rk_engine_t *e) {
     return atomic_load(&e->seq_visible);
 }
 
-int ddb_stream_wait(ddb_engine_t *e, uint64_t after, int timeout_ms) {
+int rk_stream_wait(rk_engine_t *e, uint64_t after, int timeout_ms) {
     if (atomic_load(&e->seq_visible) > after) return 1;
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);

@@ -20,7 +20,7 @@ int ddb__cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
     return (al > bl) - (al < bl);
 }
 
-int ddb__get(ddb_engine_t *e, const rocksdb_readoptions_t *ro, int cf, const void *k, size_t kl,
+int ddb__get(rk_engine_t *e, const rocksdb_readoptions_t *ro, int cf, const void *k, size_t kl,
              char **v, size_t *vl, ddb_error_t *err) {
     char *msg = NULL;
     *vl = 0;

@@ -29,7 +29,7 @@ static int open_error(ddb_error_t *err, const char *path, char *msg) {
                          "the data directory %s is in use by another ddbd process", path);
 }
 
-char *ddb__open_store(ddb_engine_t *e, const char *path, bool read_only, rocksdb_t **db,
+char *ddb__open_store(rk_engine_t *e, const char *path, bool read_only, rocksdb_t **db,
                       rocksdb_column_family_handle_t **cf) {
     const rocksdb_options_t *cfopts[CF_COUNT];
     for (int i = 0; i < CF_COUNT; i++)
@@ -43,12 +43,12 @@ char *ddb__open_store(ddb_engine_t *e, const char *path, bool read_only, rocksdb
     return msg;
 }
 
-static char *open_db(ddb_engine_t *e, const char *path, bool read_only) {
+static char *open_db(rk_engine_t *e, const char *path, bool read_only) {
     return ddb__open_store(e, path, read_only, &e->db, e->cf);
 }
 
-int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
-    ddb_engine_t *e = calloc(1, sizeof *e);
+int rk_open(const ddb_engine_opts_t *o, rk_engine_t **out, ddb_error_t *err) {
+    rk_engine_t *e = calloc(1, sizeof *e);
     if (!e) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
     pthread_mutex_init(&e->writer, NULL);
     pthread_mutex_init(&e->stats_mu, NULL);
@@ -127,7 +127,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     if (msg) {
         int rc = open_error(err, path, msg);
         e->db = NULL;
-        ddb_close(e);
+        rk_close(e);
         return rc;
     }
     e->wo = rocksdb_writeoptions_create();
@@ -150,7 +150,7 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     int rc = ddb__st_open(e, err);
     if (!rc) rc = ddb__pitr_open(e, err);
     if (rc) {
-        ddb_close(e);
+        rk_close(e);
         return rc;
     }
     ddb__commit_start(e, e->next_seq);
@@ -159,18 +159,18 @@ int ddb_open(const ddb_engine_opts_t *o, ddb_engine_t **out, ddb_error_t *err) {
     return 0;
 }
 
-const char *ddb_read_only(ddb_engine_t *e) {
+const char *rk_read_only(rk_engine_t *e) {
     return e->read_only ? e->read_only_why : NULL;
 }
 
-void ddb_close(ddb_engine_t *e) {
+void rk_close(rk_engine_t *e) {
     if (!e) return;
     ddb_error_t err;
     ddb__maint_stop(e);
     ddb__backup_jobs_release(e);
     if (e->db) {
         /* nowhere to return it: say so, as the maintenance thread does */
-        if (ddb_commit(e, &err)) fprintf(stderr, "ddb: final commit at close: %s\n", err.msg);
+        if (rk_commit(e, &err)) fprintf(stderr, "ddb: final commit at close: %s\n", err.msg);
         for (int i = 0; i < CF_COUNT; i++) {
             if (e->cf[i]) rocksdb_column_family_handle_destroy(e->cf[i]);
         }

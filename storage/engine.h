@@ -1,4 +1,4 @@
-/* engine.h: the engine's shared state (struct ddb_engine), its column
+/* engine.h: the engine's shared state (struct rk_engine), its column
  * families, and the few helpers every storage file uses (common.c). Each
  * module's own internals are in its header (catalog.h, stats.h, commit.h,
  * read.h, streams.h, writer.h, ...). Internal to storage/: nothing outside
@@ -11,7 +11,7 @@
 #include <rocksdb/c.h>
 
 #include "storage/codec.h"
-#include "storage/ddb.h"
+#include "storage/rocks.h"
 
 /* CF_DEFAULT holds the idempotency tokens (tokens.c) and nothing else;
  * CF_BACKUPS the backups and the PITR change logs (backup.h). */
@@ -42,7 +42,7 @@ typedef struct stream_state {
     stream_lane_t lane[DDB_STREAM_LANES_MAX];
 } stream_state_t;
 
-struct ddb_engine {
+struct rk_engine {
     rocksdb_t *db;
     rocksdb_options_t *opts;
     rocksdb_options_t *keyed_opts; /* items and index: with the partition prefix extractor */
@@ -125,7 +125,7 @@ struct ddb_engine {
 /* Opens the RocksDB store at path with the engine's options and column
  * families (read-only: a checkpoint, or a store on a full disk): NULL, or
  * RocksDB's error (malloc'd). */
-char *ddb__open_store(ddb_engine_t *e, const char *path, bool read_only, rocksdb_t **db,
+char *ddb__open_store(rk_engine_t *e, const char *path, bool read_only, rocksdb_t **db,
                       rocksdb_column_family_handle_t **cf);
 
 /* ---- common.c ---- */
@@ -138,7 +138,7 @@ int ddb__cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
 
 /* Reads key k of column family cf with ro: 0 with *v the value (malloc'd,
  * the caller frees it) or NULL when absent, or DDB_ERR_INTERNAL. */
-int ddb__get(ddb_engine_t *e, const rocksdb_readoptions_t *ro, int cf, const void *k, size_t kl,
+int ddb__get(rk_engine_t *e, const rocksdb_readoptions_t *ro, int cf, const void *k, size_t kl,
              char **v, size_t *vl, ddb_error_t *err);
 
 /* The iterator's error status after a loop over it: 0 or DDB_ERR_INTERNAL

@@ -16,7 +16,7 @@ const char *ddb_rocksdb_version(void) {
 }
 
 /* An integer property summed over every column family (0 where unknown). */
-static uint64_t prop_sum(ddb_engine_t *e, const char *name) {
+static uint64_t prop_sum(rk_engine_t *e, const char *name) {
     uint64_t total = 0;
     for (int i = 0; i < CF_COUNT; i++) {
         uint64_t v;
@@ -26,7 +26,7 @@ static uint64_t prop_sum(ddb_engine_t *e, const char *name) {
 }
 
 /* A database-wide integer property (0 where unknown). */
-static uint64_t prop(ddb_engine_t *e, const char *name) {
+static uint64_t prop(rk_engine_t *e, const char *name) {
     uint64_t v;
     return rocksdb_property_int(e->db, name, &v) == 0 ? v : 0;
 }
@@ -42,9 +42,9 @@ static uint64_t ticker(const char *dump, const char *name) {
     return 0;
 }
 
-void ddb_engine_stats(ddb_engine_t *e, ddb_engine_stats_t *out) {
+void rk_engine_stats(rk_engine_t *e, ddb_engine_stats_t *out) {
     memset(out, 0, sizeof *out);
-    uint64_t seq = ddb_stream_latest(e);
+    uint64_t seq = rk_stream_latest(e);
     out->stream_records = seq > 1 ? seq - 1 : 0; /* sequence numbers start at 1 */
     out->ttl_deleted = atomic_load_explicit(&e->ttl_deleted, memory_order_relaxed);
     out->backfill_scanned = atomic_load_explicit(&e->backfill_scanned, memory_order_relaxed);

@@ -9,8 +9,8 @@
 #include "storage/engine.h"
 #include "storage/index.h"
 
-struct ddb_iter {
-    ddb_engine_t *e;
+struct rk_iter {
+    rk_engine_t *e;
     const rocksdb_snapshot_t *snap;
     rocksdb_readoptions_t *ro;
     rocksdb_iterator_t *it;
@@ -19,9 +19,9 @@ struct ddb_iter {
 };
 
 /* Opens the snapshot iterator over [lower, upper) of the items family. */
-static ddb_iter_t *iter_open(ddb_engine_t *e, int cf, bytes_t lower, bytes_t upper, bool reverse,
-                             bool one_partition) {
-    ddb_iter_t *it = calloc(1, sizeof *it);
+static rk_iter_t *iter_open(rk_engine_t *e, int cf, bytes_t lower, bytes_t upper, bool reverse,
+                            bool one_partition) {
+    rk_iter_t *it = calloc(1, sizeof *it);
     if (!it) abort();
     it->e = e;
     it->lower = lower;
@@ -42,7 +42,7 @@ static ddb_iter_t *iter_open(ddb_engine_t *e, int cf, bytes_t lower, bytes_t upp
 }
 
 /* Positions a reverse iterator on the last key < bound (and >= lower). */
-static void seek_before(ddb_iter_t *it, const uint8_t *bound, size_t len) {
+static void seek_before(rk_iter_t *it, const uint8_t *bound, size_t len) {
     rocksdb_iter_seek_for_prev(it->it, (const char *)bound, len);
     while (rocksdb_iter_valid(it->it)) {
         size_t kl;
@@ -54,7 +54,7 @@ static void seek_before(ddb_iter_t *it, const uint8_t *bound, size_t len) {
 
 /* Positions the iterator at the first key of its range in its direction, or
  * strictly after (forward) / before (reverse) the key `after`. */
-static void iter_position(ddb_iter_t *it, const bytes_t *after) {
+static void iter_position(rk_iter_t *it, const bytes_t *after) {
     if (!it->reverse) {
         if (after && ddb__cmp_bytes(after->p, after->len, it->lower.p, it->lower.len) >= 0) {
             bytes_t k = {0};
@@ -76,9 +76,9 @@ static void iter_position(ddb_iter_t *it, const bytes_t *after) {
 
 /* Opens an iterator over [lower, upper) (taking both) positioned after
  * start_after's key when given. */
-static int iter_start(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+static int iter_start(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                       bytes_t lower, bytes_t upper, bool reverse, bool one_partition,
-                      const ddb_value_t *start_after, ddb_iter_t **out, ddb_error_t *err) {
+                      const ddb_value_t *start_after, rk_iter_t **out, ddb_error_t *err) {
     bytes_t after = {0};
     int bad = 0;
     if (start_after) {
@@ -93,7 +93,7 @@ static int iter_start(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_inde
                              "The provided starting key is invalid: The provided key element "
                              "does not match the schema");
     }
-    ddb_iter_t *it = iter_open(e, ix ? CF_INDEX : CF_ITEMS, lower, upper, reverse, one_partition);
+    rk_iter_t *it = iter_open(e, ix ? CF_INDEX : CF_ITEMS, lower, upper, reverse, one_partition);
     iter_position(it, start_after ? &after : NULL);
     bytes_free(&after);
     *out = it;
@@ -112,9 +112,9 @@ static bool key_in_segment(const ddb_table_info_t *t, const ddb_index_info_t *ix
     return in;
 }
 
-int ddb_iter_scan(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
-                  const ddb_value_t *start_after, uint32_t segment, uint32_t total,
-                  ddb_iter_t **out, ddb_error_t *err) {
+int rk_iter_scan(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
+                 const ddb_value_t *start_after, uint32_t segment, uint32_t total, rk_iter_t **out,
+                 ddb_error_t *err) {
     /* segment bounds: [id][segment start hash] .. [id][next start hash] */
     uint32_t id = index ? index->id : t->id;
     int lo_end, hi_end;
@@ -149,9 +149,9 @@ static void bound(bytes_t *out, const bytes_t *part, const ddb_value_t *v, bool 
     if (past) kc_successor(out);
 }
 
-int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
-                   const ddb_key_range_t *range, const ddb_value_t *start_after, bool reverse,
-                   ddb_iter_t **out, ddb_error_t *err) {
+int rk_iter_query(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
+                  const ddb_key_range_t *range, const ddb_value_t *start_after, bool reverse,
+                  rk_iter_t **out, ddb_error_t *err) {
     bytes_t part = {0}, lower = {0}, upper = {0};
     int rc;
     if (index && index->nhash) {
@@ -203,7 +203,7 @@ int ddb_iter_query(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_i
     return iter_start(e, t, index, lower, upper, reverse, true, start_after, out, err);
 }
 
-int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err) {
+int rk_iter_next(rk_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err) {
     *item = NULL;
     if (!rocksdb_iter_valid(it->it)) {
         char *msg = NULL;
@@ -224,7 +224,7 @@ int ddb_iter_next(ddb_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_
     return 0;
 }
 
-void ddb_iter_destroy(ddb_iter_t *it) {
+void rk_iter_destroy(rk_iter_t *it) {
     if (!it) return;
     if (it->it) rocksdb_iter_destroy(it->it);
     if (it->ro) rocksdb_readoptions_destroy(it->ro);

@@ -19,8 +19,8 @@ static void kv_key(bytes_t *k, uint8_t ns, const void *key, size_t klen) {
     bytes_put(k, key, klen);
 }
 
-int ddb_kv_get(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_arena_t *a,
-               char **val, size_t *vlen, ddb_error_t *err) {
+int rk_kv_get(rk_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_arena_t *a, char **val,
+              size_t *vlen, ddb_error_t *err) {
     bytes_t k = {0};
     kv_key(&k, ns, key, klen);
     char *v;
@@ -40,7 +40,7 @@ int ddb_kv_get(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_ar
 
 /* One put (val non-NULL) or delete, through the writer and the commit path
  * (in the WAL, fsynced with sync, before the caller acts on it). */
-static int kv_write(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
+static int kv_write(rk_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
                     size_t vlen, bool flush, ddb_error_t *err) {
     bytes_t k = {0};
     kv_key(&k, ns, key, klen);
@@ -54,25 +54,25 @@ static int kv_write(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, c
     pthread_mutex_lock(&e->writer);
     int rc = ddb__write_batch(e, wb, err);
     pthread_mutex_unlock(&e->writer);
-    return rc || !flush ? rc : ddb_commit(e, err);
+    return rc || !flush ? rc : rk_commit(e, err);
 }
 
-int ddb_kv_put(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
-               size_t vlen, ddb_error_t *err) {
+int rk_kv_put(rk_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
+              size_t vlen, ddb_error_t *err) {
     return kv_write(e, ns, key, klen, val ? val : "", vlen, true, err);
 }
 
-int ddb_kv_put_lazy(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
-                    size_t vlen, ddb_error_t *err) {
+int rk_kv_put_lazy(rk_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
+                   size_t vlen, ddb_error_t *err) {
     return kv_write(e, ns, key, klen, val ? val : "", vlen, false, err);
 }
 
-int ddb_kv_delete(ddb_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_error_t *err) {
+int rk_kv_delete(rk_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_error_t *err) {
     return kv_write(e, ns, key, klen, NULL, 0, true, err);
 }
 
-int ddb_kv_scan(ddb_engine_t *e, uint8_t ns, const void *prefix, size_t plen, ddb_kv_fn fn,
-                void *ctx, ddb_error_t *err) {
+int rk_kv_scan(rk_engine_t *e, uint8_t ns, const void *prefix, size_t plen, ddb_kv_fn fn, void *ctx,
+               ddb_error_t *err) {
     bytes_t k = {0};
     kv_key(&k, ns, prefix, plen);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_CATALOG]);

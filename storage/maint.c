@@ -16,7 +16,7 @@
 #include "storage/tokens.h"
 #include "storage/ttl.h"
 
-static bool maint_stopping(ddb_engine_t *e) {
+static bool maint_stopping(rk_engine_t *e) {
     pthread_mutex_lock(&e->bf_mu);
     bool stop = e->bf_stop;
     pthread_mutex_unlock(&e->bf_mu);
@@ -27,7 +27,7 @@ static void report(const char *job, int rc, const ddb_error_t *err) {
     if (rc) fprintf(stderr, "ddb: %s: %s\n", job, err->msg);
 }
 
-static void pause_between_steps(ddb_engine_t *e) {
+static void pause_between_steps(rk_engine_t *e) {
     if (!e->bf_pause_ms) {
         sched_yield();
         return;
@@ -39,21 +39,21 @@ static void pause_between_steps(ddb_engine_t *e) {
 
 /* Runs rounds of a job (backfills; backup copies and restores) while they
  * have more to do, committing after each; false when stopping. */
-typedef int (*round_fn)(ddb_engine_t *e, bool *more, ddb_error_t *err);
-static bool run_rounds(ddb_engine_t *e, const char *job, round_fn round) {
+typedef int (*round_fn)(rk_engine_t *e, bool *more, ddb_error_t *err);
+static bool run_rounds(rk_engine_t *e, const char *job, round_fn round) {
     ddb_error_t err;
     for (;;) {
         bool more;
         int rc = round(e, &more, &err);
         report(job, rc, &err);
         if (rc || !more) return true;
-        report("commit", ddb_commit(e, &err), &err);
+        report("commit", rk_commit(e, &err), &err);
         if (maint_stopping(e)) return false;
         pause_between_steps(e);
     }
 }
 
-void ddb__maint_wake(ddb_engine_t *e) {
+void ddb__maint_wake(rk_engine_t *e) {
     pthread_mutex_lock(&e->bf_mu);
     e->bf_wake = true;
     pthread_cond_signal(&e->bf_cond);
@@ -61,7 +61,7 @@ void ddb__maint_wake(ddb_engine_t *e) {
 }
 
 static void *maint_main(void *arg) {
-    ddb_engine_t *e = arg;
+    rk_engine_t *e = arg;
     int64_t next_tick = ddb_now_ms() + e->ttl_interval_ms;
     for (;;) {
         pthread_mutex_lock(&e->bf_mu);
@@ -87,23 +87,23 @@ static void *maint_main(void *arg) {
             if (!run_rounds(e, "backup", ddb__backup_round)) break;
             next_tick = ddb_now_ms() + e->ttl_interval_ms;
         }
-        report("commit", ddb_commit(e, &err), &err);
+        report("commit", rk_commit(e, &err), &err);
     }
     return NULL;
 }
 
-void ddb__maint_init(ddb_engine_t *e) {
+void ddb__maint_init(rk_engine_t *e) {
     pthread_mutex_init(&e->bf_mu, NULL);
     pthread_cond_init(&e->bf_cond, NULL);
     e->bf_wake = true; /* resume backfills a previous run left unfinished */
 }
 
-bool ddb__maint_start(ddb_engine_t *e) {
+bool ddb__maint_start(rk_engine_t *e) {
     e->bf_started = pthread_create(&e->bf_thread, NULL, maint_main, e) == 0;
     return e->bf_started;
 }
 
-void ddb__maint_stop(ddb_engine_t *e) {
+void ddb__maint_stop(rk_engine_t *e) {
     if (e->bf_started) {
         pthread_mutex_lock(&e->bf_mu);
         e->bf_stop = true;

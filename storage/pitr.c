@@ -17,12 +17,12 @@ void ddb__pitr_key(uint8_t k[13], uint32_t table_id, uint64_t seq) {
     kc_put_be64(k + 5, seq);
 }
 
-int64_t ddb__pitr_period(const ddb_engine_t *e, const ddb_table_info_t *t) {
+int64_t ddb__pitr_period(const rk_engine_t *e, const ddb_table_info_t *t) {
     return t->pitr.period_ms > 0 ? t->pitr.period_ms : e->pitr_retention_ms;
 }
 
 /* The last sequence number in table t's log, raising e->pitr_last to it. */
-static int last_seq(ddb_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_error_t *err) {
+static int last_seq(rk_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_error_t *err) {
     (void)ctx;
     uint8_t hi[13];
     ddb__pitr_key(hi, t->id, UINT64_MAX);
@@ -41,12 +41,12 @@ static int last_seq(ddb_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_e
     return rc;
 }
 
-int ddb__pitr_open(ddb_engine_t *e, ddb_error_t *err) {
+int ddb__pitr_open(rk_engine_t *e, ddb_error_t *err) {
     e->pitr_last = 0;
     return ddb__each_table(e, last_seq, NULL, err);
 }
 
-int ddb__pitr_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+int ddb__pitr_append(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                      const bytes_t *k, const ddb_value_t *old, ddb_error_t *err) {
     int64_t now = ddb_now_ms();
     if (!e->pitr_in_batch) {
@@ -80,11 +80,11 @@ int ddb__pitr_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_
     return 0;
 }
 
-void ddb__pitr_batch_done(ddb_engine_t *e) {
+void ddb__pitr_batch_done(rk_engine_t *e) {
     e->pitr_in_batch = false;
 }
 
-void ddb__pitr_drop_log(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t table_id) {
+void ddb__pitr_drop_log(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t table_id) {
     uint8_t lo[13], hi[13];
     ddb__pitr_key(lo, table_id, 0);
     ddb__pitr_key(hi, table_id + 1, 0);
@@ -92,8 +92,8 @@ void ddb__pitr_drop_log(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t tabl
                                        (const char *)hi, sizeof hi);
 }
 
-int ddb_pitr_set(ddb_engine_t *e, const char *table, size_t len, bool enabled, uint32_t period_days,
-                 ddb_error_t *err) {
+int rk_pitr_set(rk_engine_t *e, const char *table, size_t len, bool enabled, uint32_t period_days,
+                ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
     pthread_mutex_lock(&e->writer);
@@ -120,15 +120,15 @@ int ddb_pitr_set(ddb_engine_t *e, const char *table, size_t len, bool enabled, u
     return rc;
 }
 
-void ddb_pitr_window(ddb_engine_t *e, const ddb_table_info_t *t, int64_t *earliest_ms,
-                     int64_t *latest_ms) {
+void rk_pitr_window(rk_engine_t *e, const ddb_table_info_t *t, int64_t *earliest_ms,
+                    int64_t *latest_ms) {
     int64_t now = ddb_now_ms();
     int64_t from = now - ddb__pitr_period(e, t);
     *earliest_ms = t->pitr.since_ms > from ? t->pitr.since_ms : from;
     *latest_ms = now;
 }
 
-int ddb__pitr_trim(ddb_engine_t *e, const ddb_table_info_t *t, int64_t now_ms, int64_t floor_ms,
+int ddb__pitr_trim(rk_engine_t *e, const ddb_table_info_t *t, int64_t now_ms, int64_t floor_ms,
                    ddb_error_t *err) {
     int64_t cut = now_ms - ddb__pitr_period(e, t);
     if (floor_ms < cut) cut = floor_ms;

@@ -5,7 +5,7 @@
 
 #include "storage/read.h"
 
-int ddb__read_item(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_t *k,
+int ddb__read_item(rk_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_t *k,
                    ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err) {
     char *v;
     size_t vl;
@@ -26,8 +26,8 @@ int ddb__item_key(bytes_t *k, const ddb_table_info_t *t, const ddb_value_t *key,
                          "The provided key element does not match the schema");
 }
 
-int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key, ddb_arena_t *a,
-                 const ddb_value_t **out, ddb_error_t *err) {
+int rk_item_get(rk_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key, ddb_arena_t *a,
+                const ddb_value_t **out, ddb_error_t *err) {
     bytes_t k = {0};
     int rc = ddb__item_key(&k, t, key, err);
     if (rc) return rc;
@@ -36,9 +36,9 @@ int ddb_item_get(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
     return rc;
 }
 
-int ddb_read_all(ddb_engine_t *e, const ddb_table_info_t *const *tables,
-                 const ddb_value_t *const *keys, size_t n, ddb_arena_t *a, const ddb_value_t **out,
-                 ddb_error_t *err) {
+int rk_read_all(rk_engine_t *e, const ddb_table_info_t *const *tables,
+                const ddb_value_t *const *keys, size_t n, ddb_arena_t *a, const ddb_value_t **out,
+                ddb_error_t *err) {
     const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(e->db);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(ro, snap);

@@ -5,7 +5,7 @@
 #include "storage/engine.h"
 
 /* Reads one item by encoded key with ro into a (*out NULL when absent). */
-int ddb__read_item(ddb_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_t *k,
+int ddb__read_item(rk_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_t *k,
                    ddb_arena_t *a, const ddb_value_t **out, ddb_error_t *err);
 
 /* Encodes t's item key of key into k; the schema mismatch message (and k

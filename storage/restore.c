@@ -89,7 +89,7 @@ static void state_free(rs_state_t *s) {
     bytes_free(&s->cursor);
 }
 
-static void put_state(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t table_id,
+static void put_state(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t table_id,
                       const rs_state_t *s) {
     uint8_t k[5];
     ddb__restore_key(k, table_id);
@@ -102,7 +102,7 @@ static void put_state(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t table_
 /* Calls fn for every restore in progress (its table id and state) until
  * fn returns nonzero. */
 typedef int (*state_fn)(void *ctx, uint32_t table_id, const rs_state_t *s);
-static int each_state(ddb_engine_t *e, state_fn fn, void *ctx, ddb_error_t *err) {
+static int each_state(rk_engine_t *e, state_fn fn, void *ctx, ddb_error_t *err) {
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_CATALOG]);
     const char tag = DDB__RESTORE_KEY;
     int rc = 0;
@@ -139,7 +139,7 @@ static int uses_one(void *ctx, uint32_t table_id, const rs_state_t *s) {
     return 0;
 }
 
-int ddb__restore_uses_backup(ddb_engine_t *e, const char *id, bool *used, ddb_error_t *err) {
+int ddb__restore_uses_backup(rk_engine_t *e, const char *id, bool *used, ddb_error_t *err) {
     uses_ctx c = {id, false};
     int rc = each_state(e, uses_one, &c, err);
     *used = c.used;
@@ -158,14 +158,14 @@ static int floor_one(void *ctx, uint32_t table_id, const rs_state_t *s) {
     return 0;
 }
 
-int ddb__restore_pitr_floor(ddb_engine_t *e, uint32_t table_id, int64_t *at_ms, ddb_error_t *err) {
+int ddb__restore_pitr_floor(rk_engine_t *e, uint32_t table_id, int64_t *at_ms, ddb_error_t *err) {
     floor_ctx c = {table_id, INT64_MAX};
     int rc = each_state(e, floor_one, &c, err);
     *at_ms = c.at;
     return rc;
 }
 
-void ddb__restore_release(ddb_engine_t *e) {
+void ddb__restore_release(rk_engine_t *e) {
     rs_snap_t *r = e->rs_snap;
     if (!r) return;
     rocksdb_readoptions_destroy(r->ro);
@@ -178,7 +178,7 @@ void ddb__restore_release(ddb_engine_t *e) {
 
 /* Creates target (restoring) with restore state s, in one batch (writer
  * held); a taken name is DDB_ERR_TABLE_ALREADY_EXISTS. */
-static int create_target(ddb_engine_t *e, ddb_table_info_t *target, rs_state_t *s,
+static int create_target(rk_engine_t *e, ddb_table_info_t *target, rs_state_t *s,
                          ddb_error_t *err) {
     int rc = ddb__table_admit(e, target->name, target->name_len, err);
     if (rc == DDB_ERR_RESOURCE_IN_USE) {
@@ -213,11 +213,11 @@ static int create_target(ddb_engine_t *e, ddb_table_info_t *target, rs_state_t *
     return rc;
 }
 
-int ddb_backup_restore(ddb_engine_t *e, const char *id, size_t id_len, ddb_table_info_t *target,
-                       ddb_error_t *err) {
+int rk_backup_restore(rk_engine_t *e, const char *id, size_t id_len, ddb_table_info_t *target,
+                      ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_backup_info_t b;
-    int rc = ddb_backup_get(e, id, id_len, a, &b, err);
+    int rc = rk_backup_get(e, id, id_len, a, &b, err);
     rs_state_t s = {.kind = RS_BACKUP};
     if (!rc) {
         memcpy(s.bid, b.id, DDB__BACKUP_ID_LEN + 1);
@@ -236,8 +236,8 @@ int ddb_backup_restore(ddb_engine_t *e, const char *id, size_t id_len, ddb_table
     return rc;
 }
 
-int ddb_pitr_restore(ddb_engine_t *e, const char *source, size_t len, int64_t at_ms,
-                     ddb_table_info_t *target, ddb_error_t *err) {
+int rk_pitr_restore(rk_engine_t *e, const char *source, size_t len, int64_t at_ms,
+                    ddb_table_info_t *target, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t src;
     rs_state_t s = {.kind = RS_PITR, .at_ms = at_ms};
@@ -253,7 +253,7 @@ int ddb_pitr_restore(ddb_engine_t *e, const char *source, size_t len, int64_t at
     }
     if (!rc) {
         int64_t lo, hi;
-        ddb_pitr_window(e, &src, &lo, &hi);
+        rk_pitr_window(e, &src, &lo, &hi);
         if (at_ms < lo || at_ms > hi) {
             rc = ddb_error_set(err, DDB_ERR_INVALID_RESTORE_TIME,
                                "Restore time is outside the restorable window [%lld, %lld]",
@@ -276,7 +276,7 @@ int ddb_pitr_restore(ddb_engine_t *e, const char *source, size_t len, int64_t at
 
 /* Sets target item key k (table t's id + tail) to next (NULL: absent), in
  * wb/d, against what the target holds now. */
-static int set_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+static int set_item(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                     const char *tail, size_t tail_len, const ddb_value_t *next, stats_delta_t *d,
                     ddb_arena_t *a, ddb_error_t *err) {
     bytes_t k = {0};
@@ -295,7 +295,7 @@ static int set_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_i
 /* Copies the next items of a source (items under [lo, hi) of cf, read with
  * ro; each key's tail after skip bytes is the target key's after the table
  * id) after s->cursor; *done at the end. */
-static int copy_items(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+static int copy_items(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                       rs_state_t *s, rocksdb_readoptions_t *ro, int cf, const bytes_t *lo,
                       const bytes_t *hi, size_t skip, stats_delta_t *d, bool *done,
                       ddb_error_t *err) {
@@ -341,7 +341,7 @@ static bool touched(const bytes_t *seen, size_t n, const char *k, size_t kl) {
 
 /* Undoes the next source changes (newest first, before s->cursor) later
  * than s->at_ms; *done when the next is not later. */
-static int undo_changes(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+static int undo_changes(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                         rs_state_t *s, rocksdb_readoptions_t *ro, stats_delta_t *d, bool *done,
                         ddb_error_t *err) {
     uint8_t lo[13], end[13];
@@ -414,7 +414,7 @@ static int undo_changes(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_tab
 /* The snapshot of PITR restore into table t: taken now when there is none
  * (first step, or after a restart: the restore then begins again). False
  * when the source is gone from the snapshot (the restore cannot be made). */
-static bool pitr_snapshot(ddb_engine_t *e, const ddb_table_info_t *t, rs_state_t *s) {
+static bool pitr_snapshot(rk_engine_t *e, const ddb_table_info_t *t, rs_state_t *s) {
     if (e->rs_snap && e->rs_snap->table_id == t->id) return true;
     ddb__restore_release(e);
     rs_snap_t *r = calloc(1, sizeof *r);
@@ -439,7 +439,7 @@ static bool pitr_snapshot(ddb_engine_t *e, const ddb_table_info_t *t, rs_state_t
 }
 
 /* One step of the restore into t (the catalog's record, writer held). */
-static int restore_step(ddb_engine_t *e, ddb_table_info_t *t, rs_state_t *s, bool *more,
+static int restore_step(rk_engine_t *e, ddb_table_info_t *t, rs_state_t *s, bool *more,
                         ddb_error_t *err) {
     if (s->kind == RS_PITR && !pitr_snapshot(e, t, s)) {
         fprintf(stderr, "ddb: restore of %.*s dropped: its source table is gone\n",
@@ -520,7 +520,7 @@ static int first_one(void *ctx, uint32_t table_id, const rs_state_t *s) {
     return -1; /* the first is enough */
 }
 
-int ddb__restore_round(ddb_engine_t *e, bool *more, ddb_error_t *err) {
+int ddb__restore_round(rk_engine_t *e, bool *more, ddb_error_t *err) {
     *more = false;
     first_ctx c = {0};
     int rc = each_state(e, first_one, &c, err);

@@ -16,8 +16,7 @@
 
 /* Reads the stored secret: 0 with *found, or an error (a record of the
  * wrong size is one: a secret is never silently replaced). */
-static int read_secret(ddb_engine_t *e, uint8_t out[DDB_SECRET_LEN], bool *found,
-                       ddb_error_t *err) {
+static int read_secret(rk_engine_t *e, uint8_t out[DDB_SECRET_LEN], bool *found, ddb_error_t *err) {
     char *v;
     size_t vl;
     int rc = ddb__get(e, e->ro, CF_CATALOG, SECRET_KEY, sizeof SECRET_KEY - 1, &v, &vl, err);
@@ -43,7 +42,7 @@ static int random_bytes(uint8_t *p, size_t n, ddb_error_t *err) {
 /* Makes and stores a new secret (caller holds the writer): written to the
  * WAL (fsynced with --sync) before it is used, as any acknowledged write, since
  * a secret lost in a crash would invalidate what was signed with it. */
-static int make_secret(ddb_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t *err) {
+static int make_secret(rk_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t *err) {
     int rc = random_bytes(out, DDB_SECRET_LEN, err);
     if (rc) return rc;
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
@@ -52,10 +51,10 @@ static int make_secret(ddb_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t
     rc = ddb__write_batch(e, wb, err);
     /* in the WAL before use, through the commit path (which knows a failed
      * disk, and an in-memory engine's WAL, that cannot be synced) */
-    return rc ? rc : ddb_commit(e, err);
+    return rc ? rc : rk_commit(e, err);
 }
 
-int ddb_secret(ddb_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t *err) {
+int rk_secret(rk_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t *err) {
     bool found;
     int rc = read_secret(e, out, &found, err);
     if (rc || found) return rc;

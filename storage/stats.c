@@ -9,7 +9,7 @@
 #include "storage/stats.h"
 
 /* Appends s to the cache (caller holds stats_mu). */
-static table_stats_t *cache_append(ddb_engine_t *e, const table_stats_t *s) {
+static table_stats_t *cache_append(rk_engine_t *e, const table_stats_t *s) {
     if (e->nstats == e->capstats) {
         size_t cap = e->capstats ? e->capstats * 2 : 16;
         table_stats_t *ns = realloc(e->stats, cap * sizeof *ns);
@@ -23,7 +23,7 @@ static table_stats_t *cache_append(ddb_engine_t *e, const table_stats_t *s) {
 
 /* The cached entry of id, loading it on first use (caller holds
  * stats_mu). */
-static int stats_find(ddb_engine_t *e, uint32_t id, table_stats_t **out, ddb_error_t *err) {
+static int stats_find(rk_engine_t *e, uint32_t id, table_stats_t **out, ddb_error_t *err) {
     for (size_t i = 0; i < e->nstats; i++) {
         if (e->stats[i].id == id) {
             *out = &e->stats[i];
@@ -46,7 +46,7 @@ static int stats_find(ddb_engine_t *e, uint32_t id, table_stats_t **out, ddb_err
     return 0;
 }
 
-void ddb__stats_forget(ddb_engine_t *e, uint32_t id) {
+void ddb__stats_forget(rk_engine_t *e, uint32_t id) {
     pthread_mutex_lock(&e->stats_mu);
     for (size_t i = 0; i < e->nstats; i++) {
         if (e->stats[i].id == id) {
@@ -57,7 +57,7 @@ void ddb__stats_forget(ddb_engine_t *e, uint32_t id) {
     pthread_mutex_unlock(&e->stats_mu);
 }
 
-int ddb__stats_read(ddb_engine_t *e, ddb_table_info_t *t, ddb_error_t *err) {
+int ddb__stats_read(rk_engine_t *e, ddb_table_info_t *t, ddb_error_t *err) {
     pthread_mutex_lock(&e->stats_mu);
     table_stats_t *s;
     int rc = stats_find(e, t->id, &s, err);
@@ -102,7 +102,7 @@ static table_stats_t *delta_push(stats_delta_t *d) {
     return &d->v[d->n++];
 }
 
-int ddb__delta_get(ddb_engine_t *e, stats_delta_t *d, uint32_t id, table_stats_t **out,
+int ddb__delta_get(rk_engine_t *e, stats_delta_t *d, uint32_t id, table_stats_t **out,
                    ddb_error_t *err) {
     for (size_t i = 0; i < d->n; i++) {
         if (d->v[i].id == id) {
@@ -125,7 +125,7 @@ void ddb__delta_zero(stats_delta_t *d, uint32_t id) {
     *delta_push(d) = (table_stats_t){.id = id};
 }
 
-void ddb__delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d) {
+void ddb__delta_put(rk_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d) {
     for (size_t i = 0; i < d->n; i++) {
         uint8_t k[4], v[16];
         kc_put_be32(k, d->v[i].id);
@@ -135,7 +135,7 @@ void ddb__delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta
     }
 }
 
-void ddb__delta_apply(ddb_engine_t *e, const stats_delta_t *d) {
+void ddb__delta_apply(rk_engine_t *e, const stats_delta_t *d) {
     pthread_mutex_lock(&e->stats_mu);
     for (size_t i = 0; i < d->n; i++) {
         table_stats_t *s = NULL;

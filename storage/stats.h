@@ -23,23 +23,23 @@ void ddb__delta_free(stats_delta_t *d);
 
 /* The delta's entry for id (started from the cached statistics), in *out,
  * valid until the next ddb__delta_get on d. */
-int ddb__delta_get(ddb_engine_t *e, stats_delta_t *d, uint32_t id, table_stats_t **out,
+int ddb__delta_get(rk_engine_t *e, stats_delta_t *d, uint32_t id, table_stats_t **out,
                    ddb_error_t *err);
 
 /* Adds a zero entry for a new id (a new table or index). */
 void ddb__delta_zero(stats_delta_t *d, uint32_t id);
 
 /* Puts every entry of d into wb. */
-void ddb__delta_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d);
+void ddb__delta_put(rk_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d);
 
 /* After wb was written: the cache takes d's values. */
-void ddb__delta_apply(ddb_engine_t *e, const stats_delta_t *d);
+void ddb__delta_apply(rk_engine_t *e, const stats_delta_t *d);
 
 /* Drops an id's cached statistics (its table or index was deleted). */
-void ddb__stats_forget(ddb_engine_t *e, uint32_t id);
+void ddb__stats_forget(rk_engine_t *e, uint32_t id);
 
 /* Fills t's and its indexes' item_count and size_bytes from the cache,
  * without the writer. */
-int ddb__stats_read(ddb_engine_t *e, ddb_table_info_t *t, ddb_error_t *err);
+int ddb__stats_read(rk_engine_t *e, ddb_table_info_t *t, ddb_error_t *err);
 
 #endif

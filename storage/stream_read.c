@@ -8,7 +8,7 @@
 
 #include "storage/streams.h"
 
-int ddb__trim_point(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, uint64_t *out,
+int ddb__trim_point(rk_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, uint64_t *out,
                     ddb_error_t *err) {
     bytes_t k = {0};
     ddb__skey(&k, 'T', id);
@@ -35,8 +35,8 @@ static void *arena_room(ddb_arena_t *a, void *v, size_t cnt, size_t *cap, size_t
     return nv;
 }
 
-int ddb_stream_list(ddb_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, size_t *n,
-                    ddb_error_t *err) {
+int rk_stream_list(rk_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, size_t *n,
+                   ddb_error_t *err) {
     size_t cap = 8, cnt = 0;
     ddb_stream_desc_t *v = ddb_arena_alloc(a, sizeof *v * cap);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_STREAMS]);
@@ -65,7 +65,7 @@ int ddb_stream_list(ddb_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, si
     return rc;
 }
 
-int ddb__shards_from(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, ddb_arena_t *a,
+int ddb__shards_from(rk_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, ddb_arena_t *a,
                      ddb_shard_t **out, size_t *n, ddb_error_t *err) {
     size_t cap = 8, cnt = 0;
     ddb_shard_t *v = ddb_arena_alloc(a, sizeof *v * cap);
@@ -94,8 +94,8 @@ int ddb__shards_from(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t 
     return rc;
 }
 
-int ddb_stream_shards(ddb_engine_t *e, uint32_t stream, ddb_arena_t *a, ddb_shard_t **out,
-                      size_t *n, uint64_t *trim, ddb_error_t *err) {
+int rk_stream_shards(rk_engine_t *e, uint32_t stream, ddb_arena_t *a, ddb_shard_t **out, size_t *n,
+                     uint64_t *trim, ddb_error_t *err) {
     const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(e->db);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(ro, snap);
@@ -111,7 +111,7 @@ int ddb_stream_shards(ddb_engine_t *e, uint32_t stream, ddb_arena_t *a, ddb_shar
  * a one-lane stream's under 'R', a lane's under its own 'L' prefix, so a
  * read never walks another lane's records. *exhausted: nothing of the
  * shard's range is left after what was read. */
-static int read_records(ddb_engine_t *e, rocksdb_readoptions_t *ro, uint32_t stream,
+static int read_records(rk_engine_t *e, rocksdb_readoptions_t *ro, uint32_t stream,
                         const ddb_shard_t *sh, uint64_t from, uint64_t below, size_t limit,
                         size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t *out, size_t *n,
                         uint64_t *next, bool *exhausted, ddb_error_t *err) {
@@ -161,11 +161,11 @@ static int read_records(ddb_engine_t *e, rocksdb_readoptions_t *ro, uint32_t str
     return rc;
 }
 
-int ddb_stream_read(ddb_engine_t *e, uint32_t stream, uint32_t shard, uint64_t from, size_t limit,
-                    size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t **out, size_t *n,
-                    uint64_t *next, bool *done, ddb_error_t *err) {
+int rk_stream_read(rk_engine_t *e, uint32_t stream, uint32_t shard, uint64_t from, size_t limit,
+                   size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t **out, size_t *n,
+                   uint64_t *next, bool *done, ddb_error_t *err) {
     /* the watermark before the snapshot: every record below it is in it */
-    uint64_t below = ddb_stream_latest(e);
+    uint64_t below = rk_stream_latest(e);
     const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(e->db);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(ro, snap);

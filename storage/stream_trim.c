@@ -13,7 +13,7 @@
 #define TRIM_SCAN_MAX 10000 /* records looked at per stream and round */
 
 /* Deletes everything of a stream, in wb. */
-static void drop_stream(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, uint32_t lanes) {
+static void drop_stream(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, uint32_t lanes) {
     const char tags[] = {'D', 'H', lanes > 1 ? 'L' : 'R', 'T'};
     for (size_t i = 0; i < sizeof tags; i++) {
         bytes_t lo = {0}, hi = {0};
@@ -38,8 +38,8 @@ typedef struct trim_scan {
 
 /* Scans the records under prefix (keys klen long, seq last) from the
  * oldest, at most max of them. */
-static int scan_run(ddb_engine_t *e, uint32_t id, const bytes_t *prefix, size_t klen,
-                    int64_t cutoff, size_t max, trim_scan_t *out, ddb_error_t *err) {
+static int scan_run(rk_engine_t *e, uint32_t id, const bytes_t *prefix, size_t klen, int64_t cutoff,
+                    size_t max, trim_scan_t *out, ddb_error_t *err) {
     bytes_t lo = {0}, hi = {0};
     bytes_put(&lo, prefix->p, prefix->len);
     bytes_put(&hi, prefix->p, prefix->len);
@@ -78,7 +78,7 @@ static int scan_run(ddb_engine_t *e, uint32_t id, const bytes_t *prefix, size_t 
 
 /* The new trim point of a one-lane stream (0: nothing to trim): the first
  * record not older than cutoff, or past the last one looked at. */
-static int find_trim(ddb_engine_t *e, uint32_t id, int64_t cutoff, uint64_t *trim,
+static int find_trim(rk_engine_t *e, uint32_t id, int64_t cutoff, uint64_t *trim,
                      ddb_error_t *err) {
     bytes_t prefix = {0};
     ddb__skey(&prefix, 'R', id);
@@ -93,7 +93,7 @@ static int find_trim(ddb_engine_t *e, uint32_t id, int64_t cutoff, uint64_t *tri
  * to keep (or was not scanned to its end) bounds the trim point: nothing
  * at or above its first kept record may go. Lanes wholly older than the
  * cutoff bound nothing; when every lane is, the point passes them all. */
-static int find_lanes_trim(ddb_engine_t *e, uint32_t id, uint32_t lanes, int64_t cutoff,
+static int find_lanes_trim(rk_engine_t *e, uint32_t id, uint32_t lanes, int64_t cutoff,
                            uint64_t *trim, ddb_error_t *err) {
     uint64_t bound = UINT64_MAX, past = 0, first = UINT64_MAX;
     size_t max = TRIM_SCAN_MAX / lanes;
@@ -117,7 +117,7 @@ static int find_lanes_trim(ddb_engine_t *e, uint32_t id, uint32_t lanes, int64_t
 
 /* Deletes a stream's records below trim and the closed shards wholly
  * below it, and stores the trim point, in wb. */
-static int trim_below(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, uint32_t lanes,
+static int trim_below(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, uint32_t lanes,
                       uint64_t trim, ddb_error_t *err) {
     for (uint32_t i = 0; i < lanes; i++) {
         bytes_t lo = {0}, upto = {0};
@@ -156,7 +156,7 @@ static int trim_below(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, ui
 }
 
 /* Trims one stream, under the writer. */
-static int trim_stream(ddb_engine_t *e, const ddb_stream_desc_t *d, int64_t cutoff,
+static int trim_stream(rk_engine_t *e, const ddb_stream_desc_t *d, int64_t cutoff,
                        ddb_error_t *err) {
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     int rc = 0;
@@ -182,12 +182,12 @@ static int trim_stream(ddb_engine_t *e, const ddb_stream_desc_t *d, int64_t cuto
     return ddb__write_batch(e, wb, err);
 }
 
-int ddb__st_maintain(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err) {
+int ddb__st_maintain(rk_engine_t *e, int64_t now_ms, ddb_error_t *err) {
     int64_t cutoff = now_ms - e->retention_ms;
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_stream_desc_t *all;
     size_t n;
-    int rc = ddb_stream_list(e, a, &all, &n, err);
+    int rc = rk_stream_list(e, a, &all, &n, err);
     for (size_t i = 0; !rc && i < n; i++) {
         pthread_mutex_lock(&e->writer);
         rc = trim_stream(e, &all[i], cutoff, err);

@@ -52,7 +52,7 @@ uint32_t ddb__lane_of(const ddb_key_schema_t *ks, const ddb_value_t *keys, uint3
     return lane;
 }
 
-static void put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const bytes_t *k, const void *v,
+static void put(rk_engine_t *e, rocksdb_writebatch_t *wb, const bytes_t *k, const void *v,
                 size_t vl) {
     rocksdb_writebatch_put_cf(wb, e->cf[CF_STREAMS], (const char *)k->p, k->len, v, vl);
 }
@@ -92,7 +92,7 @@ bool ddb__decode_shard(const uint8_t *b, size_t len, uint32_t index, ddb_shard_t
     return true;
 }
 
-static void put_shard(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t stream,
+static void put_shard(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t stream,
                       const ddb_shard_t *s) {
     bytes_t k = {0};
     ddb__skey32(&k, 'H', stream, s->index);
@@ -104,7 +104,7 @@ static void put_shard(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t stream
 
 /* ---- the sequence counter and the open-shard cache ---------------------------------- */
 
-int ddb__st_open(ddb_engine_t *e, ddb_error_t *err) {
+int ddb__st_open(rk_engine_t *e, ddb_error_t *err) {
     char *v;
     size_t vl;
     int rc = ddb__get(e, e->ro, CF_STREAMS, DDB__SEQ_KEY, sizeof DDB__SEQ_KEY - 1, &v, &vl, err);
@@ -117,13 +117,13 @@ int ddb__st_open(ddb_engine_t *e, ddb_error_t *err) {
     return rc;
 }
 
-void ddb__st_reset(ddb_engine_t *e) {
+void ddb__st_reset(rk_engine_t *e) {
     e->nstreams = 0;
     ddb_error_t err;
     if (ddb__st_open(e, &err)) e->next_seq = 0; /* unknown: the next append retries */
 }
 
-void ddb__st_forget(ddb_engine_t *e, uint32_t id) {
+void ddb__st_forget(rk_engine_t *e, uint32_t id) {
     for (size_t i = 0; i < e->nstreams; i++) {
         if (e->streams[i].id == id) {
             e->streams[i] = e->streams[--e->nstreams];
@@ -132,7 +132,7 @@ void ddb__st_forget(ddb_engine_t *e, uint32_t id) {
     }
 }
 
-static stream_state_t *remember(ddb_engine_t *e, const stream_state_t *s) {
+static stream_state_t *remember(rk_engine_t *e, const stream_state_t *s) {
     ddb__st_forget(e, s->id);
     if (e->nstreams == e->capstreams) {
         size_t cap = e->capstreams ? e->capstreams * 2 : 8;
@@ -147,7 +147,7 @@ static stream_state_t *remember(ddb_engine_t *e, const stream_state_t *s) {
 
 /* The key (into *key, emptied first) and value (into *val) of the last key
  * starting with prefix; *found false when there is none. */
-static int last_under(ddb_engine_t *e, const bytes_t *prefix, bytes_t *key, bytes_t *val,
+static int last_under(rk_engine_t *e, const bytes_t *prefix, bytes_t *key, bytes_t *val,
                       bool *found, ddb_error_t *err) {
     bytes_t lo = {0}, hi = {0};
     bytes_put(&lo, prefix->p, prefix->len);
@@ -175,12 +175,12 @@ static int last_under(ddb_engine_t *e, const bytes_t *prefix, bytes_t *key, byte
     return rc;
 }
 
-static int read_desc(ddb_engine_t *e, uint32_t id, ddb_arena_t *a, ddb_stream_desc_t *d,
-                     bool *found, ddb_error_t *err);
+static int read_desc(rk_engine_t *e, uint32_t id, ddb_arena_t *a, ddb_stream_desc_t *d, bool *found,
+                     ddb_error_t *err);
 
 /* The last record of lane l of stream s into l->last_seq (kept only when
  * it is in the lane's open shard). */
-static int load_last(ddb_engine_t *e, const stream_state_t *s, uint32_t lane, stream_lane_t *l,
+static int load_last(rk_engine_t *e, const stream_state_t *s, uint32_t lane, stream_lane_t *l,
                      ddb_error_t *err) {
     bytes_t prefix = {0}, k = {0}, v = {0};
     bool lanes = s->nlanes > 1;
@@ -204,7 +204,7 @@ static int load_last(ddb_engine_t *e, const stream_state_t *s, uint32_t lane, st
 
 /* Loads a stream's open shards: the lane count from its descriptor, each
  * lane's newest shard, and the records they hold. */
-static int load_state(ddb_engine_t *e, stream_state_t *s, ddb_error_t *err) {
+static int load_state(rk_engine_t *e, stream_state_t *s, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_stream_desc_t d;
     bool found;
@@ -234,7 +234,7 @@ static int load_state(ddb_engine_t *e, stream_state_t *s, ddb_error_t *err) {
 }
 
 /* The open shards of a stream (loaded into the cache on first use). */
-static int state_of(ddb_engine_t *e, uint32_t id, stream_state_t **out, ddb_error_t *err) {
+static int state_of(rk_engine_t *e, uint32_t id, stream_state_t **out, ddb_error_t *err) {
     for (size_t i = 0; i < e->nstreams; i++) {
         if (e->streams[i].id == id) {
             *out = &e->streams[i];
@@ -252,7 +252,7 @@ static int state_of(ddb_engine_t *e, uint32_t id, stream_state_t **out, ddb_erro
 
 /* ---- descriptors ------------------------------------------------------------------ */
 
-static void put_desc(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, const char *table,
+static void put_desc(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, const char *table,
                      size_t table_len, const ddb_key_schema_t *key, ddb_stream_view_t view,
                      int64_t created_ms, bool enabled, int64_t disabled_ms, uint32_t lanes) {
     uint8_t nums[18];
@@ -320,7 +320,7 @@ bool ddb__decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *a,
     return true;
 }
 
-void ddb__st_create(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id,
+void ddb__st_create(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id,
                     const ddb_table_info_t *t, ddb_stream_view_t view, int64_t now_ms) {
     uint32_t lanes = e->stream_lanes ? e->stream_lanes : 1;
     put_desc(e, wb, id, t->name, t->name_len, &t->key, view, now_ms, true, 0, lanes);
@@ -339,8 +339,8 @@ void ddb__st_create(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id,
 }
 
 /* The descriptor of stream id (*found false when it is gone). */
-static int read_desc(ddb_engine_t *e, uint32_t id, ddb_arena_t *a, ddb_stream_desc_t *d,
-                     bool *found, ddb_error_t *err) {
+static int read_desc(rk_engine_t *e, uint32_t id, ddb_arena_t *a, ddb_stream_desc_t *d, bool *found,
+                     ddb_error_t *err) {
     bytes_t k = {0};
     ddb__skey(&k, 'D', id);
     char *v;
@@ -369,7 +369,7 @@ static ddb_shard_t lane_shard(const stream_state_t *s, uint32_t i, bool closed, 
                          .lanes = s->nlanes};
 }
 
-int ddb__st_disable(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, int64_t now_ms,
+int ddb__st_disable(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, int64_t now_ms,
                     ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_stream_desc_t d;
@@ -407,7 +407,7 @@ static ddb_value_t keys_of(ddb_attr_t at[2], const ddb_table_info_t *t, const dd
 
 /* Closes lane i's open shard and opens its child starting at seq, in wb.
  * The child's index is the stream's next: with one lane, the parent's + 1. */
-static void roll_over(ddb_engine_t *e, rocksdb_writebatch_t *wb, stream_state_t *s, uint32_t i,
+static void roll_over(rk_engine_t *e, rocksdb_writebatch_t *wb, stream_state_t *s, uint32_t i,
                       uint64_t seq, int64_t now_ms) {
     stream_lane_t *l = &s->lane[i];
     ddb_shard_t closed = lane_shard(s, i, true, l->last_seq);
@@ -421,7 +421,7 @@ static void roll_over(ddb_engine_t *e, rocksdb_writebatch_t *wb, stream_state_t 
     put_shard(e, wb, s->id, &child);
 }
 
-int ddb__st_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+int ddb__st_append(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                    const ddb_value_t *old, const ddb_value_t *next, bool by_ttl, int64_t now_ms,
                    ddb_error_t *err) {
     uint32_t id = t->stream.id;

@@ -50,31 +50,31 @@ int ddb__decode_record(const uint8_t *p, size_t len, uint32_t stream, uint64_t s
                        ddb_stream_record_t *r, ddb_error_t *err);
 
 /* The stream's trim point read with ro (0: never trimmed). */
-int ddb__trim_point(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, uint64_t *out,
+int ddb__trim_point(rk_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, uint64_t *out,
                     ddb_error_t *err);
 /* The stream's shards read with ro, oldest first, into arena a. */
-int ddb__shards_from(ddb_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, ddb_arena_t *a,
+int ddb__shards_from(rk_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, ddb_arena_t *a,
                      ddb_shard_t **out, size_t *n, ddb_error_t *err);
 
 /* ---- the writer's side (caller holds the writer) ---- */
 
 /* Loads the sequence counter (at open, and after a failed batch). */
-int ddb__st_open(ddb_engine_t *e, ddb_error_t *err);
+int ddb__st_open(rk_engine_t *e, ddb_error_t *err);
 /* Forgets cached stream state after a batch that was not written: its
  * records and shard changes did not happen. The counter reloads on the
  * next append if it cannot be read now. */
-void ddb__st_reset(ddb_engine_t *e);
+void ddb__st_reset(rk_engine_t *e);
 /* Drops one stream's cached state (its records are being deleted). */
-void ddb__st_forget(ddb_engine_t *e, uint32_t id);
+void ddb__st_forget(rk_engine_t *e, uint32_t id);
 /* Puts a new stream's descriptor and first shard for table t into wb. */
-void ddb__st_create(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id,
+void ddb__st_create(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id,
                     const ddb_table_info_t *t, ddb_stream_view_t view, int64_t now_ms);
 /* Marks a stream disabled and closes its open shard, in wb. */
-int ddb__st_disable(ddb_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, int64_t now_ms,
+int ddb__st_disable(rk_engine_t *e, rocksdb_writebatch_t *wb, uint32_t id, int64_t now_ms,
                     ddb_error_t *err);
 /* Puts the record of one item change into wb (rolling the shard over when
  * due) and advances the counter. */
-int ddb__st_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+int ddb__st_append(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                    const ddb_value_t *old, const ddb_value_t *next, bool by_ttl, int64_t now_ms,
                    ddb_error_t *err);
 
@@ -83,6 +83,6 @@ int ddb__st_append(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_in
 /* Trims records older than the retention, closed shards left empty, and
  * disabled streams past the retention. Takes the writer itself, a stream
  * at a time. */
-int ddb__st_maintain(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err);
+int ddb__st_maintain(rk_engine_t *e, int64_t now_ms, ddb_error_t *err);
 
 #endif

@@ -12,7 +12,7 @@
 #include "storage/streams.h"
 #include "storage/writer.h"
 
-int ddb__table_create_into(ddb_engine_t *e, ddb_table_info_t *info, rocksdb_writebatch_t *wb,
+int ddb__table_create_into(rk_engine_t *e, ddb_table_info_t *info, rocksdb_writebatch_t *wb,
                            stats_delta_t *d, ddb_error_t *err) {
     uint32_t id;
     int rc = ddb__alloc_ids(e, wb, 1 + (uint32_t)info->nindexes + (info->stream.enabled ? 1 : 0),
@@ -40,7 +40,7 @@ int ddb__table_create_into(ddb_engine_t *e, ddb_table_info_t *info, rocksdb_writ
  * table name (the quota is per region, as DynamoDB's: a region's tables are
  * one run of the catalog, query/arn.h) (under the writer, so that
  * concurrent creates cannot pass the limit together). */
-static int at_table_limit(ddb_engine_t *e, const char *name, size_t len, bool *full,
+static int at_table_limit(rk_engine_t *e, const char *name, size_t len, bool *full,
                           ddb_error_t *err) {
     *full = false;
     if (!e->max_tables) return 0;
@@ -71,7 +71,7 @@ static int at_table_limit(ddb_engine_t *e, const char *name, size_t len, bool *f
     return rc;
 }
 
-int ddb__table_admit(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
+int ddb__table_admit(rk_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
     bytes_t k = {0};
     ddb__table_key(&k, name, len);
     bool exists, full = false;
@@ -91,7 +91,7 @@ int ddb__table_admit(ddb_engine_t *e, const char *name, size_t len, ddb_error_t 
     return rc;
 }
 
-int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
+int rk_table_create(rk_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
     pthread_mutex_lock(&e->writer);
     int rc = ddb__table_admit(e, info->name, info->name_len, err);
     if (!rc) {
@@ -111,8 +111,8 @@ int ddb_table_create(ddb_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) 
     return rc;
 }
 
-int ddb_table_set_meta(ddb_engine_t *e, const char *name, size_t len, const ddb_value_t *meta,
-                       ddb_error_t *err) {
+int rk_table_set_meta(rk_engine_t *e, const char *name, size_t len, const ddb_value_t *meta,
+                      ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
     pthread_mutex_lock(&e->writer);
@@ -130,7 +130,7 @@ int ddb_table_set_meta(ddb_engine_t *e, const char *name, size_t len, const ddb_
 
 /* Deletes the data of id (a table's items, or an index's entries when cf
  * is CF_INDEX) and its statistics, in wb. */
-static void delete_id(ddb_engine_t *e, rocksdb_writebatch_t *wb, int cf, uint32_t id) {
+static void delete_id(rk_engine_t *e, rocksdb_writebatch_t *wb, int cf, uint32_t id) {
     uint8_t lo[4], hi[4];
     kc_put_be32(lo, id);
     kc_put_be32(hi, id + 1);
@@ -138,7 +138,7 @@ static void delete_id(ddb_engine_t *e, rocksdb_writebatch_t *wb, int cf, uint32_
     rocksdb_writebatch_delete_cf(wb, e->cf[CF_STATS], (const char *)lo, 4);
 }
 
-int ddb__table_delete_locked(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
+int ddb__table_delete_locked(rk_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
     int rc = ddb__get_table_record(e, name, len, a, &t, err);
@@ -176,15 +176,15 @@ int ddb__table_delete_locked(ddb_engine_t *e, const char *name, size_t len, ddb_
     return rc;
 }
 
-int ddb_table_delete(ddb_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
+int rk_table_delete(rk_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
     pthread_mutex_lock(&e->writer);
     int rc = ddb__table_delete_locked(e, name, len, err);
     pthread_mutex_unlock(&e->writer);
     return rc;
 }
 
-int ddb_stream_set(ddb_engine_t *e, const char *table, size_t len, ddb_stream_view_t view,
-                   const ddb_value_t *meta, ddb_error_t *err) {
+int rk_stream_set(rk_engine_t *e, const char *table, size_t len, ddb_stream_view_t view,
+                  const ddb_value_t *meta, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
     pthread_mutex_lock(&e->writer);

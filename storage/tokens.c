@@ -34,7 +34,7 @@ static void expiry_key(bytes_t *k, int64_t at, const char *text, size_t len) {
 }
 
 /* Reads a token's record: *found false when absent. */
-static int read_record(ddb_engine_t *e, const char *text, size_t len, bool *found, int64_t *at,
+static int read_record(rk_engine_t *e, const char *text, size_t len, bool *found, int64_t *at,
                        uint8_t digest[16], ddb_error_t *err) {
     bytes_t k = {0};
     record_key(&k, text, len);
@@ -55,7 +55,7 @@ static int read_record(ddb_engine_t *e, const char *text, size_t len, bool *foun
     return 0;
 }
 
-int ddb__token_check(ddb_engine_t *e, const ddb_token_t *token, int64_t now_ms, token_seen_t *seen,
+int ddb__token_check(rk_engine_t *e, const ddb_token_t *token, int64_t now_ms, token_seen_t *seen,
                      ddb_error_t *err) {
     seen->replay = false;
     seen->stale_ms = -1;
@@ -77,7 +77,7 @@ int ddb__token_check(ddb_engine_t *e, const ddb_token_t *token, int64_t now_ms, 
     return 0;
 }
 
-void ddb__token_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_token_t *token,
+void ddb__token_put(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_token_t *token,
                     const token_seen_t *seen, int64_t now_ms) {
     bytes_t k = {0};
     if (seen->stale_ms >= 0) {
@@ -101,7 +101,7 @@ void ddb__token_put(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_token_t
 /* Deletes the tokens of n expiry keys, under the writer: a record is
  * deleted only while it still carries the key's time (the token may have
  * been recorded afresh since the keys were read). */
-static int delete_group(ddb_engine_t *e, const bytes_t *keys, size_t n, ddb_error_t *err) {
+static int delete_group(rk_engine_t *e, const bytes_t *keys, size_t n, ddb_error_t *err) {
     pthread_mutex_lock(&e->writer);
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     int rc = 0;
@@ -130,7 +130,7 @@ static int delete_group(ddb_engine_t *e, const bytes_t *keys, size_t n, ddb_erro
 
 /* The expiry keys of tokens applied at or before cutoff, oldest first, at
  * most SWEEP_READ (malloc'd into keys[]). */
-static int due_keys(ddb_engine_t *e, int64_t cutoff, bytes_t *keys, size_t *n, ddb_error_t *err) {
+static int due_keys(rk_engine_t *e, int64_t cutoff, bytes_t *keys, size_t *n, ddb_error_t *err) {
     uint8_t lo[1] = {'E'}, hi[9] = {'E'};
     kc_put_be64(hi + 1, (uint64_t)cutoff + 1);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
@@ -151,7 +151,7 @@ static int due_keys(ddb_engine_t *e, int64_t cutoff, bytes_t *keys, size_t *n, d
     return rc;
 }
 
-int ddb__token_sweep(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err) {
+int ddb__token_sweep(rk_engine_t *e, int64_t now_ms, ddb_error_t *err) {
     int64_t cutoff = now_ms - e->token_window_ms;
     if (cutoff < 0) return 0;
     bytes_t *keys = calloc(SWEEP_READ, sizeof *keys);

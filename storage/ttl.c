@@ -31,7 +31,7 @@ static bool expired(const ddb_index_info_t *ttl, const ddb_value_t *item, uint64
 
 /* Adds the deletions of the expired items among keys to wb (writer held);
  * *deleted counts them. */
-static int batch_expired(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+static int batch_expired(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                          const ddb_index_info_t *ttl, const ddb_value_t *keys, size_t n,
                          uint64_t now, stats_delta_t *d, ddb_arena_t *a, size_t *deleted,
                          ddb_error_t *err) {
@@ -54,7 +54,7 @@ static int batch_expired(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_ta
 }
 
 /* Deletes the expired items among keys (table key maps), under the writer. */
-static int delete_group(ddb_engine_t *e, const ddb_table_info_t *seen, uint32_t ttl_id,
+static int delete_group(rk_engine_t *e, const ddb_table_info_t *seen, uint32_t ttl_id,
                         const ddb_value_t *keys, size_t n, uint64_t now, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
@@ -90,7 +90,7 @@ static int delete_group(ddb_engine_t *e, const ddb_table_info_t *seen, uint32_t 
 
 /* The table keys of the expiry index's entries due by now, at most
  * SWEEP_MAX, into arena a. */
-static int due_keys(ddb_engine_t *e, const ddb_index_info_t *ttl, uint64_t now, ddb_arena_t *a,
+static int due_keys(rk_engine_t *e, const ddb_index_info_t *ttl, uint64_t now, ddb_arena_t *a,
                     ddb_value_t **keys, size_t *n, ddb_error_t *err) {
     uint8_t lo[12], hi[12];
     kc_put_be32(lo, ttl->id);
@@ -117,7 +117,7 @@ static int due_keys(ddb_engine_t *e, const ddb_index_info_t *ttl, uint64_t now, 
     return rc;
 }
 
-static int sweep_table(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ttl,
+static int sweep_table(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ttl,
                        uint64_t now, ddb_error_t *err) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_value_t *keys;
@@ -132,12 +132,12 @@ static int sweep_table(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_ind
 }
 
 /* Sweeps table t if it has TTL on; ctx: the time, epoch seconds. */
-static int sweep_if_on(ddb_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_error_t *err) {
+static int sweep_if_on(rk_engine_t *e, const ddb_table_info_t *t, void *ctx, ddb_error_t *err) {
     const ddb_index_info_t *ttl = ddb_table_ttl(t);
     return ttl ? sweep_table(e, t, ttl, *(const uint64_t *)ctx, err) : 0;
 }
 
-int ddb__ttl_sweep(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err) {
+int ddb__ttl_sweep(rk_engine_t *e, int64_t now_ms, ddb_error_t *err) {
     uint64_t now_s = (uint64_t)(now_ms / 1000);
     return ddb__each_table(e, sweep_if_on, &now_s, err);
 }

@@ -6,6 +6,6 @@
 
 /* Deletes expired items of every table with TTL on (bounded work per table
  * per call). Takes the writer itself, a group of items at a time. */
-int ddb__ttl_sweep(ddb_engine_t *e, int64_t now_ms, ddb_error_t *err);
+int ddb__ttl_sweep(rk_engine_t *e, int64_t now_ms, ddb_error_t *err);
 
 #endif

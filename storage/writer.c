@@ -17,7 +17,7 @@
 #include "storage/tokens.h"
 #include "storage/writer.h"
 
-int ddb__commit_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d,
+int ddb__commit_batch(rk_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d,
                       ddb_error_t *err) {
     if (d) ddb__delta_put(e, wb, d);
     int rc = ddb__write_batch(e, wb, err);
@@ -32,7 +32,7 @@ int ddb__commit_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_del
     return 0;
 }
 
-void ddb__abandon_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb) {
+void ddb__abandon_batch(rk_engine_t *e, rocksdb_writebatch_t *wb) {
     rocksdb_writebatch_destroy(wb);
     ddb__cat_settle(e);
     ddb__pitr_batch_done(e);
@@ -40,7 +40,7 @@ void ddb__abandon_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb) {
 }
 
 /* One index's entry change for an item change, in wb and d. */
-static int batch_index(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+static int batch_index(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                        const ddb_index_info_t *ix, const ddb_value_t *old, const ddb_value_t *next,
                        stats_delta_t *d, ddb_arena_t *a, ddb_error_t *err) {
     table_stats_t *is;
@@ -68,7 +68,7 @@ static int batch_index(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_tabl
     return 0;
 }
 
-int ddb__batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+int ddb__batch_item(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                     const bytes_t *k, const ddb_value_t *old, const ddb_value_t *next,
                     stats_delta_t *d, bool by_ttl, ddb_error_t *err) {
     table_stats_t *ts;
@@ -117,7 +117,7 @@ int ddb__batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_i
  * meanwhile is maintained. False when the table was deleted (and perhaps
  * re-created) since the caller looked it up: its old id range must not
  * receive writes. */
-static bool current_table(ddb_engine_t *e, const ddb_table_info_t *t, ddb_arena_t *a,
+static bool current_table(rk_engine_t *e, const ddb_table_info_t *t, ddb_arena_t *a,
                           ddb_table_info_t *cur) {
     /* no catalog change since the caller read its copy (changes happen
      * under the writer, which the caller holds): the copy is current */
@@ -146,8 +146,8 @@ static bool same_key(const ddb_table_info_t *t, const ddb_value_t *item, const b
     return same;
 }
 
-int ddb_item_write(ddb_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
-                   ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err) {
+int rk_item_write(rk_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
+                  ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err) {
     bytes_t k = {0};
     int rc = ddb__item_key(&k, t, key, err);
     if (rc) return rc;
@@ -183,7 +183,7 @@ out:
 /* ddb_write_all's first phase under the writer: every op's current table,
  * current item and mutation (every fn is called, so every failure is
  * reported in its op's status). */
-static int mutate_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t *keys,
+static int mutate_all(rk_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t *keys,
                       ddb_table_info_t *cur, const ddb_value_t **olds, const ddb_value_t **nexts,
                       ddb_arena_t *a, ddb_error_t *err) {
     bool failed = false;
@@ -211,7 +211,7 @@ static int mutate_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t
 
 /* ddb_write_all_once's part under the writer: the token's lookup, the
  * mutations, and one batch of the item changes and the token's record. */
-static int write_locked(ddb_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t *keys,
+static int write_locked(rk_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t *keys,
                         const ddb_token_t *token, bool *replayed, ddb_arena_t *a,
                         ddb_error_t *err) {
     token_seen_t seen = {.replay = false, .stale_ms = -1};
@@ -249,8 +249,8 @@ static int write_locked(ddb_engine_t *e, ddb_write_t *ops, size_t n, const bytes
     return rc;
 }
 
-int ddb_write_all_once(ddb_engine_t *e, ddb_write_t *ops, size_t n, const ddb_token_t *token,
-                       bool *replayed, ddb_arena_t *a, ddb_error_t *err) {
+int rk_write_all_once(rk_engine_t *e, ddb_write_t *ops, size_t n, const ddb_token_t *token,
+                      bool *replayed, ddb_arena_t *a, ddb_error_t *err) {
     bool dummy;
     if (!replayed) replayed = &dummy;
     *replayed = false;
@@ -274,6 +274,6 @@ int ddb_write_all_once(ddb_engine_t *e, ddb_write_t *ops, size_t n, const ddb_to
     return rc;
 }
 
-int ddb_write_all(ddb_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err) {
-    return ddb_write_all_once(e, ops, n, NULL, NULL, a, err);
+int rk_write_all(rk_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err) {
+    return rk_write_all_once(e, ops, n, NULL, NULL, a, err);
 }

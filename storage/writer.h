@@ -13,7 +13,7 @@
  * catalog's current record) to wb: the item, its index entries, its stream
  * record, and their statistics in d. by_ttl marks a deletion by the TTL
  * sweeper. On failure the batch must be abandoned. */
-int ddb__batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
+int ddb__batch_item(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
                     const bytes_t *k, const ddb_value_t *old, const ddb_value_t *next,
                     stats_delta_t *d, bool by_ttl, ddb_error_t *err);
 
@@ -22,11 +22,11 @@ int ddb__batch_item(ddb_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_i
  * the batch changed the catalog, and the batch's stream records are
  * published. Not written: the stream cache is reset (its records did not
  * happen). */
-int ddb__commit_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d,
+int ddb__commit_batch(rk_engine_t *e, rocksdb_writebatch_t *wb, const stats_delta_t *d,
                       ddb_error_t *err);
 
 /* Destroys a batch that will not be written, undoing what its assembly
  * did to the caches. */
-void ddb__abandon_batch(ddb_engine_t *e, rocksdb_writebatch_t *wb);
+void ddb__abandon_batch(rk_engine_t *e, rocksdb_writebatch_t *wb);
 
 #endif

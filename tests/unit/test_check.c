@@ -62,7 +62,8 @@ static ddb_engine_t *healthy(ddb_table_info_t *t, uint32_t rollover_s) {
 
 static void raw_put(ddb_engine_t *e, int cf, const bytes_t *k, const void *v, size_t vl) {
     char *msg = NULL;
-    rocksdb_put_cf(e->db, e->wo, e->cf[cf], (const char *)k->p, k->len, v, vl, &msg);
+    rocksdb_put_cf(ddb__rocks(e)->db, ddb__rocks(e)->wo, ddb__rocks(e)->cf[cf], (const char *)k->p,
+                   k->len, v, vl, &msg);
     CHECK(msg == NULL);
     free(msg);
 }
@@ -114,7 +115,8 @@ static void test_record_past_counter(void) {
     record_key(&k, t.stream.id, last);
     char *msg = NULL;
     size_t vl;
-    char *v = rocksdb_get_cf(e->db, e->ro, e->cf[CF_STREAMS], (const char *)k.p, k.len, &vl, &msg);
+    char *v = rocksdb_get_cf(ddb__rocks(e)->db, ddb__rocks(e)->ro, ddb__rocks(e)->cf[CF_STREAMS],
+                             (const char *)k.p, k.len, &vl, &msg);
     CHECK(v && !msg);
     record_key(&k2, t.stream.id, last + 10);
     raw_put(e, CF_STREAMS, &k2, v, vl);

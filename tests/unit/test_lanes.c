@@ -101,7 +101,8 @@ static size_t read_all(ddb_engine_t *e, uint32_t stream, seen_t *v, ddb_shard_t 
 static size_t count_keys(ddb_engine_t *e, char tag, uint32_t id, size_t *klen, size_t *vlen) {
     bytes_t lo = {0};
     ddb__skey(&lo, tag, id);
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_STREAMS]);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(ddb__rocks(e)->db, ddb__rocks(e)->ro,
+                                                        ddb__rocks(e)->cf[CF_STREAMS]);
     size_t n = 0;
     for (rocksdb_iter_seek(it, (const char *)lo.p, lo.len); rocksdb_iter_valid(it);
          rocksdb_iter_next(it)) {
@@ -271,7 +272,8 @@ static void test_one_lane_descriptor(void) {
     ddb__skey(&k, 'D', t.stream.id);
     char *v;
     size_t vl;
-    CHECK(ddb__get(e, e->ro, CF_STREAMS, k.p, k.len, &v, &vl, &err) == 0 && v);
+    CHECK(ddb__get(ddb__rocks(e), ddb__rocks(e)->ro, CF_STREAMS, k.p, k.len, &v, &vl, &err) == 0 &&
+          v);
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_value_t m;
     CHECK(v && ic_decode((const uint8_t *)v, vl, a, &m, &err) == 0);
@@ -342,10 +344,13 @@ static void test_check_finds_a_misplaced_record(void) {
     ddb__lane_key(&other, t.stream.id, (v[0].lane + 1) % LANES, v[0].seq);
     char *val, *msg = NULL;
     size_t vl;
-    CHECK(ddb__get(e, e->ro, CF_STREAMS, k.p, k.len, &val, &vl, &err) == 0 && val);
-    rocksdb_delete_cf(e->db, e->wo, e->cf[CF_STREAMS], (const char *)k.p, k.len, &msg);
-    rocksdb_put_cf(e->db, e->wo, e->cf[CF_STREAMS], (const char *)other.p, other.len, val, vl,
-                   &msg);
+    CHECK(ddb__get(ddb__rocks(e), ddb__rocks(e)->ro, CF_STREAMS, k.p, k.len, &val, &vl, &err) ==
+              0 &&
+          val);
+    rocksdb_delete_cf(ddb__rocks(e)->db, ddb__rocks(e)->wo, ddb__rocks(e)->cf[CF_STREAMS],
+                      (const char *)k.p, k.len, &msg);
+    rocksdb_put_cf(ddb__rocks(e)->db, ddb__rocks(e)->wo, ddb__rocks(e)->cf[CF_STREAMS],
+                   (const char *)other.p, other.len, val, vl, &msg);
     CHECK(msg == NULL);
     CHECK(ddb_check(e, &err) == DDB_ERR_INTERNAL);
     CHECK(strstr(err.msg, "its key's is") != NULL);

@@ -60,7 +60,8 @@ static int send(ddb_engine_t *e, counting_t *c, const ddb_token_t *t, bool *repl
 
 /* Keys in the tokens' column family. */
 static size_t token_keys(ddb_engine_t *e) {
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ro, e->cf[CF_DEFAULT]);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(ddb__rocks(e)->db, ddb__rocks(e)->ro,
+                                                        ddb__rocks(e)->cf[CF_DEFAULT]);
     size_t n = 0;
     for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it); rocksdb_iter_next(it))
         n++;
@@ -145,7 +146,7 @@ static void sleep_ms(long ms) {
 
 static void test_window_and_sweep(void) {
     ddb_engine_t *e = open_engine();
-    e->token_window_ms = 200;
+    ddb__rocks(e)->token_window_ms = 200;
     counting_t c = {0};
     bool replayed;
     ddb_token_t old = token("tok-old", 1), young = token("tok-young", 1);
@@ -154,7 +155,7 @@ static void test_window_and_sweep(void) {
     CHECK(send(e, &c, &young, &replayed) == 0 && !replayed);
     CHECK(token_keys(e) == 4);
     ddb_error_t err;
-    CHECK(ddb__token_sweep(e, ddb_now_ms(), &err) == 0);
+    CHECK(ddb__token_sweep(ddb__rocks(e), ddb_now_ms(), &err) == 0);
     CHECK(token_keys(e) == 2); /* the old one only */
     CHECK(send(e, &c, &young, &replayed) == 0 && replayed);
     /* past the window a token is a new request, whatever its digest, and
@@ -164,16 +165,16 @@ static void test_window_and_sweep(void) {
     CHECK(send(e, &c, &other, &replayed) == 0 && !replayed && c.calls == 3);
     CHECK(token_keys(e) == 2);
     CHECK(send(e, &c, &other, &replayed) == 0 && replayed);
-    CHECK(ddb__token_sweep(e, ddb_now_ms(), &err) == 0);
+    CHECK(ddb__token_sweep(ddb__rocks(e), ddb_now_ms(), &err) == 0);
     CHECK(token_keys(e) == 2);
-    CHECK(ddb__token_sweep(e, ddb_now_ms() + 1000, &err) == 0);
+    CHECK(ddb__token_sweep(ddb__rocks(e), ddb_now_ms() + 1000, &err) == 0);
     CHECK(token_keys(e) == 0);
     ddb_close(e);
 }
 
 static void test_bounded_sweep(void) {
     ddb_engine_t *e = open_engine();
-    e->token_window_ms = 1;
+    ddb__rocks(e)->token_window_ms = 1;
     counting_t c = {0};
     bool replayed;
     char text[32];
@@ -184,9 +185,9 @@ static void test_bounded_sweep(void) {
     }
     ddb_error_t err;
     int64_t later = ddb_now_ms() + 10;
-    CHECK(ddb__token_sweep(e, later, &err) == 0);
+    CHECK(ddb__token_sweep(ddb__rocks(e), later, &err) == 0);
     CHECK(token_keys(e) == 2 * 2000); /* 10,000 per call */
-    CHECK(ddb__token_sweep(e, later, &err) == 0);
+    CHECK(ddb__token_sweep(ddb__rocks(e), later, &err) == 0);
     CHECK(token_keys(e) == 0);
     ddb_close(e);
 }
