@@ -323,7 +323,7 @@ int rs_range(rc_conn_t *k, const rs_bucket_t *b, const void *lo, size_t lolen, b
              const void *hi, size_t hilen, bool hi_incl, bool reverse, size_t limit,
              redisReply **keys, ddb_error_t *err) {
     char z[64];
-    size_t zl = key_name(z, sizeof z, b, "z"), l1, l2;
+    size_t zl = key_name(z, sizeof z, b, "z"), l1 = 0, l2 = 0;
     char *min = lex_bound(lo, lolen, lo_incl, true, &l1),
          *max = lex_bound(hi, hilen, hi_incl, false, &l2);
     char lim[24];
