@@ -6,6 +6,7 @@
 
 #include "storage/engine.h"
 #include "storage/stats.h"
+#include "storage/tablerec.h"
 
 /* Catalog keys: 't' + table name -> table record (the name as the server
  * gives it: region-qualified for a region other than the default one,
@@ -31,13 +32,6 @@ int ddb__each_table(rk_engine_t *e, ddb__table_fn fn, void *ctx, ddb_error_t *er
  * catalog; DDB_ERR_RESOURCE_NOT_FOUND when absent. */
 int ddb__get_table_record(rk_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
                           ddb_table_info_t *out, ddb_error_t *err);
-
-/* A table record's value (the catalog's, also kept in backups) and back:
- * everything of ddb_table_info_t but the name and statistics; decoded
- * strings point into the arena or p. */
-void ddb__encode_table(bytes_t *out, const ddb_table_info_t *t);
-int ddb__decode_table(const uint8_t *p, size_t len, ddb_arena_t *a, ddb_table_info_t *t,
-                      ddb_error_t *err);
 
 /* Puts table record t (with meta) into wb and marks the batch as a catalog
  * change (caller holds the writer). */

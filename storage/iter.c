@@ -8,6 +8,7 @@
 
 #include "storage/engine.h"
 #include "storage/index.h"
+#include "storage/keyrange.h"
 
 struct rk_iter {
     rk_engine_t *e;
@@ -80,18 +81,11 @@ static int iter_start(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index
                       bytes_t lower, bytes_t upper, bool reverse, bool one_partition,
                       const ddb_value_t *start_after, rk_iter_t **out, ddb_error_t *err) {
     bytes_t after = {0};
-    int bad = 0;
-    if (start_after) {
-        bad = ix ? ddb__ix_start_key(&after, t, ix, start_after)
-                 : kc_item_key(&after, t->id, &t->key, start_after);
-    }
-    if (bad) {
+    if (start_after && ddb__start_key(t, ix, start_after, &after, err)) {
         bytes_free(&lower);
         bytes_free(&upper);
         bytes_free(&after);
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "The provided starting key is invalid: The provided key element "
-                             "does not match the schema");
+        return DDB_ERR_VALIDATION;
     }
     rk_iter_t *it = iter_open(e, ix ? CF_INDEX : CF_ITEMS, lower, upper, reverse, one_partition);
     iter_position(it, start_after ? &after : NULL);
@@ -100,39 +94,12 @@ static int iter_start(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index
     return 0;
 }
 
-/* Whether a parallel scan's start key lies in [lower, upper), its segment's
- * key range (a key that does not encode is left to iter_start to refuse). */
-static bool key_in_segment(const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                           const ddb_value_t *key, const bytes_t *lower, const bytes_t *upper) {
-    bytes_t k = {0};
-    int bad = ix ? ddb__ix_start_key(&k, t, ix, key) : kc_item_key(&k, t->id, &t->key, key);
-    bool in = bad || (ddb__cmp_bytes(k.p, k.len, lower->p, lower->len) >= 0 &&
-                      ddb__cmp_bytes(k.p, k.len, upper->p, upper->len) < 0);
-    bytes_free(&k);
-    return in;
-}
-
 int rk_iter_scan(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
                  const ddb_value_t *start_after, uint32_t segment, uint32_t total, rk_iter_t **out,
                  ddb_error_t *err) {
-    /* segment bounds: [id][segment start hash] .. [id][next start hash] */
-    uint32_t id = index ? index->id : t->id;
-    int lo_end, hi_end;
-    uint64_t lo = kc_segment_start(segment, total, &lo_end);
-    uint64_t hi = kc_segment_start(segment + 1, total, &hi_end);
     bytes_t lower = {0}, upper = {0};
-    uint8_t b[12];
-    kc_put_be32(b, id);
-    kc_put_be64(b + 4, lo);
-    bytes_put(&lower, b, 12);
-    if (hi_end) {
-        kc_put_be32(b, id + 1);
-        bytes_put(&upper, b, 4);
-    } else {
-        kc_put_be64(b + 4, hi);
-        bytes_put(&upper, b, 12);
-    }
-    if (start_after && total > 1 && !key_in_segment(t, index, start_after, &lower, &upper)) {
+    ddb__segment_bounds(index ? index->id : t->id, segment, total, &lower, &upper);
+    if (start_after && total > 1 && !ddb__key_in_bounds(t, index, start_after, &lower, &upper)) {
         bytes_free(&lower);
         bytes_free(&upper);
         return ddb_error_set(err, DDB_ERR_VALIDATION,
@@ -141,65 +108,12 @@ int rk_iter_scan(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index_info
     return iter_start(e, t, index, lower, upper, false, false, start_after, out, err);
 }
 
-/* Appends enc(v) to a copy of part, then, when `past` is set, turns it into
- * the smallest key after every key that starts with it. */
-static void bound(bytes_t *out, const bytes_t *part, const ddb_value_t *v, bool past) {
-    bytes_put(out, part->p, part->len);
-    kc_encode_value(out, v);
-    if (past) kc_successor(out);
-}
-
 int rk_iter_query(rk_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
                   const ddb_key_range_t *range, const ddb_value_t *start_after, bool reverse,
                   rk_iter_t **out, ddb_error_t *err) {
-    bytes_t part = {0}, lower = {0}, upper = {0};
-    int rc;
-    if (index && index->nhash) {
-        /* a multi-attribute key: the partition, then the sort values fixed by
-         * equality, form the prefix the bounds below extend */
-        rc = range->nhashv == index->nhash && range->neq <= index->nrange ? 0 : DDB_ERR_VALIDATION;
-        if (!rc) rc = kc_partition_prefix_n(&part, index->id, range->hashv, range->nhashv);
-        for (size_t i = 0; !rc && i < range->neq; i++)
-            rc = kc_encode_value(&part, range->eq[i]);
-    } else {
-        rc = kc_partition_prefix(&part, index ? index->id : t->id, range->hash);
-    }
-    if (rc) {
-        bytes_free(&part);
-        return ddb_error_set(err, DDB_ERR_VALIDATION,
-                             "One or more parameter values were invalid: Condition parameter type "
-                             "does not match schema type");
-    }
-    /* keys of equal sort keys may continue (index entries end with the table
-     * key), so bounds past a value are successors, not value + 0x00 */
-    bool bounded_above = false;
-    if (range->prefix) {
-        bytes_put(&lower, part.p, part.len);
-        kc_encode_prefix(&lower, range->prefix);
-        bytes_put(&upper, lower.p, lower.len);
-        bounded_above = kc_successor(&upper);
-    } else {
-        if (range->lo)
-            bound(&lower, &part, range->lo, !range->lo_incl);
-        else
-            bytes_put(&lower, part.p, part.len);
-        if (range->hi) {
-            bound(&upper, &part, range->hi, range->hi_incl);
-            bounded_above = true;
-        }
-    }
-    if (!bounded_above) {
-        upper.len = 0;
-        bytes_put(&upper, part.p, part.len);
-        if (!kc_successor(&upper)) {
-            /* the partition prefix starts with the id, which never is all 0xFF */
-            bytes_free(&part);
-            bytes_free(&lower);
-            bytes_free(&upper);
-            return ddb_error_set(err, DDB_ERR_INTERNAL, "no upper bound for partition");
-        }
-    }
-    bytes_free(&part);
+    bytes_t lower = {0}, upper = {0};
+    int rc = ddb__query_bounds(t, index, range, &lower, &upper, err);
+    if (rc) return rc;
     return iter_start(e, t, index, lower, upper, reverse, true, start_after, out, err);
 }
 

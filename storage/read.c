@@ -19,13 +19,6 @@ int ddb__read_item(rk_engine_t *e, const rocksdb_readoptions_t *ro, const bytes_
     return rc;
 }
 
-int ddb__item_key(bytes_t *k, const ddb_table_info_t *t, const ddb_value_t *key, ddb_error_t *err) {
-    if (!kc_item_key(k, t->id, &t->key, key)) return 0;
-    bytes_free(k);
-    return ddb_error_set(err, DDB_ERR_VALIDATION,
-                         "The provided key element does not match the schema");
-}
-
 int rk_item_get(rk_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key, ddb_arena_t *a,
                 const ddb_value_t **out, ddb_error_t *err) {
     bytes_t k = {0};

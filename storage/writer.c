@@ -12,6 +12,7 @@
 #include "storage/catalog.h"
 #include "storage/commit.h"
 #include "storage/index.h"
+#include "storage/keyrange.h"
 #include "storage/read.h"
 #include "storage/streams.h"
 #include "storage/tokens.h"
@@ -132,20 +133,6 @@ static bool current_table(rk_engine_t *e, const ddb_table_info_t *t, ddb_arena_t
     return cur->id == t->id && !cur->restoring;
 }
 
-/* A write that leaves the item as it was changes nothing: no batch, and so
- * no stream record (DynamoDB writes none for it either). */
-static bool unchanged(const ddb_value_t *old, const ddb_value_t *next) {
-    return next == old || (old && next && ddb_value_equal(old, next));
-}
-
-static bool same_key(const ddb_table_info_t *t, const ddb_value_t *item, const bytes_t *k) {
-    bytes_t k2 = {0};
-    int rc = kc_item_key(&k2, t->id, &t->key, item);
-    bool same = !rc && k2.len == k->len && memcmp(k2.p, k->p, k->len) == 0;
-    bytes_free(&k2);
-    return same;
-}
-
 int rk_item_write(rk_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
                   ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err) {
     bytes_t k = {0};
@@ -155,8 +142,8 @@ int rk_item_write(rk_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
     const ddb_value_t *old = NULL, *next = NULL;
     rc = ddb__read_item(e, e->ro, &k, a, &old, err);
     if (!rc) rc = fn(ctx, old, &next, err);
-    if (rc || unchanged(old, next)) goto out;
-    if (next && !same_key(t, next, &k)) {
+    if (rc || ddb__unchanged(old, next)) goto out;
+    if (next && !ddb__same_key(t, next, &k)) {
         rc = ddb_error_set(err, DDB_ERR_INTERNAL, "mutation changed the primary key");
         goto out;
     }
@@ -201,7 +188,8 @@ static int mutate_all(rk_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t 
         op->status = op->fn(op->ctx, olds[i], &nexts[i], &op->error);
         if (op->status) {
             failed = true;
-        } else if (nexts[i] && nexts[i] != olds[i] && !same_key(op->table, nexts[i], &keys[i])) {
+        } else if (nexts[i] && nexts[i] != olds[i] &&
+                   !ddb__same_key(op->table, nexts[i], &keys[i])) {
             return ddb_error_set(err, DDB_ERR_INTERNAL, "mutation changed the primary key");
         }
     }
@@ -235,7 +223,7 @@ static int write_locked(rk_engine_t *e, ddb_write_t *ops, size_t n, const bytes_
     stats_delta_t d;
     ddb__delta_init(&d);
     for (size_t i = 0; !rc && i < n; i++) {
-        if (unchanged(olds[i], nexts[i])) continue;
+        if (ddb__unchanged(olds[i], nexts[i])) continue;
         rc = ddb__batch_item(e, wb, &cur[i], &keys[i], olds[i], nexts[i], &d, false, err);
     }
     /* the token is applied with the items or not at all; its time is the
