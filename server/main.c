@@ -37,6 +37,9 @@ typedef struct options {
     const char *host;
     long port;
     const char *data_dir;
+    const char *store;   /* --store: rocksdb:DIR or redis-cluster://HOST:PORT,... */
+    const char *cluster; /* the latter's URL (NULL: RocksDB) */
+    long cluster_replicas;
     bool in_memory;
     bool shared_regions; /* --shared-regions: one table namespace for every region */
     bool sync;
@@ -69,6 +72,11 @@ static void usage(FILE *f) {
                "  --port N         TCP port to listen on (default 8000)\n"
                "  --host ADDR      address to bind (default 127.0.0.1)\n"
                "  --data-dir DIR   RocksDB data directory (default ./data)\n"
+               "  --store SPEC     rocksdb:DIR (the default, as --data-dir DIR) or\n"
+               "                   redis-cluster://HOST:PORT[,HOST:PORT...]: tables on a Redis\n"
+               "                   Cluster shared by any number of ddbd front ends\n"
+               "  --cluster-replicas N  replicas WAIT must see have a write before it is\n"
+               "                   acknowledged (default 1; 0: the master's AOF alone)\n"
                "  --in-memory      keep all data in memory; nothing is written to disk\n"
                "  --shared-regions one table namespace for every region (default: each\n"
                "                   region has its own tables, as in AWS; a request's region\n"
@@ -184,6 +192,8 @@ static int parse_args(int argc, char **argv, options_t *o) {
         {"--threads", NULL, &o->threads, 1, 256, 0},
         {"--host", &o->host, NULL, 0, 0, 0},
         {"--data-dir", &o->data_dir, NULL, 0, 0, 0},
+        {"--store", &o->store, NULL, 0, 0, 0},
+        {"--cluster-replicas", NULL, &o->cluster_replicas, 0, 16, 0},
         {"--backfill-batch", NULL, &o->backfill_batch, 1, 1000000, 0},
         {"--backfill-pause-ms", NULL, &o->backfill_pause_ms, 0, 60000, 0},
         {"--ttl-interval", NULL, &o->ttl_interval_ms, 10, 86400000, 1000},
@@ -501,10 +511,26 @@ int main(int argc, char **argv) {
                    .port = 8000,
                    .data_dir = "./data",
                    .max_tables = 2500,
+                   .cluster_replicas = 1,
                    .header_timeout_ms = 20000,
                    .body_timeout_ms = 60000,
                    .idle_timeout_ms = 60000};
     if (parse_args(argc, argv, &o)) return 2;
+    if (o.store && !strncmp(o.store, "rocksdb:", 8) && o.store[8]) {
+        o.data_dir = o.store + 8;
+    } else if (o.store && !strncmp(o.store, "redis-cluster://", 16)) {
+        o.cluster = o.store;
+        if (o.in_memory) {
+            fprintf(stderr, "ddbd: --in-memory is for the embedded store, not --store %s\n",
+                    o.store);
+            return 2;
+        }
+    } else if (o.store) {
+        fprintf(stderr,
+                "ddbd: --store takes rocksdb:DIR or redis-cluster://HOST:PORT[,...], not '%s'\n",
+                o.store);
+        return 2;
+    }
     if (setup_log(&o)) return 2;
     auth_keys_t *keys = NULL;
     char amsg[512];
@@ -518,7 +544,8 @@ int main(int argc, char **argv) {
     }
     if (o.backup_to) o.check = false;
     bool inspect = o.check || o.backup_to;
-    if (inspect && !o.in_memory && check_data_dir(o.data_dir, o.check ? "--check" : "--backup-to"))
+    if (inspect && !o.in_memory && !o.cluster &&
+        check_data_dir(o.data_dir, o.check ? "--check" : "--backup-to"))
         return 1;
     /* the data is the users': the data directory RocksDB creates is 0700,
      * its files (tables, WAL, LOCK, LOG) 0600 */
@@ -532,7 +559,9 @@ int main(int argc, char **argv) {
     long nofile = raise_nofile();
     if (!o.max_connections) o.max_connections = default_max_connections(nofile);
 
-    ddb_engine_opts_t eo = {.data_dir = o.data_dir,
+    ddb_engine_opts_t eo = {.cluster = o.cluster,
+                            .cluster_replicas = (uint32_t)o.cluster_replicas,
+                            .data_dir = o.data_dir,
                             .in_memory = o.in_memory,
                             .sync = o.sync,
                             .group_commit = !inspect,
@@ -658,7 +687,11 @@ int main(int argc, char **argv) {
         log_msg(LOG_INFO, "--auth: verifying SigV4 signatures against %zu access key%s",
                 auth_keys_count(keys), auth_keys_count(keys) == 1 ? "" : "s");
     log_msg(LOG_INFO, "listening on http://%s:%d with %d thread%s (%s%s)", o.host, port, n,
-            n == 1 ? "" : "s", o.in_memory ? "in memory" : o.data_dir, ro ? ", read-only" : "");
+            n == 1 ? "" : "s",
+            o.cluster     ? o.cluster
+            : o.in_memory ? "in memory"
+                          : o.data_dir,
+            ro ? ", read-only" : "");
     for (int i = 1; i < n; i++)
         uv_thread_create(&workers[i].thread, run_worker, &workers[i]);
     run_worker(&workers[0]);

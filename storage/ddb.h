@@ -37,6 +37,10 @@
 typedef struct ddb_engine ddb_engine_t;
 
 typedef struct ddb_engine_opts {
+    const char *cluster;         /* "redis-cluster://HOST:PORT[,...]": the Redis Cluster
+                                  * backend (storage/redis/); NULL: RocksDB, embedded */
+    uint32_t cluster_replicas;   /* cluster: replicas of its master that must have a write
+                                  * (WAIT) before it is acknowledged (0: none) */
     const char *data_dir;        /* directory of the RocksDB database (created if missing) */
     bool in_memory;              /* keep everything in memory; data_dir ignored */
     bool sync;                   /* fsync the WAL on every write (default: write to WAL only) */

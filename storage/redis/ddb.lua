@@ -14,29 +14,29 @@
 --   5 s  stream: the bucket's change records (the table's change feed)
 --   6 c  counter: the bucket's last version (versions are never reused)
 --   7 i, 8 p  transactions' intents (below)
---   9.. sorted sets the items' secondary entries go to (local indexes)
+--   9 n  counter: the bucket's items' total size in bytes
+--   10.. sorted sets the items' secondary entries go to (local indexes)
 
 local LIBRARY_VERSION = 1
 
 -- Two more keys of a bucket, for transactions across buckets (after c):
 --   7 i  hash: item key -> the id of the transaction holding it (an intent)
 --   8 p  hash: transaction id -> its prepared writes in this bucket (msgpack)
--- so a bucket's KEYS are z b v x s c i p, then the sorted sets of entries
--- (KEYS index 9..).
-local FIRST_SET = 9
+-- so a bucket's KEYS are z b v x s c i p n, then the sorted sets of
+-- entries (KEYS index 10..).
 
 -- The items of ARGV from position at: per item the key, expected version
 -- (0: must not exist), 'P' (put), 'D' (delete) or 'C' (check only: the
 -- version must match, nothing is written), body, expiry in seconds or '',
--- change record or '', m, then m triples (KEYS index of a sorted set, 'A'
--- add or 'R' remove, member).
+-- change record or '', the change of the bucket's size in bytes, m, then m
+-- triples (KEYS index of a sorted set, 'A' add or 'R' remove, member).
 local function parse_items(args, n, at)
   local items = {}
   for i = 1, n do
     local it = {key = args[at], expect = args[at + 1], op = args[at + 2], body = args[at + 3],
-                expiry = args[at + 4], record = args[at + 5], extra = {}}
-    local m = tonumber(args[at + 6])
-    at = at + 7
+                expiry = args[at + 4], record = args[at + 5], dsize = tonumber(args[at + 6]), extra = {}}
+    local m = tonumber(args[at + 7])
+    at = at + 8
     for j = 1, m do
       it.extra[j] = {tonumber(args[at]), args[at + 1], args[at + 2]}
       at = at + 3
@@ -87,6 +87,9 @@ local function write(keys, items, maxlen)
         redis.call('HDEL', b, it.key)
         redis.call('HDEL', v, it.key)
         redis.call('ZREM', x, it.key)
+      end
+      if it.dsize ~= 0 then
+        redis.call('INCRBY', keys[9], it.dsize)
       end
       for _, e in ipairs(it.extra) do
         if e[2] == 'A' then
@@ -220,7 +223,41 @@ local function get(keys, args)
   return {redis.call('HGET', keys[1], args[1]), ver, holder}
 end
 
+-- ddb_range: up to limit {item key, body} pairs of a bucket in key order
+-- (or reverse), flattened. KEYS: z, b. ARGV: ZRANGEBYLEX min and max (as
+-- in key order), limit, '1' for reverse.
+local function range(keys, args)
+  local members
+  if args[4] == '1' then
+    members = redis.call('ZREVRANGEBYLEX', keys[1], args[2], args[1], 'LIMIT', 0, tonumber(args[3]))
+  else
+    members = redis.call('ZRANGEBYLEX', keys[1], args[1], args[2], 'LIMIT', 0, tonumber(args[3]))
+  end
+  local out = {}
+  for i, m in ipairs(members) do
+    out[2 * i - 1] = m
+    out[2 * i] = redis.call('HGET', keys[2], m) or ''
+  end
+  return out
+end
+
+-- ddb_stats: a bucket's {item count, total size in bytes}. KEYS: b, n.
+local function stats(keys, args)
+  return {redis.call('HLEN', keys[1]), tonumber(redis.call('GET', keys[2]) or '0')}
+end
+
+-- ddb_cas: sets hash field ARGV[1] of KEYS[1] to ARGV[3] if it holds
+-- ARGV[2]; 1 if it did, else 0 (catalog records, changed by any front end).
+local function cas(keys, args)
+  if redis.call('HGET', keys[1], args[1]) ~= args[2] then return 0 end
+  redis.call('HSET', keys[1], args[1], args[3])
+  return 1
+end
+
+redis.register_function('ddb_cas', cas)
 redis.register_function('ddb_apply', apply)
+redis.register_function{function_name = 'ddb_range', callback = range, flags = {'no-writes'}}
+redis.register_function{function_name = 'ddb_stats', callback = stats, flags = {'no-writes'}}
 redis.register_function('ddb_prepare', prepare)
 redis.register_function('ddb_commit', commit)
 redis.register_function('ddb_abort', abort)

@@ -128,8 +128,8 @@ typedef struct call {
     numbuf_t nb;
 } call_t;
 
-static const char *const bucket_suffix[] = {"z", "b", "v", "x", "s", "c", "i", "p"};
-#define BUCKET_KEYS 8 /* KEYS of a bucket before its sorted sets (ddb.lua) */
+static const char *const bucket_suffix[] = {"z", "b", "v", "x", "s", "c", "i", "p", "n"};
+#define BUCKET_KEYS 9 /* KEYS of a bucket before its sorted sets (ddb.lua) */
 
 static int call_init(call_t *c, size_t args, const char *fn, const rs_bucket_t *b,
                      const char *const *sets, size_t nsets, ddb_error_t *err) {
@@ -162,6 +162,13 @@ static void call_num(call_t *c, uint64_t v) {
     c->argv[c->argc] = num(&c->nb, v, &c->lens[c->argc]), c->argc++;
 }
 
+static void call_snum(call_t *c, int64_t v) {
+    char *at = c->nb.p + c->nb.used;
+    int n = snprintf(at, c->nb.cap - c->nb.used, "%" PRId64, v);
+    c->nb.used += (size_t)n + 1;
+    c->argv[c->argc] = at, c->lens[c->argc++] = (size_t)n;
+}
+
 static void call_free(call_t *c) {
     free(c->argv);
     free(c->lens);
@@ -173,7 +180,7 @@ static void call_free(call_t *c) {
 static size_t item_args(const rs_write_t *w, size_t n) {
     size_t a = 0;
     for (size_t i = 0; i < n; i++)
-        a += 7 + 3 * w[i].nentries;
+        a += 8 + 3 * w[i].nentries;
     return a;
 }
 
@@ -190,6 +197,7 @@ static int call_items(call_t *c, const rs_write_t *w, size_t n, size_t nsets, dd
         else
             call_num(c, (uint64_t)x->expiry_s);
         call_arg(c, x->record ? x->record : "", x->record ? x->rlen : 0);
+        call_snum(c, x->dsize);
         call_num(c, x->nentries);
         for (size_t j = 0; j < x->nentries; j++) {
             const rs_entry_t *e = &x->entries[j];
@@ -320,40 +328,63 @@ static char *lex_bound(const void *p, size_t len, bool incl, bool low, size_t *o
 }
 
 int rs_range(rc_conn_t *k, const rs_bucket_t *b, const void *lo, size_t lolen, bool lo_incl,
-             const void *hi, size_t hilen, bool hi_incl, bool reverse, size_t limit,
-             redisReply **keys, ddb_error_t *err) {
-    char z[64];
-    size_t zl = key_name(z, sizeof z, b, "z"), l1 = 0, l2 = 0;
+             const void *hi, size_t hilen, bool hi_incl, bool reverse, size_t limit, bool bodies,
+             redisReply **out, ddb_error_t *err) {
+    char z[64], hb[64];
+    size_t zl = key_name(z, sizeof z, b, "z"), bl = key_name(hb, sizeof hb, b, "b"), l1 = 0, l2 = 0;
     char *min = lex_bound(lo, lolen, lo_incl, true, &l1),
          *max = lex_bound(hi, hilen, hi_incl, false, &l2);
     char lim[24];
-    int ll = snprintf(lim, sizeof lim, "%zu", limit);
-    *keys = NULL;
+    int ll = snprintf(lim, sizeof lim, "%zu", limit ? limit : (size_t)1 << 40);
+    *out = NULL;
     if (!min || !max) {
         free(min);
         free(max);
         return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
     }
-    const char *argv[] = {reverse ? "ZREVRANGEBYLEX" : "ZRANGEBYLEX",
-                          z,
-                          reverse ? max : min,
-                          reverse ? min : max,
-                          "LIMIT",
-                          "0",
-                          lim};
-    size_t lens[] = {reverse ? 14u : 11u, zl, reverse ? l2 : l1, reverse ? l1 : l2, 5, 1,
-                     (size_t)ll};
+    const char *argv[] = {"FCALL_RO", "ddb_range", "2", z, hb, min, max, lim, reverse ? "1" : "0"};
+    size_t lens[] = {8, 9, 1, zl, bl, l1, l2, (size_t)ll, 1};
+    const char *zargv[] = {reverse ? "ZREVRANGEBYLEX" : "ZRANGEBYLEX",
+                           z,
+                           reverse ? max : min,
+                           reverse ? min : max,
+                           "LIMIT",
+                           "0",
+                           lim};
+    size_t zlens[] = {reverse ? 14u : 11u, zl, reverse ? l2 : l1, reverse ? l1 : l2, 5, 1,
+                      (size_t)ll};
     redisReply *r = NULL;
-    int rc = rc_command(k, b->tag, b->len, false, limit ? 7 : 4, argv, lens, &r, err);
+    int rc = bodies ? rc_command(k, b->tag, b->len, false, 9, argv, lens, &r, err)
+                    : rc_command(k, b->tag, b->len, false, 7, zargv, zlens, &r, err);
     free(min);
     free(max);
     if (rc == 0 && r->type != REDIS_REPLY_ARRAY) {
-        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", argv[0],
-                           r->type == REDIS_REPLY_ERROR ? (int)r->len : 0,
-                           r->type == REDIS_REPLY_ERROR ? r->str : "");
+        bool e = r->type == REDIS_REPLY_ERROR;
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", bodies ? "ddb_range" : zargv[0],
+                           e ? (int)r->len : 0, e ? r->str : "");
         freeReplyObject(r);
         r = NULL;
     }
-    *keys = r;
+    *out = r;
+    return rc;
+}
+
+int rs_stats(rc_conn_t *k, const rs_bucket_t *b, uint64_t *count, int64_t *bytes,
+             ddb_error_t *err) {
+    char hb[64], n[64];
+    size_t bl = key_name(hb, sizeof hb, b, "b"), nl = key_name(n, sizeof n, b, "n");
+    const char *argv[] = {"FCALL_RO", "ddb_stats", "2", hb, n};
+    size_t lens[] = {8, 9, 1, bl, nl};
+    redisReply *r = NULL;
+    int rc = rc_command(k, b->tag, b->len, false, 5, argv, lens, &r, err);
+    if (rc == 0 &&
+        (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+         r->element[0]->type != REDIS_REPLY_INTEGER || r->element[1]->type != REDIS_REPLY_INTEGER))
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_stats: an unexpected reply");
+    if (rc == 0) {
+        *count = (uint64_t)r->element[0]->integer;
+        *bytes = r->element[1]->integer;
+    }
+    if (r) freeReplyObject(r);
     return rc;
 }

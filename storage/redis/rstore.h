@@ -63,6 +63,7 @@ typedef struct rs_write {
     int64_t expiry_s;   /* TTL: expiry time in seconds; < 0: none */
     const void *record; /* its change record (NULL: none) */
     size_t rlen;
+    int64_t dsize; /* how the bucket's size in bytes changes with it */
     const rs_entry_t *entries;
     size_t nentries;
     uint64_t version;   /* out: the item's new version */
@@ -97,9 +98,13 @@ int rs_finish(rc_conn_t *k, const rs_bucket_t *b, const char *txid, bool commit,
 
 /* Item keys of a bucket in [lo, hi] (lo/hi NULL: unbounded; *_incl: the
  * bound itself included) in key order, or reverse order, at most limit of
- * them (0: all): *keys is an array reply of members, the caller's to free. */
+ * them (0: all): *out is an array reply of the keys, or with bodies of
+ * {key, body} pairs flattened (2 elements an item), the caller's to free. */
 int rs_range(rc_conn_t *k, const rs_bucket_t *b, const void *lo, size_t lolen, bool lo_incl,
-             const void *hi, size_t hilen, bool hi_incl, bool reverse, size_t limit,
-             redisReply **keys, ddb_error_t *err);
+             const void *hi, size_t hilen, bool hi_incl, bool reverse, size_t limit, bool bodies,
+             redisReply **out, ddb_error_t *err);
+
+/* A bucket's item count and total size in bytes (the sizes its writes gave). */
+int rs_stats(rc_conn_t *k, const rs_bucket_t *b, uint64_t *count, int64_t *bytes, ddb_error_t *err);
 
 #endif

@@ -182,7 +182,7 @@ static void test_ranges(rc_conn_t *k) {
     }
     /* partition p: [p\x01, p\x02) */
     redisReply *r = NULL;
-    CHECK(rs_range(k, &b, "p\x01", 2, true, "p\x02", 2, false, false, 0, &r, &err) == 0);
+    CHECK(rs_range(k, &b, "p\x01", 2, true, "p\x02", 2, false, false, 0, false, &r, &err) == 0);
     CHECK(r && r->elements == 4);
     if (r && r->elements == 4) {
         CHECK(r->element[0]->len == 3 && !memcmp(r->element[0]->str, keys[0], 3));
@@ -191,15 +191,15 @@ static void test_ranges(rc_conn_t *k) {
         CHECK(r->element[3]->len == 4 && !memcmp(r->element[3]->str, keys[2], 4));
     }
     if (r) freeReplyObject(r);
-    CHECK(rs_range(k, &b, "p\x01", 2, true, "p\x02", 2, false, true, 2, &r, &err) == 0);
+    CHECK(rs_range(k, &b, "p\x01", 2, true, "p\x02", 2, false, true, 2, false, &r, &err) == 0);
     CHECK(r && r->elements == 2 && r->element[0]->len == 4 &&
           !memcmp(r->element[0]->str, keys[2], 4));
     if (r) freeReplyObject(r);
     /* an exclusive lower bound (paging after "p\x01b") */
-    CHECK(rs_range(k, &b, keys[1], 3, false, "p\x02", 2, false, false, 0, &r, &err) == 0);
+    CHECK(rs_range(k, &b, keys[1], 3, false, "p\x02", 2, false, false, 0, false, &r, &err) == 0);
     CHECK(r && r->elements == 2);
     if (r) freeReplyObject(r);
-    CHECK(rs_range(k, &b, NULL, 0, false, NULL, 0, false, false, 0, &r, &err) == 0);
+    CHECK(rs_range(k, &b, NULL, 0, false, NULL, 0, false, false, 0, false, &r, &err) == 0);
     CHECK(r && r->elements == 5);
     if (r) freeReplyObject(r);
 }

@@ -1,0 +1,357 @@
+/* rx_catalog.c: tables on the cluster: their records in one hash of the
+ * catalog's slot (name -> the table record of storage/tablerec.c), ids from
+ * the catalog's counter (never reused, so a deleted table's buckets may be
+ * dropped after its record), changes of a record by compare-and-set, and the
+ * statistics summed over a table's buckets. Secondary indexes, TTL and
+ * streams are refused for now (rx__unsupported). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "query/arn.h"
+#include "storage/redis/rx_int.h"
+#include "storage/tablerec.h"
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The record of table name: *rec the reply string (NULL: no such table). */
+static int get_record(rx_engine_t *e, const char *name, size_t len, redisReply **rec,
+                      ddb_error_t *err) {
+    const char *argv[] = {"HGET", RX_CAT_TABLES, name};
+    size_t lens[] = {4, strlen(RX_CAT_TABLES), len};
+    int rc = rx__cat(e, false, 3, argv, lens, rec, err);
+    if (!rc && (*rec)->type != REDIS_REPLY_STRING) {
+        freeReplyObject(*rec);
+        *rec = NULL;
+    }
+    return rc;
+}
+
+static int not_found(ddb_error_t *err, const char *name, size_t len) {
+    size_t pl;
+    const char *plain = ddb_qname_plain(name, len, &pl);
+    return ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND,
+                         "Requested resource not found: Table: %.*s not found", (int)pl, plain);
+}
+
+/* The tables of name's region (its qualifier, query/arn.h) at the quota? */
+static int at_limit(rx_engine_t *e, const char *name, size_t len, bool *full, ddb_error_t *err) {
+    *full = false;
+    if (!e->max_tables) return 0;
+    const char *argv[] = {"HKEYS", RX_CAT_TABLES};
+    redisReply *r;
+    int rc = rx__cat(e, false, 2, argv, NULL, &r, err);
+    if (rc) return rc;
+    const char *reg, *plain;
+    size_t rl, pl;
+    bool q = ddb_qname_split(name, len, &reg, &rl, &plain, &pl);
+    size_t n = 0;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const char *reg2, *plain2;
+        size_t rl2, pl2;
+        bool q2 =
+            ddb_qname_split(r->element[i]->str, r->element[i]->len, &reg2, &rl2, &plain2, &pl2);
+        if (q == q2 && (!q || (rl == rl2 && !memcmp(reg, reg2, rl)))) n++;
+    }
+    freeReplyObject(r);
+    *full = n >= e->max_tables;
+    return 0;
+}
+
+int rx_table_create(rx_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
+    for (size_t i = 0; i < info->nindexes; i++)
+        if (!info->indexes[i].ttl) return rx__unsupported(err, "A secondary index");
+    if (info->stream.enabled) return rx__unsupported(err, "DynamoDB Streams");
+    if (info->nindexes) return rx__unsupported(err, "Time to Live");
+    bool full;
+    int rc = at_limit(e, info->name, info->name_len, &full, err);
+    if (rc) return rc;
+    if (full)
+        return ddb_error_set(
+            err, DDB_ERR_LIMIT_EXCEEDED,
+            "Subscriber limit exceeded: There is a limit of %u tables per subscriber",
+            e->max_tables);
+    const char *incr[] = {"INCR", RX_CAT_IDS};
+    redisReply *r;
+    rc = rx__cat(e, true, 2, incr, NULL, &r, err);
+    if (rc) return rc;
+    info->id = r->type == REDIS_REPLY_INTEGER ? (uint32_t)r->integer : 0;
+    freeReplyObject(r);
+    if (!info->id)
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "the catalog's id counter is not a number");
+    info->restoring = false;
+    memset(&info->pitr, 0, sizeof info->pitr);
+    memset(&info->stream, 0, sizeof info->stream);
+    bytes_t rec = {0};
+    ddb__encode_table(&rec, info);
+    const char *set[] = {"HSETNX", RX_CAT_TABLES, info->name, (const char *)rec.p};
+    size_t lens[] = {6, strlen(RX_CAT_TABLES), info->name_len, rec.len};
+    rc = rx__cat(e, true, 4, set, lens, &r, err);
+    bytes_free(&rec);
+    if (rc) return rc;
+    bool created = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+    if (!created)
+        return ddb_error_set(err, DDB_ERR_RESOURCE_IN_USE, "Table already exists: %.*s",
+                             (int)info->name_len, info->name);
+    return 0;
+}
+
+int rx_table_get(rx_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
+                 ddb_table_info_t *out, ddb_error_t *err) {
+    redisReply *rec;
+    int rc = get_record(e, name, len, &rec, err);
+    if (rc) return rc;
+    if (!rec) return not_found(err, name, len);
+    memset(out, 0, sizeof *out);
+    out->name = ddb_arena_strndup(a, name, len);
+    out->name_len = len;
+    /* decoded strings may point into the record: keep a copy in the arena */
+    uint8_t *copy = ddb_arena_alloc(a, rec->len ? rec->len : 1);
+    memcpy(copy, rec->str, rec->len);
+    rc = ddb__decode_table(copy, rec->len, a, out, err);
+    freeReplyObject(rec);
+    if (!rc) rc = rx__stats(e, out->id, &out->item_count, &out->size_bytes, err);
+    return rc;
+}
+
+/* Replaces name's record with what change makes of it, by compare-and-set
+ * (another front end's change in between: read again and redo). */
+typedef int (*change_fn)(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, ddb_error_t *err);
+
+static int change_record(rx_engine_t *e, const char *name, size_t len, change_fn change,
+                         const void *ctx, ddb_error_t *err) {
+    for (int attempt = 0; attempt < RX_RETRIES; attempt++) {
+        redisReply *rec;
+        int rc = get_record(e, name, len, &rec, err);
+        if (rc) return rc;
+        if (!rec) return not_found(err, name, len);
+        ddb_arena_t *a = ddb_arena_create(0);
+        ddb_table_info_t t = {.name = name, .name_len = len};
+        rc = ddb__decode_table((const uint8_t *)rec->str, rec->len, a, &t, err);
+        if (!rc) rc = change(a, &t, ctx, err);
+        bytes_t next = {0};
+        if (!rc) ddb__encode_table(&next, &t);
+        ddb_arena_destroy(a);
+        if (rc) {
+            freeReplyObject(rec);
+            return rc;
+        }
+        const char *cas[] = {"FCALL",  "ddb_cas",           "1", RX_CAT_TABLES, name,
+                             rec->str, (const char *)next.p};
+        size_t lens[] = {5, 7, 1, strlen(RX_CAT_TABLES), len, rec->len, next.len};
+        redisReply *r;
+        rc = rx__cat(e, true, 7, cas, lens, &r, err);
+        freeReplyObject(rec);
+        bytes_free(&next);
+        if (rc) return rc;
+        bool done = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+        freeReplyObject(r);
+        if (done) return 0;
+    }
+    return ddb_error_set(err, DDB_ERR_INTERNAL, "the table record kept changing");
+}
+
+static int set_meta(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, ddb_error_t *err) {
+    (void)a, (void)err;
+    t->meta = ctx;
+    return 0;
+}
+
+int rx_table_set_meta(rx_engine_t *e, const char *name, size_t len, const ddb_value_t *meta,
+                      ddb_error_t *err) {
+    return change_record(e, name, len, set_meta, meta, err);
+}
+
+int rx_index_add(rx_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
+                 const ddb_value_t *meta, ddb_error_t *err) {
+    (void)e, (void)table, (void)len, (void)ix, (void)meta;
+    return rx__unsupported(err, "A secondary index");
+}
+
+int rx_index_drop(rx_engine_t *e, const char *table, size_t len, const char *index,
+                  size_t index_len, const ddb_value_t *meta, ddb_error_t *err) {
+    (void)e, (void)table, (void)len, (void)index, (void)index_len, (void)meta;
+    return rx__unsupported(err, "A secondary index");
+}
+
+int rx_ttl_set(rx_engine_t *e, const char *table, size_t len, const char *attr, size_t attr_len,
+               ddb_error_t *err) {
+    (void)e, (void)table, (void)len, (void)attr, (void)attr_len;
+    return rx__unsupported(err, "Time to Live");
+}
+
+int rx_table_delete(rx_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
+    redisReply *rec;
+    int rc = get_record(e, name, len, &rec, err);
+    if (rc) return rc;
+    if (!rec) return not_found(err, name, len);
+    uint32_t id = rec->len >= 4 ? kc_get_be32((const uint8_t *)rec->str) : 0;
+    freeReplyObject(rec);
+    const char *del[] = {"HDEL", RX_CAT_TABLES, name};
+    size_t lens[] = {4, strlen(RX_CAT_TABLES), len};
+    redisReply *r;
+    rc = rx__cat(e, true, 3, del, lens, &r, err);
+    if (rc) return rc;
+    bool gone = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+    if (!gone) return not_found(err, name, len); /* another front end deleted it first */
+    rx__stats_drop(e, id);
+    /* the buckets: every key of each, one DEL per bucket, all pipelined */
+    static const char *const suffix[] = {"z", "b", "v", "x", "s", "c", "i", "p", "n"};
+    enum { NK = sizeof suffix / sizeof suffix[0] };
+    rc_cmd_t *cmds = calloc(e->buckets, sizeof *cmds);
+    char(*names)[NK][48] = calloc(e->buckets, sizeof *names);
+    const char *(*argv)[1 + NK] = calloc(e->buckets, sizeof *argv);
+    rs_bucket_t *tags = calloc(e->buckets, sizeof *tags);
+    if (!cmds || !names || !argv || !tags) abort();
+    for (uint32_t b = 0; b < e->buckets; b++) {
+        rs_bucket_name(&tags[b], id, b);
+        argv[b][0] = "DEL";
+        for (size_t k = 0; k < NK; k++) {
+            snprintf(names[b][k], sizeof names[b][k], "%s%s", tags[b].tag, suffix[k]);
+            argv[b][1 + k] = names[b][k];
+        }
+        cmds[b] = (rc_cmd_t){.key = tags[b].tag,
+                             .klen = tags[b].len,
+                             .argc = 1 + NK,
+                             .argv = argv[b],
+                             .write = true,
+                             .idempotent = true};
+    }
+    rc = rc_exec(rx__conn(e), cmds, e->buckets, err);
+    for (uint32_t b = 0; b < e->buckets; b++)
+        if (cmds[b].reply) freeReplyObject(cmds[b].reply);
+    free(cmds), free(names), free(argv), free(tags);
+    return rc;
+}
+
+static int cmp_names(const void *a, const void *b) {
+    const redisReply *x = *(redisReply *const *)a, *y = *(redisReply *const *)b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->str, y->str, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+int rx_table_list(rx_engine_t *e, const char *after, size_t after_len, size_t limit, ddb_arena_t *a,
+                  const char ***names, size_t **lens, size_t *count, bool *more, ddb_error_t *err) {
+    const char *argv[] = {"HKEYS", RX_CAT_TABLES};
+    redisReply *r;
+    int rc = rx__cat(e, false, 2, argv, NULL, &r, err);
+    if (rc) return rc;
+    size_t n = r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+    redisReply **all = malloc((n ? n : 1) * sizeof *all);
+    if (!all) abort();
+    for (size_t i = 0; i < n; i++)
+        all[i] = r->element[i];
+    qsort(all, n, sizeof *all, cmp_names);
+    size_t first = 0;
+    if (after && after_len) {
+        redisReply key = {.str = (char *)after, .len = after_len};
+        redisReply *kp = &key;
+        while (first < n && cmp_names(&all[first], &kp) <= 0)
+            first++;
+    }
+    size_t take = n - first < limit ? n - first : limit;
+    *names = ddb_arena_alloc(a, (take ? take : 1) * sizeof **names);
+    *lens = ddb_arena_alloc(a, (take ? take : 1) * sizeof **lens);
+    for (size_t i = 0; i < take; i++) {
+        (*names)[i] = ddb_arena_strndup(a, all[first + i]->str, all[first + i]->len);
+        (*lens)[i] = all[first + i]->len;
+    }
+    *count = take;
+    *more = first + take < n;
+    free(all);
+    freeReplyObject(r);
+    return 0;
+}
+
+/* ---- statistics -------------------------------------------------------- */
+
+void rx__stats_note(rx_engine_t *e, uint32_t id, int64_t dcount, int64_t dbytes) {
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->nstats; i++) {
+        if (e->stats[i].id == id) {
+            e->stats[i].dcount += dcount;
+            e->stats[i].dbytes += dbytes;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+}
+
+void rx__stats_drop(rx_engine_t *e, uint32_t id) {
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->nstats; i++)
+        if (e->stats[i].id == id) e->stats[i] = e->stats[--e->nstats];
+    pthread_mutex_unlock(&e->mu);
+}
+
+int rx__stats(rx_engine_t *e, uint32_t id, uint64_t *count, uint64_t *bytes, ddb_error_t *err) {
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->nstats; i++) {
+        if (e->stats[i].id == id && now - e->stats[i].at_ms < RX_STATS_MS) {
+            int64_t c = (int64_t)e->stats[i].count + e->stats[i].dcount;
+            int64_t b = e->stats[i].bytes + e->stats[i].dbytes;
+            *count = c > 0 ? (uint64_t)c : 0;
+            *bytes = b > 0 ? (uint64_t)b : 0;
+            pthread_mutex_unlock(&e->mu);
+            return 0;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    /* every bucket's ddb_stats, pipelined */
+    rc_cmd_t *cmds = calloc(e->buckets, sizeof *cmds);
+    char(*keys)[2][48] = calloc(e->buckets, sizeof *keys);
+    const char *(*argv)[5] = calloc(e->buckets, sizeof *argv);
+    rs_bucket_t *tags = calloc(e->buckets, sizeof *tags);
+    if (!cmds || !keys || !argv || !tags) abort();
+    for (uint32_t b = 0; b < e->buckets; b++) {
+        rs_bucket_name(&tags[b], id, b);
+        snprintf(keys[b][0], 48, "%sb", tags[b].tag);
+        snprintf(keys[b][1], 48, "%sn", tags[b].tag);
+        argv[b][0] = "FCALL_RO", argv[b][1] = "ddb_stats", argv[b][2] = "2";
+        argv[b][3] = keys[b][0], argv[b][4] = keys[b][1];
+        cmds[b] = (rc_cmd_t){.key = tags[b].tag,
+                             .klen = tags[b].len,
+                             .argc = 5,
+                             .argv = argv[b],
+                             .idempotent = true};
+    }
+    int rc = rc_exec(rx__conn(e), cmds, e->buckets, err);
+    uint64_t c = 0;
+    int64_t s = 0;
+    for (uint32_t b = 0; b < e->buckets; b++) {
+        redisReply *r = cmds[b].reply;
+        if (!rc && (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2))
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_stats: an unexpected reply");
+        if (!rc) {
+            c += (uint64_t)r->element[0]->integer;
+            s += r->element[1]->integer;
+        }
+        if (r) freeReplyObject(r);
+    }
+    free(cmds), free(keys), free(argv), free(tags);
+    if (rc) return rc;
+    *count = c;
+    *bytes = s > 0 ? (uint64_t)s : 0;
+    pthread_mutex_lock(&e->mu);
+    size_t i = 0;
+    while (i < e->nstats && e->stats[i].id != id)
+        i++;
+    if (i == e->nstats) {
+        if (e->nstats == e->capstats) {
+            e->capstats = e->capstats ? 2 * e->capstats : 16;
+            e->stats = realloc(e->stats, e->capstats * sizeof *e->stats);
+            if (!e->stats) abort();
+        }
+        e->nstats++;
+    }
+    e->stats[i] = (rx_stats_t){.id = id, .count = c, .bytes = s, .at_ms = now};
+    pthread_mutex_unlock(&e->mu);
+    return 0;
+}

@@ -1,0 +1,360 @@
+/* rx_engine.c: the Redis Cluster backend's engine (see rx.h): opening (the
+ * slot map, the function library, the cluster's bucket count), per-thread
+ * connections, the store's secret, the small key-value namespaces (Lambda
+ * mappings, trigger checkpoints) and what this backend refuses for now:
+ * streams, backups, point-in-time recovery, the offline checker. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "storage/redis/rx_int.h"
+
+int rx__unsupported(ddb_error_t *err, const char *what) {
+    return ddb_error_set(err, DDB_ERR_VALIDATION,
+                         "%s is not supported by the redis-cluster store yet", what);
+}
+
+static void conn_release(void *p) {
+    (void)p; /* kept in e->conns until rx_close: a thread may end before the engine */
+}
+
+rc_conn_t *rx__conn(rx_engine_t *e) {
+    rc_conn_t *k = pthread_getspecific(e->conn_key);
+    if (k) return k;
+    k = rc_conn_create(e->c);
+    if (!k) abort();
+    pthread_mutex_lock(&e->mu);
+    if (e->nconns == e->capconns) {
+        e->capconns = e->capconns ? 2 * e->capconns : 8;
+        e->conns = realloc(e->conns, e->capconns * sizeof *e->conns);
+        if (!e->conns) abort();
+    }
+    e->conns[e->nconns++] = k;
+    pthread_mutex_unlock(&e->mu);
+    pthread_setspecific(e->conn_key, k);
+    return k;
+}
+
+void rx__bucket(const rx_engine_t *e, const uint8_t *key, size_t len, rs_bucket_t *out) {
+    uint32_t id = len >= 4 ? kc_get_be32(key) : 0;
+    uint64_t hash = len >= 12 ? kc_get_be64(key + 4) : 0;
+    rs_bucket_name(out, id, (uint32_t)(e->bucket_shift >= 64 ? 0 : hash >> e->bucket_shift));
+}
+
+int rx__cat(rx_engine_t *e, bool write, int argc, const char **argv, const size_t *lens,
+            redisReply **out, ddb_error_t *err) {
+    int rc =
+        rc_command(rx__conn(e), RX_CAT_TAG, strlen(RX_CAT_TAG), write, argc, argv, lens, out, err);
+    if (!rc && (*out)->type == REDIS_REPLY_ERROR) {
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", argv[0], (int)(*out)->len,
+                           (*out)->str);
+        freeReplyObject(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* The cluster's bucket count: fixed by the first front end that opens it. */
+static int bucket_count(rx_engine_t *e, ddb_error_t *err) {
+    char def[16];
+    snprintf(def, sizeof def, "%d", RX_BUCKETS_DEFAULT);
+    const char *set[] = {"SET", RX_CAT_BUCKETS, def, "NX"};
+    redisReply *r;
+    int rc = rx__cat(e, true, 4, set, NULL, &r, err);
+    if (rc) return rc;
+    freeReplyObject(r);
+    const char *get[] = {"GET", RX_CAT_BUCKETS};
+    rc = rx__cat(e, false, 2, get, NULL, &r, err);
+    if (rc) return rc;
+    long n = r->type == REDIS_REPLY_STRING ? strtol(r->str, NULL, 10) : 0;
+    freeReplyObject(r);
+    if (n < 1 || n > 65536 || (n & (n - 1)))
+        return ddb_error_set(err, DDB_ERR_INTERNAL,
+                             "the cluster's bucket count (%ld) is not a power of two", n);
+    e->buckets = (uint32_t)n;
+    unsigned bits = 0;
+    while ((1u << bits) < e->buckets)
+        bits++;
+    e->bucket_shift = 64 - bits;
+    return 0;
+}
+
+int rx_open(const ddb_engine_opts_t *opts, rx_engine_t **out, ddb_error_t *err) {
+    *out = NULL;
+    rx_engine_t *e = calloc(1, sizeof *e);
+    if (!e) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_key_create(&e->conn_key, conn_release);
+    e->max_tables = opts->max_tables;
+    rc_opts_t o = {.wait_replicas = (int)opts->cluster_replicas};
+    int rc = rc_cluster_open(opts->cluster, &o, &e->c, err);
+    if (!rc) rc = rs_load_functions(rx__conn(e), err);
+    if (!rc) rc = bucket_count(e, err);
+    if (rc) {
+        rx_close(e);
+        return rc;
+    }
+    *out = e;
+    return 0;
+}
+
+void rx_close(rx_engine_t *e) {
+    if (!e) return;
+    for (size_t i = 0; i < e->nconns; i++)
+        rc_conn_destroy(e->conns[i]);
+    free(e->conns);
+    free(e->stats);
+    pthread_key_delete(e->conn_key);
+    pthread_mutex_destroy(&e->mu);
+    rc_cluster_close(e->c);
+    free(e);
+}
+
+const char *rx_read_only(rx_engine_t *e) {
+    (void)e;
+    return NULL;
+}
+
+/* A write is acknowledged by its own call (the master applied it and, with
+ * cluster_replicas, WAIT saw replicas take it): nothing is left to flush. */
+int rx_commit(rx_engine_t *e, ddb_error_t *err) {
+    (void)e;
+    (void)err;
+    return 0;
+}
+
+int rx_commit_round(rx_engine_t *e, uint64_t *mark, ddb_error_t *err) {
+    (void)mark;
+    return rx_commit(e, err);
+}
+
+int rx_secret(rx_engine_t *e, uint8_t out[DDB_SECRET_LEN], ddb_error_t *err) {
+    uint8_t fresh[DDB_SECRET_LEN];
+    if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh)
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "getrandom failed");
+    const char *set[] = {"SET", RX_CAT_SECRET, (const char *)fresh, "NX"};
+    size_t lens[] = {3, strlen(RX_CAT_SECRET), sizeof fresh, 2};
+    redisReply *r;
+    int rc = rx__cat(e, true, 4, set, lens, &r, err);
+    if (rc) return rc;
+    freeReplyObject(r);
+    const char *get[] = {"GET", RX_CAT_SECRET};
+    rc = rx__cat(e, false, 2, get, NULL, &r, err);
+    if (rc) return rc;
+    if (r->type != REDIS_REPLY_STRING || r->len != DDB_SECRET_LEN) {
+        freeReplyObject(r);
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "the cluster's secret is malformed");
+    }
+    memcpy(out, r->str, DDB_SECRET_LEN);
+    freeReplyObject(r);
+    return 0;
+}
+
+/* ---- the key-value namespaces: one hash per namespace, in its own slot -- */
+
+static void kv_name(char out[32], uint8_t ns) {
+    snprintf(out, 32, "{ddb:kv%u}", ns);
+}
+
+static int kv_call(rx_engine_t *e, uint8_t ns, bool write, int argc, const char **argv,
+                   const size_t *lens, redisReply **out, ddb_error_t *err) {
+    int rc = rc_command(rx__conn(e), argv[1], lens[1], write, argc, argv, lens, out, err);
+    (void)ns;
+    if (!rc && (*out)->type == REDIS_REPLY_ERROR) {
+        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", argv[0], (int)(*out)->len,
+                           (*out)->str);
+        freeReplyObject(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int rx_kv_get(rx_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_arena_t *a, char **val,
+              size_t *vlen, ddb_error_t *err) {
+    char h[32];
+    kv_name(h, ns);
+    const char *argv[] = {"HGET", h, key};
+    size_t lens[] = {4, strlen(h), klen};
+    redisReply *r;
+    *val = NULL;
+    *vlen = 0;
+    int rc = kv_call(e, ns, false, 3, argv, lens, &r, err);
+    if (rc) return rc;
+    if (r->type == REDIS_REPLY_STRING) {
+        *val = ddb_arena_alloc(a, r->len + 1);
+        memcpy(*val, r->str, r->len);
+        (*val)[r->len] = '\0';
+        *vlen = r->len;
+    }
+    freeReplyObject(r);
+    return 0;
+}
+
+int rx_kv_put(rx_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
+              size_t vlen, ddb_error_t *err) {
+    char h[32];
+    kv_name(h, ns);
+    const char *argv[] = {"HSET", h, key, val};
+    size_t lens[] = {4, strlen(h), klen, vlen};
+    redisReply *r;
+    int rc = kv_call(e, ns, true, 4, argv, lens, &r, err);
+    if (!rc) freeReplyObject(r);
+    return rc;
+}
+
+int rx_kv_put_lazy(rx_engine_t *e, uint8_t ns, const void *key, size_t klen, const void *val,
+                   size_t vlen, ddb_error_t *err) {
+    return rx_kv_put(e, ns, key, klen, val, vlen, err);
+}
+
+int rx_kv_delete(rx_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_error_t *err) {
+    char h[32];
+    kv_name(h, ns);
+    const char *argv[] = {"HDEL", h, key};
+    size_t lens[] = {4, strlen(h), klen};
+    redisReply *r;
+    int rc = kv_call(e, ns, true, 3, argv, lens, &r, err);
+    if (!rc) freeReplyObject(r);
+    return rc;
+}
+
+static int cmp_pairs(const void *a, const void *b) {
+    const redisReply *x = *(redisReply *const *)a, *y = *(redisReply *const *)b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->str, y->str, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+int rx_kv_scan(rx_engine_t *e, uint8_t ns, const void *prefix, size_t plen, ddb_kv_fn fn, void *ctx,
+               ddb_error_t *err) {
+    char h[32];
+    kv_name(h, ns);
+    const char *argv[] = {"HGETALL", h};
+    size_t lens[] = {7, strlen(h)};
+    redisReply *r;
+    int rc = kv_call(e, ns, false, 2, argv, lens, &r, err);
+    if (rc) return rc;
+    /* in key order, as the RocksDB store's scan (the namespaces are small) */
+    size_t n = r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
+    redisReply **keys = malloc((n ? n : 1) * sizeof *keys);
+    if (!keys) abort();
+    for (size_t i = 0; i < n; i++)
+        keys[i] = r->element[2 * i];
+    qsort(keys, n, sizeof *keys, cmp_pairs);
+    for (size_t i = 0; !rc && i < n; i++) {
+        redisReply *k = keys[i], *v = NULL;
+        for (size_t j = 0; j < n; j++)
+            if (r->element[2 * j] == k) v = r->element[2 * j + 1];
+        if (k->len < plen || memcmp(k->str, prefix, plen)) continue;
+        rc = fn(ctx, k->str, k->len, v->str, v->len);
+    }
+    free(keys);
+    freeReplyObject(r);
+    return rc;
+}
+
+/* ---- not on this backend yet ------------------------------------------ */
+
+int rx_stream_set(rx_engine_t *e, const char *table, size_t len, ddb_stream_view_t view,
+                  const ddb_value_t *meta, ddb_error_t *err) {
+    (void)e, (void)table, (void)len, (void)view, (void)meta;
+    return rx__unsupported(err, "DynamoDB Streams");
+}
+
+int rx_stream_list(rx_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, size_t *n,
+                   ddb_error_t *err) {
+    (void)e, (void)a, (void)err;
+    *out = NULL;
+    *n = 0;
+    return 0; /* no table has a stream */
+}
+
+int rx_stream_shards(rx_engine_t *e, uint32_t stream, ddb_arena_t *a, ddb_shard_t **out, size_t *n,
+                     uint64_t *trim, ddb_error_t *err) {
+    (void)e, (void)stream, (void)a, (void)out, (void)n, (void)trim;
+    return ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+}
+
+int rx_stream_read(rx_engine_t *e, uint32_t stream, uint32_t shard, uint64_t from, size_t limit,
+                   size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t **out, size_t *n,
+                   uint64_t *next, bool *done, ddb_error_t *err) {
+    (void)e, (void)stream, (void)shard, (void)from, (void)limit, (void)max_bytes, (void)a,
+        (void)out, (void)n, (void)next, (void)done;
+    return ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+}
+
+uint64_t rx_stream_latest(rx_engine_t *e) {
+    (void)e;
+    return 0;
+}
+
+int rx_stream_wait(rx_engine_t *e, uint64_t after, int timeout_ms) {
+    (void)e, (void)after;
+    struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    return 0;
+}
+
+void rx_engine_stats(rx_engine_t *e, ddb_engine_stats_t *out) {
+    (void)e;
+    memset(out, 0, sizeof *out);
+}
+
+int rx_backup_create(rx_engine_t *e, const char *table, size_t len, const char *name,
+                     size_t name_len, ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err) {
+    (void)e, (void)table, (void)len, (void)name, (void)name_len, (void)a, (void)out;
+    return rx__unsupported(err, "CreateBackup");
+}
+
+int rx_backup_get(rx_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
+                  ddb_backup_info_t *out, ddb_error_t *err) {
+    (void)e, (void)id, (void)id_len, (void)a, (void)out;
+    return ddb_error_set(err, DDB_ERR_BACKUP_NOT_FOUND, "Backup not found");
+}
+
+int rx_backup_list(rx_engine_t *e, const char *after, size_t after_len, ddb_backup_fn fn, void *ctx,
+                   ddb_error_t *err) {
+    (void)e, (void)after, (void)after_len, (void)fn, (void)ctx, (void)err;
+    return 0; /* none */
+}
+
+int rx_backup_delete(rx_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
+                     ddb_backup_info_t *out, ddb_error_t *err) {
+    return rx_backup_get(e, id, id_len, a, out, err);
+}
+
+int rx_backup_restore(rx_engine_t *e, const char *id, size_t id_len, ddb_table_info_t *target,
+                      ddb_error_t *err) {
+    (void)target;
+    return rx_backup_get(e, id, id_len, NULL, NULL, err);
+}
+
+int rx_pitr_set(rx_engine_t *e, const char *table, size_t len, bool enabled, uint32_t period_days,
+                ddb_error_t *err) {
+    (void)e, (void)table, (void)len, (void)period_days;
+    if (!enabled) return 0;
+    return rx__unsupported(err, "Point-in-time recovery");
+}
+
+void rx_pitr_window(rx_engine_t *e, const ddb_table_info_t *t, int64_t *earliest_ms,
+                    int64_t *latest_ms) {
+    (void)e, (void)t;
+    *earliest_ms = *latest_ms = 0;
+}
+
+int rx_pitr_restore(rx_engine_t *e, const char *source, size_t len, int64_t at_ms,
+                    ddb_table_info_t *target, ddb_error_t *err) {
+    (void)e, (void)source, (void)len, (void)at_ms, (void)target;
+    return rx__unsupported(err, "Point-in-time recovery");
+}
+
+int rx_checkpoint(rx_engine_t *e, const char *dir, ddb_error_t *err) {
+    (void)e, (void)dir;
+    return rx__unsupported(err, "--backup-to");
+}
+
+int rx_check(rx_engine_t *e, ddb_error_t *err) {
+    (void)e;
+    return rx__unsupported(err, "--check");
+}

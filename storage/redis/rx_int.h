@@ -1,0 +1,82 @@
+/* rx_int.h: the Redis Cluster backend's shared state (struct rx_engine) and
+ * the helpers its files share: this thread's connections, bucket names of
+ * item keys, the catalog's keys. Internal to storage/redis/rx_*.c. */
+#ifndef DDB_STORAGE_RX_INT_H
+#define DDB_STORAGE_RX_INT_H
+
+#include <pthread.h>
+
+#include "storage/codec.h"
+#include "storage/redis/rtx.h"
+#include "storage/redis/rx.h"
+
+/* The catalog's keys (one slot: "{ddb:cat}"). */
+#define RX_CAT_TABLES "{ddb:cat}t"  /* hash: table name -> table record */
+#define RX_CAT_IDS    "{ddb:cat}id" /* counter: the last id handed out */
+#define RX_CAT_BUCKETS                                                                             \
+    "{ddb:cat}buckets"                  /* the cluster's buckets per table (fixed at creation)     \
+                                         */
+#define RX_CAT_SECRET "{ddb:cat}secret" /* the store's secret (ddb_secret) */
+#define RX_CAT_TAG    "{ddb:cat}"
+
+#define RX_BUCKETS_DEFAULT 64   /* buckets per table on a new cluster (a power of two) */
+#define RX_RETRIES         1000 /* conditional writes retried on a conflict at most */
+#define RX_PAGE            100  /* items an iterator fetches per call */
+
+/* A table's statistics as this front end last read them (DynamoDB's own are
+ * refreshed about every six hours; these at most every RX_STATS_MS). */
+#define RX_STATS_MS 5000
+typedef struct rx_stats {
+    uint32_t id;
+    uint64_t count;
+    int64_t bytes;
+    int64_t at_ms;
+    int64_t dcount, dbytes; /* this front end's own writes since: counted at once */
+} rx_stats_t;
+
+struct rx_engine {
+    rc_cluster_t *c;
+    pthread_key_t conn_key; /* this thread's rc_conn_t */
+    pthread_mutex_t mu;     /* guards conns and stats */
+    rc_conn_t **conns;      /* every thread's, closed with the engine */
+    size_t nconns, capconns;
+    rx_stats_t *stats;
+    size_t nstats, capstats;
+    uint32_t buckets;      /* buckets per table (a power of two) */
+    unsigned bucket_shift; /* bucket = partition hash >> bucket_shift */
+    uint32_t max_tables;
+    rtx_opts_t tx;
+};
+
+/* This thread's connections to the cluster (made on first use). */
+rc_conn_t *rx__conn(rx_engine_t *e);
+
+/* The bucket of an item key ([id][hash BE64]...) or index entry key. */
+void rx__bucket(const rx_engine_t *e, const uint8_t *key, size_t len, rs_bucket_t *out);
+
+/* The reply of one command on the catalog's slot (not an error reply:
+ * that is turned into DDB_ERR_INTERNAL). */
+int rx__cat(rx_engine_t *e, bool write, int argc, const char **argv, const size_t *lens,
+            redisReply **out, ddb_error_t *err);
+
+/* A refusal for what this backend does not do yet (a ValidationException
+ * naming it, so a client sees at once why). */
+int rx__unsupported(ddb_error_t *err, const char *what);
+
+/* Reads an item: its decoded value (NULL when absent) and version,
+ * resolving a transaction that holds it first (rtx_resolve). */
+int rx__read(rx_engine_t *e, rc_conn_t *k, const rs_bucket_t *b, const bytes_t *key, ddb_arena_t *a,
+             const ddb_value_t **out, uint64_t *version, ddb_error_t *err);
+
+/* Forgets the cached statistics of a table (after its deletion). */
+void rx__stats_drop(rx_engine_t *e, uint32_t id);
+
+/* Counts a write of this front end in its table's statistics at once (the
+ * other front ends' show at the next refresh). */
+void rx__stats_note(rx_engine_t *e, uint32_t id, int64_t dcount, int64_t dbytes);
+
+/* A table's statistics: the sum over its buckets, read again when older
+ * than RX_STATS_MS, plus this front end's writes since. */
+int rx__stats(rx_engine_t *e, uint32_t id, uint64_t *count, uint64_t *bytes, ddb_error_t *err);
+
+#endif

@@ -1,0 +1,327 @@
+/* rx_items.c: items on the cluster. A write reads the item and its version,
+ * runs the caller's mutate callback, and applies the result conditional on
+ * that version (ddb_apply): a concurrent writer from any front end makes the
+ * apply fail and the write is read and mutated again, so the callback may
+ * run more than once (the server's are pure functions of the old item) and
+ * conditions and arithmetic stay exact. Several items go through rtx_run:
+ * one bucket's in one call, several buckets' in two phases. Reads resolve a
+ * transaction they find holding the item before answering (read committed).
+ * Idempotency tokens are kept in the token's own slot beside. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "storage/keyrange.h"
+#include "storage/redis/rx_int.h"
+
+int rx__read(rx_engine_t *e, rc_conn_t *k, const rs_bucket_t *b, const bytes_t *key, ddb_arena_t *a,
+             const ddb_value_t **out, uint64_t *version, ddb_error_t *err) {
+    *out = NULL;
+    for (int attempt = 0;; attempt++) {
+        redisReply *body = NULL;
+        char holder[RS_TXID_LEN + 1];
+        int rc = rs_get(k, b, key->p, key->len, &body, version, holder, err);
+        if (rc) return rc;
+        if (holder[0] && attempt < 3) {
+            bool resolved;
+            if (body) freeReplyObject(body);
+            rc = rtx_resolve(k, holder, b, &e->tx, &resolved, err);
+            if (rc) return rc;
+            if (resolved) continue;
+            /* alive and young: its writes are not committed, the item is as it was */
+            rc = rs_get(k, b, key->p, key->len, &body, version, NULL, err);
+            if (rc) return rc;
+        }
+        if (!body) return 0;
+        ddb_value_t *item = ddb_arena_alloc(a, sizeof *item);
+        rc = ic_decode((const uint8_t *)body->str, body->len, a, item, err);
+        freeReplyObject(body);
+        if (!rc) *out = item;
+        return rc;
+    }
+}
+
+static int ongoing(ddb_error_t *err) {
+    return ddb_error_set(err, DDB_ERR_TRANSACTION_CONFLICT, "Transaction is ongoing for the item");
+}
+
+int rx_item_get(rx_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key, ddb_arena_t *a,
+                const ddb_value_t **out, ddb_error_t *err) {
+    bytes_t k = {0};
+    int rc = ddb__item_key(&k, t, key, err);
+    if (rc) return rc;
+    rs_bucket_t b;
+    rx__bucket(e, k.p, k.len, &b);
+    uint64_t ver;
+    rc = rx__read(e, rx__conn(e), &b, &k, a, out, &ver, err);
+    bytes_free(&k);
+    return rc;
+}
+
+/* The version and holder of an item now (its body dropped). */
+static int peek(rc_conn_t *k, const rs_bucket_t *b, const bytes_t *key, uint64_t *version,
+                char *holder, ddb_error_t *err) {
+    redisReply *body = NULL;
+    int rc = rs_get(k, b, key->p, key->len, &body, version, holder, err);
+    if (body) freeReplyObject(body);
+    return rc;
+}
+
+/* Several items as they all were at one moment: read once, then their
+ * versions checked again; when none changed and no transaction held any,
+ * each had its value from its first read to its second, so all of them
+ * had theirs together in between (versions are never reused). A
+ * transaction holding one is finished first (rolled forward once decided,
+ * aborted once abandoned); one still young makes the read a conflict. */
+int rx_read_all(rx_engine_t *e, const ddb_table_info_t *const *tables,
+                const ddb_value_t *const *keys, size_t n, ddb_arena_t *a, const ddb_value_t **out,
+                ddb_error_t *err) {
+    rc_conn_t *conn = rx__conn(e);
+    bytes_t *k = calloc(n ? n : 1, sizeof *k);
+    rs_bucket_t *b = calloc(n ? n : 1, sizeof *b);
+    uint64_t *ver = calloc(n ? n : 1, sizeof *ver);
+    if (!k || !b || !ver) abort();
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = ddb__item_key(&k[i], tables[i], keys[i], err);
+        if (!rc) rx__bucket(e, k[i].p, k[i].len, &b[i]);
+    }
+    bool consistent = false;
+    for (int attempt = 0; !rc && !consistent && attempt < RX_RETRIES; attempt++) {
+        if (attempt) {
+            struct timespec ts = {0, 1000000}; /* a transaction is finishing: let it */
+            nanosleep(&ts, NULL);
+        }
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = rx__read(e, conn, &b[i], &k[i], a, &out[i], &ver[i], err);
+        consistent = true;
+        for (size_t i = 0; i < n && !rc && consistent; i++) {
+            uint64_t v2;
+            char holder[RS_TXID_LEN + 1];
+            rc = peek(conn, &b[i], &k[i], &v2, holder, err);
+            if (!rc && (v2 != ver[i] || holder[0])) consistent = false;
+        }
+    }
+    if (!rc && !consistent) rc = ongoing(err);
+    for (size_t i = 0; i < n; i++)
+        bytes_free(&k[i]);
+    free(k), free(b), free(ver);
+    return rc;
+}
+
+/* One item's write in a bucket call: the body it stores (in body). */
+static int make_write(const ddb_value_t *old, const ddb_value_t *next, uint64_t version,
+                      const bytes_t *k, bytes_t *body, rs_write_t *w, ddb_error_t *err) {
+    *w = (rs_write_t){.key = k->p, .klen = k->len, .expect = version, .expiry_s = -1};
+    if (ddb__unchanged(old, next)) {
+        w->op = RS_CHECK;
+        return 0;
+    }
+    if (next) {
+        if (ic_encode(body, next))
+            return ddb_error_set(err, DDB_ERR_INTERNAL, "item nests deeper than %d levels",
+                                 IC_MAX_DEPTH);
+        w->op = RS_PUT;
+        w->body = body->p;
+        w->blen = body->len;
+    } else {
+        w->op = RS_DELETE;
+    }
+    w->dsize = (int64_t)(next ? ddb_item_size(next) : 0) - (int64_t)(old ? ddb_item_size(old) : 0);
+    return 0;
+}
+
+int rx_item_write(rx_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
+                  ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err) {
+    bytes_t k = {0};
+    int rc = ddb__item_key(&k, t, key, err);
+    if (rc) return rc;
+    rs_bucket_t b;
+    rx__bucket(e, k.p, k.len, &b);
+    rc_conn_t *conn = rx__conn(e);
+    rc = DDB_ERR_TRANSACTION_CONFLICT;
+    for (int attempt = 0; attempt < RX_RETRIES && rc == DDB_ERR_TRANSACTION_CONFLICT; attempt++) {
+        const ddb_value_t *old = NULL, *next = NULL;
+        uint64_t ver;
+        rc = rx__read(e, conn, &b, &k, a, &old, &ver, err);
+        if (!rc) rc = fn(ctx, old, &next, err);
+        if (rc || ddb__unchanged(old, next)) break;
+        if (next && !ddb__same_key(t, next, &k)) {
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL, "mutation changed the primary key");
+            break;
+        }
+        bytes_t body = {0};
+        rs_write_t w;
+        char holder[RS_TXID_LEN + 1];
+        rc = make_write(old, next, ver, &k, &body, &w, err);
+        if (!rc) rc = rs_apply(conn, &b, NULL, 0, &w, 1, 0, NULL, holder, err);
+        bytes_free(&body);
+        if (!rc) rx__stats_note(e, t->id, (next != NULL) - (old != NULL), w.dsize);
+        if (rc == DDB_ERR_TRANSACTION_CONFLICT && holder[0]) {
+            bool resolved;
+            int r2 = rtx_resolve(conn, holder, &b, &e->tx, &resolved, err);
+            if (r2)
+                rc = r2;
+            else if (!resolved)
+                rc = ongoing(err), attempt = RX_RETRIES;
+        }
+    }
+    bytes_free(&k);
+    return rc;
+}
+
+/* ---- several items ----------------------------------------------------- */
+
+/* An idempotency token's record: [digest 16][applied ms BE64]. */
+static void token_key(char *out, size_t cap, const ddb_token_t *t, size_t *len) {
+    int n = snprintf(out, cap, "{ddb:tok}");
+    size_t l = (size_t)n + t->len < cap ? t->len : cap - (size_t)n;
+    memcpy(out + n, t->text, l);
+    *len = (size_t)n + l;
+}
+
+static int token_seen(rx_engine_t *e, const ddb_token_t *t, bool *replay, ddb_error_t *err) {
+    char key[128];
+    size_t kl;
+    token_key(key, sizeof key, t, &kl);
+    const char *argv[] = {"GET", key};
+    size_t lens[] = {3, kl};
+    redisReply *r = NULL;
+    *replay = false;
+    int rc = rc_command(rx__conn(e), key, kl, false, 2, argv, lens, &r, err);
+    if (rc) return rc;
+    if (r->type == REDIS_REPLY_STRING && r->len == 24) {
+        if (memcmp(r->str, t->digest, 16) == 0)
+            *replay = true;
+        else
+            rc = ddb_error_set(err, DDB_ERR_IDEMPOTENT_MISMATCH,
+                               "Request with the same client token was previously submitted with "
+                               "different request parameters");
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+static void token_put(rx_engine_t *e, const ddb_token_t *t) {
+    char key[128], val[24], px[24];
+    size_t kl;
+    token_key(key, sizeof key, t, &kl);
+    memcpy(val, t->digest, 16);
+    kc_put_be64((uint8_t *)val + 16, (uint64_t)ddb_now_ms());
+    snprintf(px, sizeof px, "%d", 600000); /* DynamoDB's 10 minutes */
+    const char *argv[] = {"SET", key, val, "PX", px};
+    size_t lens[] = {3, kl, sizeof val, 2, strlen(px)};
+    redisReply *r = NULL;
+    ddb_error_t e2;
+    if (rc_command(rx__conn(e), key, kl, true, 5, argv, lens, &r, &e2) == 0) freeReplyObject(r);
+}
+
+/* One attempt of a multi-item write: every op read and mutated, then one
+ * rtx_run of their writes grouped by bucket. */
+/* *final: a conflict that retrying will not cure (a live transaction holds
+ * an item). */
+static int write_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t *keys,
+                      const rs_bucket_t *bk, ddb_arena_t *a, bool *final, ddb_error_t *err) {
+    rc_conn_t *conn = rx__conn(e);
+    const ddb_value_t **olds = ddb_arena_alloc(a, sizeof *olds * (n ? n : 1));
+    const ddb_value_t **nexts = ddb_arena_alloc(a, sizeof *nexts * (n ? n : 1));
+    uint64_t *vers = ddb_arena_alloc(a, sizeof *vers * (n ? n : 1));
+    bool failed = false;
+    for (size_t i = 0; i < n; i++) {
+        ddb_write_t *op = &ops[i];
+        ddb_error_clear(&op->error);
+        olds[i] = nexts[i] = NULL;
+        int rc = rx__read(e, conn, &bk[i], &keys[i], a, &olds[i], &vers[i], err);
+        if (rc) return rc;
+        op->status = op->fn(op->ctx, olds[i], &nexts[i], &op->error);
+        if (op->status)
+            failed = true;
+        else if (nexts[i] && nexts[i] != olds[i] && !ddb__same_key(op->table, nexts[i], &keys[i]))
+            return ddb_error_set(err, DDB_ERR_INTERNAL, "mutation changed the primary key");
+    }
+    if (failed) return ddb_error_set(err, DDB_ERR_TRANSACTION_CANCELED, "Transaction cancelled");
+    /* group by bucket, keeping each op's write next to its bucket's others */
+    rs_write_t *w = calloc(n ? n : 1, sizeof *w);
+    bytes_t *bodies = calloc(n ? n : 1, sizeof *bodies);
+    size_t *order = calloc(n ? n : 1, sizeof *order);
+    rtx_group_t *g = calloc(n ? n : 1, sizeof *g);
+    if (!w || !bodies || !order || !g) abort();
+    size_t ng = 0, at = 0;
+    bool *placed = calloc(n ? n : 1, sizeof *placed);
+    if (!placed) abort();
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (placed[i]) continue;
+        g[ng] = (rtx_group_t){.bucket = bk[i], .w = &w[at]};
+        for (size_t j = i; j < n && !rc; j++) {
+            if (placed[j] || bk[j].len != bk[i].len || memcmp(bk[j].tag, bk[i].tag, bk[i].len))
+                continue;
+            placed[j] = true;
+            rc = make_write(olds[j], nexts[j], vers[j], &keys[j], &bodies[at], &w[at], err);
+            order[at++] = j;
+            g[ng].n++;
+        }
+        ng++;
+    }
+    char holder[RS_TXID_LEN + 1] = "";
+    size_t fg = 0;
+    if (!rc) rc = rtx_run(conn, g, ng, &e->tx, &fg, NULL, holder, err);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!ddb__unchanged(olds[i], nexts[i]))
+            rx__stats_note(e, ops[i].table->id, (nexts[i] != NULL) - (olds[i] != NULL),
+                           (int64_t)(nexts[i] ? ddb_item_size(nexts[i]) : 0) -
+                               (int64_t)(olds[i] ? ddb_item_size(olds[i]) : 0));
+    if (rc == DDB_ERR_TRANSACTION_CONFLICT && holder[0]) {
+        bool resolved;
+        int r2 = rtx_resolve(conn, holder, &g[fg].bucket, &e->tx, &resolved, err);
+        if (r2) {
+            rc = r2;
+        } else if (!resolved) {
+            rc = ongoing(err);
+            *final = true;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        bytes_free(&bodies[i]);
+    free(w), free(bodies), free(order), free(g), free(placed);
+    return rc;
+}
+
+int rx_write_all_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const ddb_token_t *token,
+                      bool *replayed, ddb_arena_t *a, ddb_error_t *err) {
+    bool dummy;
+    if (!replayed) replayed = &dummy;
+    *replayed = false;
+    int rc = 0;
+    if (token) {
+        rc = token_seen(e, token, replayed, err);
+        if (rc || *replayed) return rc;
+    }
+    bytes_t *keys = calloc(n ? n : 1, sizeof *keys);
+    rs_bucket_t *bk = calloc(n ? n : 1, sizeof *bk);
+    if (!keys || !bk) abort();
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (kc_item_key(&keys[i], ops[i].table->id, &ops[i].table->key, ops[i].key))
+            rc = ddb_error_set(err, DDB_ERR_VALIDATION,
+                               "The provided key element does not match the schema");
+        else
+            rx__bucket(e, keys[i].p, keys[i].len, &bk[i]);
+    }
+    if (!rc) {
+        rc = DDB_ERR_TRANSACTION_CONFLICT;
+        bool final = false;
+        for (int attempt = 0; attempt < RX_RETRIES && rc == DDB_ERR_TRANSACTION_CONFLICT && !final;
+             attempt++)
+            rc = write_once(e, ops, n, keys, bk, a, &final, err);
+    }
+    if (!rc && token) token_put(e, token);
+    for (size_t i = 0; i < n; i++)
+        bytes_free(&keys[i]);
+    free(keys);
+    free(bk);
+    return rc;
+}
+
+int rx_write_all(rx_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err) {
+    return rx_write_all_once(e, ops, n, NULL, NULL, a, err);
+}

@@ -1,0 +1,159 @@
+/* rx_iter.c: Scan and Query on the cluster. Items are in buckets by the top
+ * bits of their partition hash, so visiting a table's buckets in order, each
+ * in key order, is the RocksDB store's scan order (partition hash, then
+ * key), and a segment's hash range is a run of buckets; a Query reads its
+ * partition's one bucket. Both fetch RX_PAGE items a call (ddb_range) within
+ * the key range keyrange.c computes, continuing after the last key returned.
+ * Pages are read as they are reached, not from one snapshot: a write
+ * between two pages shows in the later one, as between two pages of a
+ * DynamoDB Query. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/keyrange.h"
+#include "storage/redis/rx_int.h"
+
+struct rx_iter {
+    rx_engine_t *e;
+    bytes_t lower, upper; /* [lower, upper): the only keys read */
+    bytes_t cursor;       /* the last key returned in this bucket (empty: none yet) */
+    bool reverse;
+    uint32_t table, bucket, last; /* the bucket read now, and the last to read */
+    redisReply *page;             /* {key, body} pairs */
+    size_t at;
+    bool exhausted; /* the bucket has nothing past the page */
+    bool done;
+};
+
+static uint32_t bucket_of_hash(const rx_engine_t *e, uint64_t hash) {
+    return e->bucket_shift >= 64 ? 0 : (uint32_t)(hash >> e->bucket_shift);
+}
+
+static rx_iter_t *iter_new(rx_engine_t *e, uint32_t table, bytes_t lower, bytes_t upper,
+                           bool reverse) {
+    rx_iter_t *it = calloc(1, sizeof *it);
+    if (!it) abort();
+    it->e = e;
+    it->table = table;
+    it->lower = lower;
+    it->upper = upper;
+    it->reverse = reverse;
+    return it;
+}
+
+/* Starts after key `after` when it lies inside the range. */
+static void start_after(rx_iter_t *it, const bytes_t *after) {
+    if (!after->len) return;
+    bool in =
+        memcmp(after->p, it->lower.p, after->len < it->lower.len ? after->len : it->lower.len) >= 0;
+    if (!in) return;
+    bytes_put(&it->cursor, after->p, after->len);
+    if (after->len >= 12) it->bucket = bucket_of_hash(it->e, kc_get_be64(after->p + 4));
+}
+
+int rx_iter_scan(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
+                 const ddb_value_t *start, uint32_t segment, uint32_t total, rx_iter_t **out,
+                 ddb_error_t *err) {
+    *out = NULL;
+    if (index) return rx__unsupported(err, "A secondary index");
+    bytes_t lower = {0}, upper = {0}, after = {0};
+    ddb__segment_bounds(t->id, segment, total, &lower, &upper);
+    if (start && total > 1 && !ddb__key_in_bounds(t, NULL, start, &lower, &upper)) {
+        bytes_free(&lower);
+        bytes_free(&upper);
+        return ddb_error_set(err, DDB_ERR_VALIDATION,
+                             "Exclusive start key must lie within the segment");
+    }
+    if (start && ddb__start_key(t, NULL, start, &after, err)) {
+        bytes_free(&lower);
+        bytes_free(&upper);
+        return DDB_ERR_VALIDATION;
+    }
+    rx_iter_t *it = iter_new(e, t->id, lower, upper, false);
+    it->bucket = bucket_of_hash(e, kc_get_be64(it->lower.p + 4));
+    it->last =
+        upper.len < 12 ? e->buckets - 1 : bucket_of_hash(e, kc_get_be64(it->upper.p + 4) - 1);
+    start_after(it, &after);
+    bytes_free(&after);
+    *out = it;
+    return 0;
+}
+
+int rx_iter_query(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
+                  const ddb_key_range_t *range, const ddb_value_t *start, bool reverse,
+                  rx_iter_t **out, ddb_error_t *err) {
+    *out = NULL;
+    if (index) return rx__unsupported(err, "A secondary index");
+    bytes_t lower = {0}, upper = {0}, after = {0};
+    int rc = ddb__query_bounds(t, NULL, range, &lower, &upper, err);
+    if (rc) return rc;
+    if (start && ddb__start_key(t, NULL, start, &after, err)) {
+        bytes_free(&lower);
+        bytes_free(&upper);
+        return DDB_ERR_VALIDATION;
+    }
+    rx_iter_t *it = iter_new(e, t->id, lower, upper, reverse);
+    it->bucket = it->last = bucket_of_hash(e, kc_get_be64(it->lower.p + 4));
+    if (after.len) bytes_put(&it->cursor, after.p, after.len);
+    bytes_free(&after);
+    *out = it;
+    return 0;
+}
+
+/* The next page of the current bucket (or of the next buckets). */
+static int fetch(rx_iter_t *it, ddb_error_t *err) {
+    for (;;) {
+        if (it->page) freeReplyObject(it->page);
+        it->page = NULL;
+        it->at = 0;
+        if (it->exhausted) {
+            if (it->bucket >= it->last) {
+                it->done = true;
+                return 0;
+            }
+            it->bucket++;
+            it->cursor.len = 0;
+            it->exhausted = false;
+        }
+        rs_bucket_t b;
+        rs_bucket_name(&b, it->table, it->bucket);
+        bool cur = it->cursor.len > 0;
+        const bytes_t *lo = &it->lower, *hi = &it->upper;
+        bool lo_incl = true;
+        if (cur && !it->reverse) lo = &it->cursor, lo_incl = false;
+        if (cur && it->reverse) hi = &it->cursor;
+        int rc = rs_range(rx__conn(it->e), &b, lo->p, lo->len, lo_incl, hi->p, hi->len, false,
+                          it->reverse, RX_PAGE, true, &it->page, err);
+        if (rc) return rc;
+        size_t got = it->page->elements / 2;
+        if (got < RX_PAGE) it->exhausted = true;
+        if (got) return 0;
+    }
+}
+
+int rx_iter_next(rx_iter_t *it, ddb_arena_t *a, const ddb_value_t **item, ddb_error_t *err) {
+    *item = NULL;
+    while (!it->done && (!it->page || it->at >= it->page->elements)) {
+        int rc = fetch(it, err);
+        if (rc) return rc;
+    }
+    if (it->done) return 0;
+    redisReply *k = it->page->element[it->at], *v = it->page->element[it->at + 1];
+    it->at += 2;
+    it->cursor.len = 0;
+    bytes_put(&it->cursor, k->str, k->len);
+    if (!v->len) return rx_iter_next(it, a, item, err); /* deleted between the two reads */
+    ddb_value_t *out = ddb_arena_alloc(a, sizeof *out);
+    int rc = ic_decode((const uint8_t *)v->str, v->len, a, out, err);
+    if (!rc) *item = out;
+    return rc;
+}
+
+void rx_iter_destroy(rx_iter_t *it) {
+    if (!it) return;
+    if (it->page) freeReplyObject(it->page);
+    bytes_free(&it->lower);
+    bytes_free(&it->upper);
+    bytes_free(&it->cursor);
+    free(it);
+}
