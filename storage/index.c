@@ -51,6 +51,13 @@ bool ddb__ix_expiry(const ddb_value_t *v, uint64_t *secs) {
     return true;
 }
 
+bool ddb__ix_expired(const ddb_index_info_t *ttl, const ddb_value_t *item, uint64_t now) {
+    uint64_t secs;
+    if (!ddb__ix_expiry(ddb_map_get(item, ttl->key.hash_name, ttl->key.hash_len), &secs))
+        return false;
+    return secs <= now && secs + 5ull * 365 * 24 * 3600 >= now;
+}
+
 bool ddb_index_value_fits(const ddb_value_t *v, bool range) {
     if ((v->type == DDB_T_S || v->type == DDB_T_B) && v->u.str.len == 0) return false;
     return ddb_value_size(v) <= (range ? DDB_INDEX_RANGE_MAX : DDB_INDEX_HASH_MAX);

@@ -21,6 +21,11 @@ bool ddb__ix_entry_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_
  * false unless a non-negative number. */
 bool ddb__ix_expiry(const ddb_value_t *v, uint64_t *secs);
 
+/* Whether item has expired at now (epoch seconds) as DynamoDB decides it
+ * for TTL index ttl: its TTL attribute a number of epoch seconds not after
+ * now and not more than five years before it. */
+bool ddb__ix_expired(const ddb_index_info_t *ttl, const ddb_value_t *item, uint64_t now);
+
 /* The entry key of a start key map (table key + index key attributes). */
 int ddb__ix_start_key(bytes_t *out, const ddb_table_info_t *t, const ddb_index_info_t *ix,
                       const ddb_value_t *key);

@@ -19,16 +19,6 @@
 #define SWEEP_MAX    1000 /* deletions per table per round */
 #define SWEEP_GROUP  100  /* deletions per batch (and writer hold) */
 
-/* Whether item has expired at now (seconds) as DynamoDB decides it: a
- * number of epoch seconds not after now and not more than five years ago. */
-static bool expired(const ddb_index_info_t *ttl, const ddb_value_t *item, uint64_t now) {
-    uint64_t secs;
-    if (!ddb__ix_expiry(ddb_map_get(item, ttl->key.hash_name, ttl->key.hash_len), &secs)) {
-        return false;
-    }
-    return secs <= now && secs + FIVE_YEARS_S >= now;
-}
-
 /* Adds the deletions of the expired items among keys to wb (writer held);
  * *deleted counts them. */
 static int batch_expired(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_table_info_t *t,
@@ -44,7 +34,7 @@ static int batch_expired(rk_engine_t *e, rocksdb_writebatch_t *wb, const ddb_tab
             continue; /* an entry of another key schema cannot name an item */
         }
         rc = ddb__read_item(e, e->ro, &k, a, &item, err);
-        if (!rc && item && expired(ttl, item, now)) {
+        if (!rc && item && ddb__ix_expired(ttl, item, now)) {
             rc = ddb__batch_item(e, wb, t, &k, item, NULL, d, true, err);
             (*deleted)++;
         }

@@ -17,7 +17,7 @@
 --   9 n  counter: the bucket's items' total size in bytes
 --   10.. sorted sets the items' secondary entries go to (local indexes)
 
-local LIBRARY_VERSION = 1
+local LIBRARY_VERSION = 2
 
 -- Two more keys of a bucket, for transactions across buckets (after c):
 --   7 i  hash: item key -> the id of the transaction holding it (an intent)
@@ -254,6 +254,26 @@ local function cas(keys, args)
   return 1
 end
 
+-- ddb_ttl_mark: gives an item its expiry entry if its body is still the
+-- one read (TTL's backfill, racing writes that set their own).
+-- KEYS: b, x. ARGV: item key, body, expiry (s). 1 if set.
+local function ttl_mark(keys, args)
+  if redis.call('HGET', keys[1], args[1]) ~= args[2] then return 0 end
+  redis.call('ZADD', keys[2], tonumber(args[3]), args[1])
+  return 1
+end
+
+-- ddb_ttl_drop: removes an expiry entry that names no expired item (the
+-- item is gone, or says another time) if the item is still as read ('' for
+-- gone). KEYS: b, x. ARGV: item key, body or ''.
+local function ttl_drop(keys, args)
+  if (redis.call('HGET', keys[1], args[1]) or '') ~= args[2] then return 0 end
+  redis.call('ZREM', keys[2], args[1])
+  return 1
+end
+
+redis.register_function('ddb_ttl_mark', ttl_mark)
+redis.register_function('ddb_ttl_drop', ttl_drop)
 redis.register_function('ddb_cas', cas)
 redis.register_function('ddb_apply', apply)
 redis.register_function{function_name = 'ddb_range', callback = range, flags = {'no-writes'}}

@@ -2,8 +2,8 @@
  * catalog's slot (name -> the table record of storage/tablerec.c), ids from
  * the catalog's counter (never reused, so a deleted table's buckets may be
  * dropped after its record), changes of a record by compare-and-set, and the
- * statistics summed over a table's buckets. Secondary indexes, TTL and
- * streams are refused for now (rx__unsupported). */
+ * statistics summed over a table's buckets. Secondary indexes and
+ * streams are refused for now (rx__unsupported); TTL is rx_ttl.c's. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -66,7 +66,7 @@ int rx_table_create(rx_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
     for (size_t i = 0; i < info->nindexes; i++)
         if (!info->indexes[i].ttl) return rx__unsupported(err, "A secondary index");
     if (info->stream.enabled) return rx__unsupported(err, "DynamoDB Streams");
-    if (info->nindexes) return rx__unsupported(err, "Time to Live");
+    info->nindexes = 0; /* TTL is turned on later (rx_ttl_set) */
     bool full;
     int rc = at_limit(e, info->name, info->name_len, &full, err);
     if (rc) return rc;
@@ -119,12 +119,8 @@ int rx_table_get(rx_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
     return rc;
 }
 
-/* Replaces name's record with what change makes of it, by compare-and-set
- * (another front end's change in between: read again and redo). */
-typedef int (*change_fn)(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, ddb_error_t *err);
-
-static int change_record(rx_engine_t *e, const char *name, size_t len, change_fn change,
-                         const void *ctx, ddb_error_t *err) {
+int rx__change_record(rx_engine_t *e, const char *name, size_t len, rx_change_fn change,
+                      const void *ctx, ddb_error_t *err) {
     for (int attempt = 0; attempt < RX_RETRIES; attempt++) {
         redisReply *rec;
         int rc = get_record(e, name, len, &rec, err);
@@ -164,7 +160,7 @@ static int set_meta(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, ddb_er
 
 int rx_table_set_meta(rx_engine_t *e, const char *name, size_t len, const ddb_value_t *meta,
                       ddb_error_t *err) {
-    return change_record(e, name, len, set_meta, meta, err);
+    return rx__change_record(e, name, len, set_meta, meta, err);
 }
 
 int rx_index_add(rx_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
@@ -177,12 +173,6 @@ int rx_index_drop(rx_engine_t *e, const char *table, size_t len, const char *ind
                   size_t index_len, const ddb_value_t *meta, ddb_error_t *err) {
     (void)e, (void)table, (void)len, (void)index, (void)index_len, (void)meta;
     return rx__unsupported(err, "A secondary index");
-}
-
-int rx_ttl_set(rx_engine_t *e, const char *table, size_t len, const char *attr, size_t attr_len,
-               ddb_error_t *err) {
-    (void)e, (void)table, (void)len, (void)attr, (void)attr_len;
-    return rx__unsupported(err, "Time to Live");
 }
 
 int rx_table_delete(rx_engine_t *e, const char *name, size_t len, ddb_error_t *err) {

@@ -87,6 +87,7 @@ int rx_open(const ddb_engine_opts_t *opts, rx_engine_t **out, ddb_error_t *err) 
     pthread_mutex_init(&e->mu, NULL);
     pthread_key_create(&e->conn_key, conn_release);
     e->max_tables = opts->max_tables;
+    e->ttl_interval_ms = opts->ttl_interval_ms ? opts->ttl_interval_ms : 2000;
     rc_opts_t o = {.wait_replicas = (int)opts->cluster_replicas};
     int rc = rc_cluster_open(opts->cluster, &o, &e->c, err);
     if (!rc) rc = rs_load_functions(rx__conn(e), err);
@@ -95,12 +96,14 @@ int rx_open(const ddb_engine_opts_t *opts, rx_engine_t **out, ddb_error_t *err) 
         rx_close(e);
         return rc;
     }
+    if (!opts->inspect_only) rx__sweeper_start(e);
     *out = e;
     return 0;
 }
 
 void rx_close(rx_engine_t *e) {
     if (!e) return;
+    rx__sweeper_stop(e);
     for (size_t i = 0; i < e->nconns; i++)
         rc_conn_destroy(e->conns[i]);
     free(e->conns);
@@ -297,8 +300,8 @@ int rx_stream_wait(rx_engine_t *e, uint64_t after, int timeout_ms) {
 }
 
 void rx_engine_stats(rx_engine_t *e, ddb_engine_stats_t *out) {
-    (void)e;
     memset(out, 0, sizeof *out);
+    out->ttl_deleted = __atomic_load_n(&e->ttl_deleted, __ATOMIC_RELAXED);
 }
 
 int rx_backup_create(rx_engine_t *e, const char *table, size_t len, const char *name,

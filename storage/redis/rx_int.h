@@ -5,6 +5,7 @@
 #define DDB_STORAGE_RX_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "storage/codec.h"
 #include "storage/redis/rtx.h"
@@ -46,6 +47,13 @@ struct rx_engine {
     unsigned bucket_shift; /* bucket = partition hash >> bucket_shift */
     uint32_t max_tables;
     rtx_opts_t tx;
+    /* rx_ttl.c: this front end's TTL sweeper */
+    uint32_t ttl_interval_ms;
+    pthread_t sweeper;
+    bool sweeping;
+    _Atomic bool stop;
+    pthread_cond_t stop_cond; /* with mu: wakes the sweeper to stop */
+    uint64_t ttl_deleted;     /* items it deleted (atomic adds) */
 };
 
 /* This thread's connections to the cluster (made on first use). */
@@ -67,6 +75,21 @@ int rx__unsupported(ddb_error_t *err, const char *what);
  * resolving a transaction that holds it first (rtx_resolve). */
 int rx__read(rx_engine_t *e, rc_conn_t *k, const rs_bucket_t *b, const bytes_t *key, ddb_arena_t *a,
              const ddb_value_t **out, uint64_t *version, ddb_error_t *err);
+
+/* Replaces table name's record with what change makes of it (in a, the
+ * record decoded into t), by compare-and-set: a change by another front end
+ * in between makes it read and change again. */
+typedef int (*rx_change_fn)(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, ddb_error_t *err);
+int rx__change_record(rx_engine_t *e, const char *name, size_t len, rx_change_fn change,
+                      const void *ctx, ddb_error_t *err);
+
+/* The expiry (epoch seconds) item's TTL attribute gives it on table t, 0
+ * for none (TTL off, or not a number). */
+uint64_t rx__expiry(const ddb_table_info_t *t, const ddb_value_t *item);
+
+/* Starts and stops this front end's TTL sweeper (rx_ttl.c). */
+void rx__sweeper_start(rx_engine_t *e);
+void rx__sweeper_stop(rx_engine_t *e);
 
 /* Forgets the cached statistics of a table (after its deletion). */
 void rx__stats_drop(rx_engine_t *e, uint32_t id);

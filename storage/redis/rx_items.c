@@ -110,9 +110,12 @@ int rx_read_all(rx_engine_t *e, const ddb_table_info_t *const *tables,
 }
 
 /* One item's write in a bucket call: the body it stores (in body). */
-static int make_write(const ddb_value_t *old, const ddb_value_t *next, uint64_t version,
-                      const bytes_t *k, bytes_t *body, rs_write_t *w, ddb_error_t *err) {
-    *w = (rs_write_t){.key = k->p, .klen = k->len, .expect = version, .expiry_s = -1};
+static int make_write(const ddb_table_info_t *t, const ddb_value_t *old, const ddb_value_t *next,
+                      uint64_t version, const bytes_t *k, bytes_t *body, rs_write_t *w,
+                      ddb_error_t *err) {
+    uint64_t expiry = rx__expiry(t, next);
+    *w = (rs_write_t){
+        .key = k->p, .klen = k->len, .expect = version, .expiry_s = expiry ? (int64_t)expiry : -1};
     if (ddb__unchanged(old, next)) {
         w->op = RS_CHECK;
         return 0;
@@ -153,7 +156,7 @@ int rx_item_write(rx_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
         bytes_t body = {0};
         rs_write_t w;
         char holder[RS_TXID_LEN + 1];
-        rc = make_write(old, next, ver, &k, &body, &w, err);
+        rc = make_write(t, old, next, ver, &k, &body, &w, err);
         if (!rc) rc = rs_apply(conn, &b, NULL, 0, &w, 1, 0, NULL, holder, err);
         bytes_free(&body);
         if (!rc) rx__stats_note(e, t->id, (next != NULL) - (old != NULL), w.dsize);
@@ -257,7 +260,8 @@ static int write_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t 
             if (placed[j] || bk[j].len != bk[i].len || memcmp(bk[j].tag, bk[i].tag, bk[i].len))
                 continue;
             placed[j] = true;
-            rc = make_write(olds[j], nexts[j], vers[j], &keys[j], &bodies[at], &w[at], err);
+            rc = make_write(ops[j].table, olds[j], nexts[j], vers[j], &keys[j], &bodies[at], &w[at],
+                            err);
             order[at++] = j;
             g[ng].n++;
         }

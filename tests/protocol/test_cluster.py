@@ -4,9 +4,11 @@ front ends started with --store redis-cluster://... on one local cluster
 a replica) serve one data set: a table made through one is seen through the
 others, conditional writes and ADD stay exact when 64 clients spread over the
 three race on one item, transactions across buckets keep a constant sum,
-Query and Scan page through what was written in DynamoDB's order, and what
-this backend does not do yet (secondary indexes, streams, TTL, backups) is
-refused with a ValidationException that says so, never half done.
+Query and Scan page through what was written in DynamoDB's order, TTL
+deletes expired items (those there before it was turned on too) and only
+those, and what this backend does not do yet (secondary indexes, streams,
+backups) is refused with a ValidationException that says so, never half
+done.
 
 ddbd_only: these start their own cluster and front ends."""
 import os
@@ -42,7 +44,7 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def fronts(cluster):
-    servers = [Ddbd(extra=["--store", cluster]).start() for _ in range(3)]
+    servers = [Ddbd(extra=["--store", cluster, "--ttl-interval", "0.5"]).start() for _ in range(3)]
     yield servers
     for s in servers:
         s.cleanup()
@@ -212,8 +214,39 @@ def test_what_is_not_supported_yet_is_refused_whole(fronts):
     assert "not supported by the redis-cluster store yet" in e.value.response["Error"]["Message"]
     make_table(a, "plain", sort=False)
     with pytest.raises(ClientError) as e:
-        a.update_time_to_live(TableName="plain", TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
-    assert "not supported by the redis-cluster store yet" in e.value.response["Error"]["Message"]
-    with pytest.raises(ClientError) as e:
         a.create_backup(TableName="plain", BackupName="bk1")
     assert "not supported by the redis-cluster store yet" in e.value.response["Error"]["Message"]
+
+
+def test_ttl_deletes_what_expired_once(fronts):
+    import time
+    a, b, c = (client(s) for s in fronts)
+    make_table(a, "sessions", sort=False)
+    now = int(time.time())
+    # before TTL is on: marked by the backfill of UpdateTimeToLive
+    a.put_item(TableName="sessions", Item={"PK": {"S": "old-expired"}, "ttl": {"N": str(now - 60)}})
+    a.put_item(TableName="sessions", Item={"PK": {"S": "old-live"}, "ttl": {"N": str(now + 3600)}})
+    b.update_time_to_live(TableName="sessions", TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
+    assert c.describe_time_to_live(TableName="sessions")["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
+    b.put_item(TableName="sessions", Item={"PK": {"S": "new-expired"}, "ttl": {"N": str(now - 10)}})
+    b.put_item(TableName="sessions", Item={"PK": {"S": "new-live"}, "ttl": {"N": str(now + 3600)}})
+    b.put_item(TableName="sessions", Item={"PK": {"S": "no-ttl"}})
+    b.put_item(TableName="sessions", Item={"PK": {"S": "too-old"}, "ttl": {"N": str(now - 6 * 365 * 86400)}})
+    # expired, then given a later time: kept
+    c.put_item(TableName="sessions", Item={"PK": {"S": "renewed"}, "ttl": {"N": str(now - 5)}})
+    c.update_item(TableName="sessions", Key={"PK": {"S": "renewed"}}, UpdateExpression="SET #t = :t",
+                  ExpressionAttributeNames={"#t": "ttl"}, ExpressionAttributeValues={":t": {"N": str(now + 3600)}})
+    deadline = time.time() + 10
+    left = None
+    while time.time() < deadline:
+        left = sorted(i["PK"]["S"] for i in a.scan(TableName="sessions")["Items"])
+        if "old-expired" not in left and "new-expired" not in left:
+            break
+        time.sleep(0.2)
+    assert left == ["new-live", "no-ttl", "old-live", "renewed", "too-old"]
+    b.update_time_to_live(TableName="sessions", TimeToLiveSpecification={"Enabled": False, "AttributeName": "ttl"})
+    assert a.describe_time_to_live(TableName="sessions")["TimeToLiveDescription"]["TimeToLiveStatus"] == "DISABLED"
+    a.put_item(TableName="sessions", Item={"PK": {"S": "after-off"}, "ttl": {"N": str(now - 10)}})
+    time.sleep(1.5)
+    assert "Item" in a.get_item(TableName="sessions", Key={"PK": {"S": "after-off"}}, ConsistentRead=True)
