@@ -17,7 +17,7 @@
 --   9 n  counter: the bucket's items' total size in bytes
 --   10.. sorted sets the items' secondary entries go to (local indexes)
 
-local LIBRARY_VERSION = 2
+local LIBRARY_VERSION = 3
 
 -- Two more keys of a bucket, for transactions across buckets (after c):
 --   7 i  hash: item key -> the id of the transaction holding it (an intent)
@@ -26,7 +26,8 @@ local LIBRARY_VERSION = 2
 -- entries (KEYS index 10..).
 
 -- The items of ARGV from position at: per item the key, expected version
--- (0: must not exist), 'P' (put), 'D' (delete) or 'C' (check only: the
+-- (0: must not exist; '*': any, for index entries, which follow their
+-- items), 'P' (put), 'D' (delete) or 'C' (check only: the
 -- version must match, nothing is written), body, expiry in seconds or '',
 -- change record or '', the change of the bucket's size in bytes, m, then m
 -- triples (KEYS index of a sorted set, 'A' add or 'R' remove, member).
@@ -56,7 +57,7 @@ local function check(keys, items, own)
       return redis.error_reply('DDBLOCKED ' .. i .. ' ' .. holder)
     end
     local cur = redis.call('HGET', v, it.key) or '0'
-    if cur ~= it.expect then
+    if it.expect ~= '*' and cur ~= it.expect then
       return redis.error_reply('DDBCONFLICT ' .. i .. ' ' .. cur)
     end
   end

@@ -189,7 +189,10 @@ static int call_items(call_t *c, const rs_write_t *w, size_t n, size_t nsets, dd
         const rs_write_t *x = &w[i];
         bool put = x->op == RS_PUT;
         call_arg(c, x->key, x->klen);
-        call_num(c, x->expect);
+        if (x->blind)
+            call_arg(c, "*", 1);
+        else
+            call_num(c, x->expect);
         call_arg(c, x->op == RS_PUT ? "P" : x->op == RS_DELETE ? "D" : "C", 1);
         call_arg(c, put ? x->body : "", put ? x->blen : 0);
         if (!put || x->expiry_s < 0)

@@ -16,7 +16,7 @@
 
 #include "storage/redis/rc.h"
 
-#define RS_LIBRARY_VERSION 2  /* ddb_version of storage/redis/ddb.lua */
+#define RS_LIBRARY_VERSION 3  /* ddb_version of storage/redis/ddb.lua */
 #define RS_TXID_LEN        32 /* a transaction id's length at most */
 
 /* The hash tag of a bucket, e.g. "{t17:5}". */
@@ -57,6 +57,7 @@ typedef struct rs_write {
     const void *key; /* the item's key (its sorted-set member) */
     size_t klen;
     uint64_t expect; /* the version the caller read (0: absent) */
+    bool blind;      /* any version will do (an index entry, which follows its item) */
     rs_op_t op;      /* put body, delete, or only check the version (transactions) */
     const void *body;
     size_t blen;

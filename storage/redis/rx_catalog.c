@@ -2,8 +2,10 @@
  * catalog's slot (name -> the table record of storage/tablerec.c), ids from
  * the catalog's counter (never reused, so a deleted table's buckets may be
  * dropped after its record), changes of a record by compare-and-set, and the
- * statistics summed over a table's buckets. Secondary indexes and
- * streams are refused for now (rx__unsupported); TTL is rx_ttl.c's. */
+ * statistics summed over a table's (and each index's) buckets. Streams are
+ * refused for now (rx__unsupported); indexes are rx_index.c's, TTL
+ * rx_ttl.c's. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,10 +65,7 @@ static int at_limit(rx_engine_t *e, const char *name, size_t len, bool *full, dd
 }
 
 int rx_table_create(rx_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
-    for (size_t i = 0; i < info->nindexes; i++)
-        if (!info->indexes[i].ttl) return rx__unsupported(err, "A secondary index");
     if (info->stream.enabled) return rx__unsupported(err, "DynamoDB Streams");
-    info->nindexes = 0; /* TTL is turned on later (rx_ttl_set) */
     bool full;
     int rc = at_limit(e, info->name, info->name_len, &full, err);
     if (rc) return rc;
@@ -75,12 +74,20 @@ int rx_table_create(rx_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
             err, DDB_ERR_LIMIT_EXCEEDED,
             "Subscriber limit exceeded: There is a limit of %u tables per subscriber",
             e->max_tables);
-    const char *incr[] = {"INCR", RX_CAT_IDS};
+    /* ids for the table and each of its indexes */
+    char count[16];
+    snprintf(count, sizeof count, "%zu", 1 + info->nindexes);
+    const char *incr[] = {"INCRBY", RX_CAT_IDS, count};
     redisReply *r;
-    rc = rx__cat(e, true, 2, incr, NULL, &r, err);
+    rc = rx__cat(e, true, 3, incr, NULL, &r, err);
     if (rc) return rc;
-    info->id = r->type == REDIS_REPLY_INTEGER ? (uint32_t)r->integer : 0;
+    uint32_t last = r->type == REDIS_REPLY_INTEGER ? (uint32_t)r->integer : 0;
     freeReplyObject(r);
+    info->id = last ? last - (uint32_t)info->nindexes : 0;
+    for (size_t i = 0; i < info->nindexes; i++) {
+        info->indexes[i].id = info->id + 1 + (uint32_t)i;
+        info->indexes[i].backfilling = false;
+    }
     if (!info->id)
         return ddb_error_set(err, DDB_ERR_INTERNAL, "the catalog's id counter is not a number");
     info->restoring = false;
@@ -116,6 +123,10 @@ int rx_table_get(rx_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
     rc = ddb__decode_table(copy, rec->len, a, out, err);
     freeReplyObject(rec);
     if (!rc) rc = rx__stats(e, out->id, &out->item_count, &out->size_bytes, err);
+    for (size_t i = 0; !rc && i < out->nindexes; i++)
+        if (!out->indexes[i].ttl)
+            rc = rx__stats(e, out->indexes[i].id, &out->indexes[i].item_count,
+                           &out->indexes[i].size_bytes, err);
     return rc;
 }
 
@@ -163,35 +174,7 @@ int rx_table_set_meta(rx_engine_t *e, const char *name, size_t len, const ddb_va
     return rx__change_record(e, name, len, set_meta, meta, err);
 }
 
-int rx_index_add(rx_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
-                 const ddb_value_t *meta, ddb_error_t *err) {
-    (void)e, (void)table, (void)len, (void)ix, (void)meta;
-    return rx__unsupported(err, "A secondary index");
-}
-
-int rx_index_drop(rx_engine_t *e, const char *table, size_t len, const char *index,
-                  size_t index_len, const ddb_value_t *meta, ddb_error_t *err) {
-    (void)e, (void)table, (void)len, (void)index, (void)index_len, (void)meta;
-    return rx__unsupported(err, "A secondary index");
-}
-
-int rx_table_delete(rx_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
-    redisReply *rec;
-    int rc = get_record(e, name, len, &rec, err);
-    if (rc) return rc;
-    if (!rec) return not_found(err, name, len);
-    uint32_t id = rec->len >= 4 ? kc_get_be32((const uint8_t *)rec->str) : 0;
-    freeReplyObject(rec);
-    const char *del[] = {"HDEL", RX_CAT_TABLES, name};
-    size_t lens[] = {4, strlen(RX_CAT_TABLES), len};
-    redisReply *r;
-    rc = rx__cat(e, true, 3, del, lens, &r, err);
-    if (rc) return rc;
-    bool gone = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-    freeReplyObject(r);
-    if (!gone) return not_found(err, name, len); /* another front end deleted it first */
-    rx__stats_drop(e, id);
-    /* the buckets: every key of each, one DEL per bucket, all pipelined */
+int rx__drop_buckets(rx_engine_t *e, uint32_t id, ddb_error_t *err) {
     static const char *const suffix[] = {"z", "b", "v", "x", "s", "c", "i", "p", "n"};
     enum { NK = sizeof suffix / sizeof suffix[0] };
     rc_cmd_t *cmds = calloc(e->buckets, sizeof *cmds);
@@ -213,10 +196,36 @@ int rx_table_delete(rx_engine_t *e, const char *name, size_t len, ddb_error_t *e
                              .write = true,
                              .idempotent = true};
     }
-    rc = rc_exec(rx__conn(e), cmds, e->buckets, err);
+    int rc = rc_exec(rx__conn(e), cmds, e->buckets, err);
     for (uint32_t b = 0; b < e->buckets; b++)
         if (cmds[b].reply) freeReplyObject(cmds[b].reply);
     free(cmds), free(names), free(argv), free(tags);
+    rx__stats_drop(e, id);
+    return rc;
+}
+
+int rx_table_delete(rx_engine_t *e, const char *name, size_t len, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    redisReply *rec;
+    int rc = get_record(e, name, len, &rec, err);
+    if (!rc && !rec) rc = not_found(err, name, len);
+    if (!rc) {
+        rc = ddb__decode_table((const uint8_t *)rec->str, rec->len, a, &t, err);
+        freeReplyObject(rec);
+    }
+    const char *del[] = {"HDEL", RX_CAT_TABLES, name};
+    size_t lens[] = {4, strlen(RX_CAT_TABLES), len};
+    redisReply *r = NULL;
+    if (!rc) rc = rx__cat(e, true, 3, del, lens, &r, err);
+    if (!rc && !(r->type == REDIS_REPLY_INTEGER && r->integer == 1))
+        rc = not_found(err, name, len); /* another front end deleted it first */
+    if (r) freeReplyObject(r);
+    /* its buckets and its indexes', every key of each */
+    if (!rc) rc = rx__drop_buckets(e, t.id, err);
+    for (size_t i = 0; !rc && i < t.nindexes; i++)
+        if (!t.indexes[i].ttl) rc = rx__drop_buckets(e, t.indexes[i].id, err);
+    ddb_arena_destroy(a);
     return rc;
 }
 

@@ -91,6 +91,43 @@ uint64_t rx__expiry(const ddb_table_info_t *t, const ddb_value_t *item);
 void rx__sweeper_start(rx_engine_t *e);
 void rx__sweeper_stop(rx_engine_t *e);
 
+/* A write set: every bucket write a request makes (items, and the index
+ * entries their changes cause), run together by rtx_run (rx_index.c). */
+typedef struct rx_witem {
+    rs_bucket_t b;
+    rs_write_t w; /* its key and body point into key and body below */
+    bytes_t key, body;
+    size_t op;      /* the request's operation it serves (a reason's index) */
+    int64_t dcount; /* how its table's (or index's) item count changes */
+} rx_witem_t;
+
+typedef struct rx_wset {
+    rx_witem_t *it;
+    size_t n, cap;
+    rs_bucket_t conflict_bucket; /* where rx__ws_run met a holder */
+} rx_wset_t;
+
+/* A write of key (a blank one: the caller fills it) for operation op. */
+rs_write_t *rx__ws_add(rx_engine_t *e, rx_wset_t *s, const uint8_t *key, size_t klen, size_t op);
+
+/* The writes of an item's change from old to next (at version) on table t:
+ * the item's own (a version check when nothing changes) and its index
+ * entries'. */
+int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const bytes_t *k,
+                const ddb_value_t *old, const ddb_value_t *next, uint64_t version, size_t op,
+                ddb_arena_t *a, ddb_error_t *err);
+
+/* Runs the set all or none (rtx_run); on DDB_ERR_TRANSACTION_CONFLICT
+ * *failed_op (may be NULL) is the operation whose write conflicted and
+ * holder the holding transaction's id ("" for a version), found in
+ * s->conflict_bucket. Counts the writes in the statistics on success. */
+int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, ddb_error_t *err);
+void rx__ws_where(rx_wset_t *s, const rs_bucket_t *b);
+void rx__ws_free(rx_wset_t *s);
+
+/* Deletes every bucket of a table or index id (all keys of each). */
+int rx__drop_buckets(rx_engine_t *e, uint32_t id, ddb_error_t *err);
+
 /* Forgets the cached statistics of a table (after its deletion). */
 void rx__stats_drop(rx_engine_t *e, uint32_t id);
 

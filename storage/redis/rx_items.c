@@ -109,31 +109,6 @@ int rx_read_all(rx_engine_t *e, const ddb_table_info_t *const *tables,
     return rc;
 }
 
-/* One item's write in a bucket call: the body it stores (in body). */
-static int make_write(const ddb_table_info_t *t, const ddb_value_t *old, const ddb_value_t *next,
-                      uint64_t version, const bytes_t *k, bytes_t *body, rs_write_t *w,
-                      ddb_error_t *err) {
-    uint64_t expiry = rx__expiry(t, next);
-    *w = (rs_write_t){
-        .key = k->p, .klen = k->len, .expect = version, .expiry_s = expiry ? (int64_t)expiry : -1};
-    if (ddb__unchanged(old, next)) {
-        w->op = RS_CHECK;
-        return 0;
-    }
-    if (next) {
-        if (ic_encode(body, next))
-            return ddb_error_set(err, DDB_ERR_INTERNAL, "item nests deeper than %d levels",
-                                 IC_MAX_DEPTH);
-        w->op = RS_PUT;
-        w->body = body->p;
-        w->blen = body->len;
-    } else {
-        w->op = RS_DELETE;
-    }
-    w->dsize = (int64_t)(next ? ddb_item_size(next) : 0) - (int64_t)(old ? ddb_item_size(old) : 0);
-    return 0;
-}
-
 int rx_item_write(rx_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key,
                   ddb_mutate_fn fn, void *ctx, ddb_arena_t *a, ddb_error_t *err) {
     bytes_t k = {0};
@@ -153,21 +128,19 @@ int rx_item_write(rx_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
             rc = ddb_error_set(err, DDB_ERR_INTERNAL, "mutation changed the primary key");
             break;
         }
-        bytes_t body = {0};
-        rs_write_t w;
-        char holder[RS_TXID_LEN + 1];
-        rc = make_write(t, old, next, ver, &k, &body, &w, err);
-        if (!rc) rc = rs_apply(conn, &b, NULL, 0, &w, 1, 0, NULL, holder, err);
-        bytes_free(&body);
-        if (!rc) rx__stats_note(e, t->id, (next != NULL) - (old != NULL), w.dsize);
+        rx_wset_t s = {0};
+        char holder[RS_TXID_LEN + 1] = "";
+        rc = rx__ws_item(e, &s, t, &k, old, next, ver, 0, a, err);
+        if (!rc) rc = rx__ws_run(e, &s, NULL, holder, err);
         if (rc == DDB_ERR_TRANSACTION_CONFLICT && holder[0]) {
             bool resolved;
-            int r2 = rtx_resolve(conn, holder, &b, &e->tx, &resolved, err);
+            int r2 = rtx_resolve(conn, holder, &s.conflict_bucket, &e->tx, &resolved, err);
             if (r2)
                 rc = r2;
             else if (!resolved)
                 rc = ongoing(err), attempt = RX_RETRIES;
         }
+        rx__ws_free(&s);
     }
     bytes_free(&k);
     return rc;
@@ -220,9 +193,8 @@ static void token_put(rx_engine_t *e, const ddb_token_t *t) {
 }
 
 /* One attempt of a multi-item write: every op read and mutated, then one
- * rtx_run of their writes grouped by bucket. */
-/* *final: a conflict that retrying will not cure (a live transaction holds
- * an item). */
+ * write set of their writes (and their index entries'). *final: a conflict
+ * retrying will not cure (a live transaction holds an item). */
 static int write_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t *keys,
                       const rs_bucket_t *bk, ddb_arena_t *a, bool *final, ddb_error_t *err) {
     rc_conn_t *conn = rx__conn(e);
@@ -243,41 +215,15 @@ static int write_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t 
             return ddb_error_set(err, DDB_ERR_INTERNAL, "mutation changed the primary key");
     }
     if (failed) return ddb_error_set(err, DDB_ERR_TRANSACTION_CANCELED, "Transaction cancelled");
-    /* group by bucket, keeping each op's write next to its bucket's others */
-    rs_write_t *w = calloc(n ? n : 1, sizeof *w);
-    bytes_t *bodies = calloc(n ? n : 1, sizeof *bodies);
-    size_t *order = calloc(n ? n : 1, sizeof *order);
-    rtx_group_t *g = calloc(n ? n : 1, sizeof *g);
-    if (!w || !bodies || !order || !g) abort();
-    size_t ng = 0, at = 0;
-    bool *placed = calloc(n ? n : 1, sizeof *placed);
-    if (!placed) abort();
+    rx_wset_t s = {0};
     int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (placed[i]) continue;
-        g[ng] = (rtx_group_t){.bucket = bk[i], .w = &w[at]};
-        for (size_t j = i; j < n && !rc; j++) {
-            if (placed[j] || bk[j].len != bk[i].len || memcmp(bk[j].tag, bk[i].tag, bk[i].len))
-                continue;
-            placed[j] = true;
-            rc = make_write(ops[j].table, olds[j], nexts[j], vers[j], &keys[j], &bodies[at], &w[at],
-                            err);
-            order[at++] = j;
-            g[ng].n++;
-        }
-        ng++;
-    }
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = rx__ws_item(e, &s, ops[i].table, &keys[i], olds[i], nexts[i], vers[i], i, a, err);
     char holder[RS_TXID_LEN + 1] = "";
-    size_t fg = 0;
-    if (!rc) rc = rtx_run(conn, g, ng, &e->tx, &fg, NULL, holder, err);
-    for (size_t i = 0; !rc && i < n; i++)
-        if (!ddb__unchanged(olds[i], nexts[i]))
-            rx__stats_note(e, ops[i].table->id, (nexts[i] != NULL) - (olds[i] != NULL),
-                           (int64_t)(nexts[i] ? ddb_item_size(nexts[i]) : 0) -
-                               (int64_t)(olds[i] ? ddb_item_size(olds[i]) : 0));
+    if (!rc) rc = rx__ws_run(e, &s, NULL, holder, err);
     if (rc == DDB_ERR_TRANSACTION_CONFLICT && holder[0]) {
         bool resolved;
-        int r2 = rtx_resolve(conn, holder, &g[fg].bucket, &e->tx, &resolved, err);
+        int r2 = rtx_resolve(conn, holder, &s.conflict_bucket, &e->tx, &resolved, err);
         if (r2) {
             rc = r2;
         } else if (!resolved) {
@@ -285,9 +231,7 @@ static int write_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t 
             *final = true;
         }
     }
-    for (size_t i = 0; i < n; i++)
-        bytes_free(&bodies[i]);
-    free(w), free(bodies), free(order), free(g), free(placed);
+    rx__ws_free(&s);
     return rc;
 }
 

@@ -2,7 +2,8 @@
  * bits of their partition hash, so visiting a table's buckets in order, each
  * in key order, is the RocksDB store's scan order (partition hash, then
  * key), and a segment's hash range is a run of buckets; a Query reads its
- * partition's one bucket. Both fetch RX_PAGE items a call (ddb_range) within
+ * partition's one bucket; an index's entries are read the same way, from
+ * its own buckets (rx_index.c). Both fetch RX_PAGE items a call (ddb_range) within
  * the key range keyrange.c computes, continuing after the last key returned.
  * Pages are read as they are reached, not from one snapshot: a write
  * between two pages shows in the later one, as between two pages of a
@@ -55,21 +56,21 @@ int rx_iter_scan(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info
                  const ddb_value_t *start, uint32_t segment, uint32_t total, rx_iter_t **out,
                  ddb_error_t *err) {
     *out = NULL;
-    if (index) return rx__unsupported(err, "A secondary index");
     bytes_t lower = {0}, upper = {0}, after = {0};
-    ddb__segment_bounds(t->id, segment, total, &lower, &upper);
-    if (start && total > 1 && !ddb__key_in_bounds(t, NULL, start, &lower, &upper)) {
+    uint32_t id = index ? index->id : t->id;
+    ddb__segment_bounds(id, segment, total, &lower, &upper);
+    if (start && total > 1 && !ddb__key_in_bounds(t, index, start, &lower, &upper)) {
         bytes_free(&lower);
         bytes_free(&upper);
         return ddb_error_set(err, DDB_ERR_VALIDATION,
                              "Exclusive start key must lie within the segment");
     }
-    if (start && ddb__start_key(t, NULL, start, &after, err)) {
+    if (start && ddb__start_key(t, index, start, &after, err)) {
         bytes_free(&lower);
         bytes_free(&upper);
         return DDB_ERR_VALIDATION;
     }
-    rx_iter_t *it = iter_new(e, t->id, lower, upper, false);
+    rx_iter_t *it = iter_new(e, id, lower, upper, false);
     it->bucket = bucket_of_hash(e, kc_get_be64(it->lower.p + 4));
     it->last =
         upper.len < 12 ? e->buckets - 1 : bucket_of_hash(e, kc_get_be64(it->upper.p + 4) - 1);
@@ -83,16 +84,15 @@ int rx_iter_query(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_inf
                   const ddb_key_range_t *range, const ddb_value_t *start, bool reverse,
                   rx_iter_t **out, ddb_error_t *err) {
     *out = NULL;
-    if (index) return rx__unsupported(err, "A secondary index");
     bytes_t lower = {0}, upper = {0}, after = {0};
-    int rc = ddb__query_bounds(t, NULL, range, &lower, &upper, err);
+    int rc = ddb__query_bounds(t, index, range, &lower, &upper, err);
     if (rc) return rc;
-    if (start && ddb__start_key(t, NULL, start, &after, err)) {
+    if (start && ddb__start_key(t, index, start, &after, err)) {
         bytes_free(&lower);
         bytes_free(&upper);
         return DDB_ERR_VALIDATION;
     }
-    rx_iter_t *it = iter_new(e, t->id, lower, upper, reverse);
+    rx_iter_t *it = iter_new(e, index ? index->id : t->id, lower, upper, reverse);
     it->bucket = it->last = bucket_of_hash(e, kc_get_be64(it->lower.p + 4));
     if (after.len) bytes_put(&it->cursor, after.p, after.len);
     bytes_free(&after);

@@ -1,0 +1,284 @@
+/* rx_index.c: secondary indexes on the cluster, and the write set every
+ * write goes through. An index's entries live in buckets of their own (the
+ * index's id in place of the table's, the entry key's partition hash
+ * choosing the bucket), one sorted set of entry keys and one hash of
+ * projected items per bucket, so rx_iter.c reads an index as it reads a
+ * table. An item's write and the entry writes it causes are one write set
+ * run by rtx_run: in one call when they share a bucket, else in two phases,
+ * so an index never disagrees with its table (stronger than DynamoDB's
+ * eventually consistent GSIs; the change feed and asynchronous appliers of
+ * issue #22 are still to come). Creating a GSI backfills it here, each
+ * entry written only if its item is still at the version read. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/index.h"
+#include "storage/keyrange.h"
+#include "storage/redis/rx_int.h"
+
+void rx__ws_free(rx_wset_t *s) {
+    for (size_t i = 0; i < s->n; i++) {
+        bytes_free(&s->it[i].key);
+        bytes_free(&s->it[i].body);
+    }
+    free(s->it);
+    memset(s, 0, sizeof *s);
+}
+
+rs_write_t *rx__ws_add(rx_engine_t *e, rx_wset_t *s, const uint8_t *key, size_t klen, size_t op) {
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 8;
+        s->it = realloc(s->it, s->cap * sizeof *s->it);
+        if (!s->it) abort();
+    }
+    rx_witem_t *it = &s->it[s->n++];
+    memset(it, 0, sizeof *it);
+    bytes_put(&it->key, key, klen);
+    rx__bucket(e, key, klen, &it->b);
+    it->op = op;
+    it->w = (rs_write_t){.key = it->key.p, .klen = it->key.len, .expiry_s = -1};
+    return &it->w;
+}
+
+/* A put of body at w (the body kept in the set's item). */
+static int ws_put(rx_wset_t *s, rs_write_t *w, const ddb_value_t *v, ddb_error_t *err) {
+    rx_witem_t *it = &s->it[s->n - 1];
+    if (ic_encode(&it->body, v))
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "item nests deeper than %d levels",
+                             IC_MAX_DEPTH);
+    w->op = RS_PUT;
+    w->body = it->body.p;
+    w->blen = it->body.len;
+    return 0;
+}
+
+int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const bytes_t *k,
+                const ddb_value_t *old, const ddb_value_t *next, uint64_t version, size_t op,
+                ddb_arena_t *a, ddb_error_t *err) {
+    rs_write_t *w = rx__ws_add(e, s, k->p, k->len, op);
+    w->expect = version;
+    if (ddb__unchanged(old, next)) {
+        w->op = RS_CHECK; /* read-only in a transaction: it must still be as read */
+        return 0;
+    }
+    uint64_t expiry = rx__expiry(t, next);
+    w->expiry_s = expiry ? (int64_t)expiry : -1;
+    w->dsize = (int64_t)(next ? ddb_item_size(next) : 0) - (int64_t)(old ? ddb_item_size(old) : 0);
+    s->it[s->n - 1].dcount = (next != NULL) - (old != NULL);
+    int rc = 0;
+    if (next)
+        rc = ws_put(s, w, next, err);
+    else
+        w->op = RS_DELETE;
+    for (size_t i = 0; !rc && i < t->nindexes; i++) {
+        const ddb_index_info_t *ix = &t->indexes[i];
+        if (ix->ttl) continue;
+        ix_change_t c;
+        ddb__ix_change(a, t, ix, old, next, &c);
+        if (c.had && (!c.has || c.moved)) {
+            rs_write_t *d = rx__ws_add(e, s, c.ok.p, c.ok.len, op);
+            d->blind = true;
+            d->op = RS_DELETE;
+            d->dsize = -(int64_t)ddb_item_size(&c.op);
+            s->it[s->n - 1].dcount = -1;
+        }
+        if (c.has && (!c.had || c.moved || !ddb_value_equal(&c.op, &c.np))) {
+            rs_write_t *p = rx__ws_add(e, s, c.nk.p, c.nk.len, op);
+            p->blind = true;
+            p->dsize = (int64_t)ddb_item_size(&c.np) -
+                       (c.had && !c.moved ? (int64_t)ddb_item_size(&c.op) : 0);
+            s->it[s->n - 1].dcount = c.had && !c.moved ? 0 : 1;
+            rc = ws_put(s, p, &c.np, err);
+        }
+        ddb__ix_change_free(&c);
+    }
+    return rc;
+}
+
+static int cmp_tag(const rs_bucket_t *a, const rs_bucket_t *b) {
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->tag, b->tag, n);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, ddb_error_t *err) {
+    if (holder) holder[0] = '\0';
+    if (!s->n) return 0;
+    /* the writes grouped by bucket, in order of first appearance */
+    rs_write_t *w = calloc(s->n, sizeof *w);
+    size_t *from = calloc(s->n, sizeof *from);
+    rtx_group_t *g = calloc(s->n, sizeof *g);
+    bool *placed = calloc(s->n, sizeof *placed);
+    if (!w || !from || !g || !placed) abort();
+    size_t ng = 0, at = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (placed[i]) continue;
+        g[ng] = (rtx_group_t){.bucket = s->it[i].b, .w = &w[at]};
+        for (size_t j = i; j < s->n; j++) {
+            if (placed[j] || cmp_tag(&s->it[j].b, &s->it[i].b)) continue;
+            placed[j] = true;
+            from[at] = j;
+            w[at++] = s->it[j].w;
+            g[ng].n++;
+        }
+        ng++;
+    }
+    size_t fg = 0, fi = 0;
+    int rc = rtx_run(rx__conn(e), g, ng, &e->tx, &fg, &fi, holder, err);
+    if (rc && failed_op) *failed_op = s->it[from[(size_t)(g[fg].w - w) + fi]].op;
+    if (rc == DDB_ERR_TRANSACTION_CONFLICT && holder && holder[0]) rx__ws_where(s, &g[fg].bucket);
+    if (!rc) {
+        /* statistics: the table's and each index's own */
+        for (size_t i = 0; i < s->n; i++) {
+            const rx_witem_t *x = &s->it[i];
+            if (x->w.op != RS_CHECK && x->key.len >= 4)
+                rx__stats_note(e, kc_get_be32(x->key.p), x->dcount, x->w.dsize);
+        }
+    }
+    free(w), free(from), free(g), free(placed);
+    return rc;
+}
+
+void rx__ws_where(rx_wset_t *s, const rs_bucket_t *b) {
+    s->conflict_bucket = *b;
+}
+
+/* ---- index definitions ------------------------------------------------ */
+
+typedef struct ix_edit {
+    const ddb_index_info_t *add; /* NULL: drop `name` */
+    const char *name;
+    size_t name_len;
+    bool backfilling;
+    const ddb_value_t *meta;
+} ix_edit_t;
+
+static int edit_indexes(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, ddb_error_t *err) {
+    const ix_edit_t *x = ctx;
+    ddb_index_info_t *ix = ddb_arena_alloc(a, sizeof *ix * (t->nindexes + 1));
+    size_t n = 0;
+    bool found = false;
+    for (size_t i = 0; i < t->nindexes; i++) {
+        const ddb_index_info_t *cur = &t->indexes[i];
+        bool named =
+            !cur->ttl && cur->name_len == x->name_len && !memcmp(cur->name, x->name, x->name_len);
+        if (named) {
+            found = true;
+            if (!x->add) continue; /* dropped */
+            if (x->add->id != cur->id)
+                return ddb_error_set(err, DDB_ERR_VALIDATION,
+                                     "Attempting to create an index which already exists");
+            ix[n] = *cur;
+            ix[n++].backfilling = x->backfilling;
+            continue;
+        }
+        ix[n++] = *cur;
+    }
+    if (x->add && !found) {
+        ix[n] = *x->add;
+        ix[n++].backfilling = x->backfilling;
+    }
+    if (!x->add && !found)
+        return ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+    t->indexes = ix;
+    t->nindexes = n;
+    if (x->meta) t->meta = x->meta;
+    return 0;
+}
+
+/* Writes the entry of every item of bucket `bucket` of t into index ix, each
+ * only if its item is still at the version read (else it is read again). */
+static int backfill_bucket(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                           uint32_t bucket, ddb_error_t *err) {
+    rc_conn_t *k = rx__conn(e);
+    rs_bucket_t b;
+    rs_bucket_name(&b, t->id, bucket);
+    bytes_t after = {0};
+    int rc = 0;
+    for (;;) {
+        redisReply *page = NULL;
+        rc = rs_range(k, &b, after.len ? after.p : NULL, after.len, false, NULL, 0, false, false,
+                      RX_PAGE, false, &page, err);
+        if (rc) break;
+        size_t got = page->elements;
+        for (size_t i = 0; !rc && i < got; i++) {
+            bytes_t key = {0};
+            bytes_put(&key, page->element[i]->str, page->element[i]->len);
+            for (int attempt = 0; attempt < RX_RETRIES; attempt++) {
+                ddb_arena_t *a = ddb_arena_create(0);
+                const ddb_value_t *item = NULL;
+                uint64_t ver;
+                rc = rx__read(e, k, &b, &key, a, &item, &ver, err);
+                ix_change_t c = {0};
+                if (!rc && item) ddb__ix_change(a, t, ix, NULL, item, &c);
+                rx_wset_t s = {0};
+                if (!rc && c.has) {
+                    rs_write_t *chk = rx__ws_add(e, &s, key.p, key.len, 0);
+                    chk->op = RS_CHECK;
+                    chk->expect = ver;
+                    rs_write_t *p = rx__ws_add(e, &s, c.nk.p, c.nk.len, 0);
+                    p->blind = true;
+                    p->dsize = (int64_t)ddb_item_size(&c.np);
+                    s.it[1].dcount = 1;
+                    rc = ws_put(&s, p, &c.np, err);
+                    if (!rc) rc = rx__ws_run(e, &s, NULL, NULL, err);
+                }
+                rx__ws_free(&s);
+                ddb__ix_change_free(&c);
+                ddb_arena_destroy(a);
+                if (rc != DDB_ERR_TRANSACTION_CONFLICT) break;
+                rc = 0; /* the item changed meanwhile: its writer kept the entry; read it again */
+            }
+            bytes_free(&key);
+        }
+        if (got) {
+            after.len = 0;
+            bytes_put(&after, page->element[got - 1]->str, page->element[got - 1]->len);
+        }
+        freeReplyObject(page);
+        if (rc || got < RX_PAGE) break;
+    }
+    bytes_free(&after);
+    return rc;
+}
+
+int rx_index_add(rx_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
+                 const ddb_value_t *meta, ddb_error_t *err) {
+    const char *incr[] = {"INCR", RX_CAT_IDS};
+    redisReply *r;
+    int rc = rx__cat(e, true, 2, incr, NULL, &r, err);
+    if (rc) return rc;
+    ix->id = r->type == REDIS_REPLY_INTEGER ? (uint32_t)r->integer : 0;
+    freeReplyObject(r);
+    ix_edit_t x = {
+        .add = ix, .name = ix->name, .name_len = ix->name_len, .backfilling = true, .meta = meta};
+    rc = rx__change_record(e, table, len, edit_indexes, &x, err);
+    if (rc) return rc;
+    /* writes maintain the index from now on; the backfill adds what was there */
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    rc = rx_table_get(e, table, len, a, &t, err);
+    const ddb_index_info_t *cur = rc ? NULL : ddb_table_index(&t, ix->name, ix->name_len);
+    for (uint32_t b = 0; !rc && cur && b < e->buckets; b++)
+        rc = backfill_bucket(e, &t, cur, b, err);
+    ddb_arena_destroy(a);
+    if (rc) return rc;
+    x.backfilling = false;
+    x.meta = NULL;
+    return rx__change_record(e, table, len, edit_indexes, &x, err);
+}
+
+int rx_index_drop(rx_engine_t *e, const char *table, size_t len, const char *index,
+                  size_t index_len, const ddb_value_t *meta, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    int rc = rx_table_get(e, table, len, a, &t, err);
+    const ddb_index_info_t *ix = rc ? NULL : ddb_table_index(&t, index, index_len);
+    uint32_t id = ix ? ix->id : 0;
+    ddb_arena_destroy(a);
+    if (rc) return rc;
+    ix_edit_t x = {.name = index, .name_len = index_len, .meta = meta};
+    rc = rx__change_record(e, table, len, edit_indexes, &x, err);
+    if (!rc && id) rc = rx__drop_buckets(e, id, err);
+    return rc;
+}
