@@ -7,7 +7,7 @@ ratios to the limit server and to the best peer, cold start and RSS. Then
 the engine microbenchmarks and the scale runs (ddbd on 10k vs 1M items,
 and PutItem throughput while a table grows to 5M items).
 
-Usage: run.py [all|http|micro|scale|triggers|partiql|dds]   (environment: BENCH_SECONDS per wrk run,
+Usage: run.py [all|http|micro|scale|triggers|partiql|dds|cluster]   (environment: BENCH_SECONDS per wrk run,
 default 5; BENCH_USERS, default 10000; BENCH_GROW_ITEMS, default 5000000;
 BENCH_SERVERS, a comma list to restrict the servers; BENCH_SETTLE, seconds the
 scale runs wait after a load, default 10)"""
@@ -297,6 +297,9 @@ def main():
         print()
         import dds  # bench/dds.py: the consumer library: delivery rate, memory, latency
         dds.main()
+    if mode == "cluster":  # not in "all": it needs redis-server (tools/deps.sh cluster)
+        import cluster  # bench/cluster.py: the Redis Cluster backend with 1, 2, 3 masters
+        cluster.main()
     print(f"\n(total {time.time() - t0:.0f} s)")
 
 

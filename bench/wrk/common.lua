@@ -28,4 +28,9 @@ function M.done(summary, latency, requests)
     latency:percentile(99) / 1000, non2xx + unexpected + (M.expect and 0 or summary.errors.status),
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
+-- one Update of a TransactWriteItems: ADD 1 to item (USER#u, ORDER#o)
+function M.tx_update(u, o)
+  return string.format('{"Update":{"TableName":"bench","Key":{"PK":{"S":"USER#%d"},"SK":{"S":"ORDER#%02d"}},' ..
+    '"UpdateExpression":"ADD n :one","ExpressionAttributeValues":{":one":{"N":"1"}}}}', u, o)
+end
 return M

@@ -186,59 +186,48 @@ static int edit_indexes(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, dd
     return 0;
 }
 
-/* Writes the entry of every item of bucket `bucket` of t into index ix, each
- * only if its item is still at the version read (else it is read again). */
-static int backfill_bucket(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
-                           uint32_t bucket, ddb_error_t *err) {
-    rc_conn_t *k = rx__conn(e);
-    rs_bucket_t b;
-    rs_bucket_name(&b, t->id, bucket);
-    bytes_t after = {0};
+typedef struct fill_ctx {
+    rx_engine_t *e;
+    const ddb_table_info_t *t;
+    const ddb_index_info_t *ix;
+} fill_ctx_t;
+
+/* Writes one item's entry into the index being backfilled, only if the item
+ * is still at the version read (else it is read again: its writer, which
+ * already maintains the index, may have changed it). */
+static int fill_item(void *ctx, const rs_bucket_t *b, const redisReply *k, const redisReply *body,
+                     ddb_error_t *err) {
+    const fill_ctx_t *f = ctx;
+    (void)body;
+    bytes_t key = {0};
+    bytes_put(&key, k->str, k->len);
     int rc = 0;
-    for (;;) {
-        redisReply *page = NULL;
-        rc = rs_range(k, &b, after.len ? after.p : NULL, after.len, false, NULL, 0, false, false,
-                      RX_PAGE, false, &page, err);
-        if (rc) break;
-        size_t got = page->elements;
-        for (size_t i = 0; !rc && i < got; i++) {
-            bytes_t key = {0};
-            bytes_put(&key, page->element[i]->str, page->element[i]->len);
-            for (int attempt = 0; attempt < RX_RETRIES; attempt++) {
-                ddb_arena_t *a = ddb_arena_create(0);
-                const ddb_value_t *item = NULL;
-                uint64_t ver;
-                rc = rx__read(e, k, &b, &key, a, &item, &ver, err);
-                ix_change_t c = {0};
-                if (!rc && item) ddb__ix_change(a, t, ix, NULL, item, &c);
-                rx_wset_t s = {0};
-                if (!rc && c.has) {
-                    rs_write_t *chk = rx__ws_add(e, &s, key.p, key.len, 0);
-                    chk->op = RS_CHECK;
-                    chk->expect = ver;
-                    rs_write_t *p = rx__ws_add(e, &s, c.nk.p, c.nk.len, 0);
-                    p->blind = true;
-                    p->dsize = (int64_t)ddb_item_size(&c.np);
-                    s.it[1].dcount = 1;
-                    rc = ws_put(&s, p, &c.np, err);
-                    if (!rc) rc = rx__ws_run(e, &s, NULL, NULL, err);
-                }
-                rx__ws_free(&s);
-                ddb__ix_change_free(&c);
-                ddb_arena_destroy(a);
-                if (rc != DDB_ERR_TRANSACTION_CONFLICT) break;
-                rc = 0; /* the item changed meanwhile: its writer kept the entry; read it again */
-            }
-            bytes_free(&key);
+    for (int attempt = 0; attempt < RX_RETRIES; attempt++) {
+        ddb_arena_t *a = ddb_arena_create(0);
+        const ddb_value_t *item = NULL;
+        uint64_t ver;
+        rc = rx__read(f->e, rx__conn(f->e), b, &key, a, &item, &ver, err);
+        ix_change_t c = {0};
+        if (!rc && item) ddb__ix_change(a, f->t, f->ix, NULL, item, &c);
+        rx_wset_t s = {0};
+        if (!rc && c.has) {
+            rs_write_t *chk = rx__ws_add(f->e, &s, key.p, key.len, 0);
+            chk->op = RS_CHECK;
+            chk->expect = ver;
+            rs_write_t *p = rx__ws_add(f->e, &s, c.nk.p, c.nk.len, 0);
+            p->blind = true;
+            p->dsize = (int64_t)ddb_item_size(&c.np);
+            s.it[1].dcount = 1;
+            rc = ws_put(&s, p, &c.np, err);
+            if (!rc) rc = rx__ws_run(f->e, &s, NULL, NULL, err);
         }
-        if (got) {
-            after.len = 0;
-            bytes_put(&after, page->element[got - 1]->str, page->element[got - 1]->len);
-        }
-        freeReplyObject(page);
-        if (rc || got < RX_PAGE) break;
+        rx__ws_free(&s);
+        ddb__ix_change_free(&c);
+        ddb_arena_destroy(a);
+        if (rc != DDB_ERR_TRANSACTION_CONFLICT) break;
+        rc = 0;
     }
-    bytes_free(&after);
+    bytes_free(&key);
     return rc;
 }
 
@@ -259,8 +248,9 @@ int rx_index_add(rx_engine_t *e, const char *table, size_t len, ddb_index_info_t
     ddb_table_info_t t;
     rc = rx_table_get(e, table, len, a, &t, err);
     const ddb_index_info_t *cur = rc ? NULL : ddb_table_index(&t, ix->name, ix->name_len);
+    fill_ctx_t f = {e, &t, cur};
     for (uint32_t b = 0; !rc && cur && b < e->buckets; b++)
-        rc = backfill_bucket(e, &t, cur, b, err);
+        rc = rx__each_item(e, t.id, b, false, fill_item, &f, err);
     ddb_arena_destroy(a);
     if (rc) return rc;
     x.backfilling = false;

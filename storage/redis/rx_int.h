@@ -128,6 +128,14 @@ void rx__ws_free(rx_wset_t *s);
 /* Deletes every bucket of a table or index id (all keys of each). */
 int rx__drop_buckets(rx_engine_t *e, uint32_t id, ddb_error_t *err);
 
+/* Calls fn for every item of a bucket of table (or index) id in key order,
+ * RX_PAGE at a time: its key, and its body when bodies (else NULL); stops at
+ * the first nonzero status and returns it (rx_iter.c). */
+typedef int (*rx_item_fn)(void *ctx, const rs_bucket_t *b, const redisReply *key,
+                          const redisReply *body, ddb_error_t *err);
+int rx__each_item(rx_engine_t *e, uint32_t id, uint32_t bucket, bool bodies, rx_item_fn fn,
+                  void *ctx, ddb_error_t *err);
+
 /* Forgets the cached statistics of a table (after its deletion). */
 void rx__stats_drop(rx_engine_t *e, uint32_t id);
 

@@ -157,3 +157,32 @@ void rx_iter_destroy(rx_iter_t *it) {
     bytes_free(&it->cursor);
     free(it);
 }
+
+int rx__each_item(rx_engine_t *e, uint32_t id, uint32_t bucket, bool bodies, rx_item_fn fn,
+                  void *ctx, ddb_error_t *err) {
+    rc_conn_t *k = rx__conn(e);
+    rs_bucket_t b;
+    rs_bucket_name(&b, id, bucket);
+    bytes_t after = {0};
+    size_t step = bodies ? 2 : 1;
+    int rc = 0;
+    for (;;) {
+        redisReply *page = NULL;
+        rc = rs_range(k, &b, after.len ? after.p : NULL, after.len, false, NULL, 0, false, false,
+                      RX_PAGE, bodies, &page, err);
+        if (rc) break;
+        size_t got = page->elements / step;
+        for (size_t i = 0; !rc && i < got; i++)
+            rc = fn(ctx, &b, page->element[step * i], bodies ? page->element[step * i + 1] : NULL,
+                    err);
+        if (got) {
+            after.len = 0;
+            bytes_put(&after, page->element[step * (got - 1)]->str,
+                      page->element[step * (got - 1)]->len);
+        }
+        freeReplyObject(page);
+        if (rc || got < RX_PAGE) break;
+    }
+    bytes_free(&after);
+    return rc;
+}

@@ -50,50 +50,33 @@ static int apply_ttl(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, ddb_e
     return 0;
 }
 
-/* Marks the expiry of every item of bucket b (table t, TTL attribute ttl). */
-static int mark_bucket(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ttl,
-                       uint32_t bucket, ddb_error_t *err) {
-    rc_conn_t *k = rx__conn(e);
-    rs_bucket_t b;
-    rs_bucket_name(&b, t->id, bucket);
+typedef struct mark_ctx {
+    rx_engine_t *e;
+    const ddb_index_info_t *ttl;
+} mark_ctx_t;
+
+/* Gives one item its expiry entry if it has an expiry and is still as read. */
+static int mark_item(void *ctx, const rs_bucket_t *b, const redisReply *key, const redisReply *body,
+                     ddb_error_t *err) {
+    const mark_ctx_t *m = ctx;
     char hb[64], hx[64];
-    snprintf(hb, sizeof hb, "%sb", b.tag);
-    snprintf(hx, sizeof hx, "%sx", b.tag);
-    bytes_t after = {0};
-    int rc = 0;
-    for (;;) {
-        redisReply *page = NULL;
-        rc = rs_range(k, &b, after.len ? after.p : NULL, after.len, false, NULL, 0, false, false,
-                      RX_PAGE, true, &page, err);
-        if (rc) break;
-        size_t got = page->elements / 2;
-        for (size_t i = 0; !rc && i < got; i++) {
-            redisReply *key = page->element[2 * i], *body = page->element[2 * i + 1];
-            ddb_arena_t *a = ddb_arena_create(0);
-            ddb_value_t item;
-            uint64_t secs;
-            rc = ic_decode((const uint8_t *)body->str, body->len, a, &item, err);
-            if (!rc &&
-                ddb__ix_expiry(ddb_map_get(&item, ttl->key.hash_name, ttl->key.hash_len), &secs)) {
-                char sv[24];
-                snprintf(sv, sizeof sv, "%llu", (unsigned long long)secs);
-                const char *argv[] = {"FCALL", "ddb_ttl_mark", "2",       hb,
-                                      hx,      key->str,       body->str, sv};
-                size_t lens[] = {5, 12, 1, strlen(hb), strlen(hx), key->len, body->len, strlen(sv)};
-                redisReply *r = NULL;
-                rc = rc_command(k, b.tag, b.len, true, 8, argv, lens, &r, err);
-                if (r) freeReplyObject(r);
-            }
-            ddb_arena_destroy(a);
-        }
-        if (got) {
-            after.len = 0;
-            bytes_put(&after, page->element[2 * (got - 1)]->str, page->element[2 * (got - 1)]->len);
-        }
-        freeReplyObject(page);
-        if (rc || got < RX_PAGE) break;
+    snprintf(hb, sizeof hb, "%sb", b->tag);
+    snprintf(hx, sizeof hx, "%sx", b->tag);
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_value_t item;
+    uint64_t secs;
+    int rc = ic_decode((const uint8_t *)body->str, body->len, a, &item, err);
+    if (!rc &&
+        ddb__ix_expiry(ddb_map_get(&item, m->ttl->key.hash_name, m->ttl->key.hash_len), &secs)) {
+        char sv[24];
+        snprintf(sv, sizeof sv, "%llu", (unsigned long long)secs);
+        const char *argv[] = {"FCALL", "ddb_ttl_mark", "2", hb, hx, key->str, body->str, sv};
+        size_t lens[] = {5, 12, 1, strlen(hb), strlen(hx), key->len, body->len, strlen(sv)};
+        redisReply *r = NULL;
+        rc = rc_command(rx__conn(m->e), b->tag, b->len, true, 8, argv, lens, &r, err);
+        if (r) freeReplyObject(r);
     }
-    bytes_free(&after);
+    ddb_arena_destroy(a);
     return rc;
 }
 
@@ -115,8 +98,9 @@ int rx_ttl_set(rx_engine_t *e, const char *table, size_t len, const char *attr, 
     ddb_table_info_t t;
     rc = rx_table_get(e, table, len, a, &t, err);
     const ddb_index_info_t *ttl = rc ? NULL : ddb_table_ttl(&t);
+    mark_ctx_t m = {e, ttl};
     for (uint32_t b = 0; !rc && ttl && b < e->buckets; b++)
-        rc = mark_bucket(e, &t, ttl, b, err);
+        rc = rx__each_item(e, t.id, b, true, mark_item, &m, err);
     ddb_arena_destroy(a);
     if (rc) return rc;
     c.backfilling = false;
