@@ -17,7 +17,7 @@
 --   9 n  counter: the bucket's items' total size in bytes
 --   10.. sorted sets the items' secondary entries go to (local indexes)
 
-local LIBRARY_VERSION = 3
+local LIBRARY_VERSION = 4
 
 -- Two more keys of a bucket, for transactions across buckets (after c):
 --   7 i  hash: item key -> the id of the transaction holding it (an intent)
@@ -184,14 +184,15 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- ddb_tx_begin: ARGV: the buckets (one string), the record's lifetime (s).
--- 'OK', or an error when the record exists.
+-- ddb_tx_begin: ARGV: the buckets (one string). 'OK', or an error when the
+-- record exists. The record never expires: it is deleted by whoever finished
+-- the transaction in every bucket (a decided record that vanished before
+-- would let a later resolver abort what was committed in part).
 local function tx_begin(keys, args)
   if redis.call('EXISTS', keys[1]) == 1 then
     return redis.error_reply('DDBTXEXISTS')
   end
   redis.call('HSET', keys[1], 'state', 'P', 'start', now_ms(), 'buckets', args[1])
-  redis.call('EXPIRE', keys[1], tonumber(args[2]))
   return 'OK'
 end
 
@@ -199,8 +200,8 @@ end
 -- transaction must have reached (0: its own coordinator giving up). Returns
 -- {state, buckets}: the state now decided (the one asked for, or the
 -- decision made before), or 'P' when an abort found it younger than that
--- age; {'A', ''} for a record that does not exist (never begun, or expired:
--- a transaction without a record never commits).
+-- age; {'A', ''} for a record that does not exist (never begun, or finished
+-- everywhere and deleted: finishing again is then a no-op either way).
 local function tx_decide(keys, args)
   local rec = redis.call('HMGET', keys[1], 'state', 'start', 'buckets')
   if not rec[1] then return {'A', ''} end

@@ -9,8 +9,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define RECORD_TTL_S "86400" /* a decided record outlives any recovery that needs it */
-
 static void coord_key(char out[64], const char *txid) {
     snprintf(out, 64, "{x:%s}", txid);
 }
@@ -39,6 +37,15 @@ static int coord_call(rc_conn_t *k, const char *fn, const char *key, int nargs, 
         *out = NULL;
     }
     return rc;
+}
+
+static void delete_record(rc_conn_t *k, const char *txid) {
+    char key[64];
+    coord_key(key, txid);
+    const char *del[] = {"DEL", key};
+    redisReply *d = NULL;
+    ddb_error_t e2;
+    if (rc_command(k, key, strlen(key), true, 2, del, NULL, &d, &e2) == 0) freeReplyObject(d);
 }
 
 /* The decision: 'C', 'A' or 'P' (an abort asked too early), and the
@@ -96,6 +103,8 @@ int rtx_resolve(rc_conn_t *k, const char *txid, const rs_bucket_t *where, const 
     if (!rc && state != 'P') {
         rc = finish_all(k, txid, state == 'C', buckets, where, o, err);
         *resolved = rc == 0;
+        /* finished in every bucket: the record has served (see ddb_tx_begin) */
+        if (*resolved && buckets[0]) delete_record(k, txid);
     }
     free(buckets);
     return rc;
@@ -128,9 +137,9 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
         at += g[i].bucket.len;
     }
     list[at] = '\0';
-    const char *args[] = {list, RECORD_TTL_S};
+    const char *args[] = {list};
     redisReply *r;
-    rc = coord_call(k, "ddb_tx_begin", key, 2, args, &r, err);
+    rc = coord_call(k, "ddb_tx_begin", key, 1, args, &r, err);
     if (rc) goto out;
     freeReplyObject(r);
     size_t prepared = 0;
@@ -146,10 +155,13 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
         ddb_error_t e2;
         /* our own record: nobody else decides it before it is abandoned */
         if (decide(k, txid, 'A', 0, &state, NULL, 0, &e2) == 0 && state == 'A') {
+            bool all = true;
             for (size_t i = 0; i < prepared; i++) {
                 bool done;
-                (void)rs_finish(k, &g[i].bucket, txid, false, o->stream_max, NULL, 0, &done, &e2);
+                if (rs_finish(k, &g[i].bucket, txid, false, o->stream_max, NULL, 0, &done, &e2))
+                    all = false;
             }
+            if (all) delete_record(k, txid);
         }
         goto out;
     }
@@ -158,7 +170,7 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
     if (state != 'C') {
         /* aborted as abandoned while it prepared (a very slow front end) */
         ddb_error_t e2;
-        (void)finish_all(k, txid, false, list, NULL, o, &e2);
+        if (finish_all(k, txid, false, list, NULL, o, &e2) == 0) delete_record(k, txid);
         *failed = 0;
         rc = ddb_error_set(err, DDB_ERR_TRANSACTION_CONFLICT,
                            "the transaction was aborted as abandoned");
@@ -172,12 +184,7 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
         if (rs_finish(k, &g[i].bucket, txid, true, o->stream_max, g[i].w, g[i].n, &done, &e2))
             all = false;
     }
-    if (all) {
-        const char *del[] = {"DEL", key};
-        redisReply *d = NULL;
-        ddb_error_t e2;
-        if (rc_command(k, key, strlen(key), true, 2, del, NULL, &d, &e2) == 0) freeReplyObject(d);
-    }
+    if (all) delete_record(k, txid);
 out:
     free(list);
     return rc;

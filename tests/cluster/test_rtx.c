@@ -132,6 +132,19 @@ static void *mover(void *arg) {
     return (void *)(done == TRANSFERS ? conflicts : -1);
 }
 
+/* Whether transaction txid's coordinator record still exists. */
+static bool record_exists(rc_conn_t *k, const char *txid) {
+    char key[64];
+    snprintf(key, sizeof key, "{x:%s}", txid);
+    const char *argv[] = {"EXISTS", key};
+    redisReply *r = NULL;
+    ddb_error_t err;
+    bool yes = rc_command(k, key, strlen(key), false, 2, argv, NULL, &r, &err) == 0 &&
+               r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    if (r) freeReplyObject(r);
+    return yes;
+}
+
 static void test_transfers(rc_conn_t *k) {
     seed(k, 1);
     pthread_t t[THREADS];
@@ -214,8 +227,10 @@ static void test_abandoned(rc_conn_t *k) {
     CHECK(rtx_resolve(k, holder, &b, &opts, &resolved, &err) == 0);
     CHECK(!resolved); /* still young: it may yet commit */
     sleep_ms(opts.abandon_ms + 100);
+    CHECK(record_exists(k, holder));
     CHECK(rtx_resolve(k, holder, &b, &opts, &resolved, &err) == 0);
     CHECK(resolved);
+    CHECK(!record_exists(k, holder)); /* finished everywhere: the record has served */
     CHECK(intents(k, 3) == 0);
     CHECK(sum(k, 3) == ACCOUNTS * START);
     CHECK(balance(k, 3, 1, &bal, &ver, holder) == 0 && bal == START);
@@ -234,8 +249,12 @@ static void test_decided(rc_conn_t *k) {
     account(4, 1, &b);
     bool resolved = false;
     ddb_error_t err;
+    char txid[RS_TXID_LEN + 1];
+    snprintf(txid, sizeof txid, "%s", holder);
+    CHECK(record_exists(k, txid));
     CHECK(rtx_resolve(k, holder, &b, &opts, &resolved, &err) == 0);
     CHECK(resolved); /* decided: rolled forward at once, in both buckets */
+    CHECK(!record_exists(k, txid));
     CHECK(balance(k, 4, 0, &bal, &ver, holder) == 0 && bal == START - 1 && holder[0] == '\0');
     CHECK(balance(k, 4, 1, &bal, &ver, holder) == 0 && bal == START + 1 && holder[0] == '\0');
     CHECK(intents(k, 4) == 0);
