@@ -25,6 +25,13 @@ uint32_t kc_get_be32(const uint8_t *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+int ddb__cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
+    size_t m = al < bl ? al : bl;
+    int c = memcmp(a, b, m);
+    if (c) return c;
+    return (al > bl) - (al < bl);
+}
+
 uint64_t kc_get_be64(const uint8_t *p) {
     uint64_t v = 0;
     for (int i = 0; i < 8; i++)

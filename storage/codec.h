@@ -96,6 +96,10 @@ uint64_t kc_partition_hash(const uint8_t *enc, size_t len);
  * *end_is_max = true). */
 uint64_t kc_segment_start(uint32_t seg, uint32_t total, int *is_end);
 
+/* memcmp order of byte strings, a shorter prefix first (the order of keys
+ * in RocksDB and of members in the cluster's sorted sets alike). */
+int ddb__cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
+
 void kc_put_be32(uint8_t *p, uint32_t v);
 void kc_put_be64(uint8_t *p, uint64_t v);
 uint32_t kc_get_be32(const uint8_t *p);

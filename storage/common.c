@@ -1,5 +1,5 @@
 /* common.c: the helpers every storage file shares: RocksDB errors as
- * ddb_error_t values, byte-string order, checked point reads, iterator
+ * ddb_error_t values, checked point reads, iterator
  * status, and the engine's clock. Calls no other storage module. */
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +11,6 @@ int ddb__rocks_error(ddb_error_t *err, char *msg) {
     int rc = ddb_error_set(err, DDB_ERR_INTERNAL, "storage error: %s", msg ? msg : "unknown");
     free(msg);
     return rc;
-}
-
-int ddb__cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
-    size_t m = al < bl ? al : bl;
-    int c = memcmp(a, b, m);
-    if (c) return c;
-    return (al > bl) - (al < bl);
 }
 
 int ddb__get(rk_engine_t *e, const rocksdb_readoptions_t *ro, int cf, const void *k, size_t kl,

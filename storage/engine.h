@@ -133,9 +133,6 @@ char *ddb__open_store(rk_engine_t *e, const char *path, bool read_only, rocksdb_
 /* Turns a RocksDB error message (freed) into DDB_ERR_INTERNAL. */
 int ddb__rocks_error(ddb_error_t *err, char *msg);
 
-/* memcmp order of byte strings, a shorter prefix first. */
-int ddb__cmp_bytes(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
-
 /* Reads key k of column family cf with ro: 0 with *v the value (malloc'd,
  * the caller frees it) or NULL when absent, or DDB_ERR_INTERNAL. */
 int ddb__get(rk_engine_t *e, const rocksdb_readoptions_t *ro, int cf, const void *k, size_t kl,

@@ -4,12 +4,6 @@
 
 #include "storage/index.h"
 
-/* memcmp order of byte strings, a shorter prefix first. */
-static int cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
-    int c = memcmp(a, b, al < bl ? al : bl);
-    return c ? c : (al > bl) - (al < bl);
-}
-
 void ddb__segment_bounds(uint32_t id, uint32_t segment, uint32_t total, bytes_t *lower,
                          bytes_t *upper) {
     /* [id][segment start hash] .. [id][next start hash] (or [id + 1]) */
@@ -43,8 +37,8 @@ bool ddb__key_in_bounds(const ddb_table_info_t *t, const ddb_index_info_t *index
                         const ddb_value_t *key, const bytes_t *lower, const bytes_t *upper) {
     bytes_t k = {0};
     int bad = index ? ddb__ix_start_key(&k, t, index, key) : kc_item_key(&k, t->id, &t->key, key);
-    bool in = bad || (cmp(k.p, k.len, lower->p, lower->len) >= 0 &&
-                      cmp(k.p, k.len, upper->p, upper->len) < 0);
+    bool in = bad || (ddb__cmp_bytes(k.p, k.len, lower->p, lower->len) >= 0 &&
+                      ddb__cmp_bytes(k.p, k.len, upper->p, upper->len) < 0);
     bytes_free(&k);
     return in;
 }

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <xxhash.h>
-
 /* storage/redis/ddb.lua, compiled in (CMakeLists.txt, ddb_embed) */
 extern const unsigned char rs__ddb_lua[];
 
@@ -18,9 +16,7 @@ void rs_bucket_name(rs_bucket_t *b, uint32_t table, uint32_t bucket) {
     b->len = (size_t)n;
 }
 
-uint32_t rs_bucket_of(const void *partition, size_t len, uint32_t nbuckets) {
-    return (uint32_t)(XXH64(partition, len, 0) % nbuckets);
-}
+const char *const rs_bucket_suffix[RS_BUCKET_KEYS] = {"z", "b", "v", "x", "s", "c", "i", "p", "n"};
 
 /* "{t1:2}" + suffix into buf; its length. */
 static size_t key_name(char *buf, size_t cap, const rs_bucket_t *b, const char *suffix) {
@@ -128,8 +124,7 @@ typedef struct call {
     numbuf_t nb;
 } call_t;
 
-static const char *const bucket_suffix[] = {"z", "b", "v", "x", "s", "c", "i", "p", "n"};
-#define BUCKET_KEYS 9 /* KEYS of a bucket before its sorted sets (ddb.lua) */
+#define BUCKET_KEYS RS_BUCKET_KEYS
 
 static int call_init(call_t *c, size_t args, const char *fn, const rs_bucket_t *b,
                      const char *const *sets, size_t nsets, ddb_error_t *err) {
@@ -149,7 +144,7 @@ static int call_init(call_t *c, size_t args, const char *fn, const rs_bucket_t *
         char *name = c->names + i * 64;
         c->argv[c->argc] = name;
         c->lens[c->argc++] =
-            key_name(name, 64, b, i < BUCKET_KEYS ? bucket_suffix[i] : sets[i - BUCKET_KEYS]);
+            key_name(name, 64, b, i < BUCKET_KEYS ? rs_bucket_suffix[i] : sets[i - BUCKET_KEYS]);
     }
     return 0;
 }

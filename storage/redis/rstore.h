@@ -27,8 +27,10 @@ typedef struct rs_bucket {
 
 void rs_bucket_name(rs_bucket_t *b, uint32_t table, uint32_t bucket);
 
-/* The bucket of a partition key's encoding among nbuckets (> 0). */
-uint32_t rs_bucket_of(const void *partition, size_t len, uint32_t nbuckets);
+/* A bucket's keys, after its hash tag, in ddb.lua's KEYS order (its
+ * index sorted sets follow them). */
+#define RS_BUCKET_KEYS 9
+extern const char *const rs_bucket_suffix[RS_BUCKET_KEYS];
 
 /* Makes every master run this build's ddb function library: loads it
  * (FUNCTION LOAD REPLACE) where ddb_version is missing or older; fails

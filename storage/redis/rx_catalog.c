@@ -175,8 +175,7 @@ int rx_table_set_meta(rx_engine_t *e, const char *name, size_t len, const ddb_va
 }
 
 int rx__drop_buckets(rx_engine_t *e, uint32_t id, ddb_error_t *err) {
-    static const char *const suffix[] = {"z", "b", "v", "x", "s", "c", "i", "p", "n"};
-    enum { NK = sizeof suffix / sizeof suffix[0] };
+    enum { NK = RS_BUCKET_KEYS };
     rc_cmd_t *cmds = calloc(e->buckets, sizeof *cmds);
     char(*names)[NK][48] = calloc(e->buckets, sizeof *names);
     const char *(*argv)[1 + NK] = calloc(e->buckets, sizeof *argv);
@@ -186,7 +185,7 @@ int rx__drop_buckets(rx_engine_t *e, uint32_t id, ddb_error_t *err) {
         rs_bucket_name(&tags[b], id, b);
         argv[b][0] = "DEL";
         for (size_t k = 0; k < NK; k++) {
-            snprintf(names[b][k], sizeof names[b][k], "%s%s", tags[b].tag, suffix[k]);
+            snprintf(names[b][k], sizeof names[b][k], "%s%s", tags[b].tag, rs_bucket_suffix[k]);
             argv[b][1 + k] = names[b][k];
         }
         cmds[b] = (rc_cmd_t){.key = tags[b].tag,
@@ -229,13 +228,6 @@ int rx_table_delete(rx_engine_t *e, const char *name, size_t len, ddb_error_t *e
     return rc;
 }
 
-static int cmp_names(const void *a, const void *b) {
-    const redisReply *x = *(redisReply *const *)a, *y = *(redisReply *const *)b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->str, y->str, n);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
 int rx_table_list(rx_engine_t *e, const char *after, size_t after_len, size_t limit, ddb_arena_t *a,
                   const char ***names, size_t **lens, size_t *count, bool *more, ddb_error_t *err) {
     const char *argv[] = {"HKEYS", RX_CAT_TABLES};
@@ -247,12 +239,11 @@ int rx_table_list(rx_engine_t *e, const char *after, size_t after_len, size_t li
     if (!all) abort();
     for (size_t i = 0; i < n; i++)
         all[i] = r->element[i];
-    qsort(all, n, sizeof *all, cmp_names);
+    qsort(all, n, sizeof *all, rx__cmp_replies);
     size_t first = 0;
     if (after && after_len) {
-        redisReply key = {.str = (char *)after, .len = after_len};
-        redisReply *kp = &key;
-        while (first < n && cmp_names(&all[first], &kp) <= 0)
+        while (first < n && ddb__cmp_bytes((const uint8_t *)all[first]->str, all[first]->len,
+                                           (const uint8_t *)after, after_len) <= 0)
             first++;
     }
     size_t take = n - first < limit ? n - first : limit;

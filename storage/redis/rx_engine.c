@@ -15,10 +15,6 @@ int rx__unsupported(ddb_error_t *err, const char *what) {
                          "%s is not supported by the redis-cluster store yet", what);
 }
 
-static void conn_release(void *p) {
-    (void)p; /* kept in e->conns until rx_close: a thread may end before the engine */
-}
-
 rc_conn_t *rx__conn(rx_engine_t *e) {
     rc_conn_t *k = pthread_getspecific(e->conn_key);
     if (k) return k;
@@ -36,16 +32,23 @@ rc_conn_t *rx__conn(rx_engine_t *e) {
     return k;
 }
 
-void rx__bucket(const rx_engine_t *e, const uint8_t *key, size_t len, rs_bucket_t *out) {
-    uint32_t id = len >= 4 ? kc_get_be32(key) : 0;
-    uint64_t hash = len >= 12 ? kc_get_be64(key + 4) : 0;
-    rs_bucket_name(out, id, (uint32_t)(e->bucket_shift >= 64 ? 0 : hash >> e->bucket_shift));
+uint32_t rx__bucket_index(const rx_engine_t *e, uint64_t hash) {
+    return e->bucket_shift >= 64 ? 0 : (uint32_t)(hash >> e->bucket_shift);
 }
 
-int rx__cat(rx_engine_t *e, bool write, int argc, const char **argv, const size_t *lens,
-            redisReply **out, ddb_error_t *err) {
-    int rc =
-        rc_command(rx__conn(e), RX_CAT_TAG, strlen(RX_CAT_TAG), write, argc, argv, lens, out, err);
+void rx__bucket(const rx_engine_t *e, const uint8_t *key, size_t len, rs_bucket_t *out) {
+    uint32_t id = len >= 4 ? kc_get_be32(key) : 0;
+    rs_bucket_name(out, id, rx__bucket_index(e, len >= 12 ? kc_get_be64(key + 4) : 0));
+}
+
+int rx__cmp_replies(const void *a, const void *b) {
+    const redisReply *x = *(redisReply *const *)a, *y = *(redisReply *const *)b;
+    return ddb__cmp_bytes((const uint8_t *)x->str, x->len, (const uint8_t *)y->str, y->len);
+}
+
+int rx__call(rx_engine_t *e, const char *key, size_t klen, bool write, int argc, const char **argv,
+             const size_t *lens, redisReply **out, ddb_error_t *err) {
+    int rc = rc_command(rx__conn(e), key, klen, write, argc, argv, lens, out, err);
     if (!rc && (*out)->type == REDIS_REPLY_ERROR) {
         rc = ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", argv[0], (int)(*out)->len,
                            (*out)->str);
@@ -53,6 +56,11 @@ int rx__cat(rx_engine_t *e, bool write, int argc, const char **argv, const size_
         *out = NULL;
     }
     return rc;
+}
+
+int rx__cat(rx_engine_t *e, bool write, int argc, const char **argv, const size_t *lens,
+            redisReply **out, ddb_error_t *err) {
+    return rx__call(e, RX_CAT_TAG, strlen(RX_CAT_TAG), write, argc, argv, lens, out, err);
 }
 
 /* The cluster's bucket count: fixed by the first front end that opens it. */
@@ -85,7 +93,8 @@ int rx_open(const ddb_engine_opts_t *opts, rx_engine_t **out, ddb_error_t *err) 
     rx_engine_t *e = calloc(1, sizeof *e);
     if (!e) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
     pthread_mutex_init(&e->mu, NULL);
-    pthread_key_create(&e->conn_key, conn_release);
+    /* no destructor: a thread's connections stay in e->conns until rx_close */
+    pthread_key_create(&e->conn_key, NULL);
     e->max_tables = opts->max_tables;
     e->ttl_interval_ms = opts->ttl_interval_ms ? opts->ttl_interval_ms : 2000;
     rc_opts_t o = {.wait_replicas = (int)opts->cluster_replicas};
@@ -160,19 +169,6 @@ static void kv_name(char out[32], uint8_t ns) {
     snprintf(out, 32, "{ddb:kv%u}", ns);
 }
 
-static int kv_call(rx_engine_t *e, uint8_t ns, bool write, int argc, const char **argv,
-                   const size_t *lens, redisReply **out, ddb_error_t *err) {
-    int rc = rc_command(rx__conn(e), argv[1], lens[1], write, argc, argv, lens, out, err);
-    (void)ns;
-    if (!rc && (*out)->type == REDIS_REPLY_ERROR) {
-        rc = ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", argv[0], (int)(*out)->len,
-                           (*out)->str);
-        freeReplyObject(*out);
-        *out = NULL;
-    }
-    return rc;
-}
-
 int rx_kv_get(rx_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_arena_t *a, char **val,
               size_t *vlen, ddb_error_t *err) {
     char h[32];
@@ -182,7 +178,7 @@ int rx_kv_get(rx_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_aren
     redisReply *r;
     *val = NULL;
     *vlen = 0;
-    int rc = kv_call(e, ns, false, 3, argv, lens, &r, err);
+    int rc = rx__call(e, h, lens[1], false, 3, argv, lens, &r, err);
     if (rc) return rc;
     if (r->type == REDIS_REPLY_STRING) {
         *val = ddb_arena_alloc(a, r->len + 1);
@@ -201,7 +197,7 @@ int rx_kv_put(rx_engine_t *e, uint8_t ns, const void *key, size_t klen, const vo
     const char *argv[] = {"HSET", h, key, val};
     size_t lens[] = {4, strlen(h), klen, vlen};
     redisReply *r;
-    int rc = kv_call(e, ns, true, 4, argv, lens, &r, err);
+    int rc = rx__call(e, h, lens[1], true, 4, argv, lens, &r, err);
     if (!rc) freeReplyObject(r);
     return rc;
 }
@@ -217,16 +213,14 @@ int rx_kv_delete(rx_engine_t *e, uint8_t ns, const void *key, size_t klen, ddb_e
     const char *argv[] = {"HDEL", h, key};
     size_t lens[] = {4, strlen(h), klen};
     redisReply *r;
-    int rc = kv_call(e, ns, true, 3, argv, lens, &r, err);
+    int rc = rx__call(e, h, lens[1], true, 3, argv, lens, &r, err);
     if (!rc) freeReplyObject(r);
     return rc;
 }
 
-static int cmp_pairs(const void *a, const void *b) {
-    const redisReply *x = *(redisReply *const *)a, *y = *(redisReply *const *)b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->str, y->str, n);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
+/* qsort's order of pointers to the keys of a key-value reply's elements. */
+static int cmp_pair(const void *a, const void *b) {
+    return rx__cmp_replies(*(redisReply * *const *)a, *(redisReply * *const *)b);
 }
 
 int rx_kv_scan(rx_engine_t *e, uint8_t ns, const void *prefix, size_t plen, ddb_kv_fn fn, void *ctx,
@@ -236,19 +230,18 @@ int rx_kv_scan(rx_engine_t *e, uint8_t ns, const void *prefix, size_t plen, ddb_
     const char *argv[] = {"HGETALL", h};
     size_t lens[] = {7, strlen(h)};
     redisReply *r;
-    int rc = kv_call(e, ns, false, 2, argv, lens, &r, err);
+    int rc = rx__call(e, h, lens[1], false, 2, argv, lens, &r, err);
     if (rc) return rc;
-    /* in key order, as the RocksDB store's scan (the namespaces are small) */
+    /* in key order, as the RocksDB store's scan: the pairs sorted by key,
+     * each key's value the element after it */
     size_t n = r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
-    redisReply **keys = malloc((n ? n : 1) * sizeof *keys);
+    redisReply ***keys = malloc((n ? n : 1) * sizeof *keys);
     if (!keys) abort();
     for (size_t i = 0; i < n; i++)
-        keys[i] = r->element[2 * i];
-    qsort(keys, n, sizeof *keys, cmp_pairs);
+        keys[i] = &r->element[2 * i];
+    qsort(keys, n, sizeof *keys, cmp_pair);
     for (size_t i = 0; !rc && i < n; i++) {
-        redisReply *k = keys[i], *v = NULL;
-        for (size_t j = 0; j < n; j++)
-            if (r->element[2 * j] == k) v = r->element[2 * j + 1];
+        const redisReply *k = keys[i][0], *v = keys[i][1];
         if (k->len < plen || memcmp(k->str, prefix, plen)) continue;
         rc = fn(ctx, k->str, k->len, v->str, v->len);
     }

@@ -95,10 +95,9 @@ int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const b
     return rc;
 }
 
-static int cmp_tag(const rs_bucket_t *a, const rs_bucket_t *b) {
-    size_t n = a->len < b->len ? a->len : b->len;
-    int c = memcmp(a->tag, b->tag, n);
-    return c ? c : (a->len > b->len) - (a->len < b->len);
+/* Whether two writes go to one bucket. */
+static bool same_bucket(const rs_bucket_t *a, const rs_bucket_t *b) {
+    return ddb__cmp_bytes((const uint8_t *)a->tag, a->len, (const uint8_t *)b->tag, b->len) == 0;
 }
 
 int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, ddb_error_t *err) {
@@ -115,7 +114,7 @@ int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, dd
         if (placed[i]) continue;
         g[ng] = (rtx_group_t){.bucket = s->it[i].b, .w = &w[at]};
         for (size_t j = i; j < s->n; j++) {
-            if (placed[j] || cmp_tag(&s->it[j].b, &s->it[i].b)) continue;
+            if (placed[j] || !same_bucket(&s->it[j].b, &s->it[i].b)) continue;
             placed[j] = true;
             from[at] = j;
             w[at++] = s->it[j].w;
@@ -126,7 +125,7 @@ int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, dd
     size_t fg = 0, fi = 0;
     int rc = rtx_run(rx__conn(e), g, ng, &e->tx, &fg, &fi, holder, err);
     if (rc && failed_op) *failed_op = s->it[from[(size_t)(g[fg].w - w) + fi]].op;
-    if (rc == DDB_ERR_TRANSACTION_CONFLICT && holder && holder[0]) rx__ws_where(s, &g[fg].bucket);
+    if (rc == DDB_ERR_TRANSACTION_CONFLICT) s->conflict_bucket = g[fg].bucket;
     if (!rc) {
         /* statistics: the table's and each index's own */
         for (size_t i = 0; i < s->n; i++) {
@@ -137,10 +136,6 @@ int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, dd
     }
     free(w), free(from), free(g), free(placed);
     return rc;
-}
-
-void rx__ws_where(rx_wset_t *s, const rs_bucket_t *b) {
-    s->conflict_bucket = *b;
 }
 
 /* ---- index definitions ------------------------------------------------ */

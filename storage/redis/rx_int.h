@@ -59,13 +59,20 @@ struct rx_engine {
 /* This thread's connections to the cluster (made on first use). */
 rc_conn_t *rx__conn(rx_engine_t *e);
 
-/* The bucket of an item key ([id][hash BE64]...) or index entry key. */
+/* The bucket a partition hash falls in (its top bits), and the bucket of
+ * an item key ([id][hash BE64]...) or index entry key. */
+uint32_t rx__bucket_index(const rx_engine_t *e, uint64_t hash);
 void rx__bucket(const rx_engine_t *e, const uint8_t *key, size_t len, rs_bucket_t *out);
 
-/* The reply of one command on the catalog's slot (not an error reply:
- * that is turned into DDB_ERR_INTERNAL). */
+/* The reply of one command routed by key (not an error reply: that is
+ * turned into DDB_ERR_INTERNAL); rx__cat sends it to the catalog's slot. */
+int rx__call(rx_engine_t *e, const char *key, size_t klen, bool write, int argc, const char **argv,
+             const size_t *lens, redisReply **out, ddb_error_t *err);
 int rx__cat(rx_engine_t *e, bool write, int argc, const char **argv, const size_t *lens,
             redisReply **out, ddb_error_t *err);
+
+/* qsort's order of redisReply pointers by their strings' bytes. */
+int rx__cmp_replies(const void *a, const void *b);
 
 /* A refusal for what this backend does not do yet (a ValidationException
  * naming it, so a client sees at once why). */
@@ -122,7 +129,6 @@ int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const b
  * holder the holding transaction's id ("" for a version), found in
  * s->conflict_bucket. Counts the writes in the statistics on success. */
 int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, ddb_error_t *err);
-void rx__ws_where(rx_wset_t *s, const rs_bucket_t *b);
 void rx__ws_free(rx_wset_t *s);
 
 /* Deletes every bucket of a table or index id (all keys of each). */

@@ -45,6 +45,21 @@ static int ongoing(ddb_error_t *err) {
     return ddb_error_set(err, DDB_ERR_TRANSACTION_CONFLICT, "Transaction is ongoing for the item");
 }
 
+/* After a write set's run ended in rc: when a transaction held one of its
+ * items, finishes that transaction if it can (a retry then may go through)
+ * or, while it lives on, answers "ongoing" with *final set (retrying will
+ * not help). Other outcomes pass through. */
+static int settle(rx_engine_t *e, const rx_wset_t *s, const char *holder, int rc, bool *final,
+                  ddb_error_t *err) {
+    if (rc != DDB_ERR_TRANSACTION_CONFLICT || !holder[0]) return rc;
+    bool resolved;
+    int r2 = rtx_resolve(rx__conn(e), holder, &s->conflict_bucket, &e->tx, &resolved, err);
+    if (r2) return r2;
+    if (resolved) return rc;
+    *final = true;
+    return ongoing(err);
+}
+
 int rx_item_get(rx_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *key, ddb_arena_t *a,
                 const ddb_value_t **out, ddb_error_t *err) {
     bytes_t k = {0};
@@ -118,7 +133,9 @@ int rx_item_write(rx_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
     rx__bucket(e, k.p, k.len, &b);
     rc_conn_t *conn = rx__conn(e);
     rc = DDB_ERR_TRANSACTION_CONFLICT;
-    for (int attempt = 0; attempt < RX_RETRIES && rc == DDB_ERR_TRANSACTION_CONFLICT; attempt++) {
+    bool final = false;
+    for (int attempt = 0; attempt < RX_RETRIES && rc == DDB_ERR_TRANSACTION_CONFLICT && !final;
+         attempt++) {
         const ddb_value_t *old = NULL, *next = NULL;
         uint64_t ver;
         rc = rx__read(e, conn, &b, &k, a, &old, &ver, err);
@@ -132,14 +149,7 @@ int rx_item_write(rx_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
         char holder[RS_TXID_LEN + 1] = "";
         rc = rx__ws_item(e, &s, t, &k, old, next, ver, 0, a, err);
         if (!rc) rc = rx__ws_run(e, &s, NULL, holder, err);
-        if (rc == DDB_ERR_TRANSACTION_CONFLICT && holder[0]) {
-            bool resolved;
-            int r2 = rtx_resolve(conn, holder, &s.conflict_bucket, &e->tx, &resolved, err);
-            if (r2)
-                rc = r2;
-            else if (!resolved)
-                rc = ongoing(err), attempt = RX_RETRIES;
-        }
+        rc = settle(e, &s, holder, rc, &final, err);
         rx__ws_free(&s);
     }
     bytes_free(&k);
@@ -221,16 +231,7 @@ static int write_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t 
         rc = rx__ws_item(e, &s, ops[i].table, &keys[i], olds[i], nexts[i], vers[i], i, a, err);
     char holder[RS_TXID_LEN + 1] = "";
     if (!rc) rc = rx__ws_run(e, &s, NULL, holder, err);
-    if (rc == DDB_ERR_TRANSACTION_CONFLICT && holder[0]) {
-        bool resolved;
-        int r2 = rtx_resolve(conn, holder, &s.conflict_bucket, &e->tx, &resolved, err);
-        if (r2) {
-            rc = r2;
-        } else if (!resolved) {
-            rc = ongoing(err);
-            *final = true;
-        }
-    }
+    rc = settle(e, &s, holder, rc, final, err);
     rx__ws_free(&s);
     return rc;
 }
@@ -249,11 +250,8 @@ int rx_write_all_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const ddb_toke
     rs_bucket_t *bk = calloc(n ? n : 1, sizeof *bk);
     if (!keys || !bk) abort();
     for (size_t i = 0; i < n && !rc; i++) {
-        if (kc_item_key(&keys[i], ops[i].table->id, &ops[i].table->key, ops[i].key))
-            rc = ddb_error_set(err, DDB_ERR_VALIDATION,
-                               "The provided key element does not match the schema");
-        else
-            rx__bucket(e, keys[i].p, keys[i].len, &bk[i]);
+        rc = ddb__item_key(&keys[i], ops[i].table, ops[i].key, err);
+        if (!rc) rx__bucket(e, keys[i].p, keys[i].len, &bk[i]);
     }
     if (!rc) {
         rc = DDB_ERR_TRANSACTION_CONFLICT;

@@ -26,10 +26,6 @@ struct rx_iter {
     bool done;
 };
 
-static uint32_t bucket_of_hash(const rx_engine_t *e, uint64_t hash) {
-    return e->bucket_shift >= 64 ? 0 : (uint32_t)(hash >> e->bucket_shift);
-}
-
 static rx_iter_t *iter_new(rx_engine_t *e, uint32_t table, bytes_t lower, bytes_t upper,
                            bool reverse) {
     rx_iter_t *it = calloc(1, sizeof *it);
@@ -42,14 +38,17 @@ static rx_iter_t *iter_new(rx_engine_t *e, uint32_t table, bytes_t lower, bytes_
     return it;
 }
 
-/* Starts after key `after` when it lies inside the range. */
+/* Continues after key `after`, as the RocksDB iterators do: forward only
+ * from a key at or past the range's start, backward only from one before
+ * its end (else from the range's own end), so nothing outside the range is
+ * ever read. */
 static void start_after(rx_iter_t *it, const bytes_t *after) {
     if (!after->len) return;
-    bool in =
-        memcmp(after->p, it->lower.p, after->len < it->lower.len ? after->len : it->lower.len) >= 0;
+    bool in = it->reverse ? ddb__cmp_bytes(after->p, after->len, it->upper.p, it->upper.len) < 0
+                          : ddb__cmp_bytes(after->p, after->len, it->lower.p, it->lower.len) >= 0;
     if (!in) return;
     bytes_put(&it->cursor, after->p, after->len);
-    if (after->len >= 12) it->bucket = bucket_of_hash(it->e, kc_get_be64(after->p + 4));
+    if (after->len >= 12) it->bucket = rx__bucket_index(it->e, kc_get_be64(after->p + 4));
 }
 
 int rx_iter_scan(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
@@ -71,9 +70,9 @@ int rx_iter_scan(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info
         return DDB_ERR_VALIDATION;
     }
     rx_iter_t *it = iter_new(e, id, lower, upper, false);
-    it->bucket = bucket_of_hash(e, kc_get_be64(it->lower.p + 4));
+    it->bucket = rx__bucket_index(e, kc_get_be64(it->lower.p + 4));
     it->last =
-        upper.len < 12 ? e->buckets - 1 : bucket_of_hash(e, kc_get_be64(it->upper.p + 4) - 1);
+        upper.len < 12 ? e->buckets - 1 : rx__bucket_index(e, kc_get_be64(it->upper.p + 4) - 1);
     start_after(it, &after);
     bytes_free(&after);
     *out = it;
@@ -93,8 +92,8 @@ int rx_iter_query(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_inf
         return DDB_ERR_VALIDATION;
     }
     rx_iter_t *it = iter_new(e, index ? index->id : t->id, lower, upper, reverse);
-    it->bucket = it->last = bucket_of_hash(e, kc_get_be64(it->lower.p + 4));
-    if (after.len) bytes_put(&it->cursor, after.p, after.len);
+    it->bucket = it->last = rx__bucket_index(e, kc_get_be64(it->lower.p + 4));
+    start_after(it, &after);
     bytes_free(&after);
     *out = it;
     return 0;
