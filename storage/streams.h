@@ -7,6 +7,7 @@
 #define DDB_STORAGE_STREAMS_H
 
 #include "storage/engine.h"
+#include "storage/streamrec.h"
 
 /* Layout in the streams column family:
  *   SEQ_KEY                    -> next sequence number (BE64)
@@ -42,12 +43,7 @@ void ddb__lane_key(bytes_t *k, uint32_t stream, uint32_t lane, uint64_t seq);
 uint32_t ddb__lane_of(const ddb_key_schema_t *ks, const ddb_value_t *keys, uint32_t lanes);
 
 bool ddb__decode_shard(const uint8_t *b, size_t len, uint32_t index, ddb_shard_t *s);
-bool ddb__decode_desc(const uint8_t *p, size_t len, uint32_t id, ddb_arena_t *a,
-                      ddb_stream_desc_t *d);
-/* Decodes record value p of sequence number seq; DDB_ERR_INTERNAL (naming
- * the stream and seq) when malformed. */
-int ddb__decode_record(const uint8_t *p, size_t len, uint32_t stream, uint64_t seq, ddb_arena_t *a,
-                       ddb_stream_record_t *r, ddb_error_t *err);
+/* (descriptors and records are encoded as storage/streamrec.h says) */
 
 /* The stream's trim point read with ro (0: never trimmed). */
 int ddb__trim_point(rk_engine_t *e, const rocksdb_readoptions_t *ro, uint32_t id, uint64_t *out,
