@@ -17,7 +17,7 @@
 --   9 n  counter: the bucket's items' total size in bytes
 --   10.. sorted sets the items' secondary entries go to (local indexes)
 
-local LIBRARY_VERSION = 4
+local LIBRARY_VERSION = 5
 
 -- Two more keys of a bucket, for transactions across buckets (after c):
 --   7 i  hash: item key -> the id of the transaction holding it (an intent)
@@ -64,9 +64,17 @@ local function check(keys, items, own)
   return nil
 end
 
+-- The master's clock in ms.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
 -- Applies checked items; per item {version, stream id or ''} (a check-only
--- item: {its version, ''}).
-local function write(keys, items, maxlen)
+-- item: {its version, ''}). A change record goes to the bucket's stream
+-- with fields v (the version) and r (the record); minid > 0 trims the
+-- stream's records older than that time (ms), roughly.
+local function write(keys, items, keep)
   local z, b, v, x, s, c = keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
   local out = {}
   for i, it in ipairs(items) do
@@ -101,8 +109,8 @@ local function write(keys, items, maxlen)
       end
       local id = ''
       if it.record ~= '' then
-        if maxlen > 0 then
-          id = redis.call('XADD', s, 'MAXLEN', '~', maxlen, '*', 'v', ver, 'r', it.record)
+        if keep > 0 then
+          id = redis.call('XADD', s, 'MINID', '~', now_ms() - keep, '*', 'v', ver, 'r', it.record)
         else
           id = redis.call('XADD', s, '*', 'v', ver, 'r', it.record)
         end
@@ -114,7 +122,7 @@ local function write(keys, items, maxlen)
 end
 
 -- ddb_apply: writes one or more items of a bucket, all or none.
--- ARGV: n, stream max length (0: no trim), then the items (parse_items).
+-- ARGV: n, stream retention in ms (0: no trim), then the items (parse_items).
 -- Returns, per item, {version, stream id or ''}; or the error
 -- "DDBCONFLICT i version" (item i, 1-based, is at another version now) or
 -- "DDBLOCKED i txid" (a transaction holds it); nothing is written then.
@@ -146,7 +154,7 @@ local function prepare(keys, args)
 end
 
 -- ddb_commit: phase two: applies txid's prepared writes in this bucket and
--- releases its items. ARGV: txid, stream max length. Returns what ddb_apply
+-- releases its items. ARGV: txid, stream retention. Returns what ddb_apply
 -- returns for them, or {} when txid holds nothing here (already committed
 -- or aborted: committing is idempotent).
 local function commit(keys, args)
@@ -179,10 +187,6 @@ end
 -- and the buckets it prepares in. The decision is made once: whoever moves
 -- it from 'P' first (its coordinator committing, or any front end aborting
 -- it as abandoned) decides.
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
 
 -- ddb_tx_begin: ARGV: the buckets (one string). 'OK', or an error when the
 -- record exists. The record never expires: it is deleted by whoever finished
@@ -249,10 +253,17 @@ local function stats(keys, args)
 end
 
 -- ddb_cas: sets hash field ARGV[1] of KEYS[1] to ARGV[3] if it holds
--- ARGV[2]; 1 if it did, else 0 (catalog records, changed by any front end).
+-- ARGV[2] ('' for absent); 1 if it did, else 0 (catalog records, changed by
+-- any front end). With KEYS[2], the field/value pairs of ARGV from 4 on are
+-- set in that hash in the same step (a new stream's descriptor).
 local function cas(keys, args)
-  if redis.call('HGET', keys[1], args[1]) ~= args[2] then return 0 end
+  if (redis.call('HGET', keys[1], args[1]) or '') ~= args[2] then return 0 end
   redis.call('HSET', keys[1], args[1], args[3])
+  if keys[2] then
+    for i = 4, #args - 1, 2 do
+      redis.call('HSET', keys[2], args[i], args[i + 1])
+    end
+  end
   return 1
 end
 
@@ -274,6 +285,97 @@ local function ttl_drop(keys, args)
   return 1
 end
 
+-- ---- the change feed ----------------------------------------------------
+-- A bucket's stream (s) is its share of the table's change feed: readers of
+-- the DynamoDB Streams API merge the buckets of a shard by record id, and
+-- the GSI appliers of the front ends follow each bucket on their own.
+
+-- ddb_feed_read: {now ms, records} with the records of stream KEYS[1] in
+-- [ARGV[1], ARGV[2]] (XRANGE ids), at most ARGV[3]; the master's clock,
+-- read in the same step, bounds the ids of every record added later (they
+-- are at least that time).
+local function feed_read(keys, args)
+  return {now_ms(), redis.call('XRANGE', keys[1], args[1], args[2], 'COUNT', tonumber(args[3]))}
+end
+
+-- ddb_feed_take: a GSI applier's turn at a bucket. KEYS: a (the lease:
+-- the owning front end's id, expiring), g (the id of the last record
+-- applied), s. ARGV: owner, lease ms, count. {0} when another front end
+-- holds the lease; else the lease is taken or renewed and the reply is
+-- {1, last applied id, up to count records after it}.
+local function feed_take(keys, args)
+  local holder = redis.call('GET', keys[1])
+  if holder and holder ~= args[1] then return {0} end
+  redis.call('SET', keys[1], args[1], 'PX', tonumber(args[2]))
+  local cp = redis.call('GET', keys[2]) or '0-0'
+  return {1, cp, redis.call('XRANGE', keys[3], '(' .. cp, '+', 'COUNT', tonumber(args[3]))}
+end
+
+-- ddb_feed_done: records up to id ARGV[2] are applied, if the lease is
+-- still ARGV[1]'s. KEYS: a, g. 1 if recorded, else 0.
+local function feed_done(keys, args)
+  if redis.call('GET', keys[1]) ~= args[1] then return 0 end
+  redis.call('SET', keys[2], args[2])
+  return 1
+end
+
+-- ddb_ix_apply: GSI entries written by the appliers, last writer wins by
+-- the item's version, so applies in any order (a replay, a late applier)
+-- converge to the entries of each item's latest version. KEYS: an index
+-- bucket's z, b, v (entry key -> version), n (total size), w (entry key ->
+-- its size), d (tombstones: entry key -> the version that removed it), e
+-- (tombstones by time, dropped after ARGV[2] ms). ARGV: now ms, tombstone
+-- lifetime ms, m, then m times: entry key, version, 'P' or 'D', body, size.
+-- Returns {entries written or removed, change of the entry count, of the
+-- total size}.
+local function ix_apply(keys, args)
+  local z, b, v, n, w, d, e = keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7]
+  local now, changed, dcount, dbytes, at = tonumber(args[1]), 0, 0, 0, 4
+  for _ = 1, tonumber(args[3]) do
+    local key, ver, op = args[at], tonumber(args[at + 1]), args[at + 2]
+    local cur = tonumber(redis.call('HGET', v, key) or redis.call('HGET', d, key) or '0')
+    if ver >= cur then
+      local old = tonumber(redis.call('HGET', w, key) or '0')
+      if op == 'P' then
+        local size = tonumber(args[at + 4])
+        if redis.call('ZADD', z, 0, key) == 1 then dcount = dcount + 1 end
+        redis.call('HSET', b, key, args[at + 3])
+        redis.call('HSET', v, key, ver)
+        redis.call('HSET', w, key, size)
+        if redis.call('HDEL', d, key) == 1 then redis.call('ZREM', e, key) end
+        if size ~= old then
+          redis.call('INCRBY', n, size - old)
+          dbytes = dbytes + size - old
+        end
+      else
+        if redis.call('HDEL', v, key) == 1 then
+          redis.call('ZREM', z, key)
+          redis.call('HDEL', b, key)
+          redis.call('HDEL', w, key)
+          dcount = dcount - 1
+          if old ~= 0 then
+            redis.call('INCRBY', n, -old)
+            dbytes = dbytes - old
+          end
+        end
+        redis.call('HSET', d, key, ver)
+        redis.call('ZADD', e, now, key)
+      end
+      changed = changed + 1
+    end
+    at = at + 5
+  end
+  for _, key in ipairs(redis.call('ZRANGEBYSCORE', e, '-inf', now - tonumber(args[2]), 'LIMIT', 0, 32)) do
+    redis.call('HDEL', d, key)
+    redis.call('ZREM', e, key)
+  end
+  return {changed, dcount, dbytes}
+end
+
+redis.register_function{function_name = 'ddb_feed_read', callback = feed_read, flags = {'no-writes'}}
+redis.register_function('ddb_feed_take', feed_take)
+redis.register_function('ddb_feed_done', feed_done)
+redis.register_function('ddb_ix_apply', ix_apply)
 redis.register_function('ddb_ttl_mark', ttl_mark)
 redis.register_function('ddb_ttl_drop', ttl_drop)
 redis.register_function('ddb_cas', cas)

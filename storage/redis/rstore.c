@@ -249,13 +249,13 @@ static int versions(const redisReply *r, const char *fn, rs_write_t *w, size_t n
 }
 
 int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
-             rs_write_t *w, size_t n, size_t stream_max, size_t *conflict, char *holder,
+             rs_write_t *w, size_t n, size_t stream_keep_ms, size_t *conflict, char *holder,
              ddb_error_t *err) {
     call_t c;
     int rc = call_init(&c, 2 + item_args(w, n), "ddb_apply", b, sets, nsets, err);
     if (!rc) {
         call_num(&c, n);
-        call_num(&c, stream_max);
+        call_num(&c, stream_keep_ms);
         rc = call_items(&c, w, n, nsets, err);
     }
     redisReply *r = NULL;
@@ -286,14 +286,14 @@ int rs_prepare(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size
     return rc;
 }
 
-int rs_finish(rc_conn_t *k, const rs_bucket_t *b, const char *txid, bool commit, size_t stream_max,
-              rs_write_t *w, size_t n, bool *done, ddb_error_t *err) {
+int rs_finish(rc_conn_t *k, const rs_bucket_t *b, const char *txid, bool commit,
+              size_t stream_keep_ms, rs_write_t *w, size_t n, bool *done, ddb_error_t *err) {
     call_t c;
     const char *fn = commit ? "ddb_commit" : "ddb_abort";
     int rc = call_init(&c, 2, fn, b, NULL, 0, err);
     if (!rc) {
         call_arg(&c, txid, strlen(txid));
-        if (commit) call_num(&c, stream_max);
+        if (commit) call_num(&c, stream_keep_ms);
     }
     redisReply *r = NULL;
     if (!rc) rc = rc_command(k, b->tag, b->len, true, (int)c.argc, c.argv, c.lens, &r, err);

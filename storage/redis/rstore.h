@@ -16,7 +16,7 @@
 
 #include "storage/redis/rc.h"
 
-#define RS_LIBRARY_VERSION 4  /* ddb_version of storage/redis/ddb.lua */
+#define RS_LIBRARY_VERSION 5  /* ddb_version of storage/redis/ddb.lua */
 #define RS_TXID_LEN        32 /* a transaction id's length at most */
 
 /* The hash tag of a bucket, e.g. "{t17:5}". */
@@ -75,14 +75,14 @@ typedef struct rs_write {
 
 /* Writes w[0..n), all of one bucket, all or none. sets[0..nsets) name the
  * bucket's sorted sets the entries go to (suffixes after the tag, e.g.
- * "l3"). stream_max trims the bucket's stream to about that many records
- * (0: no trim). Fails with DDB_ERR_TRANSACTION_CONFLICT, writing nothing,
+ * "l3"). stream_keep_ms trims the bucket's change records older than that
+ * many ms, roughly (0: no trim). Fails with DDB_ERR_TRANSACTION_CONFLICT, writing nothing,
  * when an item is at another version than w[i].expect or a transaction
  * holds it: *conflict = i (may be NULL) and holder (may be NULL) the
  * transaction's id ("" for a version mismatch): the caller reads again and
  * retries (after rtx_resolve, for a holder). */
 int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
-             rs_write_t *w, size_t n, size_t stream_max, size_t *conflict, char *holder,
+             rs_write_t *w, size_t n, size_t stream_keep_ms, size_t *conflict, char *holder,
              ddb_error_t *err);
 
 /* Phase one of transaction txid in one bucket: checks w[0..n) as rs_apply
@@ -96,8 +96,8 @@ int rs_prepare(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size
  * them (abort), releasing its items. *done: txid held something here (else
  * it was finished before: finishing is idempotent). With commit and w (the
  * n writes prepared here), their versions and stream ids are filled. */
-int rs_finish(rc_conn_t *k, const rs_bucket_t *b, const char *txid, bool commit, size_t stream_max,
-              rs_write_t *w, size_t n, bool *done, ddb_error_t *err);
+int rs_finish(rc_conn_t *k, const rs_bucket_t *b, const char *txid, bool commit,
+              size_t stream_keep_ms, rs_write_t *w, size_t n, bool *done, ddb_error_t *err);
 
 /* Item keys of a bucket in [lo, hi] (lo/hi NULL: unbounded; *_incl: the
  * bound itself included) in key order, or reverse order, at most limit of

@@ -75,7 +75,7 @@ static int finish_all(rc_conn_t *k, const char *txid, bool commit, const char *l
                       const rs_bucket_t *where, const rtx_opts_t *o, ddb_error_t *err) {
     bool done;
     int rc = 0;
-    if (where) rc = rs_finish(k, where, txid, commit, o->stream_max, NULL, 0, &done, err);
+    if (where) rc = rs_finish(k, where, txid, commit, o->stream_keep_ms, NULL, 0, &done, err);
     for (const char *p = list; !rc && *p;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -85,7 +85,7 @@ static int finish_all(rc_conn_t *k, const char *txid, bool commit, const char *l
             b.tag[len] = '\0';
             b.len = len;
             if (!where || b.len != where->len || memcmp(b.tag, where->tag, b.len))
-                rc = rs_finish(k, &b, txid, commit, o->stream_max, NULL, 0, &done, err);
+                rc = rs_finish(k, &b, txid, commit, o->stream_keep_ms, NULL, 0, &done, err);
         }
         if (!end) break;
         p = end + 1;
@@ -118,8 +118,8 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
     if (holder) holder[0] = '\0';
     if (ng == 1) {
         *failed = 0;
-        return rs_apply(k, &g[0].bucket, g[0].sets, g[0].nsets, g[0].w, g[0].n, o->stream_max, item,
-                        holder, err);
+        return rs_apply(k, &g[0].bucket, g[0].sets, g[0].nsets, g[0].w, g[0].n, o->stream_keep_ms,
+                        item, holder, err);
     }
     char txid[RS_TXID_LEN + 1], key[64];
     int rc = new_txid(txid, err);
@@ -158,7 +158,7 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
             bool all = true;
             for (size_t i = 0; i < prepared; i++) {
                 bool done;
-                if (rs_finish(k, &g[i].bucket, txid, false, o->stream_max, NULL, 0, &done, &e2))
+                if (rs_finish(k, &g[i].bucket, txid, false, o->stream_keep_ms, NULL, 0, &done, &e2))
                     all = false;
             }
             if (all) delete_record(k, txid);
@@ -181,7 +181,7 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
     for (size_t i = 0; i < ng; i++) {
         bool done;
         ddb_error_t e2;
-        if (rs_finish(k, &g[i].bucket, txid, true, o->stream_max, g[i].w, g[i].n, &done, &e2))
+        if (rs_finish(k, &g[i].bucket, txid, true, o->stream_keep_ms, g[i].w, g[i].n, &done, &e2))
             all = false;
     }
     if (all) delete_record(k, txid);

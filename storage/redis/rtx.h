@@ -19,11 +19,11 @@ typedef struct rtx_group {
 } rtx_group_t;
 
 typedef struct rtx_opts {
-    int abandon_ms;    /* a transaction still preparing this long after it began may be
-                        * aborted by any front end (0: 5000) */
-    size_t stream_max; /* the buckets' stream trim (rs_apply) */
-    int stop_after;    /* tests only: 1 = give up after the prepares, 2 = after the commit
-                        * decision, as a front end killed there would (0: run to the end) */
+    int abandon_ms;        /* a transaction still preparing this long after it began may be
+                            * aborted by any front end (0: 5000) */
+    size_t stream_keep_ms; /* the buckets' stream retention (rs_apply) */
+    int stop_after;        /* tests only: 1 = give up after the prepares, 2 = after the commit
+                            * decision, as a front end killed there would (0: run to the end) */
 } rtx_opts_t;
 
 /* Runs the writes of g[0..ng) (distinct buckets) all or none. Fails with

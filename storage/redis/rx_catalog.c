@@ -2,9 +2,8 @@
  * catalog's slot (name -> the table record of storage/tablerec.c), ids from
  * the catalog's counter (never reused, so a deleted table's buckets may be
  * dropped after its record), changes of a record by compare-and-set, and the
- * statistics summed over a table's (and each index's) buckets. Streams are
- * refused for now (rx__unsupported); indexes are rx_index.c's, TTL
- * rx_ttl.c's. */
+ * statistics summed over a table's (and each index's) buckets. Indexes
+ * are rx_index.c's, TTL rx_ttl.c's, streams rx_feed.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +64,10 @@ static int at_limit(rx_engine_t *e, const char *name, size_t len, bool *full, dd
 }
 
 int rx_table_create(rx_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
-    if (info->stream.enabled) return rx__unsupported(err, "DynamoDB Streams");
+    bool with_stream = info->stream.enabled;
+    if (with_stream && !e->stream_lanes)
+        return rx__unsupported(err, "DynamoDB Streams on a cluster of more than 64 buckets");
+    ddb_stream_view_t view = info->stream.view;
     bool full;
     int rc = at_limit(e, info->name, info->name_len, &full, err);
     if (rc) return rc;
@@ -76,14 +78,14 @@ int rx_table_create(rx_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
             e->max_tables);
     /* ids for the table and each of its indexes */
     char count[16];
-    snprintf(count, sizeof count, "%zu", 1 + info->nindexes);
+    snprintf(count, sizeof count, "%zu", 1 + info->nindexes + with_stream);
     const char *incr[] = {"INCRBY", RX_CAT_IDS, count};
     redisReply *r;
     rc = rx__cat(e, true, 3, incr, NULL, &r, err);
     if (rc) return rc;
     uint32_t last = r->type == REDIS_REPLY_INTEGER ? (uint32_t)r->integer : 0;
     freeReplyObject(r);
-    info->id = last ? last - (uint32_t)info->nindexes : 0;
+    info->id = last ? last - (uint32_t)info->nindexes - with_stream : 0;
     for (size_t i = 0; i < info->nindexes; i++) {
         info->indexes[i].id = info->id + 1 + (uint32_t)i;
         info->indexes[i].backfilling = false;
@@ -93,12 +95,37 @@ int rx_table_create(rx_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
     info->restoring = false;
     memset(&info->pitr, 0, sizeof info->pitr);
     memset(&info->stream, 0, sizeof info->stream);
-    bytes_t rec = {0};
+    int64_t now = ddb_now_ms();
+    if (with_stream)
+        info->stream =
+            (ddb_stream_ref_t){.id = last, .enabled = true, .view = view, .created_ms = now};
+    /* the record, and its stream's descriptor, in one step */
+    bytes_t rec = {0}, desc = {0};
     ddb__encode_table(&rec, info);
-    const char *set[] = {"HSETNX", RX_CAT_TABLES, info->name, (const char *)rec.p};
-    size_t lens[] = {6, strlen(RX_CAT_TABLES), info->name_len, rec.len};
-    rc = rx__cat(e, true, 4, set, lens, &r, err);
+    char sid[16];
+    snprintf(sid, sizeof sid, "%u", info->stream.id);
+    if (with_stream) rx__stream_desc(&desc, e, info, view, now);
+    const char *set[] = {
+        "FCALL",    "ddb_cas", with_stream ? "2" : "1", RX_CAT_TABLES, RX_CAT_STREAMS,
+        info->name, "",        (const char *)rec.p,     sid,           (const char *)desc.p};
+    size_t lens[] = {5,
+                     7,
+                     1,
+                     strlen(RX_CAT_TABLES),
+                     strlen(RX_CAT_STREAMS),
+                     info->name_len,
+                     0,
+                     rec.len,
+                     strlen(sid),
+                     desc.len};
+    if (!with_stream) { /* no second key */
+        set[4] = set[5], lens[4] = lens[5];
+        set[5] = set[6], lens[5] = lens[6];
+        set[6] = set[7], lens[6] = lens[7];
+    }
+    rc = rx__cat(e, true, with_stream ? 10 : 7, set, lens, &r, err);
     bytes_free(&rec);
+    bytes_free(&desc);
     if (rc) return rc;
     bool created = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     freeReplyObject(r);
@@ -174,31 +201,57 @@ int rx_table_set_meta(rx_engine_t *e, const char *name, size_t len, const ddb_va
     return rx__change_record(e, name, len, set_meta, meta, err);
 }
 
-int rx__drop_buckets(rx_engine_t *e, uint32_t id, ddb_error_t *err) {
-    enum { NK = RS_BUCKET_KEYS };
+const char *const rx_extra_suffix[RX_EXTRA_KEYS] = {"a", "g", "w", "d", "e"};
+
+int rx__drop_buckets(rx_engine_t *e, uint32_t id, bool keep_feed, ddb_error_t *err) {
+    enum { NK = RS_BUCKET_KEYS + RX_EXTRA_KEYS };
     rc_cmd_t *cmds = calloc(e->buckets, sizeof *cmds);
     char(*names)[NK][48] = calloc(e->buckets, sizeof *names);
     const char *(*argv)[1 + NK] = calloc(e->buckets, sizeof *argv);
     rs_bucket_t *tags = calloc(e->buckets, sizeof *tags);
-    if (!cmds || !names || !argv || !tags) abort();
+    /* with keep_feed, a second command per bucket: its stream's expiry */
+    rc_cmd_t *cmds2 = calloc(e->buckets, sizeof *cmds2);
+    char(*feeds)[48] = calloc(e->buckets, sizeof *feeds);
+    const char *(*argv2)[3] = calloc(e->buckets, sizeof *argv2);
+    if (!cmds || !names || !argv || !tags || !cmds2 || !feeds || !argv2) abort();
+    char keep[24];
+    snprintf(keep, sizeof keep, "%lld", (long long)(e->retention_ms / 1000 + 1));
+    size_t nc2 = 0;
     for (uint32_t b = 0; b < e->buckets; b++) {
         rs_bucket_name(&tags[b], id, b);
         argv[b][0] = "DEL";
+        int argc = 1;
         for (size_t k = 0; k < NK; k++) {
-            snprintf(names[b][k], sizeof names[b][k], "%s%s", tags[b].tag, rs_bucket_suffix[k]);
-            argv[b][1 + k] = names[b][k];
+            const char *suf =
+                k < RS_BUCKET_KEYS ? rs_bucket_suffix[k] : rx_extra_suffix[k - RS_BUCKET_KEYS];
+            if (keep_feed && !strcmp(suf, "s")) {
+                snprintf(feeds[b], sizeof feeds[b], "%ss", tags[b].tag);
+                argv2[b][0] = "EXPIRE", argv2[b][1] = feeds[b], argv2[b][2] = keep;
+                cmds2[nc2++] = (rc_cmd_t){.key = tags[b].tag,
+                                          .klen = tags[b].len,
+                                          .argc = 3,
+                                          .argv = argv2[b],
+                                          .write = true,
+                                          .idempotent = true};
+                continue;
+            }
+            snprintf(names[b][k], sizeof names[b][k], "%s%s", tags[b].tag, suf);
+            argv[b][argc++] = names[b][k];
         }
         cmds[b] = (rc_cmd_t){.key = tags[b].tag,
                              .klen = tags[b].len,
-                             .argc = 1 + NK,
+                             .argc = argc,
                              .argv = argv[b],
                              .write = true,
                              .idempotent = true};
     }
     int rc = rc_exec(rx__conn(e), cmds, e->buckets, err);
+    if (!rc && nc2) rc = rc_exec(rx__conn(e), cmds2, nc2, err);
     for (uint32_t b = 0; b < e->buckets; b++)
         if (cmds[b].reply) freeReplyObject(cmds[b].reply);
-    free(cmds), free(names), free(argv), free(tags);
+    for (size_t b = 0; b < nc2; b++)
+        if (cmds2[b].reply) freeReplyObject(cmds2[b].reply);
+    free(cmds), free(names), free(argv), free(tags), free(cmds2), free(feeds), free(argv2);
     rx__stats_drop(e, id);
     return rc;
 }
@@ -221,9 +274,11 @@ int rx_table_delete(rx_engine_t *e, const char *name, size_t len, ddb_error_t *e
         rc = not_found(err, name, len); /* another front end deleted it first */
     if (r) freeReplyObject(r);
     /* its buckets and its indexes', every key of each */
-    if (!rc) rc = rx__drop_buckets(e, t.id, err);
+    /* its stream stays readable until its records age out */
+    if (!rc && t.stream.enabled) rc = rx__stream_disable(e, t.stream.id, ddb_now_ms(), err);
+    if (!rc) rc = rx__drop_buckets(e, t.id, t.stream.id != 0, err);
     for (size_t i = 0; !rc && i < t.nindexes; i++)
-        if (!t.indexes[i].ttl) rc = rx__drop_buckets(e, t.indexes[i].id, err);
+        if (!t.indexes[i].ttl) rc = rx__drop_buckets(e, t.indexes[i].id, false, err);
     ddb_arena_destroy(a);
     return rc;
 }
@@ -344,4 +399,24 @@ int rx__stats(rx_engine_t *e, uint32_t id, uint64_t *count, uint64_t *bytes, ddb
     e->stats[i] = (rx_stats_t){.id = id, .count = c, .bytes = s, .at_ms = now};
     pthread_mutex_unlock(&e->mu);
     return 0;
+}
+
+int rx__each_table(rx_engine_t *e, ddb_arena_t *a, rx_table_fn fn, void *ctx, ddb_error_t *err) {
+    const char *argv[] = {"HGETALL", RX_CAT_TABLES};
+    redisReply *r;
+    int rc = rx__cat(e, false, 2, argv, NULL, &r, err);
+    if (rc) return rc;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements && !rc; i += 2) {
+        const redisReply *name = r->element[i], *rec = r->element[i + 1];
+        ddb_table_info_t *t = ddb_arena_alloc(a, sizeof *t);
+        memset(t, 0, sizeof *t);
+        t->name = ddb_arena_strndup(a, name->str, name->len);
+        t->name_len = name->len;
+        uint8_t *copy = ddb_arena_alloc(a, rec->len ? rec->len : 1);
+        memcpy(copy, rec->str, rec->len);
+        ddb_error_t e2;
+        if (ddb__decode_table(copy, rec->len, a, t, &e2) == 0) rc = fn(ctx, t);
+    }
+    freeReplyObject(r);
+    return rc;
 }

@@ -2,11 +2,12 @@
  * slot map, the function library, the cluster's bucket count), per-thread
  * connections, the store's secret, the small key-value namespaces (Lambda
  * mappings, trigger checkpoints) and what this backend refuses for now:
- * streams, backups, point-in-time recovery, the offline checker. */
+ * backups, point-in-time recovery, the offline checker. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "storage/redis/rx_int.h"
 
@@ -97,6 +98,21 @@ int rx_open(const ddb_engine_opts_t *opts, rx_engine_t **out, ddb_error_t *err) 
     pthread_key_create(&e->conn_key, NULL);
     e->max_tables = opts->max_tables;
     e->ttl_interval_ms = opts->ttl_interval_ms ? opts->ttl_interval_ms : 2000;
+    e->stream_lanes = opts->stream_shards ? opts->stream_shards : 1;
+    if (e->stream_lanes > DDB_STREAM_LANES_MAX) e->stream_lanes = DDB_STREAM_LANES_MAX;
+    e->rollover_ms = (int64_t)(opts->shard_rollover_s ? opts->shard_rollover_s : 4 * 3600) * 1000;
+    e->retention_ms =
+        (int64_t)(opts->stream_retention_s ? opts->stream_retention_s : 24 * 3600) * 1000;
+    e->tx.stream_keep_ms = (size_t)e->retention_ms;
+    pthread_mutex_init(&e->feed_mu, NULL);
+    pthread_cond_init(&e->feed_cond, NULL);
+    uint8_t rnd[8] = {0};
+    if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) {
+        uint64_t t = (uint64_t)ddb_now_ms() ^ (uint64_t)getpid() << 32;
+        memcpy(rnd, &t, sizeof t);
+    }
+    for (int i = 0; i < 8; i++)
+        snprintf(e->owner + 2 * i, 3, "%02x", rnd[i]);
     rc_opts_t o = {.wait_replicas = (int)opts->cluster_replicas};
     int rc = rc_cluster_open(opts->cluster, &o, &e->c, err);
     if (!rc) rc = rs_load_functions(rx__conn(e), err);
@@ -105,13 +121,21 @@ int rx_open(const ddb_engine_opts_t *opts, rx_engine_t **out, ddb_error_t *err) 
         rx_close(e);
         return rc;
     }
-    if (!opts->inspect_only) rx__sweeper_start(e);
+    if (e->buckets > RX_SEQ_BUCKETS) {
+        /* a stream's sequence numbers tell 64 buckets apart (rx__seq) */
+        e->stream_lanes = 0;
+    }
+    if (!opts->inspect_only) {
+        rx__sweeper_start(e);
+        rx__applier_start(e);
+    }
     *out = e;
     return 0;
 }
 
 void rx_close(rx_engine_t *e) {
     if (!e) return;
+    rx__applier_stop(e);
     rx__sweeper_stop(e);
     for (size_t i = 0; i < e->nconns; i++)
         rc_conn_destroy(e->conns[i]);
@@ -119,6 +143,8 @@ void rx_close(rx_engine_t *e) {
     free(e->stats);
     pthread_key_delete(e->conn_key);
     pthread_mutex_destroy(&e->mu);
+    pthread_mutex_destroy(&e->feed_mu);
+    pthread_cond_destroy(&e->feed_cond);
     rc_cluster_close(e->c);
     free(e);
 }
@@ -251,46 +277,6 @@ int rx_kv_scan(rx_engine_t *e, uint8_t ns, const void *prefix, size_t plen, ddb_
 }
 
 /* ---- not on this backend yet ------------------------------------------ */
-
-int rx_stream_set(rx_engine_t *e, const char *table, size_t len, ddb_stream_view_t view,
-                  const ddb_value_t *meta, ddb_error_t *err) {
-    (void)e, (void)table, (void)len, (void)view, (void)meta;
-    return rx__unsupported(err, "DynamoDB Streams");
-}
-
-int rx_stream_list(rx_engine_t *e, ddb_arena_t *a, ddb_stream_desc_t **out, size_t *n,
-                   ddb_error_t *err) {
-    (void)e, (void)a, (void)err;
-    *out = NULL;
-    *n = 0;
-    return 0; /* no table has a stream */
-}
-
-int rx_stream_shards(rx_engine_t *e, uint32_t stream, ddb_arena_t *a, ddb_shard_t **out, size_t *n,
-                     uint64_t *trim, ddb_error_t *err) {
-    (void)e, (void)stream, (void)a, (void)out, (void)n, (void)trim;
-    return ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
-}
-
-int rx_stream_read(rx_engine_t *e, uint32_t stream, uint32_t shard, uint64_t from, size_t limit,
-                   size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t **out, size_t *n,
-                   uint64_t *next, bool *done, ddb_error_t *err) {
-    (void)e, (void)stream, (void)shard, (void)from, (void)limit, (void)max_bytes, (void)a,
-        (void)out, (void)n, (void)next, (void)done;
-    return ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
-}
-
-uint64_t rx_stream_latest(rx_engine_t *e) {
-    (void)e;
-    return 0;
-}
-
-int rx_stream_wait(rx_engine_t *e, uint64_t after, int timeout_ms) {
-    (void)e, (void)after;
-    struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-    return 0;
-}
 
 void rx_engine_stats(rx_engine_t *e, ddb_engine_stats_t *out) {
     memset(out, 0, sizeof *out);

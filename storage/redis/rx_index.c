@@ -3,12 +3,11 @@
  * index's id in place of the table's, the entry key's partition hash
  * choosing the bucket), one sorted set of entry keys and one hash of
  * projected items per bucket, so rx_iter.c reads an index as it reads a
- * table. An item's write and the entry writes it causes are one write set
- * run by rtx_run: in one call when they share a bucket, else in two phases,
- * so an index never disagrees with its table (stronger than DynamoDB's
- * eventually consistent GSIs; the change feed and asynchronous appliers of
- * issue #22 are still to come). Creating a GSI backfills it here, each
- * entry written only if its item is still at the version read. */
+ * table. A GSI follows its table's change feed (rx_gsi.c): eventually
+ * consistent, as DynamoDB's. An LSI's entries are written with their item
+ * in one write set run by rtx_run (one call when they share a bucket, else
+ * two phases), so an LSI never disagrees with its table. Creating a GSI
+ * backfills it here, each entry at its item's version. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +19,7 @@ void rx__ws_free(rx_wset_t *s) {
     for (size_t i = 0; i < s->n; i++) {
         bytes_free(&s->it[i].key);
         bytes_free(&s->it[i].body);
+        bytes_free(&s->it[i].rec);
     }
     free(s->it);
     memset(s, 0, sizeof *s);
@@ -70,9 +70,18 @@ int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const b
         rc = ws_put(s, w, next, err);
     else
         w->op = RS_DELETE;
+    if (!rc && rx__feed_on(t)) {
+        /* its change record: the stream's, and what the GSI appliers follow */
+        rx_witem_t *it = &s->it[s->n - 1];
+        rx__feed_record(&it->rec, t, old, next, s->by_ttl);
+        w->record = it->rec.p;
+        w->rlen = it->rec.len;
+        s->records = true;
+    }
+    /* local indexes here, with the item; GSIs from the change feed (rx_gsi.c) */
     for (size_t i = 0; !rc && i < t->nindexes; i++) {
         const ddb_index_info_t *ix = &t->indexes[i];
-        if (ix->ttl) continue;
+        if (ix->ttl || !ix->local) continue;
         ix_change_t c;
         ddb__ix_change(a, t, ix, old, next, &c);
         if (c.had && (!c.has || c.moved)) {
@@ -133,6 +142,7 @@ int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, dd
             if (x->w.op != RS_CHECK && x->key.len >= 4)
                 rx__stats_note(e, kc_get_be32(x->key.p), x->dcount, x->w.dsize);
         }
+        if (s->records) rx__feed_notify(e, s);
     }
     free(w), free(from), free(g), free(placed);
     return rc;
@@ -187,41 +197,21 @@ typedef struct fill_ctx {
     const ddb_index_info_t *ix;
 } fill_ctx_t;
 
-/* Writes one item's entry into the index being backfilled, only if the item
- * is still at the version read (else it is read again: its writer, which
- * already maintains the index, may have changed it). */
+/* Writes one item's entry into the GSI being backfilled at the item's
+ * version: the applier's entries of later writes win over it whatever the
+ * order (ddb_ix_apply's last writer by version). */
 static int fill_item(void *ctx, const rs_bucket_t *b, const redisReply *k, const redisReply *body,
                      ddb_error_t *err) {
     const fill_ctx_t *f = ctx;
     (void)body;
     bytes_t key = {0};
     bytes_put(&key, k->str, k->len);
-    int rc = 0;
-    for (int attempt = 0; attempt < RX_RETRIES; attempt++) {
-        ddb_arena_t *a = ddb_arena_create(0);
-        const ddb_value_t *item = NULL;
-        uint64_t ver;
-        rc = rx__read(f->e, rx__conn(f->e), b, &key, a, &item, &ver, err);
-        ix_change_t c = {0};
-        if (!rc && item) ddb__ix_change(a, f->t, f->ix, NULL, item, &c);
-        rx_wset_t s = {0};
-        if (!rc && c.has) {
-            rs_write_t *chk = rx__ws_add(f->e, &s, key.p, key.len, 0);
-            chk->op = RS_CHECK;
-            chk->expect = ver;
-            rs_write_t *p = rx__ws_add(f->e, &s, c.nk.p, c.nk.len, 0);
-            p->blind = true;
-            p->dsize = (int64_t)ddb_item_size(&c.np);
-            s.it[1].dcount = 1;
-            rc = ws_put(&s, p, &c.np, err);
-            if (!rc) rc = rx__ws_run(f->e, &s, NULL, NULL, err);
-        }
-        rx__ws_free(&s);
-        ddb__ix_change_free(&c);
-        ddb_arena_destroy(a);
-        if (rc != DDB_ERR_TRANSACTION_CONFLICT) break;
-        rc = 0;
-    }
+    ddb_arena_t *a = ddb_arena_create(0);
+    const ddb_value_t *item = NULL;
+    uint64_t ver;
+    int rc = rx__read(f->e, rx__conn(f->e), b, &key, a, &item, &ver, err);
+    if (!rc && item) rc = rx__gsi_put(f->e, f->t, f->ix, item, ver, err);
+    ddb_arena_destroy(a);
     bytes_free(&key);
     return rc;
 }
@@ -238,7 +228,7 @@ int rx_index_add(rx_engine_t *e, const char *table, size_t len, ddb_index_info_t
         .add = ix, .name = ix->name, .name_len = ix->name_len, .backfilling = true, .meta = meta};
     rc = rx__change_record(e, table, len, edit_indexes, &x, err);
     if (rc) return rc;
-    /* writes maintain the index from now on; the backfill adds what was there */
+    /* writes' change records maintain the index from now on; the backfill adds what was there */
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
     rc = rx_table_get(e, table, len, a, &t, err);
@@ -264,6 +254,6 @@ int rx_index_drop(rx_engine_t *e, const char *table, size_t len, const char *ind
     if (rc) return rc;
     ix_edit_t x = {.name = index, .name_len = index_len, .meta = meta};
     rc = rx__change_record(e, table, len, edit_indexes, &x, err);
-    if (!rc && id) rc = rx__drop_buckets(e, id, err);
+    if (!rc && id) rc = rx__drop_buckets(e, id, false, err);
     return rc;
 }

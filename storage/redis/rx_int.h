@@ -18,7 +18,9 @@
     "{ddb:cat}buckets"                  /* the cluster's buckets per table (fixed at creation)     \
                                          */
 #define RX_CAT_SECRET "{ddb:cat}secret" /* the store's secret (ddb_secret) */
-#define RX_CAT_TAG    "{ddb:cat}"
+#define RX_CAT_STREAMS                                                                             \
+    "{ddb:cat}st" /* hash: stream id (decimal) -> its descriptor (storage/streamrec.h) */
+#define RX_CAT_TAG "{ddb:cat}"
 
 #define RX_BUCKETS_DEFAULT 64   /* buckets per table on a new cluster (a power of two) */
 #define RX_RETRIES         1000 /* conditional writes retried on a conflict at most */
@@ -54,7 +56,69 @@ struct rx_engine {
     _Atomic bool stop;
     pthread_cond_t stop_cond; /* with mu: wakes the sweeper to stop */
     uint64_t ttl_deleted;     /* items it deleted (atomic adds) */
+    /* rx_feed.c: streams over the change feed */
+    uint32_t stream_lanes; /* shards open at once of a stream created from now on */
+    int64_t rollover_ms;   /* a shard's time window */
+    int64_t retention_ms;  /* records are trimmed after this long */
+    pthread_mutex_t feed_mu;
+    pthread_cond_t feed_cond; /* with feed_mu: this front end wrote change records */
+    uint64_t feed_gen;        /* counts those writes (under feed_mu) */
+    uint64_t dirty[256];      /* their buckets (table id << 32 | bucket), for the applier */
+    size_t ndirty;
+    bool dirty_overflow;  /* more than fit: the applier looks at every bucket */
+    uint64_t applied_gen; /* the applier has applied (or found another front end's lease
+                           * on) every bucket of this front end's writes up to this
+                           * feed_gen (under feed_mu; broadcast on feed_cond) */
+    /* rx_gsi.c: this front end's GSI applier */
+    char owner[20]; /* this front end's id in the appliers' leases */
+    pthread_t applier;
+    bool applying;
+    _Atomic uint64_t gsi_applied; /* change records it applied */
+    _Atomic int64_t gsi_lag_ms;   /* the latest record's age when applied */
 };
+
+/* Keys of a bucket beside rs_bucket_suffix's: the GSI applier's lease and
+ * the last record it applied (a table's buckets), and an index bucket's
+ * entry sizes and tombstones (ddb.lua's ddb_ix_apply). */
+#define RX_EXTRA_KEYS 5
+extern const char *const rx_extra_suffix[RX_EXTRA_KEYS];
+
+/* A stream's sequence numbers on the cluster: [ms since RX_SEQ_EPOCH_MS:
+ * 42 bits][bucket: 6][the record id's sequence within its ms: 16], so a
+ * shard merging several buckets orders its records by time, then bucket. */
+#define RX_SEQ_EPOCH_MS 1577836800000LL /* 2020-01-01 */
+#define RX_SEQ_BUCKETS  64              /* buckets a stream can tell apart */
+uint64_t rx__seq(int64_t ms, uint32_t bucket, uint64_t n);
+
+/* Whether writes of table t append change records (an enabled stream, or a
+ * GSI fed by them), and the record of a change from old to next: the
+ * stream's id (BE32; 0 for none) then storage/streamrec.h's record, with
+ * both images when a GSI needs them. */
+bool rx__feed_on(const ddb_table_info_t *t);
+bool rx__has_gsi(const ddb_table_info_t *t);
+void rx__feed_record(bytes_t *out, const ddb_table_info_t *t, const ddb_value_t *old,
+                     const ddb_value_t *next, bool by_ttl);
+/* Wakes stream readers and the GSI applier: s's records were written. */
+typedef struct rx_wset rx_wset_t;
+void rx__feed_notify(rx_engine_t *e, const rx_wset_t *s);
+/* The descriptor record of a new stream on table t (created at now). */
+void rx__stream_desc(bytes_t *out, rx_engine_t *e, const ddb_table_info_t *t,
+                     ddb_stream_view_t view, int64_t now_ms);
+/* Marks stream id disabled at now_ms (if it is enabled). */
+int rx__stream_disable(rx_engine_t *e, uint32_t id, int64_t now_ms, ddb_error_t *err);
+
+/* Waits (briefly) until this front end's GSI applier has applied the
+ * records of every write this front end made before: a front end reads its
+ * own writes in its GSIs (DynamoDB promises less: eventual consistency). */
+void rx__gsi_barrier(rx_engine_t *e);
+
+/* Starts and stops this front end's GSI applier (rx_gsi.c). */
+void rx__applier_start(rx_engine_t *e);
+void rx__applier_stop(rx_engine_t *e);
+/* Writes one item's entry of GSI ix (the backfill) at the item's version,
+ * as the applier would. */
+int rx__gsi_put(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                const ddb_value_t *item, uint64_t version, ddb_error_t *err);
 
 /* This thread's connections to the cluster (made on first use). */
 rc_conn_t *rx__conn(rx_engine_t *e);
@@ -102,17 +166,19 @@ void rx__sweeper_stop(rx_engine_t *e);
  * entries their changes cause), run together by rtx_run (rx_index.c). */
 typedef struct rx_witem {
     rs_bucket_t b;
-    rs_write_t w; /* its key and body point into key and body below */
-    bytes_t key, body;
+    rs_write_t w; /* its key, body and record point into key, body and rec below */
+    bytes_t key, body, rec;
     size_t op;      /* the request's operation it serves (a reason's index) */
     int64_t dcount; /* how its table's (or index's) item count changes */
 } rx_witem_t;
 
-typedef struct rx_wset {
+struct rx_wset {
     rx_witem_t *it;
     size_t n, cap;
     rs_bucket_t conflict_bucket; /* where rx__ws_run met a holder */
-} rx_wset_t;
+    bool by_ttl;                 /* the TTL sweeper's deletions (their change records say so) */
+    bool records;                /* some write carries a change record */
+};
 
 /* A write of key (a blank one: the caller fills it) for operation op. */
 rs_write_t *rx__ws_add(rx_engine_t *e, rx_wset_t *s, const uint8_t *key, size_t klen, size_t op);
@@ -131,8 +197,10 @@ int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const b
 int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, ddb_error_t *err);
 void rx__ws_free(rx_wset_t *s);
 
-/* Deletes every bucket of a table or index id (all keys of each). */
-int rx__drop_buckets(rx_engine_t *e, uint32_t id, ddb_error_t *err);
+/* Deletes every bucket of a table or index id (all keys of each), but
+ * with keep_feed its change records, which expire with the retention then
+ * (a deleted table's stream stays readable). */
+int rx__drop_buckets(rx_engine_t *e, uint32_t id, bool keep_feed, ddb_error_t *err);
 
 /* Calls fn for every item of a bucket of table (or index) id in key order,
  * RX_PAGE at a time: its key, and its body when bodies (else NULL); stops at
@@ -141,6 +209,11 @@ typedef int (*rx_item_fn)(void *ctx, const rs_bucket_t *b, const redisReply *key
                           const redisReply *body, ddb_error_t *err);
 int rx__each_item(rx_engine_t *e, uint32_t id, uint32_t bucket, bool bodies, rx_item_fn fn,
                   void *ctx, ddb_error_t *err);
+
+/* Calls fn for every table's record (decoded into a; no statistics), in no
+ * particular order; stops at fn's first nonzero return and returns it. */
+typedef int (*rx_table_fn)(void *ctx, const ddb_table_info_t *t);
+int rx__each_table(rx_engine_t *e, ddb_arena_t *a, rx_table_fn fn, void *ctx, ddb_error_t *err);
 
 /* Forgets the cached statistics of a table (after its deletion). */
 void rx__stats_drop(rx_engine_t *e, uint32_t id);

@@ -54,6 +54,7 @@ static void start_after(rx_iter_t *it, const bytes_t *after) {
 int rx_iter_scan(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
                  const ddb_value_t *start, uint32_t segment, uint32_t total, rx_iter_t **out,
                  ddb_error_t *err) {
+    if (index && !index->local) rx__gsi_barrier(e);
     *out = NULL;
     bytes_t lower = {0}, upper = {0}, after = {0};
     uint32_t id = index ? index->id : t->id;
@@ -82,6 +83,7 @@ int rx_iter_scan(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info
 int rx_iter_query(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *index,
                   const ddb_key_range_t *range, const ddb_value_t *start, bool reverse,
                   rx_iter_t **out, ddb_error_t *err) {
+    if (index && !index->local) rx__gsi_barrier(e);
     *out = NULL;
     bytes_t lower = {0}, upper = {0}, after = {0};
     int rc = ddb__query_bounds(t, index, range, &lower, &upper, err);

@@ -142,17 +142,16 @@ static int sweep_bucket(rx_engine_t *e, const ddb_table_info_t *t, const ddb_ind
         if (body && ic_decode((const uint8_t *)body->str, body->len, a, &item, err) == 0)
             expired = ddb__ix_expired(ttl, &item, now);
         if (expired) {
-            rs_write_t w = {.key = key->str,
-                            .klen = key->len,
-                            .expect = ver,
-                            .op = RS_DELETE,
-                            .expiry_s = -1,
-                            .dsize = -(int64_t)ddb_item_size(&item)};
+            /* as any deletion (its LSI entries, its change record: by TTL), at the version read */
+            rx_wset_t ws = {.by_ttl = true};
+            bytes_t kb = {0};
+            bytes_put(&kb, key->str, key->len);
             ddb_error_t e2;
-            if (rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, NULL, &e2) == 0) {
-                rx__stats_note(e, t->id, -1, w.dsize);
-                __atomic_add_fetch(&e->ttl_deleted, 1, __ATOMIC_RELAXED);
-            }
+            int r2 = rx__ws_item(e, &ws, t, &kb, &item, NULL, ver, 0, a, &e2);
+            if (!r2) r2 = rx__ws_run(e, &ws, NULL, NULL, &e2);
+            if (!r2) __atomic_add_fetch(&e->ttl_deleted, 1, __ATOMIC_RELAXED);
+            rx__ws_free(&ws);
+            bytes_free(&kb);
         } else {
             /* an entry naming no expired item (gone, or it says otherwise now) */
             const char *drop[] = {"FCALL",  "ddb_ttl_drop",       "2", hb, hx,

@@ -21,6 +21,10 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DDBD = os.environ.get("DDBD", os.path.join(REPO, "build", "ddbd"))
+# DDB_ENDPOINT names the server the tests run against; it is DynamoDB Local
+# (the oracle, whose own deviations some tests allow for) unless
+# DDB_ENDPOINT_DDBD says it is a ddbd (tools/cluster_suite.sh's).
+ORACLE = bool(os.environ.get("DDB_ENDPOINT")) and not os.environ.get("DDB_ENDPOINT_DDBD")
 
 
 def pytest_configure(config):
@@ -52,6 +56,25 @@ def wait_for_port(port, timeout=10.0):
     raise RuntimeError(f"ddbd did not start listening on port {port}")
 
 
+# DDB_TEST_CLUSTER: a redis-cluster:// URL every ddbd the tests start
+# stores in instead of a data directory (tools/cluster_suite.sh).
+CLUSTER = os.environ.get("DDB_TEST_CLUSTER")
+
+
+def flush_cluster():
+    """Empties the cluster of DDB_TEST_CLUSTER (every master's keys)."""
+    for hp in CLUSTER.split("://", 1)[1].split(","):
+        host, port = hp.rsplit(":", 1)
+        nodes = subprocess.run(["redis-cli", "-h", host, "-p", port, "cluster", "nodes"],
+                               capture_output=True, text=True, check=True).stdout
+        for line in nodes.splitlines():
+            f = line.split()
+            if "master" in f[2] and "fail" not in f[2]:
+                h, p = f[1].split("@")[0].rsplit(":", 1)
+                subprocess.run(["redis-cli", "-h", h, "-p", p, "flushall"], capture_output=True, check=True)
+        return
+
+
 class Ddbd:
     """One ddbd process on its own port and data directory."""
 
@@ -62,13 +85,22 @@ class Ddbd:
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="ddbd-test-")
         self.extra = list(extra)
         self.proc = None
+        self.restarted = False
 
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
 
     def start(self):
-        args = [DDBD, "--port", str(self.port), "--data-dir", self.data_dir, *self.extra]
+        if CLUSTER:
+            # on the cluster backend the cluster is the store: a new data
+            # directory stands for an empty cluster
+            if self.own_dir and not self.restarted:
+                flush_cluster()
+            self.restarted = True
+            args = [DDBD, "--port", str(self.port), "--store", CLUSTER, *self.extra]
+        else:
+            args = [DDBD, "--port", str(self.port), "--data-dir", self.data_dir, *self.extra]
         # stderr to a file, not a pipe: a server that logs (trigger
         # deliveries) must never block on a pipe nobody reads
         self.log_file = tempfile.TemporaryFile()
@@ -169,3 +201,17 @@ def error_of(excinfo):
     """(code, message) of a botocore ClientError."""
     err = excinfo.value.response["Error"]
     return err["Code"], err.get("Message", "")
+
+
+def eventually(read, ok, timeout=5.0):
+    """read() again until ok(result) holds (or timeout s pass), returning the
+    last result. For reads of a GSI after a write: DynamoDB's GSIs are
+    eventually consistent, as the redis-cluster backend's are (applied from
+    the change feed); the RocksDB backend's are synchronous, so there the
+    first read already holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = read()
+        if ok(got) or time.monotonic() > deadline:
+            return got
+        time.sleep(0.01)

@@ -304,8 +304,12 @@ def test_partial_batch_failure_retries_from_the_failed_record(fn, server):
     streams = make_client(d.endpoint, "dynamodbstreams")
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    written = [r["dynamodb"]["SequenceNumber"] for r in
-               streams.get_records(ShardIterator=it["ShardIterator"])["Records"]]
+    written, it = [], it["ShardIterator"]
+    deadline = time.monotonic() + 5
+    while len(written) < 6 and time.monotonic() < deadline:  # records appear a moment after their writes
+        page = streams.get_records(ShardIterator=it)
+        written += [r["dynamodb"]["SequenceNumber"] for r in page["Records"]]
+        it = page["NextShardIterator"]
     fn.control(mode="partial", fail_ids=[written[2], written[4]], fail_count=1)
     lam.create_event_source_mapping(FunctionName="proc", EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
                                     BatchSize=10, FunctionResponseTypes=["ReportBatchItemFailures"])

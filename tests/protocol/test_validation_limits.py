@@ -13,7 +13,7 @@ import time
 import botocore.exceptions
 import pytest
 
-from conftest import error_of
+from conftest import error_of, eventually
 
 INVALID = "One or more parameter values were invalid: "
 SIZE_LIMIT = INVALID + "Size limit exceeded"
@@ -73,8 +73,9 @@ def test_index_key_too_long_refused_on_put(ddb, gsi_table, item):
 
 def test_index_key_at_the_limit_accepted(ddb, gsi_table):
     ddb.put_item(TableName=gsi_table, Item={"pk": S("a"), "g": S("x" * 2048), "r": S("y" * 1024)})
-    got = ddb.query(TableName=gsi_table, IndexName="gix", KeyConditionExpression="g = :g",
-                    ExpressionAttributeValues={":g": S("x" * 2048)})
+    got = eventually(lambda: ddb.query(TableName=gsi_table, IndexName="gix", KeyConditionExpression="g = :g",
+                                       ExpressionAttributeValues={":g": S("x" * 2048)}),
+                     lambda got: got["Count"] == 1)
     assert got["Count"] == 1
 
 

@@ -8,7 +8,7 @@ says so.
 import botocore.exceptions
 import pytest
 
-from conftest import error_of
+from conftest import error_of, eventually
 
 V = {":v": {"S": "q"}}
 N = {":n": {"N": "1"}}
@@ -199,8 +199,9 @@ def test_query_filter_on_index_key(ddb, keyed):
     assert refused(ddb.query, TableName=keyed, IndexName="gix", KeyConditionExpression="g = :p",
                    FilterExpression="g = :v", ExpressionAttributeValues=vals) == (
         "ValidationException", KEY_ONLY.format("Filter Expression", "g"))
-    got = ddb.query(TableName=keyed, IndexName="gix", KeyConditionExpression="g = :p",
-                    FilterExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}})
+    got = eventually(lambda: ddb.query(TableName=keyed, IndexName="gix", KeyConditionExpression="g = :p",
+                                       FilterExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}}),
+                     lambda got: got["Count"] == 1)
     assert got["Count"] == 1
     # a Scan may filter on any attribute, and a table Query on the GSI's key
     assert ddb.scan(TableName=keyed, FilterExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}})[

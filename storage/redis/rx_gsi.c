@@ -1,0 +1,527 @@
+/* rx_gsi.c: GSIs maintained from the change feed, asynchronously, as
+ * DynamoDB maintains its own. Each front end runs one applier thread; a
+ * bucket of a table is applied by one front end at a time, the holder of
+ * its lease (ddb_feed_take, renewed by every take, taken over by another
+ * front end once it expires), which reads the bucket's records after the
+ * last one applied, turns each into its GSIs' entry changes (computed by
+ * storage/index.c, as the RocksDB store's) and writes them with
+ * ddb_ix_apply: every entry carries its item's version and the later
+ * version wins, so records applied twice (after a crash, a lease taken
+ * over mid-batch) or a backfill racing the feed converge to the entries of
+ * each item's latest version. Only then is the bucket's position advanced
+ * (ddb_feed_done): an acknowledged write's entries are never skipped.
+ * Buckets that had records are read again at once, the others every
+ * RX_GSI_COLD_MS, and this front end's own writes wake the applier. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "storage/index.h"
+#include "storage/redis/rx_int.h"
+#include "storage/streamrec.h"
+
+#define RX_GSI_LEASE_MS  5000   /* a bucket's lease lasts this long unrenewed */
+#define RX_GSI_BATCH     256    /* records read from a bucket per take */
+#define RX_GSI_COLD_MS   50     /* buckets without records are looked at this often */
+#define RX_GSI_TOMB_MS   300000 /* how long a removed entry's version is remembered */
+#define RX_GSI_TABLES_MS 1000   /* how often the table list is read again */
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- entry writes ---------------------------------------------------------- */
+
+/* One entry write of an index bucket. */
+typedef struct gsi_op {
+    rs_bucket_t b;
+    bytes_t key, body;
+    uint64_t version, size;
+    bool put;
+} gsi_op_t;
+
+typedef struct gsi_ops {
+    gsi_op_t *v;
+    size_t n, cap;
+} gsi_ops_t;
+
+static void ops_free(gsi_ops_t *o) {
+    for (size_t i = 0; i < o->n; i++) {
+        bytes_free(&o->v[i].key);
+        bytes_free(&o->v[i].body);
+    }
+    free(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+static int ops_add(rx_engine_t *e, gsi_ops_t *o, const bytes_t *key, uint64_t version,
+                   const ddb_value_t *put, ddb_error_t *err) {
+    if (o->n == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 16;
+        o->v = realloc(o->v, o->cap * sizeof *o->v);
+        if (!o->v) abort();
+    }
+    gsi_op_t *op = &o->v[o->n];
+    memset(op, 0, sizeof *op);
+    bytes_put(&op->key, key->p, key->len);
+    rx__bucket(e, key->p, key->len, &op->b);
+    op->version = version;
+    op->put = put != NULL;
+    if (put) {
+        if (ic_encode(&op->body, put)) {
+            bytes_free(&op->key);
+            return ddb_error_set(err, DDB_ERR_INTERNAL, "item nests deeper than %d levels",
+                                 IC_MAX_DEPTH);
+        }
+        op->size = ddb_item_size(put);
+    }
+    o->n++;
+    return 0;
+}
+
+/* The entry changes of every GSI of t for an item's change old -> next at
+ * version. */
+static int ops_of_change(rx_engine_t *e, gsi_ops_t *o, const ddb_table_info_t *t,
+                         const ddb_value_t *old, const ddb_value_t *next, uint64_t version,
+                         ddb_arena_t *a, ddb_error_t *err) {
+    int rc = 0;
+    for (size_t i = 0; !rc && i < t->nindexes; i++) {
+        const ddb_index_info_t *ix = &t->indexes[i];
+        if (ix->ttl || ix->local) continue;
+        ix_change_t c;
+        ddb__ix_change(a, t, ix, old, next, &c);
+        if (c.had && (!c.has || c.moved)) rc = ops_add(e, o, &c.ok, version, NULL, err);
+        if (!rc && c.has && (!c.had || c.moved || !ddb_value_equal(&c.op, &c.np)))
+            rc = ops_add(e, o, &c.nk, version, &c.np, err);
+        ddb__ix_change_free(&c);
+    }
+    return rc;
+}
+
+static bool same_tag(const rs_bucket_t *a, const rs_bucket_t *b) {
+    return a->len == b->len && !memcmp(a->tag, b->tag, a->len);
+}
+
+/* A command's words, owned (the ones it formats itself in nums). */
+typedef struct words {
+    const char **v;
+    size_t *len;
+    char (*nums)[24];
+    size_t n, nnums;
+} words_t;
+
+static void words_init(words_t *w, size_t cap, size_t nums) {
+    w->v = malloc(cap * sizeof *w->v);
+    w->len = malloc(cap * sizeof *w->len);
+    w->nums = malloc((nums ? nums : 1) * sizeof *w->nums);
+    if (!w->v || !w->len || !w->nums) abort();
+    w->n = w->nnums = 0;
+}
+
+static void word(words_t *w, const void *p, size_t len) {
+    w->v[w->n] = p;
+    w->len[w->n++] = len;
+}
+
+static void word_num(words_t *w, unsigned long long x) {
+    char *s = w->nums[w->nnums++];
+    snprintf(s, sizeof w->nums[0], "%llu", x);
+    word(w, s, strlen(s));
+}
+
+static void words_free(words_t *w) {
+    free(w->v), free(w->len), free(w->nums);
+}
+
+/* Runs cmds[0..n) (their words in w) pipelined, then frees the words and
+ * replies (each first given to seen, when not NULL); an error reply fails
+ * it, naming fn. */
+typedef void (*reply_fn)(rx_engine_t *e, const rc_cmd_t *cmd);
+static int run_words(rx_engine_t *e, rc_cmd_t *cmds, words_t *w, size_t n, const char *fn,
+                     reply_fn seen, ddb_error_t *err) {
+    for (size_t i = 0; i < n; i++) {
+        cmds[i].argc = (int)w[i].n;
+        cmds[i].argv = w[i].v;
+        cmds[i].argvlen = w[i].len;
+    }
+    int rc = rc_exec(rx__conn(e), cmds, n, err);
+    for (size_t i = 0; i < n; i++) {
+        if (!rc && cmds[i].reply && cmds[i].reply->type == REDIS_REPLY_ERROR)
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", fn, (int)cmds[i].reply->len,
+                               cmds[i].reply->str);
+        if (seen && cmds[i].reply) seen(e, &cmds[i]);
+        if (cmds[i].reply) freeReplyObject(cmds[i].reply);
+        words_free(&w[i]);
+    }
+    return rc;
+}
+
+/* An index bucket's statistics change (ddb_ix_apply's reply), counted at
+ * once as this front end's own writes are. */
+static void count_entries(rx_engine_t *e, const rc_cmd_t *cmd) {
+    const redisReply *r = cmd->reply;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 || cmd->klen < 3 ||
+        r->element[1]->type != REDIS_REPLY_INTEGER || r->element[2]->type != REDIS_REPLY_INTEGER)
+        return;
+    uint32_t id = (uint32_t)strtoul((const char *)cmd->key + 2, NULL, 10); /* "{t<id>:<b>}" */
+    rx__stats_note(e, id, r->element[1]->integer, r->element[2]->integer);
+}
+
+/* Writes every op, one ddb_ix_apply per index bucket, all pipelined. */
+static int ops_run(rx_engine_t *e, gsi_ops_t *o, ddb_error_t *err) {
+    if (!o->n) return 0;
+    static const char *const suffix[7] = {"z", "b", "v", "n", "w", "d", "e"};
+    bool *placed = calloc(o->n, sizeof *placed);
+    rc_cmd_t *cmds = calloc(o->n, sizeof *cmds);
+    words_t *w = calloc(o->n, sizeof *w);
+    char(*names)[7][48] = calloc(o->n, sizeof *names);
+    if (!placed || !cmds || !w || !names) abort();
+    unsigned long long now = (unsigned long long)ddb_now_ms();
+    size_t nc = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        if (placed[i]) continue;
+        size_t m = 0;
+        for (size_t j = i; j < o->n; j++)
+            if (!placed[j] && same_tag(&o->v[j].b, &o->v[i].b)) m++;
+        words_t *x = &w[nc];
+        words_init(x, 13 + 5 * m, 3 + 2 * m);
+        word(x, "FCALL", 5);
+        word(x, "ddb_ix_apply", 12);
+        word(x, "7", 1);
+        for (int k = 0; k < 7; k++) {
+            snprintf(names[nc][k], sizeof names[nc][k], "%s%s", o->v[i].b.tag, suffix[k]);
+            word(x, names[nc][k], strlen(names[nc][k]));
+        }
+        word_num(x, now);
+        word_num(x, RX_GSI_TOMB_MS);
+        word_num(x, m);
+        for (size_t j = i; j < o->n; j++) {
+            gsi_op_t *op = &o->v[j];
+            if (placed[j] || !same_tag(&op->b, &o->v[i].b)) continue;
+            placed[j] = true;
+            word(x, op->key.p, op->key.len);
+            word_num(x, op->version);
+            word(x, op->put ? "P" : "D", 1);
+            word(x, op->put ? (const char *)op->body.p : "", op->put ? op->body.len : 0);
+            word_num(x, op->size);
+        }
+        /* an entry must survive a failover before its record counts as applied */
+        cmds[nc++] = (rc_cmd_t){
+            .key = o->v[i].b.tag, .klen = o->v[i].b.len, .write = true, .idempotent = true};
+    }
+    int rc = run_words(e, cmds, w, nc, "ddb_ix_apply", count_entries, err);
+    free(placed), free(cmds), free(w), free(names);
+    return rc;
+}
+
+int rx__gsi_put(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                const ddb_value_t *item, uint64_t version, ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ix_change_t c;
+    ddb__ix_change(a, t, ix, NULL, item, &c);
+    gsi_ops_t o = {0};
+    int rc = c.has ? ops_add(e, &o, &c.nk, version, &c.np, err) : 0;
+    if (!rc) rc = ops_run(e, &o, err);
+    ops_free(&o);
+    ddb__ix_change_free(&c);
+    ddb_arena_destroy(a);
+    return rc;
+}
+
+/* ---- the applier ------------------------------------------------------------- */
+
+/* What the applier knows of a table with GSIs between table-list reads. */
+typedef struct gsi_table {
+    uint32_t id;
+    ddb_table_info_t *t; /* in the applier's table arena */
+    int64_t cold_due;    /* when the buckets without records are looked at next */
+    uint8_t *hot;        /* per bucket: it had records at its last take */
+    bool seen;           /* in the latest table list */
+} gsi_table_t;
+
+typedef struct applier {
+    rx_engine_t *e;
+    ddb_arena_t *ta; /* the tables' records */
+    gsi_table_t *v;
+    size_t n, cap;
+    int64_t tables_due;
+} applier_t;
+
+static int note_table(void *ctx, const ddb_table_info_t *t) {
+    applier_t *ap = ctx;
+    if (!rx__has_gsi(t)) return 0;
+    for (size_t i = 0; i < ap->n; i++)
+        if (ap->v[i].id == t->id) {
+            ap->v[i].t = (ddb_table_info_t *)t;
+            ap->v[i].seen = true;
+            return 0;
+        }
+    if (ap->n == ap->cap) {
+        ap->cap = ap->cap ? 2 * ap->cap : 8;
+        ap->v = realloc(ap->v, ap->cap * sizeof *ap->v);
+        if (!ap->v) abort();
+    }
+    uint8_t *hot = calloc(ap->e->buckets, 1);
+    if (!hot) abort();
+    ap->v[ap->n++] =
+        (gsi_table_t){.id = t->id, .t = (ddb_table_info_t *)t, .hot = hot, .seen = true};
+    return 0;
+}
+
+/* Reads the table list again: tables with GSIs come and go. */
+static void refresh_tables(applier_t *ap) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    for (size_t i = 0; i < ap->n; i++)
+        ap->v[i].seen = false;
+    ddb_error_t err;
+    if (rx__each_table(ap->e, a, note_table, ap, &err)) {
+        /* keep what was known */
+        for (size_t i = 0; i < ap->n; i++)
+            ap->v[i].seen = true;
+        ddb_arena_destroy(a);
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < ap->n; i++) {
+        if (ap->v[i].seen)
+            ap->v[k++] = ap->v[i];
+        else
+            free(ap->v[i].hot);
+    }
+    ap->n = k;
+    if (ap->ta) ddb_arena_destroy(ap->ta);
+    ap->ta = a;
+}
+
+/* Turns a bucket's records (a take's reply) into entry ops; *last: the id
+ * of the last record. */
+static int ops_of_records(rx_engine_t *e, gsi_ops_t *o, const ddb_table_info_t *t,
+                          const redisReply *list, const redisReply **last, ddb_arena_t *a,
+                          int64_t *lag, ddb_error_t *err) {
+    int rc = 0;
+    int64_t now = ddb_now_ms();
+    for (size_t i = 0; !rc && i < list->elements; i++) {
+        const redisReply *ent = list->element[i];
+        if (ent->type != REDIS_REPLY_ARRAY || ent->elements != 2) continue;
+        *last = ent->element[0];
+        const redisReply *f = ent->element[1], *ver = NULL, *body = NULL;
+        for (size_t j = 0; f->type == REDIS_REPLY_ARRAY && j + 1 < f->elements; j += 2) {
+            if (f->element[j]->len == 1 && f->element[j]->str[0] == 'v') ver = f->element[j + 1];
+            if (f->element[j]->len == 1 && f->element[j]->str[0] == 'r') body = f->element[j + 1];
+        }
+        if (!ver || !body || body->len < 4) continue;
+        ddb_stream_record_t r;
+        ddb_error_t e2;
+        if (ddb__decode_record((const uint8_t *)body->str + 4, body->len - 4, 0, 0, a, &r, &e2))
+            continue;
+        /* a record written before the table had a GSI may lack images: the
+         * GSI's backfill has its item */
+        bool complete =
+            (r.event == DDB_EV_INSERT || r.old_image) && (r.event == DDB_EV_REMOVE || r.new_image);
+        if (!complete) continue;
+        uint64_t v = strtoull(ver->str, NULL, 10);
+        rc = ops_of_change(e, o, t, r.old_image, r.new_image, v, a, err);
+        if (now - r.time_ms > *lag) *lag = now - r.time_ms;
+    }
+    return rc;
+}
+
+/* One take of the chosen buckets of table g, their records applied and
+ * their positions advanced. Returns how many records were applied. */
+static size_t apply_round(applier_t *ap, gsi_table_t *g, bool all, bool *behind) {
+    rx_engine_t *e = ap->e;
+    uint32_t nb = e->buckets;
+    rc_cmd_t *cmds = calloc(nb, sizeof *cmds);
+    uint32_t *bk = calloc(nb, sizeof *bk);
+    char(*keys)[3][48] = calloc(nb, sizeof *keys);
+    const char *(*argv)[9] = calloc(nb, sizeof *argv);
+    if (!cmds || !bk || !keys || !argv) abort();
+    char lease[16], batch[16];
+    snprintf(lease, sizeof lease, "%d", RX_GSI_LEASE_MS);
+    snprintf(batch, sizeof batch, "%d", RX_GSI_BATCH);
+    size_t nc = 0;
+    for (uint32_t b = 0; b < nb; b++) {
+        if (!all && !g->hot[b]) continue;
+        rs_bucket_t t;
+        rs_bucket_name(&t, g->id, b);
+        snprintf(keys[nc][0], 48, "%sa", t.tag);
+        snprintf(keys[nc][1], 48, "%sg", t.tag);
+        snprintf(keys[nc][2], 48, "%ss", t.tag);
+        const char *v[] = {"FCALL",     "ddb_feed_take", "3",   keys[nc][0], keys[nc][1],
+                           keys[nc][2], e->owner,        lease, batch};
+        memcpy(argv[nc], v, sizeof v);
+        cmds[nc] = (rc_cmd_t){
+            .key = keys[nc][0], .klen = strlen(keys[nc][0]), .argc = 9, .argv = argv[nc]};
+        bk[nc++] = b;
+    }
+    int64_t taken = mono_ms();
+    ddb_error_t err;
+    int rc = rc_exec(rx__conn(e), cmds, nc, &err);
+    ddb_arena_t *a = ddb_arena_create(0);
+    gsi_ops_t o = {0};
+    const redisReply **last = calloc(nc ? nc : 1, sizeof *last);
+    if (!last) abort();
+    size_t applied = 0;
+    int64_t lag = 0;
+    for (size_t i = 0; i < nc; i++) {
+        const redisReply *r = cmds[i].reply;
+        g->hot[bk[i]] = 0;
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+            r->element[2]->type != REDIS_REPLY_ARRAY || !r->element[2]->elements)
+            continue; /* another front end's, or nothing new */
+        if (ops_of_records(e, &o, g->t, r->element[2], &last[i], a, &lag, &err)) {
+            last[i] = NULL; /* not applied: read again */
+            *behind = true;
+            continue;
+        }
+        applied += r->element[2]->elements;
+        g->hot[bk[i]] = 1;
+        if (r->element[2]->elements >= RX_GSI_BATCH) *behind = true; /* more after these */
+    }
+    /* a lease close to expiry may have passed on: leave the batch to its new holder */
+    bool fresh = mono_ms() - taken < RX_GSI_LEASE_MS / 2;
+    bool ran = applied && fresh && ops_run(e, &o, &err) == 0;
+    if (rc || (applied && !ran)) *behind = true;
+    if (ran) {
+        rc_cmd_t *done = calloc(nc, sizeof *done);
+        words_t *w = calloc(nc, sizeof *w);
+        if (!done || !w) abort();
+        size_t nd = 0;
+        for (size_t i = 0; i < nc; i++) {
+            if (!last[i]) continue;
+            words_t *x = &w[nd];
+            words_init(x, 7, 0);
+            word(x, "FCALL", 5);
+            word(x, "ddb_feed_done", 13);
+            word(x, "2", 1);
+            word(x, keys[i][0], strlen(keys[i][0]));
+            word(x, keys[i][1], strlen(keys[i][1]));
+            word(x, e->owner, strlen(e->owner));
+            word(x, last[i]->str, last[i]->len);
+            /* not waited for: a position lost in a failover only repeats work */
+            done[nd++] =
+                (rc_cmd_t){.key = keys[i][0], .klen = strlen(keys[i][0]), .idempotent = true};
+        }
+        if (run_words(e, done, w, nd, "ddb_feed_done", NULL, &err) == 0) {
+            atomic_fetch_add(&e->gsi_applied, applied);
+            atomic_store(&e->gsi_lag_ms, lag);
+        } else {
+            *behind = true;
+        }
+        free(done), free(w);
+    }
+    ops_free(&o);
+    ddb_arena_destroy(a);
+    for (size_t i = 0; i < nc; i++)
+        if (cmds[i].reply) freeReplyObject(cmds[i].reply);
+    free(last), free(cmds), free(bk), free(keys), free(argv);
+    return applied;
+}
+
+/* Takes this front end's dirty marks into the tables' hot flags; returns
+ * the feed generation they cover. */
+static uint64_t take_dirty(applier_t *ap) {
+    rx_engine_t *e = ap->e;
+    pthread_mutex_lock(&e->feed_mu);
+    uint64_t gen = e->feed_gen;
+    for (size_t d = 0; d < e->ndirty; d++) {
+        bool known = false;
+        for (size_t i = 0; i < ap->n; i++)
+            if (ap->v[i].id == (uint32_t)(e->dirty[d] >> 32)) {
+                ap->v[i].hot[(uint32_t)e->dirty[d] % e->buckets] = 1;
+                known = true;
+            }
+        if (!known) ap->tables_due = 0; /* a table new to the applier */
+    }
+    for (size_t i = 0; e->dirty_overflow && i < ap->n; i++)
+        ap->v[i].cold_due = 0;
+    if (e->dirty_overflow) ap->tables_due = 0;
+    e->ndirty = 0;
+    e->dirty_overflow = false;
+    pthread_mutex_unlock(&e->feed_mu);
+    return gen;
+}
+
+static void publish_applied(rx_engine_t *e, uint64_t gen) {
+    pthread_mutex_lock(&e->feed_mu);
+    if (gen > e->applied_gen) {
+        e->applied_gen = gen;
+        pthread_cond_broadcast(&e->feed_cond);
+    }
+    pthread_mutex_unlock(&e->feed_mu);
+}
+
+void rx__gsi_barrier(rx_engine_t *e) {
+    if (!e->applying) return;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 1; /* the applier is stuck (a failover): read what is there */
+    pthread_mutex_lock(&e->feed_mu);
+    uint64_t want = e->feed_gen;
+    while (e->applied_gen < want && !atomic_load(&e->stop))
+        if (pthread_cond_timedwait(&e->feed_cond, &e->feed_mu, &until)) break;
+    pthread_mutex_unlock(&e->feed_mu);
+}
+
+static void *applier_main(void *arg) {
+    applier_t ap = {.e = arg};
+    rx_engine_t *e = ap.e;
+    while (!atomic_load(&e->stop)) {
+        uint64_t gen = take_dirty(&ap);
+        int64_t now = mono_ms();
+        if (now >= ap.tables_due) {
+            refresh_tables(&ap);
+            ap.tables_due = now + RX_GSI_TABLES_MS;
+            gen = take_dirty(&ap); /* with the marks of tables just learned of */
+        }
+        size_t applied = 0;
+        bool behind = false;
+        int64_t next_due = now + RX_GSI_COLD_MS;
+        for (size_t i = 0; i < ap.n && !atomic_load(&e->stop); i++) {
+            gsi_table_t *g = &ap.v[i];
+            bool all = now >= g->cold_due;
+            if (all) g->cold_due = now + RX_GSI_COLD_MS;
+            applied += apply_round(&ap, g, all, &behind);
+            if (g->cold_due < next_due) next_due = g->cold_due;
+        }
+        /* every bucket of the writes up to gen was read to its end and applied */
+        if (!behind) publish_applied(e, gen);
+        if (applied) continue;
+        /* idle: until a bucket is due, or this front end writes records */
+        pthread_mutex_lock(&e->feed_mu);
+        if (e->feed_gen == gen && !atomic_load(&e->stop)) {
+            int64_t wait = next_due - mono_ms();
+            if (wait > 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += (long)wait * 1000000L;
+                ts.tv_sec += ts.tv_nsec / 1000000000L;
+                ts.tv_nsec %= 1000000000L;
+                pthread_cond_timedwait(&e->feed_cond, &e->feed_mu, &ts);
+            }
+        }
+        pthread_mutex_unlock(&e->feed_mu);
+    }
+    for (size_t i = 0; i < ap.n; i++)
+        free(ap.v[i].hot);
+    free(ap.v);
+    if (ap.ta) ddb_arena_destroy(ap.ta);
+    return NULL;
+}
+
+void rx__applier_start(rx_engine_t *e) {
+    e->applying = pthread_create(&e->applier, NULL, applier_main, e) == 0;
+}
+
+void rx__applier_stop(rx_engine_t *e) {
+    if (!e->applying) return;
+    pthread_mutex_lock(&e->feed_mu);
+    atomic_store(&e->stop, true);
+    pthread_cond_broadcast(&e->feed_cond);
+    pthread_mutex_unlock(&e->feed_mu);
+    pthread_join(e->applier, NULL);
+    e->applying = false;
+}
