@@ -3,9 +3,12 @@ local Redis Cluster (3 masters x 2 replicas, writes acknowledged after WAIT
 saw a replica) carry a load of transfers between accounts (TransactWriteItems
 across buckets) and of PutItems of fresh keys, while a master is killed with
 kill -9, and then a front end is. Afterwards the accounts still hold the
-same total, every PutItem that was answered 200 is there, and no item stays
+same total, every PutItem that was answered 200 is there, no item stays
 held by the dead front end's transactions once they are abandoned (any other
-front end finishes them).
+front end finishes them), the GSI converges to exactly the table (the dead
+front end's applier leases pass on), and the stream has every acknowledged
+write: an INSERT for every put, and for every account a chain of balances
+changing by one from 100 to its balance before the final check.
 
 ddbd_only: it starts its own cluster and front ends."""
 import os
@@ -75,7 +78,11 @@ def test_kill_a_master_then_a_front_end_under_load(cluster):
 def run_load(fronts, cluster):
     setup = client(fronts[0])
     setup.create_table(TableName="bank", KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-                       AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+                       AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "grp")],
+                       GlobalSecondaryIndexes=[{"IndexName": "grp-index",
+                                                "KeySchema": [{"AttributeName": "grp", "KeyType": "HASH"}],
+                                                "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+                       StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
                        BillingMode="PAY_PER_REQUEST")
     for a in ACCOUNTS:
         setup.put_item(TableName="bank", Item={"PK": {"S": a}, "bal": {"N": "100"}})
@@ -113,7 +120,8 @@ def run_load(fronts, cluster):
             key = f"w{seed}-{n}"
             n += 1
             try:
-                pick(rnd).put_item(TableName="bank", Item={"PK": {"S": key}, "v": {"N": str(n)}})
+                pick(rnd).put_item(TableName="bank", Item={"PK": {"S": key}, "v": {"N": str(n)},
+                                                           "grp": {"S": f"g{n % 7}"}})
                 with lock:
                     acked.append(key)
             except (ClientError, BotoCoreError):
@@ -153,3 +161,49 @@ def run_load(fronts, cluster):
     clients[1].transact_write_items(TransactItems=[
         {"Update": {"TableName": "bank", "Key": {"PK": {"S": a}}, "UpdateExpression": "SET checked = :t",
                     "ExpressionAttributeValues": {":t": {"BOOL": True}}}} for a in ACCOUNTS])
+    check_index_and_stream(survivor, fronts[1], {a: int(r["Item"]["bal"]["N"])
+                                                 for a, r in zip(ACCOUNTS, got["Responses"])}, acked)
+
+
+def scan_all(c, **kw):
+    items, start = [], None
+    while True:
+        page = c.scan(**kw, **({"ExclusiveStartKey": start} if start else {}))
+        items += page["Items"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
+def check_index_and_stream(c, server, balances, acked):
+    want = sorted(it["PK"]["S"] for it in scan_all(c, TableName="bank", ConsistentRead=True) if "grp" in it)
+    deadline = time.time() + 20  # the dead front end's leases expire after 5 s
+    while True:
+        got = sorted(it["PK"]["S"] for it in scan_all(c, TableName="bank", IndexName="grp-index"))
+        if got == want or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert got == want and set(acked) <= set(want)
+    s = boto3.client("dynamodbstreams", endpoint_url=server.endpoint, region_name="us-east-1",
+                     aws_access_key_id="k", aws_secret_access_key="s")
+    arn = c.describe_table(TableName="bank")["Table"]["LatestStreamArn"]
+    recs = []
+    for sh in s.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = s.get_shard_iterator(StreamArn=arn, ShardId=sh["ShardId"],
+                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        empty = 0
+        while it and empty < 3:
+            page = s.get_records(ShardIterator=it, Limit=1000)
+            recs += page["Records"]
+            it = page.get("NextShardIterator")
+            empty = 0 if page["Records"] else empty + 1
+            if not page["Records"]:
+                time.sleep(0.1)
+    inserted = {r["dynamodb"]["Keys"]["PK"]["S"] for r in recs if r["eventName"] == "INSERT"}
+    assert set(acked) <= inserted
+    for a, bal in balances.items():
+        chain = [int(r["dynamodb"]["NewImage"]["bal"]["N"]) for r in recs
+                 if r["dynamodb"]["Keys"]["PK"]["S"] == a and "checked" not in r["dynamodb"]["NewImage"]]
+        assert chain[0] == 100 and chain[-1] == bal, a
+        bad = [(i, chain[max(0, i - 2):i + 3]) for i, (x, y) in enumerate(zip(chain, chain[1:])) if abs(x - y) != 1]
+        assert not bad, (a, bad[:5], len(chain))
