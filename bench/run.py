@@ -299,7 +299,9 @@ def main():
         dds.main()
     if mode == "cluster":  # not in "all": it needs redis-server (tools/deps.sh cluster)
         import cluster  # bench/cluster.py: the Redis Cluster backend with 1, 2, 3 masters
+        import gsi_lag  # bench/gsi_lag.py: its GSIs' lag behind the table, and their cost
         cluster.main()
+        gsi_lag.main()
     print(f"\n(total {time.time() - t0:.0f} s)")
 
 

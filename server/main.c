@@ -603,9 +603,11 @@ int main(int argc, char **argv) {
     }
     if (o.check) {
         int bad = ddb_check(engine, &err);
-        printf("%s\n",
-               bad ? err.msg
-                   : "ddbd: check passed: statistics, indexes and streams match the tables");
+        printf("%s\n", bad         ? err.msg
+                       : o.cluster ? "ddbd: check passed: statistics, TTL entries and indexes "
+                                     "match the tables"
+                                   : "ddbd: check passed: statistics, indexes and streams match "
+                                     "the tables");
         ddb_close(engine);
         return bad ? 1 : 0;
     }

@@ -335,8 +335,3 @@ int rx_checkpoint(rx_engine_t *e, const char *dir, ddb_error_t *err) {
     (void)e, (void)dir;
     return rx__unsupported(err, "--backup-to");
 }
-
-int rx_check(rx_engine_t *e, ddb_error_t *err) {
-    (void)e;
-    return rx__unsupported(err, "--check");
-}

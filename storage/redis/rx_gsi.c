@@ -10,8 +10,10 @@
  * over mid-batch) or a backfill racing the feed converge to the entries of
  * each item's latest version. Only then is the bucket's position advanced
  * (ddb_feed_done): an acknowledged write's entries are never skipped.
- * Buckets that had records are read again at once, the others every
- * RX_GSI_COLD_MS, and this front end's own writes wake the applier. */
+ * Buckets that had records are read again at once, the others of this
+ * front end every RX_GSI_COLD_MS, every bucket every RX_GSI_OTHERS_MS (to
+ * take over expired leases), and this front end's own writes wake the
+ * applier for their buckets. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,12 @@
 
 #define RX_GSI_LEASE_MS  5000   /* a bucket's lease lasts this long unrenewed */
 #define RX_GSI_BATCH     256    /* records read from a bucket per take */
-#define RX_GSI_COLD_MS   50     /* buckets without records are looked at this often */
+#define RX_GSI_COLD_MS   20     /* this front end's buckets without records: looked at this often */
+#define RX_GSI_OTHERS_MS 1000   /* every bucket (another front end's lease may have expired) */
 #define RX_GSI_TOMB_MS   300000 /* how long a removed entry's version is remembered */
 #define RX_GSI_TABLES_MS 1000   /* how often the table list is read again */
+
+enum { HOT = 1, MINE = 2 };
 
 static int64_t mono_ms(void) {
     struct timespec ts;
@@ -237,8 +242,10 @@ int rx__gsi_put(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_
 typedef struct gsi_table {
     uint32_t id;
     ddb_table_info_t *t; /* in the applier's table arena */
-    int64_t cold_due;    /* when the buckets without records are looked at next */
-    uint8_t *hot;        /* per bucket: it had records at its last take */
+    int64_t cold_due;    /* when this front end's buckets are looked at next */
+    int64_t others_due;  /* when every bucket is */
+    uint8_t *hot;        /* per bucket: HOT (it had records at its last take, or this
+                          * front end wrote to it since), MINE (its lease is ours) */
     bool seen;           /* in the latest table list */
 } gsi_table_t;
 
@@ -329,9 +336,10 @@ static int ops_of_records(rx_engine_t *e, gsi_ops_t *o, const ddb_table_info_t *
     return rc;
 }
 
-/* One take of the chosen buckets of table g, their records applied and
- * their positions advanced. Returns how many records were applied. */
-static size_t apply_round(applier_t *ap, gsi_table_t *g, bool all, bool *behind) {
+/* One take of the buckets of table g with a flag of want (every bucket when
+ * want is 0), their records applied and their positions advanced. Returns
+ * how many records were applied. */
+static size_t apply_round(applier_t *ap, gsi_table_t *g, uint8_t want, bool *behind) {
     rx_engine_t *e = ap->e;
     uint32_t nb = e->buckets;
     rc_cmd_t *cmds = calloc(nb, sizeof *cmds);
@@ -344,7 +352,7 @@ static size_t apply_round(applier_t *ap, gsi_table_t *g, bool all, bool *behind)
     snprintf(batch, sizeof batch, "%d", RX_GSI_BATCH);
     size_t nc = 0;
     for (uint32_t b = 0; b < nb; b++) {
-        if (!all && !g->hot[b]) continue;
+        if (want && !(g->hot[b] & want)) continue;
         rs_bucket_t t;
         rs_bucket_name(&t, g->id, b);
         snprintf(keys[nc][0], 48, "%sa", t.tag);
@@ -369,6 +377,7 @@ static size_t apply_round(applier_t *ap, gsi_table_t *g, bool all, bool *behind)
     for (size_t i = 0; i < nc; i++) {
         const redisReply *r = cmds[i].reply;
         g->hot[bk[i]] = 0;
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 3) g->hot[bk[i]] = MINE;
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
             r->element[2]->type != REDIS_REPLY_ARRAY || !r->element[2]->elements)
             continue; /* another front end's, or nothing new */
@@ -378,7 +387,7 @@ static size_t apply_round(applier_t *ap, gsi_table_t *g, bool all, bool *behind)
             continue;
         }
         applied += r->element[2]->elements;
-        g->hot[bk[i]] = 1;
+        g->hot[bk[i]] |= HOT;
         if (r->element[2]->elements >= RX_GSI_BATCH) *behind = true; /* more after these */
     }
     /* a lease close to expiry may have passed on: leave the batch to its new holder */
@@ -431,13 +440,13 @@ static uint64_t take_dirty(applier_t *ap) {
         bool known = false;
         for (size_t i = 0; i < ap->n; i++)
             if (ap->v[i].id == (uint32_t)(e->dirty[d] >> 32)) {
-                ap->v[i].hot[(uint32_t)e->dirty[d] % e->buckets] = 1;
+                ap->v[i].hot[(uint32_t)e->dirty[d] % e->buckets] |= HOT;
                 known = true;
             }
         if (!known) ap->tables_due = 0; /* a table new to the applier */
     }
     for (size_t i = 0; e->dirty_overflow && i < ap->n; i++)
-        ap->v[i].cold_due = 0;
+        ap->v[i].others_due = 0;
     if (e->dirty_overflow) ap->tables_due = 0;
     e->ndirty = 0;
     e->dirty_overflow = false;
@@ -482,9 +491,16 @@ static void *applier_main(void *arg) {
         int64_t next_due = now + RX_GSI_COLD_MS;
         for (size_t i = 0; i < ap.n && !atomic_load(&e->stop); i++) {
             gsi_table_t *g = &ap.v[i];
-            bool all = now >= g->cold_due;
-            if (all) g->cold_due = now + RX_GSI_COLD_MS;
-            applied += apply_round(&ap, g, all, &behind);
+            uint8_t want = HOT;
+            if (now >= g->others_due) {
+                want = 0;
+                g->others_due = now + RX_GSI_OTHERS_MS;
+                g->cold_due = now + RX_GSI_COLD_MS;
+            } else if (now >= g->cold_due) {
+                want = HOT | MINE;
+                g->cold_due = now + RX_GSI_COLD_MS;
+            }
+            applied += apply_round(&ap, g, want, &behind);
             if (g->cold_due < next_due) next_due = g->cold_due;
         }
         /* every bucket of the writes up to gen was read to its end and applied */
@@ -524,4 +540,79 @@ void rx__applier_stop(rx_engine_t *e) {
     pthread_mutex_unlock(&e->feed_mu);
     pthread_join(e->applier, NULL);
     e->applying = false;
+}
+
+/* Whether every bucket of table id has applied its last change record. */
+static int caught_up(rx_engine_t *e, uint32_t id, bool *all, uint32_t *lagging, ddb_error_t *err) {
+    uint32_t nb = e->buckets;
+    rc_cmd_t *cmds = calloc(2 * nb, sizeof *cmds);
+    char(*keys)[2][48] = calloc(nb, sizeof *keys);
+    const char *(*argv)[6] = calloc(2 * nb, sizeof *argv);
+    if (!cmds || !keys || !argv) abort();
+    for (uint32_t b = 0; b < nb; b++) {
+        rs_bucket_t t;
+        rs_bucket_name(&t, id, b);
+        snprintf(keys[b][0], 48, "%sg", t.tag);
+        snprintf(keys[b][1], 48, "%ss", t.tag);
+        argv[2 * b][0] = "GET", argv[2 * b][1] = keys[b][0];
+        const char *rev[] = {"XREVRANGE", keys[b][1], "+", "-", "COUNT", "1"};
+        memcpy(argv[2 * b + 1], rev, sizeof rev);
+        cmds[2 * b] = (rc_cmd_t){.key = t.tag, .klen = t.len, .argc = 2, .argv = argv[2 * b]};
+        cmds[2 * b + 1] =
+            (rc_cmd_t){.key = t.tag, .klen = t.len, .argc = 6, .argv = argv[2 * b + 1]};
+    }
+    int rc = rc_exec(rx__conn(e), cmds, 2 * nb, err);
+    *all = true;
+    for (uint32_t b = 0; !rc && b < nb && *all; b++) {
+        const redisReply *g = cmds[2 * b].reply, *s = cmds[2 * b + 1].reply;
+        const redisReply *last = s && s->type == REDIS_REPLY_ARRAY && s->elements == 1 &&
+                                         s->element[0]->type == REDIS_REPLY_ARRAY
+                                     ? s->element[0]->element[0]
+                                     : NULL;
+        if (!last) continue; /* no records */
+        bool same = g && g->type == REDIS_REPLY_STRING && g->len == last->len &&
+                    !memcmp(g->str, last->str, g->len);
+        if (!same) *all = false, *lagging = b;
+    }
+    for (uint32_t i = 0; i < 2 * nb; i++)
+        if (cmds[i].reply) freeReplyObject(cmds[i].reply);
+    free(cmds), free(keys), free(argv);
+    return rc;
+}
+
+int rx__gsi_settle(rx_engine_t *e, int timeout_ms, ddb_error_t *err) {
+    applier_t ap = {.e = e};
+    refresh_tables(&ap);
+    int64_t deadline = mono_ms() + timeout_ms;
+    int rc = 0;
+    for (;;) {
+        bool behind = false;
+        size_t applied = 0;
+        for (size_t i = 0; i < ap.n; i++)
+            applied += apply_round(&ap, &ap.v[i], 0, &behind);
+        bool all = !applied && !behind;
+        uint32_t lagging = 0;
+        const gsi_table_t *late = NULL;
+        for (size_t i = 0; all && !rc && i < ap.n; i++) {
+            rc = caught_up(e, ap.v[i].id, &all, &lagging, err);
+            if (!all) late = &ap.v[i];
+        }
+        if (rc || all) break;
+        if (mono_ms() > deadline) {
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL,
+                               "table %.*s: bucket %u's change records are not all applied to "
+                               "its GSIs after %d ms (its lease is another front end's, or the "
+                               "applier fails)",
+                               late ? (int)late->t->name_len : 0, late ? late->t->name : "",
+                               lagging, timeout_ms);
+            break;
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    for (size_t i = 0; i < ap.n; i++)
+        free(ap.v[i].hot);
+    free(ap.v);
+    if (ap.ta) ddb_arena_destroy(ap.ta);
+    return rc;
 }

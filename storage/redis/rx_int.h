@@ -112,6 +112,11 @@ int rx__stream_disable(rx_engine_t *e, uint32_t id, int64_t now_ms, ddb_error_t 
  * own writes in its GSIs (DynamoDB promises less: eventual consistency). */
 void rx__gsi_barrier(rx_engine_t *e);
 
+/* Applies every table's change records to its GSIs until all are applied
+ * (as a front end's applier would: leases held by other front ends are
+ * waited for), or fails after timeout_ms. For the checker. */
+int rx__gsi_settle(rx_engine_t *e, int timeout_ms, ddb_error_t *err);
+
 /* Starts and stops this front end's GSI applier (rx_gsi.c). */
 void rx__applier_start(rx_engine_t *e);
 void rx__applier_stop(rx_engine_t *e);

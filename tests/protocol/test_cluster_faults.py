@@ -8,7 +8,8 @@ held by the dead front end's transactions once they are abandoned (any other
 front end finishes them), the GSI converges to exactly the table (the dead
 front end's applier leases pass on), and the stream has every acknowledged
 write: an INSERT for every put, and for every account a chain of balances
-changing by one from 100 to its balance before the final check.
+changing by one from 100 to its balance before the final check; and
+`ddbd --check` finds the cluster consistent.
 
 ddbd_only: it starts its own cluster and front ends."""
 import os
@@ -24,7 +25,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from conftest import REPO, Ddbd
+from conftest import DDBD, REPO, Ddbd
 
 pytestmark = pytest.mark.ddbd_only
 
@@ -163,6 +164,9 @@ def run_load(fronts, cluster):
                     "ExpressionAttributeValues": {":t": {"BOOL": True}}}} for a in ACCOUNTS])
     check_index_and_stream(survivor, fronts[1], {a: int(r["Item"]["bal"]["N"])
                                                  for a, r in zip(ACCOUNTS, got["Responses"])}, acked)
+    # and the offline checker agrees: statistics, TTL entries, indexes, nothing held
+    out = subprocess.run([DDBD, "--check", "--store", cluster], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "check passed" in out.stdout, out.stdout + out.stderr
 
 
 def scan_all(c, **kw):
