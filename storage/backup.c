@@ -37,74 +37,6 @@ static void record_key(bytes_t *k, const char *id) {
     bytes_put(k, id, DDB__BACKUP_ID_LEN);
 }
 
-void ddb__put_str16(bytes_t *b, const void *s, size_t len) {
-    uint8_t l[2] = {(uint8_t)(len >> 8), (uint8_t)len};
-    bytes_put(b, l, 2);
-    bytes_put(b, s, len);
-}
-
-bool ddb__get_str16(const uint8_t **p, const uint8_t *end, const uint8_t **s, size_t *len) {
-    if (end - *p < 2) return false;
-    size_t l = (size_t)(*p)[0] << 8 | (*p)[1];
-    if ((size_t)(end - *p - 2) < l) return false;
-    *s = *p + 2;
-    *len = l;
-    *p += 2 + l;
-    return true;
-}
-
-/* [status][type][created BE64][expires BE64][count BE64][size BE64]
- * [name len BE16][name][table len BE16][table name][table record] */
-static void encode_backup(bytes_t *out, const ddb_backup_info_t *b) {
-    uint8_t h[34];
-    h[0] = (uint8_t)b->status;
-    h[1] = (uint8_t)b->type;
-    kc_put_be64(h + 2, (uint64_t)b->created_ms);
-    kc_put_be64(h + 10, (uint64_t)b->expires_ms);
-    kc_put_be64(h + 18, b->table.item_count);
-    kc_put_be64(h + 26, b->table.size_bytes);
-    bytes_put(out, h, sizeof h);
-    ddb__put_str16(out, b->name, b->name_len);
-    ddb__put_str16(out, b->table.name, b->table.name_len);
-    ddb__encode_table(out, &b->table);
-}
-
-static bool get_str16(const uint8_t **p, const uint8_t *end, ddb_arena_t *a, const char **s,
-                      size_t *len) {
-    const uint8_t *v;
-    if (!ddb__get_str16(p, end, &v, len)) return false;
-    *s = ddb_arena_strndup(a, (const char *)v, *len);
-    return true;
-}
-
-static int decode_backup(const char *id, const uint8_t *p, size_t len, ddb_arena_t *a,
-                         ddb_backup_info_t *b, ddb_error_t *err) {
-    memset(b, 0, sizeof *b);
-    const uint8_t *end = p + len;
-    if (len < 34) return ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt backup record %s", id);
-    b->id = ddb_arena_strndup(a, id, DDB__BACKUP_ID_LEN);
-    b->id_len = DDB__BACKUP_ID_LEN;
-    b->status = (ddb_backup_status_t)p[0];
-    b->type = (ddb_backup_type_t)p[1];
-    b->created_ms = (int64_t)kc_get_be64(p + 2);
-    b->expires_ms = (int64_t)kc_get_be64(p + 10);
-    uint64_t count = kc_get_be64(p + 18), size = kc_get_be64(p + 26);
-    p += 34;
-    const char *tname;
-    size_t tlen;
-    if (!get_str16(&p, end, a, &b->name, &b->name_len) || !get_str16(&p, end, a, &tname, &tlen)) {
-        return ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt backup record %s", id);
-    }
-    int rc = ddb__decode_table(p, (size_t)(end - p), a, &b->table, err);
-    if (rc) return rc;
-    b->table.name = tname;
-    b->table.name_len = tlen;
-    b->table.item_count = count;
-    b->table.size_bytes = size;
-    b->table.restoring = false;
-    return 0;
-}
-
 int ddb__backup_read(rk_engine_t *e, const rocksdb_readoptions_t *ro, const char *id,
                      ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err) {
     bytes_t k = {0};
@@ -115,35 +47,15 @@ int ddb__backup_read(rk_engine_t *e, const rocksdb_readoptions_t *ro, const char
     bytes_free(&k);
     if (rc) return rc;
     if (!v) return ddb_error_set(err, DDB_ERR_BACKUP_NOT_FOUND, "Backup not found: %s", id);
-    rc = decode_backup(id, (const uint8_t *)v, vl, a, out, err);
+    rc = ddb__decode_backup(id, (const uint8_t *)v, vl, a, out, err);
     free(v);
     return rc;
-}
-
-/* A well-formed id: 14 digits, '-', 8 lowercase hex digits. */
-static bool valid_id(const char *id, size_t len) {
-    if (len != DDB__BACKUP_ID_LEN || id[14] != '-') return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = id[i];
-        if (i == 14) continue;
-        bool ok = i < 14 ? c >= '0' && c <= '9' : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-        if (!ok) return false;
-    }
-    return true;
-}
-
-/* Copies a caller's id into a NUL-terminated buffer; false when malformed. */
-static bool take_id(char out[DDB__BACKUP_ID_LEN + 1], const char *id, size_t len) {
-    if (!valid_id(id, len)) return false;
-    memcpy(out, id, len);
-    out[len] = '\0';
-    return true;
 }
 
 int rk_backup_get(rk_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
                   ddb_backup_info_t *out, ddb_error_t *err) {
     char bid[DDB__BACKUP_ID_LEN + 1];
-    if (!take_id(bid, id, id_len)) {
+    if (!ddb__backup_take_id(bid, id, id_len)) {
         return ddb_error_set(err, DDB_ERR_BACKUP_NOT_FOUND, "Backup not found: %.*s", (int)id_len,
                              id);
     }
@@ -176,7 +88,7 @@ int rk_backup_list(rk_engine_t *e, const char *after, size_t after_len, ddb_back
         id[DDB__BACKUP_ID_LEN] = '\0';
         ddb_arena_reset(a);
         ddb_backup_info_t b;
-        rc = decode_backup(id, (const uint8_t *)v, vl, a, &b, err);
+        rc = ddb__decode_backup(id, (const uint8_t *)v, vl, a, &b, err);
         if (!rc) rc = ddb__restore_uses_backup(e, id, &b.restoring, err);
         if (!rc) rc = fn(ctx, &b);
     }
@@ -212,7 +124,7 @@ static void delete_backup(rk_engine_t *e, rocksdb_writebatch_t *wb, const char *
 int rk_backup_delete(rk_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
                      ddb_backup_info_t *out, ddb_error_t *err) {
     char bid[DDB__BACKUP_ID_LEN + 1];
-    if (!take_id(bid, id, id_len)) {
+    if (!ddb__backup_take_id(bid, id, id_len)) {
         return ddb_error_set(err, DDB_ERR_BACKUP_NOT_FOUND, "Backup not found: %.*s", (int)id_len,
                              id);
     }
@@ -279,13 +191,6 @@ int rk_checkpoint(rk_engine_t *e, const char *dir, ddb_error_t *err) {
     return msg ? ddb__rocks_error(err, msg) : 0;
 }
 
-/* A new backup id: the time in ms and 32 random bits. */
-static void new_id(rk_engine_t *e, int64_t now, char id[DDB__BACKUP_ID_LEN + 1]) {
-    uint32_t r;
-    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) r = (uint32_t)now ^ (uint32_t)e->pitr_last;
-    snprintf(id, DDB__BACKUP_ID_LEN + 1, "%014lld-%08x", (long long)now, r);
-}
-
 /* Starts backup id of t: its checkpoint, then its CREATING record (writer
  * held for the record) into *b. The checkpoint comes first, so that the
  * copy never meets a record without one; a checkpoint left without a
@@ -309,7 +214,7 @@ static int start_backup(rk_engine_t *e, const ddb_table_info_t *t, const char *i
                              .table = *t};
     bytes_t k = {0}, v = {0};
     record_key(&k, id);
-    encode_backup(&v, b);
+    ddb__encode_backup(&v, b);
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     rocksdb_writebatch_put_cf(wb, e->cf[CF_BACKUPS], (const char *)k.p, k.len, (const char *)v.p,
                               v.len);
@@ -337,7 +242,7 @@ int rk_backup_create(rk_engine_t *e, const char *table, size_t len, const char *
     }
     int64_t now = ddb_now_ms();
     char id[DDB__BACKUP_ID_LEN + 1];
-    new_id(e, now, id);
+    ddb__backup_new_id(now, id);
     return start_backup(e, &t, id, now, name, name_len, DDB_BACKUP_USER, 0, false, a, out, err);
 }
 
@@ -351,7 +256,7 @@ int ddb__backup_system(rk_engine_t *e, const ddb_table_info_t *t, ddb_error_t *e
     int rc = ddb__stats_read(e, &cur, err);
     int64_t now = ddb_now_ms();
     char id[DDB__BACKUP_ID_LEN + 1];
-    new_id(e, now, id);
+    ddb__backup_new_id(now, id);
     ddb_backup_info_t b;
     if (!rc) {
         rc = start_backup(e, &cur, id, now, name, t->name_len + sizeof "$DeletedTableBackup" - 1,
@@ -500,7 +405,7 @@ static int copy_step(rk_engine_t *e, ddb_error_t *err) {
             b.status = DDB_BACKUP_AVAILABLE;
             bytes_t rk = {0}, rv = {0};
             record_key(&rk, c->id);
-            encode_backup(&rv, &b);
+            ddb__encode_backup(&rv, &b);
             rocksdb_writebatch_put_cf(wb, e->cf[CF_BACKUPS], (const char *)rk.p, rk.len,
                                       (const char *)rv.p, rv.len);
             bytes_free(&rk);
@@ -534,7 +439,7 @@ static int first_creating(rk_engine_t *e, ddb_arena_t *a, ddb_backup_info_t *out
         char id[DDB__BACKUP_ID_LEN + 1];
         memcpy(id, k + 1, DDB__BACKUP_ID_LEN);
         id[DDB__BACKUP_ID_LEN] = '\0';
-        rc = decode_backup(id, (const uint8_t *)v, vl, a, out, err);
+        rc = ddb__decode_backup(id, (const uint8_t *)v, vl, a, out, err);
         *found = !rc;
         break;
     }
@@ -557,10 +462,10 @@ static void sweep_checkpoints(rk_engine_t *e) {
         if (strncmp(n, "backup-", 7) != 0) continue;
         size_t idl = strlen(n + 7);
         bool tmp = idl == DDB__BACKUP_ID_LEN + 4 && strcmp(n + 7 + DDB__BACKUP_ID_LEN, ".tmp") == 0;
-        if (!valid_id(n + 7, DDB__BACKUP_ID_LEN) || (idl != DDB__BACKUP_ID_LEN && !tmp)) continue;
         char id[DDB__BACKUP_ID_LEN + 1];
-        memcpy(id, n + 7, DDB__BACKUP_ID_LEN);
-        id[DDB__BACKUP_ID_LEN] = '\0';
+        if (!ddb__backup_take_id(id, n + 7, DDB__BACKUP_ID_LEN) ||
+            (idl != DDB__BACKUP_ID_LEN && !tmp))
+            continue;
         ddb_backup_info_t b;
         ddb_error_t err;
         ddb_arena_reset(a);

@@ -15,18 +15,13 @@
 #ifndef DDB_STORAGE_BACKUP_H
 #define DDB_STORAGE_BACKUP_H
 
+#include "storage/backuprec.h"
 #include "storage/engine.h"
 #include "storage/stats.h"
 
-#define DDB__BACKUP_ID_LEN 23
-#define DDB__RESTORE_KEY   'R'
+#define DDB__RESTORE_KEY 'R'
 
 /* ---- backup.c ---- */
-
-/* [len BE16][bytes]: the strings of backup records and restore states. The
- * reader points *s into the encoding (false when cut short). */
-void ddb__put_str16(bytes_t *b, const void *s, size_t len);
-bool ddb__get_str16(const uint8_t **p, const uint8_t *end, const uint8_t **s, size_t *len);
 
 /* Reads backup id's record with ro into a (DDB_ERR_BACKUP_NOT_FOUND when
  * absent). */

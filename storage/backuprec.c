@@ -1,0 +1,105 @@
+/* backuprec.c: backup records and ids as stored (see backuprec.h), shared
+ * by the RocksDB store's backups and the cluster backend's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "storage/backuprec.h"
+#include "storage/tablerec.h"
+
+void ddb__put_str16(bytes_t *b, const void *s, size_t len) {
+    uint8_t l[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+    bytes_put(b, l, 2);
+    bytes_put(b, s, len);
+}
+
+bool ddb__get_str16(const uint8_t **p, const uint8_t *end, const uint8_t **s, size_t *len) {
+    if (end - *p < 2) return false;
+    size_t l = (size_t)(*p)[0] << 8 | (*p)[1];
+    if ((size_t)(end - *p - 2) < l) return false;
+    *s = *p + 2;
+    *len = l;
+    *p += 2 + l;
+    return true;
+}
+
+/* [status][type][created BE64][expires BE64][count BE64][size BE64]
+ * [name len BE16][name][table len BE16][table name][table record] */
+void ddb__encode_backup(bytes_t *out, const ddb_backup_info_t *b) {
+    uint8_t h[34];
+    h[0] = (uint8_t)b->status;
+    h[1] = (uint8_t)b->type;
+    kc_put_be64(h + 2, (uint64_t)b->created_ms);
+    kc_put_be64(h + 10, (uint64_t)b->expires_ms);
+    kc_put_be64(h + 18, b->table.item_count);
+    kc_put_be64(h + 26, b->table.size_bytes);
+    bytes_put(out, h, sizeof h);
+    ddb__put_str16(out, b->name, b->name_len);
+    ddb__put_str16(out, b->table.name, b->table.name_len);
+    ddb__encode_table(out, &b->table);
+}
+
+static bool get_str16(const uint8_t **p, const uint8_t *end, ddb_arena_t *a, const char **s,
+                      size_t *len) {
+    const uint8_t *v;
+    if (!ddb__get_str16(p, end, &v, len)) return false;
+    *s = ddb_arena_strndup(a, (const char *)v, *len);
+    return true;
+}
+
+int ddb__decode_backup(const char *id, const uint8_t *p, size_t len, ddb_arena_t *a,
+                       ddb_backup_info_t *b, ddb_error_t *err) {
+    memset(b, 0, sizeof *b);
+    const uint8_t *end = p + len;
+    if (len < 34) return ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt backup record %s", id);
+    b->id = ddb_arena_strndup(a, id, DDB__BACKUP_ID_LEN);
+    b->id_len = DDB__BACKUP_ID_LEN;
+    b->status = (ddb_backup_status_t)p[0];
+    b->type = (ddb_backup_type_t)p[1];
+    b->created_ms = (int64_t)kc_get_be64(p + 2);
+    b->expires_ms = (int64_t)kc_get_be64(p + 10);
+    uint64_t count = kc_get_be64(p + 18), size = kc_get_be64(p + 26);
+    p += 34;
+    const char *tname;
+    size_t tlen;
+    if (!get_str16(&p, end, a, &b->name, &b->name_len) || !get_str16(&p, end, a, &tname, &tlen)) {
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "corrupt backup record %s", id);
+    }
+    int rc = ddb__decode_table(p, (size_t)(end - p), a, &b->table, err);
+    if (rc) return rc;
+    b->table.name = tname;
+    b->table.name_len = tlen;
+    b->table.item_count = count;
+    b->table.size_bytes = size;
+    b->table.restoring = false;
+    return 0;
+}
+
+/* A well-formed id: 14 digits, '-', 8 lowercase hex digits. */
+static bool valid_id(const char *id, size_t len) {
+    if (len != DDB__BACKUP_ID_LEN || id[14] != '-') return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = id[i];
+        if (i == 14) continue;
+        bool ok = i < 14 ? c >= '0' && c <= '9' : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* Copies a caller's id into a NUL-terminated buffer; false when malformed. */
+bool ddb__backup_take_id(char out[DDB__BACKUP_ID_LEN + 1], const char *id, size_t len) {
+    if (!valid_id(id, len)) return false;
+    memcpy(out, id, len);
+    out[len] = '\0';
+    return true;
+}
+
+/* A new backup id: the time in ms and 32 random bits. */
+void ddb__backup_new_id(int64_t now, char id[DDB__BACKUP_ID_LEN + 1]) {
+    uint32_t r;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = (uint32_t)now ^ (uint32_t)(uintptr_t)&r;
+    snprintf(id, DDB__BACKUP_ID_LEN + 1, "%014lld-%08x", (long long)now, r);
+}

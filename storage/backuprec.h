@@ -1,0 +1,30 @@
+/* backuprec.h: a backup's record and id as stored, shared by the RocksDB
+ * store (storage/backup.c) and the cluster backend (storage/redis/
+ * rx_backup.c). Pure but for the random part of a new id. */
+#ifndef DDB_STORAGE_BACKUPREC_H
+#define DDB_STORAGE_BACKUPREC_H
+
+#include "storage/codec.h"
+
+#define DDB__BACKUP_ID_LEN 23
+
+/* [len BE16][bytes]: the strings of backup records and restore states. The
+ * reader points *s into the encoding (false when cut short). */
+void ddb__put_str16(bytes_t *b, const void *s, size_t len);
+bool ddb__get_str16(const uint8_t **p, const uint8_t *end, const uint8_t **s, size_t *len);
+
+/* A backup's record: [status][type][created BE64][expires BE64][count
+ * BE64][size BE64][name len BE16][name][table len BE16][table name][table
+ * record]; decoded strings in the arena. */
+void ddb__encode_backup(bytes_t *out, const ddb_backup_info_t *b);
+int ddb__decode_backup(const char *id, const uint8_t *p, size_t len, ddb_arena_t *a,
+                       ddb_backup_info_t *b, ddb_error_t *err);
+
+/* Copies a caller's id into out (NUL-terminated); false when it is not a
+ * well-formed id (14 digits, '-', 8 lowercase hex digits). */
+bool ddb__backup_take_id(char out[DDB__BACKUP_ID_LEN + 1], const char *id, size_t len);
+
+/* A new id: the time in ms and 32 random bits. */
+void ddb__backup_new_id(int64_t now, char id[DDB__BACKUP_ID_LEN + 1]);
+
+#endif
