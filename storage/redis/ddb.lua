@@ -372,6 +372,21 @@ local function ix_apply(keys, args)
   return {changed, dcount, dbytes}
 end
 
+-- ddb_snapshot: a backup's copy of a bucket, in one step. KEYS: the
+-- bucket's z, b, n, then the backup's z and b (same slot). Returns the
+-- bucket's {item count, total size} as copied.
+local function snapshot(keys, args)
+  for i = 1, 2 do
+    if redis.call('EXISTS', keys[i]) == 1 then
+      redis.call('COPY', keys[i], keys[i + 3], 'REPLACE')
+    else
+      redis.call('DEL', keys[i + 3])
+    end
+  end
+  return {redis.call('HLEN', keys[2]), tonumber(redis.call('GET', keys[3]) or '0')}
+end
+
+redis.register_function('ddb_snapshot', snapshot)
 redis.register_function{function_name = 'ddb_feed_read', callback = feed_read, flags = {'no-writes'}}
 redis.register_function('ddb_feed_take', feed_take)
 redis.register_function('ddb_feed_done', feed_done)

@@ -64,7 +64,12 @@ static int at_limit(rx_engine_t *e, const char *name, size_t len, bool *full, dd
 }
 
 int rx_table_create(rx_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
-    bool with_stream = info->stream.enabled;
+    return rx__table_create(e, info, NULL, err);
+}
+
+int rx__table_create(rx_engine_t *e, ddb_table_info_t *info, const char *restore_of,
+                     ddb_error_t *err) {
+    bool with_stream = info->stream.enabled && !restore_of;
     if (with_stream && !e->stream_lanes)
         return rx__unsupported(err, "DynamoDB Streams on a cluster of more than 64 buckets");
     ddb_stream_view_t view = info->stream.view;
@@ -92,40 +97,44 @@ int rx_table_create(rx_engine_t *e, ddb_table_info_t *info, ddb_error_t *err) {
     }
     if (!info->id)
         return ddb_error_set(err, DDB_ERR_INTERNAL, "the catalog's id counter is not a number");
-    info->restoring = false;
+    info->restoring = restore_of != NULL;
     memset(&info->pitr, 0, sizeof info->pitr);
     memset(&info->stream, 0, sizeof info->stream);
     int64_t now = ddb_now_ms();
     if (with_stream)
         info->stream =
             (ddb_stream_ref_t){.id = last, .enabled = true, .view = view, .created_ms = now};
-    /* the record, and its stream's descriptor, in one step */
-    bytes_t rec = {0}, desc = {0};
+    /* the record, and its stream's descriptor or its restore's state, in one step */
+    bytes_t rec = {0}, extra = {0};
     ddb__encode_table(&rec, info);
-    char sid[16];
-    snprintf(sid, sizeof sid, "%u", info->stream.id);
-    if (with_stream) rx__stream_desc(&desc, e, info, view, now);
-    const char *set[] = {
-        "FCALL",    "ddb_cas", with_stream ? "2" : "1", RX_CAT_TABLES, RX_CAT_STREAMS,
-        info->name, "",        (const char *)rec.p,     sid,           (const char *)desc.p};
-    size_t lens[] = {5,
-                     7,
-                     1,
-                     strlen(RX_CAT_TABLES),
-                     strlen(RX_CAT_STREAMS),
-                     info->name_len,
-                     0,
-                     rec.len,
-                     strlen(sid),
-                     desc.len};
-    if (!with_stream) { /* no second key */
-        set[4] = set[5], lens[4] = lens[5];
-        set[5] = set[6], lens[5] = lens[6];
-        set[6] = set[7], lens[6] = lens[7];
+    char field[16];
+    snprintf(field, sizeof field, "%u", with_stream ? info->stream.id : info->id);
+    const char *hash2 = NULL;
+    if (with_stream) {
+        rx__stream_desc(&extra, e, info, view, now);
+        hash2 = RX_CAT_STREAMS;
+    } else if (restore_of) {
+        bytes_put(&extra, restore_of, strlen(restore_of));
+        hash2 = RX_CAT_RESTORES;
     }
-    rc = rx__cat(e, true, with_stream ? 10 : 7, set, lens, &r, err);
+    const char *set[] = {"FCALL", "ddb_cas", "1",  RX_CAT_TABLES, NULL,
+                         NULL,    NULL,      NULL, NULL,          NULL};
+    size_t lens[10] = {5, 7, 1, strlen(RX_CAT_TABLES)};
+    int argc = 4;
+    if (hash2) {
+        set[2] = "2";
+        set[argc] = hash2, lens[argc++] = strlen(hash2);
+    }
+    set[argc] = info->name, lens[argc++] = info->name_len;
+    set[argc] = "", lens[argc++] = 0;
+    set[argc] = (const char *)rec.p, lens[argc++] = rec.len;
+    if (hash2) {
+        set[argc] = field, lens[argc++] = strlen(field);
+        set[argc] = (const char *)extra.p, lens[argc++] = extra.len;
+    }
+    rc = rx__cat(e, true, argc, set, lens, &r, err);
     bytes_free(&rec);
-    bytes_free(&desc);
+    bytes_free(&extra);
     if (rc) return rc;
     bool created = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     freeReplyObject(r);

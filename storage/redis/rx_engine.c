@@ -2,7 +2,7 @@
  * slot map, the function library, the cluster's bucket count), per-thread
  * connections, the store's secret, the small key-value namespaces (Lambda
  * mappings, trigger checkpoints) and what this backend refuses for now:
- * backups, point-in-time recovery, the offline checker. */
+ * point-in-time recovery and --backup-to. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +105,7 @@ int rx_open(const ddb_engine_opts_t *opts, rx_engine_t **out, ddb_error_t *err) 
         (int64_t)(opts->stream_retention_s ? opts->stream_retention_s : 24 * 3600) * 1000;
     e->tx.stream_keep_ms = (size_t)e->retention_ms;
     pthread_mutex_init(&e->feed_mu, NULL);
+    pthread_cond_init(&e->restores_cond, NULL);
     pthread_cond_init(&e->feed_cond, NULL);
     uint8_t rnd[8] = {0};
     if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) {
@@ -137,6 +138,8 @@ void rx_close(rx_engine_t *e) {
     if (!e) return;
     rx__applier_stop(e);
     rx__sweeper_stop(e);
+    atomic_store(&e->stop, true);
+    rx__restores_wait(e); /* they see stop and leave the rest to a resume */
     for (size_t i = 0; i < e->nconns; i++)
         rc_conn_destroy(e->conns[i]);
     free(e->conns);
@@ -145,6 +148,7 @@ void rx_close(rx_engine_t *e) {
     pthread_mutex_destroy(&e->mu);
     pthread_mutex_destroy(&e->feed_mu);
     pthread_cond_destroy(&e->feed_cond);
+    pthread_cond_destroy(&e->restores_cond);
     rc_cluster_close(e->c);
     free(e);
 }
@@ -281,35 +285,6 @@ int rx_kv_scan(rx_engine_t *e, uint8_t ns, const void *prefix, size_t plen, ddb_
 void rx_engine_stats(rx_engine_t *e, ddb_engine_stats_t *out) {
     memset(out, 0, sizeof *out);
     out->ttl_deleted = __atomic_load_n(&e->ttl_deleted, __ATOMIC_RELAXED);
-}
-
-int rx_backup_create(rx_engine_t *e, const char *table, size_t len, const char *name,
-                     size_t name_len, ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err) {
-    (void)e, (void)table, (void)len, (void)name, (void)name_len, (void)a, (void)out;
-    return rx__unsupported(err, "CreateBackup");
-}
-
-int rx_backup_get(rx_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
-                  ddb_backup_info_t *out, ddb_error_t *err) {
-    (void)e, (void)id, (void)id_len, (void)a, (void)out;
-    return ddb_error_set(err, DDB_ERR_BACKUP_NOT_FOUND, "Backup not found");
-}
-
-int rx_backup_list(rx_engine_t *e, const char *after, size_t after_len, ddb_backup_fn fn, void *ctx,
-                   ddb_error_t *err) {
-    (void)e, (void)after, (void)after_len, (void)fn, (void)ctx, (void)err;
-    return 0; /* none */
-}
-
-int rx_backup_delete(rx_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
-                     ddb_backup_info_t *out, ddb_error_t *err) {
-    return rx_backup_get(e, id, id_len, a, out, err);
-}
-
-int rx_backup_restore(rx_engine_t *e, const char *id, size_t id_len, ddb_table_info_t *target,
-                      ddb_error_t *err) {
-    (void)target;
-    return rx_backup_get(e, id, id_len, NULL, NULL, err);
 }
 
 int rx_pitr_set(rx_engine_t *e, const char *table, size_t len, bool enabled, uint32_t period_days,

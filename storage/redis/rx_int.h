@@ -15,9 +15,11 @@
 #define RX_CAT_TABLES "{ddb:cat}t"  /* hash: table name -> table record */
 #define RX_CAT_IDS    "{ddb:cat}id" /* counter: the last id handed out */
 #define RX_CAT_BUCKETS                                                                             \
-    "{ddb:cat}buckets"                  /* the cluster's buckets per table (fixed at creation)     \
-                                         */
-#define RX_CAT_SECRET "{ddb:cat}secret" /* the store's secret (ddb_secret) */
+    "{ddb:cat}buckets"                    /* the cluster's buckets per table (fixed at creation)   \
+                                           */
+#define RX_CAT_SECRET   "{ddb:cat}secret" /* the store's secret (ddb_secret) */
+#define RX_CAT_BACKUPS  "{ddb:cat}bk"     /* hash: backup id -> its record (storage/backuprec.h) */
+#define RX_CAT_RESTORES "{ddb:cat}rst"    /* hash: restoring table's id -> the backup it reads */
 #define RX_CAT_STREAMS                                                                             \
     "{ddb:cat}st" /* hash: stream id (decimal) -> its descriptor (storage/streamrec.h) */
 #define RX_CAT_TAG "{ddb:cat}"
@@ -75,6 +77,9 @@ struct rx_engine {
     bool applying;
     _Atomic uint64_t gsi_applied; /* change records it applied */
     _Atomic int64_t gsi_lag_ms;   /* the latest record's age when applied */
+    /* rx_backup.c: restores this front end is filling (their threads; under mu) */
+    int restores;
+    pthread_cond_t restores_cond;
 };
 
 /* Keys of a bucket beside rs_bucket_suffix's: the GSI applier's lease and
@@ -214,6 +219,16 @@ typedef int (*rx_item_fn)(void *ctx, const rs_bucket_t *b, const redisReply *key
                           const redisReply *body, ddb_error_t *err);
 int rx__each_item(rx_engine_t *e, uint32_t id, uint32_t bucket, bool bodies, rx_item_fn fn,
                   void *ctx, ddb_error_t *err);
+
+/* rx_table_create, or with restore_of (a backup id) a table created
+ * restoring from it (its restore's state written with its record). */
+int rx__table_create(rx_engine_t *e, ddb_table_info_t *info, const char *restore_of,
+                     ddb_error_t *err);
+
+/* Resumes restores whose front end stopped (a sweeper round), and waits
+ * for this front end's own to stop (rx_close). */
+void rx__restores_resume(rx_engine_t *e);
+void rx__restores_wait(rx_engine_t *e);
 
 /* Calls fn for every table's record (decoded into a; no statistics), in no
  * particular order; stops at fn's first nonzero return and returns it. */

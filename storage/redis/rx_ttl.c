@@ -204,6 +204,7 @@ static void *sweeper(void *arg) {
         if (e->stop) break;
         pthread_mutex_unlock(&e->mu);
         sweep(e);
+        rx__restores_resume(e); /* restores a stopped front end left unfinished */
         pthread_mutex_lock(&e->mu);
     }
     pthread_mutex_unlock(&e->mu);

@@ -29,6 +29,8 @@ ORACLE = bool(os.environ.get("DDB_ENDPOINT")) and not os.environ.get("DDB_ENDPOI
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "ddbd_only: needs its own ddbd process (skipped against other endpoints)")
+    config.addinivalue_line("markers", "rocksdb(why): needs the RocksDB store (skipped, saying why, when the "
+                                       "tests run on the redis-cluster backend)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -37,6 +39,11 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "ddbd_only" in item.keywords:
                 item.add_marker(skip)
+    if os.environ.get("DDB_TEST_CLUSTER") or os.environ.get("DDB_ENDPOINT_DDBD"):
+        for item in items:
+            m = item.get_closest_marker("rocksdb")
+            if m:
+                item.add_marker(pytest.mark.skip(reason="RocksDB store only: " + m.args[0]))
 
 
 def free_port():

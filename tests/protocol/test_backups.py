@@ -66,6 +66,7 @@ def test_backup_under_load_restores_one_instant(ddb, endpoint, make_table, table
         ddb.delete_table(TableName=target)
 
 
+@pytest.mark.rocksdb("it turns point-in-time recovery on, which the cluster backend does not have yet")
 def test_restore_keeps_indexes_not_stream_ttl_tags_or_pitr(ddb, table_name):
     src = table_name + "_src"
     ddb.create_table(
@@ -182,6 +183,7 @@ def test_restore_into_existing_name(ddb, table, make_table):
     assert error_of(e) == ("TableAlreadyExistsException", f"Table already exists: {other}")
 
 
+@pytest.mark.rocksdb("the cluster copies a backup in one step per bucket: CREATING is too short to observe")
 def test_in_progress_backup_and_restore(tmp_path):
     """Copies and restores slowed to 10 items a step, 25 ms apart: CREATING
     is long enough to see every answer DynamoDB gives meanwhile."""

@@ -469,3 +469,52 @@ def test_check_passes_a_consistent_cluster_and_finds_a_lost_entry(fronts, cluste
     subprocess.run(["redis-cli", "-p", p, "-x", "zrem", k], input=member, check=True, capture_output=True)
     out = run_check(cluster)
     assert out.returncode == 1 and "index g2-index" in out.stdout, out.stdout + out.stderr
+
+
+def test_restore_finished_by_another_front_end_after_kill(fronts, cluster):
+    """A backup of a table with a GSI and an LSI restored through a fourth
+    front end killed (-9) at once: another front end resumes the fill once
+    its lease lapses; the table ends whole, its indexes exactly its items'."""
+    a = client(fronts[0])
+    a.create_table(TableName="rsrc",
+                   KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+                   AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK", "g", "l")],
+                   GlobalSecondaryIndexes=[{"IndexName": "g-index", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                            "Projection": {"ProjectionType": "ALL"}}],
+                   LocalSecondaryIndexes=[{"IndexName": "l-index",
+                                           "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"},
+                                                         {"AttributeName": "l", "KeyType": "RANGE"}],
+                                           "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+                   BillingMode="PAY_PER_REQUEST")
+    items = [{"PK": {"S": f"p{i % 50}"}, "SK": {"S": f"s{i}"}, "g": {"S": f"g{i % 9}"}, "l": {"S": f"l{i}"}}
+             for i in range(3000)]
+    for i in range(0, len(items), 25):
+        a.batch_write_item(RequestItems={"rsrc": [{"PutRequest": {"Item": it}} for it in items[i:i + 25]]})
+    arn = a.create_backup(TableName="rsrc", BackupName="before")["BackupDetails"]["BackupArn"]
+    deadline = time.time() + 20
+    while a.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"]["BackupStatus"] != "AVAILABLE":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    a.put_item(TableName="rsrc", Item={"PK": {"S": "after"}, "SK": {"S": "x"}})  # not in the backup
+    d = Ddbd(extra=["--store", cluster]).start()
+    try:
+        desc = client(d).restore_table_from_backup(TargetTableName="rdst", BackupArn=arn)["TableDescription"]
+        d.proc.kill()
+        d.proc.wait()
+    finally:
+        d.cleanup()
+    assert desc["TableStatus"] == "CREATING"
+    # killed half-way: restoring still, with part of the items in
+    assert a.describe_table(TableName="rdst")["Table"]["TableStatus"] == "CREATING"
+    deadline = time.time() + 60
+    while a.describe_table(TableName="rdst")["Table"]["TableStatus"] != "ACTIVE":
+        assert time.time() < deadline, "the restore was not resumed"
+        time.sleep(0.5)
+    got = scan_all(a, TableName="rdst", ConsistentRead=True)
+    assert sorted((i["PK"]["S"], i["SK"]["S"]) for i in got) == sorted((i["PK"]["S"], i["SK"]["S"]) for i in items)
+    assert len(eventually(lambda: scan_all(a, TableName="rdst", IndexName="g-index"), lambda r: len(r) == 3000)) == 3000
+    r = a.query(TableName="rdst", IndexName="l-index", KeyConditionExpression="PK = :p",
+                ExpressionAttributeValues={":p": {"S": "p7"}})
+    assert r["Count"] == 60
+    out = run_check(cluster)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -1,0 +1,481 @@
+/* rx_backup.c: on-demand backups and their restores on the cluster. A
+ * backup's record (storage/backuprec.h) lives in the catalog; its items are
+ * a copy of each of the table's buckets, made in one step per bucket
+ * (ddb.lua's ddb_snapshot: COPY within the bucket's slot, so each
+ * partition is copied at one instant; a transaction across buckets may be
+ * seen in part, where the RocksDB store's checkpoint is one instant of the
+ * whole table) under the bucket's hash tag, "{t<table>:<b>}B<backup id>"
+ * then z and b: the copy outlives the table. A restore creates the target
+ * table restoring (its restore's state written with its record), fills it
+ * in the background by ordinary writes (LSI entries with the item, GSIs
+ * from the change feed, statistics; every write conditional on what it
+ * read, so a fill resumed by another front end after this one stopped
+ * repeats nothing) and then clears restoring. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "storage/backuprec.h"
+#include "storage/keyrange.h"
+#include "storage/redis/rx_int.h"
+#include "storage/tablerec.h"
+
+#define RX_RESTORE_LEASE_MS 10000 /* a fill's lease, renewed every page */
+
+/* The hash tag (and key prefix) of backup id's copy of bucket b of table. */
+static void copy_bucket(rs_bucket_t *out, uint32_t table, uint32_t b, const char *id) {
+    rs_bucket_name(out, table, b);
+    int n = snprintf(out->tag + out->len, sizeof out->tag - out->len, "B%s", id);
+    out->len += (size_t)n;
+}
+
+static int not_found(ddb_error_t *err, const char *id, size_t len) {
+    return ddb_error_set(err, DDB_ERR_BACKUP_NOT_FOUND, "Backup not found: %.*s", (int)len, id);
+}
+
+static int put_record(rx_engine_t *e, const ddb_backup_info_t *b, ddb_error_t *err) {
+    bytes_t v = {0};
+    ddb__encode_backup(&v, b);
+    const char *argv[] = {"HSET", RX_CAT_BACKUPS, b->id, (const char *)v.p};
+    size_t lens[] = {4, strlen(RX_CAT_BACKUPS), b->id_len, v.len};
+    redisReply *r;
+    int rc = rx__cat(e, true, 4, argv, lens, &r, err);
+    if (!rc) freeReplyObject(r);
+    bytes_free(&v);
+    return rc;
+}
+
+/* Whether a restore reads backup id now. */
+static int in_use(rx_engine_t *e, const char *id, bool *used, ddb_error_t *err) {
+    const char *argv[] = {"HVALS", RX_CAT_RESTORES};
+    redisReply *r;
+    int rc = rx__cat(e, false, 2, argv, NULL, &r, err);
+    if (rc) return rc;
+    *used = false;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        if (r->element[i]->len == DDB__BACKUP_ID_LEN &&
+            !memcmp(r->element[i]->str, id, r->element[i]->len))
+            *used = true;
+    freeReplyObject(r);
+    return 0;
+}
+
+static int read_record(rx_engine_t *e, const char *id, ddb_arena_t *a, ddb_backup_info_t *out,
+                       ddb_error_t *err) {
+    const char *argv[] = {"HGET", RX_CAT_BACKUPS, id};
+    redisReply *r;
+    int rc = rx__cat(e, false, 3, argv, NULL, &r, err);
+    if (rc) return rc;
+    if (r->type != REDIS_REPLY_STRING) {
+        freeReplyObject(r);
+        return not_found(err, id, strlen(id));
+    }
+    uint8_t *copy = ddb_arena_alloc(a, r->len ? r->len : 1);
+    memcpy(copy, r->str, r->len);
+    rc = ddb__decode_backup(id, copy, r->len, a, out, err);
+    freeReplyObject(r);
+    if (!rc) rc = in_use(e, id, &out->restoring, err);
+    return rc;
+}
+
+int rx_backup_get(rx_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
+                  ddb_backup_info_t *out, ddb_error_t *err) {
+    char bid[DDB__BACKUP_ID_LEN + 1];
+    if (!ddb__backup_take_id(bid, id, id_len)) return not_found(err, id, id_len);
+    return read_record(e, bid, a, out, err);
+}
+
+int rx_backup_list(rx_engine_t *e, const char *after, size_t after_len, ddb_backup_fn fn, void *ctx,
+                   ddb_error_t *err) {
+    const char *argv[] = {"HKEYS", RX_CAT_BACKUPS};
+    redisReply *r;
+    int rc = rx__cat(e, false, 2, argv, NULL, &r, err);
+    if (rc) return rc;
+    size_t n = r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+    redisReply **ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!ids) abort();
+    for (size_t i = 0; i < n; i++)
+        ids[i] = r->element[i];
+    qsort(ids, n, sizeof *ids, rx__cmp_replies); /* ids sort by creation */
+    ddb_arena_t *a = ddb_arena_create(0);
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (after && ddb__cmp_bytes((const uint8_t *)ids[i]->str, ids[i]->len,
+                                    (const uint8_t *)after, after_len) <= 0)
+            continue;
+        char bid[DDB__BACKUP_ID_LEN + 1];
+        if (!ddb__backup_take_id(bid, ids[i]->str, ids[i]->len)) continue;
+        ddb_arena_reset(a);
+        ddb_backup_info_t b;
+        rc = read_record(e, bid, a, &b, err);
+        if (rc == DDB_ERR_BACKUP_NOT_FOUND) { /* deleted meanwhile */
+            rc = 0;
+            continue;
+        }
+        if (!rc) rc = fn(ctx, &b);
+    }
+    ddb_arena_destroy(a);
+    free(ids);
+    freeReplyObject(r);
+    return rc;
+}
+
+int rx_backup_create(rx_engine_t *e, const char *table, size_t len, const char *name,
+                     size_t name_len, ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err) {
+    ddb_table_info_t t;
+    int rc = rx_table_get(e, table, len, a, &t, err);
+    if (rc == DDB_ERR_RESOURCE_NOT_FOUND)
+        return ddb_error_set(err, DDB_ERR_TABLE_NOT_FOUND, "Table not found: %.*s", (int)len,
+                             table);
+    if (rc) return rc;
+    if (t.restoring)
+        return ddb_error_set(err, DDB_ERR_TABLE_IN_USE, "Table is being restored: %.*s", (int)len,
+                             table);
+    int64_t now = ddb_now_ms();
+    char id[DDB__BACKUP_ID_LEN + 1];
+    ddb__backup_new_id(now, id);
+    *out = (ddb_backup_info_t){.id = ddb_arena_strndup(a, id, DDB__BACKUP_ID_LEN),
+                               .id_len = DDB__BACKUP_ID_LEN,
+                               .name = ddb_arena_strndup(a, name, name_len),
+                               .name_len = name_len,
+                               .type = DDB_BACKUP_USER,
+                               .status = DDB_BACKUP_CREATING,
+                               .created_ms = now,
+                               .table = t};
+    rc = put_record(e, out, err);
+    if (rc) return rc;
+    /* every bucket copied in one step of its own, all pipelined */
+    uint32_t nb = e->buckets;
+    rc_cmd_t *cmds = calloc(nb, sizeof *cmds);
+    char(*keys)[5][80] = calloc(nb, sizeof *keys);
+    const char *(*argv)[8] = calloc(nb, sizeof *argv);
+    if (!cmds || !keys || !argv) abort();
+    for (uint32_t b = 0; b < nb; b++) {
+        rs_bucket_t src, dst;
+        rs_bucket_name(&src, t.id, b);
+        copy_bucket(&dst, t.id, b, id);
+        snprintf(keys[b][0], 80, "%sz", src.tag);
+        snprintf(keys[b][1], 80, "%sb", src.tag);
+        snprintf(keys[b][2], 80, "%sn", src.tag);
+        snprintf(keys[b][3], 80, "%sz", dst.tag);
+        snprintf(keys[b][4], 80, "%sb", dst.tag);
+        const char *v[] = {"FCALL",    "ddb_snapshot", "5",        keys[b][0],
+                           keys[b][1], keys[b][2],     keys[b][3], keys[b][4]};
+        memcpy(argv[b], v, sizeof v);
+        cmds[b] = (rc_cmd_t){.key = keys[b][0],
+                             .klen = strlen(keys[b][0]),
+                             .argc = 8,
+                             .argv = argv[b],
+                             .write = true,
+                             .idempotent = true};
+    }
+    rc = rc_exec(rx__conn(e), cmds, nb, err);
+    uint64_t count = 0;
+    int64_t bytes = 0;
+    for (uint32_t b = 0; b < nb; b++) {
+        const redisReply *r = cmds[b].reply;
+        if (!rc && (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2))
+            rc = ddb_error_set(err, DDB_ERR_INTERNAL, "ddb_snapshot: %.*s",
+                               r && r->type == REDIS_REPLY_ERROR ? (int)r->len : 0,
+                               r && r->type == REDIS_REPLY_ERROR ? r->str : "");
+        if (!rc) {
+            count += (uint64_t)r->element[0]->integer;
+            bytes += r->element[1]->integer;
+        }
+        if (cmds[b].reply) freeReplyObject(cmds[b].reply);
+    }
+    free(cmds), free(keys), free(argv);
+    if (rc) return rc;
+    /* AVAILABLE with the copy's own figures; the answer says how it was asked for */
+    ddb_backup_info_t done = *out;
+    done.status = DDB_BACKUP_AVAILABLE;
+    done.table.item_count = count;
+    done.table.size_bytes = bytes > 0 ? (uint64_t)bytes : 0;
+    return put_record(e, &done, err);
+}
+
+/* Deletes backup b's copies and record. */
+static int drop_copy(rx_engine_t *e, const ddb_backup_info_t *b, ddb_error_t *err) {
+    uint32_t nb = e->buckets;
+    rc_cmd_t *cmds = calloc(nb, sizeof *cmds);
+    char(*keys)[2][80] = calloc(nb, sizeof *keys);
+    const char *(*argv)[3] = calloc(nb, sizeof *argv);
+    if (!cmds || !keys || !argv) abort();
+    for (uint32_t i = 0; i < nb; i++) {
+        rs_bucket_t c;
+        copy_bucket(&c, b->table.id, i, b->id);
+        snprintf(keys[i][0], 80, "%sz", c.tag);
+        snprintf(keys[i][1], 80, "%sb", c.tag);
+        argv[i][0] = "DEL", argv[i][1] = keys[i][0], argv[i][2] = keys[i][1];
+        cmds[i] = (rc_cmd_t){.key = c.tag,
+                             .klen = c.len,
+                             .argc = 3,
+                             .argv = argv[i],
+                             .write = true,
+                             .idempotent = true};
+    }
+    int rc = rc_exec(rx__conn(e), cmds, nb, err);
+    for (uint32_t i = 0; i < nb; i++)
+        if (cmds[i].reply) freeReplyObject(cmds[i].reply);
+    free(cmds), free(keys), free(argv);
+    if (rc) return rc;
+    const char *del[] = {"HDEL", RX_CAT_BACKUPS, b->id};
+    redisReply *r;
+    rc = rx__cat(e, true, 3, del, NULL, &r, err);
+    if (!rc) freeReplyObject(r);
+    return rc;
+}
+
+int rx_backup_delete(rx_engine_t *e, const char *id, size_t id_len, ddb_arena_t *a,
+                     ddb_backup_info_t *out, ddb_error_t *err) {
+    char bid[DDB__BACKUP_ID_LEN + 1];
+    if (!ddb__backup_take_id(bid, id, id_len)) return not_found(err, id, id_len);
+    int rc = read_record(e, bid, a, out, err);
+    if (rc) return rc;
+    if (out->restoring || out->status == DDB_BACKUP_CREATING)
+        return ddb_error_set(err, DDB_ERR_BACKUP_IN_USE, "Backup is being %s: %s",
+                             out->restoring ? "restored" : "created", bid);
+    rc = drop_copy(e, out, err);
+    if (!rc) out->status = DDB_BACKUP_DELETED;
+    return rc;
+}
+
+/* ---- restores ----------------------------------------------------------------- */
+
+typedef struct fill {
+    rx_engine_t *e;
+    uint32_t table;
+    char bid[DDB__BACKUP_ID_LEN + 1];
+} fill_t;
+
+/* The fill's lease on table id's restore (taken, or renewed when ours). */
+static bool restore_lease(rx_engine_t *e, uint32_t table) {
+    char key[48], ms[16];
+    snprintf(key, sizeof key, "%s:lease:%u", RX_CAT_RESTORES, table);
+    snprintf(ms, sizeof ms, "%d", RX_RESTORE_LEASE_MS);
+    const char *get[] = {"GET", key};
+    redisReply *r;
+    ddb_error_t err;
+    if (rx__cat(e, false, 2, get, NULL, &r, &err)) return false;
+    bool mine = r->type == REDIS_REPLY_STRING && !strcmp(r->str, e->owner);
+    bool free_ = r->type == REDIS_REPLY_NIL;
+    freeReplyObject(r);
+    if (!mine && !free_) return false;
+    const char *set[] = {"SET", key, e->owner, "PX", ms, mine ? "XX" : "NX"};
+    if (rx__cat(e, true, 6, set, NULL, &r, &err)) return false;
+    bool ok = r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
+    return ok;
+}
+
+/* Writes one backed-up item into the target table t unless it is there
+ * already as it should be. */
+static int fill_item(rx_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *item,
+                     ddb_arena_t *a, ddb_error_t *err) {
+    bytes_t k = {0};
+    int rc = ddb__item_key(&k, t, item, err);
+    if (rc) return rc;
+    rs_bucket_t b;
+    rx__bucket(e, k.p, k.len, &b);
+    rc = DDB_ERR_TRANSACTION_CONFLICT;
+    for (int attempt = 0; attempt < RX_RETRIES && rc == DDB_ERR_TRANSACTION_CONFLICT; attempt++) {
+        const ddb_value_t *old;
+        uint64_t ver;
+        rc = rx__read(e, rx__conn(e), &b, &k, a, &old, &ver, err);
+        if (rc) break;
+        rx_wset_t s = {0};
+        rc = rx__ws_item(e, &s, t, &k, old, item, ver, 0, a, err);
+        if (!rc && s.it[0].w.op != RS_CHECK) rc = rx__ws_run(e, &s, NULL, NULL, err);
+        rx__ws_free(&s);
+    }
+    bytes_free(&k);
+    return rc;
+}
+
+static int finish_restore(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, ddb_error_t *err) {
+    (void)a, (void)ctx, (void)err;
+    t->restoring = false;
+    return 0;
+}
+
+/* Fills restore f's table from its backup, page by page, then clears its
+ * restoring. Stops (leaving the rest to a later resume) when the engine
+ * closes or the lease is lost. */
+static void run_fill(fill_t *f) {
+    rx_engine_t *e = f->e;
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_error_t err;
+    ddb_backup_info_t bk;
+    int rc = read_record(e, f->bid, a, &bk, &err);
+    /* the target's record, found by its id */
+    const char *argv[] = {"HGETALL", RX_CAT_TABLES};
+    redisReply *all = NULL;
+    if (!rc) rc = rx__cat(e, false, 2, argv, NULL, &all, &err);
+    ddb_table_info_t t = {0};
+    bool found = false;
+    for (size_t i = 0; !rc && all && i + 1 < all->elements && !found; i += 2) {
+        const redisReply *n = all->element[i], *v = all->element[i + 1];
+        uint8_t *copy = ddb_arena_alloc(a, v->len ? v->len : 1);
+        memcpy(copy, v->str, v->len);
+        memset(&t, 0, sizeof t);
+        if (ddb__decode_table(copy, v->len, a, &t, &err) == 0 && t.id == f->table) {
+            t.name = ddb_arena_strndup(a, n->str, n->len);
+            t.name_len = n->len;
+            found = true;
+        }
+    }
+    if (all) freeReplyObject(all);
+    bool stopped = rc != 0 || !found;
+    for (uint32_t b = 0; !stopped && b < e->buckets; b++) {
+        rs_bucket_t c;
+        copy_bucket(&c, bk.table.id, b, f->bid);
+        bytes_t after = {0};
+        for (;;) {
+            if (atomic_load(&e->stop) || !restore_lease(e, f->table)) {
+                stopped = true;
+                break;
+            }
+            redisReply *page = NULL;
+            rc = rs_range(rx__conn(e), &c, after.len ? after.p : NULL, after.len, false, NULL, 0,
+                          false, false, RX_PAGE, true, &page, &err);
+            if (rc) {
+                stopped = true;
+                break;
+            }
+            size_t got = page->elements / 2;
+            for (size_t i = 0; !rc && i < got; i++) {
+                ddb_arena_t *ia = ddb_arena_create(0);
+                ddb_value_t item;
+                const redisReply *body = page->element[2 * i + 1];
+                rc = ic_decode((const uint8_t *)body->str, body->len, ia, &item, &err);
+                if (!rc) rc = fill_item(e, &t, &item, ia, &err);
+                ddb_arena_destroy(ia);
+            }
+            if (got) {
+                after.len = 0;
+                bytes_put(&after, page->element[2 * (got - 1)]->str,
+                          page->element[2 * (got - 1)]->len);
+            }
+            freeReplyObject(page);
+            if (rc) stopped = true;
+            if (rc || got < RX_PAGE) break;
+        }
+        bytes_free(&after);
+    }
+    if (!stopped && rx__change_record(e, t.name, t.name_len, finish_restore, NULL, &err) == 0) {
+        char field[16];
+        snprintf(field, sizeof field, "%u", f->table);
+        const char *del[] = {"HDEL", RX_CAT_RESTORES, field};
+        redisReply *r;
+        if (rx__cat(e, true, 3, del, NULL, &r, &err) == 0) freeReplyObject(r);
+    }
+    if (!found && !rc) {
+        /* the target is gone (deleted while restoring): its restore with it */
+        char field[16];
+        snprintf(field, sizeof field, "%u", f->table);
+        const char *del[] = {"HDEL", RX_CAT_RESTORES, field};
+        redisReply *r;
+        if (rx__cat(e, true, 3, del, NULL, &r, &err) == 0) freeReplyObject(r);
+    }
+    ddb_arena_destroy(a);
+}
+
+static void *fill_main(void *arg) {
+    fill_t *f = arg;
+    rx_engine_t *e = f->e;
+    run_fill(f);
+    free(f);
+    pthread_mutex_lock(&e->mu);
+    e->restores--;
+    pthread_cond_broadcast(&e->restores_cond);
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+/* Starts the fill of table's restore from backup bid in a thread of its own. */
+static void start_fill(rx_engine_t *e, uint32_t table, const char *bid) {
+    fill_t *f = calloc(1, sizeof *f);
+    if (!f) abort();
+    f->e = e;
+    f->table = table;
+    snprintf(f->bid, sizeof f->bid, "%s", bid);
+    pthread_mutex_lock(&e->mu);
+    if (atomic_load(&e->stop)) {
+        pthread_mutex_unlock(&e->mu);
+        free(f);
+        return;
+    }
+    e->restores++;
+    pthread_mutex_unlock(&e->mu);
+    pthread_t th;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &at, fill_main, f)) {
+        pthread_mutex_lock(&e->mu);
+        e->restores--;
+        pthread_mutex_unlock(&e->mu);
+        free(f);
+    }
+    pthread_attr_destroy(&at);
+}
+
+int rx_backup_restore(rx_engine_t *e, const char *id, size_t id_len, ddb_table_info_t *target,
+                      ddb_error_t *err) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_backup_info_t b;
+    int rc = rx_backup_get(e, id, id_len, a, &b, err);
+    if (!rc && b.status != DDB_BACKUP_AVAILABLE)
+        rc = ddb_error_set(err, DDB_ERR_BACKUP_IN_USE, "Backup is being created: %s", b.id);
+    char bid[DDB__BACKUP_ID_LEN + 1] = "";
+    if (!rc) snprintf(bid, sizeof bid, "%s", b.id);
+    ddb_arena_destroy(a);
+    if (rc) return rc;
+    /* a restored table has no stream, TTL or PITR of its own (DynamoDB's) */
+    memset(&target->stream, 0, sizeof target->stream);
+    memset(&target->pitr, 0, sizeof target->pitr);
+    size_t n = 0;
+    for (size_t i = 0; i < target->nindexes; i++) {
+        if (target->indexes[i].ttl) continue;
+        target->indexes[n] = target->indexes[i];
+        target->indexes[n].backfilling = false;
+        n++;
+    }
+    target->nindexes = n;
+    rc = rx__table_create(e, target, bid, err);
+    if (rc == DDB_ERR_RESOURCE_IN_USE)
+        return ddb_error_set(err, DDB_ERR_TABLE_ALREADY_EXISTS, "Table already exists: %.*s",
+                             (int)target->name_len, target->name);
+    if (rc) return rc;
+    start_fill(e, target->id, bid);
+    return 0;
+}
+
+void rx__restores_resume(rx_engine_t *e) {
+    const char *argv[] = {"HGETALL", RX_CAT_RESTORES};
+    redisReply *r;
+    ddb_error_t err;
+    if (rx__cat(e, false, 2, argv, NULL, &r, &err)) return;
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+        uint32_t table = (uint32_t)strtoul(r->element[i]->str, NULL, 10);
+        char bid[DDB__BACKUP_ID_LEN + 1];
+        if (!ddb__backup_take_id(bid, r->element[i + 1]->str, r->element[i + 1]->len)) continue;
+        /* a fill of this front end's holds the lease (renewed); a stopped one's expires */
+        char key[48];
+        snprintf(key, sizeof key, "%s:lease:%u", RX_CAT_RESTORES, table);
+        const char *get[] = {"EXISTS", key};
+        redisReply *x;
+        if (rx__cat(e, false, 2, get, NULL, &x, &err)) continue;
+        bool held = x->type == REDIS_REPLY_INTEGER && x->integer == 1;
+        freeReplyObject(x);
+        if (!held) start_fill(e, table, bid);
+    }
+    freeReplyObject(r);
+}
+
+void rx__restores_wait(rx_engine_t *e) {
+    pthread_mutex_lock(&e->mu);
+    while (e->restores > 0)
+        pthread_cond_wait(&e->restores_cond, &e->mu);
+    pthread_mutex_unlock(&e->mu);
+}
