@@ -6,15 +6,17 @@
 #     whose features that backend has, run unchanged through DDB_ENDPOINT
 #     (their ddbd_only tests skip, as against any other endpoint);
 #  2. the files whose tests start ddbd processes of their own (triggers, the
-#     Lambda API), with DDB_TEST_CLUSTER: every ddbd they start stores in the
-#     cluster, emptied for each new "data directory".
+#     Lambda API, backups), with DDB_TEST_CLUSTER: every ddbd they start
+#     stores in the cluster, emptied for each new "data directory"; tests
+#     marked rocksdb(why) skip, printing why (-rs).
 # Set for both: DDB_ENDPOINT_DDBD (the endpoint is a ddbd, not DynamoDB
 # Local) and DDB_STREAM_SETTLE (a stream's records appear once every
 # bucket's clock has passed them, tens of ms after their writes, as
 # DynamoDB's appear a moment after theirs; GSI reads after writes wait for
 # the index the same way, tests/protocol/conftest.py's eventually). Files
-# left out need what the backend refuses for now (backups, PITR, --check)
-# or RocksDB itself (data directories, crash recovery, compaction).
+# left out need what the backend refuses for now (PITR, --backup-to) or
+# RocksDB itself (data directories, crash recovery, compaction); the
+# cluster's own tests (test_cluster*.py) run in the main suite.
 # Usage: tools/cluster_suite.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,8 +54,8 @@ if ! DDB_ENDPOINT=http://127.0.0.1:$http /usr/bin/python3 -m pytest -q -p no:cac
 fi
 kill "$pid" && wait "$pid" 2>/dev/null || true
 pid=""
-own=(test_triggers test_lambda_api test_lambda_cli)
+own=(test_triggers test_lambda_api test_lambda_cli test_backups)
 paths=()
 for f in "${own[@]}"; do paths+=("tests/protocol/$f.py"); done
 echo "== tests starting their own ddbd, each on the cluster (${own[*]})"
-DDB_TEST_CLUSTER=$url /usr/bin/python3 -m pytest -q -p no:cacheprovider "${paths[@]}"
+DDB_TEST_CLUSTER=$url /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider "${paths[@]}"

@@ -98,6 +98,7 @@ int rx_open(const ddb_engine_opts_t *opts, rx_engine_t **out, ddb_error_t *err) 
     pthread_key_create(&e->conn_key, NULL);
     e->max_tables = opts->max_tables;
     e->ttl_interval_ms = opts->ttl_interval_ms ? opts->ttl_interval_ms : 2000;
+    e->token_window_ms = (int64_t)(opts->token_window_s ? opts->token_window_s : 600) * 1000;
     e->stream_lanes = opts->stream_shards ? opts->stream_shards : 1;
     if (e->stream_lanes > DDB_STREAM_LANES_MAX) e->stream_lanes = DDB_STREAM_LANES_MAX;
     e->rollover_ms = (int64_t)(opts->shard_rollover_s ? opts->shard_rollover_s : 4 * 3600) * 1000;

@@ -557,9 +557,10 @@ static int caught_up(rx_engine_t *e, uint32_t id, bool *all, uint32_t *lagging, 
         argv[2 * b][0] = "GET", argv[2 * b][1] = keys[b][0];
         const char *rev[] = {"XREVRANGE", keys[b][1], "+", "-", "COUNT", "1"};
         memcpy(argv[2 * b + 1], rev, sizeof rev);
-        cmds[2 * b] = (rc_cmd_t){.key = t.tag, .klen = t.len, .argc = 2, .argv = argv[2 * b]};
-        cmds[2 * b + 1] =
-            (rc_cmd_t){.key = t.tag, .klen = t.len, .argc = 6, .argv = argv[2 * b + 1]};
+        cmds[2 * b] = (rc_cmd_t){
+            .key = keys[b][0], .klen = strlen(keys[b][0]), .argc = 2, .argv = argv[2 * b]};
+        cmds[2 * b + 1] = (rc_cmd_t){
+            .key = keys[b][1], .klen = strlen(keys[b][1]), .argc = 6, .argv = argv[2 * b + 1]};
     }
     int rc = rc_exec(rx__conn(e), cmds, 2 * nb, err);
     *all = true;

@@ -139,7 +139,7 @@ int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, dd
         /* statistics: the table's and each index's own */
         for (size_t i = 0; i < s->n; i++) {
             const rx_witem_t *x = &s->it[i];
-            if (x->w.op != RS_CHECK && x->key.len >= 4)
+            if (x->w.op != RS_CHECK && !x->token && x->key.len >= 4)
                 rx__stats_note(e, kc_get_be32(x->key.p), x->dcount, x->w.dsize);
         }
         if (s->records) rx__feed_notify(e, s);

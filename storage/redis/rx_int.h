@@ -58,6 +58,7 @@ struct rx_engine {
     _Atomic bool stop;
     pthread_cond_t stop_cond; /* with mu: wakes the sweeper to stop */
     uint64_t ttl_deleted;     /* items it deleted (atomic adds) */
+    int64_t token_window_ms;  /* idempotency tokens are remembered this long */
     /* rx_feed.c: streams over the change feed */
     uint32_t stream_lanes; /* shards open at once of a stream created from now on */
     int64_t rollover_ms;   /* a shard's time window */
@@ -168,6 +169,9 @@ int rx__change_record(rx_engine_t *e, const char *name, size_t len, rx_change_fn
  * for none (TTL off, or not a number). */
 uint64_t rx__expiry(const ddb_table_info_t *t, const ddb_value_t *item);
 
+/* Deletes idempotency tokens whose window has passed (rx_items.c). */
+void rx__tokens_sweep(rx_engine_t *e);
+
 /* Starts and stops this front end's TTL sweeper (rx_ttl.c). */
 void rx__sweeper_start(rx_engine_t *e);
 void rx__sweeper_stop(rx_engine_t *e);
@@ -179,6 +183,7 @@ typedef struct rx_witem {
     rs_write_t w; /* its key, body and record point into key, body and rec below */
     bytes_t key, body, rec;
     size_t op;      /* the request's operation it serves (a reason's index) */
+    bool token;     /* an idempotency token's record (no table, no statistics) */
     int64_t dcount; /* how its table's (or index's) item count changes */
 } rx_witem_t;
 

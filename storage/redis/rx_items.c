@@ -6,7 +6,9 @@
  * conditions and arithmetic stay exact. Several items go through rtx_run:
  * one bucket's in one call, several buckets' in two phases. Reads resolve a
  * transaction they find holding the item before answering (read committed).
- * Idempotency tokens are kept in the token's own slot beside. */
+ * Idempotency tokens are items of their own, written in their
+ * transaction's write set. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -158,55 +160,75 @@ int rx_item_write(rx_engine_t *e, const ddb_table_info_t *t, const ddb_value_t *
 
 /* ---- several items ----------------------------------------------------- */
 
-/* An idempotency token's record: [digest 16][applied ms BE64]. */
-static void token_key(char *out, size_t cap, const ddb_token_t *t, size_t *len) {
-    int n = snprintf(out, cap, "{ddb:tok}");
-    size_t l = (size_t)n + t->len < cap ? t->len : cap - (size_t)n;
-    memcpy(out + n, t->text, l);
-    *len = (size_t)n + l;
+/* Idempotency tokens are items of their own in RX_TOKEN_BUCKETS buckets
+ * "{ddb:tok:<n>}" (by a hash of the token): [digest 16][applied ms BE64]
+ * under the token's text, with an expiry entry for the sweeper
+ * (rx__tokens_sweep). A transaction with a token writes it in its own write
+ * set, expecting the version it read (0: none), so the token is recorded
+ * exactly when its transaction is: of concurrent copies one applies, the
+ * others meet the token and replay. */
+#define RX_TOKEN_BUCKETS 16
+
+static void token_bucket_n(uint32_t n, rs_bucket_t *out) {
+    out->len = (size_t)snprintf(out->tag, sizeof out->tag, "{ddb:tok:%u}", n);
 }
 
-static int token_seen(rx_engine_t *e, const ddb_token_t *t, bool *replay, ddb_error_t *err) {
-    char key[128];
-    size_t kl;
-    token_key(key, sizeof key, t, &kl);
-    const char *argv[] = {"GET", key};
-    size_t lens[] = {3, kl};
-    redisReply *r = NULL;
+static void token_bucket(const char *text, size_t len, rs_bucket_t *out) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)text[i]) * 16777619u;
+    token_bucket_n(h % RX_TOKEN_BUCKETS, out);
+}
+
+/* The token's state: *version (0: never recorded, or its window passed and
+ * it may be written again: then *version is what to expect), and whether
+ * it is a replay (same digest, in its window) or a mismatch. */
+static int token_seen(rx_engine_t *e, const ddb_token_t *t, uint64_t *version, bool *replay,
+                      char holder[RS_TXID_LEN + 1], ddb_error_t *err) {
+    rs_bucket_t b;
+    token_bucket(t->text, t->len, &b);
+    redisReply *body = NULL;
     *replay = false;
-    int rc = rc_command(rx__conn(e), key, kl, false, 2, argv, lens, &r, err);
-    if (rc) return rc;
-    if (r->type == REDIS_REPLY_STRING && r->len == 24) {
-        if (memcmp(r->str, t->digest, 16) == 0)
+    int rc = rs_get(rx__conn(e), &b, t->text, t->len, &body, version, holder, err);
+    if (rc || !body) return rc;
+    if (body->len == 24 &&
+        (int64_t)kc_get_be64((const uint8_t *)body->str + 16) + e->token_window_ms > ddb_now_ms()) {
+        if (memcmp(body->str, t->digest, 16) == 0)
             *replay = true;
         else
             rc = ddb_error_set(err, DDB_ERR_IDEMPOTENT_MISMATCH,
                                "Request with the same client token was previously submitted with "
                                "different request parameters");
     }
-    freeReplyObject(r);
+    freeReplyObject(body);
     return rc;
 }
 
-static void token_put(rx_engine_t *e, const ddb_token_t *t) {
-    char key[128], val[24], px[24];
-    size_t kl;
-    token_key(key, sizeof key, t, &kl);
+/* Adds the token's write to s (expecting version). */
+static void token_write(rx_engine_t *e, rx_wset_t *s, const ddb_token_t *t, uint64_t version) {
+    rs_write_t *w = rx__ws_add(e, s, (const uint8_t *)t->text, t->len, 0);
+    rx_witem_t *it = &s->it[s->n - 1];
+    token_bucket(t->text, t->len, &it->b);
+    it->token = true;
+    uint8_t val[24];
     memcpy(val, t->digest, 16);
-    kc_put_be64((uint8_t *)val + 16, (uint64_t)ddb_now_ms());
-    snprintf(px, sizeof px, "%d", 600000); /* DynamoDB's 10 minutes */
-    const char *argv[] = {"SET", key, val, "PX", px};
-    size_t lens[] = {3, kl, sizeof val, 2, strlen(px)};
-    redisReply *r = NULL;
-    ddb_error_t e2;
-    if (rc_command(rx__conn(e), key, kl, true, 5, argv, lens, &r, &e2) == 0) freeReplyObject(r);
+    int64_t now = ddb_now_ms();
+    kc_put_be64(val + 16, (uint64_t)now);
+    bytes_put(&it->body, val, sizeof val);
+    w->op = RS_PUT;
+    w->expect = version;
+    w->body = it->body.p;
+    w->blen = it->body.len;
+    w->expiry_s = (now + e->token_window_ms) / 1000 + 1;
 }
 
 /* One attempt of a multi-item write: every op read and mutated, then one
- * write set of their writes (and their index entries'). *final: a conflict
- * retrying will not cure (a live transaction holds an item). */
+ * write set of their writes (their index entries' and the token's).
+ * *final: a conflict retrying will not cure (a live transaction holds an
+ * item). */
 static int write_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t *keys,
-                      const rs_bucket_t *bk, ddb_arena_t *a, bool *final, ddb_error_t *err) {
+                      const rs_bucket_t *bk, const ddb_token_t *token, uint64_t token_version,
+                      ddb_arena_t *a, bool *final, ddb_error_t *err) {
     rc_conn_t *conn = rx__conn(e);
     const ddb_value_t **olds = ddb_arena_alloc(a, sizeof *olds * (n ? n : 1));
     const ddb_value_t **nexts = ddb_arena_alloc(a, sizeof *nexts * (n ? n : 1));
@@ -229,6 +251,7 @@ static int write_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const bytes_t 
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++)
         rc = rx__ws_item(e, &s, ops[i].table, &keys[i], olds[i], nexts[i], vers[i], i, a, err);
+    if (!rc && token) token_write(e, &s, token, token_version);
     char holder[RS_TXID_LEN + 1] = "";
     if (!rc) rc = rx__ws_run(e, &s, NULL, holder, err);
     rc = settle(e, &s, holder, rc, final, err);
@@ -242,10 +265,6 @@ int rx_write_all_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const ddb_toke
     if (!replayed) replayed = &dummy;
     *replayed = false;
     int rc = 0;
-    if (token) {
-        rc = token_seen(e, token, replayed, err);
-        if (rc || *replayed) return rc;
-    }
     bytes_t *keys = calloc(n ? n : 1, sizeof *keys);
     rs_bucket_t *bk = calloc(n ? n : 1, sizeof *bk);
     if (!keys || !bk) abort();
@@ -257,15 +276,64 @@ int rx_write_all_once(rx_engine_t *e, ddb_write_t *ops, size_t n, const ddb_toke
         rc = DDB_ERR_TRANSACTION_CONFLICT;
         bool final = false;
         for (int attempt = 0; attempt < RX_RETRIES && rc == DDB_ERR_TRANSACTION_CONFLICT && !final;
-             attempt++)
-            rc = write_once(e, ops, n, keys, bk, a, &final, err);
+             attempt++) {
+            uint64_t tv = 0;
+            if (token) {
+                /* again each time: a concurrent copy may have applied it meanwhile */
+                char holder[RS_TXID_LEN + 1];
+                rc = token_seen(e, token, &tv, replayed, holder, err);
+                if (rc || *replayed) break;
+                if (holder[0]) {
+                    /* a copy is committing it: its outcome decides (replay, or ours to try) */
+                    bool resolved;
+                    rs_bucket_t tb;
+                    token_bucket(token->text, token->len, &tb);
+                    rc = rtx_resolve(rx__conn(e), holder, &tb, &e->tx, &resolved, err);
+                    if (rc) break;
+                    if (!resolved) {
+                        struct timespec ts = {0, 2000000};
+                        nanosleep(&ts, NULL);
+                    }
+                    rc = DDB_ERR_TRANSACTION_CONFLICT;
+                    continue;
+                }
+            }
+            rc = write_once(e, ops, n, keys, bk, token, tv, a, &final, err);
+            if (token && final) final = false, rc = DDB_ERR_TRANSACTION_CONFLICT; /* wait it out */
+        }
     }
-    if (!rc && token) token_put(e, token);
     for (size_t i = 0; i < n; i++)
         bytes_free(&keys[i]);
     free(keys);
     free(bk);
     return rc;
+}
+
+/* Deletes the tokens whose window has passed (a sweeper round). */
+void rx__tokens_sweep(rx_engine_t *e) {
+    char max[24];
+    snprintf(max, sizeof max, "%lld", (long long)(ddb_now_ms() / 1000));
+    for (uint32_t n = 0; n < RX_TOKEN_BUCKETS; n++) {
+        rs_bucket_t b;
+        token_bucket_n(n, &b);
+        char hx[48];
+        snprintf(hx, sizeof hx, "%sx", b.tag);
+        const char *argv[] = {"ZRANGEBYSCORE", hx, "-inf", max, "LIMIT", "0", "100"};
+        redisReply *due = NULL;
+        ddb_error_t err;
+        if (rx__call(e, b.tag, b.len, false, 7, argv, NULL, &due, &err)) continue;
+        for (size_t i = 0; due->type == REDIS_REPLY_ARRAY && i < due->elements; i++) {
+            const redisReply *k = due->element[i];
+            uint64_t ver;
+            redisReply *body = NULL;
+            if (rs_get(rx__conn(e), &b, k->str, k->len, &body, &ver, NULL, &err)) continue;
+            if (body) freeReplyObject(body);
+            rs_write_t w = {
+                .key = k->str, .klen = k->len, .expect = ver, .op = RS_DELETE, .expiry_s = -1};
+            (void)rs_apply(rx__conn(e), &b, NULL, 0, &w, 1, 0, NULL, NULL, &err);
+        }
+        freeReplyObject(due);
+    }
 }
 
 int rx_write_all(rx_engine_t *e, ddb_write_t *ops, size_t n, ddb_arena_t *a, ddb_error_t *err) {

@@ -205,6 +205,7 @@ static void *sweeper(void *arg) {
         pthread_mutex_unlock(&e->mu);
         sweep(e);
         rx__restores_resume(e); /* restores a stopped front end left unfinished */
+        rx__tokens_sweep(e);
         pthread_mutex_lock(&e->mu);
     }
     pthread_mutex_unlock(&e->mu);
