@@ -286,6 +286,9 @@ int rx_kv_scan(rx_engine_t *e, uint8_t ns, const void *prefix, size_t plen, ddb_
 void rx_engine_stats(rx_engine_t *e, ddb_engine_stats_t *out) {
     memset(out, 0, sizeof *out);
     out->ttl_deleted = __atomic_load_n(&e->ttl_deleted, __ATOMIC_RELAXED);
+    /* this front end's: the others' count in theirs */
+    out->stream_records = atomic_load(&e->records_written);
+    out->backfill_scanned = atomic_load(&e->backfill_scanned);
 }
 
 int rx_pitr_set(rx_engine_t *e, const char *table, size_t len, bool enabled, uint32_t period_days,

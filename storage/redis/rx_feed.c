@@ -20,8 +20,9 @@
 #include "storage/redis/rx_int.h"
 #include "storage/streamrec.h"
 
-#define RX_FEED_SKEW_MS 50 /* masters' clocks agree within this */
-#define RX_FEED_POLL_MS 50 /* ddb_stream_wait's longest sleep between looks */
+#define RX_FEED_SKEW_MS  50  /* masters' clocks agree within this */
+#define RX_FEED_POLL_MS  50  /* ddb_stream_wait's longest sleep between looks */
+#define RX_TRIM_GRACE_MS 500 /* a position this far below the trim point reads on from it */
 
 uint64_t rx__seq(int64_t ms, uint32_t bucket, uint64_t n) {
     uint64_t t = ms > RX_SEQ_EPOCH_MS ? (uint64_t)(ms - RX_SEQ_EPOCH_MS) : 0;
@@ -401,9 +402,12 @@ static void take_bucket(const redisReply *r, uint32_t b, uint32_t stream, size_t
         *horizon = rx__seq(now < wend ? now : wend, 0, 0);
 }
 
-int rx_stream_read(rx_engine_t *e, uint32_t stream, uint32_t shard, uint64_t from, size_t limit,
-                   size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t **out, size_t *n,
-                   uint64_t *next, bool *done, ddb_error_t *err) {
+/* One read of the shard; *pending: records past the horizon exist (they
+ * show once every bucket's clock has passed them). */
+static int read_once(rx_engine_t *e, uint32_t stream, uint32_t shard, uint64_t from, size_t limit,
+                     size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t **out, size_t *n,
+                     uint64_t *next, bool *done, bool *pending, ddb_error_t *err) {
+    *pending = false;
     *out = NULL;
     *n = 0;
     *next = from;
@@ -416,11 +420,16 @@ int rx_stream_read(rx_engine_t *e, uint32_t stream, uint32_t shard, uint64_t fro
     ddb_shard_t sh;
     if (!shard_of(&d, &s, shard, &sh))
         return ddb_error_set(err, DDB_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
-    /* below the retention (not merely before the stream began: LATEST may be) */
+    /* below the retention (not merely before the stream began: LATEST may be).
+     * The trim point moves with the clock: an iterator taken at it a moment
+     * ago is not "trimmed" for that moment (RX_TRIM_GRACE_MS) */
     uint64_t trim = rx__seq(s.trim_ms, 0, 0);
-    if (from < trim && s.trim_ms > d.created_ms)
-        return ddb_error_set(err, DDB_ERR_TRIMMED_DATA, "records before %llu have been trimmed",
-                             (unsigned long long)trim);
+    if (from < trim && s.trim_ms > d.created_ms) {
+        if (from < rx__seq(s.trim_ms - RX_TRIM_GRACE_MS, 0, 0))
+            return ddb_error_set(err, DDB_ERR_TRIMMED_DATA, "records before %llu have been trimmed",
+                                 (unsigned long long)trim);
+        from = trim;
+    }
     if (from < sh.start) from = sh.start;
     *next = from;
     if (from > sh.end) {
@@ -477,7 +486,10 @@ int rx_stream_read(rx_engine_t *e, uint32_t stream, uint32_t shard, uint64_t fro
         size_t bytes = 0;
         bool cut = false;
         for (size_t i = 0; i < nrecs && !rc; i++) {
-            if (recs[i].seq >= horizon) break;
+            if (recs[i].seq >= horizon) {
+                *pending = true;
+                break;
+            }
             if (*n >= limit || (*n && bytes >= max_bytes)) {
                 cut = true;
                 break;
@@ -511,9 +523,28 @@ int rx_stream_read(rx_engine_t *e, uint32_t stream, uint32_t shard, uint64_t fro
     return rc;
 }
 
+int rx_stream_read(rx_engine_t *e, uint32_t stream, uint32_t shard, uint64_t from, size_t limit,
+                   size_t max_bytes, ddb_arena_t *a, ddb_stream_record_t **out, size_t *n,
+                   uint64_t *next, bool *done, ddb_error_t *err) {
+    bool pending;
+    int rc =
+        read_once(e, stream, shard, from, limit, max_bytes, a, out, n, next, done, &pending, err);
+    if (!rc && !*n && pending) {
+        /* records just written: wait the clocks' margin out once rather than
+         * answer "nothing" for what is there (a reader at the stream's head) */
+        struct timespec ts = {0, (RX_FEED_SKEW_MS + 2) * 1000000L};
+        nanosleep(&ts, NULL);
+        rc = read_once(e, stream, shard, from, limit, max_bytes, a, out, n, next, done, &pending,
+                       err);
+    }
+    return rc;
+}
+
+/* Records from now on: the front end's clock (the masters' agree with it
+ * within RX_FEED_SKEW_MS). */
 uint64_t rx_stream_latest(rx_engine_t *e) {
     (void)e;
-    return rx__seq(ddb_now_ms() - RX_FEED_SKEW_MS, 0, 0);
+    return rx__seq(ddb_now_ms(), 0, 0);
 }
 
 int rx_stream_wait(rx_engine_t *e, uint64_t after, int timeout_ms) {

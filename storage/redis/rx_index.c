@@ -142,7 +142,13 @@ int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, dd
             if (x->w.op != RS_CHECK && !x->token && x->key.len >= 4)
                 rx__stats_note(e, kc_get_be32(x->key.p), x->dcount, x->w.dsize);
         }
-        if (s->records) rx__feed_notify(e, s);
+        if (s->records) {
+            size_t nrec = 0;
+            for (size_t i = 0; i < s->n; i++)
+                nrec += s->it[i].rec.len > 0;
+            atomic_fetch_add(&e->records_written, nrec);
+            rx__feed_notify(e, s);
+        }
     }
     free(w), free(from), free(g), free(placed);
     return rc;
@@ -210,6 +216,7 @@ static int fill_item(void *ctx, const rs_bucket_t *b, const redisReply *k, const
     const ddb_value_t *item = NULL;
     uint64_t ver;
     int rc = rx__read(f->e, rx__conn(f->e), b, &key, a, &item, &ver, err);
+    atomic_fetch_add(&f->e->backfill_scanned, 1);
     if (!rc && item) rc = rx__gsi_put(f->e, f->t, f->ix, item, ver, err);
     ddb_arena_destroy(a);
     bytes_free(&key);

@@ -76,8 +76,10 @@ struct rx_engine {
     char owner[20]; /* this front end's id in the appliers' leases */
     pthread_t applier;
     bool applying;
-    _Atomic uint64_t gsi_applied; /* change records it applied */
-    _Atomic int64_t gsi_lag_ms;   /* the latest record's age when applied */
+    _Atomic uint64_t gsi_applied;      /* change records it applied */
+    _Atomic uint64_t records_written;  /* change records this front end's writes appended */
+    _Atomic uint64_t backfill_scanned; /* items its index and TTL backfills read */
+    _Atomic int64_t gsi_lag_ms;        /* the latest record's age when applied */
     /* rx_backup.c: restores this front end is filling (their threads; under mu) */
     int restores;
     pthread_cond_t restores_cond;

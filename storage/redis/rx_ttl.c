@@ -59,6 +59,7 @@ typedef struct mark_ctx {
 static int mark_item(void *ctx, const rs_bucket_t *b, const redisReply *key, const redisReply *body,
                      ddb_error_t *err) {
     const mark_ctx_t *m = ctx;
+    atomic_fetch_add(&m->e->backfill_scanned, 1);
     char hb[64], hx[64];
     snprintf(hb, sizeof hb, "%sb", b->tag);
     snprintf(hx, sizeof hx, "%sx", b->tag);

@@ -222,3 +222,11 @@ def eventually(read, ok, timeout=5.0):
         if ok(got) or time.monotonic() > deadline:
             return got
         time.sleep(0.01)
+
+
+def check_cmd(data_dir):
+    """ddbd --check of a test's ddbd: its data directory, or on the cluster
+    backend (DDB_TEST_CLUSTER) the cluster."""
+    if CLUSTER:
+        return [DDBD, "--check", "--store", CLUSTER]
+    return [DDBD, "--check", "--data-dir", data_dir]

@@ -6,7 +6,11 @@ nothing."""
 import os
 import subprocess
 
+import pytest
+
 from conftest import DDBD, Ddbd, make_client
+
+pytestmark = pytest.mark.rocksdb('--backup-to checkpoints a RocksDB data directory')
 
 
 def run(*args):

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import DDBD, Ddbd, free_port, make_client
 
-pytestmark = pytest.mark.ddbd_only
+pytestmark = [pytest.mark.ddbd_only, pytest.mark.rocksdb('it is about data directories')]
 
 
 def run(*args, timeout=60):

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import DDBD, Ddbd
 
-pytestmark = pytest.mark.ddbd_only
+pytestmark = [pytest.mark.ddbd_only, pytest.mark.rocksdb('it fills the disk under a RocksDB data directory')]
 
 BIG = 300_000  # bytes of one big item: about 30 of them overflow RocksDB's WAL preallocation
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import DDBD, Ddbd, make_client
+from conftest import DDBD, Ddbd, check_cmd, eventually, make_client
 
 pytestmark = pytest.mark.ddbd_only
 
@@ -21,7 +21,7 @@ def server():
 
 def stop_and_check(server):
     assert server.stop() == 0, "ddbd did not shut down cleanly"
-    check = subprocess.run([DDBD, "--data-dir", server.data_dir, "--check"], capture_output=True, text=True,
+    check = subprocess.run(check_cmd(server.data_dir), capture_output=True, text=True,
                            timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "check passed" in check.stdout
@@ -71,7 +71,9 @@ def test_transaction_over_three_tables_with_25_indexes_each(server):
             actions.append({"Put": {"TableName": name, "Item": item}})
     c.transact_write_items(TransactItems=actions)
     for name in names:
-        t = c.describe_table(TableName=name)["Table"]
+        # GSIs (and their counts) follow their table eventually, as DynamoDB's do
+        t = eventually(lambda: c.describe_table(TableName=name)["Table"],
+                       lambda t: all(ix["ItemCount"] == per_table for ix in t["GlobalSecondaryIndexes"]))
         assert t["ItemCount"] == per_table
         assert len(t["GlobalSecondaryIndexes"]) == 20 and len(t["LocalSecondaryIndexes"]) == 5
         for ix in t["GlobalSecondaryIndexes"] + t["LocalSecondaryIndexes"]:

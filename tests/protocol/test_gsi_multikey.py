@@ -14,7 +14,7 @@ import subprocess
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import DDBD, Ddbd, error_of, make_client
+from conftest import DDBD, Ddbd, check_cmd, error_of, make_client
 
 MULTI = [{"AttributeName": "tenant", "KeyType": "HASH"}, {"AttributeName": "geo", "KeyType": "HASH"},
          {"AttributeName": "day", "KeyType": "RANGE"}, {"AttributeName": "seq", "KeyType": "RANGE"}]
@@ -308,7 +308,7 @@ def test_stream_restart_and_check():
             assert again.stop() == 0
         finally:
             again.cleanup()
-        out = subprocess.run([DDBD, "--check", "--data-dir", server.data_dir], capture_output=True, text=True,
+        out = subprocess.run(check_cmd(server.data_dir), capture_output=True, text=True,
                              timeout=60)
         assert out.returncode == 0, out.stdout + out.stderr
         assert "check passed" in out.stdout

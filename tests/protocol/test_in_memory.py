@@ -8,7 +8,7 @@ import pytest
 
 from conftest import Ddbd, make_client
 
-pytestmark = pytest.mark.ddbd_only
+pytestmark = [pytest.mark.ddbd_only, pytest.mark.rocksdb("--in-memory is the RocksDB store's")]
 
 
 def test_streams_work_in_memory():

@@ -13,7 +13,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import DDBD, ORACLE, Ddbd, error_of, eventually, make_client
+from conftest import DDBD, ORACLE, Ddbd, check_cmd, error_of, eventually, make_client
 
 AD = [{"AttributeName": "PK", "AttributeType": "S"}, {"AttributeName": "SK", "AttributeType": "S"},
       {"AttributeName": "email", "AttributeType": "S"}, {"AttributeName": "GSI1PK", "AttributeType": "S"},
@@ -250,7 +250,7 @@ def test_checker_after_load_and_kill_9():
             if i % 11 == 0:
                 c.delete_item(TableName="ixtable", Key={"PK": item["PK"], "SK": item["SK"]})
         server.stop(signal.SIGKILL)
-        check = subprocess.run([DDBD, "--data-dir", server.data_dir, "--check"], capture_output=True, text=True,
+        check = subprocess.run(check_cmd(server.data_dir), capture_output=True, text=True,
                                timeout=60)
         assert check.returncode == 0, check.stdout + check.stderr
         assert "check passed" in check.stdout
@@ -327,12 +327,13 @@ def add_email_index(c, name):
 
 
 def run_checker(data_dir):
-    check = subprocess.run([DDBD, "--data-dir", data_dir, "--check"], capture_output=True, text=True, timeout=120)
+    check = subprocess.run(check_cmd(data_dir), capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "check passed" in check.stdout
 
 
 @pytest.mark.ddbd_only
+@pytest.mark.rocksdb("a GSI's backfill runs within UpdateTable on the cluster, so Backfilling is never seen")
 def test_backfill_under_concurrent_writes():
     """An added GSI is built in the background while writers change, add and
     delete items everywhere in the table; the result is exactly the index the
@@ -396,6 +397,7 @@ def test_backfill_under_concurrent_writes():
 
 
 @pytest.mark.ddbd_only
+@pytest.mark.rocksdb("a GSI's backfill runs within UpdateTable on the cluster (nothing to resume after a kill)")
 def test_backfill_resumes_after_kill_9():
     server = Ddbd(extra=["--backfill-batch", "10", "--backfill-pause-ms", "5"]).start()
     try:

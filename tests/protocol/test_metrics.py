@@ -92,6 +92,7 @@ def wait_for(server, pred, timeout=10.0):
         time.sleep(0.05)
 
 
+@pytest.mark.rocksdb("it expects RocksDB's own gauges and counters (block cache, memtables, compaction)")
 def test_every_family_is_typed_and_documented(server):
     text = scrape(server)
     types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
@@ -254,6 +255,7 @@ def test_ttl_deletions_and_backfill_progress(server):
     assert value(after, "ddb_indexes_backfilling") == 0
 
 
+@pytest.mark.rocksdb("it reads RocksDB's own gauges and counters")
 def test_block_cache_counters_and_rocksdb_gauges(server):
     create_table(server, "m_cache")
     for i in range(20):

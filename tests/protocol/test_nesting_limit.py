@@ -8,7 +8,7 @@ import subprocess
 import botocore.exceptions
 import pytest
 
-from conftest import DDBD, Ddbd, error_of, make_client
+from conftest import DDBD, Ddbd, check_cmd, error_of, make_client
 
 PUT_MSG = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested "
            "levels beyond supported limit")
@@ -68,7 +68,7 @@ def test_the_data_directory_checks_clean_after_the_sequence():
         with pytest.raises(botocore.exceptions.ClientError):
             set_at(c, "nest", 32, nest(31))
         assert server.stop() == 0
-        check = subprocess.run([DDBD, "--data-dir", server.data_dir, "--check"], capture_output=True,
+        check = subprocess.run(check_cmd(server.data_dir), capture_output=True,
                                text=True, timeout=120)
         assert check.returncode == 0, check.stdout + check.stderr
         assert "check passed" in check.stdout

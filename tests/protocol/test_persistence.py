@@ -57,6 +57,7 @@ def test_sync_mode_restart():
     write_crash_and_verify(20, signal.SIGKILL, extra=["--sync"])
 
 
+@pytest.mark.rocksdb("--in-memory is the RocksDB store's")
 def test_in_memory_keeps_nothing():
     server = Ddbd(extra=["--in-memory"]).start()
     try:

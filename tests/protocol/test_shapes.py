@@ -393,6 +393,7 @@ def slow_backfill():
 
 
 @pytest.mark.ddbd_only
+@pytest.mark.rocksdb("it slows the RocksDB store's TTL backfill to watch ENABLING; the cluster's runs within the UpdateTimeToLive call")
 def test_ttl_is_enabling_while_existing_items_are_indexed(slow_backfill):
     """DynamoDB says ENABLING while it sets TTL up; ddbd does while its
     expiry index takes in a table's existing items (here one item per 200 ms),
@@ -432,6 +433,7 @@ def test_ttl_of_a_missing_table(ddb):
 
 
 @pytest.mark.ddbd_only
+@pytest.mark.rocksdb('it turns point-in-time recovery on, which the cluster backend does not have yet')
 def test_continuous_backups_description_shape(endpoint, ddb, table):
     """The API reference's ContinuousBackupsDescription: the recovery times
     and period only while point-in-time recovery is on. ddbd_only: DynamoDB
@@ -563,6 +565,7 @@ def lambda_server():
 
 
 @pytest.mark.ddbd_only
+@pytest.mark.rocksdb('it turns point-in-time recovery on, which the cluster backend does not have yet')
 def test_bodies_of_what_local_lacks_are_compact_json(lambda_server):
     """ddbd_only: tags, backups, point-in-time recovery and the Lambda
     event-source-mapping API, which DynamoDB Local does not have."""

@@ -11,7 +11,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import DDBD, Ddbd, error_of, make_client
+from conftest import DDBD, Ddbd, check_cmd, error_of, make_client
 from test_triggers import HttpFunction, seqs, start_ddbd, wait_for
 
 pytestmark = pytest.mark.ddbd_only
@@ -166,7 +166,7 @@ def test_shards_roll_over_per_lane_and_a_restart_keeps_the_lanes():
         c.put_item(TableName="single", Item={"pk": {"S": "a"}})
         assert len(shards_of(s, one)) == 1
         assert server.stop() == 0
-        r = subprocess.run([DDBD, "--check", "--data-dir", data_dir], capture_output=True, text=True, timeout=60)
+        r = subprocess.run(check_cmd(data_dir), capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and "check passed" in r.stdout, r.stdout + r.stderr
     finally:
         server.cleanup()

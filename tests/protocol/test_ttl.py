@@ -9,7 +9,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import DDBD, Ddbd, error_of, make_client
+from conftest import DDBD, Ddbd, check_cmd, error_of, make_client
 
 
 def ttl_spec(enabled, attr="expires"):
@@ -124,7 +124,7 @@ def test_sweeper_deletes_expired_items_with_index_and_stream(enable_first):
             assert r["dynamodb"]["OldImage"] == cases[r["dynamodb"]["Keys"]["PK"]["S"][5:]][0]
         assert all("userIdentity" not in r for r in recs if r["eventName"] == "INSERT")
         assert server.stop() == 0
-        check = subprocess.run([DDBD, "--data-dir", server.data_dir, "--check"], capture_output=True, text=True,
+        check = subprocess.run(check_cmd(server.data_dir), capture_output=True, text=True,
                                timeout=60)
         assert check.returncode == 0, check.stdout + check.stderr
     finally:
