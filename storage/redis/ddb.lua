@@ -17,7 +17,7 @@
 --   9 n  counter: the bucket's items' total size in bytes
 --   10.. sorted sets the items' secondary entries go to (local indexes)
 
-local LIBRARY_VERSION = 5
+local LIBRARY_VERSION = 6
 
 -- Two more keys of a bucket, for transactions across buckets (after c):
 --   7 i  hash: item key -> the id of the transaction holding it (an intent)
@@ -389,7 +389,16 @@ end
 redis.register_function('ddb_snapshot', snapshot)
 redis.register_function{function_name = 'ddb_feed_read', callback = feed_read, flags = {'no-writes'}}
 redis.register_function('ddb_feed_take', feed_take)
+-- ddb_feed_release: gives up the lease, if it is still ARGV[1]'s (a front
+-- end stopping cleanly, its records applied). KEYS: a. 1 if released.
+local function feed_release(keys, args)
+  if redis.call('GET', keys[1]) ~= args[1] then return 0 end
+  redis.call('DEL', keys[1])
+  return 1
+end
+
 redis.register_function('ddb_feed_done', feed_done)
+redis.register_function('ddb_feed_release', feed_release)
 redis.register_function('ddb_ix_apply', ix_apply)
 redis.register_function('ddb_ttl_mark', ttl_mark)
 redis.register_function('ddb_ttl_drop', ttl_drop)

@@ -16,7 +16,7 @@
 
 #include "storage/redis/rc.h"
 
-#define RS_LIBRARY_VERSION 5  /* ddb_version of storage/redis/ddb.lua */
+#define RS_LIBRARY_VERSION 6  /* ddb_version of storage/redis/ddb.lua */
 #define RS_TXID_LEN        32 /* a transaction id's length at most */
 
 /* The hash tag of a bucket, e.g. "{t17:5}". */

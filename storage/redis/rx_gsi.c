@@ -475,6 +475,46 @@ void rx__gsi_barrier(rx_engine_t *e) {
     pthread_mutex_unlock(&e->feed_mu);
 }
 
+/* A clean stop: this front end's buckets applied to their end (for at most
+ * RX_GSI_DRAIN_MS), then their leases given up, so that another front end
+ * (or this one restarted) carries on at once rather than after the lease. */
+#define RX_GSI_DRAIN_MS 2000
+static void drain(applier_t *ap) {
+    rx_engine_t *e = ap->e;
+    int64_t deadline = mono_ms() + RX_GSI_DRAIN_MS;
+    for (;;) {
+        bool behind = false;
+        size_t applied = 0;
+        for (size_t i = 0; i < ap->n; i++)
+            applied += apply_round(ap, &ap->v[i], HOT | MINE, &behind);
+        if ((!applied && !behind) || mono_ms() > deadline) break;
+    }
+    for (size_t i = 0; i < ap->n; i++) {
+        gsi_table_t *g = &ap->v[i];
+        rc_cmd_t *cmds = calloc(e->buckets, sizeof *cmds);
+        char(*keys)[48] = calloc(e->buckets, sizeof *keys);
+        const char *(*argv)[5] = calloc(e->buckets, sizeof *argv);
+        if (!cmds || !keys || !argv) abort();
+        size_t nc = 0;
+        for (uint32_t b = 0; b < e->buckets; b++) {
+            if (!(g->hot[b] & MINE)) continue;
+            rs_bucket_t t;
+            rs_bucket_name(&t, g->id, b);
+            snprintf(keys[nc], sizeof keys[nc], "%sa", t.tag);
+            const char *v[] = {"FCALL", "ddb_feed_release", "1", keys[nc], e->owner};
+            memcpy(argv[nc], v, sizeof v);
+            cmds[nc] =
+                (rc_cmd_t){.key = keys[nc], .klen = strlen(keys[nc]), .argc = 5, .argv = argv[nc]};
+            nc++;
+        }
+        ddb_error_t err;
+        (void)rc_exec(rx__conn(e), cmds, nc, &err);
+        for (size_t k = 0; k < nc; k++)
+            if (cmds[k].reply) freeReplyObject(cmds[k].reply);
+        free(cmds), free(keys), free(argv);
+    }
+}
+
 static void *applier_main(void *arg) {
     applier_t ap = {.e = arg};
     rx_engine_t *e = ap.e;
@@ -521,6 +561,7 @@ static void *applier_main(void *arg) {
         }
         pthread_mutex_unlock(&e->feed_mu);
     }
+    drain(&ap);
     for (size_t i = 0; i < ap.n; i++)
         free(ap.v[i].hot);
     free(ap.v);

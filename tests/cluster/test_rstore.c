@@ -404,6 +404,17 @@ static void test_feed_leases(rc_conn_t *k) {
     CHECK(r && r->elements == 3 && r->element[2]->elements == 1); /* only the third is left */
     CHECK(r && r->elements == 3 && !strcmp(r->element[1]->str, second));
     if (r) freeReplyObject(r);
+    /* a clean stop gives the lease up: only its holder can, and then B takes it at once */
+    const char *rel_b[] = {"B"}, *rel_a[] = {"A"};
+    r = fcall(k, &b, "ddb_feed_release", take_keys, 1, rel_b, 1);
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    if (r) freeReplyObject(r);
+    r = fcall(k, &b, "ddb_feed_release", take_keys, 1, rel_a, 1);
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+    if (r) freeReplyObject(r);
+    r = fcall(k, &b, "ddb_feed_take", take_keys, 3, by_b, 3);
+    CHECK(r && r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[0]->integer == 1);
+    if (r) freeReplyObject(r);
 }
 
 int main(int argc, char **argv) {
