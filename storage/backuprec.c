@@ -103,3 +103,17 @@ void ddb__backup_new_id(int64_t now, char id[DDB__BACKUP_ID_LEN + 1]) {
         r = (uint32_t)now ^ (uint32_t)(uintptr_t)&r;
     snprintf(id, DDB__BACKUP_ID_LEN + 1, "%014lld-%08x", (long long)now, r);
 }
+
+void ddb__restore_target(ddb_table_info_t *target) {
+    /* a restored table has no stream, TTL or PITR of its own (DynamoDB's) */
+    memset(&target->stream, 0, sizeof target->stream);
+    memset(&target->pitr, 0, sizeof target->pitr);
+    size_t n = 0;
+    for (size_t i = 0; i < target->nindexes; i++) {
+        if (target->indexes[i].ttl) continue;
+        target->indexes[n] = target->indexes[i];
+        target->indexes[n].backfilling = false;
+        n++;
+    }
+    target->nindexes = n;
+}

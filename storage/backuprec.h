@@ -27,4 +27,8 @@ bool ddb__backup_take_id(char out[DDB__BACKUP_ID_LEN + 1], const char *id, size_
 /* A new id: the time in ms and 32 random bits. */
 void ddb__backup_new_id(int64_t now, char id[DDB__BACKUP_ID_LEN + 1]);
 
+/* Makes a restore's target what DynamoDB restores: no stream, TTL or PITR
+ * of its own (its TTL index dropped), its indexes not backfilling. */
+void ddb__restore_target(ddb_table_info_t *target);
+
 #endif

@@ -186,17 +186,7 @@ static int create_target(rk_engine_t *e, ddb_table_info_t *target, rs_state_t *s
                              (int)target->name_len, target->name);
     }
     if (rc) return rc;
-    /* a restored table has no stream, TTL or PITR of its own (DynamoDB's) */
-    memset(&target->stream, 0, sizeof target->stream);
-    memset(&target->pitr, 0, sizeof target->pitr);
-    size_t n = 0;
-    for (size_t i = 0; i < target->nindexes; i++) {
-        if (target->indexes[i].ttl) continue;
-        target->indexes[n] = target->indexes[i];
-        target->indexes[n].backfilling = false;
-        n++;
-    }
-    target->nindexes = n;
+    ddb__restore_target(target);
     target->restoring = true;
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     stats_delta_t d;

@@ -431,17 +431,7 @@ int rx_backup_restore(rx_engine_t *e, const char *id, size_t id_len, ddb_table_i
     if (!rc) snprintf(bid, sizeof bid, "%s", b.id);
     ddb_arena_destroy(a);
     if (rc) return rc;
-    /* a restored table has no stream, TTL or PITR of its own (DynamoDB's) */
-    memset(&target->stream, 0, sizeof target->stream);
-    memset(&target->pitr, 0, sizeof target->pitr);
-    size_t n = 0;
-    for (size_t i = 0; i < target->nindexes; i++) {
-        if (target->indexes[i].ttl) continue;
-        target->indexes[n] = target->indexes[i];
-        target->indexes[n].backfilling = false;
-        n++;
-    }
-    target->nindexes = n;
+    ddb__restore_target(target);
     rc = rx__table_create(e, target, bid, err);
     if (rc == DDB_ERR_RESOURCE_IN_USE)
         return ddb_error_set(err, DDB_ERR_TABLE_ALREADY_EXISTS, "Table already exists: %.*s",

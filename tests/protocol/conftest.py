@@ -230,3 +230,14 @@ def check_cmd(data_dir):
     if CLUSTER:
         return [DDBD, "--check", "--store", CLUSTER]
     return [DDBD, "--check", "--data-dir", data_dir]
+
+
+def scan_all(c, **kw):
+    """Every item a Scan with kw returns, page after page."""
+    items, start = [], None
+    while True:
+        page = c.scan(**kw, **({"ExclusiveStartKey": start} if start else {}))
+        items += page["Items"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items

@@ -30,7 +30,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import DDBD, REPO, Ddbd, eventually
+from conftest import DDBD, REPO, Ddbd, eventually, scan_all
 
 pytestmark = pytest.mark.ddbd_only
 
@@ -314,16 +314,6 @@ def test_ttl_deletes_what_expired_once(fronts):
     a.put_item(TableName="sessions", Item={"PK": {"S": "after-off"}, "ttl": {"N": str(now - 10)}})
     time.sleep(1.5)
     assert "Item" in a.get_item(TableName="sessions", Key={"PK": {"S": "after-off"}}, ConsistentRead=True)
-
-
-def scan_all(c, **kw):
-    items, start = [], None
-    while True:
-        page = c.scan(**kw, **({"ExclusiveStartKey": start} if start else {}))
-        items += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
 
 
 def test_gsi_converges_to_the_table_under_writes_through_every_front_end(fronts):

@@ -25,7 +25,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from conftest import DDBD, REPO, Ddbd
+from conftest import DDBD, REPO, Ddbd, scan_all
 
 pytestmark = pytest.mark.ddbd_only
 
@@ -167,16 +167,6 @@ def run_load(fronts, cluster):
     # and the offline checker agrees: statistics, TTL entries, indexes, nothing held
     out = subprocess.run([DDBD, "--check", "--store", cluster], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "check passed" in out.stdout, out.stdout + out.stderr
-
-
-def scan_all(c, **kw):
-    items, start = [], None
-    while True:
-        page = c.scan(**kw, **({"ExclusiveStartKey": start} if start else {}))
-        items += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
 
 
 def check_index_and_stream(c, server, balances, acked):

@@ -13,7 +13,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import DDBD, ORACLE, Ddbd, check_cmd, error_of, eventually, make_client
+from conftest import DDBD, ORACLE, Ddbd, check_cmd, error_of, eventually, make_client, scan_all
 
 AD = [{"AttributeName": "PK", "AttributeType": "S"}, {"AttributeName": "SK", "AttributeType": "S"},
       {"AttributeName": "email", "AttributeType": "S"}, {"AttributeName": "GSI1PK", "AttributeType": "S"},
@@ -274,16 +274,6 @@ def seed_plain_table(c, name, n):
                 item["email"] = {"N": str(i)}
             reqs.append({"PutRequest": {"Item": item}})
         c.batch_write_item(RequestItems={name: reqs})
-
-
-def scan_all(c, **kw):
-    items, start = [], None
-    while True:
-        page = c.scan(**kw, **({"ExclusiveStartKey": start} if start else {}))
-        items += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return items
 
 
 def wait_active(c, name, index, timeout=60):
