@@ -298,6 +298,50 @@ static int finish_restore(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, 
     return 0;
 }
 
+/* Forgets table's restore (done, or its table gone). */
+static void drop_restore(rx_engine_t *e, uint32_t table) {
+    char field[16];
+    snprintf(field, sizeof field, "%u", table);
+    const char *del[] = {"HDEL", RX_CAT_RESTORES, field};
+    redisReply *r;
+    ddb_error_t err;
+    if (rx__cat(e, true, 3, del, NULL, &r, &err) == 0) freeReplyObject(r);
+}
+
+/* Walks' own stops, apart from every DDB_ERR_* status */
+#define FOUND        (-1) /* find_target: the target's record */
+#define FILL_STOPPED (-2) /* fill_one: the engine closes, or the lease passed on */
+
+typedef struct fill_run {
+    rx_engine_t *e;
+    const fill_t *f;
+    ddb_table_info_t *t; /* the target, once found */
+    size_t since_lease;  /* items written since the lease was renewed */
+} fill_run_t;
+
+static int find_target(void *ctx, const ddb_table_info_t *t) {
+    fill_run_t *r = ctx;
+    if (t->id != r->f->table) return 0;
+    *r->t = *t;
+    return FOUND;
+}
+
+/* Writes one backed-up item, renewing the lease every RX_PAGE items. */
+static int fill_one(void *ctx, const rs_bucket_t *b, const redisReply *key, const redisReply *body,
+                    ddb_error_t *err) {
+    fill_run_t *r = ctx;
+    (void)b, (void)key;
+    if (r->since_lease++ % RX_PAGE == 0 &&
+        (atomic_load(&r->e->stop) || !restore_lease(r->e, r->f->table)))
+        return FILL_STOPPED;
+    ddb_arena_t *ia = ddb_arena_create(0);
+    ddb_value_t item;
+    int rc = ic_decode((const uint8_t *)body->str, body->len, ia, &item, err);
+    if (!rc) rc = fill_item(r->e, r->t, &item, ia, err);
+    ddb_arena_destroy(ia);
+    return rc;
+}
+
 /* Fills restore f's table from its backup, page by page, then clears its
  * restoring. Stops (leaving the rest to a later resume) when the engine
  * closes or the lease is lost. */
@@ -306,76 +350,21 @@ static void run_fill(fill_t *f) {
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_error_t err;
     ddb_backup_info_t bk;
+    ddb_table_info_t t;
+    fill_run_t run = {.e = e, .f = f, .t = &t};
     int rc = read_record(e, f->bid, a, &bk, &err);
     /* the target's record, found by its id */
-    const char *argv[] = {"HGETALL", RX_CAT_TABLES};
-    redisReply *all = NULL;
-    if (!rc) rc = rx__cat(e, false, 2, argv, NULL, &all, &err);
-    ddb_table_info_t t = {0};
-    bool found = false;
-    for (size_t i = 0; !rc && all && i + 1 < all->elements && !found; i += 2) {
-        const redisReply *n = all->element[i], *v = all->element[i + 1];
-        uint8_t *copy = ddb_arena_alloc(a, v->len ? v->len : 1);
-        memcpy(copy, v->str, v->len);
-        memset(&t, 0, sizeof t);
-        if (ddb__decode_table(copy, v->len, a, &t, &err) == 0 && t.id == f->table) {
-            t.name = ddb_arena_strndup(a, n->str, n->len);
-            t.name_len = n->len;
-            found = true;
+    int found = rc ? 0 : rx__each_table(e, a, find_target, &run, &err);
+    if (!rc && found == FOUND) {
+        for (uint32_t b = 0; !rc && b < e->buckets; b++) {
+            rs_bucket_t c;
+            copy_bucket(&c, bk.table.id, b, f->bid);
+            rc = rx__each_in(e, &c, true, fill_one, &run, &err);
         }
-    }
-    if (all) freeReplyObject(all);
-    bool stopped = rc != 0 || !found;
-    for (uint32_t b = 0; !stopped && b < e->buckets; b++) {
-        rs_bucket_t c;
-        copy_bucket(&c, bk.table.id, b, f->bid);
-        bytes_t after = {0};
-        for (;;) {
-            if (atomic_load(&e->stop) || !restore_lease(e, f->table)) {
-                stopped = true;
-                break;
-            }
-            redisReply *page = NULL;
-            rc = rs_range(rx__conn(e), &c, after.len ? after.p : NULL, after.len, false, NULL, 0,
-                          false, false, RX_PAGE, true, &page, &err);
-            if (rc) {
-                stopped = true;
-                break;
-            }
-            size_t got = page->elements / 2;
-            for (size_t i = 0; !rc && i < got; i++) {
-                ddb_arena_t *ia = ddb_arena_create(0);
-                ddb_value_t item;
-                const redisReply *body = page->element[2 * i + 1];
-                rc = ic_decode((const uint8_t *)body->str, body->len, ia, &item, &err);
-                if (!rc) rc = fill_item(e, &t, &item, ia, &err);
-                ddb_arena_destroy(ia);
-            }
-            if (got) {
-                after.len = 0;
-                bytes_put(&after, page->element[2 * (got - 1)]->str,
-                          page->element[2 * (got - 1)]->len);
-            }
-            freeReplyObject(page);
-            if (rc) stopped = true;
-            if (rc || got < RX_PAGE) break;
-        }
-        bytes_free(&after);
-    }
-    if (!stopped && rx__change_record(e, t.name, t.name_len, finish_restore, NULL, &err) == 0) {
-        char field[16];
-        snprintf(field, sizeof field, "%u", f->table);
-        const char *del[] = {"HDEL", RX_CAT_RESTORES, field};
-        redisReply *r;
-        if (rx__cat(e, true, 3, del, NULL, &r, &err) == 0) freeReplyObject(r);
-    }
-    if (!found && !rc) {
-        /* the target is gone (deleted while restoring): its restore with it */
-        char field[16];
-        snprintf(field, sizeof field, "%u", f->table);
-        const char *del[] = {"HDEL", RX_CAT_RESTORES, field};
-        redisReply *r;
-        if (rx__cat(e, true, 3, del, NULL, &r, &err) == 0) freeReplyObject(r);
+        if (!rc && rx__change_record(e, t.name, t.name_len, finish_restore, NULL, &err) == 0)
+            drop_restore(e, f->table);
+    } else if (!rc && found == 0) {
+        drop_restore(e, f->table); /* the target is gone (deleted while restoring) */
     }
     ddb_arena_destroy(a);
 }

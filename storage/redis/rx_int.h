@@ -226,6 +226,9 @@ typedef int (*rx_item_fn)(void *ctx, const rs_bucket_t *b, const redisReply *key
                           const redisReply *body, ddb_error_t *err);
 int rx__each_item(rx_engine_t *e, uint32_t id, uint32_t bucket, bool bodies, rx_item_fn fn,
                   void *ctx, ddb_error_t *err);
+/* The same over the items of any bucket-shaped key set b (a backup's copy). */
+int rx__each_in(rx_engine_t *e, const rs_bucket_t *b, bool bodies, rx_item_fn fn, void *ctx,
+                ddb_error_t *err);
 
 /* rx_table_create, or with restore_of (a backup id) a table created
  * restoring from it (its restore's state written with its record). */

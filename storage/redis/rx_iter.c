@@ -161,9 +161,15 @@ void rx_iter_destroy(rx_iter_t *it) {
 
 int rx__each_item(rx_engine_t *e, uint32_t id, uint32_t bucket, bool bodies, rx_item_fn fn,
                   void *ctx, ddb_error_t *err) {
-    rc_conn_t *k = rx__conn(e);
     rs_bucket_t b;
     rs_bucket_name(&b, id, bucket);
+    return rx__each_in(e, &b, bodies, fn, ctx, err);
+}
+
+int rx__each_in(rx_engine_t *e, const rs_bucket_t *bk, bool bodies, rx_item_fn fn, void *ctx,
+                ddb_error_t *err) {
+    rc_conn_t *k = rx__conn(e);
+    const rs_bucket_t b = *bk;
     bytes_t after = {0};
     size_t step = bodies ? 2 : 1;
     int rc = 0;

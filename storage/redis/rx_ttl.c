@@ -169,26 +169,31 @@ static int sweep_bucket(rx_engine_t *e, const ddb_table_info_t *t, const ddb_ind
     return rc;
 }
 
-/* One round over every table with TTL on. */
+typedef struct sweep_ctx {
+    rx_engine_t *e;
+    uint64_t now;
+} sweep_ctx_t;
+
+static int sweep_table(void *ctx, const ddb_table_info_t *t) {
+    const sweep_ctx_t *c = ctx;
+    rx_engine_t *e = c->e;
+    const ddb_index_info_t *ttl = ddb_table_ttl(t);
+    if (!ttl) return 0;
+    /* front ends start at different buckets, so rounds spread */
+    uint32_t first = (uint32_t)rand() % e->buckets;
+    ddb_error_t err;
+    for (uint32_t j = 0; j < e->buckets && !e->stop; j++)
+        (void)sweep_bucket(e, t, ttl, (first + j) % e->buckets, c->now, &err);
+    return e->stop ? 1 : 0;
+}
+
+/* One round over every table with TTL on (their records as stored: the
+ * sweep needs no statistics). */
 static void sweep(rx_engine_t *e) {
     ddb_arena_t *a = ddb_arena_create(0);
-    const char **names;
-    size_t *lens, n;
-    bool more;
+    sweep_ctx_t c = {e, (uint64_t)(ddb_now_ms() / 1000)};
     ddb_error_t err;
-    if (rx_table_list(e, NULL, 0, 100000, a, &names, &lens, &n, &more, &err) == 0) {
-        uint64_t now = (uint64_t)(ddb_now_ms() / 1000);
-        for (size_t i = 0; i < n && !e->stop; i++) {
-            ddb_table_info_t t;
-            if (rx_table_get(e, names[i], lens[i], a, &t, &err)) continue;
-            const ddb_index_info_t *ttl = ddb_table_ttl(&t);
-            if (!ttl) continue;
-            /* front ends start at different buckets, so rounds spread */
-            uint32_t first = (uint32_t)rand() % e->buckets;
-            for (uint32_t j = 0; j < e->buckets && !e->stop; j++)
-                (void)sweep_bucket(e, &t, ttl, (first + j) % e->buckets, now, &err);
-        }
-    }
+    (void)rx__each_table(e, a, sweep_table, &c, &err);
     ddb_arena_destroy(a);
 }
 
