@@ -4,10 +4,12 @@ entry shows in the GSI, read through another front end (the applier of the
 bucket is whichever front end holds its lease; a front end reading its own
 writes waits for its own applier, so the other front end's view is the
 honest one), at rest and under a moderate background load of PutItems
-through all three front ends; and what a GSI costs a PutItem, wrk against a
-table with one and a table without. Three front ends (--threads 1) on 3
-masters x 1 replica. Usage: gsi_lag.py  (environment: BENCH_SECONDS,
-BENCH_PROBES, BENCH_RATE: background puts/s)"""
+through all three front ends; and what an index costs a PutItem, wrk
+against tables with a GSI, with an LSI (written with the item in one step)
+and without. Three front ends (--threads 1) on 3 masters x 1 replica.
+Usage: gsi_lag.py  (environment: BENCH_SECONDS, BENCH_PROBES, BENCH_RATE:
+background puts/s, BENCH_TABLES: the tables wrk writes, of "nogsi withgsi
+sorted withlsi")"""
 import os
 import subprocess
 import sys
@@ -34,15 +36,24 @@ def client(port):
                         config=Config(retries={"max_attempts": 3}, max_pool_connections=16))
 
 
-def make(c, name, gsi):
+def make(c, name, gsi, sort=False, lsi=False):
+    """A table keyed PK (and with sort, PK + n), with a GSI or an LSI on g."""
     kw = {}
     ad = [{"AttributeName": "PK", "AttributeType": "S"}]
-    if gsi:
+    ks = [{"AttributeName": "PK", "KeyType": "HASH"}]
+    if gsi or lsi:
         ad.append({"AttributeName": "g", "AttributeType": "S"})
+    if gsi:
         kw["GlobalSecondaryIndexes"] = [{"IndexName": "g-index", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
                                          "Projection": {"ProjectionType": "ALL"}}]
-    c.create_table(TableName=name, KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}], AttributeDefinitions=ad,
-                   BillingMode="PAY_PER_REQUEST", **kw)
+    if sort:
+        ad.append({"AttributeName": "n", "AttributeType": "N"})
+        ks.append({"AttributeName": "n", "KeyType": "RANGE"})
+    if lsi:
+        kw["LocalSecondaryIndexes"] = [{"IndexName": "g-local", "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"},
+                                                                            {"AttributeName": "g", "KeyType": "RANGE"}],
+                                        "Projection": {"ProjectionType": "ALL"}}]
+    c.create_table(TableName=name, KeySchema=ks, AttributeDefinitions=ad, BillingMode="PAY_PER_REQUEST", **kw)
 
 
 def pct(xs, p):
@@ -103,6 +114,8 @@ def main():
         make(c, "lag", True)
         make(c, "withgsi", True)
         make(c, "nogsi", False)
+        make(c, "sorted", False, sort=True)
+        make(c, "withlsi", False, sort=True, lsi=True)
         print("| GSI lag, PutItem answered -> entry read through another front end | p50 ms | p95 ms | p99 ms | max ms |")
         print("|---|---:|---:|---:|---:|")
         for background in (False, True):
@@ -113,11 +126,12 @@ def main():
         print()
         print("| PutItem, 3 front ends x 21 connections | req/s | worst p99 ms | non-2xx / errors |")
         print("|---|---:|---:|---:|")
-        for table in ("nogsi", "withgsi"):
+        labels = {"nogsi": "without indexes", "withgsi": "with a GSI",
+                  "sorted": "with a sort key (n), without indexes", "withlsi": "with a sort key (n) and an LSI"}
+        for table in (os.environ.get("BENCH_TABLES") or "nogsi withgsi sorted withlsi").split():
             os.environ["BENCH_TABLE"] = table
             req, p99, bad = wrk_many(ports, "putitem_table", 21)
-            print(f"| table {'with a GSI' if table == 'withgsi' else 'without GSIs'} | {req:,} | {p99:.2f} | {bad} |",
-                  flush=True)
+            print(f"| table {labels[table]} | {req:,} | {p99:.2f} | {bad} |", flush=True)
     finally:
         for f, _ in fronts:
             f.terminate()

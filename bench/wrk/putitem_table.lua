@@ -1,6 +1,7 @@
--- putitem_table.lua: PutItem of ~200-byte items with fresh GSI keys into the
--- table BENCH_TABLE (hash key PK; attribute g, a GSI's key where the table
--- has one), over BENCH_USERS keys.
+-- putitem_table.lua: PutItem of ~200-byte items with fresh index keys into
+-- the table BENCH_TABLE (hash key PK, or PK and sort key n, a new item each
+-- put; attribute g, a GSI's or LSI's key where the table has one), over
+-- BENCH_USERS keys.
 package.path = "./bench/wrk/?.lua;" .. package.path
 local c = require("common")
 c.setup("PutItem")

@@ -15,48 +15,67 @@
 --   6 c  counter: the bucket's last version (versions are never reused)
 --   7 i, 8 p  transactions' intents (below)
 --   9 n  counter: the bucket's items' total size in bytes
---   10.. sorted sets the items' secondary entries go to (local indexes)
+--
+-- A write may name several such key sets of one slot (9 KEYS each, in that
+-- order): a table's bucket and its local indexes' key sets in it, which
+-- share its hash tag ("{t1:2}" and "{t1:2}l7."), so an item and its LSI
+-- entries are written in one step. An item names its key set by number
+-- (1-based); a transaction's prepared writes are kept in the first key
+-- set's p.
 
-local LIBRARY_VERSION = 6
+local LIBRARY_VERSION = 7
+
+local NKEYS = 9 -- KEYS per key set
 
 -- Two more keys of a bucket, for transactions across buckets (after c):
 --   7 i  hash: item key -> the id of the transaction holding it (an intent)
 --   8 p  hash: transaction id -> its prepared writes in this bucket (msgpack)
--- so a bucket's KEYS are z b v x s c i p n, then the sorted sets of
--- entries (KEYS index 10..).
+-- so a key set's KEYS are z b v x s c i p n.
 
--- The items of ARGV from position at: per item the key, expected version
--- (0: must not exist; '*': any, for index entries, which follow their
--- items), 'P' (put), 'D' (delete) or 'C' (check only: the
--- version must match, nothing is written), body, expiry in seconds or '',
--- change record or '', the change of the bucket's size in bytes, m, then m
--- triples (KEYS index of a sorted set, 'A' add or 'R' remove, member).
-local function parse_items(args, n, at)
-  local items = {}
+-- The items of ARGV from position at: per item its key set's number, the
+-- key, expected version (0: must not exist; '*': any, for index entries,
+-- which follow their items), 'P' (put), 'D' (delete) or 'C' (check only:
+-- the version must match, nothing is written), body, expiry in seconds or
+-- '', change record or '', and the change of its key set's size in bytes.
+-- Fails (nil and an error reply) when an item names a key set not given.
+local function parse_items(keys, args, n, at)
+  local items, sets = {}, #keys / NKEYS
   for i = 1, n do
-    local it = {key = args[at], expect = args[at + 1], op = args[at + 2], body = args[at + 3],
-                expiry = args[at + 4], record = args[at + 5], dsize = tonumber(args[at + 6]), extra = {}}
-    local m = tonumber(args[at + 7])
-    at = at + 8
-    for j = 1, m do
-      it.extra[j] = {tonumber(args[at]), args[at + 1], args[at + 2]}
-      at = at + 3
+    local g = tonumber(args[at])
+    if not g or g < 1 or g > sets then
+      return nil, redis.error_reply('ERR item ' .. i .. ' names key set ' .. tostring(args[at]) ..
+                                    ' of ' .. sets)
     end
-    items[i] = it
+    items[i] = {g = g, key = args[at + 1], expect = args[at + 2], op = args[at + 3],
+                body = args[at + 4], expiry = args[at + 5], record = args[at + 6],
+                dsize = tonumber(args[at + 7])}
+    at = at + 8
   end
   return items
+end
+
+-- The KEYS index of key set g's key number k (1..NKEYS).
+local function kx(g, k)
+  return (g - 1) * NKEYS + k
+end
+
+-- Whether every item names a key set of keys (packed items read back).
+local function sets_given(keys, items)
+  for _, it in ipairs(items) do
+    if it.g > #keys / NKEYS then return false end
+  end
+  return true
 end
 
 -- Fails (as an error reply) when an item is at another version than
 -- expected, or held by a transaction other than own.
 local function check(keys, items, own)
-  local v, intents = keys[3], keys[7]
   for i, it in ipairs(items) do
-    local holder = redis.call('HGET', intents, it.key)
+    local holder = redis.call('HGET', keys[kx(it.g, 7)], it.key)
     if holder and holder ~= own then
       return redis.error_reply('DDBLOCKED ' .. i .. ' ' .. holder)
     end
-    local cur = redis.call('HGET', v, it.key) or '0'
+    local cur = redis.call('HGET', keys[kx(it.g, 3)], it.key) or '0'
     if it.expect ~= '*' and cur ~= it.expect then
       return redis.error_reply('DDBCONFLICT ' .. i .. ' ' .. cur)
     end
@@ -75,12 +94,13 @@ end
 -- with fields v (the version) and r (the record); minid > 0 trims the
 -- stream's records older than that time (ms), roughly.
 local function write(keys, items, keep)
-  local z, b, v, x, s, c = keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
   local out = {}
   for i, it in ipairs(items) do
     if it.op == 'C' then
       out[i] = {tonumber(it.expect), ''}
     else
+      local z, b, v, x, s, c = keys[kx(it.g, 1)], keys[kx(it.g, 2)], keys[kx(it.g, 3)],
+                               keys[kx(it.g, 4)], keys[kx(it.g, 5)], keys[kx(it.g, 6)]
       local ver = redis.call('INCR', c)
       if it.op == 'P' then
         redis.call('ZADD', z, 0, it.key)
@@ -98,14 +118,7 @@ local function write(keys, items, keep)
         redis.call('ZREM', x, it.key)
       end
       if it.dsize ~= 0 then
-        redis.call('INCRBY', keys[9], it.dsize)
-      end
-      for _, e in ipairs(it.extra) do
-        if e[2] == 'A' then
-          redis.call('ZADD', keys[e[1]], 0, e[3])
-        else
-          redis.call('ZREM', keys[e[1]], e[3])
-        end
+        redis.call('INCRBY', keys[kx(it.g, 9)], it.dsize)
       end
       local id = ''
       if it.record ~= '' then
@@ -121,14 +134,15 @@ local function write(keys, items, keep)
   return out
 end
 
--- ddb_apply: writes one or more items of a bucket, all or none.
+-- ddb_apply: writes one or more items of a slot's key sets, all or none.
 -- ARGV: n, stream retention in ms (0: no trim), then the items (parse_items).
 -- Returns, per item, {version, stream id or ''}; or the error
 -- "DDBCONFLICT i version" (item i, 1-based, is at another version now) or
 -- "DDBLOCKED i txid" (a transaction holds it); nothing is written then.
 local function apply(keys, args)
-  local items = parse_items(args, tonumber(args[1]), 3)
-  local bad = check(keys, items, nil)
+  local items, bad = parse_items(keys, args, tonumber(args[1]), 3)
+  if not items then return bad end
+  bad = check(keys, items, nil)
   if bad then return bad end
   return write(keys, items, tonumber(args[2]))
 end
@@ -143,39 +157,48 @@ local function prepare(keys, args)
   if redis.call('HEXISTS', keys[8], txid) == 1 then
     return redis.error_reply('DDBLOCKED 1 ' .. txid)
   end
-  local items = parse_items(args, tonumber(args[2]), 3)
-  local bad = check(keys, items, nil)
+  local items, bad = parse_items(keys, args, tonumber(args[2]), 3)
+  if not items then return bad end
+  bad = check(keys, items, nil)
   if bad then return bad end
   for _, it in ipairs(items) do
-    redis.call('HSET', keys[7], it.key, txid)
+    redis.call('HSET', keys[kx(it.g, 7)], it.key, txid)
   end
   redis.call('HSET', keys[8], txid, cmsgpack.pack(items))
   return 'OK'
 end
 
 -- ddb_commit: phase two: applies txid's prepared writes in this bucket and
--- releases its items. ARGV: txid, stream retention. Returns what ddb_apply
--- returns for them, or {} when txid holds nothing here (already committed
--- or aborted: committing is idempotent).
+-- releases its items. KEYS: the key sets it was prepared with, in the same
+-- order. ARGV: txid, stream retention. Returns what ddb_apply returns for
+-- them, or {} when txid holds nothing here (already committed or aborted:
+-- committing is idempotent).
 local function commit(keys, args)
   local packed = redis.call('HGET', keys[8], args[1])
   if not packed then return {} end
   local items = cmsgpack.unpack(packed)
+  if not sets_given(keys, items) then
+    return redis.error_reply('ERR ' .. args[1] .. ' was prepared with more key sets')
+  end
   local out = write(keys, items, tonumber(args[2]))
   for _, it in ipairs(items) do
-    redis.call('HDEL', keys[7], it.key)
+    redis.call('HDEL', keys[kx(it.g, 7)], it.key)
   end
   redis.call('HDEL', keys[8], args[1])
   return out
 end
 
--- ddb_abort: releases txid's items in this bucket, writing nothing.
--- ARGV: txid. Returns 1, or 0 when txid held nothing here.
+-- ddb_abort: releases txid's items in this slot, writing nothing. KEYS:
+-- as ddb_commit's. ARGV: txid. Returns 1, or 0 when txid held nothing here.
 local function abort(keys, args)
   local packed = redis.call('HGET', keys[8], args[1])
   if not packed then return 0 end
-  for _, it in ipairs(cmsgpack.unpack(packed)) do
-    redis.call('HDEL', keys[7], it.key)
+  local items = cmsgpack.unpack(packed)
+  if not sets_given(keys, items) then
+    return redis.error_reply('ERR ' .. args[1] .. ' was prepared with more key sets')
+  end
+  for _, it in ipairs(items) do
+    redis.call('HDEL', keys[kx(it.g, 7)], it.key)
   end
   redis.call('HDEL', keys[8], args[1])
   return 1

@@ -16,6 +16,18 @@ void rs_bucket_name(rs_bucket_t *b, uint32_t table, uint32_t bucket) {
     b->len = (size_t)n;
 }
 
+void rs_bucket_local(rs_bucket_t *b, uint32_t table, uint32_t bucket, uint32_t index) {
+    int n = snprintf(b->tag, sizeof b->tag, "{t%" PRIu32 ":%" PRIu32 "}l%" PRIu32 ".", table,
+                     bucket, index);
+    b->len = (size_t)n;
+}
+
+bool rs_same_slot(const rs_bucket_t *a, const rs_bucket_t *b) {
+    const char *ea = memchr(a->tag, '}', a->len), *eb = memchr(b->tag, '}', b->len);
+    size_t la = ea ? (size_t)(ea - a->tag) : a->len, lb = eb ? (size_t)(eb - b->tag) : b->len;
+    return la == lb && !memcmp(a->tag, b->tag, la);
+}
+
 const char *const rs_bucket_suffix[RS_BUCKET_KEYS] = {"z", "b", "v", "x", "s", "c", "i", "p", "n"};
 
 /* "{t1:2}" + suffix into buf; its length. */
@@ -126,9 +138,9 @@ typedef struct call {
 
 #define BUCKET_KEYS RS_BUCKET_KEYS
 
-static int call_init(call_t *c, size_t args, const char *fn, const rs_bucket_t *b,
-                     const char *const *sets, size_t nsets, ddb_error_t *err) {
-    size_t nkeys = BUCKET_KEYS + nsets;
+static int call_init(call_t *c, size_t args, const char *fn, const rs_bucket_t *sets, size_t nsets,
+                     ddb_error_t *err) {
+    size_t nkeys = BUCKET_KEYS * nsets;
     c->cap = 3 + nkeys + args;
     c->argc = 0;
     c->argv = malloc(c->cap * sizeof *c->argv);
@@ -144,7 +156,7 @@ static int call_init(call_t *c, size_t args, const char *fn, const rs_bucket_t *
         char *name = c->names + i * 64;
         c->argv[c->argc] = name;
         c->lens[c->argc++] =
-            key_name(name, 64, b, i < BUCKET_KEYS ? rs_bucket_suffix[i] : sets[i - BUCKET_KEYS]);
+            key_name(name, 64, &sets[i / BUCKET_KEYS], rs_bucket_suffix[i % BUCKET_KEYS]);
     }
     return 0;
 }
@@ -171,18 +183,17 @@ static void call_free(call_t *c) {
     free(c->nb.p);
 }
 
-/* The arguments the items of w take (ddb.lua's parse_items). */
-static size_t item_args(const rs_write_t *w, size_t n) {
-    size_t a = 0;
-    for (size_t i = 0; i < n; i++)
-        a += 8 + 3 * w[i].nentries;
-    return a;
-}
+/* The arguments n items take (ddb.lua's parse_items). */
+#define ITEM_ARGS(n) (8 * (n))
 
 static int call_items(call_t *c, const rs_write_t *w, size_t n, size_t nsets, ddb_error_t *err) {
     for (size_t i = 0; i < n; i++) {
         const rs_write_t *x = &w[i];
         bool put = x->op == RS_PUT;
+        if (x->set >= nsets)
+            return ddb_error_set(err, DDB_ERR_INTERNAL, "a write names key set %zu of %zu", x->set,
+                                 nsets);
+        call_num(c, x->set + 1);
         call_arg(c, x->key, x->klen);
         if (x->blind)
             call_arg(c, "*", 1);
@@ -196,16 +207,6 @@ static int call_items(call_t *c, const rs_write_t *w, size_t n, size_t nsets, dd
             call_num(c, (uint64_t)x->expiry_s);
         call_arg(c, x->record ? x->record : "", x->record ? x->rlen : 0);
         call_snum(c, x->dsize);
-        call_num(c, x->nentries);
-        for (size_t j = 0; j < x->nentries; j++) {
-            const rs_entry_t *e = &x->entries[j];
-            if (e->set >= nsets)
-                return ddb_error_set(err, DDB_ERR_INTERNAL, "an entry names set %zu of %zu", e->set,
-                                     nsets);
-            call_num(c, 1 + BUCKET_KEYS + e->set);
-            call_arg(c, e->add ? "A" : "R", 1);
-            call_arg(c, e->member, e->len);
-        }
     }
     return 0;
 }
@@ -248,18 +249,17 @@ static int versions(const redisReply *r, const char *fn, rs_write_t *w, size_t n
     return 0;
 }
 
-int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
-             rs_write_t *w, size_t n, size_t stream_keep_ms, size_t *conflict, char *holder,
-             ddb_error_t *err) {
+int rs_apply(rc_conn_t *k, const rs_bucket_t *sets, size_t nsets, rs_write_t *w, size_t n,
+             size_t stream_keep_ms, size_t *conflict, char *holder, ddb_error_t *err) {
     call_t c;
-    int rc = call_init(&c, 2 + item_args(w, n), "ddb_apply", b, sets, nsets, err);
+    int rc = call_init(&c, 2 + ITEM_ARGS(n), "ddb_apply", sets, nsets, err);
     if (!rc) {
         call_num(&c, n);
         call_num(&c, stream_keep_ms);
         rc = call_items(&c, w, n, nsets, err);
     }
     redisReply *r = NULL;
-    if (!rc) rc = rc_command(k, b->tag, b->len, true, (int)c.argc, c.argv, c.lens, &r, err);
+    if (!rc) rc = rc_command(k, sets->tag, sets->len, true, (int)c.argc, c.argv, c.lens, &r, err);
     if (!rc)
         rc = r->type == REDIS_REPLY_ERROR ? refusal(r, "ddb_apply", conflict, holder, err)
                                           : versions(r, "ddb_apply", w, n, err);
@@ -268,35 +268,34 @@ int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t
     return rc;
 }
 
-int rs_prepare(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
-               const char *txid, const rs_write_t *w, size_t n, size_t *conflict, char *holder,
-               ddb_error_t *err) {
+int rs_prepare(rc_conn_t *k, const rs_bucket_t *sets, size_t nsets, const char *txid,
+               const rs_write_t *w, size_t n, size_t *conflict, char *holder, ddb_error_t *err) {
     call_t c;
-    int rc = call_init(&c, 2 + item_args(w, n), "ddb_prepare", b, sets, nsets, err);
+    int rc = call_init(&c, 2 + ITEM_ARGS(n), "ddb_prepare", sets, nsets, err);
     if (!rc) {
         call_arg(&c, txid, strlen(txid));
         call_num(&c, n);
         rc = call_items(&c, w, n, nsets, err);
     }
     redisReply *r = NULL;
-    if (!rc) rc = rc_command(k, b->tag, b->len, true, (int)c.argc, c.argv, c.lens, &r, err);
+    if (!rc) rc = rc_command(k, sets->tag, sets->len, true, (int)c.argc, c.argv, c.lens, &r, err);
     if (!rc && r->type == REDIS_REPLY_ERROR) rc = refusal(r, "ddb_prepare", conflict, holder, err);
     if (r) freeReplyObject(r);
     call_free(&c);
     return rc;
 }
 
-int rs_finish(rc_conn_t *k, const rs_bucket_t *b, const char *txid, bool commit,
+int rs_finish(rc_conn_t *k, const rs_bucket_t *sets, size_t nsets, const char *txid, bool commit,
               size_t stream_keep_ms, rs_write_t *w, size_t n, bool *done, ddb_error_t *err) {
     call_t c;
     const char *fn = commit ? "ddb_commit" : "ddb_abort";
-    int rc = call_init(&c, 2, fn, b, NULL, 0, err);
+    int rc = call_init(&c, 2, fn, sets, nsets, err);
     if (!rc) {
         call_arg(&c, txid, strlen(txid));
         if (commit) call_num(&c, stream_keep_ms);
     }
     redisReply *r = NULL;
-    if (!rc) rc = rc_command(k, b->tag, b->len, true, (int)c.argc, c.argv, c.lens, &r, err);
+    if (!rc) rc = rc_command(k, sets->tag, sets->len, true, (int)c.argc, c.argv, c.lens, &r, err);
     *done = false;
     if (!rc && r->type == REDIS_REPLY_ERROR) {
         rc = ddb_error_set(err, DDB_ERR_INTERNAL, "%s: %.*s", fn, (int)r->len, r->str);

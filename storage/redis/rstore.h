@@ -16,19 +16,24 @@
 
 #include "storage/redis/rc.h"
 
-#define RS_LIBRARY_VERSION 6  /* ddb_version of storage/redis/ddb.lua */
+#define RS_LIBRARY_VERSION 7  /* ddb_version of storage/redis/ddb.lua */
 #define RS_TXID_LEN        32 /* a transaction id's length at most */
 
-/* The hash tag of a bucket, e.g. "{t17:5}". */
+/* A key set: the prefix of its keys, which starts with the hash tag of its
+ * slot: a table's bucket "{t17:5}", or local index 42's entries in that
+ * bucket "{t17:5}l42." (the same slot, so written in one step with the
+ * items). */
 typedef struct rs_bucket {
     char tag[40];
     size_t len;
 } rs_bucket_t;
 
 void rs_bucket_name(rs_bucket_t *b, uint32_t table, uint32_t bucket);
+void rs_bucket_local(rs_bucket_t *b, uint32_t table, uint32_t bucket, uint32_t index);
+/* Whether two key sets are in one slot (share their hash tag). */
+bool rs_same_slot(const rs_bucket_t *a, const rs_bucket_t *b);
 
-/* A bucket's keys, after its hash tag, in ddb.lua's KEYS order (its
- * index sorted sets follow them). */
+/* A key set's keys, after its prefix, in ddb.lua's KEYS order. */
 #define RS_BUCKET_KEYS 9
 extern const char *const rs_bucket_suffix[RS_BUCKET_KEYS];
 
@@ -44,18 +49,11 @@ int rs_load_functions(rc_conn_t *k, ddb_error_t *err);
 int rs_get(rc_conn_t *k, const rs_bucket_t *b, const void *key, size_t klen, redisReply **body,
            uint64_t *version, char holder[RS_TXID_LEN + 1], ddb_error_t *err);
 
-/* A secondary entry added or removed with an item (a local index's). */
-typedef struct rs_entry {
-    size_t set;         /* index into rs_apply's sets */
-    bool add;           /* add (else remove) */
-    const void *member; /* the entry's sorted-set member */
-    size_t len;
-} rs_entry_t;
-
 typedef enum rs_op { RS_PUT, RS_DELETE, RS_CHECK } rs_op_t;
 
 /* One item of an rs_apply or rs_prepare. */
 typedef struct rs_write {
+    size_t set;      /* the call's key set it is in (an index into sets) */
     const void *key; /* the item's key (its sorted-set member) */
     size_t klen;
     uint64_t expect; /* the version the caller read (0: absent) */
@@ -66,37 +64,32 @@ typedef struct rs_write {
     int64_t expiry_s;   /* TTL: expiry time in seconds; < 0: none */
     const void *record; /* its change record (NULL: none) */
     size_t rlen;
-    int64_t dsize; /* how the bucket's size in bytes changes with it */
-    const rs_entry_t *entries;
-    size_t nentries;
+    int64_t dsize;      /* how its key set's size in bytes changes with it */
     uint64_t version;   /* out: the item's new version */
     char stream_id[48]; /* out: its change record's stream id ("" when none) */
 } rs_write_t;
 
-/* Writes w[0..n), all of one bucket, all or none. sets[0..nsets) name the
- * bucket's sorted sets the entries go to (suffixes after the tag, e.g.
- * "l3"). stream_keep_ms trims the bucket's change records older than that
- * many ms, roughly (0: no trim). Fails with DDB_ERR_TRANSACTION_CONFLICT, writing nothing,
- * when an item is at another version than w[i].expect or a transaction
- * holds it: *conflict = i (may be NULL) and holder (may be NULL) the
- * transaction's id ("" for a version mismatch): the caller reads again and
- * retries (after rtx_resolve, for a holder). */
-int rs_apply(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
-             rs_write_t *w, size_t n, size_t stream_keep_ms, size_t *conflict, char *holder,
-             ddb_error_t *err);
+/* Writes w[0..n), each in its key set of sets[0..nsets) (all of one slot),
+ * all or none. stream_keep_ms trims the key sets' change records older
+ * than that many ms, roughly (0: no trim). Fails with DDB_ERR_TRANSACTION_CONFLICT, writing
+ * nothing, when an item is at another version than w[i].expect or a transaction holds it: *conflict
+ * = i (may be NULL) and holder (may be NULL) the transaction's id ("" for a version mismatch): the
+ * caller reads again and retries (after rtx_resolve, for a holder). */
+int rs_apply(rc_conn_t *k, const rs_bucket_t *sets, size_t nsets, rs_write_t *w, size_t n,
+             size_t stream_keep_ms, size_t *conflict, char *holder, ddb_error_t *err);
 
-/* Phase one of transaction txid in one bucket: checks w[0..n) as rs_apply
+/* Phase one of transaction txid in one slot: checks w[0..n) as rs_apply
  * does (same failures) and holds the items for txid, keeping the writes
- * (with their versions still unassigned) for rs_finish. */
-int rs_prepare(rc_conn_t *k, const rs_bucket_t *b, const char *const *sets, size_t nsets,
-               const char *txid, const rs_write_t *w, size_t n, size_t *conflict, char *holder,
-               ddb_error_t *err);
+ * (with their versions still unassigned) in sets[0] for rs_finish. */
+int rs_prepare(rc_conn_t *k, const rs_bucket_t *sets, size_t nsets, const char *txid,
+               const rs_write_t *w, size_t n, size_t *conflict, char *holder, ddb_error_t *err);
 
-/* Phase two in one bucket: applies txid's prepared writes (commit) or drops
- * them (abort), releasing its items. *done: txid held something here (else
- * it was finished before: finishing is idempotent). With commit and w (the
- * n writes prepared here), their versions and stream ids are filled. */
-int rs_finish(rc_conn_t *k, const rs_bucket_t *b, const char *txid, bool commit,
+/* Phase two in one slot, given the key sets it was prepared with (in the
+ * same order): applies txid's prepared writes (commit) or drops them
+ * (abort), releasing its items. *done: txid held something here (else it
+ * was finished before: finishing is idempotent). With commit and w (the n
+ * writes prepared here), their versions and stream ids are filled. */
+int rs_finish(rc_conn_t *k, const rs_bucket_t *sets, size_t nsets, const char *txid, bool commit,
               size_t stream_keep_ms, rs_write_t *w, size_t n, bool *done, ddb_error_t *err);
 
 /* Item keys of a bucket in [lo, hi] (lo/hi NULL: unbounded; *_incl: the

@@ -70,25 +70,60 @@ static int decide(rc_conn_t *k, const char *txid, char want, int min_age_ms, cha
     return 0;
 }
 
-/* Finishes txid in every bucket of the comma-separated list (and in where). */
+/* The coordinator record's list of a transaction's slots: each slot's key
+ * sets joined by '+', the slots by ','. */
+static char *slot_list(const rtx_group_t *g, size_t ng) {
+    size_t cap = 1;
+    for (size_t i = 0; i < ng; i++)
+        for (size_t j = 0; j < g[i].nsets; j++)
+            cap += g[i].sets[j].len + 1;
+    char *list = malloc(cap);
+    if (!list) return NULL;
+    size_t at = 0;
+    for (size_t i = 0; i < ng; i++)
+        for (size_t j = 0; j < g[i].nsets; j++) {
+            if (i || j) list[at++] = j ? '+' : ',';
+            memcpy(list + at, g[i].sets[j].tag, g[i].sets[j].len);
+            at += g[i].sets[j].len;
+        }
+    list[at] = '\0';
+    return list;
+}
+
+/* One slot's key sets from list's entry at p (up to ',' or the end); the
+ * position after it. */
+static const char *parse_slot(const char *p, rtx_group_t *g) {
+    g->nsets = 0;
+    for (;;) {
+        size_t len = strcspn(p, "+,");
+        if (len < sizeof g->sets[0].tag && g->nsets < RTX_SETS_MAX) {
+            rs_bucket_t *b = &g->sets[g->nsets++];
+            memcpy(b->tag, p, len);
+            b->tag[len] = '\0';
+            b->len = len;
+        }
+        p += len;
+        if (*p != '+') return p;
+        p++;
+    }
+}
+
+/* Finishes txid in every slot of the list (slot_list), or with an empty
+ * list (a record gone: nothing can be prepared) in where alone. */
 static int finish_all(rc_conn_t *k, const char *txid, bool commit, const char *list,
                       const rs_bucket_t *where, const rtx_opts_t *o, ddb_error_t *err) {
     bool done;
+    if (!*list)
+        return where ? rs_finish(k, where, 1, txid, commit, o->stream_keep_ms, NULL, 0, &done, err)
+                     : 0;
     int rc = 0;
-    if (where) rc = rs_finish(k, where, txid, commit, o->stream_keep_ms, NULL, 0, &done, err);
     for (const char *p = list; !rc && *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        rs_bucket_t b;
-        if (len < sizeof b.tag) {
-            memcpy(b.tag, p, len);
-            b.tag[len] = '\0';
-            b.len = len;
-            if (!where || b.len != where->len || memcmp(b.tag, where->tag, b.len))
-                rc = rs_finish(k, &b, txid, commit, o->stream_keep_ms, NULL, 0, &done, err);
-        }
-        if (!end) break;
-        p = end + 1;
+        rtx_group_t g;
+        p = parse_slot(p, &g);
+        if (g.nsets)
+            rc =
+                rs_finish(k, g.sets, g.nsets, txid, commit, o->stream_keep_ms, NULL, 0, &done, err);
+        if (*p == ',') p++;
     }
     return rc;
 }
@@ -118,25 +153,15 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
     if (holder) holder[0] = '\0';
     if (ng == 1) {
         *failed = 0;
-        return rs_apply(k, &g[0].bucket, g[0].sets, g[0].nsets, g[0].w, g[0].n, o->stream_keep_ms,
-                        item, holder, err);
+        return rs_apply(k, g[0].sets, g[0].nsets, g[0].w, g[0].n, o->stream_keep_ms, item, holder,
+                        err);
     }
     char txid[RS_TXID_LEN + 1], key[64];
     int rc = new_txid(txid, err);
     if (rc) return rc;
     coord_key(key, txid);
-    size_t cap = 1;
-    for (size_t i = 0; i < ng; i++)
-        cap += g[i].bucket.len + 1;
-    char *list = malloc(cap);
+    char *list = slot_list(g, ng);
     if (!list) return ddb_error_set(err, DDB_ERR_INTERNAL, "out of memory");
-    size_t at = 0;
-    for (size_t i = 0; i < ng; i++) {
-        if (i) list[at++] = ',';
-        memcpy(list + at, g[i].bucket.tag, g[i].bucket.len);
-        at += g[i].bucket.len;
-    }
-    list[at] = '\0';
     const char *args[] = {list};
     redisReply *r;
     rc = coord_call(k, "ddb_tx_begin", key, 1, args, &r, err);
@@ -145,7 +170,7 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
     size_t prepared = 0;
     for (; prepared < ng; prepared++) {
         rtx_group_t *x = &g[prepared];
-        rc = rs_prepare(k, &x->bucket, x->sets, x->nsets, txid, x->w, x->n, item, holder, err);
+        rc = rs_prepare(k, x->sets, x->nsets, txid, x->w, x->n, item, holder, err);
         if (rc) break;
     }
     if (o->stop_after == 1) goto out;
@@ -158,7 +183,8 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
             bool all = true;
             for (size_t i = 0; i < prepared; i++) {
                 bool done;
-                if (rs_finish(k, &g[i].bucket, txid, false, o->stream_keep_ms, NULL, 0, &done, &e2))
+                if (rs_finish(k, g[i].sets, g[i].nsets, txid, false, o->stream_keep_ms, NULL, 0,
+                              &done, &e2))
                     all = false;
             }
             if (all) delete_record(k, txid);
@@ -181,7 +207,8 @@ int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t
     for (size_t i = 0; i < ng; i++) {
         bool done;
         ddb_error_t e2;
-        if (rs_finish(k, &g[i].bucket, txid, true, o->stream_keep_ms, g[i].w, g[i].n, &done, &e2))
+        if (rs_finish(k, g[i].sets, g[i].nsets, txid, true, o->stream_keep_ms, g[i].w, g[i].n,
+                      &done, &e2))
             all = false;
     }
     if (all) delete_record(k, txid);

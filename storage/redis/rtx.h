@@ -9,10 +9,13 @@
 
 #include "storage/redis/rstore.h"
 
-/* One bucket's share of a transaction. */
+/* Key sets one slot's share of a transaction may write at most: a table's
+ * bucket and its local indexes' (DynamoDB allows 5 LSIs a table). */
+#define RTX_SETS_MAX 6
+
+/* One slot's share of a transaction. */
 typedef struct rtx_group {
-    rs_bucket_t bucket;
-    const char *const *sets; /* the bucket's sorted sets its entries name (rs_apply) */
+    rs_bucket_t sets[RTX_SETS_MAX]; /* its key sets (rs_apply), sets[0] holding the prepare */
     size_t nsets;
     rs_write_t *w; /* its writes (versions and stream ids filled on success) */
     size_t n;
@@ -26,7 +29,7 @@ typedef struct rtx_opts {
                             * decision, as a front end killed there would (0: run to the end) */
 } rtx_opts_t;
 
-/* Runs the writes of g[0..ng) (distinct buckets) all or none. Fails with
+/* Runs the writes of g[0..ng) (distinct slots) all or none. Fails with
  * DDB_ERR_TRANSACTION_CONFLICT, writing nothing, when an item is at another
  * version than its write expects or another transaction holds it:
  * *failed = the index of the group (and *item of the write, both may be
@@ -37,8 +40,8 @@ typedef struct rtx_opts {
 int rtx_run(rc_conn_t *k, rtx_group_t *g, size_t ng, const rtx_opts_t *o, size_t *failed,
             size_t *item, char holder[RS_TXID_LEN + 1], ddb_error_t *err);
 
-/* Finishes transaction txid, found holding an item of bucket where: when
- * it was decided, applies (or drops) its writes in every bucket it names;
+/* Finishes transaction txid, found holding an item of key set where: when
+ * it was decided, applies (or drops) its writes in every slot it names;
  * when it is still preparing past abandon_ms, aborts it first. *resolved:
  * it no longer holds anything (else it is alive and young: the caller
  * reports a conflict or tries later). */

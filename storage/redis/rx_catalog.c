@@ -158,11 +158,11 @@ int rx_table_get(rx_engine_t *e, const char *name, size_t len, ddb_arena_t *a,
     memcpy(copy, rec->str, rec->len);
     rc = ddb__decode_table(copy, rec->len, a, out, err);
     freeReplyObject(rec);
-    if (!rc) rc = rx__stats(e, out->id, &out->item_count, &out->size_bytes, err);
+    if (!rc) rc = rx__stats(e, 0, out->id, &out->item_count, &out->size_bytes, err);
     for (size_t i = 0; !rc && i < out->nindexes; i++)
         if (!out->indexes[i].ttl)
-            rc = rx__stats(e, out->indexes[i].id, &out->indexes[i].item_count,
-                           &out->indexes[i].size_bytes, err);
+            rc = rx__stats(e, rx__owner(out, &out->indexes[i]), out->indexes[i].id,
+                           &out->indexes[i].item_count, &out->indexes[i].size_bytes, err);
     return rc;
 }
 
@@ -212,7 +212,8 @@ int rx_table_set_meta(rx_engine_t *e, const char *name, size_t len, const ddb_va
 
 const char *const rx_extra_suffix[RX_EXTRA_KEYS] = {"a", "g", "w", "d", "e"};
 
-int rx__drop_buckets(rx_engine_t *e, uint32_t id, bool keep_feed, ddb_error_t *err) {
+int rx__drop_buckets(rx_engine_t *e, uint32_t owner, uint32_t id, bool keep_feed,
+                     ddb_error_t *err) {
     enum { NK = RS_BUCKET_KEYS + RX_EXTRA_KEYS };
     rc_cmd_t *cmds = calloc(e->buckets, sizeof *cmds);
     char(*names)[NK][48] = calloc(e->buckets, sizeof *names);
@@ -227,7 +228,7 @@ int rx__drop_buckets(rx_engine_t *e, uint32_t id, bool keep_feed, ddb_error_t *e
     snprintf(keep, sizeof keep, "%lld", (long long)(e->retention_ms / 1000 + 1));
     size_t nc2 = 0;
     for (uint32_t b = 0; b < e->buckets; b++) {
-        rs_bucket_name(&tags[b], id, b);
+        rx__set_name(owner, id, b, &tags[b]);
         argv[b][0] = "DEL";
         int argc = 1;
         for (size_t k = 0; k < NK; k++) {
@@ -285,9 +286,10 @@ int rx_table_delete(rx_engine_t *e, const char *name, size_t len, ddb_error_t *e
     /* its buckets and its indexes', every key of each */
     /* its stream stays readable until its records age out */
     if (!rc && t.stream.enabled) rc = rx__stream_disable(e, t.stream.id, ddb_now_ms(), err);
-    if (!rc) rc = rx__drop_buckets(e, t.id, t.stream.id != 0, err);
+    if (!rc) rc = rx__drop_buckets(e, 0, t.id, t.stream.id != 0, err);
     for (size_t i = 0; !rc && i < t.nindexes; i++)
-        if (!t.indexes[i].ttl) rc = rx__drop_buckets(e, t.indexes[i].id, false, err);
+        if (!t.indexes[i].ttl)
+            rc = rx__drop_buckets(e, rx__owner(&t, &t.indexes[i]), t.indexes[i].id, false, err);
     ddb_arena_destroy(a);
     return rc;
 }
@@ -344,7 +346,8 @@ void rx__stats_drop(rx_engine_t *e, uint32_t id) {
     pthread_mutex_unlock(&e->mu);
 }
 
-int rx__stats(rx_engine_t *e, uint32_t id, uint64_t *count, uint64_t *bytes, ddb_error_t *err) {
+int rx__stats(rx_engine_t *e, uint32_t owner, uint32_t id, uint64_t *count, uint64_t *bytes,
+              ddb_error_t *err) {
     int64_t now = mono_ms();
     pthread_mutex_lock(&e->mu);
     for (size_t i = 0; i < e->nstats; i++) {
@@ -365,7 +368,7 @@ int rx__stats(rx_engine_t *e, uint32_t id, uint64_t *count, uint64_t *bytes, ddb
     rs_bucket_t *tags = calloc(e->buckets, sizeof *tags);
     if (!cmds || !keys || !argv || !tags) abort();
     for (uint32_t b = 0; b < e->buckets; b++) {
-        rs_bucket_name(&tags[b], id, b);
+        rx__set_name(owner, id, b, &tags[b]);
         snprintf(keys[b][0], 48, "%sb", tags[b].tag);
         snprintf(keys[b][1], 48, "%sn", tags[b].tag);
         argv[b][0] = "FCALL_RO", argv[b][1] = "ddb_stats", argv[b][2] = "2";

@@ -158,10 +158,10 @@ static int collect_entry(void *ctx, const rs_bucket_t *b, const redisReply *key,
 }
 
 /* A bucket's statistics and that nothing is held in it. */
-static int check_bucket(check_ctx_t *c, uint32_t id, uint32_t bucket, const bucket_sum_t *sum,
-                        ddb_error_t *err) {
+static int check_bucket(check_ctx_t *c, uint32_t owner, uint32_t id, uint32_t bucket,
+                        const bucket_sum_t *sum, ddb_error_t *err) {
     rs_bucket_t b;
-    rs_bucket_name(&b, id, bucket);
+    rx__set_name(owner, id, bucket, &b);
     uint64_t count;
     int64_t bytes;
     int rc = rs_stats(rx__conn(c->e), &b, &count, &bytes, err);
@@ -197,7 +197,7 @@ static int check_index(check_ctx_t *c, const ddb_index_info_t *ix, entries_t *wa
     bucket_sum_t *sums = calloc(c->e->buckets, sizeof *sums);
     if (!sums) abort();
     for (uint32_t b = 0; !rc && b < c->e->buckets; b++)
-        rc = rx__each_item(c->e, ix->id, b, true, collect_entry, c, err);
+        rc = rx__each_item(c->e, rx__owner(c->t, ix), ix->id, b, true, collect_entry, c, err);
     qsort(want->v, want->n, sizeof *want->v, cmp_entry);
     qsort(got.v, got.n, sizeof *got.v, cmp_entry);
     ddb_arena_t *a = ddb_arena_create(0);
@@ -223,7 +223,7 @@ static int check_index(check_ctx_t *c, const ddb_index_info_t *ix, entries_t *wa
                            want->n);
     ddb_arena_destroy(a);
     for (uint32_t b = 0; !rc && b < c->e->buckets; b++)
-        rc = check_bucket(c, ix->id, b, &sums[b], err);
+        rc = check_bucket(c, rx__owner(c->t, ix), ix->id, b, &sums[b], err);
     free(sums);
     entries_free(&got);
     return rc;
@@ -238,8 +238,8 @@ static int check_table(void *ctx, const ddb_table_info_t *t) {
     int rc = 0;
     for (uint32_t b = 0; !rc && b < c->e->buckets; b++) {
         c->sum = (bucket_sum_t){0};
-        rc = rx__each_item(c->e, t->id, b, true, check_item, c, err);
-        if (!rc) rc = check_bucket(c, t->id, b, &c->sum, err);
+        rc = rx__each_item(c->e, 0, t->id, b, true, check_item, c, err);
+        if (!rc) rc = check_bucket(c, 0, t->id, b, &c->sum, err);
     }
     for (size_t i = 0; !rc && i < t->nindexes; i++)
         if (!t->indexes[i].ttl) rc = check_index(c, &t->indexes[i], &c->want[i], err);

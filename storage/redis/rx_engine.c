@@ -42,6 +42,24 @@ void rx__bucket(const rx_engine_t *e, const uint8_t *key, size_t len, rs_bucket_
     rs_bucket_name(out, id, rx__bucket_index(e, len >= 12 ? kc_get_be64(key + 4) : 0));
 }
 
+void rx__set_name(uint32_t owner, uint32_t id, uint32_t bucket, rs_bucket_t *out) {
+    if (owner && owner != id)
+        rs_bucket_local(out, owner, bucket, id);
+    else
+        rs_bucket_name(out, id, bucket);
+}
+
+uint32_t rx__owner(const ddb_table_info_t *t, const ddb_index_info_t *ix) {
+    return ix && ix->local ? t->id : 0;
+}
+
+void rx__key_set(const rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                 const uint8_t *key, size_t len, rs_bucket_t *out) {
+    uint32_t id = len >= 4 ? kc_get_be32(key) : 0;
+    rx__set_name(rx__owner(t, ix), id, rx__bucket_index(e, len >= 12 ? kc_get_be64(key + 4) : 0),
+                 out);
+}
+
 int rx__cmp_replies(const void *a, const void *b) {
     const redisReply *x = *(redisReply *const *)a, *y = *(redisReply *const *)b;
     return ddb__cmp_bytes((const uint8_t *)x->str, x->len, (const uint8_t *)y->str, y->len);

@@ -1,13 +1,15 @@
 /* rx_index.c: secondary indexes on the cluster, and the write set every
- * write goes through. An index's entries live in buckets of their own (the
- * index's id in place of the table's, the entry key's partition hash
- * choosing the bucket), one sorted set of entry keys and one hash of
- * projected items per bucket, so rx_iter.c reads an index as it reads a
- * table. A GSI follows its table's change feed (rx_gsi.c): eventually
- * consistent, as DynamoDB's. An LSI's entries are written with their item
- * in one write set run by rtx_run (one call when they share a bucket, else
- * two phases), so an LSI never disagrees with its table. Creating a GSI
- * backfills it here, each entry at its item's version. */
+ * write goes through. An index's entries live in key sets shaped as a
+ * table's buckets (the entry key's partition hash choosing the bucket), one
+ * sorted set of entry keys and one hash of projected items each, so
+ * rx_iter.c reads an index as it reads a table. A GSI's are buckets of its
+ * own id, and follow the table's change feed (rx_gsi.c): eventually
+ * consistent, as DynamoDB's. An LSI shares its table's partition key, so
+ * its entries of an item are in the item's own bucket's slot (a key set
+ * "{t<table>:<bucket>}l<index>.") and are written in the same function call
+ * as the item: an LSI never disagrees with its table, and a write to a
+ * table with LSIs is one step, as one without. Creating a GSI backfills it
+ * here, each entry at its item's version. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +88,7 @@ int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const b
         ddb__ix_change(a, t, ix, old, next, &c);
         if (c.had && (!c.has || c.moved)) {
             rs_write_t *d = rx__ws_add(e, s, c.ok.p, c.ok.len, op);
+            rx__key_set(e, t, ix, c.ok.p, c.ok.len, &s->it[s->n - 1].b);
             d->blind = true;
             d->op = RS_DELETE;
             d->dsize = -(int64_t)ddb_item_size(&c.op);
@@ -93,6 +96,7 @@ int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const b
         }
         if (c.has && (!c.had || c.moved || !ddb_value_equal(&c.op, &c.np))) {
             rs_write_t *p = rx__ws_add(e, s, c.nk.p, c.nk.len, op);
+            rx__key_set(e, t, ix, c.nk.p, c.nk.len, &s->it[s->n - 1].b);
             p->blind = true;
             p->dsize = (int64_t)ddb_item_size(&c.np) -
                        (c.had && !c.moved ? (int64_t)ddb_item_size(&c.op) : 0);
@@ -109,32 +113,47 @@ static bool same_bucket(const rs_bucket_t *a, const rs_bucket_t *b) {
     return ddb__cmp_bytes((const uint8_t *)a->tag, a->len, (const uint8_t *)b->tag, b->len) == 0;
 }
 
+/* The index of key set b in g's, added when new (within RTX_SETS_MAX). */
+static int set_of(rtx_group_t *g, const rs_bucket_t *b, size_t *out, ddb_error_t *err) {
+    for (size_t i = 0; i < g->nsets; i++)
+        if (same_bucket(&g->sets[i], b)) return (int)(*out = i, 0);
+    if (g->nsets == RTX_SETS_MAX)
+        return ddb_error_set(err, DDB_ERR_INTERNAL, "a write names more than %d key sets of %.*s",
+                             RTX_SETS_MAX, (int)b->len, b->tag);
+    g->sets[ *out = g->nsets++] = *b;
+    return 0;
+}
+
 int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, ddb_error_t *err) {
     if (holder) holder[0] = '\0';
     if (!s->n) return 0;
-    /* the writes grouped by bucket, in order of first appearance */
+    /* the writes grouped by slot (an item's bucket with its LSIs' key sets),
+     * in order of first appearance */
     rs_write_t *w = calloc(s->n, sizeof *w);
     size_t *from = calloc(s->n, sizeof *from);
     rtx_group_t *g = calloc(s->n, sizeof *g);
     bool *placed = calloc(s->n, sizeof *placed);
     if (!w || !from || !g || !placed) abort();
     size_t ng = 0, at = 0;
-    for (size_t i = 0; i < s->n; i++) {
+    int rc = 0;
+    for (size_t i = 0; !rc && i < s->n; i++) {
         if (placed[i]) continue;
-        g[ng] = (rtx_group_t){.bucket = s->it[i].b, .w = &w[at]};
-        for (size_t j = i; j < s->n; j++) {
-            if (placed[j] || !same_bucket(&s->it[j].b, &s->it[i].b)) continue;
+        g[ng] = (rtx_group_t){.w = &w[at]};
+        for (size_t j = i; !rc && j < s->n; j++) {
+            if (placed[j] || !rs_same_slot(&s->it[j].b, &s->it[i].b)) continue;
             placed[j] = true;
             from[at] = j;
-            w[at++] = s->it[j].w;
+            w[at] = s->it[j].w;
+            rc = set_of(&g[ng], &s->it[j].b, &w[at++].set, err);
             g[ng].n++;
         }
         ng++;
     }
     size_t fg = 0, fi = 0;
-    int rc = rtx_run(rx__conn(e), g, ng, &e->tx, &fg, &fi, holder, err);
-    if (rc && failed_op) *failed_op = s->it[from[(size_t)(g[fg].w - w) + fi]].op;
-    if (rc == DDB_ERR_TRANSACTION_CONFLICT) s->conflict_bucket = g[fg].bucket;
+    if (!rc) rc = rtx_run(rx__conn(e), g, ng, &e->tx, &fg, &fi, holder, err);
+    if (rc && failed_op && fg < ng && fi < g[fg].n)
+        *failed_op = s->it[from[(size_t)(g[fg].w - w) + fi]].op;
+    if (rc == DDB_ERR_TRANSACTION_CONFLICT) s->conflict_bucket = g[fg].sets[g[fg].w[fi].set];
     if (!rc) {
         /* statistics: the table's and each index's own */
         for (size_t i = 0; i < s->n; i++) {
@@ -242,7 +261,7 @@ int rx_index_add(rx_engine_t *e, const char *table, size_t len, ddb_index_info_t
     const ddb_index_info_t *cur = rc ? NULL : ddb_table_index(&t, ix->name, ix->name_len);
     fill_ctx_t f = {e, &t, cur};
     for (uint32_t b = 0; !rc && cur && b < e->buckets; b++)
-        rc = rx__each_item(e, t.id, b, false, fill_item, &f, err);
+        rc = rx__each_item(e, 0, t.id, b, false, fill_item, &f, err);
     ddb_arena_destroy(a);
     if (rc) return rc;
     x.backfilling = false;
@@ -256,11 +275,11 @@ int rx_index_drop(rx_engine_t *e, const char *table, size_t len, const char *ind
     ddb_table_info_t t;
     int rc = rx_table_get(e, table, len, a, &t, err);
     const ddb_index_info_t *ix = rc ? NULL : ddb_table_index(&t, index, index_len);
-    uint32_t id = ix ? ix->id : 0;
+    uint32_t id = ix ? ix->id : 0, owner = rx__owner(&t, ix);
     ddb_arena_destroy(a);
     if (rc) return rc;
     ix_edit_t x = {.name = index, .name_len = index_len, .meta = meta};
     rc = rx__change_record(e, table, len, edit_indexes, &x, err);
-    if (!rc && id) rc = rx__drop_buckets(e, id, false, err);
+    if (!rc && id) rc = rx__drop_buckets(e, owner, id, false, err);
     return rc;
 }

@@ -137,9 +137,19 @@ int rx__gsi_put(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_
 rc_conn_t *rx__conn(rx_engine_t *e);
 
 /* The bucket a partition hash falls in (its top bits), and the bucket of
- * an item key ([id][hash BE64]...) or index entry key. */
+ * an item key ([id][hash BE64]...) or GSI entry key. */
 uint32_t rx__bucket_index(const rx_engine_t *e, uint64_t hash);
 void rx__bucket(const rx_engine_t *e, const uint8_t *key, size_t len, rs_bucket_t *out);
+
+/* The key set of a bucket of table (or index) id: its own bucket, or for a
+ * local index (owner: its table's id; 0 for any other) its key set in its
+ * table's bucket (rs_bucket_local: the item's slot). rx__owner is owner for
+ * index ix of t (NULL: the table itself). */
+void rx__set_name(uint32_t owner, uint32_t id, uint32_t bucket, rs_bucket_t *out);
+uint32_t rx__owner(const ddb_table_info_t *t, const ddb_index_info_t *ix);
+/* The key set of a key of t (ix NULL) or of its index ix's entries. */
+void rx__key_set(const rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info_t *ix,
+                 const uint8_t *key, size_t len, rs_bucket_t *out);
 
 /* The reply of one command routed by key (not an error reply: that is
  * turned into DDB_ERR_INTERNAL); rx__cat sends it to the catalog's slot. */
@@ -214,18 +224,19 @@ int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const b
 int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, ddb_error_t *err);
 void rx__ws_free(rx_wset_t *s);
 
-/* Deletes every bucket of a table or index id (all keys of each), but
- * with keep_feed its change records, which expire with the retention then
- * (a deleted table's stream stays readable). */
-int rx__drop_buckets(rx_engine_t *e, uint32_t id, bool keep_feed, ddb_error_t *err);
+/* Deletes every bucket of a table or index id (owner: rx__set_name's;
+ * all keys of each), but with keep_feed its change records, which expire
+ * with the retention then (a deleted table's stream stays readable). */
+int rx__drop_buckets(rx_engine_t *e, uint32_t owner, uint32_t id, bool keep_feed, ddb_error_t *err);
 
-/* Calls fn for every item of a bucket of table (or index) id in key order,
+/* Calls fn for every item of a bucket of table (or index) id (owner:
+ * rx__set_name's) in key order,
  * RX_PAGE at a time: its key, and its body when bodies (else NULL); stops at
  * the first nonzero status and returns it (rx_iter.c). */
 typedef int (*rx_item_fn)(void *ctx, const rs_bucket_t *b, const redisReply *key,
                           const redisReply *body, ddb_error_t *err);
-int rx__each_item(rx_engine_t *e, uint32_t id, uint32_t bucket, bool bodies, rx_item_fn fn,
-                  void *ctx, ddb_error_t *err);
+int rx__each_item(rx_engine_t *e, uint32_t owner, uint32_t id, uint32_t bucket, bool bodies,
+                  rx_item_fn fn, void *ctx, ddb_error_t *err);
 /* The same over the items of any bucket-shaped key set b (a backup's copy). */
 int rx__each_in(rx_engine_t *e, const rs_bucket_t *b, bool bodies, rx_item_fn fn, void *ctx,
                 ddb_error_t *err);
@@ -252,8 +263,10 @@ void rx__stats_drop(rx_engine_t *e, uint32_t id);
  * other front ends' show at the next refresh). */
 void rx__stats_note(rx_engine_t *e, uint32_t id, int64_t dcount, int64_t dbytes);
 
-/* A table's statistics: the sum over its buckets, read again when older
- * than RX_STATS_MS, plus this front end's writes since. */
-int rx__stats(rx_engine_t *e, uint32_t id, uint64_t *count, uint64_t *bytes, ddb_error_t *err);
+/* A table's (or index's; owner: rx__set_name's) statistics: the sum over
+ * its buckets, read again when older than RX_STATS_MS, plus this front
+ * end's writes since. */
+int rx__stats(rx_engine_t *e, uint32_t owner, uint32_t id, uint64_t *count, uint64_t *bytes,
+              ddb_error_t *err);
 
 #endif

@@ -330,7 +330,7 @@ void rx__tokens_sweep(rx_engine_t *e) {
             if (body) freeReplyObject(body);
             rs_write_t w = {
                 .key = k->str, .klen = k->len, .expect = ver, .op = RS_DELETE, .expiry_s = -1};
-            (void)rs_apply(rx__conn(e), &b, NULL, 0, &w, 1, 0, NULL, NULL, &err);
+            (void)rs_apply(rx__conn(e), &b, 1, &w, 1, 0, NULL, NULL, &err);
         }
         freeReplyObject(due);
     }

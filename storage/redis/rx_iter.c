@@ -3,11 +3,10 @@
  * in key order, is the RocksDB store's scan order (partition hash, then
  * key), and a segment's hash range is a run of buckets; a Query reads its
  * partition's one bucket; an index's entries are read the same way, from
- * its own buckets (rx_index.c). Both fetch RX_PAGE items a call (ddb_range) within
- * the key range keyrange.c computes, continuing after the last key returned.
- * Pages are read as they are reached, not from one snapshot: a write
- * between two pages shows in the later one, as between two pages of a
- * DynamoDB Query. */
+ * its own buckets or, for an LSI, its key sets in the table's (rx_index.c). Both fetch RX_PAGE
+ * items a call (ddb_range) within the key range keyrange.c computes, continuing after the last key
+ * returned. Pages are read as they are reached, not from one snapshot: a write between two pages
+ * shows in the later one, as between two pages of a DynamoDB Query. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +18,9 @@ struct rx_iter {
     bytes_t lower, upper; /* [lower, upper): the only keys read */
     bytes_t cursor;       /* the last key returned in this bucket (empty: none yet) */
     bool reverse;
-    uint32_t table, bucket, last; /* the bucket read now, and the last to read */
-    redisReply *page;             /* {key, body} pairs */
+    uint32_t owner, table; /* the key sets read (rx__set_name's) */
+    uint32_t bucket, last; /* the bucket read now, and the last to read */
+    redisReply *page;      /* {key, body} pairs */
     size_t at;
     bool exhausted; /* the bucket has nothing past the page */
     bool done;
@@ -71,6 +71,7 @@ int rx_iter_scan(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_info
         return DDB_ERR_VALIDATION;
     }
     rx_iter_t *it = iter_new(e, id, lower, upper, false);
+    it->owner = rx__owner(t, index);
     it->bucket = rx__bucket_index(e, kc_get_be64(it->lower.p + 4));
     it->last =
         upper.len < 12 ? e->buckets - 1 : rx__bucket_index(e, kc_get_be64(it->upper.p + 4) - 1);
@@ -94,6 +95,7 @@ int rx_iter_query(rx_engine_t *e, const ddb_table_info_t *t, const ddb_index_inf
         return DDB_ERR_VALIDATION;
     }
     rx_iter_t *it = iter_new(e, index ? index->id : t->id, lower, upper, reverse);
+    it->owner = rx__owner(t, index);
     it->bucket = it->last = rx__bucket_index(e, kc_get_be64(it->lower.p + 4));
     start_after(it, &after);
     bytes_free(&after);
@@ -117,7 +119,7 @@ static int fetch(rx_iter_t *it, ddb_error_t *err) {
             it->exhausted = false;
         }
         rs_bucket_t b;
-        rs_bucket_name(&b, it->table, it->bucket);
+        rx__set_name(it->owner, it->table, it->bucket, &b);
         bool cur = it->cursor.len > 0;
         const bytes_t *lo = &it->lower, *hi = &it->upper;
         bool lo_incl = true;
@@ -159,10 +161,10 @@ void rx_iter_destroy(rx_iter_t *it) {
     free(it);
 }
 
-int rx__each_item(rx_engine_t *e, uint32_t id, uint32_t bucket, bool bodies, rx_item_fn fn,
-                  void *ctx, ddb_error_t *err) {
+int rx__each_item(rx_engine_t *e, uint32_t owner, uint32_t id, uint32_t bucket, bool bodies,
+                  rx_item_fn fn, void *ctx, ddb_error_t *err) {
     rs_bucket_t b;
-    rs_bucket_name(&b, id, bucket);
+    rx__set_name(owner, id, bucket, &b);
     return rx__each_in(e, &b, bodies, fn, ctx, err);
 }
 

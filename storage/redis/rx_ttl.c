@@ -101,7 +101,7 @@ int rx_ttl_set(rx_engine_t *e, const char *table, size_t len, const char *attr, 
     const ddb_index_info_t *ttl = rc ? NULL : ddb_table_ttl(&t);
     mark_ctx_t m = {e, ttl};
     for (uint32_t b = 0; !rc && ttl && b < e->buckets; b++)
-        rc = rx__each_item(e, t.id, b, true, mark_item, &m, err);
+        rc = rx__each_item(e, 0, t.id, b, true, mark_item, &m, err);
     ddb_arena_destroy(a);
     if (rc) return rc;
     c.backfilling = false;

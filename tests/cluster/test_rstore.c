@@ -60,7 +60,7 @@ static void test_conditional(rc_conn_t *k) {
     ddb_error_t err;
     size_t conflict = 99;
     rs_write_t w = {.key = "a", .klen = 1, .expect = 0, .body = "one", .blen = 3, .expiry_s = -1};
-    CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, &conflict, NULL, &err) == 0);
+    CHECK(rs_apply(k, &b, 1, &w, 1, 0, &conflict, NULL, &err) == 0);
     uint64_t v1 = w.version;
     CHECK(v1 > 0);
     redisReply *body = NULL;
@@ -72,8 +72,7 @@ static void test_conditional(rc_conn_t *k) {
     /* a writer that read before that put (version 0) conflicts and changes nothing */
     rs_write_t stale = {
         .key = "a", .klen = 1, .expect = 0, .body = "two", .blen = 3, .expiry_s = -1};
-    CHECK(rs_apply(k, &b, NULL, 0, &stale, 1, 0, &conflict, NULL, &err) ==
-          DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(rs_apply(k, &b, 1, &stale, 1, 0, &conflict, NULL, &err) == DDB_ERR_TRANSACTION_CONFLICT);
     CHECK(conflict == 0);
     CHECK(rs_get(k, &b, "a", 1, &body, &ver, NULL, &err) == 0);
     CHECK(body && !memcmp(body->str, "one", 3) && ver == v1);
@@ -83,21 +82,20 @@ static void test_conditional(rc_conn_t *k) {
         {.key = "b", .klen = 1, .expect = 0, .body = "B", .blen = 1, .expiry_s = -1},
         {.key = "a", .klen = 1, .expect = v1 + 100, .body = "A", .blen = 1, .expiry_s = -1},
     };
-    CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, NULL, &err) ==
-          DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(rs_apply(k, &b, 1, two, 2, 0, &conflict, NULL, &err) == DDB_ERR_TRANSACTION_CONFLICT);
     CHECK(conflict == 1);
     CHECK(rs_get(k, &b, "b", 1, &body, &ver, NULL, &err) == 0);
     CHECK(body == NULL && ver == 0);
     two[1].expect = v1;
-    CHECK(rs_apply(k, &b, NULL, 0, two, 2, 0, &conflict, NULL, &err) == 0);
+    CHECK(rs_apply(k, &b, 1, two, 2, 0, &conflict, NULL, &err) == 0);
     CHECK(two[0].version > v1 && two[1].version > two[0].version); /* versions are never reused */
     /* delete, then a put expecting "absent" succeeds with a newer version */
     rs_write_t del = {
         .key = "a", .klen = 1, .expect = two[1].version, .op = RS_DELETE, .expiry_s = -1};
-    CHECK(rs_apply(k, &b, NULL, 0, &del, 1, 0, &conflict, NULL, &err) == 0);
+    CHECK(rs_apply(k, &b, 1, &del, 1, 0, &conflict, NULL, &err) == 0);
     CHECK(rs_get(k, &b, "a", 1, &body, &ver, NULL, &err) == 0 && body == NULL && ver == 0);
     rs_write_t again = {.key = "a", .klen = 1, .expect = 0, .body = "x", .blen = 1, .expiry_s = -1};
-    CHECK(rs_apply(k, &b, NULL, 0, &again, 1, 0, &conflict, NULL, &err) == 0);
+    CHECK(rs_apply(k, &b, 1, &again, 1, 0, &conflict, NULL, &err) == 0);
     CHECK(again.version > del.version);
 }
 
@@ -127,7 +125,7 @@ static void *adder(void *arg) {
                             .body = s,
                             .blen = (size_t)len,
                             .expiry_s = -1};
-            int rc = rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, NULL, &err);
+            int rc = rs_apply(k, &b, 1, &w, 1, 0, NULL, NULL, &err);
             if (rc == 0) break;
             if (rc != DDB_ERR_TRANSACTION_CONFLICT) {
                 fprintf(stderr, "adder: %s\n", err.msg);
@@ -179,7 +177,7 @@ static void test_ranges(rc_conn_t *k) {
     ddb_error_t err;
     for (size_t i = 0; i < 5; i++) {
         rs_write_t w = {.key = keys[i], .klen = lens[i], .body = "v", .blen = 1, .expiry_s = -1};
-        CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, NULL, &err) == 0);
+        CHECK(rs_apply(k, &b, 1, &w, 1, 0, NULL, NULL, &err) == 0);
     }
     /* partition p: [p\x01, p\x02) */
     redisReply *r = NULL;
@@ -205,72 +203,136 @@ static void test_ranges(rc_conn_t *k) {
     if (r) freeReplyObject(r);
 }
 
-static void test_side_entries(rc_conn_t *k) {
-    rs_bucket_t b;
-    rs_bucket_name(&b, 4, 2);
+/* An item and its local index entries: key sets of one slot, written in
+ * one call (ddb.lua's key sets), each with its own items and size. */
+static void test_key_sets(rc_conn_t *k) {
+    rs_bucket_t sets[2];
+    rs_bucket_name(&sets[0], 4, 2);
+    rs_bucket_local(&sets[1], 4, 2, 9);
+    CHECK(!strcmp(sets[1].tag, "{t4:2}l9."));
+    CHECK(rs_same_slot(&sets[0], &sets[1]));
+    rs_bucket_t other;
+    rs_bucket_name(&other, 4, 3);
+    CHECK(!rs_same_slot(&sets[0], &other));
+    const rs_bucket_t *b = &sets[0], *lsi = &sets[1];
     ddb_error_t err;
-    const char *sets[] = {"l1"};
-    rs_entry_t add = {.set = 0, .add = true, .member = "lsi-a", .len = 5};
-    rs_write_t w = {.key = "k",
-                    .klen = 1,
-                    .body = "v",
-                    .blen = 1,
-                    .expiry_s = 1900000000,
-                    .record = "rec1",
-                    .rlen = 4,
-                    .entries = &add,
-                    .nentries = 1};
-    CHECK(rs_apply(k, &b, sets, 1, &w, 1, 0, NULL, NULL, &err) == 0);
-    CHECK(w.stream_id[0] != '\0');
-    CHECK(raw_int(k, &b, "x", "ZCARD") == 1);
-    CHECK(raw_int(k, &b, "l1", "ZCARD") == 1);
-    CHECK(raw_int(k, &b, "s", "XLEN") == 1);
-    /* rewritten without an expiry and moved to another entry */
-    rs_entry_t move[2] = {{.set = 0, .add = false, .member = "lsi-a", .len = 5},
-                          {.set = 0, .add = true, .member = "lsi-b", .len = 5}};
-    rs_write_t w2 = {.key = "k",
-                     .klen = 1,
-                     .expect = w.version,
-                     .body = "v2",
-                     .blen = 2,
-                     .expiry_s = -1,
-                     .record = "rec2",
-                     .rlen = 4,
-                     .entries = move,
-                     .nentries = 2};
-    CHECK(rs_apply(k, &b, sets, 1, &w2, 1, 0, NULL, NULL, &err) == 0);
-    CHECK(strcmp(w2.stream_id, w.stream_id) > 0 || strlen(w2.stream_id) > strlen(w.stream_id));
-    CHECK(raw_int(k, &b, "x", "ZCARD") == 0);
-    CHECK(raw_int(k, &b, "l1", "ZCARD") == 1);
-    CHECK(raw_int(k, &b, "s", "XLEN") == 2);
-    /* an entry naming a set that was not given is refused before anything is sent */
-    rs_entry_t bad = {.set = 1, .add = true, .member = "m", .len = 1};
-    rs_write_t w3 = {.key = "k",
-                     .klen = 1,
-                     .expect = w2.version,
-                     .body = "v3",
-                     .blen = 2,
-                     .expiry_s = -1,
-                     .entries = &bad,
-                     .nentries = 1};
-    CHECK(rs_apply(k, &b, sets, 1, &w3, 1, 0, NULL, NULL, &err) == DDB_ERR_INTERNAL);
-    /* a delete takes its entries and TTL with it; records older than stream_keep_ms go,
+    rs_write_t w[2] = {{.key = "k",
+                        .klen = 1,
+                        .body = "v",
+                        .blen = 1,
+                        .expiry_s = 1900000000,
+                        .record = "rec1",
+                        .rlen = 4,
+                        .dsize = 5},
+                       {.set = 1,
+                        .key = "lsi-a",
+                        .klen = 5,
+                        .blind = true,
+                        .body = "e",
+                        .blen = 1,
+                        .expiry_s = -1,
+                        .dsize = 3}};
+    CHECK(rs_apply(k, sets, 2, w, 2, 0, NULL, NULL, &err) == 0);
+    CHECK(w[0].stream_id[0] != '\0' && w[1].stream_id[0] == '\0');
+    CHECK(raw_int(k, b, "x", "ZCARD") == 1);
+    CHECK(raw_int(k, b, "z", "ZCARD") == 1);
+    CHECK(raw_int(k, lsi, "z", "ZCARD") == 1);
+    CHECK(raw_int(k, lsi, "x", "ZCARD") == 0);
+    CHECK(raw_int(k, b, "s", "XLEN") == 1);
+    CHECK(raw_int(k, lsi, "s", "EXISTS") == 0);
+    uint64_t count;
+    int64_t bytes;
+    CHECK(rs_stats(k, b, &count, &bytes, &err) == 0 && count == 1 && bytes == 5);
+    CHECK(rs_stats(k, lsi, &count, &bytes, &err) == 0 && count == 1 && bytes == 3);
+    /* rewritten without an expiry and its entry moved, in one call */
+    rs_write_t w2[3] = {{.key = "k",
+                         .klen = 1,
+                         .expect = w[0].version,
+                         .body = "v2",
+                         .blen = 2,
+                         .expiry_s = -1,
+                         .record = "rec2",
+                         .rlen = 4,
+                         .dsize = 1},
+                        {.set = 1,
+                         .key = "lsi-a",
+                         .klen = 5,
+                         .blind = true,
+                         .op = RS_DELETE,
+                         .expiry_s = -1,
+                         .dsize = -3},
+                        {.set = 1,
+                         .key = "lsi-b",
+                         .klen = 5,
+                         .blind = true,
+                         .body = "e2",
+                         .blen = 2,
+                         .expiry_s = -1,
+                         .dsize = 4}};
+    CHECK(rs_apply(k, sets, 2, w2, 3, 0, NULL, NULL, &err) == 0);
+    CHECK(strcmp(w2[0].stream_id, w[0].stream_id) > 0 ||
+          strlen(w2[0].stream_id) > strlen(w[0].stream_id));
+    CHECK(raw_int(k, b, "x", "ZCARD") == 0);
+    CHECK(raw_int(k, lsi, "z", "ZCARD") == 1);
+    CHECK(rs_stats(k, lsi, &count, &bytes, &err) == 0 && count == 1 && bytes == 4);
+    CHECK(raw_int(k, b, "s", "XLEN") == 2);
+    /* a stale item version fails the whole call: its entry is not written either */
+    rs_write_t stale[2] = {
+        {.key = "k", .klen = 1, .expect = w[0].version, .body = "v3", .blen = 2, .expiry_s = -1},
+        {.set = 1,
+         .key = "lsi-c",
+         .klen = 5,
+         .blind = true,
+         .body = "e",
+         .blen = 1,
+         .expiry_s = -1}};
+    size_t conflict = 9;
+    CHECK(rs_apply(k, sets, 2, stale, 2, 0, &conflict, NULL, &err) == DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(conflict == 0);
+    CHECK(raw_int(k, lsi, "z", "ZCARD") == 1);
+    /* a write naming a key set that was not given is refused before anything is sent */
+    rs_write_t bad = {.set = 2,
+                      .key = "k",
+                      .klen = 1,
+                      .expect = w2[0].version,
+                      .body = "v3",
+                      .blen = 2,
+                      .expiry_s = -1};
+    CHECK(rs_apply(k, sets, 2, &bad, 1, 0, NULL, NULL, &err) == DDB_ERR_INTERNAL);
+    /* ... and by the function itself, for a caller that sends one anyway */
+    redisReply *r = NULL;
+    char kz[64], kb2[64];
+    snprintf(kz, sizeof kz, "%sz", b->tag);
+    snprintf(kb2, sizeof kb2, "%sb", b->tag);
+    const char *argv[] = {"FCALL", "ddb_apply", "9", kz,  kb2, kz,  kz,  kz,  kz, kz, kz,
+                          kz,      "1",         "0", "2", "k", "*", "P", "x", "", "", "0"};
+    CHECK(rc_command(k, b->tag, b->len, true, 22, argv, NULL, &r, &err) == 0);
+    CHECK(r && r->type == REDIS_REPLY_ERROR && strstr(r->str, "key set 2 of 1"));
+    if (r) freeReplyObject(r);
+    /* a delete takes its TTL with it; records older than stream_keep_ms go,
      * roughly (whole stream nodes at a time) */
-    rs_entry_t drop = {.set = 0, .add = false, .member = "lsi-b", .len = 5};
-    rs_write_t d = {.key = "k",
-                    .klen = 1,
-                    .expect = w2.version,
-                    .op = RS_DELETE,
-                    .expiry_s = -1,
-                    .record = "rec3",
-                    .rlen = 4,
-                    .entries = &drop,
-                    .nentries = 1};
-    CHECK(rs_apply(k, &b, sets, 1, &d, 1, 0, NULL, NULL, &err) == 0);
-    CHECK(raw_int(k, &b, "l1", "ZCARD") == 0);
-    CHECK(raw_int(k, &b, "z", "ZCARD") == 0);
-    CHECK(raw_int(k, &b, "s", "XLEN") == 3);
-    uint64_t ver = d.version;
+    rs_write_t d[2] = {{.key = "k",
+                        .klen = 1,
+                        .expect = w2[0].version,
+                        .op = RS_DELETE,
+                        .expiry_s = -1,
+                        .record = "rec3",
+                        .rlen = 4,
+                        .dsize = -6},
+                       {.set = 1,
+                        .key = "lsi-b",
+                        .klen = 5,
+                        .blind = true,
+                        .op = RS_DELETE,
+                        .expiry_s = -1,
+                        .dsize = -4}};
+    CHECK(rs_apply(k, sets, 2, d, 2, 0, NULL, NULL, &err) == 0);
+    CHECK(raw_int(k, lsi, "z", "ZCARD") == 0);
+    CHECK(raw_int(k, b, "z", "ZCARD") == 0);
+    CHECK(raw_int(k, b, "s", "XLEN") == 3);
+    CHECK(rs_stats(k, b, &count, &bytes, &err) == 0 && count == 0 && bytes == 0);
+    CHECK(rs_stats(k, lsi, &count, &bytes, &err) == 0 && count == 0 && bytes == 0);
+    uint64_t ver = d[0].version;
     for (int i = 0; i < 300; i++) {
         rs_write_t p = {.key = "t",
                         .klen = 1,
@@ -280,15 +342,15 @@ static void test_side_entries(rc_conn_t *k) {
                         .expiry_s = -1,
                         .record = "r",
                         .rlen = 1};
-        CHECK(rs_apply(k, &b, NULL, 0, &p, 1, i < 299 ? 0 : 200, NULL, NULL, &err) == 0);
+        CHECK(rs_apply(k, b, 1, &p, 1, i < 299 ? 0 : 200, NULL, NULL, &err) == 0);
         ver = p.version;
         if (i == 298) {
-            CHECK(raw_int(k, &b, "s", "XLEN") == 302); /* no trim asked: all kept */
+            CHECK(raw_int(k, b, "s", "XLEN") == 302); /* no trim asked: all kept */
             struct timespec ts = {0, 400 * 1000000L};
             nanosleep(&ts, NULL);
         }
     }
-    long long len = raw_int(k, &b, "s", "XLEN");
+    long long len = raw_int(k, b, "s", "XLEN");
     CHECK(len >= 1 && len < 150);
 }
 
@@ -379,7 +441,7 @@ static void test_feed_leases(rc_conn_t *k) {
                         .expiry_s = -1,
                         .record = "r",
                         .rlen = 1};
-        CHECK(rs_apply(k, &b, NULL, 0, &p, 1, 0, NULL, NULL, &err) == 0);
+        CHECK(rs_apply(k, &b, 1, &p, 1, 0, NULL, NULL, &err) == 0);
     }
     static const char *const take_keys[] = {"a", "g", "s"};
     const char *by_a[] = {"A", "5000", "2"}, *by_b[] = {"B", "5000", "2"};
@@ -433,7 +495,7 @@ int main(int argc, char **argv) {
     test_conditional(k);
     test_concurrent(k);
     test_ranges(k);
-    test_side_entries(k);
+    test_key_sets(k);
     test_index_applies(k);
     test_feed_leases(k);
     rc_conn_destroy(k);

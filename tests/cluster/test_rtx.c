@@ -45,7 +45,7 @@ static void seed(rc_conn_t *k, uint32_t table) {
         int n = snprintf(s, sizeof s, "%d", START);
         rs_write_t w = {.key = "acct", .klen = 4, .body = s, .blen = (size_t)n, .expiry_s = -1};
         ddb_error_t err;
-        CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, NULL, &err) == 0);
+        CHECK(rs_apply(k, &b, 1, &w, 1, 0, NULL, NULL, &err) == 0);
     }
 }
 
@@ -75,9 +75,9 @@ static int transfer(rc_conn_t *k, uint32_t table, int a, int b, int stop_after) 
         .key = "acct", .klen = 4, .expect = va, .body = sa, .blen = (size_t)la, .expiry_s = -1};
     rs_write_t wb = {
         .key = "acct", .klen = 4, .expect = vb, .body = sb, .blen = (size_t)lb, .expiry_s = -1};
-    rtx_group_t g[2] = {{.w = &wa, .n = 1}, {.w = &wb, .n = 1}};
-    account(table, a, &g[0].bucket);
-    account(table, b, &g[1].bucket);
+    rtx_group_t g[2] = {{.w = &wa, .n = 1, .nsets = 1}, {.w = &wb, .n = 1, .nsets = 1}};
+    account(table, a, &g[0].sets[0]);
+    account(table, b, &g[1].sets[0]);
     rtx_opts_t o = opts;
     o.stop_after = stop_after;
     return rtx_run(k, g, 2, &o, NULL, NULL, NULL, &err);
@@ -179,9 +179,9 @@ static void test_stale(rc_conn_t *k) {
         .key = "acct", .klen = 4, .expect = v0, .body = "0", .blen = 1, .expiry_s = -1};
     rs_write_t wb = {
         .key = "acct", .klen = 4, .expect = v1 + 7, .body = "0", .blen = 1, .expiry_s = -1};
-    rtx_group_t g[2] = {{.w = &wa, .n = 1}, {.w = &wb, .n = 1}};
-    account(2, 0, &g[0].bucket);
-    account(2, 1, &g[1].bucket);
+    rtx_group_t g[2] = {{.w = &wa, .n = 1, .nsets = 1}, {.w = &wb, .n = 1, .nsets = 1}};
+    account(2, 0, &g[0].sets[0]);
+    account(2, 1, &g[1].sets[0]);
     size_t failed = 9, item = 9;
     char holder[RS_TXID_LEN + 1] = "x";
     ddb_error_t err;
@@ -191,9 +191,9 @@ static void test_stale(rc_conn_t *k) {
     CHECK(intents(k, 2) == 0); /* the first bucket's prepare was released */
     /* a check-only item (ConditionCheck) that fails cancels the writes too */
     rs_write_t ck = {.key = "acct", .klen = 4, .expect = v1 + 1, .op = RS_CHECK, .expiry_s = -1};
-    rtx_group_t g2[2] = {{.w = &wa, .n = 1}, {.w = &ck, .n = 1}};
-    g2[0].bucket = g[0].bucket;
-    g2[1].bucket = g[1].bucket;
+    rtx_group_t g2[2] = {{.w = &wa, .n = 1, .nsets = 1}, {.w = &ck, .n = 1, .nsets = 1}};
+    g2[0].sets[0] = g[0].sets[0];
+    g2[1].sets[0] = g[1].sets[0];
     CHECK(rtx_run(k, g2, 2, &opts, &failed, &item, holder, &err) == DDB_ERR_TRANSACTION_CONFLICT);
     ck.expect = v1;
     CHECK(rtx_run(k, g2, 2, &opts, &failed, &item, holder, &err) == 0);
@@ -221,7 +221,7 @@ static void test_abandoned(rc_conn_t *k) {
         .key = "acct", .klen = 4, .expect = ver, .body = "5", .blen = 1, .expiry_s = -1};
     char h2[RS_TXID_LEN + 1];
     ddb_error_t err;
-    CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, h2, &err) == DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(rs_apply(k, &b, 1, &w, 1, 0, NULL, h2, &err) == DDB_ERR_TRANSACTION_CONFLICT);
     CHECK(!strcmp(h2, holder));
     bool resolved = true;
     CHECK(rtx_resolve(k, holder, &b, &opts, &resolved, &err) == 0);
@@ -234,7 +234,7 @@ static void test_abandoned(rc_conn_t *k) {
     CHECK(intents(k, 3) == 0);
     CHECK(sum(k, 3) == ACCOUNTS * START);
     CHECK(balance(k, 3, 1, &bal, &ver, holder) == 0 && bal == START);
-    CHECK(rs_apply(k, &b, NULL, 0, &w, 1, 0, NULL, h2, &err) == 0);
+    CHECK(rs_apply(k, &b, 1, &w, 1, 0, NULL, h2, &err) == 0);
 }
 
 static void test_decided(rc_conn_t *k) {
@@ -260,6 +260,73 @@ static void test_decided(rc_conn_t *k) {
     CHECK(intents(k, 4) == 0);
 }
 
+/* How many items of key set b a transaction holds. */
+static long long held(rc_conn_t *k, const rs_bucket_t *b) {
+    char key[64];
+    snprintf(key, sizeof key, "%si", b->tag);
+    const char *argv[] = {"HLEN", key};
+    redisReply *r = NULL;
+    ddb_error_t err;
+    long long n = -1;
+    if (rc_command(k, b->tag, b->len, false, 2, argv, NULL, &r, &err) == 0 &&
+        r->type == REDIS_REPLY_INTEGER)
+        n = r->integer;
+    if (r) freeReplyObject(r);
+    return n;
+}
+
+/* A slot's share with two key sets (an item and its LSI entry), its front
+ * end dying after the commit decision: a write meeting the held entry
+ * resolves it from the entry's key set, finishing both slots' key sets. */
+static void test_key_sets(rc_conn_t *k) {
+    seed(k, 5);
+    long bal;
+    uint64_t v0, v1;
+    char h[RS_TXID_LEN + 1];
+    CHECK(balance(k, 5, 0, &bal, &v0, h) == 0);
+    CHECK(balance(k, 5, 1, &bal, &v1, h) == 0);
+    rs_write_t w0[2] = {
+        {.key = "acct", .klen = 4, .expect = v0, .body = "99", .blen = 2, .expiry_s = -1},
+        {.set = 1,
+         .key = "entry",
+         .klen = 5,
+         .blind = true,
+         .body = "e",
+         .blen = 1,
+         .expiry_s = -1}};
+    rs_write_t w1 = {
+        .key = "acct", .klen = 4, .expect = v1, .body = "101", .blen = 3, .expiry_s = -1};
+    rtx_group_t g[2] = {{.w = w0, .n = 2, .nsets = 2}, {.w = &w1, .n = 1, .nsets = 1}};
+    account(5, 0, &g[0].sets[0]);
+    rs_bucket_local(&g[0].sets[1], 5, 0, 77);
+    account(5, 1, &g[1].sets[0]);
+    rtx_opts_t o = opts;
+    o.stop_after = 2;
+    ddb_error_t err;
+    CHECK(rtx_run(k, g, 2, &o, NULL, NULL, NULL, &err) == 0);
+    const rs_bucket_t *lsi = &g[0].sets[1];
+    CHECK(held(k, lsi) == 1 && held(k, &g[0].sets[0]) == 1);
+    /* a blind write of the entry meets the holder */
+    rs_write_t again = {
+        .key = "entry", .klen = 5, .blind = true, .body = "f", .blen = 1, .expiry_s = -1};
+    char holder[RS_TXID_LEN + 1];
+    CHECK(rs_apply(k, lsi, 1, &again, 1, 0, NULL, holder, &err) == DDB_ERR_TRANSACTION_CONFLICT);
+    CHECK(holder[0] != '\0');
+    bool resolved = false;
+    CHECK(rtx_resolve(k, holder, lsi, &opts, &resolved, &err) == 0);
+    CHECK(resolved);
+    CHECK(!record_exists(k, holder));
+    CHECK(held(k, lsi) == 0 && held(k, &g[0].sets[0]) == 0 && held(k, &g[1].sets[0]) == 0);
+    CHECK(balance(k, 5, 0, &bal, &v0, h) == 0 && bal == 99);
+    CHECK(balance(k, 5, 1, &bal, &v1, h) == 0 && bal == 101);
+    redisReply *body = NULL;
+    uint64_t ver = 0;
+    CHECK(rs_get(k, lsi, "entry", 5, &body, &ver, h, &err) == 0);
+    CHECK(body && body->len == 1 && body->str[0] == 'e' && ver > 0);
+    if (body) freeReplyObject(body);
+    CHECK(rs_apply(k, lsi, 1, &again, 1, 0, NULL, holder, &err) == 0);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: test_rtx redis-cluster://HOST:PORT,...\n");
@@ -280,6 +347,7 @@ int main(int argc, char **argv) {
     test_stale(k);
     test_abandoned(k);
     test_decided(k);
+    test_key_sets(k);
     rc_conn_destroy(k);
     rc_cluster_close(cluster);
     return check_summary();

@@ -6,7 +6,8 @@ others, conditional writes and ADD stay exact when 64 clients spread over the
 three race on one item, transactions across buckets keep a constant sum,
 Query and Scan page through what was written in DynamoDB's order, global
 and local secondary indexes follow their table (sparse, moved keys,
-deletions, transactions, an index created later backfilled; GSIs from the
+deletions, transactions, an index created later backfilled; LSI entries in
+their item's slot, written by the same function call; GSIs from the
 change feed, so another front end's writes show eventually, as DynamoDB's
 GSIs are eventually consistent) and converge to exactly the table under
 concurrent writes through every front end, the stream of writes made
@@ -414,6 +415,123 @@ def test_the_stream_has_every_change_of_every_item_in_order(fronts):
     assert {k: v for k, v in per.items()} == {k: [(i, i + 1) for i in range(n)] for k, n in finals.items()}
 
 
+def masters(cluster):
+    """The ports of the cluster's masters."""
+    port = cluster.split("//")[1].split(",")[0].split(":")[1]
+    out = []
+    for node in subprocess.run(["redis-cli", "-p", port, "cluster", "nodes"], capture_output=True,
+                               text=True).stdout.splitlines():
+        f = node.split()
+        if "master" in f[2]:
+            out.append(f[1].split("@")[0].split(":")[1])
+    return out
+
+
+def keys_of(cluster, pattern):
+    """(master port, key) of every key matching pattern."""
+    return [(p, k) for p in masters(cluster) for k in subprocess.run(
+        ["redis-cli", "-p", p, "--scan", "--pattern", pattern], capture_output=True, text=True).stdout.split()]
+
+
+class Monitor:
+    """The functions every master runs meanwhile (redis-cli monitor, read
+    as it goes: a full pipe would stall it)."""
+
+    def __init__(self, cluster):
+        self.calls = {}
+        self.lock = threading.Lock()
+        self.procs = [subprocess.Popen(["stdbuf", "-oL", "redis-cli", "-p", p, "monitor"], stdout=subprocess.PIPE,
+                                       text=True) for p in masters(cluster)]
+        for m in self.procs:
+            assert m.stdout.readline().strip() == "OK"  # attached
+        self.readers = [threading.Thread(target=self.read, args=(m,)) for m in self.procs]
+        for t in self.readers:
+            t.start()
+
+    def read(self, m):
+        for line in m.stdout:
+            f = line.split('"')
+            if len(f) > 3 and f[1].lower() == "fcall":
+                with self.lock:
+                    self.calls[f[3]] = self.calls.get(f[3], 0) + 1
+
+    def stop(self):
+        """The functions called (FCALL name), counted."""
+        time.sleep(0.2)
+        for m in self.procs:
+            m.terminate()
+        for t in self.readers:
+            t.join()
+        for m in self.procs:
+            m.wait()
+        return self.calls
+
+
+def test_lsi_entries_are_written_with_their_item_in_one_step(fronts, cluster):
+    """An LSI shares its table's partition key, so its entries of an item
+    live in the item's own slot (key sets "{t<table>:<bucket>}l<index>.")
+    and are written by the same function call as the item: no two-phase
+    commit for a write to a table with LSIs (DynamoDB keeps an LSI
+    consistent with its table, and so does this)."""
+    a, b = client(fronts[0]), client(fronts[1])
+    a.create_table(TableName="lsi1",
+                   KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+                   AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK", "l", "m")],
+                   LocalSecondaryIndexes=[{"IndexName": "by-l",
+                                           "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"},
+                                                         {"AttributeName": "l", "KeyType": "RANGE"}],
+                                           "Projection": {"ProjectionType": "ALL"}},
+                                          {"IndexName": "by-m",
+                                           "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"},
+                                                         {"AttributeName": "m", "KeyType": "RANGE"}],
+                                           "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+                   BillingMode="PAY_PER_REQUEST")
+    mon = Monitor(cluster)
+    for i in range(60):
+        item = {"PK": {"S": f"p{i % 6}"}, "SK": {"S": f"s{i:02}"}, "l": {"S": f"l{59 - i:02}"}}
+        if i % 2:
+            item["m"] = {"S": f"m{i:02}"}  # sparse: half the items are in by-m
+        (a if i % 2 else b).put_item(TableName="lsi1", Item=item)
+    # an update that moves both entries, and a delete
+    a.update_item(TableName="lsi1", Key={"PK": {"S": "p1"}, "SK": {"S": "s01"}},
+                  UpdateExpression="SET l = :l, m = :m", ExpressionAttributeValues={":l": {"S": "a"}, ":m": {"S": "b"}})
+    b.delete_item(TableName="lsi1", Key={"PK": {"S": "p3"}, "SK": {"S": "s03"}})
+    calls = mon.stop()
+    # one ddb_apply a write; a two-phase one would begin, prepare and commit
+    assert calls.get("ddb_apply") == 62 and "ddb_tx_begin" not in calls and "ddb_prepare" not in calls, calls
+    r = b.query(TableName="lsi1", IndexName="by-l", KeyConditionExpression="PK = :p",
+                ExpressionAttributeValues={":p": {"S": "p1"}})
+    assert [i["SK"]["S"] for i in r["Items"]] == ["s01", "s55", "s49", "s43", "s37", "s31", "s25", "s19", "s13", "s07"]
+    r = a.query(TableName="lsi1", IndexName="by-m", KeyConditionExpression="PK = :p",
+                ExpressionAttributeValues={":p": {"S": "p3"}})
+    assert [i["SK"]["S"] for i in r["Items"]] == ["s09", "s15", "s21", "s27", "s33", "s39", "s45", "s51", "s57"]
+    assert set(r["Items"][0]) == {"PK", "SK", "m"}
+    # where the entries are: in key sets of the table's buckets, beside their items
+    lsi_sets = keys_of(cluster, "{t*}l*.z")
+    table_id = max(int(k[2:k.index(":")]) for _, k in lsi_sets)  # this table's (made last)
+    lsi_sets = [(p, k) for p, k in lsi_sets if k.startswith(f"{{t{table_id}:")]
+    assert lsi_sets
+    homes = set(keys_of(cluster, "{t*}z"))
+    ids = set()
+    for p, k in lsi_sets:
+        tag = k[:k.index("}") + 1]
+        assert (p, tag + "z") in homes, k  # the item bucket's own keys, on the same master
+        ids.add(int(k[k.index("}") + 2:-2]))
+    assert len(ids) == 2
+    for i in ids:  # no buckets of the LSIs' own ids
+        assert keys_of(cluster, f"{{t{i}:*") == []
+    entries = sum(int(subprocess.run(["redis-cli", "-p", p, "zcard", k], capture_output=True, text=True).stdout)
+                  for p, k in lsi_sets)
+    assert entries == 59 + 29  # by-l: every item but the deleted one; by-m: the odd ones but s03
+    # ItemCounts: this front end's writes at once, the other's within 5 s
+    def counts():
+        d = a.describe_table(TableName="lsi1")["Table"]
+        return {x["IndexName"]: x["ItemCount"] for x in d["LocalSecondaryIndexes"]}
+    assert eventually(counts, lambda c: c == {"by-l": 59, "by-m": 29}, timeout=8) == {"by-l": 59, "by-m": 29}
+    out = run_check(cluster)
+    assert out.returncode == 0 and "check passed" in out.stdout, out.stdout + out.stderr
+
+
 def run_check(cluster):
     return subprocess.run([DDBD, "--check", "--store", cluster], capture_output=True, text=True, timeout=120)
 
@@ -449,16 +567,7 @@ def test_check_passes_a_consistent_cluster_and_finds_a_lost_entry(fronts, cluste
         a.put_item(TableName="checked2", Item={"PK": {"S": f"k{i}"}, "g": {"S": "same"}})
     eventually(lambda: a.query(TableName="checked2", IndexName="g2-index", KeyConditionExpression="g = :g",
                                ExpressionAttributeValues={":g": {"S": "same"}})["Count"], lambda n: n == 5)
-    port = cluster.split("//")[1].split(",")[0].split(":")[1]
-    sets = []
-    for node in subprocess.run(["redis-cli", "-p", port, "cluster", "nodes"], capture_output=True,
-                               text=True).stdout.splitlines():
-        f = node.split()
-        if "master" in f[2]:
-            p = f[1].split("@")[0].split(":")[1]
-            sets += [(int(k[2:].split(":")[0]), p, k) for k in subprocess.run(
-                ["redis-cli", "-p", p, "--scan", "--pattern", "{t*}z"], capture_output=True, text=True).stdout.split()]
-    gsi_id, p, k = max(sets)
+    gsi_id, p, k = max((int(k[2:].split(":")[0]), p, k) for p, k in keys_of(cluster, "{t*}z"))
     member = subprocess.run(["redis-cli", "-p", p, "zrange", k, "0", "0"], capture_output=True).stdout.rstrip(b"\n")
     subprocess.run(["redis-cli", "-p", p, "-x", "zrem", k], input=member, check=True, capture_output=True)
     out = run_check(cluster)
