@@ -117,3 +117,41 @@ void ddb__restore_target(ddb_table_info_t *target) {
     }
     target->nindexes = n;
 }
+
+bool ddb__pitr_edit(ddb_pitr_t *p, bool enabled, uint32_t period_days, int64_t now) {
+    if (!enabled) {
+        bool was = p->enabled;
+        memset(p, 0, sizeof *p);
+        return was;
+    }
+    if (!p->enabled) p->since_ms = now;
+    p->enabled = true;
+    p->period_ms = (int64_t)period_days * 86400000;
+    return false;
+}
+
+int64_t ddb__pitr_period_of(const ddb_table_info_t *t, int64_t default_ms) {
+    return t->pitr.period_ms > 0 ? t->pitr.period_ms : default_ms;
+}
+
+void ddb__pitr_window_of(const ddb_table_info_t *t, int64_t default_ms, int64_t now,
+                         int64_t *earliest_ms, int64_t *latest_ms) {
+    int64_t from = now - ddb__pitr_period_of(t, default_ms);
+    *earliest_ms = t->pitr.since_ms > from ? t->pitr.since_ms : from;
+    *latest_ms = now;
+}
+
+int ddb__pitr_admit(const ddb_table_info_t *src, const char *name, size_t len, int64_t at_ms,
+                    int64_t default_ms, int64_t now, ddb_error_t *err) {
+    if (!src->pitr.enabled)
+        return ddb_error_set(err, DDB_ERR_PITR_UNAVAILABLE,
+                             "Point in time recovery is not enabled for table '%.*s'", (int)len,
+                             name);
+    int64_t lo, hi;
+    ddb__pitr_window_of(src, default_ms, now, &lo, &hi);
+    if (at_ms < lo || at_ms > hi)
+        return ddb_error_set(err, DDB_ERR_INVALID_RESTORE_TIME,
+                             "Restore time is outside the restorable window [%lld, %lld]",
+                             (long long)lo, (long long)hi);
+    return 0;
+}

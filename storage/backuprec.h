@@ -31,4 +31,17 @@ void ddb__backup_new_id(int64_t now, char id[DDB__BACKUP_ID_LEN + 1]);
  * of its own (its TTL index dropped), its indexes not backfilling. */
 void ddb__restore_target(ddb_table_info_t *target);
 
+/* Point-in-time recovery, the same on both stores: ddb_pitr_set's change
+ * of p (on again starts a new window at now; on while on only changes its
+ * length; off clears it), true when the table's history must go (it was on
+ * and is turned off); t's recovery window, p's own or default_ms; and
+ * whether table name (src) may be restored to at_ms, as ddb_pitr_restore
+ * refuses (DDB_ERR_PITR_UNAVAILABLE, DDB_ERR_INVALID_RESTORE_TIME). */
+bool ddb__pitr_edit(ddb_pitr_t *p, bool enabled, uint32_t period_days, int64_t now);
+int64_t ddb__pitr_period_of(const ddb_table_info_t *t, int64_t default_ms);
+void ddb__pitr_window_of(const ddb_table_info_t *t, int64_t default_ms, int64_t now,
+                         int64_t *earliest_ms, int64_t *latest_ms);
+int ddb__pitr_admit(const ddb_table_info_t *src, const char *name, size_t len, int64_t at_ms,
+                    int64_t default_ms, int64_t now, ddb_error_t *err);
+
 #endif

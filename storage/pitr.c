@@ -18,7 +18,7 @@ void ddb__pitr_key(uint8_t k[13], uint32_t table_id, uint64_t seq) {
 }
 
 int64_t ddb__pitr_period(const rk_engine_t *e, const ddb_table_info_t *t) {
-    return t->pitr.period_ms > 0 ? t->pitr.period_ms : e->pitr_retention_ms;
+    return ddb__pitr_period_of(t, e->pitr_retention_ms);
 }
 
 /* The last sequence number in table t's log, raising e->pitr_last to it. */
@@ -103,15 +103,8 @@ int rk_pitr_set(rk_engine_t *e, const char *table, size_t len, bool enabled, uin
     }
     if (!rc) {
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-        if (enabled) {
-            /* on again: a new window starts now; already on: only its length changes */
-            if (!t.pitr.enabled) t.pitr.since_ms = ddb_now_ms();
-            t.pitr.enabled = true;
-            t.pitr.period_ms = (int64_t)period_days * 86400000;
-        } else {
-            if (t.pitr.enabled) ddb__pitr_drop_log(e, wb, t.id);
-            memset(&t.pitr, 0, sizeof t.pitr);
-        }
+        if (ddb__pitr_edit(&t.pitr, enabled, period_days, ddb_now_ms()))
+            ddb__pitr_drop_log(e, wb, t.id);
         ddb__put_table_record(e, wb, &t);
         rc = ddb__commit_batch(e, wb, NULL, err);
     }
@@ -122,10 +115,7 @@ int rk_pitr_set(rk_engine_t *e, const char *table, size_t len, bool enabled, uin
 
 void rk_pitr_window(rk_engine_t *e, const ddb_table_info_t *t, int64_t *earliest_ms,
                     int64_t *latest_ms) {
-    int64_t now = ddb_now_ms();
-    int64_t from = now - ddb__pitr_period(e, t);
-    *earliest_ms = t->pitr.since_ms > from ? t->pitr.since_ms : from;
-    *latest_ms = now;
+    ddb__pitr_window_of(t, e->pitr_retention_ms, ddb_now_ms(), earliest_ms, latest_ms);
 }
 
 int ddb__pitr_trim(rk_engine_t *e, const ddb_table_info_t *t, int64_t now_ms, int64_t floor_ms,

@@ -236,20 +236,8 @@ int rk_pitr_restore(rk_engine_t *e, const char *source, size_t len, int64_t at_m
     if (rc == DDB_ERR_RESOURCE_NOT_FOUND) {
         rc = ddb_error_set(err, DDB_ERR_TABLE_NOT_FOUND, "Table not found: %.*s", (int)len, source);
     }
-    if (!rc && !src.pitr.enabled) {
-        rc = ddb_error_set(err, DDB_ERR_PITR_UNAVAILABLE,
-                           "Point in time recovery is not enabled for table '%.*s'", (int)len,
-                           source);
-    }
-    if (!rc) {
-        int64_t lo, hi;
-        rk_pitr_window(e, &src, &lo, &hi);
-        if (at_ms < lo || at_ms > hi) {
-            rc = ddb_error_set(err, DDB_ERR_INVALID_RESTORE_TIME,
-                               "Restore time is outside the restorable window [%lld, %lld]",
-                               (long long)lo, (long long)hi);
-        }
-    }
+    if (!rc)
+        rc = ddb__pitr_admit(&src, source, len, at_ms, e->pitr_retention_ms, ddb_now_ms(), err);
     if (!rc) {
         s.src_id = src.id;
         bytes_put(&s.src_name, source, len);

@@ -15,6 +15,9 @@
 --   6 c  counter: the bucket's last version (versions are never reused)
 --   7 i, 8 p  transactions' intents (below)
 --   9 n  counter: the bucket's items' total size in bytes
+--   10 h stream: point-in-time recovery's history of the bucket's items,
+--        one record (fields k: the item key, p: its body before, absent
+--        when it did not exist) per write of a table with PITR on
 --
 -- A write may name several such key sets of one slot (9 KEYS each, in that
 -- order): a table's bucket and its local indexes' key sets in it, which
@@ -23,20 +26,21 @@
 -- (1-based); a transaction's prepared writes are kept in the first key
 -- set's p.
 
-local LIBRARY_VERSION = 7
+local LIBRARY_VERSION = 9
 
-local NKEYS = 9 -- KEYS per key set
+local NKEYS = 10 -- KEYS per key set
 
 -- Two more keys of a bucket, for transactions across buckets (after c):
 --   7 i  hash: item key -> the id of the transaction holding it (an intent)
 --   8 p  hash: transaction id -> its prepared writes in this bucket (msgpack)
--- so a key set's KEYS are z b v x s c i p n.
+-- so a key set's KEYS are z b v x s c i p n h.
 
 -- The items of ARGV from position at: per item its key set's number, the
 -- key, expected version (0: must not exist; '*': any, for index entries,
 -- which follow their items), 'P' (put), 'D' (delete) or 'C' (check only:
 -- the version must match, nothing is written), body, expiry in seconds or
--- '', change record or '', and the change of its key set's size in bytes.
+-- '', change record or '', the change of its key set's size in bytes, and
+-- '1' when the write goes to the history (PITR) or ''.
 -- Fails (nil and an error reply) when an item names a key set not given.
 local function parse_items(keys, args, n, at)
   local items, sets = {}, #keys / NKEYS
@@ -48,8 +52,8 @@ local function parse_items(keys, args, n, at)
     end
     items[i] = {g = g, key = args[at + 1], expect = args[at + 2], op = args[at + 3],
                 body = args[at + 4], expiry = args[at + 5], record = args[at + 6],
-                dsize = tonumber(args[at + 7])}
-    at = at + 8
+                dsize = tonumber(args[at + 7]), hist = args[at + 8]}
+    at = at + 9
   end
   return items
 end
@@ -101,6 +105,14 @@ local function write(keys, items, keep)
     else
       local z, b, v, x, s, c = keys[kx(it.g, 1)], keys[kx(it.g, 2)], keys[kx(it.g, 3)],
                                keys[kx(it.g, 4)], keys[kx(it.g, 5)], keys[kx(it.g, 6)]
+      if it.hist == '1' then
+        local prev = redis.call('HGET', b, it.key)
+        if prev then
+          redis.call('XADD', keys[kx(it.g, 10)], '*', 'k', it.key, 'p', prev)
+        else
+          redis.call('XADD', keys[kx(it.g, 10)], '*', 'k', it.key)
+        end
+      end
       local ver = redis.call('INCR', c)
       if it.op == 'P' then
         redis.call('ZADD', z, 0, it.key)
@@ -395,10 +407,8 @@ local function ix_apply(keys, args)
   return {changed, dcount, dbytes}
 end
 
--- ddb_snapshot: a backup's copy of a bucket, in one step. KEYS: the
--- bucket's z, b, n, then the backup's z and b (same slot). Returns the
--- bucket's {item count, total size} as copied.
-local function snapshot(keys, args)
+-- Copies a bucket's z and b (KEYS 1, 2) over KEYS 4 and 5 (the same slot).
+local function copy_items(keys)
   for i = 1, 2 do
     if redis.call('EXISTS', keys[i]) == 1 then
       redis.call('COPY', keys[i], keys[i + 3], 'REPLACE')
@@ -406,9 +416,65 @@ local function snapshot(keys, args)
       redis.call('DEL', keys[i + 3])
     end
   end
+end
+
+-- ddb_snapshot: a backup's copy of a bucket, in one step. KEYS: the
+-- bucket's z, b, n, then the backup's z and b (same slot). Returns the
+-- bucket's {item count, total size} as copied.
+local function snapshot(keys, args)
+  copy_items(keys)
   return {redis.call('HLEN', keys[2]), tonumber(redis.call('GET', keys[3]) or '0')}
 end
 
+-- ---- point-in-time recovery --------------------------------------------
+-- A restore to time T copies each bucket of the source (ddb_pitr_copy) and
+-- then undoes, newest first, every history record after T in the copy
+-- (ddb_pitr_undo), leaving the bucket as it was at T: the last undo of a
+-- key is its oldest change after T, which restores its state before it.
+
+-- ddb_pitr_copy: KEYS: the source bucket's z, b, h, then the copy's z, b
+-- and l (its undo cursor, set to the newest history record now: the copy
+-- holds every change up to it). 1, or 0 when the copy exists already.
+local function pitr_copy(keys, args)
+  if redis.call('EXISTS', keys[6]) == 1 then return 0 end
+  copy_items(keys)
+  local last = redis.call('XREVRANGE', keys[3], '+', '-', 'COUNT', 1)
+  redis.call('SET', keys[6], last[1] and last[1][1] or '0-0')
+  return 1
+end
+
+-- ddb_pitr_undo: undoes the next ARGV[2] history records (newest first)
+-- later than ARGV[1] ms in the copy. KEYS: the copy's z, b, l, then the
+-- source's h. 1 while more are left, 0 once the copy is as of ARGV[1]
+-- (l is then 'done').
+local function pitr_undo(keys, args)
+  local cur = redis.call('GET', keys[3])
+  if not cur or cur == 'done' then return 0 end
+  local n = tonumber(args[2])
+  local recs = redis.call('XREVRANGE', keys[4], cur, tostring(tonumber(args[1]) + 1), 'COUNT', n)
+  for _, r in ipairs(recs) do
+    local f, key, prev = r[2], nil, nil
+    for i = 1, #f - 1, 2 do
+      if f[i] == 'k' then key = f[i + 1] elseif f[i] == 'p' then prev = f[i + 1] end
+    end
+    if prev then
+      redis.call('ZADD', keys[1], 0, key)
+      redis.call('HSET', keys[2], key, prev)
+    else
+      redis.call('ZREM', keys[1], key)
+      redis.call('HDEL', keys[2], key)
+    end
+  end
+  if #recs < n then
+    redis.call('SET', keys[3], 'done')
+    return 0
+  end
+  redis.call('SET', keys[3], '(' .. recs[#recs][1])
+  return 1
+end
+
+redis.register_function('ddb_pitr_copy', pitr_copy)
+redis.register_function('ddb_pitr_undo', pitr_undo)
 redis.register_function('ddb_snapshot', snapshot)
 redis.register_function{function_name = 'ddb_feed_read', callback = feed_read, flags = {'no-writes'}}
 redis.register_function('ddb_feed_take', feed_take)
@@ -420,6 +486,21 @@ local function feed_release(keys, args)
   return 1
 end
 
+-- ddb_lease: a background job's lease (KEYS[1], the catalog's slot): with
+-- ARGV[2] ms > 0 taken or renewed for owner ARGV[1] unless another holds
+-- it; with 0 given up if ARGV[1] holds it. 1 if ARGV[1] held (holds) it.
+local function lease(keys, args)
+  local holder = redis.call('GET', keys[1])
+  if holder and holder ~= args[1] then return 0 end
+  if tonumber(args[2]) > 0 then
+    redis.call('SET', keys[1], args[1], 'PX', tonumber(args[2]))
+    return 1
+  end
+  if holder then redis.call('DEL', keys[1]) end
+  return holder and 1 or 0
+end
+
+redis.register_function('ddb_lease', lease)
 redis.register_function('ddb_feed_done', feed_done)
 redis.register_function('ddb_feed_release', feed_release)
 redis.register_function('ddb_ix_apply', ix_apply)

@@ -28,7 +28,8 @@ bool rs_same_slot(const rs_bucket_t *a, const rs_bucket_t *b) {
     return la == lb && !memcmp(a->tag, b->tag, la);
 }
 
-const char *const rs_bucket_suffix[RS_BUCKET_KEYS] = {"z", "b", "v", "x", "s", "c", "i", "p", "n"};
+const char *const rs_bucket_suffix[RS_BUCKET_KEYS] = {"z", "b", "v", "x", "s",
+                                                      "c", "i", "p", "n", "h"};
 
 /* "{t1:2}" + suffix into buf; its length. */
 static size_t key_name(char *buf, size_t cap, const rs_bucket_t *b, const char *suffix) {
@@ -184,7 +185,7 @@ static void call_free(call_t *c) {
 }
 
 /* The arguments n items take (ddb.lua's parse_items). */
-#define ITEM_ARGS(n) (8 * (n))
+#define ITEM_ARGS(n) (9 * (n))
 
 static int call_items(call_t *c, const rs_write_t *w, size_t n, size_t nsets, ddb_error_t *err) {
     for (size_t i = 0; i < n; i++) {
@@ -207,6 +208,8 @@ static int call_items(call_t *c, const rs_write_t *w, size_t n, size_t nsets, dd
             call_num(c, (uint64_t)x->expiry_s);
         call_arg(c, x->record ? x->record : "", x->record ? x->rlen : 0);
         call_snum(c, x->dsize);
+        bool hist = x->hist && x->op != RS_CHECK;
+        call_arg(c, hist ? "1" : "", hist);
     }
     return 0;
 }

@@ -16,7 +16,7 @@
 
 #include "storage/redis/rc.h"
 
-#define RS_LIBRARY_VERSION 7  /* ddb_version of storage/redis/ddb.lua */
+#define RS_LIBRARY_VERSION 9  /* ddb_version of storage/redis/ddb.lua */
 #define RS_TXID_LEN        32 /* a transaction id's length at most */
 
 /* A key set: the prefix of its keys, which starts with the hash tag of its
@@ -34,7 +34,7 @@ void rs_bucket_local(rs_bucket_t *b, uint32_t table, uint32_t bucket, uint32_t i
 bool rs_same_slot(const rs_bucket_t *a, const rs_bucket_t *b);
 
 /* A key set's keys, after its prefix, in ddb.lua's KEYS order. */
-#define RS_BUCKET_KEYS 9
+#define RS_BUCKET_KEYS 10
 extern const char *const rs_bucket_suffix[RS_BUCKET_KEYS];
 
 /* Makes every master run this build's ddb function library: loads it
@@ -65,6 +65,7 @@ typedef struct rs_write {
     const void *record; /* its change record (NULL: none) */
     size_t rlen;
     int64_t dsize;      /* how its key set's size in bytes changes with it */
+    bool hist;          /* its item's state before goes to the key set's history (PITR) */
     uint64_t version;   /* out: the item's new version */
     char stream_id[48]; /* out: its change record's stream id ("" when none) */
 } rs_write_t;

@@ -21,8 +21,6 @@
 #include "storage/redis/rx_int.h"
 #include "storage/tablerec.h"
 
-#define RX_RESTORE_LEASE_MS 10000 /* a fill's lease, renewed every page */
-
 /* The hash tag (and key prefix) of backup id's copy of bucket b of table. */
 static void copy_bucket(rs_bucket_t *out, uint32_t table, uint32_t b, const char *id) {
     rs_bucket_name(out, table, b);
@@ -120,17 +118,10 @@ int rx_backup_list(rx_engine_t *e, const char *after, size_t after_len, ddb_back
     return rc;
 }
 
-int rx_backup_create(rx_engine_t *e, const char *table, size_t len, const char *name,
-                     size_t name_len, ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err) {
-    ddb_table_info_t t;
-    int rc = rx_table_get(e, table, len, a, &t, err);
-    if (rc == DDB_ERR_RESOURCE_NOT_FOUND)
-        return ddb_error_set(err, DDB_ERR_TABLE_NOT_FOUND, "Table not found: %.*s", (int)len,
-                             table);
-    if (rc) return rc;
-    if (t.restoring)
-        return ddb_error_set(err, DDB_ERR_TABLE_IN_USE, "Table is being restored: %.*s", (int)len,
-                             table);
+/* A backup of table t named name (type, expires_ms: the record's). */
+static int make_backup(rx_engine_t *e, const ddb_table_info_t *t, const char *name, size_t name_len,
+                       ddb_backup_type_t type, int64_t expires_ms, ddb_arena_t *a,
+                       ddb_backup_info_t *out, ddb_error_t *err) {
     int64_t now = ddb_now_ms();
     char id[DDB__BACKUP_ID_LEN + 1];
     ddb__backup_new_id(now, id);
@@ -138,11 +129,12 @@ int rx_backup_create(rx_engine_t *e, const char *table, size_t len, const char *
                                .id_len = DDB__BACKUP_ID_LEN,
                                .name = ddb_arena_strndup(a, name, name_len),
                                .name_len = name_len,
-                               .type = DDB_BACKUP_USER,
+                               .type = type,
                                .status = DDB_BACKUP_CREATING,
                                .created_ms = now,
-                               .table = t};
-    rc = put_record(e, out, err);
+                               .expires_ms = expires_ms,
+                               .table = *t};
+    int rc = put_record(e, out, err);
     if (rc) return rc;
     /* every bucket copied in one step of its own, all pipelined */
     uint32_t nb = e->buckets;
@@ -152,8 +144,8 @@ int rx_backup_create(rx_engine_t *e, const char *table, size_t len, const char *
     if (!cmds || !keys || !argv) abort();
     for (uint32_t b = 0; b < nb; b++) {
         rs_bucket_t src, dst;
-        rs_bucket_name(&src, t.id, b);
-        copy_bucket(&dst, t.id, b, id);
+        rs_bucket_name(&src, t->id, b);
+        copy_bucket(&dst, t->id, b, id);
         snprintf(keys[b][0], 80, "%sz", src.tag);
         snprintf(keys[b][1], 80, "%sb", src.tag);
         snprintf(keys[b][2], 80, "%sn", src.tag);
@@ -192,6 +184,39 @@ int rx_backup_create(rx_engine_t *e, const char *table, size_t len, const char *
     done.table.item_count = count;
     done.table.size_bytes = bytes > 0 ? (uint64_t)bytes : 0;
     return put_record(e, &done, err);
+}
+
+int rx_backup_create(rx_engine_t *e, const char *table, size_t len, const char *name,
+                     size_t name_len, ddb_arena_t *a, ddb_backup_info_t *out, ddb_error_t *err) {
+    ddb_table_info_t t;
+    int rc = rx_table_get(e, table, len, a, &t, err);
+    if (rc == DDB_ERR_RESOURCE_NOT_FOUND)
+        return ddb_error_set(err, DDB_ERR_TABLE_NOT_FOUND, "Table not found: %.*s", (int)len,
+                             table);
+    if (rc) return rc;
+    if (t.restoring)
+        return ddb_error_set(err, DDB_ERR_TABLE_IN_USE, "Table is being restored: %.*s", (int)len,
+                             table);
+    return make_backup(e, &t, name, name_len, DDB_BACKUP_USER, 0, a, out, err);
+}
+
+int rx__backup_system(rx_engine_t *e, const ddb_table_info_t *t, ddb_error_t *err) {
+    static const char suffix[] = "$DeletedTableBackup";
+    char *name = malloc(t->name_len + sizeof suffix);
+    if (!name) abort();
+    memcpy(name, t->name, t->name_len);
+    memcpy(name + t->name_len, suffix, sizeof suffix);
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t cur;
+    /* with its statistics as they are now */
+    int rc = rx_table_get(e, t->name, t->name_len, a, &cur, err);
+    ddb_backup_info_t b;
+    if (!rc)
+        rc = make_backup(e, &cur, name, t->name_len + sizeof suffix - 1, DDB_BACKUP_SYSTEM,
+                         ddb_now_ms() + ddb__pitr_period_of(t, e->pitr_retention_ms), a, &b, err);
+    ddb_arena_destroy(a);
+    free(name);
+    return rc;
 }
 
 /* Deletes backup b's copies and record. */
@@ -245,27 +270,21 @@ int rx_backup_delete(rx_engine_t *e, const char *id, size_t id_len, ddb_arena_t 
 typedef struct fill {
     rx_engine_t *e;
     uint32_t table;
-    char bid[DDB__BACKUP_ID_LEN + 1];
+    char bid[DDB__BACKUP_ID_LEN + 1]; /* a backup's restore: its id */
+    bool pitr;                        /* else a PITR restore of table src to at_ms */
+    uint32_t src;
+    int64_t at_ms;
 } fill_t;
 
-/* The fill's lease on table id's restore (taken, or renewed when ours). */
+/* The key of the fill's lease on table id's restore. */
+static void restore_lease_key(char out[48], uint32_t table) {
+    snprintf(out, 48, "%s:lease:%u", RX_CAT_RESTORES, table);
+}
+
 static bool restore_lease(rx_engine_t *e, uint32_t table) {
-    char key[48], ms[16];
-    snprintf(key, sizeof key, "%s:lease:%u", RX_CAT_RESTORES, table);
-    snprintf(ms, sizeof ms, "%d", RX_RESTORE_LEASE_MS);
-    const char *get[] = {"GET", key};
-    redisReply *r;
-    ddb_error_t err;
-    if (rx__cat(e, false, 2, get, NULL, &r, &err)) return false;
-    bool mine = r->type == REDIS_REPLY_STRING && !strcmp(r->str, e->owner);
-    bool free_ = r->type == REDIS_REPLY_NIL;
-    freeReplyObject(r);
-    if (!mine && !free_) return false;
-    const char *set[] = {"SET", key, e->owner, "PX", ms, mine ? "XX" : "NX"};
-    if (rx__cat(e, true, 6, set, NULL, &r, &err)) return false;
-    bool ok = r->type == REDIS_REPLY_STATUS;
-    freeReplyObject(r);
-    return ok;
+    char key[48];
+    restore_lease_key(key, table);
+    return rx__job_lease(e, key);
 }
 
 /* Writes one backed-up item into the target table t unless it is there
@@ -345,6 +364,53 @@ static int fill_one(void *ctx, const rs_bucket_t *b, const redisReply *key, cons
 /* Fills restore f's table from its backup, page by page, then clears its
  * restoring. Stops (leaving the rest to a later resume) when the engine
  * closes or the lease is lost. */
+/* A PITR restore's copy of bucket b as it was at f->at_ms: copied (if the
+ * restore's request could not) and its history after that time undone,
+ * page by page (both idempotent: a resumed fill does them again safely). */
+#define UNDO_PAGE 256
+static int pitr_bucket(fill_t *f, uint32_t b, ddb_error_t *err) {
+    rx_engine_t *e = f->e;
+    rx_cmd_t c = {.route = -1};
+    rx__pitr_copy_cmd(f->src, f->table, b, &c);
+    redisReply *r;
+    int rc =
+        rx__call(e, c.argv[c.route], strlen(c.argv[c.route]), true, c.argc, c.argv, NULL, &r, err);
+    if (rc) return rc;
+    freeReplyObject(r);
+    rs_bucket_t s, d;
+    rs_bucket_name(&s, f->src, b);
+    rx__pitr_copy_set(&d, f->src, b, f->table);
+    rx_cmd_t u = {.route = -1};
+    rx__cmd_word(&u, "FCALL");
+    rx__cmd_word(&u, "ddb_pitr_undo");
+    rx__cmd_word(&u, "4");
+    rx__cmd_key(&u, &d, "z");
+    rx__cmd_key(&u, &d, "b");
+    rx__cmd_key(&u, &d, "l");
+    rx__cmd_key(&u, &s, "h");
+    rx__cmd_word(&u, "%lld", (long long)f->at_ms);
+    rx__cmd_word(&u, "%d", UNDO_PAGE);
+    for (long long more = 1; more;) {
+        if (atomic_load(&e->stop) || !restore_lease(e, f->table)) return FILL_STOPPED;
+        rc = rx__call(e, u.argv[u.route], strlen(u.argv[u.route]), true, u.argc, u.argv, NULL, &r,
+                      err);
+        if (rc) return rc;
+        more = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+        freeReplyObject(r);
+    }
+    return 0;
+}
+
+static void drop_pitr_copy(void *ctx, uint32_t b, rx_cmd_t *c) {
+    const fill_t *f = ctx;
+    rs_bucket_t d;
+    rx__pitr_copy_set(&d, f->src, b, f->table);
+    rx__cmd_word(c, "DEL");
+    rx__cmd_key(c, &d, "z");
+    rx__cmd_key(c, &d, "b");
+    rx__cmd_key(c, &d, "l");
+}
+
 static void run_fill(fill_t *f) {
     rx_engine_t *e = f->e;
     ddb_arena_t *a = ddb_arena_create(0);
@@ -352,61 +418,64 @@ static void run_fill(fill_t *f) {
     ddb_backup_info_t bk;
     ddb_table_info_t t;
     fill_run_t run = {.e = e, .f = f, .t = &t};
-    int rc = read_record(e, f->bid, a, &bk, &err);
+    int rc = f->pitr ? 0 : read_record(e, f->bid, a, &bk, &err);
     /* the target's record, found by its id */
     int found = rc ? 0 : rx__each_table(e, a, find_target, &run, &err);
     if (!rc && found == FOUND) {
         for (uint32_t b = 0; !rc && b < e->buckets; b++) {
             rs_bucket_t c;
-            copy_bucket(&c, bk.table.id, b, f->bid);
-            rc = rx__each_in(e, &c, true, fill_one, &run, &err);
+            if (f->pitr) {
+                rc = pitr_bucket(f, b, &err);
+                rx__pitr_copy_set(&c, f->src, b, f->table);
+            } else {
+                copy_bucket(&c, bk.table.id, b, f->bid);
+            }
+            if (!rc) rc = rx__each_in(e, &c, true, fill_one, &run, &err);
         }
-        if (!rc && rx__change_record(e, t.name, t.name_len, finish_restore, NULL, &err) == 0)
+        /* its counts read afresh from here on, before it shows ACTIVE (a count cached while
+         * the fill ran may have missed writes that raced its reading) */
+        rx__stats_drop(e, t.id);
+        for (size_t i = 0; i < t.nindexes; i++)
+            rx__stats_drop(e, t.indexes[i].id);
+        if (!rc && rx__change_record(e, t.name, t.name_len, finish_restore, NULL, &err) == 0) {
+            if (f->pitr) (void)rx__per_bucket(e, true, drop_pitr_copy, NULL, f, &err);
             drop_restore(e, f->table);
+            char key[48];
+            restore_lease_key(key, f->table);
+            rx__job_release(e, key);
+        }
     } else if (!rc && found == 0) {
-        drop_restore(e, f->table); /* the target is gone (deleted while restoring) */
+        /* the target is gone (deleted while restoring) */
+        if (f->pitr) (void)rx__per_bucket(e, true, drop_pitr_copy, NULL, f, &err);
+        drop_restore(e, f->table);
     }
     ddb_arena_destroy(a);
 }
 
-static void *fill_main(void *arg) {
-    fill_t *f = arg;
-    rx_engine_t *e = f->e;
-    run_fill(f);
-    free(f);
-    pthread_mutex_lock(&e->mu);
-    e->restores--;
-    pthread_cond_broadcast(&e->restores_cond);
-    pthread_mutex_unlock(&e->mu);
-    return NULL;
+static void fill_job(rx_engine_t *e, void *arg) {
+    (void)e;
+    run_fill(arg);
+    free(arg);
 }
 
-/* Starts the fill of table's restore from backup bid in a thread of its own. */
-static void start_fill(rx_engine_t *e, uint32_t table, const char *bid) {
-    fill_t *f = calloc(1, sizeof *f);
-    if (!f) abort();
+/* The fill of table's restore (its state: a backup id, or a PITR
+ * restore's); false when the state is neither. */
+static bool fill_of(fill_t *f, rx_engine_t *e, uint32_t table, const char *state, size_t len) {
+    memset(f, 0, sizeof *f);
     f->e = e;
     f->table = table;
-    snprintf(f->bid, sizeof f->bid, "%s", bid);
-    pthread_mutex_lock(&e->mu);
-    if (atomic_load(&e->stop)) {
-        pthread_mutex_unlock(&e->mu);
+    if (rx__pitr_state_parse(state, len, &f->src, &f->at_ms)) return f->pitr = true;
+    return ddb__backup_take_id(f->bid, state, len);
+}
+
+void rx__restore_start(rx_engine_t *e, uint32_t table, const char *state) {
+    fill_t *f = malloc(sizeof *f);
+    if (!f) abort();
+    if (!fill_of(f, e, table, state, strlen(state))) {
         free(f);
         return;
     }
-    e->restores++;
-    pthread_mutex_unlock(&e->mu);
-    pthread_t th;
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &at, fill_main, f)) {
-        pthread_mutex_lock(&e->mu);
-        e->restores--;
-        pthread_mutex_unlock(&e->mu);
-        free(f);
-    }
-    pthread_attr_destroy(&at);
+    rx__job_start(e, fill_job, f);
 }
 
 int rx_backup_restore(rx_engine_t *e, const char *id, size_t id_len, ddb_table_info_t *target,
@@ -426,7 +495,7 @@ int rx_backup_restore(rx_engine_t *e, const char *id, size_t id_len, ddb_table_i
         return ddb_error_set(err, DDB_ERR_TABLE_ALREADY_EXISTS, "Table already exists: %.*s",
                              (int)target->name_len, target->name);
     if (rc) return rc;
-    start_fill(e, target->id, bid);
+    rx__restore_start(e, target->id, bid);
     return 0;
 }
 
@@ -437,24 +506,58 @@ void rx__restores_resume(rx_engine_t *e) {
     if (rx__cat(e, false, 2, argv, NULL, &r, &err)) return;
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
         uint32_t table = (uint32_t)strtoul(r->element[i]->str, NULL, 10);
-        char bid[DDB__BACKUP_ID_LEN + 1];
-        if (!ddb__backup_take_id(bid, r->element[i + 1]->str, r->element[i + 1]->len)) continue;
+        fill_t f;
+        if (!fill_of(&f, e, table, r->element[i + 1]->str, r->element[i + 1]->len)) continue;
         /* a fill of this front end's holds the lease (renewed); a stopped one's expires */
         char key[48];
-        snprintf(key, sizeof key, "%s:lease:%u", RX_CAT_RESTORES, table);
-        const char *get[] = {"EXISTS", key};
-        redisReply *x;
-        if (rx__cat(e, false, 2, get, NULL, &x, &err)) continue;
-        bool held = x->type == REDIS_REPLY_INTEGER && x->integer == 1;
-        freeReplyObject(x);
-        if (!held) start_fill(e, table, bid);
+        restore_lease_key(key, table);
+        if (rx__job_leased(e, key)) continue;
+        fill_t *j = malloc(sizeof *j);
+        if (!j) abort();
+        *j = f;
+        rx__job_start(e, fill_job, j);
     }
     freeReplyObject(r);
 }
 
-void rx__restores_wait(rx_engine_t *e) {
-    pthread_mutex_lock(&e->mu);
-    while (e->restores > 0)
-        pthread_cond_wait(&e->restores_cond, &e->mu);
-    pthread_mutex_unlock(&e->mu);
+/* ---- SYSTEM backups' expiry, and backups whose front end died ------------------ */
+
+/* A backup CREATING this long was left by a front end that died copying
+ * it (the copy is one pipelined step of the request): it failed, and goes. */
+#define RX_BACKUP_ABANDON_MS 60000
+
+typedef struct expired {
+    char (*ids)[DDB__BACKUP_ID_LEN + 1];
+    size_t n, cap;
+    int64_t now;
+} expired_t;
+
+static int note_expired(void *ctx, const ddb_backup_info_t *b) {
+    expired_t *x = ctx;
+    bool expired =
+        b->type == DDB_BACKUP_SYSTEM && b->expires_ms && b->expires_ms <= x->now && !b->restoring;
+    bool abandoned =
+        b->status == DDB_BACKUP_CREATING && b->created_ms + RX_BACKUP_ABANDON_MS <= x->now;
+    if (!expired && !abandoned) return 0;
+    if (x->n == x->cap) {
+        x->cap = x->cap ? 2 * x->cap : 8;
+        x->ids = realloc(x->ids, x->cap * sizeof *x->ids);
+        if (!x->ids) abort();
+    }
+    snprintf(x->ids[x->n++], DDB__BACKUP_ID_LEN + 1, "%s", b->id);
+    return 0;
+}
+
+void rx__backups_expire(rx_engine_t *e) {
+    expired_t x = {.now = ddb_now_ms()};
+    ddb_error_t err;
+    (void)rx_backup_list(e, NULL, 0, note_expired, &x, &err);
+    for (size_t i = 0; i < x.n; i++) {
+        ddb_arena_t *a = ddb_arena_create(0);
+        ddb_backup_info_t b;
+        if (read_record(e, x.ids[i], a, &b, &err) == 0 && !b.restoring)
+            (void)drop_copy(e, &b, &err);
+        ddb_arena_destroy(a);
+    }
+    free(x.ids);
 }

@@ -219,10 +219,10 @@ int rx__drop_buckets(rx_engine_t *e, uint32_t owner, uint32_t id, bool keep_feed
     char(*names)[NK][48] = calloc(e->buckets, sizeof *names);
     const char *(*argv)[1 + NK] = calloc(e->buckets, sizeof *argv);
     rs_bucket_t *tags = calloc(e->buckets, sizeof *tags);
-    /* with keep_feed, a second command per bucket: its stream's expiry */
-    rc_cmd_t *cmds2 = calloc(e->buckets, sizeof *cmds2);
-    char(*feeds)[48] = calloc(e->buckets, sizeof *feeds);
-    const char *(*argv2)[3] = calloc(e->buckets, sizeof *argv2);
+    /* with keep_feed, two more commands per bucket: its stream's and its history's expiry */
+    rc_cmd_t *cmds2 = calloc(2 * e->buckets, sizeof *cmds2);
+    char(*feeds)[48] = calloc(2 * e->buckets, sizeof *feeds);
+    const char *(*argv2)[3] = calloc(2 * e->buckets, sizeof *argv2);
     if (!cmds || !names || !argv || !tags || !cmds2 || !feeds || !argv2) abort();
     char keep[24];
     snprintf(keep, sizeof keep, "%lld", (long long)(e->retention_ms / 1000 + 1));
@@ -234,15 +234,16 @@ int rx__drop_buckets(rx_engine_t *e, uint32_t owner, uint32_t id, bool keep_feed
         for (size_t k = 0; k < NK; k++) {
             const char *suf =
                 k < RS_BUCKET_KEYS ? rs_bucket_suffix[k] : rx_extra_suffix[k - RS_BUCKET_KEYS];
-            if (keep_feed && !strcmp(suf, "s")) {
-                snprintf(feeds[b], sizeof feeds[b], "%ss", tags[b].tag);
-                argv2[b][0] = "EXPIRE", argv2[b][1] = feeds[b], argv2[b][2] = keep;
-                cmds2[nc2++] = (rc_cmd_t){.key = tags[b].tag,
-                                          .klen = tags[b].len,
-                                          .argc = 3,
-                                          .argv = argv2[b],
-                                          .write = true,
-                                          .idempotent = true};
+            if (keep_feed && (!strcmp(suf, "s") || !strcmp(suf, "h"))) {
+                snprintf(feeds[nc2], sizeof feeds[nc2], "%s%s", tags[b].tag, suf);
+                argv2[nc2][0] = "EXPIRE", argv2[nc2][1] = feeds[nc2], argv2[nc2][2] = keep;
+                cmds2[nc2] = (rc_cmd_t){.key = tags[b].tag,
+                                        .klen = tags[b].len,
+                                        .argc = 3,
+                                        .argv = argv2[nc2],
+                                        .write = true,
+                                        .idempotent = true};
+                nc2++;
                 continue;
             }
             snprintf(names[b][k], sizeof names[b][k], "%s%s", tags[b].tag, suf);
@@ -273,9 +274,14 @@ int rx_table_delete(rx_engine_t *e, const char *name, size_t len, ddb_error_t *e
     int rc = get_record(e, name, len, &rec, err);
     if (!rc && !rec) rc = not_found(err, name, len);
     if (!rc) {
+        memset(&t, 0, sizeof t);
         rc = ddb__decode_table((const uint8_t *)rec->str, rec->len, a, &t, err);
-        freeReplyObject(rec);
+        freeReplyObject(rec); /* t's strings pointed into it: only its ids and flags are used */
+        t.name = name;
+        t.name_len = len;
     }
+    /* a table with PITR on leaves a SYSTEM backup, as DynamoDB's do */
+    if (!rc && t.pitr.enabled) rc = rx__backup_system(e, &t, err);
     const char *del[] = {"HDEL", RX_CAT_TABLES, name};
     size_t lens[] = {4, strlen(RX_CAT_TABLES), len};
     redisReply *r = NULL;
@@ -286,12 +292,48 @@ int rx_table_delete(rx_engine_t *e, const char *name, size_t len, ddb_error_t *e
     /* its buckets and its indexes', every key of each */
     /* its stream stays readable until its records age out */
     if (!rc && t.stream.enabled) rc = rx__stream_disable(e, t.stream.id, ddb_now_ms(), err);
-    if (!rc) rc = rx__drop_buckets(e, 0, t.id, t.stream.id != 0, err);
-    for (size_t i = 0; !rc && i < t.nindexes; i++)
-        if (!t.indexes[i].ttl)
-            rc = rx__drop_buckets(e, rx__owner(&t, &t.indexes[i]), t.indexes[i].id, false, err);
+    /* a PITR table's history stays too, for restores from it still reading it */
+    bool keep = t.stream.id != 0 || t.pitr.enabled;
+    if (!rc) rx__note_dead(e, 0, t.id, keep);
+    if (!rc) rc = rx__drop_buckets(e, 0, t.id, keep, err);
+    for (size_t i = 0; !rc && i < t.nindexes; i++) {
+        if (t.indexes[i].ttl) continue;
+        rx__note_dead(e, rx__owner(&t, &t.indexes[i]), t.indexes[i].id, false);
+        rc = rx__drop_buckets(e, rx__owner(&t, &t.indexes[i]), t.indexes[i].id, false, err);
+    }
     ddb_arena_destroy(a);
     return rc;
+}
+
+void rx__note_dead(rx_engine_t *e, uint32_t owner, uint32_t id, bool keep_feed) {
+    char field[32], value[32];
+    snprintf(field, sizeof field, "%u:%u", owner, id);
+    snprintf(value, sizeof value, "%lld:%d", (long long)ddb_now_ms(), keep_feed);
+    const char *argv[] = {"HSET", RX_CAT_DEAD, field, value};
+    redisReply *r;
+    ddb_error_t err;
+    if (rx__cat(e, true, 4, argv, NULL, &r, &err) == 0) freeReplyObject(r);
+}
+
+void rx__dead_sweep(rx_engine_t *e) {
+    const char *argv[] = {"HGETALL", RX_CAT_DEAD};
+    redisReply *r;
+    ddb_error_t err;
+    if (rx__cat(e, false, 2, argv, NULL, &r, &err)) return;
+    int64_t now = ddb_now_ms();
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+        unsigned owner, id;
+        long long at;
+        int keep;
+        if (sscanf(r->element[i]->str, "%u:%u", &owner, &id) != 2 ||
+            sscanf(r->element[i + 1]->str, "%lld:%d", &at, &keep) != 2 || at + RX_DEAD_MS > now)
+            continue;
+        if (rx__drop_buckets(e, owner, id, keep != 0, &err)) continue;
+        const char *del[] = {"HDEL", RX_CAT_DEAD, r->element[i]->str};
+        redisReply *d;
+        if (rx__cat(e, true, 3, del, NULL, &d, &err) == 0) freeReplyObject(d);
+    }
+    freeReplyObject(r);
 }
 
 int rx_table_list(rx_engine_t *e, const char *after, size_t after_len, size_t limit, ddb_arena_t *a,

@@ -2,7 +2,8 @@
  * slot map, the function library, the cluster's bucket count), per-thread
  * connections, the store's secret, the small key-value namespaces (Lambda
  * mappings, trigger checkpoints) and what this backend refuses for now:
- * point-in-time recovery and --backup-to. */
+ * --backup-to. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,52 @@ void rx__key_set(const rx_engine_t *e, const ddb_table_info_t *t, const ddb_inde
     uint32_t id = len >= 4 ? kc_get_be32(key) : 0;
     rx__set_name(rx__owner(t, ix), id, rx__bucket_index(e, len >= 12 ? kc_get_be64(key + 4) : 0),
                  out);
+}
+
+void rx__cmd_word(rx_cmd_t *c, const char *fmt, ...) {
+    if (c->argc == RX_CMD_WORDS) abort();
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->buf[c->argc], sizeof c->buf[0], fmt, ap);
+    va_end(ap);
+    c->argv[c->argc] = c->buf[c->argc];
+    c->argc++;
+}
+
+void rx__cmd_key(rx_cmd_t *c, const rs_bucket_t *set, const char *suffix) {
+    if (c->route < 0) c->route = c->argc;
+    rx__cmd_word(c, "%.*s%s", (int)set->len, set->tag, suffix);
+}
+
+int rx__per_bucket(rx_engine_t *e, bool write, rx_cmd_build_fn build, rx_cmd_reply_fn got,
+                   void *ctx, ddb_error_t *err) {
+    uint32_t nb = e->buckets;
+    rx_cmd_t *c = calloc(nb, sizeof *c);
+    rc_cmd_t *cmds = calloc(nb, sizeof *cmds);
+    uint32_t *of = calloc(nb, sizeof *of);
+    if (!c || !cmds || !of) abort();
+    size_t n = 0;
+    for (uint32_t b = 0; b < nb; b++) {
+        rx_cmd_t *x = &c[n];
+        x->route = -1;
+        build(ctx, b, x);
+        if (!x->argc) continue;
+        const char *route = x->argv[x->route < 0 ? 0 : x->route];
+        cmds[n] = (rc_cmd_t){.key = route,
+                             .klen = strlen(route),
+                             .argc = x->argc,
+                             .argv = x->argv,
+                             .write = write,
+                             .idempotent = true};
+        of[n++] = b;
+    }
+    int rc = n ? rc_exec(rx__conn(e), cmds, n, err) : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!rc && got) rc = got(ctx, of[i], cmds[i].reply, err);
+        if (cmds[i].reply) freeReplyObject(cmds[i].reply);
+    }
+    free(c), free(cmds), free(of);
+    return rc;
 }
 
 int rx__cmp_replies(const void *a, const void *b) {
@@ -124,7 +171,11 @@ int rx_open(const ddb_engine_opts_t *opts, rx_engine_t **out, ddb_error_t *err) 
         (int64_t)(opts->stream_retention_s ? opts->stream_retention_s : 24 * 3600) * 1000;
     e->tx.stream_keep_ms = (size_t)e->retention_ms;
     pthread_mutex_init(&e->feed_mu, NULL);
-    pthread_cond_init(&e->restores_cond, NULL);
+    pthread_cond_init(&e->jobs_cond, NULL);
+    e->backfill_batch = opts->backfill_batch ? opts->backfill_batch : 1000;
+    e->backfill_pause_ms = opts->backfill_pause_ms;
+    e->pitr_retention_ms =
+        (int64_t)(opts->pitr_retention_s ? opts->pitr_retention_s : 35 * 86400) * 1000;
     pthread_cond_init(&e->feed_cond, NULL);
     uint8_t rnd[8] = {0};
     if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) {
@@ -158,7 +209,7 @@ void rx_close(rx_engine_t *e) {
     rx__applier_stop(e);
     rx__sweeper_stop(e);
     atomic_store(&e->stop, true);
-    rx__restores_wait(e); /* they see stop and leave the rest to a resume */
+    rx__jobs_wait(e); /* they see stop and leave the rest to a resume */
     for (size_t i = 0; i < e->nconns; i++)
         rc_conn_destroy(e->conns[i]);
     free(e->conns);
@@ -167,7 +218,7 @@ void rx_close(rx_engine_t *e) {
     pthread_mutex_destroy(&e->mu);
     pthread_mutex_destroy(&e->feed_mu);
     pthread_cond_destroy(&e->feed_cond);
-    pthread_cond_destroy(&e->restores_cond);
+    pthread_cond_destroy(&e->jobs_cond);
     rc_cluster_close(e->c);
     free(e);
 }
@@ -307,25 +358,6 @@ void rx_engine_stats(rx_engine_t *e, ddb_engine_stats_t *out) {
     /* this front end's: the others' count in theirs */
     out->stream_records = atomic_load(&e->records_written);
     out->backfill_scanned = atomic_load(&e->backfill_scanned);
-}
-
-int rx_pitr_set(rx_engine_t *e, const char *table, size_t len, bool enabled, uint32_t period_days,
-                ddb_error_t *err) {
-    (void)e, (void)table, (void)len, (void)period_days;
-    if (!enabled) return 0;
-    return rx__unsupported(err, "Point-in-time recovery");
-}
-
-void rx_pitr_window(rx_engine_t *e, const ddb_table_info_t *t, int64_t *earliest_ms,
-                    int64_t *latest_ms) {
-    (void)e, (void)t;
-    *earliest_ms = *latest_ms = 0;
-}
-
-int rx_pitr_restore(rx_engine_t *e, const char *source, size_t len, int64_t at_ms,
-                    ddb_table_info_t *target, ddb_error_t *err) {
-    (void)e, (void)source, (void)len, (void)at_ms, (void)target;
-    return rx__unsupported(err, "Point-in-time recovery");
 }
 
 int rx_checkpoint(rx_engine_t *e, const char *dir, ddb_error_t *err) {

@@ -28,7 +28,6 @@
 #define RX_GSI_COLD_MS   20     /* this front end's buckets without records: looked at this often */
 #define RX_GSI_OTHERS_MS 1000   /* every bucket (another front end's lease may have expired) */
 #define RX_GSI_TOMB_MS   300000 /* how long a removed entry's version is remembered */
-#define RX_GSI_TABLES_MS 1000   /* how often the table list is read again */
 
 enum { HOT = 1, MINE = 2 };
 
@@ -432,10 +431,14 @@ static size_t apply_round(applier_t *ap, gsi_table_t *g, uint8_t want, bool *beh
 
 /* Takes this front end's dirty marks into the tables' hot flags; returns
  * the feed generation they cover. */
-static uint64_t take_dirty(applier_t *ap) {
+/* Marks the buckets of this front end's writes hot. The marks of a table
+ * the applier does not know yet are kept for the take after the tables'
+ * refresh (fresh: the tables were just read, so an unknown one is gone). */
+static uint64_t take_dirty(applier_t *ap, bool fresh) {
     rx_engine_t *e = ap->e;
     pthread_mutex_lock(&e->feed_mu);
     uint64_t gen = e->feed_gen;
+    size_t keep = 0;
     for (size_t d = 0; d < e->ndirty; d++) {
         bool known = false;
         for (size_t i = 0; i < ap->n; i++)
@@ -443,12 +446,15 @@ static uint64_t take_dirty(applier_t *ap) {
                 ap->v[i].hot[(uint32_t)e->dirty[d] % e->buckets] |= HOT;
                 known = true;
             }
-        if (!known) ap->tables_due = 0; /* a table new to the applier */
+        if (!known && !fresh) {
+            ap->tables_due = 0; /* a table new to the applier */
+            e->dirty[keep++] = e->dirty[d];
+        }
     }
     for (size_t i = 0; e->dirty_overflow && i < ap->n; i++)
         ap->v[i].others_due = 0;
     if (e->dirty_overflow) ap->tables_due = 0;
-    e->ndirty = 0;
+    e->ndirty = keep;
     e->dirty_overflow = false;
     pthread_mutex_unlock(&e->feed_mu);
     return gen;
@@ -475,13 +481,41 @@ void rx__gsi_barrier(rx_engine_t *e) {
     pthread_mutex_unlock(&e->feed_mu);
 }
 
+/* Gives up the leases this applier holds (its buckets marked MINE). */
+typedef struct release_ctx {
+    const applier_t *ap;
+    const gsi_table_t *g;
+} release_ctx_t;
+
+static void release_cmd(void *ctx, uint32_t b, rx_cmd_t *c) {
+    const release_ctx_t *r = ctx;
+    if (!(r->g->hot[b] & MINE)) return;
+    rs_bucket_t t;
+    rs_bucket_name(&t, r->g->id, b);
+    rx__cmd_word(c, "FCALL");
+    rx__cmd_word(c, "ddb_feed_release");
+    rx__cmd_word(c, "1");
+    rx__cmd_key(c, &t, "a");
+    rx__cmd_word(c, "%s", r->ap->e->owner);
+}
+
+static void release_leases(applier_t *ap) {
+    for (size_t i = 0; i < ap->n; i++) {
+        release_ctx_t r = {ap, &ap->v[i]};
+        ddb_error_t err;
+        (void)rx__per_bucket(ap->e, false, release_cmd, NULL, &r, &err);
+    }
+}
+
 /* A clean stop: this front end's buckets applied to their end (for at most
  * RX_GSI_DRAIN_MS), then their leases given up, so that another front end
  * (or this one restarted) carries on at once rather than after the lease. */
 #define RX_GSI_DRAIN_MS 2000
 static void drain(applier_t *ap) {
-    rx_engine_t *e = ap->e;
     int64_t deadline = mono_ms() + RX_GSI_DRAIN_MS;
+    /* the last writes' buckets, of tables made since the last refresh too */
+    refresh_tables(ap);
+    (void)take_dirty(ap, true);
     for (;;) {
         bool behind = false;
         size_t applied = 0;
@@ -489,42 +523,19 @@ static void drain(applier_t *ap) {
             applied += apply_round(ap, &ap->v[i], HOT | MINE, &behind);
         if ((!applied && !behind) || mono_ms() > deadline) break;
     }
-    for (size_t i = 0; i < ap->n; i++) {
-        gsi_table_t *g = &ap->v[i];
-        rc_cmd_t *cmds = calloc(e->buckets, sizeof *cmds);
-        char(*keys)[48] = calloc(e->buckets, sizeof *keys);
-        const char *(*argv)[5] = calloc(e->buckets, sizeof *argv);
-        if (!cmds || !keys || !argv) abort();
-        size_t nc = 0;
-        for (uint32_t b = 0; b < e->buckets; b++) {
-            if (!(g->hot[b] & MINE)) continue;
-            rs_bucket_t t;
-            rs_bucket_name(&t, g->id, b);
-            snprintf(keys[nc], sizeof keys[nc], "%sa", t.tag);
-            const char *v[] = {"FCALL", "ddb_feed_release", "1", keys[nc], e->owner};
-            memcpy(argv[nc], v, sizeof v);
-            cmds[nc] =
-                (rc_cmd_t){.key = keys[nc], .klen = strlen(keys[nc]), .argc = 5, .argv = argv[nc]};
-            nc++;
-        }
-        ddb_error_t err;
-        (void)rc_exec(rx__conn(e), cmds, nc, &err);
-        for (size_t k = 0; k < nc; k++)
-            if (cmds[k].reply) freeReplyObject(cmds[k].reply);
-        free(cmds), free(keys), free(argv);
-    }
+    release_leases(ap);
 }
 
 static void *applier_main(void *arg) {
     applier_t ap = {.e = arg};
     rx_engine_t *e = ap.e;
     while (!atomic_load(&e->stop)) {
-        uint64_t gen = take_dirty(&ap);
+        uint64_t gen = take_dirty(&ap, false);
         int64_t now = mono_ms();
         if (now >= ap.tables_due) {
             refresh_tables(&ap);
             ap.tables_due = now + RX_GSI_TABLES_MS;
-            gen = take_dirty(&ap); /* with the marks of tables just learned of */
+            gen = take_dirty(&ap, true); /* with the marks of tables just learned of */
         }
         size_t applied = 0;
         bool behind = false;
@@ -652,6 +663,7 @@ int rx__gsi_settle(rx_engine_t *e, int timeout_ms, ddb_error_t *err) {
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
     }
+    release_leases(&ap); /* a front end takes its buckets on at once, not after the lease */
     for (size_t i = 0; i < ap.n; i++)
         free(ap.v[i].hot);
     free(ap.v);

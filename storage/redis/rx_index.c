@@ -8,8 +8,9 @@
  * its entries of an item are in the item's own bucket's slot (a key set
  * "{t<table>:<bucket>}l<index>.") and are written in the same function call
  * as the item: an LSI never disagrees with its table, and a write to a
- * table with LSIs is one step, as one without. Creating a GSI backfills it
- * here, each entry at its item's version. */
+ * table with LSIs is one step, as one without. A GSI added later is
+ * backfilled here, in the background. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,7 @@ int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const b
         w->op = RS_CHECK; /* read-only in a transaction: it must still be as read */
         return 0;
     }
+    w->hist = t->pitr.enabled; /* point-in-time recovery's history of the item */
     uint64_t expiry = rx__expiry(t, next);
     w->expiry_s = expiry ? (int64_t)expiry : -1;
     w->dsize = (int64_t)(next ? ddb_item_size(next) : 0) - (int64_t)(old ? ddb_item_size(old) : 0);
@@ -216,30 +218,185 @@ static int edit_indexes(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, dd
     return 0;
 }
 
-typedef struct fill_ctx {
-    rx_engine_t *e;
-    const ddb_table_info_t *t;
-    const ddb_index_info_t *ix;
-} fill_ctx_t;
+/* ---- GSI backfills --------------------------------------------------------- */
 
-/* Writes one item's entry into the GSI being backfilled at the item's
- * version: the applier's entries of later writes win over it whatever the
- * order (ddb_ix_apply's last writer by version). */
-static int fill_item(void *ctx, const rs_bucket_t *b, const redisReply *k, const redisReply *body,
-                     ddb_error_t *err) {
-    const fill_ctx_t *f = ctx;
+/* A GSI added to a table with items is built in the background, as
+ * DynamoDB builds it (IndexStatus CREATING, Backfilling, its reads refused
+ * until it is ACTIVE): a job (rx_jobs.c) walks the table's buckets writing
+ * each item's entry at the item's version, while the change feed keeps the
+ * index up to date with later writes (ddb_ix_apply's last writer by version
+ * makes either order right). Its state is the index's backfilling flag in
+ * the table's record and the next bucket to walk ("{ddb:cat}bf:pos:<id>"),
+ * so a backfill whose front end died is resumed, from that bucket, by any
+ * front end's sweeper once its lease ("{ddb:cat}bf:lease:<id>") expires. */
+/* The walk starts this long after the index was added: writes that read
+ * the table's record before (and so wrote no change record for it) are done
+ * by then, and every applier has read the new record (RX_GSI_TABLES_MS), so
+ * no later write's entry is left to records applied without the index. */
+#define RX_BACKFILL_GRACE_MS (2 * RX_GSI_TABLES_MS)
+#define BF_STOPPED           (-2) /* a walk's own stop: the engine closes, or the lease passed on */
+#define BF_FOUND             (-1) /* find_index: the table and its index */
+
+static void bf_key(char out[48], const char *what, uint32_t index) {
+    snprintf(out, 48, RX_CAT_TAG "bf:%s:%u", what, index);
+}
+
+typedef struct bf_run {
+    rx_engine_t *e;
+    uint32_t table, index;
+    char lease[48];
+    ddb_table_info_t *t; /* found: the table's record, and its index */
+    const ddb_index_info_t *ix;
+    uint64_t n; /* items walked */
+} bf_run_t;
+
+static int find_index(void *ctx, const ddb_table_info_t *t) {
+    bf_run_t *r = ctx;
+    if (t->id != r->table) return 0;
+    for (size_t i = 0; i < t->nindexes; i++) {
+        if (t->indexes[i].id != r->index) continue;
+        *r->t = *t;
+        r->ix = &r->t->indexes[i];
+        return BF_FOUND;
+    }
+    return 0;
+}
+
+/* Whether the index is still there (r->t and r->ix its latest, in a). */
+static bool index_exists(bf_run_t *r, ddb_arena_t *a) {
+    ddb_error_t err;
+    r->ix = NULL;
+    return rx__each_table(r->e, a, find_index, r, &err) == BF_FOUND;
+}
+
+/* Writes one item's entry, at the item's version; renews the lease every
+ * RX_PAGE items and pauses every backfill_batch. */
+static int bf_item(void *ctx, const rs_bucket_t *b, const redisReply *k, const redisReply *body,
+                   ddb_error_t *err) {
+    bf_run_t *r = ctx;
     (void)body;
+    rx_engine_t *e = r->e;
+    if (r->n && r->n % RX_PAGE == 0 && (atomic_load(&e->stop) || !rx__job_lease(e, r->lease)))
+        return BF_STOPPED;
+    if (r->n && e->backfill_pause_ms && r->n % e->backfill_batch == 0 &&
+        !rx__job_sleep(e, (int)e->backfill_pause_ms))
+        return BF_STOPPED;
+    r->n++;
     bytes_t key = {0};
     bytes_put(&key, k->str, k->len);
     ddb_arena_t *a = ddb_arena_create(0);
     const ddb_value_t *item = NULL;
     uint64_t ver;
-    int rc = rx__read(f->e, rx__conn(f->e), b, &key, a, &item, &ver, err);
-    atomic_fetch_add(&f->e->backfill_scanned, 1);
-    if (!rc && item) rc = rx__gsi_put(f->e, f->t, f->ix, item, ver, err);
+    int rc = rx__read(e, rx__conn(e), b, &key, a, &item, &ver, err);
+    atomic_fetch_add(&e->backfill_scanned, 1);
+    if (!rc && item) rc = rx__gsi_put(e, r->t, r->ix, item, ver, err);
     ddb_arena_destroy(a);
     bytes_free(&key);
     return rc;
+}
+
+static int end_backfill(ddb_arena_t *a, ddb_table_info_t *t, const void *ctx, ddb_error_t *err) {
+    uint32_t id = *(const uint32_t *)ctx;
+    (void)err;
+    ddb_index_info_t *ix = ddb_arena_alloc(a, sizeof *ix * (t->nindexes + 1));
+    for (size_t i = 0; i < t->nindexes; i++) {
+        ix[i] = t->indexes[i];
+        if (ix[i].id == id) ix[i].backfilling = false;
+    }
+    t->indexes = ix;
+    return 0;
+}
+
+/* A catalog command's reply, dropped; whether it answered. */
+static bool cat_do(rx_engine_t *e, int argc, const char **argv) {
+    redisReply *r;
+    ddb_error_t err;
+    if (rx__cat(e, true, argc, argv, NULL, &r, &err)) return false;
+    freeReplyObject(r);
+    return true;
+}
+
+static void backfill_job(rx_engine_t *e, void *arg) {
+    bf_run_t r = *(const bf_run_t *)arg;
+    free(arg);
+    r.e = e;
+    bf_key(r.lease, "lease", r.index);
+    char pos[48];
+    bf_key(pos, "pos", r.index);
+    if (!rx__job_lease(e, r.lease)) return;
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_table_info_t t;
+    r.t = &t;
+    ddb_error_t err;
+    int rc = rx__job_sleep(e, RX_BACKFILL_GRACE_MS) ? 0 : BF_STOPPED;
+    const char *get[] = {"GET", pos};
+    redisReply *p = NULL;
+    if (!rc && rx__cat(e, false, 2, get, NULL, &p, &err)) rc = BF_STOPPED;
+    uint32_t from = p && p->type == REDIS_REPLY_STRING ? (uint32_t)strtoul(p->str, NULL, 10) : 0;
+    if (p) freeReplyObject(p);
+    bool gone = false;
+    for (uint32_t b = from; !rc && b <= e->buckets; b++) {
+        /* each bucket with the latest record: a dropped index (or table) ends the walk */
+        ddb_arena_destroy(a);
+        a = ddb_arena_create(0);
+        if (!index_exists(&r, a) || !r.ix->backfilling) {
+            gone = !r.ix;
+            break;
+        }
+        if (b == e->buckets) {
+            /* its ItemCount read afresh from here on (the walk's entries are not counted as
+             * they go), before it shows ACTIVE */
+            rx__stats_drop(e, r.index);
+            uint32_t id = r.index;
+            if (rx__change_record(e, t.name, t.name_len, end_backfill, &id, &err)) rc = BF_STOPPED;
+            break;
+        }
+        if (!rx__job_lease(e, r.lease)) rc = BF_STOPPED;
+        if (!rc) rc = rx__each_item(e, 0, t.id, b, false, bf_item, &r, &err);
+        char next[16];
+        snprintf(next, sizeof next, "%u", b + 1);
+        const char *set[] = {"SET", pos, next};
+        if (!rc && !cat_do(e, 3, set)) rc = BF_STOPPED;
+    }
+    if (gone) { /* what this walk wrote into a dropped index's buckets goes with it */
+        (void)rx__drop_buckets(e, 0, r.index, false, &err);
+        rx__note_dead(e, 0, r.index, false);
+    }
+    if (!rc) {
+        const char *del[] = {"DEL", pos};
+        (void)cat_do(e, 2, del);
+    }
+    rx__job_release(e, r.lease);
+    ddb_arena_destroy(a);
+}
+
+/* Starts index's backfill on table in a job of its own. */
+static void start_backfill(rx_engine_t *e, uint32_t table, uint32_t index) {
+    bf_run_t *r = calloc(1, sizeof *r);
+    if (!r) abort();
+    r->table = table;
+    r->index = index;
+    rx__job_start(e, backfill_job, r);
+}
+
+static int resume_one(void *ctx, const ddb_table_info_t *t) {
+    rx_engine_t *e = ctx;
+    for (size_t i = 0; i < t->nindexes; i++) {
+        const ddb_index_info_t *ix = &t->indexes[i];
+        if (ix->ttl || ix->local || !ix->backfilling) continue;
+        /* a backfill running anywhere holds the lease (renewed); a stopped one's expires */
+        char lease[48];
+        bf_key(lease, "lease", ix->id);
+        if (!rx__job_leased(e, lease)) start_backfill(e, t->id, ix->id);
+    }
+    return 0;
+}
+
+void rx__backfills_resume(rx_engine_t *e) {
+    ddb_arena_t *a = ddb_arena_create(0);
+    ddb_error_t err;
+    (void)rx__each_table(e, a, resume_one, e, &err);
+    ddb_arena_destroy(a);
 }
 
 int rx_index_add(rx_engine_t *e, const char *table, size_t len, ddb_index_info_t *ix,
@@ -258,15 +415,9 @@ int rx_index_add(rx_engine_t *e, const char *table, size_t len, ddb_index_info_t
     ddb_arena_t *a = ddb_arena_create(0);
     ddb_table_info_t t;
     rc = rx_table_get(e, table, len, a, &t, err);
-    const ddb_index_info_t *cur = rc ? NULL : ddb_table_index(&t, ix->name, ix->name_len);
-    fill_ctx_t f = {e, &t, cur};
-    for (uint32_t b = 0; !rc && cur && b < e->buckets; b++)
-        rc = rx__each_item(e, 0, t.id, b, false, fill_item, &f, err);
+    if (!rc) start_backfill(e, t.id, ix->id);
     ddb_arena_destroy(a);
-    if (rc) return rc;
-    x.backfilling = false;
-    x.meta = NULL;
-    return rx__change_record(e, table, len, edit_indexes, &x, err);
+    return rc;
 }
 
 int rx_index_drop(rx_engine_t *e, const char *table, size_t len, const char *index,
@@ -280,6 +431,7 @@ int rx_index_drop(rx_engine_t *e, const char *table, size_t len, const char *ind
     if (rc) return rc;
     ix_edit_t x = {.name = index, .name_len = index_len, .meta = meta};
     rc = rx__change_record(e, table, len, edit_indexes, &x, err);
+    if (!rc && id) rx__note_dead(e, owner, id, false);
     if (!rc && id) rc = rx__drop_buckets(e, owner, id, false, err);
     return rc;
 }

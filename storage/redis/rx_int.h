@@ -22,6 +22,8 @@
 #define RX_CAT_RESTORES "{ddb:cat}rst"    /* hash: restoring table's id -> the backup it reads */
 #define RX_CAT_STREAMS                                                                             \
     "{ddb:cat}st" /* hash: stream id (decimal) -> its descriptor (storage/streamrec.h) */
+#define RX_CAT_DEAD                                                                                \
+    "{ddb:cat}dead" /* hash: "<owner>:<id>" of a dropped table or index -> "<ms>:<keep feed>" */
 #define RX_CAT_TAG "{ddb:cat}"
 
 #define RX_BUCKETS_DEFAULT 64   /* buckets per table on a new cluster (a power of two) */
@@ -80,9 +82,12 @@ struct rx_engine {
     _Atomic uint64_t records_written;  /* change records this front end's writes appended */
     _Atomic uint64_t backfill_scanned; /* items its index and TTL backfills read */
     _Atomic int64_t gsi_lag_ms;        /* the latest record's age when applied */
-    /* rx_backup.c: restores this front end is filling (their threads; under mu) */
-    int restores;
-    pthread_cond_t restores_cond;
+    /* rx_jobs.c: background jobs running on this front end (their threads; under mu) */
+    int jobs;
+    pthread_cond_t jobs_cond;
+    uint32_t backfill_batch;    /* items a GSI backfill writes between pauses */
+    uint32_t backfill_pause_ms; /* its pause */
+    int64_t pitr_retention_ms;  /* PITR's window of tables that name none */
 };
 
 /* Keys of a bucket beside rs_bucket_suffix's: the GSI applier's lease and
@@ -97,6 +102,10 @@ extern const char *const rx_extra_suffix[RX_EXTRA_KEYS];
 #define RX_SEQ_EPOCH_MS 1577836800000LL /* 2020-01-01 */
 #define RX_SEQ_BUCKETS  64              /* buckets a stream can tell apart */
 uint64_t rx__seq(int64_t ms, uint32_t bucket, uint64_t n);
+
+/* How often a GSI applier reads the table list again: for this long after
+ * an index is added, an applier may apply records without it. */
+#define RX_GSI_TABLES_MS 1000
 
 /* Whether writes of table t append change records (an enabled stream, or a
  * GSI fed by them), and the record of a change from old to next: the
@@ -157,6 +166,23 @@ int rx__call(rx_engine_t *e, const char *key, size_t klen, bool write, int argc,
              const size_t *lens, redisReply **out, ddb_error_t *err);
 int rx__cat(rx_engine_t *e, bool write, int argc, const char **argv, const size_t *lens,
             redisReply **out, ddb_error_t *err);
+
+/* Commands one per bucket of [0, e->buckets), pipelined: build writes
+ * bucket b's words into c (rx__cmd_word; the first rx__cmd_key routes it;
+ * no words: no command for b), then got (may be NULL) sees each reply; its
+ * first nonzero status stops the replies' walk and is returned. */
+#define RX_CMD_WORDS 10
+typedef struct rx_cmd {
+    char buf[RX_CMD_WORDS][80];
+    const char *argv[RX_CMD_WORDS];
+    int argc, route;
+} rx_cmd_t;
+void rx__cmd_word(rx_cmd_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rx__cmd_key(rx_cmd_t *c, const rs_bucket_t *set, const char *suffix);
+typedef void (*rx_cmd_build_fn)(void *ctx, uint32_t b, rx_cmd_t *c);
+typedef int (*rx_cmd_reply_fn)(void *ctx, uint32_t b, const redisReply *r, ddb_error_t *err);
+int rx__per_bucket(rx_engine_t *e, bool write, rx_cmd_build_fn build, rx_cmd_reply_fn got,
+                   void *ctx, ddb_error_t *err);
 
 /* qsort's order of redisReply pointers by their strings' bytes. */
 int rx__cmp_replies(const void *a, const void *b);
@@ -224,6 +250,14 @@ int rx__ws_item(rx_engine_t *e, rx_wset_t *s, const ddb_table_info_t *t, const b
 int rx__ws_run(rx_engine_t *e, rx_wset_t *s, size_t *failed_op, char *holder, ddb_error_t *err);
 void rx__ws_free(rx_wset_t *s);
 
+/* Notes table (or index) id as dropped at now (owner, keep_feed: as
+ * rx__drop_buckets's), and the sweeper's second drop of what was noted
+ * RX_DEAD_MS before: a write of another front end that read the table's
+ * record before its deletion may land in its buckets after the first. */
+#define RX_DEAD_MS 5000
+void rx__note_dead(rx_engine_t *e, uint32_t owner, uint32_t id, bool keep_feed);
+void rx__dead_sweep(rx_engine_t *e);
+
 /* Deletes every bucket of a table or index id (owner: rx__set_name's;
  * all keys of each), but with keep_feed its change records, which expire
  * with the retention then (a deleted table's stream stays readable). */
@@ -246,10 +280,41 @@ int rx__each_in(rx_engine_t *e, const rs_bucket_t *b, bool bodies, rx_item_fn fn
 int rx__table_create(rx_engine_t *e, ddb_table_info_t *info, const char *restore_of,
                      ddb_error_t *err);
 
-/* Resumes restores whose front end stopped (a sweeper round), and waits
- * for this front end's own to stop (rx_close). */
+/* Point-in-time recovery (rx_pitr.c): the key set of a restore's copy of
+ * bucket b of table src (target: the restoring table's id), in src's slot;
+ * a PITR restore's state ("P<src id>:<ms>") parsed; the ddb_pitr_copy
+ * command of that copy; and the sweeper's trimming of the histories. */
+void rx__pitr_copy_set(rs_bucket_t *out, uint32_t src, uint32_t bucket, uint32_t target);
+bool rx__pitr_state_parse(const char *v, size_t len, uint32_t *src, int64_t *at_ms);
+void rx__pitr_copy_cmd(uint32_t src, uint32_t target, uint32_t b, rx_cmd_t *c);
+void rx__pitr_trim(rx_engine_t *e);
+
+/* Starts the fill of restoring table id whose restore's state is state (a
+ * backup id, or a PITR restore's); a SYSTEM backup of table t before its
+ * deletion (PITR on), as DynamoDB makes one; and the sweeper's deletion of
+ * SYSTEM backups past their expiry (rx_backup.c). */
+void rx__restore_start(rx_engine_t *e, uint32_t table, const char *state);
+int rx__backup_system(rx_engine_t *e, const ddb_table_info_t *t, ddb_error_t *err);
+void rx__backups_expire(rx_engine_t *e);
+
+/* Resumes the restores (rx_backup.c) and GSI backfills (rx_index.c) whose
+ * front end stopped: a sweeper round. */
 void rx__restores_resume(rx_engine_t *e);
-void rx__restores_wait(rx_engine_t *e);
+void rx__backfills_resume(rx_engine_t *e);
+
+/* Background jobs (rx_jobs.c): a lease in the catalog's slot, taken or
+ * renewed (false: another front end holds it, or no answer), given up, or
+ * looked at; fn(e, arg) run in a thread of its own (fn frees arg; when the
+ * engine stops first, arg is freed unrun); a sleep cut short by the
+ * engine's stop (false then); and rx_close's wait for every job. */
+#define RX_JOB_LEASE_MS 10000 /* renewed every RX_PAGE items or so */
+bool rx__job_lease(rx_engine_t *e, const char *key);
+void rx__job_release(rx_engine_t *e, const char *key);
+bool rx__job_leased(rx_engine_t *e, const char *key);
+typedef void (*rx_job_fn)(rx_engine_t *e, void *arg);
+void rx__job_start(rx_engine_t *e, rx_job_fn fn, void *arg);
+bool rx__job_sleep(rx_engine_t *e, int ms);
+void rx__jobs_wait(rx_engine_t *e);
 
 /* Calls fn for every table's record (decoded into a; no statistics), in no
  * particular order; stops at fn's first nonzero return and returns it. */

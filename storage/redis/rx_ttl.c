@@ -210,7 +210,11 @@ static void *sweeper(void *arg) {
         if (e->stop) break;
         pthread_mutex_unlock(&e->mu);
         sweep(e);
-        rx__restores_resume(e); /* restores a stopped front end left unfinished */
+        rx__restores_resume(e);  /* restores a stopped front end left unfinished */
+        rx__backfills_resume(e); /* and GSI backfills */
+        rx__pitr_trim(e);
+        rx__backups_expire(e);
+        rx__dead_sweep(e);
         rx__tokens_sweep(e);
         pthread_mutex_lock(&e->mu);
     }

@@ -304,9 +304,9 @@ static void test_key_sets(rc_conn_t *k) {
     char kz[64], kb2[64];
     snprintf(kz, sizeof kz, "%sz", b->tag);
     snprintf(kb2, sizeof kb2, "%sb", b->tag);
-    const char *argv[] = {"FCALL", "ddb_apply", "9", kz,  kb2, kz,  kz,  kz,  kz, kz, kz,
-                          kz,      "1",         "0", "2", "k", "*", "P", "x", "", "", "0"};
-    CHECK(rc_command(k, b->tag, b->len, true, 22, argv, NULL, &r, &err) == 0);
+    const char *argv[] = {"FCALL", "ddb_apply", "10", kz,  kb2, kz,  kz,  kz,  kz, kz, kz,  kz,
+                          kz,      "1",         "0",  "2", "k", "*", "P", "x", "", "", "0", ""};
+    CHECK(rc_command(k, b->tag, b->len, true, 24, argv, NULL, &r, &err) == 0);
     CHECK(r && r->type == REDIS_REPLY_ERROR && strstr(r->str, "key set 2 of 1"));
     if (r) freeReplyObject(r);
     /* a delete takes its TTL with it; records older than stream_keep_ms go,
@@ -479,6 +479,83 @@ static void test_feed_leases(rc_conn_t *k) {
     if (r) freeReplyObject(r);
 }
 
+/* Point-in-time recovery's history: writes marked hist record the item's
+ * state before in the key set's h; a copy of the bucket undone to a time
+ * (ddb_pitr_copy, then ddb_pitr_undo page by page) is the bucket as it was
+ * then. */
+static uint64_t put(rc_conn_t *k, const rs_bucket_t *b, const char *key, const char *body,
+                    uint64_t expect, bool hist) {
+    rs_write_t w = {.key = key,
+                    .klen = strlen(key),
+                    .expect = expect,
+                    .op = body ? RS_PUT : RS_DELETE,
+                    .body = body,
+                    .blen = body ? strlen(body) : 0,
+                    .expiry_s = -1,
+                    .hist = hist};
+    ddb_error_t err;
+    CHECK(rs_apply(k, b, 1, &w, 1, 0, NULL, NULL, &err) == 0);
+    return w.version;
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void test_history(rc_conn_t *k) {
+    rs_bucket_t b;
+    rs_bucket_name(&b, 6, 1);
+    uint64_t v1 = put(k, &b, "k1", "one", 0, true);
+    uint64_t v2 = put(k, &b, "k2", "two", 0, true);
+    (void)put(k, &b, "quiet", "q", 0, false); /* not recorded */
+    CHECK(raw_int(k, &b, "h", "XLEN") == 2);
+    struct timespec gap = {0, 5 * 1000000L};
+    nanosleep(&gap, NULL);
+    long long at = now_ms();
+    nanosleep(&gap, NULL);
+    (void)put(k, &b, "k1", "ONE", v1, true);
+    (void)put(k, &b, "k2", NULL, v2, true);
+    (void)put(k, &b, "k3", "three", 0, true);
+    CHECK(raw_int(k, &b, "h", "XLEN") == 5);
+    const char *copy_keys[] = {"z", "b", "h", "P9.z", "P9.b", "P9.l"};
+    redisReply *r = fcall(k, &b, "ddb_pitr_copy", copy_keys, 6, NULL, 0);
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+    if (r) freeReplyObject(r);
+    r = fcall(k, &b, "ddb_pitr_copy", copy_keys, 6, NULL, 0); /* once only */
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    if (r) freeReplyObject(r);
+    char ats[24];
+    snprintf(ats, sizeof ats, "%lld", at);
+    const char *undo_keys[] = {"P9.z", "P9.b", "P9.l", "h"};
+    const char *args[] = {ats, "1"}; /* one record a call */
+    int calls = 0;
+    for (long long more = 1; more && calls < 10; calls++) {
+        r = fcall(k, &b, "ddb_pitr_undo", undo_keys, 4, args, 2);
+        more = r && r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+        if (r) freeReplyObject(r);
+    }
+    CHECK(calls == 4); /* three records after at, then the one that finds none */
+    CHECK(raw_int(k, &b, "P9.z", "ZCARD") == 3); /* k1, k2, quiet */
+    r = raw_hget(k, &b, "P9.b", "k1");
+    CHECK(r && r->type == REDIS_REPLY_STRING && !strcmp(r->str, "one"));
+    if (r) freeReplyObject(r);
+    r = raw_hget(k, &b, "P9.b", "k2");
+    CHECK(r && r->type == REDIS_REPLY_STRING && !strcmp(r->str, "two"));
+    if (r) freeReplyObject(r);
+    r = raw_hget(k, &b, "P9.b", "k3");
+    CHECK(r && r->type == REDIS_REPLY_NIL);
+    if (r) freeReplyObject(r);
+    /* the source is as it is now */
+    r = raw_hget(k, &b, "b", "k1");
+    CHECK(r && r->type == REDIS_REPLY_STRING && !strcmp(r->str, "ONE"));
+    if (r) freeReplyObject(r);
+    r = fcall(k, &b, "ddb_pitr_undo", undo_keys, 4, args, 2); /* done: nothing more */
+    CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    if (r) freeReplyObject(r);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: test_rstore redis-cluster://HOST:PORT,...\n");
@@ -498,6 +575,7 @@ int main(int argc, char **argv) {
     test_key_sets(k);
     test_index_applies(k);
     test_feed_leases(k);
+    test_history(k);
     rc_conn_destroy(k);
     rc_cluster_close(cluster);
     return check_summary();

@@ -25,6 +25,11 @@ DDBD = os.environ.get("DDBD", os.path.join(REPO, "build", "ddbd"))
 # (the oracle, whose own deviations some tests allow for) unless
 # DDB_ENDPOINT_DDBD says it is a ddbd (tools/cluster_suite.sh's).
 ORACLE = bool(os.environ.get("DDB_ENDPOINT")) and not os.environ.get("DDB_ENDPOINT_DDBD")
+# How long after a write its stream record may take to show (seconds).
+# DynamoDB's records appear a moment after their writes; the RocksDB
+# backend's at once (0), the redis-cluster backend's once every bucket's
+# clock has passed them (tools/cluster_suite.sh sets it).
+STREAM_SETTLE = float(os.environ.get("DDB_STREAM_SETTLE", "0"))
 
 
 def pytest_configure(config):
@@ -69,9 +74,14 @@ CLUSTER = os.environ.get("DDB_TEST_CLUSTER")
 
 
 def flush_cluster():
-    """Empties the cluster of DDB_TEST_CLUSTER (every master's keys)."""
+    """Empties the cluster of DDB_TEST_CLUSTER (every master's keys), but for
+    its counter of table and index ids: ids are never reused, as on a cluster
+    never flushed, so a front end still running (the session's) cannot take
+    a new table for one it knew before the flush."""
     for hp in CLUSTER.split("://", 1)[1].split(","):
         host, port = hp.rsplit(":", 1)
+        last_id = subprocess.run(["redis-cli", "-c", "-h", host, "-p", port, "get", "{ddb:cat}id"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
         nodes = subprocess.run(["redis-cli", "-h", host, "-p", port, "cluster", "nodes"],
                                capture_output=True, text=True, check=True).stdout
         for line in nodes.splitlines():
@@ -79,6 +89,9 @@ def flush_cluster():
             if "master" in f[2] and "fail" not in f[2]:
                 h, p = f[1].split("@")[0].rsplit(":", 1)
                 subprocess.run(["redis-cli", "-h", h, "-p", p, "flushall"], capture_output=True, check=True)
+        if last_id.isdigit():
+            subprocess.run(["redis-cli", "-c", "-h", host, "-p", port, "set", "{ddb:cat}id", last_id],
+                           capture_output=True, check=True)
         return
 
 

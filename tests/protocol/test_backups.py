@@ -66,7 +66,6 @@ def test_backup_under_load_restores_one_instant(ddb, endpoint, make_table, table
         ddb.delete_table(TableName=target)
 
 
-@pytest.mark.rocksdb("it turns point-in-time recovery on, which the cluster backend does not have yet")
 def test_restore_keeps_indexes_not_stream_ttl_tags_or_pitr(ddb, table_name):
     src = table_name + "_src"
     ddb.create_table(

@@ -13,10 +13,10 @@ GSIs are eventually consistent) and converge to exactly the table under
 concurrent writes through every front end, the stream of writes made
 through all three has every change of every item in order, TTL deletes
 expired items (those there before it was turned on too) and only those, and
-backups restore whole even when the front end filling one dies, `ddbd
---check` passes a consistent cluster and finds a lost entry, and what this
-backend does not do yet (point-in-time recovery) is refused with a
-ValidationException that says so, never half done.
+backups restore whole and GSIs added later are backfilled in the
+background, even when the front end doing it dies, point-in-time recovery
+restores a table as it was at a time whatever front end wrote it, and
+`ddbd --check` passes a consistent cluster and finds a lost entry.
 
 ddbd_only: these start their own cluster and front ends."""
 import os
@@ -201,16 +201,101 @@ def test_query_and_scan_page_in_dynamodb_order(fronts):
     assert sorted((i["PK"]["S"], i["SK"]["S"]) for p in parts for i in p) == sorted(seen)
 
 
-def test_what_is_not_supported_yet_is_refused_whole(fronts):
+def test_a_dropped_tables_late_writes_are_swept(fronts, cluster):
+    """A write that read a table's record before another front end deleted
+    it may land in its buckets after their drop: the sweepers drop them
+    again RX_DEAD_MS (5 s) later."""
     a = client(fronts[0])
-    make_table(a, "plain", sort=False)
-    with pytest.raises(ClientError) as e:
-        a.update_continuous_backups(TableName="plain",
-                                    PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
-    assert e.value.response["Error"]["Code"] == "ValidationException"
-    assert "not supported by the redis-cluster store yet" in e.value.response["Error"]["Message"]
-    desc = a.describe_continuous_backups(TableName="plain")["ContinuousBackupsDescription"]
-    assert desc["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+    make_table(a, "late", sort=False)
+    a.put_item(TableName="late", Item={"PK": {"S": "k"}})
+    tid = max(int(k[2:k.index(":")]) for _, k in keys_of(cluster, "{t*}z"))
+    a.delete_table(TableName="late")
+    assert keys_of(cluster, f"{{t{tid}:*") == []
+    port = cluster.split("//")[1].split(",")[0].split(":")[1]
+    # the late write, as a front end's ddb_apply would leave it
+    for suffix in ("z", "b"):
+        args = ["zadd", f"{{t{tid}:3}}z", "0", "late"] if suffix == "z" else ["hset", f"{{t{tid}:3}}b", "late", "x"]
+        subprocess.run(["redis-cli", "-c", "-p", port] + args, check=True, capture_output=True)
+    assert len(keys_of(cluster, f"{{t{tid}:*")) == 2
+    assert eventually(lambda: keys_of(cluster, f"{{t{tid}:*"), lambda k: k == [], timeout=12) == []
+
+
+def test_backup_to_is_refused_on_the_cluster(cluster):
+    """--backup-to copies a RocksDB data directory; the cluster has none."""
+    out = subprocess.run([DDBD, "--backup-to", tempfile.mkdtemp() + "/copy", "--store", cluster],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "--backup-to is not supported by the redis-cluster store yet" in out.stderr, out.stderr
+
+
+def test_point_in_time_restore_across_front_ends(fronts, cluster):
+    """PITR turned on through one front end records every write through any
+    of them: a restore to T through a third has exactly the items as they
+    were at T (puts, updates, deletes and a transaction after T undone),
+    its GSI built from them; deleting the source leaves a SYSTEM backup.
+    A front end with a short window trims the history past it."""
+    a, b, c = (client(s) for s in fronts)
+    a.create_table(TableName="ptsrc", KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "g")],
+                   GlobalSecondaryIndexes=[{"IndexName": "g-index", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                            "Projection": {"ProjectionType": "ALL"}}],
+                   BillingMode="PAY_PER_REQUEST")
+    a.put_item(TableName="ptsrc", Item={"PK": {"S": "before"}, "g": {"S": "x"}})  # before PITR: in the copy
+    on = a.update_continuous_backups(TableName="ptsrc", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    assert on["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    for i in range(120):
+        (a, b, c)[i % 3].put_item(TableName="ptsrc", Item={"PK": {"S": f"k{i}"}, "v": {"N": "1"}, "g": {"S": f"g{i % 5}"}})
+    time.sleep(1.1)  # RestoreDateTime travels in whole seconds
+    at = int(time.time())
+    time.sleep(1.1)
+    for i in range(0, 120, 2):
+        (a, b, c)[i % 3].update_item(TableName="ptsrc", Key={"PK": {"S": f"k{i}"}}, UpdateExpression="SET v = :v",
+                                     ExpressionAttributeValues={":v": {"N": "2"}})
+    for i in range(1, 40, 2):
+        b.delete_item(TableName="ptsrc", Key={"PK": {"S": f"k{i}"}})
+    c.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "ptsrc", "Item": {"PK": {"S": "new1"}, "g": {"S": "g0"}}}},
+        {"Delete": {"TableName": "ptsrc", "Key": {"PK": {"S": "k99"}}}}])
+    desc = b.describe_continuous_backups(TableName="ptsrc")["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert desc["EarliestRestorableDateTime"].timestamp() <= at <= desc["LatestRestorableDateTime"].timestamp()
+    c.restore_table_to_point_in_time(SourceTableName="ptsrc", TargetTableName="pt-then", RestoreDateTime=at)
+    deadline = time.time() + 60
+    while a.describe_table(TableName="pt-then")["Table"]["TableStatus"] != "ACTIVE":
+        assert time.time() < deadline, "the restore did not finish"
+        time.sleep(0.2)
+    got = {i["PK"]["S"]: i.get("v", {}).get("N") for i in scan_all(a, TableName="pt-then", ConsistentRead=True)}
+    assert got == dict({f"k{i}": "1" for i in range(120)}, before=None)
+    assert len(eventually(lambda: scan_all(b, TableName="pt-then", IndexName="g-index"), lambda r: len(r) == 121)) == 121
+    assert keys_of(cluster, "{t*}P*") == []  # the restore's copies are gone
+    a.delete_table(TableName="ptsrc")
+    backups = [s for s in b.list_backups(BackupType="ALL")["BackupSummaries"] if s["TableName"] == "ptsrc"]
+    assert [(s["BackupName"], s["BackupType"], s["BackupStatus"]) for s in backups] == \
+        [("ptsrc$DeletedTableBackup", "SYSTEM", "AVAILABLE")]
+    assert backups[0]["BackupExpiryDateTime"].timestamp() > time.time() + 34 * 86400
+    out = run_check(cluster)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+    # a window of 3 s: the history past it is trimmed, the earliest time moves on
+    d = Ddbd(extra=["--store", cluster, "--pitr-retention", "3s", "--ttl-interval", "0.5"]).start()
+    try:
+        dc = client(d)
+        others = set(keys_of(cluster, "{t*}h"))  # ptsrc's, kept until its retention passes
+        dc.create_table(TableName="ptshort", KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        dc.update_continuous_backups(TableName="ptshort",
+                                     PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        for i in range(50):
+            dc.put_item(TableName="ptshort", Item={"PK": {"S": f"k{i % 5}"}, "n": {"N": str(i)}})
+
+        def history():
+            return sum(int(subprocess.run(["redis-cli", "-p", p, "xlen", k], capture_output=True, text=True).stdout)
+                       for p, k in set(keys_of(cluster, "{t*}h")) - others)
+        assert history() >= 50
+        assert eventually(history, lambda n: n == 0, timeout=10) == 0
+        w = dc.describe_continuous_backups(TableName="ptshort")["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+        assert w["EarliestRestorableDateTime"].timestamp() > time.time() - 4
+    finally:
+        d.cleanup()
 
 
 def test_secondary_indexes_follow_their_table(fronts):
@@ -269,6 +354,13 @@ def test_secondary_indexes_follow_their_table(fronts):
                    GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "at-index",
                                                             "KeySchema": [{"AttributeName": "at", "KeyType": "HASH"}],
                                                             "Projection": {"ProjectionType": "ALL"}}}])
+    # built in the background, seen through another front end: CREATING, then ACTIVE
+    g = c.describe_table(TableName="people")["Table"]["GlobalSecondaryIndexes"]
+    assert [(i["IndexStatus"], i.get("Backfilling")) for i in g if i["IndexName"] == "at-index"] == [("CREATING", True)]
+    deadline = time.time() + 30
+    while any(i["IndexStatus"] != "ACTIVE" for i in c.describe_table(TableName="people")["Table"]["GlobalSecondaryIndexes"]):
+        assert time.time() < deadline, "at-index did not become ACTIVE"
+        time.sleep(0.1)
     r = c.query(TableName="people", IndexName="at-index", KeyConditionExpression="#a = :a",
                 ExpressionAttributeNames={"#a": "at"}, ExpressionAttributeValues={":a": {"S": "2026-05"}})
     assert [i["SK"]["S"] for i in r["Items"]] == ["USER#4"]
@@ -575,6 +667,74 @@ def test_check_passes_a_consistent_cluster_and_finds_a_lost_entry(fronts, cluste
     a.delete_table(TableName="checked2")  # the damage goes with it: later checks pass again
     out = run_check(cluster)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def lease_holders(cluster, pattern):
+    return [k for _, k in keys_of(cluster, pattern)]
+
+
+def test_gsi_backfill_is_background_work_any_front_end_finishes(fronts, cluster):
+    """A GSI added to a table with items is CREATING and Backfilling (its
+    reads refused) while a job builds it; the front end doing it killed
+    (-9), another one resumes it once its lease lapses, and the index ends
+    exactly its table's. A backfill whose table is deleted under it leaves
+    none of its index's keys behind."""
+    a = client(fronts[0])
+    a.create_table(TableName="bfc", KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    for i in range(0, 1500, 25):
+        a.batch_write_item(RequestItems={"bfc": [{"PutRequest": {"Item": {
+            "PK": {"S": f"k{j}"}, "g": {"S": f"g{j % 11}"}}}} for j in range(i, i + 25)]})
+    gsi = {"Create": {"IndexName": "g-index", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                      "Projection": {"ProjectionType": "KEYS_ONLY"}}}
+    slow = ["--store", cluster, "--backfill-batch", "10", "--backfill-pause-ms", "5"]
+    d = Ddbd(extra=slow).start()
+    try:
+        desc = client(d).update_table(TableName="bfc", AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                                      GlobalSecondaryIndexUpdates=[gsi])["TableDescription"]
+        g = desc["GlobalSecondaryIndexes"][0]
+        assert (g["IndexStatus"], g["Backfilling"]) == ("CREATING", True)
+        time.sleep(2.5)  # past the start's grace (2 s): walking the buckets
+        assert lease_holders(cluster, "{ddb:cat}bf:lease:*")
+        d.proc.kill()
+        d.proc.wait()
+    finally:
+        d.cleanup()
+    with pytest.raises(ClientError) as e:
+        a.query(TableName="bfc", IndexName="g-index", KeyConditionExpression="g = :g",
+                ExpressionAttributeValues={":g": {"S": "g1"}})
+    assert e.value.response["Error"]["Message"] == "Cannot read from backfilling global secondary index: g-index"
+    deadline = time.time() + 60
+    while a.describe_table(TableName="bfc")["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"] != "ACTIVE":
+        assert time.time() < deadline, "the backfill was not resumed"
+        time.sleep(0.2)
+    got = scan_all(a, TableName="bfc", IndexName="g-index")
+    assert sorted(i["PK"]["S"] for i in got) == sorted(f"k{j}" for j in range(1500))
+    assert lease_holders(cluster, "{ddb:cat}bf:*") == []  # done: its position and lease are gone
+    out = run_check(cluster)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+    # a backfill under way when its table is deleted
+    a.create_table(TableName="bfgone", KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    for i in range(0, 1000, 25):
+        a.batch_write_item(RequestItems={"bfgone": [{"PutRequest": {"Item": {
+            "PK": {"S": f"k{j}"}, "g": {"S": f"g{j % 11}"}}}} for j in range(i, i + 25)]})
+    d = Ddbd(extra=slow).start()
+    try:
+        client(d).update_table(TableName="bfgone", AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                               GlobalSecondaryIndexUpdates=[gsi])
+        time.sleep(2.5)
+        ix = max(int(k[2:k.index(":")]) for _, k in keys_of(cluster, "{t*}z"))  # the new index's buckets
+        assert keys_of(cluster, f"{{t{ix}:*")
+        a.delete_table(TableName="bfgone")
+        deadline = time.time() + 10
+        while lease_holders(cluster, "{ddb:cat}bf:lease:*"):
+            assert time.time() < deadline, "the backfill did not stop"
+            time.sleep(0.1)
+        assert keys_of(cluster, f"{{t{ix}:*") == []
+    finally:
+        d.cleanup()
 
 
 def test_restore_finished_by_another_front_end_after_kill(fronts, cluster):

@@ -10,11 +10,12 @@ rejects a KeySchema with more than two elements), so these tests were not
 checked against it; the validation messages DynamoDB does not document are
 ddbd's own (see server/index_keys.c, query/expr_key_multi.c)."""
 import subprocess
+import time
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import DDBD, Ddbd, check_cmd, error_of, make_client
+from conftest import DDBD, STREAM_SETTLE, Ddbd, check_cmd, error_of, make_client
 
 MULTI = [{"AttributeName": "tenant", "KeyType": "HASH"}, {"AttributeName": "geo", "KeyType": "HASH"},
          {"AttributeName": "day", "KeyType": "RANGE"}, {"AttributeName": "seq", "KeyType": "RANGE"}]
@@ -295,6 +296,7 @@ def test_stream_restart_and_check():
         arn = c.describe_table(TableName="mktab")["Table"]["LatestStreamArn"]
         shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
         it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        time.sleep(STREAM_SETTLE)  # the delete's record shown
         recs = streams.get_records(ShardIterator=it["ShardIterator"])["Records"]
         assert recs[0]["dynamodb"]["NewImage"] == item("a", seq=2)
         assert recs[-1]["eventName"] == "REMOVE" and recs[-1]["dynamodb"]["Keys"] == {"pk": {"S": "b"}}

@@ -13,7 +13,7 @@ from conftest import Ddbd, error_of, make_client
 from restore_load import (acked_before, check_restored, fill, raw_call, scan_all, sent_before,
                           start_writers, stop_writers, wait_active)
 
-pytestmark = [pytest.mark.ddbd_only, pytest.mark.rocksdb('point-in-time recovery is not on the cluster backend yet')]  # DynamoDB Local has no PITR (UnknownOperationException)
+pytestmark = pytest.mark.ddbd_only  # DynamoDB Local has no PITR (UnknownOperationException)
 
 
 def enable(ddb, table, **spec):

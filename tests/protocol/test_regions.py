@@ -271,7 +271,6 @@ def test_backups_are_per_region(east, west, pair):
 
 
 @pytest.mark.ddbd_only
-@pytest.mark.rocksdb('it turns point-in-time recovery on, which the cluster backend does not have yet')
 def test_pitr_restore_stays_in_region(east, west, pair):
     west.update_continuous_backups(TableName=pair, PointInTimeRecoverySpecification={
         "PointInTimeRecoveryEnabled": True})

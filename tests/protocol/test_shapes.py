@@ -433,7 +433,6 @@ def test_ttl_of_a_missing_table(ddb):
 
 
 @pytest.mark.ddbd_only
-@pytest.mark.rocksdb('it turns point-in-time recovery on, which the cluster backend does not have yet')
 def test_continuous_backups_description_shape(endpoint, ddb, table):
     """The API reference's ContinuousBackupsDescription: the recovery times
     and period only while point-in-time recovery is on. ddbd_only: DynamoDB
@@ -565,7 +564,6 @@ def lambda_server():
 
 
 @pytest.mark.ddbd_only
-@pytest.mark.rocksdb('it turns point-in-time recovery on, which the cluster backend does not have yet')
 def test_bodies_of_what_local_lacks_are_compact_json(lambda_server):
     """ddbd_only: tags, backups, point-in-time recovery and the Lambda
     event-source-mapping API, which DynamoDB Local does not have."""

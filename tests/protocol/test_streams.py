@@ -13,7 +13,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ORACLE, Ddbd, error_of, make_client
+from conftest import ORACLE, STREAM_SETTLE, Ddbd, error_of, make_client
 
 
 def streams_client(ddb):
@@ -34,10 +34,7 @@ def stream_arn(ddb, name):
 
 
 # How long an open shard must stay empty to count as caught up (seconds).
-# DynamoDB's records appear a moment after their writes; the RocksDB
-# backend's at once (0), the redis-cluster backend's once every bucket's
-# clock has passed them (tools/cluster_suite.sh sets it).
-SETTLE = float(os.environ.get("DDB_STREAM_SETTLE", "0"))
+SETTLE = STREAM_SETTLE
 
 
 def read_shard(streams, arn, shard_id, kind="TRIM_HORIZON", limit=None, **kw):
