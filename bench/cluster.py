@@ -6,7 +6,14 @@ each); GetItem, PutItem, Query (10 items), and TransactWriteItems of two
 updates in one partition (one bucket) against two partitions (two buckets:
 the two-phase protocol). Beside it, one ddbd on the embedded RocksDB store
 with the same load through one wrk of 63 connections.
-Usage: cluster.py   (environment: BENCH_SECONDS per run, BENCH_USERS)"""
+
+BENCH_NODE_CPU=F gives every Redis node (masters and replicas) a CPU budget
+of F cores (a cgroup v1 CPU quota), standing for masters that each have a
+machine of their own: on a shared two-core machine the nodes otherwise
+compete with the front ends and wrk for the same cores, and adding masters
+cannot show what it adds (BENCH_OPS: the operations' scripts to run).
+Usage: cluster.py   (environment: BENCH_SECONDS per run, BENCH_USERS,
+BENCH_NODE_CPU, BENCH_OPS)"""
 import os
 import re
 import shutil
@@ -59,6 +66,44 @@ def wrk_many(ports, script, conns):
     return total, p99, bad
 
 
+CGROUP = "/sys/fs/cgroup/cpu"
+
+
+def limit_nodes(port, cpu):
+    """Puts every node of the cluster at port in a CPU cgroup of its own
+    with a quota of cpu cores; the cgroups made."""
+    groups = []
+    nodes = subprocess.run(["redis-cli", "-p", port, "cluster", "nodes"], capture_output=True, text=True,
+                           check=True).stdout
+    for line in nodes.splitlines():
+        np = line.split()[1].split("@")[0].rsplit(":", 1)[1]
+        info = subprocess.run(["redis-cli", "-p", np, "info", "server"], capture_output=True, text=True).stdout
+        pid = re.search(r"process_id:(\d+)", info).group(1)
+        g = os.path.join(CGROUP, f"ddb-bench-{np}")
+        os.makedirs(g, exist_ok=True)
+        with open(os.path.join(g, "cpu.cfs_period_us"), "w") as f:
+            f.write("100000")
+        with open(os.path.join(g, "cpu.cfs_quota_us"), "w") as f:
+            f.write(str(int(cpu * 100000)))
+        with open(os.path.join(g, "cgroup.procs"), "w") as f:
+            f.write(pid)
+        groups.append(g)
+    return groups
+
+
+def unlimit(groups):
+    for g in groups:
+        try:
+            with open(os.path.join(g, "cgroup.procs")) as f:
+                pids = f.read().split()
+            for pid in pids:
+                with open(os.path.join(CGROUP, "cgroup.procs"), "w") as f:
+                    f.write(pid)
+            os.rmdir(g)
+        except OSError:
+            pass
+
+
 def seed(port):
     subprocess.run([sys.executable, os.path.join(ROOT, "bench", "seed.py"), str(port), str(USERS), "10", "0"],
                    check=True, capture_output=True)
@@ -66,11 +111,13 @@ def seed(port):
 
 def main():
     rows = []
+    cpu = float(os.environ.get("BENCH_NODE_CPU", "0"))
+    ops = [o for o in OPS if o[1] in os.environ.get("BENCH_OPS", " ".join(s for _, s in OPS)).split()]
     d = tempfile.mkdtemp()
     p, port = start(["--data-dir", d])
     try:
         seed(port)
-        for label, script in OPS:
+        for label, script in ops:
             rows.append(("RocksDB, one ddbd", label) + wrk_many([port], script, 63))
             print(rows[-1], file=sys.stderr, flush=True)
     finally:
@@ -81,15 +128,20 @@ def main():
         cd = tempfile.mkdtemp(prefix="ddb-bench-cluster-")
         url = subprocess.run([CLUSTER, "up", "--masters", str(masters), "--replicas", "1", "--port", PORT,
                               "--dir", cd], check=True, capture_output=True, text=True).stdout.split()[-1]
-        fronts = []
+        fronts, groups = [], []
+        store = f"cluster, {masters} master{'s' if masters > 1 else ''}"
+        if cpu:
+            store += f", {cpu:g} core a node"
         try:
             fronts = [start(["--store", url]) for _ in range(3)]
             seed(fronts[0][1])
-            for label, script in OPS:
-                rows.append((f"cluster, {masters} master{'s' if masters > 1 else ''}", label) +
-                            wrk_many([f[1] for f in fronts], script, 21))
+            if cpu:
+                groups = limit_nodes(PORT, cpu)
+            for label, script in ops:
+                rows.append((store, label) + wrk_many([f[1] for f in fronts], script, 21))
                 print(rows[-1], file=sys.stderr, flush=True)
         finally:
+            unlimit(groups)
             for f, _ in fronts:
                 f.terminate()
                 f.wait()

@@ -219,30 +219,18 @@ int rx__backup_system(rx_engine_t *e, const ddb_table_info_t *t, ddb_error_t *er
     return rc;
 }
 
+static void drop_copy_cmd(void *ctx, uint32_t bucket, rx_cmd_t *c) {
+    const ddb_backup_info_t *b = ctx;
+    rs_bucket_t copy;
+    copy_bucket(&copy, b->table.id, bucket, b->id);
+    rx__cmd_word(c, "DEL");
+    rx__cmd_key(c, &copy, "z");
+    rx__cmd_key(c, &copy, "b");
+}
+
 /* Deletes backup b's copies and record. */
 static int drop_copy(rx_engine_t *e, const ddb_backup_info_t *b, ddb_error_t *err) {
-    uint32_t nb = e->buckets;
-    rc_cmd_t *cmds = calloc(nb, sizeof *cmds);
-    char(*keys)[2][80] = calloc(nb, sizeof *keys);
-    const char *(*argv)[3] = calloc(nb, sizeof *argv);
-    if (!cmds || !keys || !argv) abort();
-    for (uint32_t i = 0; i < nb; i++) {
-        rs_bucket_t c;
-        copy_bucket(&c, b->table.id, i, b->id);
-        snprintf(keys[i][0], 80, "%sz", c.tag);
-        snprintf(keys[i][1], 80, "%sb", c.tag);
-        argv[i][0] = "DEL", argv[i][1] = keys[i][0], argv[i][2] = keys[i][1];
-        cmds[i] = (rc_cmd_t){.key = c.tag,
-                             .klen = c.len,
-                             .argc = 3,
-                             .argv = argv[i],
-                             .write = true,
-                             .idempotent = true};
-    }
-    int rc = rc_exec(rx__conn(e), cmds, nb, err);
-    for (uint32_t i = 0; i < nb; i++)
-        if (cmds[i].reply) freeReplyObject(cmds[i].reply);
-    free(cmds), free(keys), free(argv);
+    int rc = rx__per_bucket(e, true, drop_copy_cmd, NULL, (void *)b, err);
     if (rc) return rc;
     const char *del[] = {"HDEL", RX_CAT_BACKUPS, b->id};
     redisReply *r;

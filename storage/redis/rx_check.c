@@ -199,8 +199,8 @@ static int check_index(check_ctx_t *c, const ddb_index_info_t *ix, entries_t *wa
     if (!sums) abort();
     for (uint32_t b = 0; !rc && b < c->e->buckets; b++)
         rc = rx__each_item(c->e, rx__owner(c->t, ix), ix->id, b, true, collect_entry, c, err);
-    qsort(want->v, want->n, sizeof *want->v, cmp_entry);
-    qsort(got.v, got.n, sizeof *got.v, cmp_entry);
+    if (want->n > 1) qsort(want->v, want->n, sizeof *want->v, cmp_entry);
+    if (got.n > 1) qsort(got.v, got.n, sizeof *got.v, cmp_entry);
     ddb_arena_t *a = ddb_arena_create(0);
     /* a GSI still backfilling holds some of its entries: each must be its item's */
     size_t w = 0;

@@ -156,8 +156,9 @@ def endpoint():
     server = Ddbd().start()
     yield server.endpoint
     rc = server.stop()
+    log = server.log()
     server.cleanup()
-    assert rc == 0, "ddbd did not shut down cleanly on SIGTERM"
+    assert rc == 0, "ddbd did not shut down cleanly on SIGTERM:\n" + log[-4000:]
 
 
 def make_client(endpoint, service="dynamodb"):
